@@ -1,0 +1,94 @@
+import { formatShape, shapesEqual } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { add } from '../ops/elementwise.js';
+import { sumToShape } from '../ops/reduce.js';
+import { ones } from '../tensor/create.js';
+import { firstNonFinite } from './graph.js';
+import { isAnomalyEnabled, noGrad } from './grad-mode.js';
+
+/** Tensors reachable from `root` through grad functions, inputs before outputs (iterative DFS). */
+function topologicalOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>([root]);
+  const stack: { tensor: Tensor; next: number }[] = [{ tensor: root, next: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const inputs = top.tensor.gradFn?.inputs ?? [];
+    if (top.next < inputs.length) {
+      const child = inputs[top.next++];
+      if (child.requiresGrad && !visited.has(child)) {
+        visited.add(child);
+        stack.push({ tensor: child, next: 0 });
+      }
+    } else {
+      order.push(top.tensor);
+      stack.pop();
+    }
+  }
+  return order;
+}
+
+function checkSavedVersions(t: Tensor): void {
+  const fn = t.gradFn!;
+  for (const s of fn.saved) {
+    if (s.tensor.storage.version !== s.version) {
+      throw new Error(
+        `backward: a tensor of shape ${formatShape(s.tensor.shape)} saved by '${fn.name}' was modified by an in-place ` +
+          `operation after it was used (version ${s.version} → ${s.tensor.storage.version}); use an out-of-place op instead`,
+      );
+    }
+  }
+}
+
+function accumulate(grads: Map<Tensor, Tensor>, t: Tensor, g: Tensor): void {
+  const previous = grads.get(t);
+  grads.set(t, previous ? add(previous, g) : g);
+}
+
+/**
+ * Reverse-mode differentiation from `root`: walks the graph in reverse topological order, calls
+ * each node's rule, reduces broadcast gradients back to each input's shape, checks shapes, and
+ * accumulates into `.grad` of leaves (adding to what is there, as PyTorch does).
+ */
+export function runBackward(root: Tensor, gradient?: Tensor): void {
+  if (!root.requiresGrad) {
+    throw new Error('backward: the tensor does not require grad and has no grad function (did you forget requiresGrad, or run under noGrad?)');
+  }
+  if (gradient === undefined) {
+    if (root.numel() !== 1) {
+      throw new Error(`backward: grad can be implicitly created only for scalar outputs, but the output has shape ${formatShape(root.shape)}; pass a gradient of that shape`);
+    }
+    gradient = ones(root.shape, { dtype: root.dtype });
+  } else if (!shapesEqual(gradient.shape, root.shape)) {
+    throw new Error(`backward: gradient has shape ${formatShape(gradient.shape)} but the output has shape ${formatShape(root.shape)}`);
+  }
+  const grads = new Map<Tensor, Tensor>([[root, gradient.detach()]]);
+  noGrad(() => {
+    const order = topologicalOrder(root);
+    for (let i = order.length - 1; i >= 0; i--) {
+      const t = order[i];
+      const g = grads.get(t);
+      if (!g) continue;
+      grads.delete(t);
+      const fn = t.gradFn;
+      // A leaf's .grad gets its own storage: rules may hand the same tensor to several inputs.
+      if (!fn || t.retainsGrad) t.grad = t.grad ? add(t.grad, g) : g.clone();
+      if (!fn) continue;
+      checkSavedVersions(t);
+      const inputGrads = fn.backward(g);
+      fn.inputs.forEach((input, k) => {
+        const ig = inputGrads[k];
+        if (!input.requiresGrad || !ig) return;
+        const reduced = sumToShape(ig, input.shape).to(input.dtype);
+        if (!shapesEqual(reduced.shape, input.shape)) {
+          throw new Error(`backward: '${fn.name}' returned a gradient of shape ${formatShape(reduced.shape)} for input ${k} of shape ${formatShape(input.shape)}`);
+        }
+        if (isAnomalyEnabled()) {
+          const bad = firstNonFinite(reduced);
+          if (bad >= 0) throw new Error(`Anomaly detected: the backward of '${fn.name}' produced ${reduced.contiguous().storage.data[bad]} in the gradient of input ${k}`);
+        }
+        accumulate(grads, input, reduced);
+      });
+    }
+  });
+}

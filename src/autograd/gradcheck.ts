@@ -1,0 +1,83 @@
+import { noGrad } from './grad-mode.js';
+import { Tensor } from '../tensor/tensor.js';
+import { formatShape } from '../tensor/shape.js';
+import { defaultGenerator } from '../tensor/random.js';
+
+export interface GradcheckOptions {
+  /** Finite-difference step. */
+  eps?: number;
+  atol?: number;
+  rtol?: number;
+  /** Check this many random directions instead of every element (cheap on large inputs). */
+  directions?: number;
+}
+
+function scalarOutput(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], weights: Tensor | null): { value: number; out: Tensor } {
+  const out = fn(...inputs);
+  const w = weights ?? out;
+  const value = weights ? out.mul(w).sum().item() : out.sum().item();
+  return { value, out };
+}
+
+/**
+ * Compares the gradients that `backward()` computes with central finite differences, like
+ * `torch.autograd.gradcheck`. Inputs should be float64 for tight tolerances. The output is
+ * reduced with fixed random weights so every output element is checked. Throws an error naming
+ * the input and element that disagree; returns true otherwise.
+ * @example
+ * const x = randn([3, 4], { dtype: 'float64', requiresGrad: true });
+ * gradcheck((x) => x.tanh().sum(), [x]);
+ */
+export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], options: GradcheckOptions = {}): true {
+  const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, directions } = options;
+  const probe = noGrad(() => fn(...inputs.map((x) => x.detach())));
+  const weights = probe.isFloatingPoint()
+    ? Tensor.fromData(Float64Array.from({ length: probe.numel() }, () => defaultGenerator.normal()), probe.shape).to(probe.dtype)
+    : null;
+  for (const x of inputs) x.grad = null;
+  const out = fn(...inputs);
+  const loss = weights ? out.mul(weights).sum() : out.sum();
+  loss.backward();
+  const evaluate = (): number => noGrad(() => scalarOutput(fn, inputs, weights).value);
+  inputs.forEach((x, k) => {
+    if (!x.requiresGrad) return;
+    if (!x.isContiguous() && x.isLeaf) throw new Error('gradcheck: leaf inputs must be contiguous (pass a view built inside fn instead)');
+    const analytic = x.grad ? (x.grad.toTypedArray() as ArrayLike<number>) : new Float64Array(x.numel());
+    const data = x.storage.data;
+    const perturb = (i: number, delta: number) => {
+      data[x.offset + i] += delta;
+      x.storage.version++;
+    };
+    const check = (numeric: number, expected: number, where: string) => {
+      if (Math.abs(numeric - expected) > atol + rtol * Math.abs(numeric)) {
+        throw new Error(`gradcheck: input ${k} (shape ${formatShape(x.shape)}) ${where}: numerical ${numeric} vs analytical ${expected}`);
+      }
+    };
+    if (directions === undefined) {
+      for (let i = 0; i < x.numel(); i++) {
+        const orig = data[x.offset + i];
+        perturb(i, eps);
+        const plus = evaluate();
+        data[x.offset + i] = orig;
+        perturb(i, -eps);
+        const minus = evaluate();
+        data[x.offset + i] = orig;
+        check((plus - minus) / (2 * eps), analytic[i], `element ${i}`);
+      }
+      return;
+    }
+    for (let r = 0; r < directions; r++) {
+      const dir = Float64Array.from({ length: x.numel() }, () => defaultGenerator.normal());
+      const orig = Float64Array.from({ length: x.numel() }, (_, i) => data[x.offset + i]);
+      for (let i = 0; i < dir.length; i++) data[x.offset + i] = orig[i] + eps * dir[i];
+      const plus = evaluate();
+      for (let i = 0; i < dir.length; i++) data[x.offset + i] = orig[i] - eps * dir[i];
+      const minus = evaluate();
+      for (let i = 0; i < dir.length; i++) data[x.offset + i] = orig[i];
+      x.storage.version++;
+      const expected = dir.reduce((acc, v, i) => acc + v * analytic[i], 0);
+      check((plus - minus) / (2 * eps), expected, `direction ${r}`);
+    }
+  });
+  return true;
+}

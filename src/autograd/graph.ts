@@ -1,0 +1,43 @@
+import type { Tensor } from '../tensor/tensor.js';
+import { isAnomalyEnabled, isGradEnabled } from './grad-mode.js';
+
+/** A backward rule: the output's gradient in, one gradient (or null) per input out. */
+export type BackwardRule = (gradOutput: Tensor) => readonly (Tensor | null)[];
+
+/** The node that produced a tensor: what `backward()` walks in reverse. */
+export interface GradFn {
+  readonly name: string;
+  readonly inputs: readonly Tensor[];
+  readonly backward: BackwardRule;
+  /** Tensors the rule reads, with their storage versions when saved (to catch in-place edits). */
+  readonly saved: readonly { readonly tensor: Tensor; readonly version: number }[];
+}
+
+/** The first non-finite element of `t`, or -1. */
+export function firstNonFinite(t: Tensor): number {
+  const data = t.contiguous().storage.data;
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return i;
+  return -1;
+}
+
+/**
+ * Attaches `rule` to `out` when recording is on and an input needs a gradient. Every
+ * differentiable primitive calls this once; composites get their gradients through it.
+ * `saved` lists tensors the rule reads, so a later in-place change to them is detected.
+ */
+export function record(out: Tensor, name: string, inputs: readonly Tensor[], rule: BackwardRule, saved: readonly Tensor[] = []): Tensor {
+  if (isAnomalyEnabled() && out.isFloatingPoint()) {
+    const bad = firstNonFinite(out);
+    if (bad >= 0) {
+      throw new Error(`Anomaly detected: '${name}' produced ${out.contiguous().storage.data[bad]} in its forward output (element ${bad} of shape [${out.shape.join(', ')}])`);
+    }
+  }
+  if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) return out;
+  out.attachGradFn({
+    name,
+    inputs,
+    backward: rule,
+    saved: saved.map((tensor) => ({ tensor, version: tensor.storage.version })),
+  });
+  return out;
+}

@@ -1,0 +1,12 @@
+import type { Backend } from '../kernels.js';
+import { binary, cast, copy, unary, where } from './elementwise.js';
+import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
+import { matmul } from './matmul.js';
+import { argReduce, logSoftmax, reduce, softmax } from './reduce.js';
+
+/** The reference backend: plain TypeScript, always available, the oracle other backends match. */
+export const jsBackend: Backend = {
+  name: 'js',
+  unary, binary, where, copy, cast, reduce, argReduce, matmul, softmax, logSoftmax,
+  gather, scatterAdd, indexSelect, indexAdd,
+};

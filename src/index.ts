@@ -1,0 +1,24 @@
+/**
+ * nabla — deep learning in TypeScript built around backpropagation.
+ * This file is the public API; everything here runs in Node.js and in browsers.
+ */
+export { Tensor, type TensorLike } from './tensor/tensor.js';
+export type { DType, TypedArray } from './tensor/dtype.js';
+export type { Shape } from './tensor/shape.js';
+export { Generator, manualSeed, defaultGenerator } from './tensor/random.js';
+export {
+  tensor, zeros, ones, full, arange, linspace, eye, rand, randn, randint, randperm,
+  zerosLike, onesLike, fullLike, randLike, randnLike, type TensorOptions, type RandomOptions,
+} from './tensor/create.js';
+export {
+  add, sub, mul, div, pow, maximum, minimum, neg, exp, log, sqrt, abs, sign, sin, cos, tanh, sigmoid, relu,
+  erf, log1p, expm1, floor, ceil, round, reciprocal, clamp, where, eq, ne, lt, le, gt, ge,
+} from './ops/elementwise.js';
+export { sum, mean, amax, amin, argmax, argmin, variance as var, std, logsumexp, type ValuesIndices, type VarOptions } from './ops/reduce.js';
+export { reshape, flatten, squeeze, unsqueeze, permute, transpose, expand, narrow, slice, select, split, chunk, cat, stack } from './ops/movement.js';
+export { gather, indexSelect } from './ops/indexing.js';
+export { matmul } from './ops/matmul.js';
+export { softmax, logSoftmax } from './ops/softmax.js';
+export { noGrad, enableGrad, isGradEnabled, setGradEnabled, detectAnomaly, setDetectAnomaly } from './autograd/grad-mode.js';
+export { gradcheck, type GradcheckOptions } from './autograd/gradcheck.js';
+export { getBackend, setBackend, jsBackend, type Backend, type Kernels } from './backend/index.js';

@@ -1,0 +1,176 @@
+/**
+ * Elementwise primitives (unary, binary with broadcasting, where, cast) with their gradients.
+ * Each rule returns the gradient at the output's shape; the engine sums it back to each input's
+ * (broadcast) shape, so no rule handles broadcasting itself.
+ */
+import { record } from '../autograd/graph.js';
+import { getBackend, type BinaryOp, type UnaryOp } from '../backend/index.js';
+import { allocate, isFloating, promoteTypes, toFloating, type DType } from '../tensor/dtype.js';
+import { broadcastShapes, numel, type Shape } from '../tensor/shape.js';
+import { Tensor, type TensorLike } from '../tensor/tensor.js';
+import { broadcastStrides, strided } from './movement.js';
+
+/** A number becomes a 0-d tensor of `dtype` (or float32 if it is fractional and dtype is integral). */
+export function asTensor(x: TensorLike, dtype: DType = 'float32'): Tensor {
+  if (x instanceof Tensor) return x;
+  if (typeof x !== 'number') throw new TypeError(`expected a Tensor or a number, got ${typeof x}`);
+  const dt = !Number.isInteger(x) && !isFloating(dtype) ? 'float32' : dtype;
+  const data = allocate(dt, 1);
+  data[0] = x;
+  return Tensor.fromData(data, []);
+}
+
+// ---- unary --------------------------------------------------------------------------------
+
+type UnaryRule = (x: Tensor, y: Tensor, dy: Tensor) => Tensor;
+
+function unary(op: UnaryOp, rule: UnaryRule | null, floatOnly = true): (x: TensorLike) => Tensor {
+  return (input) => {
+    let x = asTensor(input);
+    if (floatOnly) x = cast(x, toFloating(x.dtype));
+    const xc = x.contiguous();
+    const out = allocate(x.dtype, xc.numel());
+    getBackend().unary[op](xc.storage.data.subarray(xc.offset, xc.offset + xc.numel()), out);
+    const y = Tensor.fromData(out, x.shape);
+    if (!rule) return y;
+    return record(y, op, [x], (dy) => [rule(x, y, dy)], [x, y]);
+  };
+}
+
+const zeroGrad: UnaryRule = (x) => zerosOf(x);
+
+export const neg = unary('neg', (_x, _y, dy) => neg(dy), false);
+export const exp = unary('exp', (_x, y, dy) => mul(dy, y)); // d e^x = e^x
+export const log = unary('log', (x, _y, dy) => div(dy, x)); // d ln x = 1/x
+export const sqrt = unary('sqrt', (_x, y, dy) => div(mul(dy, 0.5), y)); // d √x = 1/(2√x)
+export const reciprocal = unary('recip', (_x, y, dy) => neg(mul(dy, mul(y, y)))); // d(1/x) = -1/x²
+export const abs = unary('abs', (x, _y, dy) => mul(dy, sign(x)), false);
+export const sign = unary('sign', zeroGrad, false);
+export const sin = unary('sin', (x, _y, dy) => mul(dy, cos(x)));
+export const cos = unary('cos', (x, _y, dy) => neg(mul(dy, sin(x))));
+export const tanh = unary('tanh', (_x, y, dy) => mul(dy, sub(1, mul(y, y)))); // 1 - tanh²
+export const sigmoid = unary('sigmoid', (_x, y, dy) => mul(dy, mul(y, sub(1, y)))); // σ(1-σ)
+export const relu = unary('relu', (_x, y, dy) => mul(dy, cast(gt(y, 0), dy.dtype)), false);
+// d erf(x) = 2/√π · e^{-x²}
+export const erf = unary('erf', (x, _y, dy) => mul(dy, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI))));
+export const log1p = unary('log1p', (x, _y, dy) => div(dy, add(x, 1)));
+export const expm1 = unary('expm1', (_x, y, dy) => mul(dy, add(y, 1)));
+export const floor = unary('floor', zeroGrad, false);
+export const ceil = unary('ceil', zeroGrad, false);
+export const round = unary('round', zeroGrad, false);
+
+function zerosOf(t: Tensor): Tensor {
+  return Tensor.fromData(allocate(t.dtype, t.numel()), t.shape);
+}
+
+// ---- binary -------------------------------------------------------------------------------
+
+type BinaryRule = (a: Tensor, b: Tensor, y: Tensor, dy: Tensor) => readonly [Tensor | null, Tensor | null];
+
+/** Result dtype of `op` on these operand types (true division and comparisons differ). */
+function resultType(op: BinaryOp, computeType: DType): DType {
+  if (op === 'eq' || op === 'ne' || op === 'lt' || op === 'le' || op === 'gt' || op === 'ge') return 'bool';
+  return computeType;
+}
+
+/** Operand type: a bare number adopts the tensor's type, as PyTorch's scalar promotion does. */
+function operands(x: TensorLike, y: TensorLike, op: BinaryOp): [Tensor, Tensor, DType] {
+  const a = x instanceof Tensor ? x : asTensor(x, y instanceof Tensor ? y.dtype : 'float32');
+  const b = y instanceof Tensor ? y : asTensor(y, a.dtype);
+  let computeType = promoteTypes(a.dtype, b.dtype);
+  if (op === 'div' || (op === 'pow' && !isFloating(computeType) && b.dtype !== 'int32')) computeType = toFloating(computeType);
+  if (computeType === 'bool' && op !== 'eq' && op !== 'ne') computeType = op === 'maximum' || op === 'minimum' ? 'bool' : 'int32';
+  return [a, b, computeType];
+}
+
+function binary(op: BinaryOp, rule: BinaryRule | null): (x: TensorLike, y: TensorLike) => Tensor {
+  return (x, y) => {
+    const [a0, b0, computeType] = operands(x, y, op);
+    const a = cast(a0, computeType);
+    const b = cast(b0, computeType);
+    const shape = broadcastShapes(a.shape, b.shape, op);
+    const out = allocate(resultType(op, computeType), numel(shape));
+    getBackend().binary[op](
+      { data: a.storage.data, strides: broadcastStrides(a, shape), offset: a.offset },
+      { data: b.storage.data, strides: broadcastStrides(b, shape), offset: b.offset },
+      out,
+      shape,
+    );
+    const result = Tensor.fromData(out, shape);
+    if (!rule) return result;
+    return record(result, op, [a, b], (dy) => rule(a, b, result, dy), [a, b, result]);
+  };
+}
+
+export const add = binary('add', (_a, _b, _y, dy) => [dy, dy]);
+export const sub = binary('sub', (_a, _b, _y, dy) => [dy, neg(dy)]);
+export const mul = binary('mul', (a, b, _y, dy) => [mul(dy, b), mul(dy, a)]);
+// d(a/b) = da/b - a·db/b²
+export const div = binary('div', (a, b, y, dy) => [div(dy, b), b.requiresGrad ? neg(div(mul(dy, y), b)) : null]);
+export const pow = binary('pow', (a, b, y, dy) => [
+  // d a^b / da = b·a^(b-1), taken as 0 where b == 0 (PyTorch's convention)
+  where(eq(b, 0), 0, mul(dy, mul(b, pow(a, sub(b, 1))))),
+  // d a^b / db = a^b·ln a, taken as 0 where a == 0 and b >= 0
+  b.requiresGrad ? where(logicalAnd(eq(a, 0), ge(b, 0)), 0, mul(dy, mul(y, log(a)))) : null,
+]);
+// Ties split the gradient evenly, as in PyTorch.
+const extremumRule = (win: typeof gt): BinaryRule => (a, b, _y, dy) => {
+  const half = mul(dy, 0.5);
+  const tie = eq(a, b);
+  return [where(win(a, b), dy, where(tie, half, 0)), where(win(b, a), dy, where(tie, half, 0))];
+};
+export const maximum = binary('maximum', extremumRule((p, q) => gt(p, q)));
+export const minimum = binary('minimum', extremumRule((p, q) => lt(p, q)));
+export const eq = binary('eq', null);
+export const ne = binary('ne', null);
+export const lt = binary('lt', null);
+export const le = binary('le', null);
+export const gt = binary('gt', null);
+export const ge = binary('ge', null);
+
+export function logicalAnd(a: Tensor, b: Tensor): Tensor {
+  return mul(cast(a, 'bool'), cast(b, 'bool')).to('bool');
+}
+
+// ---- where, clamp, cast -------------------------------------------------------------------
+
+/** `condition ? a : b` elementwise, all three broadcast together. */
+export function where(condition: Tensor, x: TensorLike, y: TensorLike): Tensor {
+  const [a0, b0, dtype] = operands(x, y, 'add');
+  const a = cast(a0, dtype);
+  const b = cast(b0, dtype);
+  const cond = cast(condition, 'bool');
+  const shape = broadcastShapes(broadcastShapes(cond.shape, a.shape, 'where'), b.shape, 'where');
+  const out = allocate(dtype, numel(shape));
+  getBackend().where(strided(cond, shape), strided(a, shape), strided(b, shape), out, shape);
+  const result = Tensor.fromData(out, shape);
+  return record(result, 'where', [a, b], (dy) => [where(cond, dy, 0), where(cond, 0, dy)], [cond]);
+}
+
+/**
+ * Clamps into [min, max]; the gradient flows where min <= x <= max (inclusive, as PyTorch).
+ * @example
+ * tensor([-2, 0.5, 3]).clamp(0, 1); // [0, 0.5, 1]
+ */
+export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
+  if ((min === undefined || min === null) && (max === undefined || max === null)) {
+    throw new Error('clamp: at least one of min and max must be given');
+  }
+  let y = x;
+  if (min !== undefined && min !== null) y = where(lt(x, min), min, y);
+  if (max !== undefined && max !== null) y = where(gt(x, max), max, y);
+  return y;
+}
+
+/** Converts to `dtype`; float-to-float casts pass gradients through. */
+export function cast(x: Tensor, dtype: DType): Tensor {
+  if (x.dtype === dtype) return x;
+  const xc = x.contiguous();
+  const out = allocate(dtype, xc.numel());
+  getBackend().cast(xc.storage.data.subarray(xc.offset, xc.offset + xc.numel()), out);
+  const y = Tensor.fromData(out, x.shape);
+  if (!isFloating(dtype)) return y;
+  return record(y, 'cast', [x], (dy) => [cast(dy, x.dtype)]);
+}
+
+export type { Shape };

@@ -1,0 +1,71 @@
+/** Index-based primitives: gather / indexSelect and their scatter-add gradients. */
+import { record } from '../autograd/graph.js';
+import { getBackend } from '../backend/index.js';
+import { allocate } from '../tensor/dtype.js';
+import { formatShape, normalizeDim, numel } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { narrow } from './movement.js';
+
+function checkIndex(index: Tensor, size: number, op: string, dim: number): Int32Array {
+  if (index.dtype !== 'int32') throw new TypeError(`${op}: index must be an int32 tensor, got ${index.dtype}`);
+  const data = index.contiguous().toTypedArray() as Int32Array;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v < -size || v >= size) throw new RangeError(`${op}: index ${v} is out of bounds for dimension ${dim} with size ${size}`);
+    if (v < 0) data[i] = v + size;
+  }
+  return data;
+}
+
+function dense(t: Tensor) {
+  const c = t.contiguous();
+  return c.storage.data.subarray(c.offset, c.offset + c.numel());
+}
+
+/**
+ * `out[i][j] = x[index[i][j]][j]` for dim 0 (and likewise for other dims), like `torch.gather`.
+ * @example
+ * tensor([[1, 2], [3, 4]]).gather(1, tensor([[1], [0]], { dtype: 'int32' })); // [[2], [3]]
+ */
+export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
+  const d = normalizeDim(dim, x.ndim, 'gather');
+  if (index.ndim !== x.ndim) throw new Error(`gather: index has ${index.ndim} dims but input has ${x.ndim} (shapes ${formatShape(index.shape)} and ${formatShape(x.shape)})`);
+  index.shape.forEach((s, i) => {
+    if (i !== d && s > x.shape[i]) throw new Error(`gather: index shape ${formatShape(index.shape)} exceeds input shape ${formatShape(x.shape)} at dimension ${i}`);
+  });
+  const idx = checkIndex(index, x.shape[d] ?? 1, 'gather', dim);
+  // Only the index's extent of the other dims takes part.
+  let src = x;
+  index.shape.forEach((s, i) => {
+    if (i !== d && s < x.shape[i]) src = narrow(src, i, 0, s);
+  });
+  const outer = numel(index.shape.slice(0, d));
+  const inner = numel(index.shape.slice(d + 1));
+  const xSize = x.shape[d] ?? 1;
+  const idxSize = index.shape[d] ?? 1;
+  const out = allocate(x.dtype, idx.length);
+  getBackend().gather(dense(src), idx, out, outer, xSize, idxSize, inner);
+  return record(Tensor.fromData(out, index.shape), 'gather', [src], (dy) => {
+    const g = allocate(dy.dtype, src.numel());
+    getBackend().scatterAdd(dense(dy), idx, g, outer, xSize, idxSize, inner);
+    return [Tensor.fromData(g, src.shape)];
+  });
+}
+
+/** Rows (or slices along `dim`) picked by a 1-D int32 `index`, like `torch.index_select`. */
+export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
+  const d = normalizeDim(dim, x.ndim, 'indexSelect');
+  if (index.ndim > 1) throw new Error(`indexSelect: index must be 1-D, got shape ${formatShape(index.shape)}`);
+  const size = x.ndim === 0 ? 1 : x.shape[d];
+  const idx = checkIndex(index, size, 'indexSelect', dim);
+  const outer = numel(x.shape.slice(0, d));
+  const inner = numel(x.shape.slice(d + 1));
+  const shape = x.ndim === 0 ? [] : [...x.shape.slice(0, d), idx.length, ...x.shape.slice(d + 1)];
+  const out = allocate(x.dtype, numel(shape));
+  getBackend().indexSelect(dense(x), idx, out, outer, size, inner);
+  return record(Tensor.fromData(out, shape), 'indexSelect', [x], (dy) => {
+    const g = allocate(dy.dtype, x.numel());
+    getBackend().indexAdd(dense(dy), idx, g, outer, size, inner);
+    return [Tensor.fromData(g, x.shape)];
+  });
+}

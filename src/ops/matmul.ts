@@ -1,0 +1,103 @@
+/**
+ * Matrix product with PyTorch's `matmul` semantics (1-D promotion, batched, broadcast batch
+ * dims). The primitive is the batched ≥2-D product; transposed operands are passed to the
+ * kernel as flags instead of being copied, which is what the backward pass needs:
+ *   dA = dY · Bᵀ,  dB = Aᵀ · dY
+ */
+import { record } from '../autograd/graph.js';
+import { getBackend } from '../backend/index.js';
+import { allocate, isFloating, promoteTypes, type FloatArray } from '../tensor/dtype.js';
+import { broadcastShapes, formatShape, numel } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { cast } from './elementwise.js';
+import { expand, squeeze, transpose, unsqueeze } from './movement.js';
+
+interface Operand {
+  data: FloatArray;
+  trans: boolean;
+  batchStride: number;
+}
+
+/** Reads `t` (shape [...batch, r, c]) as the kernel wants it, copying only when it must. */
+function operand(t: Tensor, batch: number): Operand {
+  const r = t.shape[t.ndim - 2];
+  const c = t.shape[t.ndim - 1];
+  const [sr, sc] = t.strides.slice(-2);
+  const batchDims = t.ndim - 2;
+  const matrixSize = r * c;
+  const rowMajor = (sc === 1 || c === 1) && (sr === c || r === 1);
+  const colMajor = !rowMajor && (sr === 1 || r === 1) && (sc === r || c === 1);
+  // Batch dims must be dense (stride r*c per matrix) or all broadcast (stride 0).
+  let batchStride = -1;
+  if (batch === 1) batchStride = 0;
+  else if (t.strides.slice(0, batchDims).every((s, i) => s === 0 || t.shape[i] === 1)) batchStride = 0;
+  else {
+    let expect = matrixSize;
+    let dense = true;
+    for (let i = batchDims - 1; i >= 0; i--) {
+      if (t.shape[i] !== 1 && t.strides[i] !== expect) dense = false;
+      expect *= t.shape[i];
+    }
+    if (dense) batchStride = matrixSize;
+  }
+  if ((rowMajor || colMajor) && batchStride >= 0) {
+    return { data: t.storage.data.subarray(t.offset) as FloatArray, trans: colMajor, batchStride };
+  }
+  const c2 = t.clone().detach();
+  return { data: c2.storage.data as FloatArray, trans: false, batchStride: batch === 1 ? 0 : matrixSize };
+}
+
+/** The batched product of ≥2-D tensors whose batch dims broadcast. */
+function bmm(a: Tensor, b: Tensor): Tensor {
+  const m = a.shape[a.ndim - 2];
+  const k = a.shape[a.ndim - 1];
+  const n = b.shape[b.ndim - 1];
+  if (b.shape[b.ndim - 2] !== k) {
+    throw new Error(`matmul: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} cannot be multiplied (${k} columns vs ${b.shape[b.ndim - 2]} rows)`);
+  }
+  const batchShape = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), 'matmul');
+  const batch = numel(batchShape);
+  const ae = expand(a.detach(), [...batchShape, m, k]);
+  const be = expand(b.detach(), [...batchShape, k, n]);
+  const A = operand(ae, batch);
+  const B = operand(be, batch);
+  const out = allocate(a.dtype, batch * m * n) as FloatArray;
+  if (out.length > 0) getBackend().matmul(A.data, B.data, out, batch, m, k, n, A.trans, B.trans, A.batchStride, B.batchStride);
+  const y = Tensor.fromData(out, [...batchShape, m, n]);
+  return record(y, 'matmul', [a, b], (dy) => [
+    a.requiresGrad ? bmm(dy, transpose(b, -1, -2)) : null,
+    b.requiresGrad ? bmm(transpose(a, -1, -2), dy) : null,
+  ], [a, b]);
+}
+
+/**
+ * Matrix product like `torch.matmul`: 1-D·1-D is a dot product, 2-D·2-D a matrix product,
+ * and higher ranks multiply batches of matrices with broadcasting.
+ * @example
+ * matmul(ones([4, 3]), ones([3, 2])).shape; // [4, 2]
+ */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim === 0 || b.ndim === 0) {
+    throw new Error(`matmul: both arguments need at least 1 dimension, got shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  }
+  if (!isFloating(a.dtype) || !isFloating(b.dtype)) {
+    throw new TypeError(`matmul: expected floating point tensors, got ${a.dtype} and ${b.dtype}`);
+  }
+  const dtype = promoteTypes(a.dtype, b.dtype);
+  const a2 = a.ndim === 1 ? unsqueeze(cast(a, dtype), 0) : cast(a, dtype);
+  const b2 = b.ndim === 1 ? unsqueeze(cast(b, dtype), -1) : cast(b, dtype);
+  let y = bmm(a2, b2);
+  if (a.ndim === 1) y = squeeze(y, -2);
+  if (b.ndim === 1) y = squeeze(y, -1);
+  return y;
+}
+
+/** `x · Wᵀ + b`, the linear layer's product, with W stored `[out, in]` as in PyTorch. */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  if (x.shape[x.ndim - 1] !== weight.shape[1]) {
+    throw new Error(`linear: input has ${x.shape[x.ndim - 1]} features (shape ${formatShape(x.shape)}) but the weight expects ${weight.shape[1]} (weight shape ${formatShape(weight.shape)})`);
+  }
+  const y = matmul(x, transpose(weight, 0, 1));
+  return bias ? y.add(bias) : y;
+}
+

@@ -1,0 +1,239 @@
+/**
+ * Movement primitives: views that share storage (reshape, permute, expand, slice) and copies
+ * (contiguous, cat). A view's gradient is the inverse movement of the output's gradient.
+ */
+import { record } from '../autograd/graph.js';
+import { getBackend, type Strided } from '../backend/index.js';
+import { allocate } from '../tensor/dtype.js';
+import { contiguousStrides, formatShape, normalizeDim, numel, shapesEqual, type Shape } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { sumToShape } from './reduce.js';
+
+export const dimIndex = normalizeDim;
+
+/** Accepts `f(2, 3)` and `f([2, 3])` alike. */
+export function shapeArgs(args: number[] | [readonly number[]]): readonly number[] {
+  return Array.isArray(args[0]) ? (args[0] as readonly number[]) : (args as number[]);
+}
+
+/** The kernel-facing view of a tensor, optionally broadcast to `shape`. */
+export function strided(t: Tensor, shape?: Shape): Strided {
+  return { data: t.storage.data, strides: shape ? broadcastStrides(t, shape) : t.strides, offset: t.offset };
+}
+
+/** Strides that read `t` as if expanded to `shape` (0 along broadcast dimensions). */
+export function broadcastStrides(t: Tensor, shape: Shape): number[] {
+  const lead = shape.length - t.ndim;
+  return shape.map((size, i) => {
+    const d = i - lead;
+    if (d < 0) return 0;
+    return t.shape[d] === 1 && size !== 1 ? 0 : t.strides[d];
+  });
+}
+
+function view(t: Tensor, shape: Shape, strides: Shape, offset: number, name: string, rule: (dy: Tensor) => Tensor): Tensor {
+  const out = new Tensor(t.storage, shape, strides, offset);
+  return record(out, name, [t], (dy) => [rule(dy)]);
+}
+
+/** A dense copy, or `t` itself when it already is dense. */
+export function contiguous(t: Tensor): Tensor {
+  if (t.isContiguous()) return t;
+  return clone(t);
+}
+
+/** A dense copy with its own storage. */
+export function clone(t: Tensor): Tensor {
+  const out = allocate(t.dtype, t.numel());
+  getBackend().copy(strided(t), { data: out, strides: contiguousStrides(t.shape), offset: 0 }, t.shape);
+  return record(Tensor.fromData(out, t.shape), 'clone', [t], (dy) => [dy]);
+}
+
+function inferShape(t: Tensor, shape: Shape, op: string): number[] {
+  const out = [...shape];
+  const unknown = out.indexOf(-1);
+  if (out.filter((d) => d === -1).length > 1) throw new Error(`${op}: only one dimension can be inferred (-1)`);
+  const known = out.reduce((a, d) => (d === -1 ? a : a * d), 1);
+  if (unknown >= 0) {
+    if (known === 0 || t.numel() % known !== 0) throw new Error(`${op}: shape ${formatShape(shape)} is invalid for input of size ${t.numel()}`);
+    out[unknown] = t.numel() / known;
+  }
+  if (numel(out) !== t.numel() || out.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new Error(`${op}: shape ${formatShape(shape)} is invalid for input of size ${t.numel()} (shape ${formatShape(t.shape)})`);
+  }
+  return out;
+}
+
+/** Same elements, new shape (a view when `t` is contiguous, else a copy). One size may be -1. */
+export function reshape(t: Tensor, shape: Shape): Tensor {
+  const target = inferShape(t, shape, 'reshape');
+  if (shapesEqual(target, t.shape)) return t;
+  const src = contiguous(t);
+  return view(src, target, contiguousStrides(target), src.offset, 'reshape', (dy) => reshape(dy, t.shape));
+}
+
+/** Like `reshape`, but refuses to copy (PyTorch's `view`). */
+export function viewAs(t: Tensor, shape: Shape): Tensor {
+  if (!t.isContiguous()) {
+    throw new Error(`view: the tensor of shape ${formatShape(t.shape)} is not contiguous; use reshape() (which copies) or contiguous() first`);
+  }
+  return reshape(t, shape);
+}
+export { viewAs as view };
+
+export function flatten(t: Tensor, startDim = 0, endDim = -1): Tensor {
+  if (t.ndim === 0) return reshape(t, [1]);
+  const s = normalizeDim(startDim, t.ndim, 'flatten');
+  const e = normalizeDim(endDim, t.ndim, 'flatten');
+  if (s > e) throw new Error(`flatten: startDim ${startDim} comes after endDim ${endDim}`);
+  const merged = t.shape.slice(s, e + 1).reduce((a, b) => a * b, 1);
+  return reshape(t, [...t.shape.slice(0, s), merged, ...t.shape.slice(e + 1)]);
+}
+
+export function squeeze(t: Tensor, dim?: number): Tensor {
+  if (dim === undefined) return reshape(t, t.shape.filter((d) => d !== 1));
+  const d = normalizeDim(dim, t.ndim, 'squeeze');
+  if (t.ndim === 0 || t.shape[d] !== 1) return t;
+  return reshape(t, t.shape.filter((_, i) => i !== d));
+}
+
+export function unsqueeze(t: Tensor, dim: number): Tensor {
+  const d = normalizeDim(dim, t.ndim + 1, 'unsqueeze');
+  const shape = [...t.shape];
+  const strides = [...t.strides];
+  shape.splice(d, 0, 1);
+  strides.splice(d, 0, d < t.ndim ? t.strides[d] * t.shape[d] : 1);
+  return view(t, shape, strides, t.offset, 'unsqueeze', (dy) => squeeze(dy, d));
+}
+
+export function permute(t: Tensor, dims: Shape): Tensor {
+  if (dims.length !== t.ndim) throw new Error(`permute: expected ${t.ndim} dims for a tensor of shape ${formatShape(t.shape)}, got ${formatShape(dims)}`);
+  const perm = dims.map((d) => normalizeDim(d, t.ndim, 'permute'));
+  if (new Set(perm).size !== perm.length) throw new Error(`permute: repeated dim in ${formatShape(dims)}`);
+  const inverse = new Array<number>(perm.length);
+  perm.forEach((p, i) => (inverse[p] = i));
+  return view(t, perm.map((p) => t.shape[p]), perm.map((p) => t.strides[p]), t.offset, 'permute', (dy) => permute(dy, inverse));
+}
+
+export function transpose(t: Tensor, dim0: number, dim1: number): Tensor {
+  if (t.ndim === 0) return t;
+  const perm = Array.from({ length: t.ndim }, (_, i) => i);
+  const a = normalizeDim(dim0, t.ndim, 'transpose');
+  const b = normalizeDim(dim1, t.ndim, 'transpose');
+  [perm[a], perm[b]] = [perm[b], perm[a]];
+  return permute(t, perm);
+}
+
+/** Broadcasts size-1 dimensions (and new leading ones) to `shape` without copying; -1 keeps a size. */
+export function expand(t: Tensor, shape: Shape): Tensor {
+  if (shape.length < t.ndim) throw new Error(`expand: target shape ${formatShape(shape)} has fewer dims than the tensor's ${formatShape(t.shape)}`);
+  const lead = shape.length - t.ndim;
+  const target = shape.map((s, i) => (s === -1 && i >= lead ? t.shape[i - lead] : s));
+  target.forEach((s, i) => {
+    const d = i - lead;
+    if (d >= 0 && t.shape[d] !== s && t.shape[d] !== 1) {
+      throw new Error(`expand: the expanded size ${s} must match the existing size ${t.shape[d]} at dimension ${i} (tensor shape ${formatShape(t.shape)}, target ${formatShape(shape)})`);
+    }
+  });
+  if (shapesEqual(target, t.shape)) return t;
+  return view(t, target, broadcastStrides(t, target), t.offset, 'expand', (dy) => sumToShape(dy, t.shape));
+}
+
+/** `x[..., start:end:step, ...]` along `dim`, as a view. */
+export function slice(t: Tensor, dim: number, start?: number, end?: number, step = 1): Tensor {
+  const d = normalizeDim(dim, t.ndim, 'slice');
+  if (!Number.isInteger(step) || step <= 0) throw new Error(`slice: step must be a positive integer, got ${step}`);
+  const size = t.shape[d];
+  const clampIndex = (i: number) => Math.min(Math.max(i < 0 ? i + size : i, 0), size);
+  const s = clampIndex(start ?? 0);
+  const e = Math.max(s, clampIndex(end ?? size));
+  const length = Math.ceil((e - s) / step);
+  const shape = [...t.shape];
+  const strides = [...t.strides];
+  shape[d] = length;
+  strides[d] = t.strides[d] * step;
+  return view(t, shape, strides, t.offset + s * t.strides[d], 'slice', (dy) => {
+    // The gradient of a slice is zeros with dy written back into the sliced region.
+    const full = Tensor.fromData(allocate(dy.dtype, t.numel()), t.shape);
+    const region = { data: full.storage.data, strides: contiguousStrides(t.shape).map((st, i) => (i === d ? st * step : st)), offset: s * contiguousStrides(t.shape)[d] };
+    getBackend().copy(strided(dy), region, dy.shape);
+    return full;
+  });
+}
+
+export function narrow(t: Tensor, dim: number, start: number, length: number): Tensor {
+  const d = normalizeDim(dim, t.ndim, 'narrow');
+  const s = start < 0 ? start + t.shape[d] : start;
+  if (s < 0 || length < 0 || s + length > t.shape[d]) {
+    throw new RangeError(`narrow: start ${start} + length ${length} exceeds dimension ${dim} of size ${t.shape[d]}`);
+  }
+  return slice(t, d, s, s + length);
+}
+
+export function select(t: Tensor, dim: number, index: number): Tensor {
+  const d = normalizeDim(dim, t.ndim, 'select');
+  const size = t.shape[d];
+  if (!Number.isInteger(index) || index < -size || index >= size) {
+    throw new RangeError(`select: index ${index} is out of bounds for dimension ${dim} with size ${size}`);
+  }
+  return squeeze(narrow(t, d, index < 0 ? index + size : index, 1), d);
+}
+
+export function split(t: Tensor, splitSize: number | readonly number[], dim = 0): Tensor[] {
+  const d = normalizeDim(dim, t.ndim, 'split');
+  const size = t.shape[d];
+  const sizes = typeof splitSize === 'number'
+    ? Array.from({ length: Math.max(1, Math.ceil(size / splitSize)) }, (_, i) => Math.min(splitSize, size - i * splitSize))
+    : [...splitSize];
+  if (sizes.reduce((a, b) => a + b, 0) !== size) {
+    throw new Error(`split: sizes ${formatShape(sizes)} do not add up to ${size} (dimension ${dim} of shape ${formatShape(t.shape)})`);
+  }
+  let start = 0;
+  return sizes.map((n) => {
+    const part = narrow(t, d, start, n);
+    start += n;
+    return part;
+  });
+}
+
+export function chunk(t: Tensor, chunks: number, dim = 0): Tensor[] {
+  const d = normalizeDim(dim, t.ndim, 'chunk');
+  return split(t, Math.max(1, Math.ceil(t.shape[d] / chunks)), d);
+}
+
+/**
+ * Joins tensors along an existing dimension.
+ * @example
+ * cat([zeros([2, 3]), ones([1, 3])], 0).shape; // [3, 3]
+ */
+export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+  if (tensors.length === 0) throw new Error('cat: expected a non-empty list of tensors');
+  const first = tensors[0];
+  const d = normalizeDim(dim, first.ndim, 'cat');
+  tensors.forEach((t, i) => {
+    if (t.ndim !== first.ndim || t.shape.some((s, k) => k !== d && s !== first.shape[k])) {
+      throw new Error(`cat: tensor ${i} has shape ${formatShape(t.shape)}, which does not match ${formatShape(first.shape)} except in dimension ${dim}`);
+    }
+    if (t.dtype !== first.dtype) throw new Error(`cat: tensor ${i} has dtype ${t.dtype} but tensor 0 has ${first.dtype}`);
+  });
+  const shape = [...first.shape];
+  shape[d] = tensors.reduce((a, t) => a + t.shape[d], 0);
+  const data = allocate(first.dtype, numel(shape));
+  const strides = contiguousStrides(shape);
+  let start = 0;
+  for (const t of tensors) {
+    getBackend().copy(strided(t), { data, strides, offset: start * strides[d] }, t.shape);
+    start += t.shape[d];
+  }
+  const sizes = tensors.map((t) => t.shape[d]);
+  return record(Tensor.fromData(data, shape), 'cat', tensors, (dy) => split(dy, sizes, d));
+}
+
+export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+  if (tensors.length === 0) throw new Error('stack: expected a non-empty list of tensors');
+  tensors.forEach((t, i) => {
+    if (!shapesEqual(t.shape, tensors[0].shape)) throw new Error(`stack: tensor ${i} has shape ${formatShape(t.shape)} but tensor 0 has ${formatShape(tensors[0].shape)}`);
+  });
+  const d = normalizeDim(dim, tensors[0].ndim + 1, 'stack');
+  return cat(tensors.map((t) => unsqueeze(t, d)), d);
+}

@@ -1,0 +1,168 @@
+/**
+ * Reductions. `sum` and `amax`/`amin` are primitives; mean, var, std, logsumexp and max(dim)
+ * are composed from them (max(dim) gathers at argmax, so its gradient comes from gather's).
+ */
+import { record } from '../autograd/graph.js';
+import { getBackend, type ArgReduceOp, type ReduceOp } from '../backend/index.js';
+import { allocate, isFloating, toFloating } from '../tensor/dtype.js';
+import { formatShape, normalizeDims, normalizeDim, numel, shapesEqual, type Shape } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { abs, add, cast, div, eq, exp, log, mul, sqrt, sub, where } from './elementwise.js';
+import { gather } from './indexing.js';
+import { expand, reshape, squeeze } from './movement.js';
+
+export interface ValuesIndices {
+  values: Tensor;
+  indices: Tensor;
+}
+
+export interface VarOptions {
+  /** Subtracted from the element count in the divisor: 1 = unbiased (default), 0 = population. */
+  correction?: number;
+  keepdim?: boolean;
+}
+
+function keptShape(shape: Shape, dims: readonly number[]): number[] {
+  return shape.map((s, i) => (dims.includes(i) ? 1 : s));
+}
+
+/**
+ * Runs a reduce kernel over `dims` of a contiguous copy, one run of adjacent dims at a time,
+ * and returns the keepdim-shaped result.
+ */
+function reduceKernel(x: Tensor, dims: readonly number[], op: ReduceOp): Tensor {
+  let cur = x.contiguous();
+  let shape = [...x.shape];
+  // Group adjacent dims into runs, reducing the last run first so earlier indices stay valid.
+  const runs: [number, number][] = [];
+  for (const d of dims) {
+    const last = runs[runs.length - 1];
+    if (last && last[1] === d - 1) last[1] = d;
+    else runs.push([d, d]);
+  }
+  for (const [s, e] of runs.reverse()) {
+    const outer = numel(shape.slice(0, s));
+    const size = numel(shape.slice(s, e + 1));
+    const inner = numel(shape.slice(e + 1));
+    if (size === 0 && op !== 'sum') throw new Error(`${op}: cannot reduce over a zero-size dimension (shape ${formatShape(x.shape)})`);
+    const out = allocate(cur.dtype, outer * inner);
+    getBackend().reduce[op](cur.storage.data.subarray(cur.offset, cur.offset + cur.numel()), out, outer, size, inner);
+    shape = [...shape.slice(0, s), ...shape.slice(s, e + 1).map(() => 1), ...shape.slice(e + 1)];
+    cur = Tensor.fromData(out, shape);
+  }
+  return cur;
+}
+
+function finish(y: Tensor, dims: readonly number[], keepdim: boolean): Tensor {
+  if (keepdim) return y;
+  return reshape(y, y.shape.filter((_, i) => !dims.includes(i)));
+}
+
+/** The kernel result (dense, keepdim-shaped) relabelled to the shape the caller asked for. */
+function outputShape(y: Tensor, dims: readonly number[], keepdim: boolean): Tensor {
+  return keepdim ? y : Tensor.fromData(y.storage.data, y.shape.filter((_, i) => !dims.includes(i)));
+}
+
+/**
+ * Sum over `dim` (all dims when omitted). Integer and bool inputs sum to int32.
+ * @example
+ * tensor([[1, 2], [3, 4]]).sum(1); // [3, 7]
+ */
+export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
+  const src = x.dtype === 'bool' ? cast(x, 'int32') : x;
+  const dims = normalizeDims(dim, x.ndim, 'sum');
+  const y = reduceKernel(src, dims, 'sum');
+  return record(outputShape(y, dims, keepdim), 'sum', [src], (dy) => [expand(reshape(dy, y.shape), src.shape)]);
+}
+
+export function mean(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
+  if (!isFloating(x.dtype)) throw new Error(`mean: expected a floating point tensor, got ${x.dtype}; call .float() first`);
+  const dims = normalizeDims(dim, x.ndim, 'mean');
+  const count = dims.reduce((a, d) => a * x.shape[d], 1);
+  return div(sum(x, dims, keepdim), count);
+}
+
+/** Max/min over dims; ties share the gradient evenly (PyTorch's amax/amin). */
+function extremum(op: 'max' | 'min') {
+  return (x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor => {
+    const dims = normalizeDims(dim, x.ndim, op === 'max' ? 'amax' : 'amin');
+    const y = reduceKernel(x, dims, op);
+    return record(outputShape(y, dims, keepdim), op === 'max' ? 'amax' : 'amin', [x], (dy) => {
+      const mask = cast(eq(x, y), dy.dtype);
+      return [div(mul(mask, reshape(dy, y.shape)), sum(mask, dims, true))];
+    }, [x, y]);
+  };
+}
+export const amax = extremum('max');
+export const amin = extremum('min');
+
+function argReduce(op: ArgReduceOp) {
+  return (x: Tensor, dim?: number, keepdim = false): Tensor => {
+    if (dim === undefined) {
+      const flat = reshape(x, [x.numel()]);
+      const r = argReduce(op)(flat, 0);
+      return keepdim ? reshape(r, x.shape.map(() => 1)) : r;
+    }
+    const d = normalizeDim(dim, x.ndim, op);
+    const size = x.ndim === 0 ? 1 : x.shape[d];
+    if (size === 0) throw new Error(`${op}: cannot reduce over a zero-size dimension (shape ${formatShape(x.shape)})`);
+    const xc = x.contiguous();
+    const outer = numel(x.shape.slice(0, d));
+    const inner = numel(x.shape.slice(d + 1));
+    const out = new Int32Array(outer * inner);
+    getBackend().argReduce[op](xc.storage.data.subarray(xc.offset, xc.offset + xc.numel()), out, outer, size, inner);
+    const y = Tensor.fromData(out, x.ndim === 0 ? [] : keptShape(x.shape, [d]));
+    return keepdim || x.ndim === 0 ? y : squeeze(y, d);
+  };
+}
+export const argmax = argReduce('argmax');
+export const argmin = argReduce('argmin');
+
+function valuesIndices(op: ArgReduceOp) {
+  return (x: Tensor, dim: number, keepdim = false): ValuesIndices => {
+    const d = normalizeDim(dim, x.ndim, op === 'argmax' ? 'max' : 'min');
+    const indices = argReduce(op)(x, d, true);
+    const values = gather(x, d, indices);
+    return keepdim ? { values, indices } : { values: squeeze(values, d), indices: squeeze(indices, d) };
+  };
+}
+/** `{ values, indices }` of the maximum along `dim`, like `torch.max(x, dim)`. */
+export const maxDim = valuesIndices('argmax');
+export const minDim = valuesIndices('argmin');
+
+/** Variance with Bessel's correction by default (`correction: 1`), like `torch.var`. */
+export function variance(x: Tensor, dim?: number | readonly number[], options: VarOptions = {}): Tensor {
+  const { correction = 1, keepdim = false } = options;
+  const xf = cast(x, toFloating(x.dtype));
+  const dims = normalizeDims(dim, x.ndim, 'var');
+  const count = dims.reduce((a, d) => a * x.shape[d], 1);
+  const centered = sub(xf, mean(xf, dims, true));
+  return div(sum(mul(centered, centered), dims, keepdim), Math.max(0, count - correction));
+}
+
+export function std(x: Tensor, dim?: number | readonly number[], options: VarOptions = {}): Tensor {
+  return sqrt(variance(x, dim, options));
+}
+
+/** `log(sum(exp(x)))` over `dim`, computed stably by shifting by the (detached) maximum. */
+export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = false): Tensor {
+  const dims = normalizeDims(dim, x.ndim, 'logsumexp');
+  const m = amax(x.detach(), dims, true);
+  const shift = where(eq(abs(m), Infinity), 0, m); // an all-(-inf) row must not give NaN
+  const y = add(log(sum(exp(sub(x, shift)), dims, true)), shift);
+  return finish(y, dims, keepdim);
+}
+
+/** Sums `g` over broadcast dimensions so it has `shape` (the one place un-broadcasting happens). */
+export function sumToShape(g: Tensor, shape: Shape): Tensor {
+  if (shapesEqual(g.shape, shape)) return g;
+  const lead = g.ndim - shape.length;
+  if (lead < 0) throw new Error(`sumToShape: gradient of shape ${formatShape(g.shape)} cannot be reduced to ${formatShape(shape)}`);
+  const dims: number[] = [];
+  g.shape.forEach((s, i) => {
+    if (i < lead || (shape[i - lead] === 1 && s !== 1)) dims.push(i);
+  });
+  const summed = dims.length ? sum(g, dims, true) : g;
+  return reshape(summed, shape);
+}
+

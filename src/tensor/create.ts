@@ -1,0 +1,138 @@
+import { allocate, type DType } from './dtype.js';
+import { defaultGenerator, type Generator } from './random.js';
+import { checkShape, formatShape, numel, type Shape } from './shape.js';
+import { Tensor } from './tensor.js';
+import type { NestedArray } from './format.js';
+
+/** Options shared by the creation functions. */
+export interface TensorOptions {
+  dtype?: DType;
+  requiresGrad?: boolean;
+}
+
+export interface RandomOptions extends TensorOptions {
+  generator?: Generator;
+}
+
+function finish(t: Tensor, options: TensorOptions): Tensor {
+  if (options.requiresGrad) t.requiresGrad = true;
+  return t;
+}
+
+function filled(shape: Shape, options: TensorOptions, fill: (i: number) => number, op: string): Tensor {
+  checkShape(shape, op);
+  const data = allocate(options.dtype ?? 'float32', numel(shape));
+  for (let i = 0; i < data.length; i++) data[i] = fill(i);
+  return finish(Tensor.fromData(data, shape), options);
+}
+
+function inferShape(data: NestedArray, path: string): number[] {
+  if (!Array.isArray(data)) return [];
+  if (data.length === 0) return [0];
+  const inner = inferShape(data[0], `${path}[0]`);
+  data.forEach((item, i) => {
+    const s = inferShape(item, `${path}[${i}]`);
+    if (s.length !== inner.length || s.some((d, k) => d !== inner[k])) {
+      throw new Error(`tensor(): ragged nested array: ${path}[${i}] has shape ${formatShape(s)} but ${path}[0] has ${formatShape(inner)}`);
+    }
+  });
+  return [data.length, ...inner];
+}
+
+/**
+ * A tensor from a number, a nested array, or a typed array (copied). Integers in nested arrays
+ * still give float32 unless `dtype` says otherwise.
+ * @example
+ * const x = tensor([[1, 2], [3, 4]]);            // float32, shape [2, 2]
+ * const y = tensor([0, 2, 1], { dtype: 'int32' }); // class labels
+ */
+export function tensor(data: NestedArray | ArrayLike<number>, options: TensorOptions = {}): Tensor {
+  let shape: number[];
+  let flat: ArrayLike<number>;
+  if (ArrayBuffer.isView(data)) {
+    shape = [(data as ArrayLike<number>).length];
+    flat = data as ArrayLike<number>;
+  } else {
+    shape = inferShape(data as NestedArray, 'data');
+    flat = (Array.isArray(data) ? (data as unknown[]).flat(Infinity) : [data]) as number[];
+  }
+  const dtype = options.dtype ?? (flat.length > 0 && typeof (flat as unknown[])[0] === 'boolean' ? 'bool' : 'float32');
+  const out = allocate(dtype, flat.length);
+  for (let i = 0; i < flat.length; i++) {
+    const v = Number(flat[i]);
+    if (typeof flat[i] !== 'number' && typeof flat[i] !== 'boolean') throw new Error(`tensor(): element ${i} is ${typeof flat[i]}, not a number`);
+    out[i] = dtype === 'bool' ? +(v !== 0) : v;
+  }
+  return finish(Tensor.fromData(out, shape), options);
+}
+
+export function zeros(shape: Shape, options: TensorOptions = {}): Tensor {
+  return filled(shape, options, () => 0, 'zeros');
+}
+
+export function ones(shape: Shape, options: TensorOptions = {}): Tensor {
+  return filled(shape, options, () => 1, 'ones');
+}
+
+export function full(shape: Shape, value: number, options: TensorOptions = {}): Tensor {
+  return filled(shape, options, () => value, 'full');
+}
+
+/** `[start, end)` by `step`, like `torch.arange`; integral arguments give int32 unless told. */
+export function arange(start: number, end?: number, step = 1, options: TensorOptions = {}): Tensor {
+  if (end === undefined) [start, end] = [0, start];
+  if (step === 0) throw new Error('arange: step must be nonzero');
+  const n = Math.max(0, Math.ceil((end - start) / step));
+  const integral = [start, end, step].every(Number.isInteger);
+  return filled([n], { dtype: integral ? 'int32' : 'float32', ...options }, (i) => start + i * step, 'arange');
+}
+
+/** `steps` evenly spaced points from `start` to `end` inclusive. */
+export function linspace(start: number, end: number, steps: number, options: TensorOptions = {}): Tensor {
+  const step = steps > 1 ? (end - start) / (steps - 1) : 0;
+  // PyTorch fills the second half from the end so the last point is exact.
+  const half = Math.floor(steps / 2);
+  return filled([steps], options, (i) => (i < half ? start + step * i : end - step * (steps - 1 - i)), 'linspace');
+}
+
+export function eye(n: number, m = n, options: TensorOptions = {}): Tensor {
+  return filled([n, m], options, (i) => +(Math.floor(i / m) === i % m), 'eye');
+}
+
+/** Uniform in [0, 1). */
+export function rand(shape: Shape, options: RandomOptions = {}): Tensor {
+  const g = options.generator ?? defaultGenerator;
+  return filled(shape, options, () => g.random(), 'rand');
+}
+
+/** Standard normal. */
+export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
+  const g = options.generator ?? defaultGenerator;
+  return filled(shape, options, () => g.normal(), 'randn');
+}
+
+/** Uniform integers in [low, high), int32 by default. */
+export function randint(low: number, high: number, shape: Shape, options: RandomOptions = {}): Tensor {
+  if (!(high > low)) throw new Error(`randint: expected low < high, got low=${low}, high=${high}`);
+  const g = options.generator ?? defaultGenerator;
+  return filled(shape, { dtype: 'int32', ...options }, () => g.integer(low, high), 'randint');
+}
+
+/** A random permutation of 0..n-1 (Fisher–Yates), int32. */
+export function randperm(n: number, options: RandomOptions = {}): Tensor {
+  const g = options.generator ?? defaultGenerator;
+  const data = new Int32Array(n);
+  for (let i = 0; i < n; i++) data[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = g.integer(0, i + 1);
+    [data[i], data[j]] = [data[j], data[i]];
+  }
+  return Tensor.fromData(data, [n]);
+}
+
+const like = (t: Tensor, options: TensorOptions): TensorOptions => ({ dtype: t.dtype, ...options });
+export const zerosLike = (t: Tensor, options: TensorOptions = {}): Tensor => zeros(t.shape, like(t, options));
+export const onesLike = (t: Tensor, options: TensorOptions = {}): Tensor => ones(t.shape, like(t, options));
+export const fullLike = (t: Tensor, value: number, options: TensorOptions = {}): Tensor => full(t.shape, value, like(t, options));
+export const randLike = (t: Tensor, options: RandomOptions = {}): Tensor => rand(t.shape, like(t, options));
+export const randnLike = (t: Tensor, options: RandomOptions = {}): Tensor => randn(t.shape, like(t, options));

@@ -1,0 +1,484 @@
+import type { GradFn } from '../autograd/graph.js';
+import { runBackward } from '../autograd/engine.js';
+import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
+import { getBackend } from '../backend/index.js';
+import * as E from '../ops/elementwise.js';
+import * as R from '../ops/reduce.js';
+import * as M from '../ops/movement.js';
+import * as I from '../ops/indexing.js';
+import { matmul } from '../ops/matmul.js';
+import { logSoftmax, softmax } from '../ops/softmax.js';
+import { allocate, dtypeOf, isFloating, type DType, type TypedArray } from './dtype.js';
+import { formatTensor, type NestedArray } from './format.js';
+import { contiguousStrides, formatShape, numel, type Shape } from './shape.js';
+import { Storage } from './storage.js';
+
+/** A tensor operand: a tensor or a plain number (broadcast as a scalar). */
+export type TensorLike = Tensor | number;
+
+/**
+ * An n-dimensional array with reverse-mode autograd. Views (reshape, permute, narrow, expand)
+ * share storage; every op returns a new tensor and, when an input requires grad, records how
+ * to differentiate it.
+ * @example
+ * const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+ * const loss = x.mul(x).sum();
+ * loss.backward();
+ * x.grad!.toArray(); // [[2, 4], [6, 8]]
+ */
+export class Tensor {
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly dtype: DType;
+  /** Gradient accumulated by `backward()` (leaves, or tensors that called `retainGrad()`). */
+  grad: Tensor | null = null;
+  private _requiresGrad = false;
+  private _gradFn: GradFn | null = null;
+  private _retainsGrad = false;
+
+  constructor(
+    readonly storage: Storage,
+    shape: Shape,
+    strides: Shape = contiguousStrides(shape),
+    readonly offset = 0,
+  ) {
+    this.shape = Object.freeze([...shape]);
+    this.strides = Object.freeze([...strides]);
+    this.dtype = dtypeOf(storage.data);
+  }
+
+  /** Wraps a contiguous typed array (no copy). */
+  static fromData(data: TypedArray, shape: Shape): Tensor {
+    if (data.length !== numel(shape)) {
+      throw new Error(`Tensor.fromData: ${data.length} elements cannot have shape ${formatShape(shape)}`);
+    }
+    return new Tensor(new Storage(data), shape);
+  }
+
+  // ---- autograd ------------------------------------------------------------------------------
+
+  get requiresGrad(): boolean {
+    return this._requiresGrad;
+  }
+
+  set requiresGrad(value: boolean) {
+    if (value && !isFloating(this.dtype)) {
+      throw new Error(`only tensors of floating point dtype can require gradients (this one is ${this.dtype})`);
+    }
+    if (!value && this._gradFn) {
+      throw new Error('requiresGrad can only be turned off on leaf tensors; use detach() instead');
+    }
+    this._requiresGrad = value;
+  }
+
+  /** Sets `requiresGrad` and returns `this`, like PyTorch's `requires_grad_()`. */
+  requiresGrad_(value = true): this {
+    this.requiresGrad = value;
+    return this;
+  }
+
+  /** The node that produced this tensor, or null for leaves. */
+  get gradFn(): GradFn | null {
+    return this._gradFn;
+  }
+
+  get isLeaf(): boolean {
+    return this._gradFn === null;
+  }
+
+  get retainsGrad(): boolean {
+    return this._retainsGrad;
+  }
+
+  /** Keeps `.grad` on this non-leaf tensor after `backward()`. */
+  retainGrad(): this {
+    this._retainsGrad = true;
+    return this;
+  }
+
+  /** @internal Used by `record` when an op builds the graph. */
+  attachGradFn(fn: GradFn): void {
+    this._gradFn = fn;
+    this._requiresGrad = true;
+  }
+
+  /**
+   * Backpropagates from this tensor: fills `.grad` of every leaf that requires grad. A
+   * non-scalar output needs `gradient` (the vector in the vector-Jacobian product).
+   */
+  backward(gradient?: Tensor): void {
+    runBackward(this, gradient);
+  }
+
+  /** A tensor sharing storage with this one, cut off from the graph. */
+  detach(): Tensor {
+    return new Tensor(this.storage, this.shape, this.strides, this.offset);
+  }
+
+  // ---- metadata and data access -------------------------------------------------------------
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** Size of one dimension (negative counts from the end), or the whole shape. */
+  size(): readonly number[];
+  size(dim: number): number;
+  size(dim?: number): number | readonly number[] {
+    if (dim === undefined) return this.shape;
+    return this.shape[M.dimIndex(dim, this.ndim, 'size')];
+  }
+
+  numel(): number {
+    return numel(this.shape);
+  }
+
+  dim(): number {
+    return this.shape.length;
+  }
+
+  isFloatingPoint(): boolean {
+    return isFloating(this.dtype);
+  }
+
+  isContiguous(): boolean {
+    let expect = 1;
+    for (let d = this.shape.length - 1; d >= 0; d--) {
+      if (this.shape[d] !== 1 && this.strides[d] !== expect) return false;
+      expect *= this.shape[d];
+    }
+    return true;
+  }
+
+  /** The elements in row-major order, as a new typed array. */
+  toTypedArray(): TypedArray {
+    const c = this.contiguous();
+    return c.storage.data.slice(c.offset, c.offset + c.numel());
+  }
+
+  /** The elements as nested JS arrays (booleans for bool tensors). */
+  toArray(): NestedArray {
+    const flat = Array.from(this.toTypedArray(), (v) => (this.dtype === 'bool' ? v !== 0 : v));
+    const build = (dim: number, start: number): NestedArray => {
+      if (dim === this.ndim) return flat[start];
+      const step = numel(this.shape.slice(dim + 1));
+      return Array.from({ length: this.shape[dim] }, (_, i) => build(dim + 1, start + i * step));
+    };
+    return build(0, 0);
+  }
+
+  /** The value of a one-element tensor. */
+  item(): number {
+    if (this.numel() !== 1) {
+      throw new Error(`item(): a tensor with ${this.numel()} elements (shape ${formatShape(this.shape)}) cannot be converted to a number`);
+    }
+    return this.storage.data[this.offset];
+  }
+
+  toString(): string {
+    return formatTensor(this);
+  }
+
+  // ---- dtype --------------------------------------------------------------------------------
+
+  /** Casts to `dtype` (differentiable between float types); returns `this` if it already is. */
+  to(dtype: DType): Tensor {
+    return E.cast(this, dtype);
+  }
+  float(): Tensor {
+    return this.to('float32');
+  }
+  double(): Tensor {
+    return this.to('float64');
+  }
+  int(): Tensor {
+    return this.to('int32');
+  }
+  bool(): Tensor {
+    return this.to('bool');
+  }
+
+  // ---- elementwise --------------------------------------------------------------------------
+
+  add(other: TensorLike, alpha?: number): Tensor {
+    return E.add(this, alpha === undefined ? other : E.mul(other, alpha));
+  }
+  sub(other: TensorLike, alpha?: number): Tensor {
+    return E.sub(this, alpha === undefined ? other : E.mul(other, alpha));
+  }
+  mul(other: TensorLike): Tensor {
+    return E.mul(this, other);
+  }
+  div(other: TensorLike): Tensor {
+    return E.div(this, other);
+  }
+  pow(exponent: TensorLike): Tensor {
+    return E.pow(this, exponent);
+  }
+  maximum(other: TensorLike): Tensor {
+    return E.maximum(this, other);
+  }
+  minimum(other: TensorLike): Tensor {
+    return E.minimum(this, other);
+  }
+  neg(): Tensor {
+    return E.neg(this);
+  }
+  exp(): Tensor {
+    return E.exp(this);
+  }
+  log(): Tensor {
+    return E.log(this);
+  }
+  sqrt(): Tensor {
+    return E.sqrt(this);
+  }
+  rsqrt(): Tensor {
+    return E.reciprocal(E.sqrt(this));
+  }
+  reciprocal(): Tensor {
+    return E.reciprocal(this);
+  }
+  square(): Tensor {
+    return E.mul(this, this);
+  }
+  abs(): Tensor {
+    return E.abs(this);
+  }
+  sign(): Tensor {
+    return E.sign(this);
+  }
+  sin(): Tensor {
+    return E.sin(this);
+  }
+  cos(): Tensor {
+    return E.cos(this);
+  }
+  tanh(): Tensor {
+    return E.tanh(this);
+  }
+  sigmoid(): Tensor {
+    return E.sigmoid(this);
+  }
+  relu(): Tensor {
+    return E.relu(this);
+  }
+  erf(): Tensor {
+    return E.erf(this);
+  }
+  log1p(): Tensor {
+    return E.log1p(this);
+  }
+  expm1(): Tensor {
+    return E.expm1(this);
+  }
+  floor(): Tensor {
+    return E.floor(this);
+  }
+  ceil(): Tensor {
+    return E.ceil(this);
+  }
+  round(): Tensor {
+    return E.round(this);
+  }
+  clamp(min?: number | null, max?: number | null): Tensor {
+    return E.clamp(this, min, max);
+  }
+  eq(other: TensorLike): Tensor {
+    return E.eq(this, other);
+  }
+  ne(other: TensorLike): Tensor {
+    return E.ne(this, other);
+  }
+  lt(other: TensorLike): Tensor {
+    return E.lt(this, other);
+  }
+  le(other: TensorLike): Tensor {
+    return E.le(this, other);
+  }
+  gt(other: TensorLike): Tensor {
+    return E.gt(this, other);
+  }
+  ge(other: TensorLike): Tensor {
+    return E.ge(this, other);
+  }
+  isnan(): Tensor {
+    return E.ne(this, this);
+  }
+  logicalNot(): Tensor {
+    return E.eq(this, 0);
+  }
+  /** `where(condition, this, other)`, like `Tensor.where` in PyTorch. */
+  where(condition: Tensor, other: TensorLike): Tensor {
+    return E.where(condition, this, other);
+  }
+
+  // ---- reductions ---------------------------------------------------------------------------
+
+  sum(dim?: number | readonly number[], keepdim = false): Tensor {
+    return R.sum(this, dim, keepdim);
+  }
+  mean(dim?: number | readonly number[], keepdim = false): Tensor {
+    return R.mean(this, dim, keepdim);
+  }
+  /** Without `dim`: the maximum element. With `dim`: `{ values, indices }` along it. */
+  max(): Tensor;
+  max(dim: number, keepdim?: boolean): R.ValuesIndices;
+  max(dim?: number, keepdim = false): Tensor | R.ValuesIndices {
+    return dim === undefined ? R.amax(this) : R.maxDim(this, dim, keepdim);
+  }
+  min(): Tensor;
+  min(dim: number, keepdim?: boolean): R.ValuesIndices;
+  min(dim?: number, keepdim = false): Tensor | R.ValuesIndices {
+    return dim === undefined ? R.amin(this) : R.minDim(this, dim, keepdim);
+  }
+  amax(dim?: number | readonly number[], keepdim = false): Tensor {
+    return R.amax(this, dim, keepdim);
+  }
+  amin(dim?: number | readonly number[], keepdim = false): Tensor {
+    return R.amin(this, dim, keepdim);
+  }
+  argmax(dim?: number, keepdim = false): Tensor {
+    return R.argmax(this, dim, keepdim);
+  }
+  argmin(dim?: number, keepdim = false): Tensor {
+    return R.argmin(this, dim, keepdim);
+  }
+  /** Variance; `correction` 1 (unbiased, PyTorch's default) or 0. */
+  var(dim?: number | readonly number[], options: R.VarOptions = {}): Tensor {
+    return R.variance(this, dim, options);
+  }
+  std(dim?: number | readonly number[], options: R.VarOptions = {}): Tensor {
+    return R.std(this, dim, options);
+  }
+  logsumexp(dim: number | readonly number[], keepdim = false): Tensor {
+    return R.logsumexp(this, dim, keepdim);
+  }
+  softmax(dim: number): Tensor {
+    return softmax(this, dim);
+  }
+  logSoftmax(dim: number): Tensor {
+    return logSoftmax(this, dim);
+  }
+
+  // ---- linear algebra -----------------------------------------------------------------------
+
+  matmul(other: Tensor): Tensor {
+    return matmul(this, other);
+  }
+
+  // ---- views and shaping --------------------------------------------------------------------
+
+  contiguous(): Tensor {
+    return M.contiguous(this);
+  }
+  clone(): Tensor {
+    return M.clone(this);
+  }
+  reshape(...shape: number[] | [readonly number[]]): Tensor {
+    return M.reshape(this, M.shapeArgs(shape));
+  }
+  view(...shape: number[] | [readonly number[]]): Tensor {
+    return M.view(this, M.shapeArgs(shape));
+  }
+  flatten(startDim = 0, endDim = -1): Tensor {
+    return M.flatten(this, startDim, endDim);
+  }
+  squeeze(dim?: number): Tensor {
+    return M.squeeze(this, dim);
+  }
+  unsqueeze(dim: number): Tensor {
+    return M.unsqueeze(this, dim);
+  }
+  permute(...dims: number[] | [readonly number[]]): Tensor {
+    return M.permute(this, M.shapeArgs(dims));
+  }
+  transpose(dim0: number, dim1: number): Tensor {
+    return M.transpose(this, dim0, dim1);
+  }
+  /** Transpose of a 2-D tensor (a 1-D or 0-D tensor is returned as is). */
+  t(): Tensor {
+    if (this.ndim > 2) throw new Error(`t() expects a tensor with <= 2 dimensions, but got ${this.ndim}`);
+    return this.ndim < 2 ? this : M.transpose(this, 0, 1);
+  }
+  /** Swaps the last two dimensions. */
+  get mT(): Tensor {
+    return M.transpose(this, -2, -1);
+  }
+  expand(...shape: number[] | [readonly number[]]): Tensor {
+    return M.expand(this, M.shapeArgs(shape));
+  }
+  expandAs(other: Tensor): Tensor {
+    return M.expand(this, other.shape);
+  }
+  narrow(dim: number, start: number, length: number): Tensor {
+    return M.narrow(this, dim, start, length);
+  }
+  /** `x[..., start:end:step, ...]` along `dim` (negative and omitted bounds as in Python). */
+  slice(dim: number, start?: number, end?: number, step = 1): Tensor {
+    return M.slice(this, dim, start, end, step);
+  }
+  /** `x[..., index, ...]`: removes `dim`. */
+  select(dim: number, index: number): Tensor {
+    return M.select(this, dim, index);
+  }
+  split(splitSize: number | readonly number[], dim = 0): Tensor[] {
+    return M.split(this, splitSize, dim);
+  }
+  chunk(chunks: number, dim = 0): Tensor[] {
+    return M.chunk(this, chunks, dim);
+  }
+  indexSelect(dim: number, index: Tensor): Tensor {
+    return I.indexSelect(this, dim, index);
+  }
+  gather(dim: number, index: Tensor): Tensor {
+    return I.gather(this, dim, index);
+  }
+
+  // ---- in-place (only where autograd is not watching) ----------------------------------------
+
+  private inPlace(op: string, compute: () => Tensor): this {
+    if (isGradEnabled() && this.requiresGrad) {
+      throw new Error(
+        this.isLeaf
+          ? `${op}: a leaf tensor that requires grad cannot be modified in place; wrap the update in noGrad(() => ...)`
+          : `${op}: in-place ops on tensors that are part of the autograd graph are not supported; use the out-of-place op`,
+      );
+    }
+    const value = noGrad(compute);
+    const src = M.expand(value.to(this.dtype), this.shape);
+    getBackend().copy(M.strided(src), M.strided(this), this.shape);
+    this.storage.version++;
+    return this;
+  }
+  /** Copies `src` (broadcast to this shape) into this tensor's memory. */
+  copy_(src: TensorLike): this {
+    return this.inPlace('copy_', () => E.asTensor(src, this.dtype));
+  }
+  fill_(value: number): this {
+    return this.inPlace('fill_', () => E.asTensor(value, this.dtype));
+  }
+  zero_(): this {
+    return this.fill_(0);
+  }
+  add_(other: TensorLike, alpha?: number): this {
+    return this.inPlace('add_', () => this.add(other, alpha));
+  }
+  sub_(other: TensorLike, alpha?: number): this {
+    return this.inPlace('sub_', () => this.sub(other, alpha));
+  }
+  mul_(other: TensorLike): this {
+    return this.inPlace('mul_', () => this.mul(other));
+  }
+  div_(other: TensorLike): this {
+    return this.inPlace('div_', () => this.div(other));
+  }
+  clamp_(min?: number | null, max?: number | null): this {
+    return this.inPlace('clamp_', () => this.clamp(min, max));
+  }
+}
+
+/** Allocates an uninitialised-free (zeroed) contiguous tensor; used by ops. */
+export function empty(shape: Shape, dtype: DType = 'float32'): Tensor {
+  return Tensor.fromData(allocate(dtype, numel(shape)), shape);
+}
