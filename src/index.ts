@@ -22,3 +22,4 @@ export { softmax, logSoftmax } from './ops/softmax.js';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled, detectAnomaly, setDetectAnomaly } from './autograd/grad-mode.js';
 export { gradcheck, type GradcheckOptions } from './autograd/gradcheck.js';
 export { getBackend, setBackend, jsBackend, type Backend, type Kernels } from './backend/index.js';
+export * as nn from './nn/index.js';

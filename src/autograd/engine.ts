@@ -3,7 +3,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { add } from '../ops/elementwise.js';
 import { sumToShape } from '../ops/reduce.js';
 import { ones } from '../tensor/create.js';
-import { firstNonFinite } from './graph.js';
+import { firstNonFinite, inBackward } from './graph.js';
 import { isAnomalyEnabled, noGrad } from './grad-mode.js';
 
 /** Tensors reachable from `root` through grad functions, inputs before outputs (iterative DFS). */
@@ -75,7 +75,7 @@ export function runBackward(root: Tensor, gradient?: Tensor): void {
       if (!fn || t.retainsGrad) t.grad = t.grad ? add(t.grad, g) : g.clone();
       if (!fn) continue;
       checkSavedVersions(t);
-      const inputGrads = fn.backward(g);
+      const inputGrads = inBackward(() => fn.backward(g));
       fn.inputs.forEach((input, k) => {
         const ig = inputGrads[k];
         if (!input.requiresGrad || !ig) return;

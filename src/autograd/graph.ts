@@ -13,6 +13,18 @@ export interface GradFn {
   readonly saved: readonly { readonly tensor: Tensor; readonly version: number }[];
 }
 
+let backwardDepth = 0;
+
+/** Runs a backward rule; inside it, anomaly mode checks the rule's result, not each op. */
+export function inBackward<T>(fn: () => T): T {
+  backwardDepth++;
+  try {
+    return fn();
+  } finally {
+    backwardDepth--;
+  }
+}
+
 /** The first non-finite element of `t`, or -1. */
 export function firstNonFinite(t: Tensor): number {
   const data = t.contiguous().storage.data;
@@ -26,7 +38,7 @@ export function firstNonFinite(t: Tensor): number {
  * `saved` lists tensors the rule reads, so a later in-place change to them is detected.
  */
 export function record(out: Tensor, name: string, inputs: readonly Tensor[], rule: BackwardRule, saved: readonly Tensor[] = []): Tensor {
-  if (isAnomalyEnabled() && out.isFloatingPoint()) {
+  if (isAnomalyEnabled() && backwardDepth === 0 && out.isFloatingPoint()) {
     const bad = firstNonFinite(out);
     if (bad >= 0) {
       throw new Error(`Anomaly detected: '${name}' produced ${out.contiguous().storage.data[bad]} in its forward output (element ${bad} of shape [${out.shape.join(', ')}])`);

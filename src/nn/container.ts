@@ -1,0 +1,69 @@
+import type { Tensor } from '../tensor/tensor.js';
+import { Module } from './module.js';
+
+/**
+ * Runs modules in order, each one's output feeding the next. Children are named '0', '1', …
+ * @example
+ * const model = new Sequential(new Linear(2, 4), new Sigmoid(), new Linear(4, 1));
+ */
+export class Sequential extends Module {
+  private readonly layers: Module[];
+
+  constructor(...layers: Module[]) {
+    super();
+    this.layers = layers.map((m, i) => this.registerModule(String(i), m));
+  }
+
+  get length(): number {
+    return this.layers.length;
+  }
+
+  at(index: number): Module {
+    const m = this.layers.at(index);
+    if (!m) throw new RangeError(`Sequential.at: index ${index} is out of range for ${this.layers.length} layers`);
+    return m;
+  }
+
+  [Symbol.iterator](): Iterator<Module> {
+    return this.layers[Symbol.iterator]();
+  }
+
+  forward(x: Tensor): Tensor {
+    let out = x;
+    for (const layer of this.layers) out = layer.forward(out);
+    return out;
+  }
+}
+
+/** Holds sub-modules in a list so their parameters are registered; has no forward of its own. */
+export class ModuleList extends Module {
+  private readonly items: Module[] = [];
+
+  constructor(modules: Module[] = []) {
+    super();
+    for (const m of modules) this.append(m);
+  }
+
+  append(m: Module): this {
+    this.items.push(this.registerModule(String(this.items.length), m));
+    return this;
+  }
+
+  get length(): number {
+    return this.items.length;
+  }
+
+  at(index: number): Module {
+    const m = this.items.at(index);
+    if (!m) throw new RangeError(`ModuleList.at: index ${index} is out of range for ${this.items.length} modules`);
+    return m;
+  }
+
+  [Symbol.iterator](): Iterator<Module> {
+    return this.items[Symbol.iterator]();
+  }
+
+  forward(): Tensor {
+    throw new Error('ModuleList has no forward(); iterate over its modules instead');
+  }
+}

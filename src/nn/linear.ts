@@ -1,0 +1,41 @@
+import { linear } from '../ops/matmul.js';
+import { empty, type Tensor } from '../tensor/tensor.js';
+import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
+import { Module } from './module.js';
+import { Parameter } from './parameter.js';
+
+/**
+ * Fully connected layer `y = x·Wᵀ + b`, with PyTorch's default initialisation
+ * (weight: kaiming-uniform with a = √5, i.e. U(±1/√in); bias: U(±1/√in)).
+ * @example
+ * const fc = new Linear(784, 10);
+ * const logits = fc.forward(randn([32, 784])); // [32, 10]
+ */
+export class Linear extends Module {
+  readonly weight: Parameter;
+  readonly bias: Parameter | null;
+
+  constructor(readonly inFeatures: number, readonly outFeatures: number, options: { bias?: boolean } = {}) {
+    super();
+    this.weight = this.registerParameter('weight', new Parameter(empty([outFeatures, inFeatures])));
+    this.bias = this.registerParameter('bias', options.bias === false ? null : new Parameter(empty([outFeatures])));
+    this.resetParameters();
+  }
+
+  resetParameters(): void {
+    kaimingUniform_(this.weight, { a: Math.sqrt(5) });
+    if (this.bias) {
+      const [fanIn] = calculateFanInAndFanOut(this.weight);
+      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+      uniform_(this.bias, -bound, bound);
+    }
+  }
+
+  forward(x: Tensor): Tensor {
+    return linear(x, this.weight, this.bias);
+  }
+
+  override extraRepr(): string {
+    return `inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}, bias=${this.bias !== null}`;
+  }
+}

@@ -1,0 +1,184 @@
+import { noGrad } from '../autograd/grad-mode.js';
+import { formatShape, shapesEqual } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { Parameter } from './parameter.js';
+
+/** Parameters and persistent buffers by dotted name (`"0.weight"`), like PyTorch's state_dict. */
+export type StateDict = Record<string, Tensor>;
+
+/**
+ * Base class of every layer and model. Subclasses register their parameters, buffers and
+ * children explicitly in the constructor and implement `forward`.
+ * @example
+ * class TwoLayer extends Module {
+ *   fc1 = this.registerModule('fc1', new Linear(4, 8));
+ *   fc2 = this.registerModule('fc2', new Linear(8, 3));
+ *   forward(x: Tensor) { return this.fc2.forward(this.fc1.forward(x).relu()); }
+ * }
+ */
+export abstract class Module {
+  /** True in training mode (dropout active, batch norm uses batch statistics). */
+  training = true;
+  private readonly params = new Map<string, Parameter | null>();
+  private readonly bufs = new Map<string, { tensor: Tensor | null; persistent: boolean }>();
+  private readonly children_ = new Map<string, Module>();
+
+  abstract forward(...inputs: Tensor[]): Tensor;
+
+  registerParameter<P extends Parameter | null>(name: string, param: P): P {
+    this.checkName(name);
+    this.params.set(name, param);
+    return param;
+  }
+
+  /** A tensor saved in `stateDict()` (when persistent) but not trained, e.g. running statistics. */
+  registerBuffer<T extends Tensor | null>(name: string, tensor: T, persistent = true): T {
+    this.checkName(name);
+    this.bufs.set(name, { tensor, persistent });
+    return tensor;
+  }
+
+  registerModule<M extends Module>(name: string, module: M): M {
+    this.checkName(name);
+    this.children_.set(name, module);
+    return module;
+  }
+
+  /** Replaces a registered buffer (e.g. when a layer swaps in a new running average). */
+  setBuffer(name: string, tensor: Tensor): void {
+    const entry = this.bufs.get(name);
+    if (!entry) throw new Error(`setBuffer: ${this.constructor.name} has no buffer '${name}'`);
+    entry.tensor = tensor;
+  }
+
+  getBuffer(name: string): Tensor | null {
+    return this.bufs.get(name)?.tensor ?? null;
+  }
+
+  private checkName(name: string): void {
+    if (name === '' || name.includes('.')) throw new Error(`invalid name '${name}': names must be non-empty and contain no '.'`);
+    if (this.params.has(name) || this.bufs.has(name) || this.children_.has(name)) {
+      throw new Error(`${this.constructor.name} already has a member named '${name}'`);
+    }
+  }
+
+  *namedChildren(): IterableIterator<[string, Module]> {
+    yield* this.children_;
+  }
+
+  children(): Module[] {
+    return [...this.children_.values()];
+  }
+
+  /** This module and all descendants, depth first, with dotted names ('' for this one). */
+  *namedModules(prefix = ''): IterableIterator<[string, Module]> {
+    yield [prefix, this];
+    for (const [name, child] of this.children_) yield* child.namedModules(prefix ? `${prefix}.${name}` : name);
+  }
+
+  modules(): Module[] {
+    return [...this.namedModules()].map(([, m]) => m);
+  }
+
+  *namedParameters(prefix = '', recurse = true): IterableIterator<[string, Parameter]> {
+    const seen = new Set<Parameter>();
+    const source = recurse ? this.namedModules(prefix) : ([[prefix, this]] as Iterable<[string, Module]>);
+    for (const [modName, mod] of source) {
+      for (const [name, p] of mod.params) {
+        if (p === null || seen.has(p)) continue;
+        seen.add(p);
+        yield [modName ? `${modName}.${name}` : name, p];
+      }
+    }
+  }
+
+  parameters(recurse = true): Parameter[] {
+    return [...this.namedParameters('', recurse)].map(([, p]) => p);
+  }
+
+  *namedBuffers(prefix = ''): IterableIterator<[string, Tensor]> {
+    for (const [modName, mod] of this.namedModules(prefix)) {
+      for (const [name, b] of mod.bufs) if (b.tensor) yield [modName ? `${modName}.${name}` : name, b.tensor];
+    }
+  }
+
+  buffers(): Tensor[] {
+    return [...this.namedBuffers()].map(([, b]) => b);
+  }
+
+  /** Sets training mode on this module and every descendant. */
+  train(mode = true): this {
+    for (const m of this.modules()) m.training = mode;
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Clears gradients (to null by default, like PyTorch's `set_to_none=True`). */
+  zeroGrad(setToNone = true): void {
+    for (const p of this.parameters()) {
+      if (setToNone) p.grad = null;
+      else p.grad?.zero_();
+    }
+  }
+
+  /** Calls `fn` on every module (children first), returns this. */
+  apply(fn: (m: Module) => void): this {
+    for (const child of this.children_.values()) child.apply(fn);
+    fn(this);
+    return this;
+  }
+
+  /** Parameters and persistent buffers by dotted name; the tensors share memory with the module. */
+  stateDict(): StateDict {
+    const out: StateDict = {};
+    for (const [modName, mod] of this.namedModules()) {
+      const key = (n: string) => (modName ? `${modName}.${n}` : n);
+      for (const [n, p] of mod.params) if (p) out[key(n)] = p.detach();
+      for (const [n, b] of mod.bufs) if (b.tensor && b.persistent) out[key(n)] = b.tensor.detach();
+    }
+    return out;
+  }
+
+  /**
+   * Copies values from `state` into this module's parameters and buffers. With `strict`
+   * (default), missing or unexpected keys are an error; shapes must always match.
+   */
+  loadStateDict(state: StateDict, strict = true): { missingKeys: string[]; unexpectedKeys: string[] } {
+    const own = this.stateDict();
+    const missingKeys = Object.keys(own).filter((k) => !(k in state));
+    const unexpectedKeys = Object.keys(state).filter((k) => !(k in own));
+    if (strict && (missingKeys.length || unexpectedKeys.length)) {
+      throw new Error(
+        `loadStateDict: ${missingKeys.length ? `missing keys: ${missingKeys.join(', ')}` : ''}` +
+          `${missingKeys.length && unexpectedKeys.length ? '; ' : ''}` +
+          `${unexpectedKeys.length ? `unexpected keys: ${unexpectedKeys.join(', ')}` : ''}`,
+      );
+    }
+    noGrad(() => {
+      for (const [k, target] of Object.entries(own)) {
+        const src = state[k];
+        if (!src) continue;
+        if (!shapesEqual(src.shape, target.shape)) {
+          throw new Error(`loadStateDict: '${k}' has shape ${formatShape(src.shape)} in the state dict but ${formatShape(target.shape)} in the model`);
+        }
+        target.copy_(src);
+      }
+    });
+    return { missingKeys, unexpectedKeys };
+  }
+
+  /** Extra text shown in `toString()`, e.g. `in_features=4, out_features=2`. */
+  extraRepr(): string {
+    return '';
+  }
+
+  toString(): string {
+    const head = `${this.constructor.name}(${this.extraRepr()}`;
+    if (this.children_.size === 0) return `${head})`;
+    const lines = [...this.children_].map(([name, m]) => `  (${name}): ${m.toString().replace(/\n/g, '\n  ')}`);
+    return `${head}\n${lines.join('\n')}\n)`;
+  }
+}
