@@ -23,3 +23,7 @@ export { noGrad, enableGrad, isGradEnabled, setGradEnabled, detectAnomaly, setDe
 export { gradcheck, type GradcheckOptions } from './autograd/gradcheck.js';
 export { getBackend, setBackend, jsBackend, type Backend, type Kernels } from './backend/index.js';
 export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
+export * from './data/index.js';
+export * from './train/index.js';
+export * as io from './io/index.js';

@@ -1,0 +1,2 @@
+/** Model files: safetensors, model directories, ONNX export (browser-safe parts). */
+export {};

@@ -1,0 +1,2 @@
+/** Model zoo: plain compositions of public layers. */
+export {};

@@ -1,0 +1,2 @@
+/** `nn.functional`: every layer, activation and loss as a function. */
+export {};

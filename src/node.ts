@@ -1,0 +1,2 @@
+/** Node-only entry (`nabla/node`): file system loaders, threads. Never imported by the core. */
+export {};

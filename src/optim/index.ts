@@ -1,0 +1,2 @@
+/** `optim`: optimizers, learning-rate schedulers and gradient clipping. */
+export {};

@@ -1,0 +1,2 @@
+/** Training loop helpers: fit, evaluate, metrics, callbacks. */
+export {};
