@@ -31,6 +31,8 @@ function keptShape(shape: Shape, dims: readonly number[]): number[] {
  * and returns the keepdim-shaped result.
  */
 function reduceKernel(x: Tensor, dims: readonly number[], op: ReduceOp): Tensor {
+  // Nothing to reduce (a 0-d input, or no dims): still a fresh tensor, never `x` itself.
+  if (dims.length === 0 || x.ndim === 0) return Tensor.fromData(x.toTypedArray(), x.shape);
   let cur = x.contiguous();
   let shape = [...x.shape];
   // Group adjacent dims into runs, reducing the last run first so earlier indices stay valid.
@@ -78,7 +80,7 @@ export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false
 export function mean(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
   if (!isFloating(x.dtype)) throw new Error(`mean: expected a floating point tensor, got ${x.dtype}; call .float() first`);
   const dims = normalizeDims(dim, x.ndim, 'mean');
-  const count = dims.reduce((a, d) => a * x.shape[d], 1);
+  const count = dims.reduce((a, d) => a * (x.shape[d] ?? 1), 1);
   return div(sum(x, dims, keepdim), count);
 }
 
@@ -135,7 +137,7 @@ export function variance(x: Tensor, dim?: number | readonly number[], options: V
   const { correction = 1, keepdim = false } = options;
   const xf = cast(x, toFloating(x.dtype));
   const dims = normalizeDims(dim, x.ndim, 'var');
-  const count = dims.reduce((a, d) => a * x.shape[d], 1);
+  const count = dims.reduce((a, d) => a * (x.shape[d] ?? 1), 1);
   const centered = sub(xf, mean(xf, dims, true));
   return div(sum(mul(centered, centered), dims, keepdim), Math.max(0, count - correction));
 }
