@@ -1,7 +1,7 @@
 import type { Backend } from './kernels.js';
 import { jsBackend } from './js/index.js';
 
-export type { Backend, Kernels, Strided, UnaryOp, BinaryOp, ReduceOp, ArgReduceOp } from './kernels.js';
+export type { Backend, Kernels, Strided, UnaryOp, BinaryOp, ReduceOp, ArgReduceOp, Window2d } from './kernels.js';
 
 let current: Backend = jsBackend;
 

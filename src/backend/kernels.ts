@@ -64,6 +64,48 @@ export interface Kernels {
   indexSelect(x: TypedArray, index: Int32Array, out: TypedArray, outer: number, xSize: number, inner: number): void;
   /** `out[o, index[j], i] += src[o, j, i]` with a 1-D index. */
   indexAdd(src: TypedArray, index: Int32Array, out: TypedArray, outer: number, outSize: number, inner: number): void;
+  /**
+   * Unfolds sliding windows: x `[batch, channels, height, width]` into cols
+   * `[batch, channels·kernelH·kernelW, outH·outW]` (row = (c·kernelH + i)·kernelW + j), zeros where
+   * a window reaches into the padding. Convolution is then one GEMM per group.
+   */
+  im2col(x: FloatArray, cols: FloatArray, w: Window2d): void;
+  /** The adjoint of `im2col`: overwrites x with the sum of every column entry that reads it. */
+  col2im(cols: FloatArray, x: FloatArray, w: Window2d): void;
+  /**
+   * Max over each window of `batch·channels` planes (padding never wins); `indices` gets the
+   * flat position `h·width + w` of the maximum within its plane (first one on ties; NaN wins).
+   */
+  maxPool2d(x: FloatArray, out: FloatArray, indices: Int32Array, w: Window2d): void;
+  /**
+   * Mean over each window with PyTorch's divisor: `divisor` when > 0, else the window size
+   * clipped to the padded input (`countIncludePad`) or to the input itself.
+   */
+  avgPool2d(x: FloatArray, out: FloatArray, w: Window2d, countIncludePad: boolean, divisor: number): void;
+  /** The adjoint of `avgPool2d`: overwrites dx with the spread-out `dy`. */
+  avgPool2dBackward(dy: FloatArray, dx: FloatArray, w: Window2d, countIncludePad: boolean, divisor: number): void;
+}
+
+/**
+ * A 2-D sliding window over `batch·channels` planes of `height × width`. `padH`/`padW` are the
+ * top/left padding; `outH`/`outW` are given (so asymmetric 'same' padding needs no extra field).
+ * Window (oh, ow) reads rows `oh·strideH − padH + i·dilationH` for i < kernelH, and likewise columns.
+ */
+export interface Window2d {
+  readonly batch: number;
+  readonly channels: number;
+  readonly height: number;
+  readonly width: number;
+  readonly kernelH: number;
+  readonly kernelW: number;
+  readonly strideH: number;
+  readonly strideW: number;
+  readonly padH: number;
+  readonly padW: number;
+  readonly dilationH: number;
+  readonly dilationW: number;
+  readonly outH: number;
+  readonly outW: number;
 }
 
 /** A backend: a name and its kernels. */

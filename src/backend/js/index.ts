@@ -1,7 +1,9 @@
 import type { Backend } from '../kernels.js';
+import { col2im, im2col } from './conv.js';
 import { binary, cast, copy, unary, where } from './elementwise.js';
 import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
 import { matmul } from './matmul.js';
+import { avgPool2d, avgPool2dBackward, maxPool2d } from './pool.js';
 import { argReduce, logSoftmax, reduce, softmax } from './reduce.js';
 
 /** The reference backend: plain TypeScript, always available, the oracle other backends match. */
@@ -9,4 +11,5 @@ export const jsBackend: Backend = {
   name: 'js',
   unary, binary, where, copy, cast, reduce, argReduce, matmul, softmax, logSoftmax,
   gather, scatterAdd, indexSelect, indexAdd,
+  im2col, col2im, maxPool2d, avgPool2d, avgPool2dBackward,
 };
