@@ -1,2 +1,2 @@
 /** Node-only entry (`nabla/node`): file system loaders, threads. Never imported by the core. */
-export {};
+export { readCsvFile } from './data/read-csv-file.js';

@@ -1,2 +1,6 @@
-/** Data sets and loaders (browser-safe; file readers live in src/io/node or the Node entry). */
-export {};
+/** Data sets and loaders (browser-safe; file readers live in the Node entry, `nabla/node`). */
+export { TensorDataset, Subset, randomSplit, fetchBatch, type Dataset } from './dataset.js';
+export { DataLoader, type DataLoaderOptions } from './dataloader.js';
+export { parseCsv, type CsvData, type CsvOptions, type ColumnRef } from './csv.js';
+export { parseCsvRecords, type CsvRecord } from './csv-parse.js';
+export { StandardScaler } from './standard-scaler.js';

@@ -1,0 +1,131 @@
+import { Tensor } from '../tensor/tensor.js';
+import { parseCsvRecords, type CsvRecord } from './csv-parse.js';
+
+/** A column, by header name or 0-based position. */
+export type ColumnRef = string | number;
+
+export interface CsvOptions {
+  /** The target column (default: the last one); `null` reads features only. */
+  target?: ColumnRef | null;
+  /** Feature columns to keep, in this order (default: every column except the target and `drop`). */
+  columns?: readonly ColumnRef[];
+  /** Columns to leave out of the features. */
+  drop?: readonly ColumnRef[];
+  /** 'numeric' (regression, float), 'categorical' (class indices, int32), or 'auto' (default): numeric when every value is a number. */
+  targetType?: 'auto' | 'numeric' | 'categorical';
+  /** Fixed class order for a categorical target (so train and test files agree); default: sorted. */
+  classNames?: readonly string[];
+  /** Whether the first record names the columns (default true); without it columns are named '0', '1', … */
+  header?: boolean;
+  delimiter?: string;
+  /** Float dtype of the features and of a numeric target (default float32). */
+  dtype?: 'float32' | 'float64';
+  /** Name used in error messages, e.g. the file name (default 'csv'). */
+  source?: string;
+}
+
+/** Tensors read from a CSV table. */
+export interface CsvData {
+  /** `[rows, featureNames.length]` floats. */
+  features: Tensor;
+  /** `[rows]`: floats for a numeric target, int32 class indices for a categorical one; null without a target. */
+  target: Tensor | null;
+  featureNames: string[];
+  targetName: string | null;
+  /** Class names by index for a categorical target, else null. */
+  classNames: string[] | null;
+}
+
+function resolveColumn(ref: ColumnRef, names: readonly string[], source: string): number {
+  const index = typeof ref === 'number' ? ref : names.indexOf(ref);
+  if (typeof ref === 'number' ? !Number.isInteger(ref) || ref < 0 || ref >= names.length : index < 0) {
+    throw new Error(`${source}: no column ${JSON.stringify(ref)}; the columns are ${names.map((n) => JSON.stringify(n)).join(', ')}`);
+  }
+  return index;
+}
+
+function parseNumber(text: string, record: CsvRecord, column: number, names: readonly string[], source: string): number {
+  const s = text.trim();
+  const v = Number(s);
+  if (s === '' || (Number.isNaN(v) && s !== 'NaN')) {
+    const what = s === '' ? 'an empty value (missing values are not supported)' : `${JSON.stringify(text)}, which is not a number`;
+    throw new Error(`${source}: line ${record.line}, column ${column + 1} (${JSON.stringify(names[column])}): found ${what}`);
+  }
+  return v;
+}
+
+function isNumeric(s: string): boolean {
+  const t = s.trim();
+  return t !== '' && (!Number.isNaN(Number(t)) || t === 'NaN');
+}
+
+/** Class names in a stable order: numerically if they all look like numbers, else by string. */
+function sortedClasses(values: Iterable<string>): string[] {
+  const unique = [...new Set(values)];
+  return unique.every(isNumeric) ? unique.sort((a, b) => Number(a) - Number(b)) : unique.sort();
+}
+
+function readTarget(rows: CsvRecord[], column: number, names: readonly string[], options: CsvOptions, source: string) {
+  const raw = rows.map((r) => r.fields[column].trim());
+  const type = options.targetType ?? (options.classNames ? 'categorical' : 'auto');
+  if (type === 'numeric' || (type === 'auto' && raw.every(isNumeric))) {
+    const data = options.dtype === 'float64' ? new Float64Array(rows.length) : new Float32Array(rows.length);
+    rows.forEach((r, i) => (data[i] = parseNumber(r.fields[column], r, column, names, source)));
+    return { target: Tensor.fromData(data, [rows.length]), classNames: null };
+  }
+  const classNames = options.classNames ? [...options.classNames] : sortedClasses(raw);
+  const lookup = new Map(classNames.map((c, i) => [c, i]));
+  const data = new Int32Array(rows.length);
+  rows.forEach((r, i) => {
+    const k = lookup.get(raw[i]);
+    if (k === undefined) {
+      throw new Error(`${source}: line ${r.line}, column ${column + 1} (${JSON.stringify(names[column])}): class ${JSON.stringify(raw[i])} is not one of ${classNames.map((c) => JSON.stringify(c)).join(', ')}`);
+    }
+    data[i] = k;
+  });
+  return { target: Tensor.fromData(data, [rows.length]), classNames };
+}
+
+function checkRagged(rows: readonly CsvRecord[], width: number, first: string, source: string): void {
+  for (const r of rows) {
+    if (r.fields.length !== width) {
+      throw new Error(`${source}: line ${r.line} has ${r.fields.length} fields but the ${first} has ${width}`);
+    }
+  }
+}
+
+/**
+ * Reads CSV text (browser-safe) into a feature matrix and an optional target: a numeric target
+ * for regression, or a categorical one (strings → int32 class indices, names in `classNames`).
+ * Errors name the line and column of the offending value.
+ * @example
+ * const { features, target, classNames } = parseCsv('x1,x2,label\n0.5,1,cat\n2,0.1,dog\n', { target: 'label' });
+ * // features: [2, 2] float32; target: int32 [0, 1]; classNames: ['cat', 'dog']
+ */
+export function parseCsv(text: string, options: CsvOptions = {}): CsvData {
+  const source = options.source ?? 'csv';
+  const records = parseCsvRecords(text, options.delimiter ?? ',', source);
+  if (records.length === 0) throw new Error(`${source}: no records found`);
+  const header = options.header ?? true;
+  const names = header ? records[0].fields.map((f) => f.trim()) : records[0].fields.map((_, i) => String(i));
+  const rows = header ? records.slice(1) : records;
+  checkRagged(rows, names.length, header ? 'header' : 'first record', source);
+  const targetRef = options.target === undefined ? names.length - 1 : options.target;
+  const targetCol = targetRef === null ? -1 : resolveColumn(targetRef, names, source);
+  const dropped = new Set((options.drop ?? []).map((c) => resolveColumn(c, names, source)));
+  const featureCols = options.columns
+    ? options.columns.map((c) => resolveColumn(c, names, source))
+    : names.map((_, i) => i).filter((i) => i !== targetCol && !dropped.has(i));
+  const data = options.dtype === 'float64' ? new Float64Array(rows.length * featureCols.length) : new Float32Array(rows.length * featureCols.length);
+  rows.forEach((r, i) => {
+    featureCols.forEach((c, j) => (data[i * featureCols.length + j] = parseNumber(r.fields[c], r, c, names, source)));
+  });
+  const { target, classNames } = targetCol < 0 ? { target: null, classNames: null } : readTarget(rows, targetCol, names, options, source);
+  return {
+    features: Tensor.fromData(data, [rows.length, featureCols.length]),
+    target,
+    featureNames: featureCols.map((c) => names[c]),
+    targetName: targetCol < 0 ? null : names[targetCol],
+    classNames,
+  };
+}

@@ -1,0 +1,18 @@
+import { readFile } from 'node:fs/promises';
+import { parseCsv, type CsvData, type CsvOptions } from './csv.js';
+
+/**
+ * Reads a CSV file into tensors (Node only; exported from `nabla/node`). Same options as
+ * `parseCsv`; error messages name the file.
+ * @example
+ * const { features, target, classNames } = await readCsvFile('data/iris.csv', { target: 'species' });
+ */
+export async function readCsvFile(path: string, options: CsvOptions = {}): Promise<CsvData> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new Error(`readCsvFile: cannot read ${path}: ${(e as Error).message}`);
+  }
+  return parseCsv(text, { source: path, ...options });
+}
