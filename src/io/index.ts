@@ -1,2 +1,11 @@
 /** Model files: safetensors, model directories, ONNX export (browser-safe parts). */
-export {};
+export { encodeSafetensors, decodeSafetensors, type SafetensorsContent } from './safetensors.js';
+export {
+  buildModel, describeModel, registerLayer, layerTypes, parseMlpSpec,
+  type ModelSpec, type LayerEntry, type SpecValue,
+} from './model-spec.js';
+export {
+  packModel, unpackModel, packState, unpackState, readJson, MODEL_JSON, WEIGHTS_FILE, TRAINING_JSON,
+  type ModelFiles, type ModelInfo, type LoadedModel, type PackedState,
+} from './model-file.js';
+export { exportOnnx, registerOnnxEmitter, emitModule, OnnxGraphBuilder, type OnnxEmitter, type OnnxExportOptions, type OnnxAttr } from './onnx.js';

@@ -1,0 +1,81 @@
+/** Node-only model files: atomic writes and model directories on disk. Exported from `nabla/node`. */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Module } from '../nn/module.js';
+import { packModel, unpackModel, type LoadedModel, type ModelFiles, type ModelInfo } from './model-file.js';
+import { decodeSafetensors, encodeSafetensors, type SafetensorsContent } from './safetensors.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+/**
+ * Writes `data` to `path` atomically: a temporary file in the same directory, then a rename, so
+ * a reader (or a crash) never sees a half-written file.
+ * @example
+ * writeFileAtomic('out/model.json', JSON.stringify(spec));
+ */
+export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** Writes every file of `files` into `dir` (created if needed), each one atomically. */
+export function writeModelFiles(dir: string, files: ModelFiles): void {
+  mkdirSync(dir, { recursive: true });
+  // model.json goes last: a directory with a model.json has all its other files.
+  const names = Object.keys(files).sort((a, b) => Number(a === 'model.json') - Number(b === 'model.json'));
+  for (const name of names) writeFileAtomic(join(dir, name), files[name]);
+}
+
+/** Reads every regular file of `dir` (not recursive) into memory. */
+export function readModelFiles(dir: string): ModelFiles {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (e) {
+    throw new Error(`cannot read model directory '${dir}': ${(e as Error).message}`);
+  }
+  const files: ModelFiles = {};
+  for (const name of names) {
+    const p = join(dir, name);
+    if (statSync(p).isFile() && !name.includes('.tmp-')) files[name] = new Uint8Array(readFileSync(p));
+  }
+  return files;
+}
+
+/**
+ * Saves a model directory: `model.json`, `weights.safetensors`, `training.json`.
+ * @example
+ * saveModel('runs/iris', model, { classes: ['setosa', 'versicolor', 'virginica'] }, { epochs: 30 });
+ */
+export function saveModel(dir: string, model: Module, info: ModelInfo = {}, metadata: Record<string, unknown> = {}): void {
+  writeModelFiles(dir, packModel(model, info, metadata));
+}
+
+/**
+ * Loads a model directory written by `saveModel` (or the CLI) in eval mode.
+ * @example
+ * const { model, info } = loadModel('runs/iris');
+ */
+export function loadModel(dir: string): LoadedModel {
+  try {
+    return unpackModel(readModelFiles(dir));
+  } catch (e) {
+    throw new Error(`loading model from '${dir}': ${(e as Error).message}`);
+  }
+}
+
+/** Writes tensors to a `.safetensors` file atomically. */
+export function saveSafetensors(path: string, tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): void {
+  writeFileAtomic(path, encodeSafetensors(tensors, metadata));
+}
+
+/** Reads a `.safetensors` file (e.g. one written by PyTorch). */
+export function loadSafetensors(path: string): SafetensorsContent {
+  return decodeSafetensors(new Uint8Array(readFileSync(path)), path);
+}
