@@ -4,3 +4,4 @@ export { DataLoader, type DataLoaderOptions } from './dataloader.js';
 export { parseCsv, type CsvData, type CsvOptions, type ColumnRef } from './csv.js';
 export { parseCsvRecords, type CsvRecord } from './csv-parse.js';
 export { StandardScaler } from './standard-scaler.js';
+export * from './image/index.js';

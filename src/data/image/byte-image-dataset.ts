@@ -1,0 +1,81 @@
+import { Tensor } from '../../tensor/tensor.js';
+import type { Dataset } from '../dataset.js';
+
+/**
+ * A transform applied by the image data sets: to one image [C, H, W] in `getItem`, to a whole
+ * batch [N, C, H, W] in `getBatch`. The built-in transforms accept both (random ones draw per image).
+ */
+export type ImageTransform = (image: Tensor) => Tensor;
+
+/**
+ * Images kept as bytes [N, C, H, W] with int32 labels. Samples are float32 in [0, 1], made on
+ * demand, so a `DataLoader` pass converts only the batch it serves and never copies the set.
+ * @example
+ * const ds = new ByteImageDataset(bytes, [1, 28, 28], labels);
+ * const [x, y] = ds.getItem(0); // float32 [1, 28, 28], int32 []
+ */
+export class ByteImageDataset implements Dataset {
+  transform: ImageTransform | null;
+  readonly imageShape: readonly [number, number, number];
+
+  constructor(
+    /** N·C·H·W bytes, row-major. */
+    readonly pixels: Uint8Array,
+    imageShape: readonly [number, number, number],
+    /** One class index per image. */
+    readonly labels: Int32Array,
+    transform: ImageTransform | null = null,
+  ) {
+    const per = imageShape[0] * imageShape[1] * imageShape[2];
+    if (pixels.length !== per * labels.length) {
+      throw new Error(`ByteImageDataset: ${labels.length} labels need ${per * labels.length} bytes of [${imageShape.join(', ')}] images, got ${pixels.length}`);
+    }
+    this.imageShape = imageShape;
+    this.transform = transform;
+  }
+
+  get length(): number {
+    return this.labels.length;
+  }
+
+  private checkIndex(index: number, op: string): void {
+    if (!Number.isInteger(index) || index < 0 || index >= this.length) {
+      throw new RangeError(`${op}: index ${index} is out of range for ${this.length} images`);
+    }
+  }
+
+  /** Image `index` as float32 [C, H, W] in [0, 1] (then `transform`), and its label (int32, 0-d). */
+  getItem(index: number): Tensor[] {
+    this.checkIndex(index, `${this.constructor.name}.getItem`);
+    const [image] = this.gather(Int32Array.of(index), false);
+    return [image, Tensor.fromData(Int32Array.of(this.labels[index]), [])];
+  }
+
+  /** The images at `indices` as float32 [B, C, H, W] (then `transform`) and labels int32 [B]. */
+  getBatch(indices: Int32Array): Tensor[] {
+    for (const i of indices) this.checkIndex(i, `${this.constructor.name}.getBatch`);
+    const [images] = this.gather(indices, true);
+    return [images, Tensor.fromData(Int32Array.from(indices, (i) => this.labels[i]), [indices.length])];
+  }
+
+  private gather(indices: Int32Array, batched: boolean): [Tensor] {
+    const per = this.imageShape[0] * this.imageShape[1] * this.imageShape[2];
+    const out = new Float32Array(per * indices.length);
+    indices.forEach((index, k) => {
+      const src = index * per;
+      const dst = k * per;
+      for (let i = 0; i < per; i++) out[dst + i] = this.pixels[src + i] / 255;
+    });
+    const shape = batched ? [indices.length, ...this.imageShape] : this.imageShape;
+    const images = Tensor.fromData(out, shape);
+    return [this.transform ? this.transform(images) : images];
+  }
+
+  /** All images float32 [N, C, H, W] in [0, 1] and labels int32 [N], without `transform`. */
+  tensors(): { images: Tensor; labels: Tensor } {
+    return {
+      images: Tensor.fromData(Float32Array.from(this.pixels, (b) => b / 255), [this.length, ...this.imageShape]),
+      labels: Tensor.fromData(this.labels.slice(), [this.length]),
+    };
+  }
+}
