@@ -4,4 +4,3 @@ export {
   writeFileAtomic, writeModelFiles, readModelFiles, saveModel, loadModel, saveSafetensors, loadSafetensors,
 } from './io/node-files.js';
 export * from './data/image-node/index.js';
-export * from './data/image-node/index.js';
