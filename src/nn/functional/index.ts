@@ -1,2 +1,10 @@
 /** `nn.functional`: every layer, activation and loss as a function. */
-export {};
+export {
+  relu, leakyRelu, sigmoid, tanh, silu, gelu, elu, softplus, hardtanh, relu6, softmax, logSoftmax, logSigmoid,
+  type GeluApproximate,
+} from './activation.js';
+export { dropout } from './dropout.js';
+export { linear } from '../../ops/matmul.js';
+export { mseLoss, l1Loss, smoothL1Loss, huberLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, type BCEOptions, type BCEWithLogitsOptions } from './loss.js';
+export { nllLoss, crossEntropy, type NLLLossOptions, type CrossEntropyOptions } from './cross-entropy.js';
+export type { Reduction, ReductionOptions } from './reduction.js';

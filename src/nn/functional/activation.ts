@@ -1,0 +1,127 @@
+/**
+ * Activation functions with PyTorch 1.13's definitions, composed from primitive ops so their
+ * gradients come from the primitives' rules. Branches that could overflow are fed a clamped
+ * input: `where` sends a zero gradient to the branch it did not pick, and 0 · ∞ would be NaN.
+ */
+import { add, clamp, erf, exp, expm1, ge, gt, le, log1p, lt, sub, mul, relu as reluOp, sigmoid as sigmoidOp, tanh as tanhOp, where } from '../../ops/elementwise.js';
+import { logSoftmax as logSoftmaxOp, softmax as softmaxOp } from '../../ops/softmax.js';
+import type { Tensor } from '../../tensor/tensor.js';
+
+/**
+ * `max(0, x)`; the gradient at 0 is 0, as in PyTorch.
+ * @example
+ * relu(tensor([-1, 0, 2])); // [0, 0, 2]
+ */
+export function relu(x: Tensor): Tensor {
+  return reluOp(x);
+}
+
+/**
+ * `x` where `x > 0`, else `negativeSlope · x` (the gradient at 0 is `negativeSlope`, as in PyTorch).
+ * @example
+ * leakyRelu(tensor([-2, 3]), 0.1); // [-0.2, 3]
+ */
+export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+  return where(gt(x, 0), x, mul(x, negativeSlope));
+}
+
+/** `1 / (1 + e^-x)`. @example sigmoid(tensor([0])); // [0.5] */
+export function sigmoid(x: Tensor): Tensor {
+  return sigmoidOp(x);
+}
+
+/** Hyperbolic tangent. @example tanh(tensor([0])); // [0] */
+export function tanh(x: Tensor): Tensor {
+  return tanhOp(x);
+}
+
+/** `x · σ(x)` (also called swish). @example silu(tensor([0, 1])); // [0, 0.7311] */
+export function silu(x: Tensor): Tensor {
+  return mul(x, sigmoidOp(x));
+}
+
+export type GeluApproximate = 'none' | 'tanh';
+
+/**
+ * Gaussian error linear unit: `x · Φ(x) = x/2 · (1 + erf(x/√2))`, or with `approximate: 'tanh'`
+ * PyTorch's `x/2 · (1 + tanh(√(2/π) · (x + 0.044715 x³)))`.
+ * @example
+ * gelu(tensor([1])); // [0.8413]
+ * gelu(tensor([1]), { approximate: 'tanh' }); // [0.8412]
+ */
+export function gelu(x: Tensor, options: { approximate?: GeluApproximate } = {}): Tensor {
+  const { approximate = 'none' } = options;
+  if (approximate === 'none') return mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
+  if (approximate !== 'tanh') throw new Error(`gelu: approximate must be 'none' or 'tanh', got '${String(approximate)}'`);
+  const cube = mul(mul(x, x), x);
+  const inner = mul(add(x, mul(cube, 0.044715)), Math.sqrt(2 / Math.PI));
+  return mul(mul(x, 0.5), add(tanhOp(inner), 1));
+}
+
+/**
+ * `x` where `x > 0`, else `alpha · (e^x − 1)`.
+ * @example
+ * elu(tensor([-1, 2])); // [-0.6321, 2]
+ */
+export function elu(x: Tensor, alpha = 1): Tensor {
+  return where(gt(x, 0), x, mul(expm1(clamp(x, null, 0)), alpha));
+}
+
+/**
+ * `log(1 + e^{βx}) / β`, reverting to `x` where `βx > threshold` (for stability, as PyTorch).
+ * @example
+ * softplus(tensor([0])); // [0.6931]
+ */
+export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
+  const bx = mul(x, beta);
+  const smooth = mul(log1p(exp(clamp(bx, null, threshold))), 1 / beta);
+  return where(gt(bx, threshold), x, smooth);
+}
+
+/**
+ * Clamps to `[minVal, maxVal]`; like PyTorch, the gradient is 0 at the bounds themselves.
+ * @example
+ * hardtanh(tensor([-3, 0.5, 3])); // [-1, 0.5, 1]
+ */
+export function hardtanh(x: Tensor, minVal = -1, maxVal = 1): Tensor {
+  if (minVal > maxVal) throw new Error(`hardtanh: minVal (${minVal}) must not exceed maxVal (${maxVal})`);
+  return where(le(x, minVal), minVal, where(ge(x, maxVal), maxVal, x));
+}
+
+/** `min(max(0, x), 6)` (PyTorch computes it as `hardtanh(x, 0, 6)`). @example relu6(tensor([-1, 7])); // [0, 6] */
+export function relu6(x: Tensor): Tensor {
+  return hardtanh(x, 0, 6);
+}
+
+/**
+ * The dim PyTorch picks when softmax is called without one (deprecated there): 0 for 0-, 1- and
+ * 3-D inputs, else 1.
+ */
+export function implicitSoftmaxDim(ndim: number): number {
+  return ndim === 0 || ndim === 1 || ndim === 3 ? 0 : 1;
+}
+
+/**
+ * Softmax along `dim` (entries are positive and sum to 1 along it).
+ * @example
+ * softmax(tensor([[1, 2, 3]]), 1); // [[0.0900, 0.2447, 0.6652]]
+ */
+export function softmax(x: Tensor, dim: number): Tensor {
+  return softmaxOp(x, dim);
+}
+
+/** `log(softmax(x, dim))`, computed as `x − logsumexp(x, dim)`. @example logSoftmax(tensor([0, 0]), 0); // [-0.6931, -0.6931] */
+export function logSoftmax(x: Tensor, dim: number): Tensor {
+  return logSoftmaxOp(x, dim);
+}
+
+/**
+ * `log σ(x)`, as PyTorch computes it: `x − log(1 + e^x)` for x < 0, else `−log(1 + e^−x)`.
+ * @example
+ * logSigmoid(tensor([0])); // [-0.6931]
+ */
+export function logSigmoid(x: Tensor): Tensor {
+  const neg = clamp(x, null, 0);
+  const pos = clamp(x, 0, null);
+  return where(lt(x, 0), sub(neg, log1p(exp(neg))), mul(log1p(exp(mul(pos, -1))), -1));
+}
