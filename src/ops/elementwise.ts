@@ -14,7 +14,9 @@ import { broadcastStrides, strided } from './movement.js';
 export function asTensor(x: TensorLike, dtype: DType = 'float32'): Tensor {
   if (x instanceof Tensor) return x;
   if (typeof x !== 'number') throw new TypeError(`expected a Tensor or a number, got ${typeof x}`);
-  const dt = !Number.isInteger(x) && !isFloating(dtype) ? 'float32' : dtype;
+  // A fractional number with an integral tensor is float32; any number with a bool tensor is
+  // at least int32 (JS has no bool scalars; PyTorch's bool + 1 is an integer).
+  const dt = !Number.isInteger(x) && !isFloating(dtype) ? 'float32' : dtype === 'bool' ? 'int32' : dtype;
   const data = allocate(dt, 1);
   data[0] = x;
   return Tensor.fromData(data, []);
@@ -67,35 +69,51 @@ function zerosOf(t: Tensor): Tensor {
 
 type BinaryRule = (a: Tensor, b: Tensor, y: Tensor, dy: Tensor) => readonly [Tensor | null, Tensor | null];
 
-/** Result dtype of `op` on these operand types (true division and comparisons differ). */
-function resultType(op: BinaryOp, computeType: DType): DType {
-  if (op === 'eq' || op === 'ne' || op === 'lt' || op === 'le' || op === 'gt' || op === 'ge') return 'bool';
-  return computeType;
+const CATEGORY: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 2 };
+
+/**
+ * PyTorch's result type of two operands: a 0-d tensor (or a number) only raises the type of a
+ * dimensioned one when it is of a higher category (bool < integer < float), so
+ * `float32[n] + float64[]` stays float32 while `int32[n] + float64[]` becomes float64.
+ */
+export function resultType(a: Tensor, b: Tensor): DType {
+  const a0 = a.ndim === 0;
+  if (a0 === (b.ndim === 0)) return promoteTypes(a.dtype, b.dtype);
+  const [dim, zero] = a0 ? [b.dtype, a.dtype] : [a.dtype, b.dtype];
+  return CATEGORY[zero] > CATEGORY[dim] ? promoteTypes(dim, zero) : dim;
 }
 
-/** Operand type: a bare number adopts the tensor's type, as PyTorch's scalar promotion does. */
-function operands(x: TensorLike, y: TensorLike, op: BinaryOp): [Tensor, Tensor, DType] {
+const COMPARISONS: ReadonlySet<BinaryOp> = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
+
+/**
+ * Operands as tensors, the type the kernel computes in, and the output type. A bare number
+ * adopts the tensor's type; `div` (and `pow` by a fraction) is true division; comparisons give
+ * bool; bool + bool and bool * bool stay bool (or / and), as in PyTorch.
+ */
+function operands(x: TensorLike, y: TensorLike, op: BinaryOp): [Tensor, Tensor, DType, DType] {
   const a = x instanceof Tensor ? x : asTensor(x, y instanceof Tensor ? y.dtype : 'float32');
   const b = y instanceof Tensor ? y : asTensor(y, a.dtype);
-  let computeType = promoteTypes(a.dtype, b.dtype);
+  let computeType = resultType(a, b);
   if (op === 'div' || (op === 'pow' && !isFloating(computeType) && b.dtype !== 'int32')) computeType = toFloating(computeType);
-  if (computeType === 'bool' && op !== 'eq' && op !== 'ne') computeType = op === 'maximum' || op === 'minimum' ? 'bool' : 'int32';
-  return [a, b, computeType];
+  if (COMPARISONS.has(op)) return [a, b, computeType, 'bool'];
+  if (computeType !== 'bool' || op === 'maximum' || op === 'minimum') return [a, b, computeType, computeType];
+  return [a, b, 'int32', op === 'add' || op === 'mul' ? 'bool' : 'int32'];
 }
 
 function binary(op: BinaryOp, rule: BinaryRule | null): (x: TensorLike, y: TensorLike) => Tensor {
   return (x, y) => {
-    const [a0, b0, computeType] = operands(x, y, op);
+    const [a0, b0, computeType, outType] = operands(x, y, op);
     const a = cast(a0, computeType);
     const b = cast(b0, computeType);
     const shape = broadcastShapes(a.shape, b.shape, op);
-    const out = allocate(resultType(op, computeType), numel(shape));
+    const out = allocate(outType === 'bool' && !COMPARISONS.has(op) ? computeType : outType, numel(shape));
     getBackend().binary[op](
       { data: a.storage.data, strides: broadcastStrides(a, shape), offset: a.offset },
       { data: b.storage.data, strides: broadcastStrides(b, shape), offset: b.offset },
       out,
       shape,
     );
+    if (outType === 'bool' && !COMPARISONS.has(op)) return cast(Tensor.fromData(out, shape), 'bool');
     const result = Tensor.fromData(out, shape);
     if (!rule) return result;
     return record(result, op, [a, b], (dy) => rule(a, b, result, dy), [a, b, result]);
@@ -136,7 +154,8 @@ export function logicalAnd(a: Tensor, b: Tensor): Tensor {
 
 /** `condition ? a : b` elementwise, all three broadcast together. */
 export function where(condition: Tensor, x: TensorLike, y: TensorLike): Tensor {
-  const [a0, b0, dtype] = operands(x, y, 'add');
+  const [a0, b0] = operands(x, y, 'maximum');
+  const dtype = resultType(a0, b0);
   const a = cast(a0, dtype);
   const b = cast(b0, dtype);
   const cond = cast(condition, 'bool');
