@@ -21,7 +21,10 @@ export { matmul } from './ops/matmul.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled, detectAnomaly, setDetectAnomaly } from './autograd/grad-mode.js';
 export { gradcheck, type GradcheckOptions } from './autograd/gradcheck.js';
-export { getBackend, setBackend, jsBackend, type Backend, type Kernels } from './backend/index.js';
+export {
+  getBackend, setBackend, jsBackend, initWasm, setNumThreads, wasmInfo,
+  type Backend, type Kernels, type WasmOptions, type WasmInfo,
+} from './backend/index.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * from './data/index.js';

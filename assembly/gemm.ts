@@ -1,0 +1,164 @@
+// Blocked, packed single-precision GEMM (BLIS loop order) with a 4x8 SIMD micro-kernel.
+// C[m, n] (row stride ldc) = A[m, k] * B[k, n]; A(i, p) lives at a + 4 * (i * rsA + p * csA),
+// B(p, j) at b + 4 * (p * rsB + j * csB), so every transpose variant is only a choice of strides
+// and the packing routines absorb it. Pointers are byte addresses in the (shared) linear memory.
+
+// @ts-ignore: decorator
+@inline export const MR: i32 = 4;
+// @ts-ignore: decorator
+@inline export const NR: i32 = 8;
+// @ts-ignore: decorator
+@inline export const KC: i32 = 256;
+// @ts-ignore: decorator
+@inline export const MC: i32 = 128;
+// @ts-ignore: decorator
+@inline export const NC: i32 = 2048;
+
+/** Bytes of scratch one thread needs: packed A block, packed B panel, an edge tile. */
+export const SCRATCH_BYTES: i32 = (MC * KC + KC * NC + MR * NR) * 4;
+
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+/** Packs rows [i0, i0+mc) x cols [p0, p0+kc) of A into MR-row strips, zero-padding the last. */
+function packA(a: usize, rsA: i32, csA: i32, i0: i32, mc: i32, p0: i32, kc: i32, dst: usize): void {
+  for (let ir = 0; ir < mc; ir += MR) {
+    const rows = min(MR, mc - ir);
+    if (rows == MR && rsA == 1) {
+      // A stored transposed: the MR values of one k are adjacent.
+      let src = a + (<usize>(i0 + ir) + <usize>p0 * csA) * 4;
+      for (let p = 0; p < kc; p++) {
+        v128.store(dst, v128.load(src));
+        src += <usize>csA * 4;
+        dst += MR * 4;
+      }
+      continue;
+    }
+    for (let p = 0; p < kc; p++) {
+      const col = a + <usize>(p0 + p) * csA * 4;
+      for (let r = 0; r < MR; r++) {
+        const v: f32 = r < rows ? load<f32>(col + <usize>(i0 + ir + r) * rsA * 4) : 0;
+        store<f32>(dst + r * 4, v);
+      }
+      dst += MR * 4;
+    }
+  }
+}
+
+/** Packs rows [p0, p0+kc) x cols [j0, j0+nc) of B into NR-column strips, zero-padding the last. */
+function packB(b: usize, rsB: i32, csB: i32, p0: i32, kc: i32, j0: i32, nc: i32, dst: usize): void {
+  for (let jr = 0; jr < nc; jr += NR) {
+    const cols = min(NR, nc - jr);
+    if (cols == NR && csB == 1) {
+      let src = b + (<usize>p0 * rsB + <usize>(j0 + jr)) * 4;
+      for (let p = 0; p < kc; p++) {
+        v128.store(dst, v128.load(src));
+        v128.store(dst, v128.load(src, 16), 16);
+        src += <usize>rsB * 4;
+        dst += NR * 4;
+      }
+      continue;
+    }
+    for (let p = 0; p < kc; p++) {
+      const row = b + <usize>(p0 + p) * rsB * 4;
+      for (let c = 0; c < NR; c++) {
+        const v: f32 = c < cols ? load<f32>(row + <usize>(j0 + jr + c) * csB * 4) : 0;
+        store<f32>(dst + c * 4, v);
+      }
+      dst += NR * 4;
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function storeRow(c: usize, x0: v128, x1: v128, acc: bool): void {
+  if (acc) {
+    v128.store(c, f32x4.add(v128.load(c), x0));
+    v128.store(c, f32x4.add(v128.load(c, 16), x1), 16);
+  } else {
+    v128.store(c, x0);
+    v128.store(c, x1, 16);
+  }
+}
+
+/** C tile (4 x 8 at c, row stride ldc floats) = or += packed A strip x packed B strip. */
+function kernel4x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, acc: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let a = v128.load_splat<f32>(pa);
+    c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
+    a = v128.load_splat<f32>(pa, 4);
+    c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
+    a = v128.load_splat<f32>(pa, 8);
+    c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
+    a = v128.load_splat<f32>(pa, 12);
+    c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
+    pa += 16;
+    pb += 32;
+  }
+  const ld = <usize>ldc * 4;
+  storeRow(c, c00, c01, acc);
+  storeRow(c + ld, c10, c11, acc);
+  storeRow(c + 2 * ld, c20, c21, acc);
+  storeRow(c + 3 * ld, c30, c31, acc);
+}
+
+/** Runs the micro-kernel over a packed mc x nc block, routing edge tiles through `tmp`. */
+function macroKernel(mc: i32, nc: i32, kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, acc: bool, tmp: usize): void {
+  for (let jr = 0; jr < nc; jr += NR) {
+    const cols = min(NR, nc - jr);
+    const pbs = pb + <usize>jr * kc * 4;
+    for (let ir = 0; ir < mc; ir += MR) {
+      const rows = min(MR, mc - ir);
+      const pas = pa + <usize>ir * kc * 4;
+      const ct = c + (<usize>ir * ldc + <usize>jr) * 4;
+      if (rows == MR && cols == NR) {
+        kernel4x8(kc, pas, pbs, ct, ldc, acc);
+        continue;
+      }
+      kernel4x8(kc, pas, pbs, tmp, NR, false);
+      for (let r = 0; r < rows; r++) {
+        for (let q = 0; q < cols; q++) {
+          const dst = ct + (<usize>r * ldc + q) * 4;
+          const v = load<f32>(tmp + (r * NR + q) * 4);
+          store<f32>(dst, acc ? load<f32>(dst) + v : v);
+        }
+      }
+    }
+  }
+}
+
+/** C = A * B over the whole m x n x k problem, single-threaded, using `scratch` (SCRATCH_BYTES). */
+export function gemm(
+  m: i32, n: i32, k: i32,
+  a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32,
+  c: usize, ldc: i32, scratch: usize,
+): void {
+  const pa = scratch;
+  const pb = pa + <usize>MC * KC * 4;
+  const tmp = pb + <usize>KC * NC * 4;
+  if (k == 0) {
+    for (let i = 0; i < m; i++) memory.fill(c + <usize>i * ldc * 4, 0, <usize>n * 4);
+    return;
+  }
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      packB(b, rsB, csB, pc, kc, jc, nc, pb);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        packA(a, rsA, csA, ic, mc, pc, kc, pa);
+        macroKernel(mc, nc, kc, pa, pb, c + (<usize>ic * ldc + <usize>jc) * 4, ldc, pc > 0, tmp);
+      }
+    }
+  }
+}

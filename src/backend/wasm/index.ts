@@ -1,0 +1,140 @@
+/**
+ * The WASM backend: SIMD kernels (relaxed-SIMD fused multiply-add where the engine has it),
+ * split across worker threads over shared memory for large products. Kernels it does not
+ * accelerate are the JS reference's, so it always has the full kernel table.
+ *
+ * Instantiation is asynchronous, kernels are synchronous: `startWasm()` instantiates once;
+ * `initWasm()` in ../index.ts also selects it, after which `setBackend('wasm' | 'js')` switches.
+ */
+import { jsBackend } from '../js/index.js';
+import type { Backend } from '../kernels.js';
+import * as binaries from './binary.generated.js';
+import { WasmHeap } from './heap.js';
+import { JOB_BASE, SCRATCH_BASE } from './job.js';
+import { makeMatmul, type WasmContext } from './matmul.js';
+import { ThreadPool, type SpawnWorker, type WorkerHandle } from './pool.js';
+
+/** Options of `initWasm`. */
+export interface WasmOptions {
+  /** Threads kernels may use, the calling thread included; defaults to the machine's cores. */
+  threads?: number;
+  /** Set false to use plain SIMD even where relaxed SIMD is available. */
+  relaxedSimd?: boolean;
+}
+
+/** What `initWasm` found and chose. */
+export interface WasmInfo {
+  relaxedSimd: boolean;
+  sharedMemory: boolean;
+  threads: number;
+}
+
+interface WasmState extends WasmContext {
+  backend: Backend;
+  info: WasmInfo;
+  module: WebAssembly.Module;
+  spawn: SpawnWorker | null;
+  workers: WorkerHandle[];
+}
+
+let state: WasmState | null = null;
+let pending: Promise<WasmState> | null = null;
+
+function decode(base64: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(base64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+function sharedMemoryUsable(): boolean {
+  if (typeof SharedArrayBuffer === 'undefined') return false;
+  const g = globalThis as { crossOriginIsolated?: boolean };
+  return g.crossOriginIsolated !== false;
+}
+
+async function threadSupport(): Promise<{ spawn: SpawnWorker; cores: number } | null> {
+  const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+  if (isNode) {
+    const m = await import('./threads-node.js');
+    return { spawn: m.spawnWorker, cores: m.cores() };
+  }
+  if (typeof Worker === 'undefined' || typeof Blob === 'undefined') return null;
+  const m = await import('./threads-web.js');
+  return { spawn: m.spawnWorker, cores: m.cores() };
+}
+
+async function create(options: WasmOptions): Promise<WasmState> {
+  const shared = sharedMemoryUsable();
+  const relaxedBytes = decode(shared ? binaries.relaxedShared : binaries.relaxedPrivate);
+  const relaxedSimd = options.relaxedSimd !== false && WebAssembly.validate(relaxedBytes);
+  const bytes = relaxedSimd ? relaxedBytes : decode(shared ? binaries.simdShared : binaries.simdPrivate);
+  if (!WebAssembly.validate(bytes)) throw new Error('initWasm: this engine lacks WebAssembly SIMD; the js backend stays in use');
+  const module = await WebAssembly.compile(bytes);
+  const memory = new WebAssembly.Memory({ initial: 64, maximum: 32768, shared } as WebAssembly.MemoryDescriptor);
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  const exports = instance.exports as { runJob(job: number, tid: number): void; SCRATCH_BYTES: WebAssembly.Global };
+  const heap = new WasmHeap(memory, exports.SCRATCH_BYTES.value as number);
+  const threadsApi = shared ? await threadSupport() : null;
+  const workers: WorkerHandle[] = [];
+  const pool = new ThreadPool(heap, workers, exports.runJob);
+  const info: WasmInfo = { relaxedSimd, sharedMemory: shared, threads: 1 };
+  const s: WasmState = { heap, pool, threads: 1, info, module, spawn: threadsApi?.spawn ?? null, workers, backend: jsBackend };
+  s.backend = { ...jsBackend, name: 'wasm', matmul: makeMatmul(s) };
+  heap.setThreads(1);
+  await resize(s, options.threads ?? threadsApi?.cores ?? 1);
+  return s;
+}
+
+/** Starts workers up to `threads - 1` (never stops any: fewer threads simply leaves some idle). */
+async function resize(s: WasmState, threads: number): Promise<void> {
+  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`wasm threads must be a positive integer, got ${threads}`);
+  const want = s.spawn ? threads : 1;
+  s.heap.setThreads(Math.max(want, s.pool.size));
+  while (s.spawn && s.pool.size < want) {
+    const tid = s.pool.size;
+    s.workers.push(await s.spawn({ module: s.module, memory: s.heap.memory, job: JOB_BASE, tid, spin: 20000 }));
+  }
+  s.threads = want;
+  s.info.threads = want;
+}
+
+/**
+ * Instantiates the WASM backend once (later calls return the same backend, resized to
+ * `options.threads` when given). Rejects where the engine lacks WebAssembly SIMD.
+ * @example
+ * const wasm = await startWasm({ threads: 2 });
+ */
+export async function startWasm(options: WasmOptions = {}): Promise<Backend> {
+  pending ??= create(options);
+  try {
+    state = await pending;
+  } catch (e) {
+    pending = null;
+    throw e;
+  }
+  if (options.threads !== undefined) await resize(state, options.threads);
+  return state.backend;
+}
+
+/** The WASM backend if `initWasm` has completed, else null. */
+export function wasmBackend(): Backend | null {
+  return state?.backend ?? null;
+}
+
+/** Features and thread count of the running WASM backend, or null before `initWasm`. */
+export function wasmInfo(): WasmInfo | null {
+  return state ? { ...state.info } : null;
+}
+
+/**
+ * Sets how many threads (the caller included) WASM kernels use; starts workers if needed.
+ * @example
+ * await setNumThreads(1); // single-threaded kernels
+ */
+export async function setNumThreads(threads: number): Promise<void> {
+  if (!state) throw new Error('setNumThreads: call await initWasm() first (the WASM backend is not started)');
+  await resize(state, threads);
+}
+
+export { SCRATCH_BASE };

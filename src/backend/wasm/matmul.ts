@@ -1,0 +1,58 @@
+import type { FloatArray } from '../../tensor/dtype.js';
+import { matmul as jsMatmul } from '../js/matmul.js';
+import type { Kernels } from '../kernels.js';
+import type { WasmHeap } from './heap.js';
+import { F, KIND, SCRATCH_BASE } from './job.js';
+import type { ThreadPool } from './pool.js';
+
+/** Below this many multiply-adds the copies into WASM memory cost more than the JS loop. */
+const WASM_MIN_MACS = 2048;
+/** Below this many multiply-adds waking workers costs more than it saves: one thread. */
+const PARALLEL_MIN_MACS = 1 << 19;
+
+/** What the kernels need from the running backend. */
+export interface WasmContext {
+  heap: WasmHeap;
+  pool: ThreadPool;
+  /** Threads kernels may use (the caller included); at most pool.size. */
+  threads: number;
+}
+
+/**
+ * Float32 batched GEMM in WASM (float64 and tiny products stay on the JS reference). Operands
+ * are copied into the backend's memory, which is cheap next to the O(m·n·k) product, and every
+ * transpose variant reaches the same packed micro-kernel through strides.
+ */
+export function makeMatmul(ctx: WasmContext): Kernels['matmul'] {
+  return (a, b, out, batch, m, k, n, transA, transB, aBatchStride, bBatchStride) => {
+    const macs = batch * m * n * k;
+    if (!(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array) || macs < WASM_MIN_MACS) {
+      jsMatmul(a, b, out, batch, m, k, n, transA, transB, aBatchStride, bBatchStride);
+      return;
+    }
+    const heap = ctx.heap;
+    heap.reset();
+    const aLen = (batch - 1) * aBatchStride + m * k;
+    const bLen = (batch - 1) * bBatchStride + k * n;
+    const pa = heap.alloc(aLen);
+    const pb = heap.alloc(bLen);
+    const pc = heap.alloc(batch * m * n);
+    const f32 = heap.f32;
+    f32.set(prefix(a, aLen), pa >> 2);
+    f32.set(prefix(b, bLen), pb >> 2);
+    const job = heap.job;
+    job[F.kind] = KIND.gemm;
+    job[F.m] = m; job[F.n] = n; job[F.k] = k;
+    job[F.a] = pa; job[F.rsA] = transA ? 1 : k; job[F.csA] = transA ? m : 1;
+    job[F.b] = pb; job[F.rsB] = transB ? 1 : n; job[F.csB] = transB ? k : 1;
+    job[F.c] = pc; job[F.ldc] = n;
+    job[F.scratch] = SCRATCH_BASE;
+    job[F.batch] = batch; job[F.aBatch] = aBatchStride; job[F.bBatch] = bBatchStride; job[F.cBatch] = m * n;
+    ctx.pool.run(macs < PARALLEL_MIN_MACS ? 1 : ctx.threads);
+    out.set(heap.f32.subarray(pc >> 2, (pc >> 2) + batch * m * n));
+  };
+}
+
+function prefix(x: FloatArray, len: number): FloatArray {
+  return x.length === len ? x : x.subarray(0, len);
+}

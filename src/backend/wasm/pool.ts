@@ -1,0 +1,106 @@
+import type { WasmHeap } from './heap.js';
+import { F, JOB_BASE, KIND } from './job.js';
+
+/** What a worker needs to join: the compiled module, the shared memory, its thread id. */
+export interface WorkerInit {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  job: number;
+  tid: number;
+  spin: number;
+}
+
+/** A started worker as the pool sees it; Node and browsers provide their own. */
+export interface WorkerHandle {
+  terminate(): void;
+}
+
+/** Starts one worker running WORKER_SOURCE's `start(init, post)` and resolves once it is waiting. */
+export type SpawnWorker = (init: WorkerInit) => Promise<WorkerHandle>;
+
+/**
+ * Source of every worker, Node or browser: instantiate the shared module, then sleep on the job
+ * generation word; on a new generation run this thread's slice and count down `pending`. A short
+ * spin before sleeping keeps back-to-back kernels from paying a futex wake-up each.
+ */
+export const WORKER_SOURCE = `
+function start(d, post) {
+  const inst = new WebAssembly.Instance(d.module, { env: { memory: d.memory } });
+  const ctl = new Int32Array(d.memory.buffer, d.job, 4);
+  const run = inst.exports.runJob;
+  let gen = Atomics.load(ctl, ${F.gen});
+  post('ready');
+  for (;;) {
+    let g = gen;
+    for (let s = 0; s < d.spin && g === gen; s++) g = Atomics.load(ctl, ${F.gen});
+    if (g === gen) { Atomics.wait(ctl, ${F.gen}, gen); continue; }
+    gen = g;
+    if (Atomics.load(ctl, ${F.kind}) === ${KIND.exit}) return;
+    if (d.tid < Atomics.load(ctl, ${F.threads})) {
+      run(d.job, d.tid);
+      if (Atomics.sub(ctl, ${F.pending}, 1) === 1) Atomics.notify(ctl, ${F.pending});
+    }
+  }
+}
+`;
+
+/**
+ * Runs jobs on the calling thread plus `workers.length` workers over one shared memory. The
+ * calling thread always takes slice 0 and blocks (or spins, where blocking is not allowed)
+ * until the others are done, so kernels stay synchronous.
+ */
+export class ThreadPool {
+  private canBlock = true;
+
+  constructor(private readonly heap: WasmHeap, private readonly workers: WorkerHandle[], private readonly runJob: (job: number, tid: number) => void) {}
+
+  /** The job words; re-read each time because a private memory's view changes when it grows. */
+  private get ctl(): Int32Array {
+    return this.heap.job;
+  }
+
+  /** Threads available to a job, the caller included. */
+  get size(): number {
+    return this.workers.length + 1;
+  }
+
+  /** Runs the job already written at JOB_BASE with `threads` threads (fields other than these two set by the caller). */
+  run(threads: number): void {
+    const ctl = this.ctl;
+    const helpers = Math.min(threads, this.size) - 1;
+    Atomics.store(ctl, F.threads, helpers + 1);
+    if (helpers > 0) {
+      Atomics.store(ctl, F.pending, helpers);
+      Atomics.add(ctl, F.gen, 1);
+      Atomics.notify(ctl, F.gen);
+    }
+    this.runJob(JOB_BASE, 0);
+    if (helpers > 0) this.waitDone();
+  }
+
+  private waitDone(): void {
+    const ctl = this.ctl;
+    for (let spins = 0; ; spins++) {
+      const left = Atomics.load(ctl, F.pending);
+      if (left === 0) return;
+      if (spins < 2000 || !this.canBlock) continue;
+      try {
+        Atomics.wait(ctl, F.pending, left, 50);
+      } catch {
+        // A browser main thread may not block; spinning is the only way to wait there.
+        this.canBlock = false;
+      }
+    }
+  }
+
+  /** Stops every worker. */
+  close(): void {
+    if (this.workers.length > 0) {
+      Atomics.store(this.ctl, F.kind, KIND.exit);
+      Atomics.add(this.ctl, F.gen, 1);
+      Atomics.notify(this.ctl, F.gen);
+    }
+    for (const w of this.workers) w.terminate();
+    this.workers.length = 0;
+  }
+}

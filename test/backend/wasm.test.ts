@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { initWasm, jsBackend, matmul, randn, setBackend, setNumThreads, Tensor, wasmInfo } from '../../src/index.js';
+import { linear } from '../../src/ops/matmul.js';
+import { assertClose } from '../helpers.js';
+
+const wasm = await initWasm();
+setBackend('js');
+
+function random(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 32 - 0.5;
+  }
+  return out;
+}
+
+function gradOf(t: Tensor): Tensor {
+  assert.ok(t.grad, 'no gradient');
+  return t.grad;
+}
+
+function maxAbs(x: Float32Array): number {
+  let m = 0;
+  for (const v of x) m = Math.max(m, Math.abs(v));
+  return m;
+}
+
+// [batch, m, k, n, aBatchStride factor (0 = broadcast), bBatchStride factor]: odd sizes hit every edge tile.
+const shapes: [number, number, number, number, number, number][] = [
+  [1, 1, 300, 17, 1, 1], [1, 33, 1, 65, 1, 1], [1, 129, 257, 130, 1, 1], [3, 5, 64, 9, 1, 0],
+  [2, 70, 40, 300, 0, 1], [1, 9, 300, 2100, 1, 1], [4, 31, 33, 35, 1, 1],
+];
+
+describe('wasm matmul kernel against the js reference', () => {
+  for (const threads of [1, 2]) {
+    for (const [batch, m, k, n, af, bf] of shapes) {
+      for (const transA of [false, true]) {
+        for (const transB of [false, true]) {
+          it(`${threads} thread(s): batch ${batch} ${m}x${k} @ ${k}x${n} transA=${transA} transB=${transB}`, async () => {
+            await setNumThreads(threads);
+            const a = random((af ? batch : 1) * m * k, m * 7 + k);
+            const b = random((bf ? batch : 1) * k * n, n * 3 + k);
+            const want = new Float32Array(batch * m * n);
+            const got = new Float32Array(batch * m * n).fill(Number.NaN);
+            const args = [batch, m, k, n, transA, transB, af * m * k, bf * k * n] as const;
+            jsBackend.matmul(a, b, want, ...args);
+            wasm.matmul(a, b, got, ...args);
+            assertClose(Array.from(got), Array.from(want), { rtol: 1e-5, atol: 1e-5 * maxAbs(want) });
+          });
+        }
+      }
+    }
+  }
+});
+
+describe('wasm backend through the ops', () => {
+  it('reports its features', () => {
+    const info = wasmInfo();
+    assert.ok(info && info.threads >= 1);
+  });
+
+  it('linear forward and backward match the js backend in float32', () => {
+    const x = randn([64, 200]);
+    const w = randn([120, 200]).requiresGrad_();
+    const b = randn([120]).requiresGrad_();
+    const run = (): Tensor[] => {
+      w.grad = null;
+      b.grad = null;
+      const y = linear(x, w, b);
+      y.relu().sum().backward();
+      return [y.detach(), gradOf(w), gradOf(b)];
+    };
+    const ref = run();
+    setBackend('wasm');
+    try {
+      const out = run();
+      out.forEach((t, i) => assertClose(t, ref[i], { rtol: 1e-5, atol: 1e-4 }));
+    } finally {
+      setBackend('js');
+    }
+  });
+
+  it('falls back to js for float64 and gives the same bits', () => {
+    const a = randn([20, 30], { dtype: 'float64' });
+    const c = randn([30, 10], { dtype: 'float64' });
+    const ref = matmul(a, c).toTypedArray();
+    setBackend('wasm');
+    try {
+      assert.deepEqual(matmul(a, c).toTypedArray(), ref);
+    } finally {
+      setBackend('js');
+    }
+  });
+});
