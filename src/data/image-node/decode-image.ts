@@ -50,7 +50,9 @@ export function decodeImage(bytes: Uint8Array, source = 'image'): RawImage {
   try {
     return format === 'png' ? decodePng(bytes) : decodeJpeg(bytes);
   } catch (err) {
-    throw new Error(`${source}: corrupt or truncated ${format.toUpperCase()} file: ${(err as Error).message}`);
+    // pngjs reports a short file as pending reads on a finished stream.
+    const reason = (err as Error).message.replace(/.*read requests wait\w* on finished stream.*/, 'the data ends early');
+    throw new Error(`${source}: corrupt or truncated ${format.toUpperCase()} file: ${reason}`);
   }
 }
 
