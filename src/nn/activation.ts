@@ -1,0 +1,166 @@
+/** Activation layers: thin modules over `nn.functional`, with PyTorch's defaults. */
+import type { Tensor } from '../tensor/tensor.js';
+import * as F from './functional/activation.js';
+import { Module } from './module.js';
+
+/**
+ * `max(0, x)` elementwise.
+ * @example
+ * new ReLU().forward(tensor([-1, 2])); // [0, 2]
+ */
+export class ReLU extends Module {
+  forward(x: Tensor): Tensor {
+    return F.relu(x);
+  }
+}
+
+/**
+ * `x` for `x > 0`, else `negativeSlope · x`.
+ * @example
+ * new LeakyReLU(0.1).forward(tensor([-2, 3])); // [-0.2, 3]
+ */
+export class LeakyReLU extends Module {
+  constructor(readonly negativeSlope = 0.01) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return F.leakyRelu(x, this.negativeSlope);
+  }
+  override extraRepr(): string {
+    return `negativeSlope=${this.negativeSlope}`;
+  }
+}
+
+/** The logistic function `1 / (1 + e^−x)`. @example new Sigmoid().forward(tensor([0])); // [0.5] */
+export class Sigmoid extends Module {
+  forward(x: Tensor): Tensor {
+    return F.sigmoid(x);
+  }
+}
+
+/** Hyperbolic tangent. @example new Tanh().forward(tensor([0])); // [0] */
+export class Tanh extends Module {
+  forward(x: Tensor): Tensor {
+    return F.tanh(x);
+  }
+}
+
+/** `x · σ(x)` (swish). @example new SiLU().forward(tensor([1])); // [0.7311] */
+export class SiLU extends Module {
+  forward(x: Tensor): Tensor {
+    return F.silu(x);
+  }
+}
+
+/** `log σ(x)`, stable for large |x|. @example new LogSigmoid().forward(tensor([0])); // [-0.6931] */
+export class LogSigmoid extends Module {
+  forward(x: Tensor): Tensor {
+    return F.logSigmoid(x);
+  }
+}
+
+/**
+ * Gaussian error linear unit, exact (`approximate: 'none'`, the default) or the tanh form.
+ * @example
+ * new GELU().forward(tensor([1])); // [0.8413]
+ * new GELU({ approximate: 'tanh' });
+ */
+export class GELU extends Module {
+  readonly approximate: F.GeluApproximate;
+  constructor(options: { approximate?: F.GeluApproximate } = {}) {
+    super();
+    this.approximate = options.approximate ?? 'none';
+    if (this.approximate !== 'none' && this.approximate !== 'tanh') {
+      throw new Error(`GELU: approximate must be 'none' or 'tanh', got '${String(this.approximate)}'`);
+    }
+  }
+  forward(x: Tensor): Tensor {
+    return F.gelu(x, { approximate: this.approximate });
+  }
+  override extraRepr(): string {
+    return `approximate='${this.approximate}'`;
+  }
+}
+
+/** `x` for `x > 0`, else `alpha · (e^x − 1)`. @example new ELU(1).forward(tensor([-1])); // [-0.6321] */
+export class ELU extends Module {
+  constructor(readonly alpha = 1) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return F.elu(x, this.alpha);
+  }
+  override extraRepr(): string {
+    return `alpha=${this.alpha}`;
+  }
+}
+
+/** `log(1 + e^{βx}) / β`, linear where `βx > threshold`. @example new Softplus().forward(tensor([0])); // [0.6931] */
+export class Softplus extends Module {
+  constructor(readonly beta = 1, readonly threshold = 20) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return F.softplus(x, this.beta, this.threshold);
+  }
+  override extraRepr(): string {
+    return `beta=${this.beta}, threshold=${this.threshold}`;
+  }
+}
+
+/** Clamps to `[minVal, maxVal]` (gradient 0 at the bounds). @example new Hardtanh().forward(tensor([2])); // [1] */
+export class Hardtanh extends Module {
+  constructor(readonly minVal = -1, readonly maxVal = 1) {
+    super();
+    if (minVal > maxVal) throw new Error(`Hardtanh: minVal (${minVal}) must not exceed maxVal (${maxVal})`);
+  }
+  forward(x: Tensor): Tensor {
+    return F.hardtanh(x, this.minVal, this.maxVal);
+  }
+  override extraRepr(): string {
+    return `minVal=${this.minVal}, maxVal=${this.maxVal}`;
+  }
+}
+
+/** `min(max(0, x), 6)`. @example new ReLU6().forward(tensor([-1, 7])); // [0, 6] */
+export class ReLU6 extends Module {
+  forward(x: Tensor): Tensor {
+    return F.relu6(x);
+  }
+}
+
+/** PyTorch's implicit dim when none is given: 0 for 0-, 1- and 3-D inputs, else 1 (deprecated there). */
+function softmaxDim(dim: number | null, x: Tensor): number {
+  return dim ?? F.implicitSoftmaxDim(x.ndim);
+}
+
+/**
+ * Softmax along `dim`. Without `dim`, PyTorch's legacy choice applies (0 for 1-D and 3-D inputs,
+ * else 1); pass it explicitly.
+ * @example
+ * new Softmax(1).forward(tensor([[1, 2, 3]])); // [[0.0900, 0.2447, 0.6652]]
+ */
+export class Softmax extends Module {
+  constructor(readonly dim: number | null = null) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return F.softmax(x, softmaxDim(this.dim, x));
+  }
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
+  }
+}
+
+/** `log(softmax(x, dim))`, computed stably. @example new LogSoftmax(1).forward(logits); */
+export class LogSoftmax extends Module {
+  constructor(readonly dim: number | null = null) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return F.logSoftmax(x, softmaxDim(this.dim, x));
+  }
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * Loss modules over `nn.functional`'s losses, with PyTorch 1.13's options and defaults. Class
+ * and element weights are registered as buffers (so they move with `stateDict`), as in PyTorch.
+ */
+import type { Tensor } from '../tensor/tensor.js';
+import { crossEntropy, nllLoss, type CrossEntropyOptions, type NLLLossOptions } from './functional/cross-entropy.js';
+import * as F from './functional/loss.js';
+import { checkReduction, type Reduction, type ReductionOptions } from './functional/reduction.js';
+import { Module } from './module.js';
+
+/** Holds `reduction`; subclasses implement `forward(input, target)`. */
+abstract class Loss extends Module {
+  readonly reduction: Reduction;
+
+  constructor(options: ReductionOptions = {}) {
+    super();
+    const reduction = options.reduction ?? 'mean';
+    checkReduction(reduction, this.constructor.name);
+    this.reduction = reduction;
+  }
+
+  abstract override forward(input: Tensor, target: Tensor): Tensor;
+}
+
+/**
+ * Mean squared error.
+ * @example
+ * new MSELoss().forward(prediction, target); // a 0-d tensor
+ */
+export class MSELoss extends Loss {
+  forward(input: Tensor, target: Tensor): Tensor {
+    return F.mseLoss(input, target, this);
+  }
+}
+
+/** Mean absolute error. @example new L1Loss({ reduction: 'sum' }).forward(prediction, target); */
+export class L1Loss extends Loss {
+  forward(input: Tensor, target: Tensor): Tensor {
+    return F.l1Loss(input, target, this);
+  }
+}
+
+/** Quadratic below `beta`, linear above (see `smoothL1Loss`). @example new SmoothL1Loss({ beta: 0.5 }); */
+export class SmoothL1Loss extends Loss {
+  readonly beta: number;
+  constructor(options: ReductionOptions & { beta?: number } = {}) {
+    super(options);
+    this.beta = options.beta ?? 1;
+    if (this.beta < 0) throw new RangeError(`SmoothL1Loss: beta must be non-negative, got ${this.beta}`);
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return F.smoothL1Loss(input, target, this);
+  }
+}
+
+/** Quadratic below `delta`, linear (slope `delta`) above. @example new HuberLoss({ delta: 2 }); */
+export class HuberLoss extends Loss {
+  readonly delta: number;
+  constructor(options: ReductionOptions & { delta?: number } = {}) {
+    super(options);
+    this.delta = options.delta ?? 1;
+    if (!(this.delta > 0)) throw new RangeError(`HuberLoss: delta must be positive, got ${this.delta}`);
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return F.huberLoss(input, target, this);
+  }
+}
+
+/** Registers an optional weight tensor as a buffer and reads it back. */
+function weightBuffer(m: Module, name: string, w: Tensor | null | undefined): Tensor | null {
+  return m.registerBuffer(name, w ?? null);
+}
+
+/**
+ * Negative log-likelihood of int32 class indices given log-probabilities.
+ * @example
+ * new NLLLoss().forward(logits.logSoftmax(1), labels);
+ */
+export class NLLLoss extends Loss {
+  readonly ignoreIndex: number;
+  constructor(options: NLLLossOptions = {}) {
+    super(options);
+    weightBuffer(this, 'weight', options.weight);
+    this.ignoreIndex = options.ignoreIndex ?? -100;
+  }
+  get weight(): Tensor | null {
+    return this.getBuffer('weight');
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return nllLoss(input, target, { weight: this.weight, ignoreIndex: this.ignoreIndex, reduction: this.reduction });
+  }
+}
+
+/**
+ * Cross entropy of logits against int32 class indices or class probabilities, with optional
+ * class `weight`, `ignoreIndex` (-100) and `labelSmoothing` (0).
+ * @example
+ * const lossFn = new CrossEntropyLoss({ labelSmoothing: 0.1 });
+ * const loss = lossFn.forward(model.forward(x), labels); // labels: int32 [N]
+ */
+export class CrossEntropyLoss extends Loss {
+  readonly ignoreIndex: number;
+  readonly labelSmoothing: number;
+  constructor(options: CrossEntropyOptions = {}) {
+    super(options);
+    weightBuffer(this, 'weight', options.weight);
+    this.ignoreIndex = options.ignoreIndex ?? -100;
+    this.labelSmoothing = options.labelSmoothing ?? 0;
+    if (!(this.labelSmoothing >= 0 && this.labelSmoothing <= 1)) {
+      throw new RangeError(`CrossEntropyLoss: labelSmoothing must be between 0.0 and 1.0, got ${this.labelSmoothing}`);
+    }
+  }
+  get weight(): Tensor | null {
+    return this.getBuffer('weight');
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    const { ignoreIndex, labelSmoothing, reduction } = this;
+    return crossEntropy(input, target, { weight: this.weight, ignoreIndex, labelSmoothing, reduction });
+  }
+}
+
+/**
+ * Binary cross entropy of probabilities (apply `Sigmoid` first; `BCEWithLogitsLoss` is stabler).
+ * @example
+ * new BCELoss().forward(model.forward(x).sigmoid(), targets);
+ */
+export class BCELoss extends Loss {
+  constructor(options: F.BCEOptions = {}) {
+    super(options);
+    weightBuffer(this, 'weight', options.weight);
+  }
+  get weight(): Tensor | null {
+    return this.getBuffer('weight');
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return F.binaryCrossEntropy(input, target, { weight: this.weight, reduction: this.reduction });
+  }
+}
+
+/**
+ * Sigmoid + binary cross entropy in one stable expression, with optional element `weight` and
+ * per-class `posWeight`.
+ * @example
+ * new BCEWithLogitsLoss({ posWeight: tensor([3]) }).forward(logits, targets);
+ */
+export class BCEWithLogitsLoss extends Loss {
+  constructor(options: F.BCEWithLogitsOptions = {}) {
+    super(options);
+    weightBuffer(this, 'weight', options.weight);
+    weightBuffer(this, 'posWeight', options.posWeight);
+  }
+  get weight(): Tensor | null {
+    return this.getBuffer('weight');
+  }
+  get posWeight(): Tensor | null {
+    return this.getBuffer('posWeight');
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return F.binaryCrossEntropyWithLogits(input, target, { weight: this.weight, posWeight: this.posWeight, reduction: this.reduction });
+  }
+}
