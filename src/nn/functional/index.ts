@@ -8,3 +8,4 @@ export { linear } from '../../ops/matmul.js';
 export { mseLoss, l1Loss, smoothL1Loss, huberLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, type BCEOptions, type BCEWithLogitsOptions } from './loss.js';
 export { nllLoss, crossEntropy, type NLLLossOptions, type CrossEntropyOptions } from './cross-entropy.js';
 export type { Reduction, ReductionOptions } from './reduction.js';
+export * from './conv.js';

@@ -1,0 +1,227 @@
+/**
+ * Convolution as one primitive: im2col unfolds the input, then one GEMM per group multiplies by
+ * the weight. With Y = W·cols (per image and group) the backward pass is
+ *   dW = Σₙ dY·colsᵀ,   dcols = Wᵀ·dY → col2im → dX,   db = Σ dY over batch and positions.
+ * The columns are recomputed in backward rather than kept, trading one im2col for k² times the
+ * input's memory per layer.
+ */
+import { record } from '../autograd/graph.js';
+import { getBackend, type Window2d } from '../backend/index.js';
+import { allocate, isFloating, promoteTypes, type FloatArray } from '../tensor/dtype.js';
+import { formatShape } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { cast } from './elementwise.js';
+import { squeeze, unsqueeze } from './movement.js';
+
+export type Pair = number | readonly [number, number];
+
+export interface Conv2dOptions {
+  stride?: Pair;
+  /** Zero padding on both sides, or 'valid' (none) or 'same' (output size = input size, stride 1 only). */
+  padding?: Pair | 'same' | 'valid';
+  dilation?: Pair;
+  groups?: number;
+}
+
+export interface Conv1dOptions {
+  stride?: number;
+  padding?: number | 'same' | 'valid';
+  dilation?: number;
+  groups?: number;
+}
+
+/** `n` or `[h, w]` as a checked pair of positive (or, with `allowZero`, non-negative) integers. */
+export function pair(v: Pair, name: string, op: string, allowZero = false): [number, number] {
+  const p: [number, number] = typeof v === 'number' ? [v, v] : [v[0], v[1]];
+  if (p.some((x) => !Number.isInteger(x) || x < (allowZero ? 0 : 1))) {
+    throw new Error(`${op}: ${name} must be ${allowZero ? 'a non-negative' : 'a positive'} integer or a pair of them, got ${JSON.stringify(v)}`);
+  }
+  return p;
+}
+
+/** The dense data of a contiguous tensor, starting at its offset. */
+export function denseData(t: Tensor): FloatArray {
+  const c = t.detach().contiguous();
+  return c.storage.data.subarray(c.offset, c.offset + c.numel()) as FloatArray;
+}
+
+interface ConvGeometry extends Window2d {
+  readonly outChannels: number;
+  readonly groups: number;
+}
+
+function spatial(size: number, k: number, stride: number, pad: number | 'same', dilation: number): { pad: number; out: number } {
+  const span = dilation * (k - 1) + 1;
+  // 'same' pads dilation·(k−1) in total, the odd one on the bottom/right, as PyTorch does.
+  if (pad === 'same') return { pad: Math.floor((span - 1) / 2), out: size };
+  return { pad, out: Math.floor((size + 2 * pad - span) / stride) + 1 };
+}
+
+function geometry(x: Tensor, weight: Tensor, options: Conv2dOptions): ConvGeometry {
+  const op = 'conv2d';
+  const groups = options.groups ?? 1;
+  if (!Number.isInteger(groups) || groups < 1) throw new Error(`${op}: groups must be a positive integer, got ${groups}`);
+  if (weight.ndim !== 4) throw new Error(`${op}: expected a weight of shape [outChannels, inChannels / groups, kH, kW], got ${formatShape(weight.shape)}`);
+  const [outChannels, inPerGroup, kernelH, kernelW] = weight.shape;
+  const channels = inPerGroup * groups;
+  if (x.ndim !== 4 || x.shape[1] !== channels) {
+    throw new Error(`${op}: expected input of shape [N, C, H, W] with C = ${channels} (weight ${formatShape(weight.shape)}, groups ${groups}), got ${formatShape(x.shape)}`);
+  }
+  if (outChannels % groups !== 0) throw new Error(`${op}: outChannels ${outChannels} must be divisible by groups ${groups}`);
+  const [strideH, strideW] = pair(options.stride ?? 1, 'stride', op);
+  const [dilationH, dilationW] = pair(options.dilation ?? 1, 'dilation', op);
+  const padding = options.padding ?? 0;
+  if (padding === 'same' && (strideH !== 1 || strideW !== 1)) throw new Error(`${op}: padding='same' is not supported for strided convolutions (stride ${strideH}x${strideW})`);
+  const [ph, pw] = padding === 'same' ? (['same', 'same'] as const) : pair(padding === 'valid' ? 0 : padding, 'padding', op, true);
+  const [batch, , height, width] = x.shape;
+  const h = spatial(height, kernelH, strideH, ph, dilationH);
+  const w = spatial(width, kernelW, strideW, pw, dilationW);
+  if (h.out < 1 || w.out < 1) {
+    throw new Error(`${op}: input of spatial size ${height}x${width} (padding ${h.pad}x${w.pad}) is smaller than the dilated kernel ${dilationH * (kernelH - 1) + 1}x${dilationW * (kernelW - 1) + 1}`);
+  }
+  return {
+    batch, channels, height, width, kernelH, kernelW, strideH, strideW, dilationH, dilationW,
+    padH: h.pad, padW: w.pad, outH: h.out, outW: w.out, outChannels, groups,
+  };
+}
+
+/** Copies `[batch, rows, cols]` from `src` into rows `[rowStart, rowStart + rows)` of each `[batch, totalRows, cols]` in `dst`. */
+function copyRows(src: FloatArray, dst: FloatArray, batch: number, rows: number, cols: number, rowStart: number, totalRows: number): void {
+  for (let n = 0; n < batch; n++) dst.set(src.subarray(n * rows * cols, (n + 1) * rows * cols), (n * totalRows + rowStart) * cols);
+}
+
+function unfold(x: FloatArray, g: ConvGeometry): FloatArray {
+  const cols = allocate(x instanceof Float64Array ? 'float64' : 'float32', g.batch * g.channels * g.kernelH * g.kernelW * g.outH * g.outW) as FloatArray;
+  if (cols.length > 0) getBackend().im2col(x, cols, g);
+  return cols;
+}
+
+/** Y[n, group] = W[group] · cols[n, group] for every image and group. */
+function forwardGemm(cols: FloatArray, w: FloatArray, g: ConvGeometry, out: FloatArray): void {
+  const L = g.outH * g.outW;
+  const ck = (g.channels / g.groups) * g.kernelH * g.kernelW;
+  const co = g.outChannels / g.groups;
+  const tmp = g.groups === 1 ? out : (allocate(out instanceof Float64Array ? 'float64' : 'float32', g.batch * co * L) as FloatArray);
+  for (let grp = 0; grp < g.groups; grp++) {
+    getBackend().matmul(w.subarray(grp * co * ck), cols.subarray(grp * ck * L), tmp, g.batch, co, ck, L, false, false, 0, g.groups * ck * L);
+    if (g.groups > 1) copyRows(tmp, out, g.batch, co, L, grp * co, g.outChannels);
+  }
+}
+
+/** dW[group] = Σₙ dY[n, group] · cols[n, group]ᵀ. */
+function weightGrad(dy: FloatArray, cols: FloatArray, g: ConvGeometry, dw: FloatArray): void {
+  const L = g.outH * g.outW;
+  const ck = (g.channels / g.groups) * g.kernelH * g.kernelW;
+  const co = g.outChannels / g.groups;
+  const per = allocate(dw instanceof Float64Array ? 'float64' : 'float32', g.batch * co * ck) as FloatArray;
+  for (let grp = 0; grp < g.groups; grp++) {
+    getBackend().matmul(dy.subarray(grp * co * L), cols.subarray(grp * ck * L), per, g.batch, co, L, ck, false, true, g.outChannels * L, g.channels * g.kernelH * g.kernelW * L);
+    getBackend().reduce.sum(per, dw.subarray(grp * co * ck, (grp + 1) * co * ck), 1, g.batch, co * ck);
+  }
+}
+
+/** dcols[n, group] = W[group]ᵀ · dY[n, group], then folded back onto the input. */
+function inputGrad(dy: FloatArray, w: FloatArray, g: ConvGeometry, dx: FloatArray): void {
+  const L = g.outH * g.outW;
+  const ck = (g.channels / g.groups) * g.kernelH * g.kernelW;
+  const co = g.outChannels / g.groups;
+  const dtype = dx instanceof Float64Array ? 'float64' : 'float32';
+  const dcols = allocate(dtype, g.batch * g.groups * ck * L) as FloatArray;
+  const tmp = g.groups === 1 ? dcols : (allocate(dtype, g.batch * ck * L) as FloatArray);
+  for (let grp = 0; grp < g.groups; grp++) {
+    getBackend().matmul(w.subarray(grp * co * ck), dy.subarray(grp * co * L), tmp, g.batch, ck, co, L, true, false, 0, g.outChannels * L);
+    if (g.groups > 1) copyRows(tmp, dcols, g.batch, ck, L, grp * ck, g.groups * ck);
+  }
+  getBackend().col2im(dcols, dx, g);
+}
+
+function addBias(out: FloatArray, bias: FloatArray, batch: number, channels: number, L: number): void {
+  for (let n = 0; n < batch; n++) {
+    for (let c = 0; c < channels; c++) {
+      const b = bias[c];
+      const base = (n * channels + c) * L;
+      for (let i = 0; i < L; i++) out[base + i] += b;
+    }
+  }
+}
+
+/** Σ dY over batch and positions, per output channel. */
+function biasGrad(dy: FloatArray, g: ConvGeometry, db: FloatArray): void {
+  const L = g.outH * g.outW;
+  for (let n = 0; n < g.batch; n++) {
+    for (let c = 0; c < g.outChannels; c++) {
+      const base = (n * g.outChannels + c) * L;
+      let acc = 0;
+      for (let i = 0; i < L; i++) acc += dy[base + i];
+      db[c] += acc;
+    }
+  }
+}
+
+function conv2dPrimitive(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry): Tensor {
+  const dtype = x.dtype;
+  const xd = denseData(x);
+  const wd = denseData(weight);
+  const out = allocate(dtype, g.batch * g.outChannels * g.outH * g.outW) as FloatArray;
+  if (out.length > 0) forwardGemm(unfold(xd, g), wd, g, out);
+  if (bias) addBias(out, denseData(bias), g.batch, g.outChannels, g.outH * g.outW);
+  const y = Tensor.fromData(out, [g.batch, g.outChannels, g.outH, g.outW]);
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  return record(y, 'conv2d', inputs, (gy) => {
+    const dy = denseData(gy);
+    let dx: Tensor | null = null;
+    let dw: Tensor | null = null;
+    let db: Tensor | null = null;
+    if (x.requiresGrad) {
+      dx = Tensor.fromData(allocate(dtype, x.numel()), x.shape);
+      if (x.numel() > 0) inputGrad(dy, wd, g, dx.storage.data as FloatArray);
+    }
+    if (weight.requiresGrad) {
+      dw = Tensor.fromData(allocate(dtype, weight.numel()), weight.shape);
+      if (dy.length > 0) weightGrad(dy, unfold(xd, g), g, dw.storage.data as FloatArray);
+    }
+    if (bias?.requiresGrad) {
+      db = Tensor.fromData(allocate(dtype, g.outChannels), bias.shape);
+      biasGrad(dy, g, db.storage.data as FloatArray);
+    }
+    return [dx, dw, db];
+  }, inputs);
+}
+
+/**
+ * 2-D convolution (cross-correlation) like `torch.nn.functional.conv2d`: input `[N, C, H, W]`
+ * (or unbatched `[C, H, W]`), weight `[outChannels, C / groups, kH, kW]`, optional bias.
+ * @example
+ * const y = conv2d(randn([8, 3, 32, 32]), randn([16, 3, 3, 3]), null, { padding: 1 }); // [8, 16, 32, 32]
+ */
+export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Tensor {
+  if (!isFloating(x.dtype) || !isFloating(weight.dtype)) {
+    throw new TypeError(`conv2d: expected floating point input and weight, got ${x.dtype} and ${weight.dtype}`);
+  }
+  if (x.ndim === 3) return squeeze(conv2d(unsqueeze(x, 0), weight, bias, options), 0);
+  const g = geometry(x, weight, options);
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== g.outChannels)) {
+    throw new Error(`conv2d: expected a bias of shape [${g.outChannels}], got ${formatShape(bias.shape)}`);
+  }
+  const dtype = promoteTypes(x.dtype, weight.dtype);
+  return conv2dPrimitive(cast(x, dtype), cast(weight, dtype), bias ? cast(bias, dtype) : null, g);
+}
+
+/**
+ * 1-D convolution like `torch.nn.functional.conv1d`: input `[N, C, L]` (or `[C, L]`), weight
+ * `[outChannels, C / groups, k]`; runs as a 2-D convolution over a height-1 image.
+ * @example
+ * conv1d(randn([4, 2, 50]), randn([8, 2, 5]), null, { padding: 'same' }).shape; // [4, 8, 50]
+ */
+export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv1dOptions = {}): Tensor {
+  if (weight.ndim !== 3) throw new Error(`conv1d: expected a weight of shape [outChannels, inChannels / groups, k], got ${formatShape(weight.shape)}`);
+  if (x.ndim === 2) return squeeze(conv1d(unsqueeze(x, 0), weight, bias, options), 0);
+  const expectC = weight.shape[1] * (options.groups ?? 1);
+  if (x.ndim !== 3 || x.shape[1] !== expectC) {
+    throw new Error(`conv1d: expected input of shape [N, C, L] with C = ${expectC} (weight ${formatShape(weight.shape)}), got ${formatShape(x.shape)}`);
+  }
+  const { stride = 1, padding = 0, dilation = 1, groups = 1 } = options;
+  const pad2 = typeof padding === 'number' ? ([0, padding] as const) : padding;
+  const y = conv2d(unsqueeze(x, 2), unsqueeze(weight, 2), bias, { stride: [1, stride], padding: pad2, dilation: [1, dilation], groups });
+  return squeeze(y, 2);
+}
