@@ -1,6 +1,4 @@
 import { stack } from '../ops/movement.js';
-import { randperm } from '../tensor/create.js';
-import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -111,37 +109,11 @@ export function fetchBatch(dataset: Dataset, indices: Int32Array): Tensor[] {
   });
 }
 
-/** Turns fractions that sum to 1 into lengths the way PyTorch does (floor, then round-robin). */
-function splitLengths(total: number, lengths: readonly number[]): number[] {
-  const sum = lengths.reduce((a, b) => a + b, 0);
-  const fractional = Math.abs(sum - 1) < 1e-9 && sum !== total;
-  if (!fractional) {
-    if (lengths.some((l) => !Number.isInteger(l) || l < 0) || sum !== total) {
-      throw new Error(`randomSplit: lengths [${lengths.join(', ')}] must be non-negative integers summing to the data set length ${total}, or fractions summing to 1`);
-    }
-    return [...lengths];
-  }
-  if (lengths.some((f) => f < 0 || f > 1)) throw new Error(`randomSplit: fraction out of [0, 1] in [${lengths.join(', ')}]`);
-  const out = lengths.map((f) => Math.floor(total * f));
-  let remainder = total - out.reduce((a, b) => a + b, 0);
-  for (let i = 0; remainder > 0; i = (i + 1) % out.length, remainder--) out[i]++;
-  return out;
-}
-
 /**
- * Splits `dataset` into non-overlapping random subsets, like `torch.utils.data.random_split`:
- * `lengths` are sizes summing to the data set length, or fractions summing to 1 (floored, the
- * leftover samples handed out one each from the first subset on).
+ * Every sample of `dataset`, as one stacked tensor per field.
  * @example
- * const [train, val] = randomSplit(ds, [0.8, 0.2], new Generator(42));
+ * const [xTest, yTest] = toTensors(testSubset);
  */
-export function randomSplit(dataset: Dataset, lengths: readonly number[], generator: Generator = defaultGenerator): Subset[] {
-  const sizes = splitLengths(dataset.length, lengths);
-  const perm = randperm(dataset.length, { generator }).toTypedArray() as Int32Array;
-  let start = 0;
-  return sizes.map((size) => {
-    const subset = new Subset(dataset, perm.subarray(start, start + size));
-    start += size;
-    return subset;
-  });
+export function toTensors(dataset: Dataset): Tensor[] {
+  return fetchBatch(dataset, Int32Array.from({ length: dataset.length }, (_, i) => i));
 }

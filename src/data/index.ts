@@ -1,5 +1,6 @@
 /** Data sets and loaders (browser-safe; file readers live in the Node entry, `nabla/node`). */
-export { TensorDataset, Subset, randomSplit, fetchBatch, type Dataset } from './dataset.js';
+export { TensorDataset, Subset, fetchBatch, toTensors, type Dataset } from './dataset.js';
+export { randomSplit, stratifiedSplit } from './split.js';
 export { DataLoader, type DataLoaderOptions } from './dataloader.js';
 export { parseCsv, type CsvData, type CsvOptions, type ColumnRef } from './csv.js';
 export { parseCsvRecords, type CsvRecord } from './csv-parse.js';

@@ -1,2 +1,6 @@
-/** Training loop helpers: fit, evaluate, metrics, callbacks. */
-export {};
+/** Training loop helpers: fit, evaluate, predict, metrics, callbacks. */
+export { fit, type FitOptions, type SchedulerLike } from './fit.js';
+export { evaluate, predict, type Data, type Loss, type EvaluateOptions } from './evaluate.js';
+export { accuracy, mse, mae, type MetricFn, type MetricSpec } from './metrics.js';
+export { History, type EpochLogs } from './history.js';
+export { EarlyStopping, type Callback, type EarlyStoppingOptions, type OptimizerLike, type TrainingContext } from './callbacks.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Generator, Subset, TensorDataset, arange, randomSplit, tensor, type Dataset } from '../../src/index.js';
+import { Generator, Subset, TensorDataset, arange, randomSplit, stratifiedSplit, tensor, toTensors, type Dataset } from '../../src/index.js';
 import { assertClose } from '../helpers.js';
 
 test('TensorDataset returns one row of every tensor per sample', () => {
@@ -65,4 +65,26 @@ test('a plain Dataset (getItem only) works with randomSplit and Subset', () => {
   assert.equal(a.length + b.length, 5);
   const [xa, ya] = a.getItem(0);
   assertClose(ya, xa.mul(xa).reshape([]));
+});
+
+test('stratifiedSplit keeps class proportions in every subset and covers every sample once', () => {
+  const labels = tensor([...Array(30).fill(0), ...Array(20).fill(1), ...Array(10).fill(2)], { dtype: 'int32' });
+  const ds = new TensorDataset(arange(0, 60), labels);
+  const [train, test] = stratifiedSplit(ds, labels, [0.8, 0.2], new Generator(3));
+  const classCounts = (s: Subset) => [0, 1, 2].map((c) => Array.from(s.indices).filter((i) => labels.toTypedArray()[i] === c).length);
+  assert.deepEqual(classCounts(train), [24, 16, 8]);
+  assert.deepEqual(classCounts(test), [6, 4, 2]);
+  const all = [...train.indices, ...test.indices].sort((a, b) => a - b);
+  assert.deepEqual(all, Array.from({ length: 60 }, (_, i) => i));
+  const again = stratifiedSplit(ds, labels, [0.8, 0.2], new Generator(3));
+  assert.deepEqual(Array.from(again[1].indices), Array.from(test.indices));
+  assert.throws(() => stratifiedSplit(ds, [0, 1], [0.5, 0.5]), /2 labels for a data set of length 60/);
+  assert.throws(() => stratifiedSplit(ds, labels, [0.5, 0.4]), /must sum to 1/);
+});
+
+test('toTensors stacks a whole data set', () => {
+  const ds = new TensorDataset(arange(0, 6).reshape(3, 2), arange(0, 3));
+  const [x, y] = toTensors(new Subset(ds, [2, 0]));
+  assert.deepEqual(x.toArray(), [[4, 5], [0, 1]]);
+  assert.deepEqual(y.toArray(), [2, 0]);
 });
