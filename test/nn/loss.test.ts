@@ -33,6 +33,13 @@ describe('loss modules', () => {
     assert.deepEqual(Object.keys(new nn.CrossEntropyLoss().stateDict()), []);
   });
 
+  it('cast class and element weights to the input dtype', () => {
+    const w64 = tensor([1, 2, 3], { dtype: 'float64' });
+    assert.equal(F.crossEntropy(randn([2, 3]), int([0, 1]), { weight: w64, labelSmoothing: 0.1 }).dtype, 'float32');
+    assert.equal(F.crossEntropy(randn([2, 3]), randn([2, 3]).softmax(1), { weight: w64 }).dtype, 'float32');
+    assert.equal(F.binaryCrossEntropyWithLogits(randn([2, 3]), randn([2, 3]), { weight: w64, posWeight: w64 }).dtype, 'float32');
+  });
+
   it('reject an unknown reduction', () => {
     assert.throws(() => new nn.MSELoss({ reduction: 'avg' as 'mean' }), /'avg' is not a valid value for reduction/);
     assert.throws(() => F.crossEntropy(randn([2, 3]), int([0, 1]), { reduction: 'avg' as 'mean' }), /'avg' is not a valid value/);

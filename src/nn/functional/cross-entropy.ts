@@ -154,14 +154,15 @@ function smoothedClassTarget(logp: Tensor, p: Picked, weight: Tensor | null, red
  * crossEntropy(logits, tensor([0, 2], { dtype: 'int32' }), { labelSmoothing: 0.1 });
  */
 export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
-  const { weight = null, ignoreIndex = -100, reduction = 'mean', labelSmoothing = 0 } = options;
+  const { ignoreIndex = -100, reduction = 'mean', labelSmoothing = 0 } = options;
   const op = 'crossEntropy';
   checkReduction(reduction, op);
   checkFloating(input, 'input', op);
   if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) throw new RangeError(`${op}: labelSmoothing must be between 0.0 and 1.0, got ${labelSmoothing}`);
   if (input.ndim === 0) throw new Error(`${op}: input must have a class dimension, got a 0-d tensor`);
-  checkWeight(weight, input.shape[classDim(input)], op);
+  checkWeight(options.weight, input.shape[classDim(input)], op);
   const logp = logSoftmax(input, classDim(input));
+  const weight = options.weight ? options.weight.to(logp.dtype) : null; // no silent float64 upcast
   if (shapesEqual(input.shape, target.shape)) {
     if (target.dtype !== 'float32' && target.dtype !== 'float64') {
       throw new TypeError(`${op}: a target with the input's shape ${formatShape(input.shape)} holds class probabilities and must be floating point, got ${target.dtype}`);

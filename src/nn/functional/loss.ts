@@ -108,7 +108,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BCEOp
   checkFloating(input, 'input', op);
   checkProbabilities(input);
   let loss = neg(add(mul(target, clampedLog(input)), mul(sub(1, target), clampedLog(sub(1, input)))));
-  if (options.weight) loss = mul(loss, options.weight);
+  if (options.weight) loss = mul(loss, options.weight.to(loss.dtype));
   return reduce(loss, options.reduction ?? 'mean', op);
 }
 
@@ -130,8 +130,8 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
   checkFloating(input, 'input', op);
   const m = clamp(neg(input), 0).detach(); // a constant shift: the total derivative does not depend on it
   const softplusNeg = add(log(add(exp(neg(m)), exp(sub(neg(input), m)))), m); // log(1 + e^−x)
-  const logWeight = options.posWeight ? add(mul(sub(options.posWeight, 1), target), 1) : null;
+  const logWeight = options.posWeight ? add(mul(sub(options.posWeight.to(input.dtype), 1), target), 1) : null;
   let loss = add(mul(sub(1, target), input), logWeight ? mul(logWeight, softplusNeg) : softplusNeg);
-  if (options.weight) loss = mul(loss, options.weight);
+  if (options.weight) loss = mul(loss, options.weight.to(loss.dtype));
   return reduce(loss, options.reduction ?? 'mean', op);
 }
