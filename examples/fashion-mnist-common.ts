@@ -1,0 +1,80 @@
+/**
+ * Shared by the Fashion-MNIST examples: flags, backend choice, data, the timed training run.
+ * Flags: --epochs N --batch N --lr X --seed N --backend js|wasm --threads N --limit N (train on
+ * the first N images only, for a quick try).
+ */
+import { parseArgs } from 'node:util';
+import { cpus } from 'node:os';
+import {
+  DataLoader, Generator, Subset, evaluate, fit, initWasm, manualSeed, nn, optim, setBackend, transforms, wasmInfo,
+  type MnistDataset,
+} from '../src/index.js';
+import { loadFashionMnist } from '../src/node.js';
+
+/** Mean and standard deviation of Fashion-MNIST's training pixels (in [0, 1]). */
+export const FASHION_MEAN = 0.286;
+export const FASHION_STD = 0.353;
+
+export interface RunConfig {
+  epochs: number;
+  batch: number;
+  lr: number;
+  seed: number;
+  backend: 'js' | 'wasm';
+  threads: number;
+  limit: number;
+}
+
+export function parseConfig(defaults: { epochs: number; batch: number; lr: number }): RunConfig {
+  const { values } = parseArgs({
+    options: {
+      epochs: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' },
+      backend: { type: 'string' }, threads: { type: 'string' }, limit: { type: 'string' },
+    },
+  });
+  const backend = values.backend ?? 'wasm';
+  if (backend !== 'js' && backend !== 'wasm') throw new Error(`--backend must be js or wasm, got ${backend}`);
+  return {
+    epochs: Number(values.epochs ?? defaults.epochs),
+    batch: Number(values.batch ?? defaults.batch),
+    lr: Number(values.lr ?? defaults.lr),
+    seed: Number(values.seed ?? 0),
+    backend,
+    threads: Number(values.threads ?? cpus().length),
+    limit: Number(values.limit ?? 0),
+  };
+}
+
+/** Selects the backend; returns a one-line description for the report. */
+export async function chooseBackend(config: RunConfig): Promise<string> {
+  if (config.backend === 'js') {
+    setBackend('js');
+    return 'js (reference, 1 thread)';
+  }
+  await initWasm({ threads: config.threads });
+  const info = wasmInfo();
+  return `wasm (${info?.relaxedSimd ? 'relaxed SIMD' : 'SIMD'}, ${info?.threads} threads)`;
+}
+
+/** Trains `model` with Adam and cross-entropy, then reports test accuracy and wall time. */
+export async function trainAndReport(name: string, model: nn.Module, config: RunConfig, augment: transforms.Transform | null): Promise<void> {
+  manualSeed(config.seed);
+  const backend = await chooseBackend(config);
+  const normal = transforms.normalize([FASHION_MEAN], [FASHION_STD]);
+  const train: MnistDataset = loadFashionMnist({ transform: augment ? transforms.compose(augment, normal) : normal });
+  const test = loadFashionMnist({ train: false, transform: normal });
+  const data = config.limit > 0 ? new Subset(train, Array.from({ length: config.limit }, (_, i) => i)) : train;
+  const loader = new DataLoader(data, { batchSize: config.batch, shuffle: true, generator: new Generator(config.seed) });
+  console.log(`${name}: ${data.length} training images, ${config.epochs} epochs, batch ${config.batch}, Adam lr ${config.lr}, backend ${backend}`);
+  console.log(model.toString());
+  const optimizer = new optim.Adam(model.parameters(), { lr: config.lr });
+  const start = performance.now();
+  fit(model, loader, {
+    loss: nn.functional.crossEntropy, optimizer, epochs: config.epochs, metrics: ['accuracy'],
+    verbose: (line) => console.log(`${line}  [${((performance.now() - start) / 1000).toFixed(0)} s]`),
+  });
+  const trainSeconds = (performance.now() - start) / 1000;
+  const result = evaluate(model, test, { loss: nn.functional.crossEntropy, metrics: ['accuracy'], batchSize: 500 });
+  console.log(`test accuracy ${(100 * result.accuracy).toFixed(2)}%  test loss ${result.loss.toFixed(4)}  training wall time ${trainSeconds.toFixed(1)} s (${(trainSeconds / config.epochs).toFixed(1)} s/epoch)`);
+  console.log(JSON.stringify({ example: name, accuracy: result.accuracy, trainSeconds, epochs: config.epochs, batch: config.batch, backend }));
+}
