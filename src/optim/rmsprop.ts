@@ -1,0 +1,100 @@
+import type { FloatArray } from '../tensor/dtype.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { denseRead, denseView, rounder, updateInPlace, zerosFor } from './dense.js';
+import { Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
+
+/** Options of `RMSprop`, PyTorch's names in camelCase. */
+export interface RMSpropOptions {
+  lr?: number;
+  alpha?: number;
+  eps?: number;
+  weightDecay?: number;
+  momentum?: number;
+  centered?: boolean;
+  maximize?: boolean;
+}
+
+export type RMSpropHyper = Required<RMSpropOptions>;
+
+/** RMSprop's per-parameter state. */
+export type RMSpropState = { step: number; squareAvg: Tensor; momentumBuffer?: Tensor; gradAvg?: Tensor };
+
+/** Buffers of one parameter for `rmspropUpdate` (null where the option is off). */
+export interface RMSpropBuffers {
+  squareAvg: FloatArray;
+  momentumBuffer: FloatArray | null;
+  gradAvg: FloatArray | null;
+}
+
+/**
+ * One RMSprop step on one parameter, in PyTorch's order (`_single_tensor_rmsprop`):
+ * s = α·s + (1−α)·g²;  centered: a = α·a + (1−α)·g, avg = √(s − a²), else avg = √s;
+ * avg += eps;  momentum: buf = μ·buf + g/avg, p −= lr·buf;  else p −= lr·g/avg.
+ */
+export function rmspropUpdate(p: FloatArray, g: FloatArray, s: RMSpropBuffers, h: RMSpropHyper): void {
+  const r = rounder(p);
+  const alpha = r(h.alpha);
+  const oneMinusAlpha = r(1 - h.alpha);
+  const eps = r(h.eps);
+  const wd = r(h.weightDecay);
+  const mom = r(h.momentum);
+  const negLr = r(-h.lr);
+  const { squareAvg: sq, gradAvg: ga, momentumBuffer: buf } = s;
+  for (let i = 0; i < p.length; i++) {
+    let d = h.maximize ? -g[i] : g[i];
+    if (h.weightDecay !== 0) d = r(p[i] * wd + d);
+    sq[i] = r(r(sq[i] * alpha) + r(r(oneMinusAlpha * d) * d));
+    let avg: number;
+    if (ga) {
+      ga[i] = r(d * oneMinusAlpha + r(ga[i] * alpha));
+      avg = r(Math.sqrt(r(sq[i] + r(-ga[i] * ga[i]))));
+    } else {
+      avg = r(Math.sqrt(sq[i]));
+    }
+    avg = r(avg + eps);
+    if (buf) {
+      buf[i] = r(r(buf[i] * mom) + r(d / avg));
+      p[i] = r(buf[i] * negLr + p[i]);
+    } else {
+      p[i] = r(p[i] + r(r(negLr * d) / avg));
+    }
+  }
+}
+
+/**
+ * RMSprop, exactly as `torch.optim.RMSprop` in PyTorch 1.13: defaults lr 1e-2, alpha 0.99,
+ * eps 1e-8, weightDecay 0, momentum 0, centered false.
+ * @example
+ * const opt = new RMSprop(model.parameters(), { lr: 1e-3, centered: true });
+ */
+export class RMSprop extends Optimizer<RMSpropHyper, RMSpropState> {
+  constructor(params: ParamsInput<RMSpropHyper>, options: RMSpropOptions = {}) {
+    const { lr = 1e-2, alpha = 0.99, eps = 1e-8, weightDecay = 0, momentum = 0, centered = false, maximize = false } = options;
+    if (!(lr >= 0)) throw new RangeError(`RMSprop: invalid learning rate: ${lr}`);
+    if (!(eps >= 0)) throw new RangeError(`RMSprop: invalid epsilon value: ${eps}`);
+    if (!(momentum >= 0)) throw new RangeError(`RMSprop: invalid momentum value: ${momentum}`);
+    if (!(weightDecay >= 0)) throw new RangeError(`RMSprop: invalid weightDecay value: ${weightDecay}`);
+    if (!(alpha >= 0)) throw new RangeError(`RMSprop: invalid alpha value: ${alpha}`);
+    super(params, { lr, alpha, eps, weightDecay, momentum, centered, maximize });
+  }
+
+  protected initState(param: Tensor, group: ParamGroup<RMSpropHyper>): RMSpropState {
+    const st: RMSpropState = { step: 0, squareAvg: zerosFor(param) };
+    if (group.momentum > 0) st.momentumBuffer = zerosFor(param);
+    if (group.centered) st.gradAvg = zerosFor(param);
+    return st;
+  }
+
+  protected updateParam(param: Tensor, grad: Tensor, state: RMSpropState, group: ParamGroup<RMSpropHyper>): void {
+    // Options switched on after the first step get fresh buffers (PyTorch would fail on them).
+    if (group.momentum > 0) state.momentumBuffer ??= zerosFor(param);
+    if (group.centered) state.gradAvg ??= zerosFor(param);
+    state.step += 1;
+    const bufs: RMSpropBuffers = {
+      squareAvg: denseView(state.squareAvg),
+      momentumBuffer: group.momentum > 0 ? denseView(state.momentumBuffer!) : null,
+      gradAvg: group.centered ? denseView(state.gradAvg!) : null,
+    };
+    updateInPlace(param, (p) => rmspropUpdate(p, denseRead(grad), bufs, group));
+  }
+}

@@ -1,0 +1,78 @@
+import type { FloatArray } from '../tensor/dtype.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { denseRead, denseView, rounder, updateInPlace } from './dense.js';
+import { Optimizer, type ParamGroup, type ParamGroupInput } from './optimizer.js';
+
+/** Options of `SGD`, PyTorch's names in camelCase with its defaults. */
+export interface SGDOptions {
+  /** Learning rate; required (here or in every parameter group). */
+  lr?: number;
+  momentum?: number;
+  dampening?: number;
+  weightDecay?: number;
+  nesterov?: boolean;
+  maximize?: boolean;
+}
+
+export type SGDHyper = Required<SGDOptions>;
+
+/** SGD's per-parameter state: the momentum buffer, created on the first step when momentum > 0. */
+export type SGDState = { momentumBuffer?: Tensor };
+
+/**
+ * One SGD step on one parameter, in PyTorch's order (`_single_tensor_sgd`):
+ * d = ±g (+ wd·p); buf = d on the first step, else momentum·buf + (1 − dampening)·d;
+ * d = nesterov ? d + momentum·buf : buf;  p −= lr·d.
+ * `buf` is null without momentum; `first` says the buffer has just been created.
+ */
+export function sgdUpdate(p: FloatArray, g: FloatArray, buf: FloatArray | null, first: boolean, h: SGDHyper): void {
+  const r = rounder(p);
+  const wd = r(h.weightDecay);
+  const mom = r(h.momentum);
+  const damp = r(1 - h.dampening);
+  const negLr = r(-h.lr);
+  for (let i = 0; i < p.length; i++) {
+    let d = h.maximize ? -g[i] : g[i];
+    if (h.weightDecay !== 0) d = r(p[i] * wd + d);
+    if (buf) {
+      buf[i] = first ? d : r(r(buf[i] * mom) + d * damp);
+      d = h.nesterov ? r(buf[i] * mom + d) : buf[i];
+    }
+    p[i] = r(d * negLr + p[i]);
+  }
+}
+
+/**
+ * Stochastic gradient descent with optional momentum, Nesterov momentum, dampening and
+ * (L2) weight decay, exactly as `torch.optim.SGD` in PyTorch 1.13.
+ * @example
+ * const opt = new SGD(model.parameters(), { lr: 0.1, momentum: 0.9, nesterov: true });
+ */
+export class SGD extends Optimizer<SGDHyper, SGDState> {
+  constructor(params: readonly Tensor[], options: SGDOptions & { lr: number });
+  constructor(params: readonly ParamGroupInput<SGDHyper>[], options?: SGDOptions);
+  constructor(params: readonly Tensor[] | readonly ParamGroupInput<SGDHyper>[], options: SGDOptions = {}) {
+    const { lr, momentum = 0, dampening = 0, weightDecay = 0, nesterov = false, maximize = false } = options;
+    if (lr !== undefined && lr < 0) throw new RangeError(`SGD: invalid learning rate: ${lr}`);
+    if (momentum < 0) throw new RangeError(`SGD: invalid momentum value: ${momentum}`);
+    if (weightDecay < 0) throw new RangeError(`SGD: invalid weightDecay value: ${weightDecay}`);
+    if (nesterov && (momentum <= 0 || dampening !== 0)) {
+      throw new Error(`SGD: Nesterov momentum requires a momentum and zero dampening (got momentum=${momentum}, dampening=${dampening})`);
+    }
+    super(params, { lr, momentum, dampening, weightDecay, nesterov, maximize } as Partial<SGDHyper>);
+  }
+
+  protected initState(): SGDState {
+    return {};
+  }
+
+  protected updateParam(param: Tensor, grad: Tensor, state: SGDState, group: ParamGroup<SGDHyper>): void {
+    let first = false;
+    if (group.momentum !== 0 && !state.momentumBuffer) {
+      state.momentumBuffer = param.detach().clone();
+      first = true;
+    }
+    const buf = group.momentum !== 0 ? denseView(state.momentumBuffer!) : null;
+    updateInPlace(param, (p) => sgdUpdate(p, denseRead(grad), buf, first, group));
+  }
+}
