@@ -2,7 +2,6 @@
  * Regression and binary classification losses, with PyTorch 1.13's formulas and defaults,
  * composed from primitive ops (gradients come from their rules).
  */
-import { noGrad } from '../../autograd/grad-mode.js';
 import { abs, add, clamp, exp, gt, le, log, lt, mul, neg, sub, where } from '../../ops/elementwise.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { checkFloating, checkSameShape, reduce, type ReductionOptions } from './reduction.js';
@@ -90,9 +89,11 @@ function clampedLog(v: Tensor): Tensor {
 }
 
 function checkProbabilities(input: Tensor): void {
-  const bad = noGrad(() => Array.from(input.toTypedArray()).findIndex((v) => !(v >= 0 && v <= 1)));
-  if (bad >= 0) {
-    throw new RangeError(`binaryCrossEntropy: all elements of input should be between 0 and 1, but element ${bad} is ${input.toTypedArray()[bad]} (apply sigmoid first, or use binaryCrossEntropyWithLogits)`);
+  const data = input.detach().toTypedArray();
+  for (let i = 0; i < data.length; i++) {
+    if (!(data[i] >= 0 && data[i] <= 1)) {
+      throw new RangeError(`binaryCrossEntropy: all elements of input should be between 0 and 1, but element ${i} is ${data[i]} (apply sigmoid first, or use binaryCrossEntropyWithLogits)`);
+    }
   }
 }
 
