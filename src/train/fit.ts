@@ -10,9 +10,12 @@ import { asDataset, computeLoss, evaluate, splitBatch, type Data, type Loss } fr
 import { History, valName, type EpochLogs } from './history.js';
 import { resolveMetric, type MetricFn, type MetricSpec } from './metrics.js';
 
-/** A learning-rate scheduler stepped once per epoch (e.g. `optim.StepLR`). */
+/**
+ * A learning-rate scheduler stepped once per epoch: `step()` (e.g. `optim.StepLR`) or
+ * `step(metric)` (`optim.ReduceLROnPlateau`); both kinds fit this type.
+ */
 export interface SchedulerLike {
-  step(metric?: number): void;
+  step(metric: number): void;
 }
 
 export interface FitOptions {
@@ -106,7 +109,7 @@ function stepScheduler(options: FitOptions, logs: EpochLogs): void {
   if (!scheduler) return;
   const plateau = scheduler instanceof ReduceLROnPlateau;
   const schedulerMonitor = options.schedulerMonitor ?? (plateau ? ('valLoss' in logs ? 'valLoss' : 'loss') : undefined);
-  if (schedulerMonitor === undefined) return scheduler.step();
+  if (schedulerMonitor === undefined) return (scheduler as { step(): void }).step();
   const value = logs[schedulerMonitor];
   if (value === undefined) throw new Error(`fit: schedulerMonitor '${schedulerMonitor}' is not logged; available: ${Object.keys(logs).join(', ')}`);
   scheduler.step(value);
