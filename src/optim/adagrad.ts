@@ -1,7 +1,7 @@
 import type { FloatArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { denseRead, denseView, rounder, updateInPlace, zerosFor } from './dense.js';
-import { Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
+import { Optimizer, type BaseHyper, type ParamGroup, type ParamsInput } from './optimizer.js';
 
 /** Options of `Adagrad`, PyTorch's names in camelCase. */
 export interface AdagradOptions {
@@ -13,7 +13,7 @@ export interface AdagradOptions {
   maximize?: boolean;
 }
 
-export type AdagradHyper = Required<AdagradOptions>;
+export type AdagradHyper = Required<AdagradOptions> & BaseHyper;
 
 /** Adagrad's per-parameter state: step count and the sum of squared gradients. */
 export type AdagradState = { step: number; sum: Tensor };

@@ -1,7 +1,7 @@
 import type { FloatArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { denseRead, denseView, rounder, updateInPlace, zerosFor } from './dense.js';
-import { Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
+import { Optimizer, type BaseHyper, type ParamGroup, type ParamsInput } from './optimizer.js';
 
 /** Options of `Adam` / `AdamW`, PyTorch's names in camelCase. */
 export interface AdamOptions {
@@ -13,7 +13,7 @@ export interface AdamOptions {
   maximize?: boolean;
 }
 
-export type AdamHyper = Required<AdamOptions>;
+export type AdamHyper = Required<AdamOptions> & BaseHyper;
 
 /** Adam's per-parameter state: step count and the moment estimates. */
 export type AdamState = { step: number; expAvg: Tensor; expAvgSq: Tensor; maxExpAvgSq?: Tensor };

@@ -1,7 +1,7 @@
 import type { FloatArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { denseRead, denseView, rounder, updateInPlace, zerosFor } from './dense.js';
-import { Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
+import { Optimizer, type BaseHyper, type ParamGroup, type ParamsInput } from './optimizer.js';
 
 /** Options of `RMSprop`, PyTorch's names in camelCase. */
 export interface RMSpropOptions {
@@ -14,7 +14,7 @@ export interface RMSpropOptions {
   maximize?: boolean;
 }
 
-export type RMSpropHyper = Required<RMSpropOptions>;
+export type RMSpropHyper = Required<RMSpropOptions> & BaseHyper;
 
 /** RMSprop's per-parameter state. */
 export type RMSpropState = { step: number; squareAvg: Tensor; momentumBuffer?: Tensor; gradAvg?: Tensor };

@@ -1,7 +1,7 @@
 import type { FloatArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { denseRead, denseView, rounder, updateInPlace } from './dense.js';
-import { Optimizer, type ParamGroup, type ParamGroupInput } from './optimizer.js';
+import { Optimizer, type BaseHyper, type ParamGroup, type ParamGroupInput } from './optimizer.js';
 
 /** Options of `SGD`, PyTorch's names in camelCase with its defaults. */
 export interface SGDOptions {
@@ -14,7 +14,7 @@ export interface SGDOptions {
   maximize?: boolean;
 }
 
-export type SGDHyper = Required<SGDOptions>;
+export type SGDHyper = Required<SGDOptions> & BaseHyper;
 
 /** SGD's per-parameter state: the momentum buffer, created on the first step when momentum > 0. */
 export type SGDState = { momentumBuffer?: Tensor };
