@@ -83,6 +83,11 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (!isFloating(a.dtype) || !isFloating(b.dtype)) {
     throw new TypeError(`matmul: expected floating point tensors, got ${a.dtype} and ${b.dtype}`);
   }
+  const ka = a.shape[a.ndim - 1];
+  const kb = b.shape[Math.max(0, b.ndim - 2)];
+  if (ka !== kb) {
+    throw new Error(`matmul: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} cannot be multiplied (${ka} columns vs ${kb} rows)`);
+  }
   const dtype = promoteTypes(a.dtype, b.dtype);
   const a2 = a.ndim === 1 ? unsqueeze(cast(a, dtype), 0) : cast(a, dtype);
   const b2 = b.ndim === 1 ? unsqueeze(cast(b, dtype), -1) : cast(b, dtype);

@@ -64,20 +64,53 @@ function inferShape(t: Tensor, shape: Shape, op: string): number[] {
   return out;
 }
 
-/** Same elements, new shape (a view when `t` is contiguous, else a copy). One size may be -1. */
+/**
+ * Strides that let `shape` view memory laid out as (`oldShape`, `oldStrides`), or null when a
+ * copy is needed (PyTorch's `computeStride`: each run of merged/split dims must be dense).
+ */
+function viewStrides(oldShape: Shape, oldStrides: Shape, shape: Shape): number[] | null {
+  if (oldShape.length === 0 || numel(oldShape) === 0) return contiguousStrides(shape);
+  const out = new Array<number>(shape.length);
+  let viewD = shape.length - 1;
+  let base = oldStrides[oldStrides.length - 1];
+  let tensorNumel = 1;
+  let viewNumel = 1;
+  for (let d = oldShape.length - 1; d >= 0; d--) {
+    tensorNumel *= oldShape[d];
+    if (d === 0 || (oldShape[d - 1] !== 1 && oldStrides[d - 1] !== tensorNumel * base)) {
+      while (viewD >= 0 && (viewNumel < tensorNumel || shape[viewD] === 1)) {
+        out[viewD] = viewNumel * base;
+        viewNumel *= shape[viewD];
+        viewD--;
+      }
+      if (viewNumel !== tensorNumel) return null;
+      if (d > 0) {
+        base = oldStrides[d - 1];
+        tensorNumel = 1;
+        viewNumel = 1;
+      }
+    }
+  }
+  return viewD === -1 ? out : null;
+}
+
+/** Same elements, new shape: a view when the strides allow it, else a copy. One size may be -1. */
 export function reshape(t: Tensor, shape: Shape): Tensor {
   const target = inferShape(t, shape, 'reshape');
   if (shapesEqual(target, t.shape)) return t;
-  const src = contiguous(t);
-  return view(src, target, contiguousStrides(target), src.offset, 'reshape', (dy) => reshape(dy, t.shape));
+  const strides = viewStrides(t.shape, t.strides, target);
+  if (strides) return view(t, target, strides, t.offset, 'reshape', (dy) => reshape(dy, t.shape));
+  const src = clone(t);
+  return view(src, target, contiguousStrides(target), 0, 'reshape', (dy) => reshape(dy, t.shape));
 }
 
 /** Like `reshape`, but refuses to copy (PyTorch's `view`). */
 export function viewAs(t: Tensor, shape: Shape): Tensor {
-  if (!t.isContiguous()) {
-    throw new Error(`view: the tensor of shape ${formatShape(t.shape)} is not contiguous; use reshape() (which copies) or contiguous() first`);
+  const target = inferShape(t, shape, 'view');
+  if (!viewStrides(t.shape, t.strides, target)) {
+    throw new Error(`view: a tensor of shape ${formatShape(t.shape)} and strides ${formatShape(t.strides)} cannot be viewed as ${formatShape(shape)} without a copy; use reshape() (which copies) or contiguous() first`);
   }
-  return reshape(t, shape);
+  return reshape(t, target);
 }
 export { viewAs as view };
 
@@ -90,11 +123,18 @@ export function flatten(t: Tensor, startDim = 0, endDim = -1): Tensor {
   return reshape(t, [...t.shape.slice(0, s), merged, ...t.shape.slice(e + 1)]);
 }
 
+/** Drops size-1 dims (or only `dim`), as a view. */
 export function squeeze(t: Tensor, dim?: number): Tensor {
-  if (dim === undefined) return reshape(t, t.shape.filter((d) => d !== 1));
-  const d = normalizeDim(dim, t.ndim, 'squeeze');
-  if (t.ndim === 0 || t.shape[d] !== 1) return t;
-  return reshape(t, t.shape.filter((_, i) => i !== d));
+  let keep: (i: number) => boolean;
+  if (dim === undefined) keep = (i) => t.shape[i] !== 1;
+  else {
+    const d = normalizeDim(dim, t.ndim, 'squeeze');
+    if (t.ndim === 0 || t.shape[d] !== 1) return t;
+    keep = (i) => i !== d;
+  }
+  const dims = t.shape.map((_, i) => i).filter(keep);
+  if (dims.length === t.ndim) return t;
+  return view(t, dims.map((i) => t.shape[i]), dims.map((i) => t.strides[i]), t.offset, 'squeeze', (dy) => reshape(dy, t.shape));
 }
 
 export function unsqueeze(t: Tensor, dim: number): Tensor {

@@ -39,8 +39,17 @@ function inferShape(data: NestedArray, path: string): number[] {
   return [data.length, ...inner];
 }
 
+/** Float32/Float64/Int32 arrays keep their type; booleans give bool; anything else float32. */
+function inferDType(data: unknown, flat: ArrayLike<number>): DType {
+  if (data instanceof Float64Array) return 'float64';
+  if (data instanceof Int32Array) return 'int32';
+  if (ArrayBuffer.isView(data)) return 'float32';
+  return flat.length > 0 && typeof (flat as unknown[])[0] === 'boolean' ? 'bool' : 'float32';
+}
+
 /**
- * A tensor from a number, a nested array, or a typed array (copied). Integers in nested arrays
+ * A tensor from a number, a nested array, or a typed array (copied; Float64Array and Int32Array
+ * keep their dtype, like `torch.tensor` of a NumPy array). Integers in nested arrays
  * still give float32 unless `dtype` says otherwise.
  * @example
  * const x = tensor([[1, 2], [3, 4]]);            // float32, shape [2, 2]
@@ -56,7 +65,7 @@ export function tensor(data: NestedArray | ArrayLike<number>, options: TensorOpt
     shape = inferShape(data as NestedArray, 'data');
     flat = (Array.isArray(data) ? (data as unknown[]).flat(Infinity) : [data]) as number[];
   }
-  const dtype = options.dtype ?? (flat.length > 0 && typeof (flat as unknown[])[0] === 'boolean' ? 'bool' : 'float32');
+  const dtype = options.dtype ?? inferDType(data, flat);
   const out = allocate(dtype, flat.length);
   for (let i = 0; i < flat.length; i++) {
     const v = Number(flat[i]);
