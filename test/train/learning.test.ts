@@ -9,31 +9,19 @@ import { readCsvFile } from '../../src/node.js';
 
 const F = nn.functional;
 
-/** Linear layers with `act` between them (none after the last). */
-class MLP extends nn.Module {
-  readonly layers: nn.Linear[];
-  constructor(sizes: number[], private readonly act: (x: Tensor) => Tensor) {
-    super();
-    this.layers = sizes.slice(1).map((out, i) => this.registerModule(`fc${i}`, new nn.Linear(sizes[i], out)));
-  }
-  forward(x: Tensor): Tensor {
-    return this.layers.reduce((h, layer, i) => (i === 0 ? layer.forward(h) : layer.forward(this.act(h))), x);
-  }
-}
-
 test('XOR: a 2-4-1 sigmoid net learns by full-batch gradient descent on MSE', () => {
   manualSeed(0);
   const x = tensor([[0, 0], [0, 1], [1, 0], [1, 1]]);
   const y = tensor([[0], [1], [1], [0]]);
-  const model = new MLP([2, 4, 1], (h) => h.sigmoid());
+  const model = new nn.Sequential(new nn.Linear(2, 4), new nn.Sigmoid(), new nn.Linear(4, 1), new nn.Sigmoid());
   const opt = new optim.SGD(model.parameters(), { lr: 2 });
   for (let step = 0; step < 3000; step++) {
     opt.zeroGrad();
-    const loss = F.mseLoss(model.forward(x).sigmoid(), y);
-    loss.backward();
-    opt.step();
+    const loss = F.mseLoss(model.forward(x), y); // forward, then the loss
+    loss.backward(); // gradients of the loss w.r.t. every parameter
+    opt.step(); // p -= lr * p.grad
   }
-  const out = predict(model, x).sigmoid();
+  const out = predict(model, x);
   const err = out.sub(y).abs().max().item();
   assert.ok(err < 0.2, `XOR outputs ${JSON.stringify(out.toArray())} are not within 0.2 of [0, 1, 1, 0]`);
 });
@@ -56,7 +44,7 @@ test('two spirals: a 2-32-32-2 tanh net reaches >= 98% training accuracy', () =>
   manualSeed(0);
   const g = new Generator(1);
   const [x, y] = twoSpirals(100, g);
-  const model = new MLP([2, 32, 32, 2], (h) => h.tanh());
+  const model = new nn.Sequential(new nn.Linear(2, 32), new nn.Tanh(), new nn.Linear(32, 32), new nn.Tanh(), new nn.Linear(32, 2));
   const history = fit(model, [x, y], {
     loss: F.crossEntropy, optimizer: new optim.Adam(model.parameters(), { lr: 0.01 }),
     epochs: 300, batchSize: 200, metrics: ['accuracy'], generator: g,
@@ -70,7 +58,7 @@ test('sine regression: a 1-32-32-1 tanh net fits sin(x) on [-pi, pi] to MSE < 1e
   manualSeed(0);
   const x = linspace(-Math.PI, Math.PI, 64).reshape(64, 1);
   const y = x.sin();
-  const model = new MLP([1, 32, 32, 1], (h) => h.tanh());
+  const model = new nn.Sequential(new nn.Linear(1, 32), new nn.Tanh(), new nn.Linear(32, 32), new nn.Tanh(), new nn.Linear(32, 1));
   const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
   fit(model, [x, y], { loss: F.mseLoss, optimizer: opt, epochs: 800, batchSize: 64, shuffle: false });
   const err = mse(predict(model, x), y);
@@ -90,9 +78,9 @@ test('Iris: >= 95% accuracy on a seeded stratified 20% held-out split, features 
   const [xTrain, yTrain] = toTensors(trainSet);
   const [xTest, yTest] = toTensors(testSet);
   const scaler = new StandardScaler().fit(xTrain);
-  const model = new MLP([4, 16, 3], (h) => h.relu());
+  const model = new nn.Sequential(new nn.Linear(4, 16), new nn.ReLU(), new nn.Linear(16, 3));
   const history = fit(model, [scaler.transform(xTrain), yTrain], {
-    loss: F.crossEntropy, optimizer: new optim.Adam(model.parameters(), { lr: 0.01 }),
+    loss: new nn.CrossEntropyLoss(), optimizer: new optim.Adam(model.parameters(), { lr: 0.01 }),
     epochs: 60, batchSize: 16, metrics: ['accuracy'], generator: g,
   });
   const result = evaluate(model, [scaler.transform(xTest), yTest], { loss: F.crossEntropy, metrics: ['accuracy'] });
