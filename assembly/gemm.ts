@@ -3,6 +3,8 @@
 // B(p, j) at b + 4 * (p * rsB + j * csB), so every transpose variant is only a choice of strides
 // and the packing routines absorb it. Pointers are byte addresses in the (shared) linear memory.
 
+import { gemvRows, GEMV_MAX_ROWS } from './gemv';
+
 // @ts-ignore: decorator
 @inline export const MR: i32 = 4;
 // @ts-ignore: decorator
@@ -14,7 +16,7 @@
 // @ts-ignore: decorator
 @inline export const NC: i32 = 2048;
 
-/** Bytes of scratch one thread needs: packed A block, packed B panel, an edge tile. */
+/** Bytes of scratch one thread needs: packed A block, packed B panel, an edge tile (also a gathered row of A, up to MC * KC floats). */
 export const SCRATCH_BYTES: i32 = (MC * KC + KC * NC + MR * NR) * 4;
 
 // @ts-ignore: decorator
@@ -147,6 +149,10 @@ export function gemm(
   const tmp = pb + <usize>KC * NC * 4;
   if (k == 0) {
     for (let i = 0; i < m; i++) memory.fill(c + <usize>i * ldc * 4, 0, <usize>n * 4);
+    return;
+  }
+  if (m <= GEMV_MAX_ROWS && (csB == 1 || rsB == 1) && k <= MC * KC) {
+    gemvRows(m, n, k, a, rsA, csA, b, rsB, csB, c, ldc, pa);
     return;
   }
   for (let jc = 0; jc < n; jc += NC) {

@@ -31,7 +31,7 @@ function maxAbs(x: Float32Array): number {
 // [batch, m, k, n, aBatchStride factor (0 = broadcast), bBatchStride factor]: odd sizes hit every edge tile.
 const shapes: [number, number, number, number, number, number][] = [
   [1, 1, 300, 17, 1, 1], [1, 33, 1, 65, 1, 1], [1, 129, 257, 130, 1, 1], [3, 5, 64, 9, 1, 0],
-  [2, 70, 40, 300, 0, 1], [1, 9, 300, 2100, 1, 1], [4, 31, 33, 35, 1, 1],
+  [2, 70, 40, 300, 0, 1], [1, 9, 300, 2100, 1, 1], [4, 31, 33, 35, 1, 1], [2, 3, 70, 40, 1, 1],
 ];
 
 describe('wasm matmul kernel against the js reference', () => {

@@ -1,0 +1,86 @@
+/**
+ * Elementwise kernels of the hot training path as monomorphic loops. The reference backend
+ * shares one loop across all ops through a callback, which V8 cannot inline once several ops
+ * have run; copying into WASM would cost as much as the loop itself, so these stay in JS.
+ * Only common layouts are special-cased (dense, scalar, last-axis row broadcast); anything else
+ * goes to the reference kernels, and results are bit-identical to them.
+ */
+import type { TypedArray } from '../../tensor/dtype.js';
+import type { Shape } from '../../tensor/shape.js';
+import { jsBackend } from '../js/index.js';
+import type { BinaryOp, Kernels, Strided } from '../kernels.js';
+
+type Loop = (a: TypedArray, ao: number, as: number, b: TypedArray, bo: number, bs: number, out: TypedArray, o: number, n: number) => void;
+
+// One function per op so each loop body stays monomorphic. as/bs are 1 (dense) or 0 (broadcast).
+const LOOPS: Partial<Record<BinaryOp, Loop>> = {
+  add: (a, ao, as, b, bo, bs, out, o, n) => { for (let i = 0; i < n; i++) out[o + i] = a[ao + i * as] + b[bo + i * bs]; },
+  sub: (a, ao, as, b, bo, bs, out, o, n) => { for (let i = 0; i < n; i++) out[o + i] = a[ao + i * as] - b[bo + i * bs]; },
+  mul: (a, ao, as, b, bo, bs, out, o, n) => { for (let i = 0; i < n; i++) out[o + i] = a[ao + i * as] * b[bo + i * bs]; },
+  div: (a, ao, as, b, bo, bs, out, o, n) => { for (let i = 0; i < n; i++) out[o + i] = a[ao + i * as] / b[bo + i * bs]; },
+  gt: (a, ao, as, b, bo, bs, out, o, n) => { for (let i = 0; i < n; i++) out[o + i] = a[ao + i * as] > b[bo + i * bs] ? 1 : 0; },
+};
+
+/** Inner (last-axis) stride if `s` is dense (1), a scalar (0), or a row broadcast [.., 0, 1]-like; else -1 = not handled. */
+function layout(s: Strided, shape: Shape): 'dense' | 'scalar' | 'row' | null {
+  const r = shape.length;
+  let dense = true;
+  let scalar = true;
+  let expect = 1;
+  for (let d = r - 1; d >= 0; d--) {
+    if (shape[d] === 1) continue;
+    if (s.strides[d] !== expect) dense = false;
+    if (s.strides[d] !== 0) scalar = false;
+    expect *= shape[d];
+  }
+  if (dense) return 'dense';
+  if (scalar) return 'scalar';
+  // Broadcast over every leading axis of a dense last axis (a bias added to a batch).
+  if (r >= 2 && s.strides[r - 1] === 1 && s.strides.slice(0, r - 1).every((st, d) => st === 0 || shape[d] === 1)) return 'row';
+  return null;
+}
+
+function fastBinary(op: BinaryOp, loop: Loop): Kernels['binary'][BinaryOp] {
+  const ref = jsBackend.binary[op];
+  return (a: Strided, b: Strided, out: TypedArray, shape: Shape) => {
+    const la = layout(a, shape);
+    const lb = layout(b, shape);
+    const n = out.length;
+    if (la === null || lb === null || (la === 'row' && lb === 'row') || n === 0) return ref(a, b, out, shape);
+    if (la !== 'row' && lb !== 'row') {
+      loop(a.data, a.offset, la === 'dense' ? 1 : 0, b.data, b.offset, lb === 'dense' ? 1 : 0, out, 0, n);
+      return;
+    }
+    const cols = shape[shape.length - 1];
+    for (let o = 0; o < n; o += cols) {
+      const ao = la === 'row' ? a.offset : la === 'dense' ? a.offset + o : a.offset;
+      const bo = lb === 'row' ? b.offset : lb === 'dense' ? b.offset + o : b.offset;
+      loop(a.data, ao, la === 'scalar' ? 0 : 1, b.data, bo, lb === 'scalar' ? 0 : 1, out, o, cols);
+    }
+  };
+}
+
+const table: { -readonly [P in BinaryOp]: Kernels['binary'][P] } = { ...jsBackend.binary };
+for (const [op, loop] of Object.entries(LOOPS) as [BinaryOp, Loop][]) table[op] = fastBinary(op, loop);
+export const binary: Kernels['binary'] = table;
+
+export const unary: Kernels['unary'] = {
+  ...jsBackend.unary,
+  relu: (x, out) => {
+    for (let i = 0; i < out.length; i++) {
+      const v = x[i];
+      out[i] = v > 0 ? v : v === v ? 0 : v;
+    }
+  },
+};
+
+/** Strided copy with a block copy when source and destination are both dense. */
+export function copy(src: Strided, dst: Strided, shape: Shape): void {
+  if (layout(src, shape) === 'dense' && layout(dst, shape) === 'dense' && src.data.constructor === dst.data.constructor) {
+    let n = 1;
+    for (const d of shape) n *= d;
+    (dst.data as Float32Array).set((src.data as Float32Array).subarray(src.offset, src.offset + n), dst.offset);
+    return;
+  }
+  jsBackend.copy(src, dst, shape);
+}
