@@ -22,6 +22,8 @@ export type AdagradState = { step: number; sum: Tensor };
  * One Adagrad step on one parameter at step number `step` (≥ 1), in PyTorch's order
  * (`_single_tensor_adagrad`): clr = lr / (1 + (step − 1)·lrDecay);  sum += g²;
  * p −= clr · g / (√sum + eps).
+ * @example
+ * adagradUpdate(p, g, sum, 1, hyper); // first Adagrad step
  */
 export function adagradUpdate(p: FloatArray, g: FloatArray, sum: FloatArray, step: number, h: AdagradHyper): void {
   const r = rounder(p);

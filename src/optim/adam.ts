@@ -31,6 +31,8 @@ export interface AdamBuffers {
  * AdamW first shrinks p by (1 − lr·wd); Adam adds wd·p to the gradient instead;
  * m = β1·m + (1−β1)·g;  v = β2·v + (1−β2)·g²;  v̂ = amsgrad ? max(v̂, v) : v;
  * p −= lr/(1−β1ᵗ) · m / (√v̂/√(1−β2ᵗ) + eps).
+ * @example
+ * adamUpdate(p, g, { expAvg: m, expAvgSq: v, maxExpAvgSq: null }, 1, hyper, false); // first Adam step
  */
 export function adamUpdate(p: FloatArray, g: FloatArray, s: AdamBuffers, step: number, h: AdamHyper, decoupled: boolean): void {
   const r = rounder(p);

@@ -93,7 +93,10 @@ export abstract class Optimizer<H extends BaseHyper, S extends ParamState = Para
     this.paramGroups.push(merged as unknown as ParamGroup<H>);
   }
 
-  /** Clears the gradients of every parameter: to null (default), or to zeros in place. */
+  /**
+   * Clears the gradients of every parameter: to null (default, as `Module.zeroGrad` and
+   * PyTorch ≥ 2.0; PyTorch 1.13 defaulted to zeros), or to zeros in place.
+   */
   zeroGrad(setToNone = true): void {
     for (const g of this.paramGroups) {
       for (const p of g.params) {
@@ -154,20 +157,7 @@ export abstract class Optimizer<H extends BaseHyper, S extends ParamState = Para
    */
   loadStateDict(saved: OptimizerStateDict): void {
     const groups = saved.paramGroups;
-    if (groups.length !== this.paramGroups.length) {
-      throw new Error(`loadStateDict: the saved state has ${groups.length} parameter groups but this optimizer has ${this.paramGroups.length}`);
-    }
-    groups.forEach((g, i) => {
-      const own = this.paramGroups[i];
-      if (g.params.length !== own.params.length) {
-        throw new Error(`loadStateDict: saved parameter group ${i} has ${g.params.length} parameters but this optimizer's has ${own.params.length}`);
-      }
-      for (const [k, v] of Object.entries(own)) {
-        if (k === 'params' || k === 'initialLr') continue;
-        if (!(k in g)) throw new Error(`loadStateDict: saved parameter group ${i} lacks hyper-parameter '${k}'`);
-        if (typeof g[k] !== typeof v) throw new Error(`loadStateDict: hyper-parameter '${k}' of group ${i} is ${typeof g[k]} in the saved state but ${typeof v} here`);
-      }
-    });
+    checkSavedGroups(groups, this.paramGroups);
     const byId = new Map<number, Tensor>();
     groups.forEach((g, i) => g.params.forEach((id, j) => byId.set(id, this.paramGroups[i].params[j])));
     const state = new Map<Tensor, S>();
@@ -185,4 +175,21 @@ export abstract class Optimizer<H extends BaseHyper, S extends ParamState = Para
       Object.assign(this.paramGroups[i], structuredClone(hyper));
     });
   }
+}
+
+/** Saved groups must match the optimizer's in number, sizes and hyper-parameter names/types. */
+function checkSavedGroups(saved: OptimizerStateDict['paramGroups'], own: readonly ParamGroup<BaseHyper>[]): void {
+  if (saved.length !== own.length) {
+    throw new Error(`loadStateDict: the saved state has ${saved.length} parameter groups but this optimizer has ${own.length}`);
+  }
+  saved.forEach((g, i) => {
+    if (g.params.length !== own[i].params.length) {
+      throw new Error(`loadStateDict: saved parameter group ${i} has ${g.params.length} parameters but this optimizer's has ${own[i].params.length}`);
+    }
+    for (const [k, v] of Object.entries(own[i])) {
+      if (k === 'params' || k === 'initialLr') continue;
+      if (!(k in g)) throw new Error(`loadStateDict: saved parameter group ${i} lacks hyper-parameter '${k}'`);
+      if (typeof g[k] !== typeof v) throw new Error(`loadStateDict: hyper-parameter '${k}' of group ${i} is ${typeof g[k]} in the saved state but ${typeof v} here`);
+    }
+  });
 }

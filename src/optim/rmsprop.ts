@@ -30,6 +30,8 @@ export interface RMSpropBuffers {
  * One RMSprop step on one parameter, in PyTorch's order (`_single_tensor_rmsprop`):
  * s = α·s + (1−α)·g²;  centered: a = α·a + (1−α)·g, avg = √(s − a²), else avg = √s;
  * avg += eps;  momentum: buf = μ·buf + g/avg, p −= lr·buf;  else p −= lr·g/avg.
+ * @example
+ * rmspropUpdate(p, g, { squareAvg: s, momentumBuffer: null, gradAvg: null }, hyper);
  */
 export function rmspropUpdate(p: FloatArray, g: FloatArray, s: RMSpropBuffers, h: RMSpropHyper): void {
   const r = rounder(p);

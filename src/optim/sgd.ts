@@ -24,6 +24,8 @@ export type SGDState = { momentumBuffer?: Tensor };
  * d = ±g (+ wd·p); buf = d on the first step, else momentum·buf + (1 − dampening)·d;
  * d = nesterov ? d + momentum·buf : buf;  p −= lr·d.
  * `buf` is null without momentum; `first` says the buffer has just been created.
+ * @example
+ * sgdUpdate(p, g, null, false, { lr: 0.1, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false }); // p -= 0.1·g
  */
 export function sgdUpdate(p: FloatArray, g: FloatArray, buf: FloatArray | null, first: boolean, h: SGDHyper): void {
   const r = rounder(p);
