@@ -1,0 +1,23 @@
+/**
+ * The README's quick start: the four steps of backpropagation written out by hand.
+ * Run: npx tsx examples/quickstart.ts   (in your own project, import from 'nabla')
+ */
+import { linspace, manualSeed, nn, optim } from '../src/index.js';
+
+manualSeed(0);
+// Data: 200 points of y = sin(x) on [-3, 3], as column vectors [200, 1].
+const x = linspace(-3, 3, 200).reshape(200, 1);
+const y = x.sin();
+
+// Model: a multilayer perceptron 1-32-1 with tanh, and an optimizer over its parameters.
+const model = new nn.Sequential(new nn.Linear(1, 32), new nn.Tanh(), new nn.Linear(32, 1));
+const optimizer = new optim.Adam(model.parameters(), { lr: 0.01 });
+
+for (let step = 0; step <= 2000; step++) {
+  const prediction = model.forward(x); //              1. forward pass (records the graph)
+  const loss = nn.functional.mseLoss(prediction, y); // 2. loss: one number to minimise
+  optimizer.zeroGrad(); //                              (clear the previous step's gradients)
+  loss.backward(); //                                   3. backward: d loss / d parameter, in p.grad
+  optimizer.step(); //                                  4. update every parameter from its gradient
+  if (step % 400 === 0) console.log(`step ${step}  loss ${loss.item().toFixed(6)}`);
+}
