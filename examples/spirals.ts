@@ -45,7 +45,7 @@ const H = 28;
 const grid: number[][] = [];
 for (let r = 0; r < H; r++) for (let c = 0; c < W; c++) grid.push([-1.2 + (2.4 * c) / (W - 1), 1.2 - (2.4 * r) / (H - 1)]);
 const cls = predict(model, tensor(grid)).argmax(1).toTypedArray();
-const rows = Array.from({ length: H }, (_, r) => Array.from({ length: W }, (_, c) => (cls[r * W + c] ? '#' : '.')));
+const rows = Array.from({ length: H }, (_, r) => Array.from({ length: W }, (_, c): string => (cls[r * W + c] ? '#' : '.')));
 const pts = x.toTypedArray();
 const labels = y.toTypedArray();
 for (let i = 0; i < labels.length; i++) {
