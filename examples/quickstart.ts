@@ -5,11 +5,9 @@
 import { linspace, manualSeed, nn, optim } from '../src/index.js';
 
 manualSeed(0);
-// Data: 200 points of y = sin(x) on [-3, 3], as column vectors [200, 1].
-const x = linspace(-3, 3, 200).reshape(200, 1);
+const x = linspace(-3, 3, 200).reshape(200, 1); // 200 points, as a column [200, 1]
 const y = x.sin();
 
-// Model: a multilayer perceptron 1-32-1 with tanh, and an optimizer over its parameters.
 const model = new nn.Sequential(new nn.Linear(1, 32), new nn.Tanh(), new nn.Linear(32, 1));
 const optimizer = new optim.Adam(model.parameters(), { lr: 0.01 });
 
