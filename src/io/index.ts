@@ -4,6 +4,7 @@ export {
   buildModel, describeModel, registerLayer, layerTypes, parseMlpSpec,
   type ModelSpec, type LayerEntry, type SpecValue,
 } from './model-spec.js';
+import './layers.js'; // registers the built-in layers with the model-spec registry
 export {
   packModel, unpackModel, packState, unpackState, readJson, MODEL_JSON, WEIGHTS_FILE, TRAINING_JSON,
   type ModelFiles, type ModelInfo, type LoadedModel, type PackedState,

@@ -97,11 +97,11 @@ registerLayer('Sequential', {
     if (!Array.isArray(spec.layers)) throw new Error(`Sequential: 'layers' must be an array of layer specs`);
     return new nn.Sequential(...spec.layers.map((l) => buildModel(l)));
   },
-  describe: (m) => (m instanceof nn.Sequential ? { type: 'Sequential', layers: [...m].map((c) => describeModel(c)) } : null),
+  describe: (m) => (m instanceof nn.Sequential && m.constructor === nn.Sequential ? { type: 'Sequential', layers: [...m].map((c) => describeModel(c)) } : null),
 });
 
 registerLayer('Linear', {
   build: (spec) => new nn.Linear(num(spec, 'inFeatures'), num(spec, 'outFeatures'), { bias: spec.bias !== false }),
   describe: (m) =>
-    m instanceof nn.Linear ? { type: 'Linear', inFeatures: m.inFeatures, outFeatures: m.outFeatures, ...(m.bias ? {} : { bias: false }) } : null,
+    m instanceof nn.Linear && m.constructor === nn.Linear ? { type: 'Linear', inFeatures: m.inFeatures, outFeatures: m.outFeatures, ...(m.bias ? {} : { bias: false }) } : null,
 });

@@ -1,0 +1,141 @@
+#!/usr/bin/env node
+/** The `nabla` command line: train, eval, predict, info, serve. */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { TrainConfig } from './checkpoint.js';
+import { BUILTIN_DATA } from './data-source.js';
+import { OPTIMIZERS } from './trainer.js';
+import { TRAIN_DEFAULTS } from './train-command.js';
+
+function number(kind: 'int' | 'float', min: number, max = Infinity) {
+  return (value: string): number => {
+    const v = Number(value);
+    if (!Number.isFinite(v) || (kind === 'int' && !Number.isInteger(v)) || v < min || v > max) {
+      throw new InvalidArgumentError(`expected ${kind === 'int' ? 'an integer' : 'a number'} in [${min}, ${max}], got '${value}'`);
+    }
+    return v;
+  };
+}
+
+const json = (value: unknown) => console.log(JSON.stringify(value, null, 2));
+
+function trainCommand(program: Command): void {
+  const d = TRAIN_DEFAULTS;
+  program
+    .command('train')
+    .description('train a classifier; with no arguments: an MLP on the bundled 8x8 digits, then prints held-out accuracy')
+    .option('--data <data>', `built-in name (${BUILTIN_DATA.join(', ')}), a .csv file, an IDX folder or an image folder`, d.data)
+    .option('--target <column>', 'target column of a CSV file (default: the last one)')
+    .option('--model <model>', "'auto', an MLP spec like mlp:64-128-10, or a zoo name (lenet5, resnet8)", d.model)
+    .addOption(new Option('--optimizer <name>', 'optimizer').choices(OPTIMIZERS).default(d.optimizer))
+    .option('--lr <rate>', 'learning rate', number('float', 0), d.lr)
+    .option('--epochs <n>', 'epochs to train (with --resume: the epoch to reach)', number('int', 1), d.epochs)
+    .option('--batch-size <n>', 'samples per batch', number('int', 1), d.batchSize)
+    .option('--patience <n>', 'stop after this many epochs without a better validation loss (0: never)', number('int', 0), d.patience)
+    .option('--seed <n>', 'seed of the split, the initial weights and the shuffles', number('int', 0), d.seed)
+    .option('--val-split <fraction>', 'fraction of the training samples held out for validation', number('float', 0, 0.9), d.valSplit)
+    .option('--test-split <fraction>', 'fraction held out for the final test (data without a test split)', number('float', 0, 0.9), d.testSplit)
+    .option('--out <dir>', 'model directory to write (also holds checkpoint/ and report/)', d.out)
+    .option('--resume <dir>', 'continue the run saved in this directory, with its options')
+    .option('--dashboard', 'serve a live training dashboard in the browser')
+    .option('--port <n>', 'dashboard port', number('int', 0, 65535), 3001)
+    .action(async (opts: Record<string, unknown>, cmd: Command) => {
+      const given = (key: string) => cmd.getOptionValueSource(key) === 'cli';
+      const { train } = await import('./train-command.js');
+      const config: Partial<TrainConfig> = opts.resume
+        ? { ...(given('epochs') ? { epochs: opts.epochs as number } : {}), ...(given('out') ? { out: opts.out as string } : {}) }
+        : (opts as unknown as TrainConfig);
+      let hooks;
+      let dashboard: { close(): Promise<void> } | null = null;
+      if (opts.dashboard) {
+        const { startDashboard } = await import('../server/dashboard.js');
+        const dash = await startDashboard(opts.port as number);
+        console.log(`dashboard: ${dash.url}`);
+        hooks = dash.hooks;
+        dashboard = dash;
+      }
+      try {
+        await train(config, { resume: opts.resume as string | undefined, hooks });
+      } finally {
+        await dashboard?.close();
+      }
+    });
+}
+
+function useCommands(program: Command): void {
+  program
+    .command('eval')
+    .description('accuracy and loss of a model directory (default: on its held-out test split)')
+    .requiredOption('--model <dir>', 'model directory')
+    .option('--data <data>', 'data to evaluate on (default: the training data’s test split)')
+    .option('--json', 'print JSON')
+    .action(async (opts: { model: string; data?: string; json?: boolean }) => {
+      const { evalModel } = await import('./use-commands.js');
+      const r = evalModel(opts.model, opts.data);
+      if (opts.json) return json(r);
+      console.log(`${r.data}: accuracy ${(r.accuracy * 100).toFixed(2)}%  loss ${r.loss.toFixed(4)}  (${r.samples} samples)`);
+      for (const [c, a] of Object.entries(r.perClass)) console.log(`  ${c.padEnd(14)} ${Number.isNaN(a) ? '-' : `${(a * 100).toFixed(1)}%`}`);
+    });
+  program
+    .command('predict')
+    .description('classify an image, a folder of images, or the rows of a CSV file')
+    .requiredOption('--model <dir>', 'model directory')
+    .argument('<inputs...>', 'image files, image folders or CSV files')
+    .option('--top <k>', 'classes to show per input', number('int', 1), 3)
+    .option('--json', 'print JSON')
+    .action(async (inputs: string[], opts: { model: string; top: number; json?: boolean }) => {
+      const { openModel, predictBatch, readInputs } = await import('./use-commands.js');
+      const m = openModel(opts.model);
+      const results = inputs.flatMap((p) => {
+        const { x, names } = readInputs(p, m.pre);
+        return predictBatch(m, x, names);
+      });
+      if (opts.json) return json(results);
+      for (const r of results) {
+        const top = Object.entries(r.probabilities).slice(0, opts.top).map(([c, p]) => `${c} ${(p * 100).toFixed(1)}%`);
+        console.log(`${r.input}: ${r.class}  (${top.join(', ')})`);
+      }
+    });
+  program
+    .command('info')
+    .description('architecture, parameter count and training summary of a model directory')
+    .argument('[dir]', 'model directory')
+    .option('--model <dir>', 'model directory')
+    .option('--json', 'print JSON')
+    .action(async (dir: string | undefined, opts: { model?: string; json?: boolean }) => {
+      const { modelInfo } = await import('./use-commands.js');
+      const path = dir ?? opts.model;
+      if (!path) throw new InvalidArgumentError('give a model directory: nabla info DIR');
+      const info = modelInfo(path);
+      if (opts.json) return json(info);
+      const { summary, architecture: _a, ...rest } = info;
+      console.log(summary);
+      for (const [k, v] of Object.entries(rest)) if (v !== undefined) console.log(`${k}: ${Array.isArray(v) ? v.join(', ') : String(v)}`);
+    });
+  program
+    .command('serve')
+    .description('web app and JSON API for a model directory')
+    .requiredOption('--model <dir>', 'model directory')
+    .option('--port <n>', 'port (0: any free port)', number('int', 0, 65535), 3000)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .action(async (opts: { model: string; port: number; host: string }) => {
+      const { serveModel } = await import('../server/app.js');
+      const server = await serveModel(opts.model, { port: opts.port, host: opts.host });
+      console.log(`serving ${opts.model} at ${server.url}`);
+    });
+}
+
+/** Builds the program (exported for tests of the argument parsing). */
+export function buildProgram(): Command {
+  const program = new Command('nabla')
+    .description('nabla — train, evaluate, inspect and serve neural networks')
+    .version('0.1.0')
+    .showHelpAfterError();
+  trainCommand(program);
+  useCommands(program);
+  return program;
+}
+
+buildProgram().parseAsync(process.argv).catch((e: unknown) => {
+  console.error(`nabla: ${e instanceof Error ? e.message : String(e)}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,38 @@
+/** Resolves `--model`: an MLP spec, `auto`, or a model zoo name, checked against the data's shape. */
+import type { nn } from '../index.js';
+import { parseMlpSpec, type ModelSpec } from '../io/model-spec.js';
+import type { DataSource } from './data-source.js';
+
+const product = (xs: readonly number[]) => xs.reduce((a, b) => a * b, 1);
+
+/**
+ * `auto` → an MLP with one hidden layer sized for the data; `mlp:IN-H-…-OUT` → that MLP (IN and
+ * OUT must match the data); a zoo name (`lenet5`, `resnet8`) → that model for the data's classes.
+ */
+export function resolveModelSpec(model: string, src: DataSource): ModelSpec {
+  const inFeatures = product(src.inputShape);
+  const classes = src.classes.length;
+  if (model === 'auto') {
+    const hidden = src.preprocessing.kind === 'image' ? 128 : 64;
+    return parseMlpSpec(`mlp:${inFeatures}-${hidden}-${classes}`);
+  }
+  if (model.startsWith('mlp:')) {
+    const spec = parseMlpSpec(model);
+    const widths = model.slice(4).split('-').map(Number);
+    if (widths[0] !== inFeatures) throw new Error(`--model ${model}: the data has ${inFeatures} input features (shape [${src.inputShape.join(', ')}]), not ${widths[0]}`);
+    if (widths[widths.length - 1] !== classes) throw new Error(`--model ${model}: the data has ${classes} classes, not ${widths[widths.length - 1]}`);
+    return spec;
+  }
+  return zooSpec(model, src);
+}
+
+/** Zoo models are stored by name plus constructor options, rebuilt through the model registry. */
+function zooSpec(name: string, src: DataSource): ModelSpec {
+  const [inChannels] = src.inputShape;
+  return { type: name, numClasses: src.classes.length, inChannels };
+}
+
+/** Number of scalar parameters. */
+export function parameterCount(model: nn.Module): number {
+  return model.parameters().reduce((n, p) => n + p.numel(), 0);
+}

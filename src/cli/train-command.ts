@@ -1,0 +1,106 @@
+/** `nabla train`: data + model spec in, model directory + report + checkpoint out. */
+import { join, resolve } from 'node:path';
+import { manualSeed, type nn } from '../index.js';
+import { buildModel, type ModelSpec } from '../io/model-spec.js';
+import type { ModelInfo } from '../io/model-file.js';
+import { saveModel } from '../io/node-files.js';
+import { saveCheckpoint, loadCheckpoint, type TrainConfig } from './checkpoint.js';
+import { loadData, prepareTabular, type DataSource } from './data-source.js';
+import { resolveModelSpec, parameterCount } from './models.js';
+import { progressHooks } from './progress.js';
+import { writeReport } from './report.js';
+import { evaluate, initialState, makeOptimizer, runEpochs, splitIndices, subset, type TrainHooks, type TrainState } from './trainer.js';
+
+/** Defaults of `nabla train`: the bundled 8x8 digits, a small MLP, Adam; well under a minute. */
+export const TRAIN_DEFAULTS: TrainConfig = {
+  data: 'digits', model: 'auto', optimizer: 'adam', lr: 0.001, epochs: 30, batchSize: 32, patience: 5, seed: 0, valSplit: 0.1, testSplit: 0.2, out: 'runs/latest',
+};
+
+/** The data, split, model and optimizer of a run, rebuilt identically from its config. */
+interface Setup {
+  src: DataSource;
+  spec: ModelSpec;
+  model: nn.Module;
+  info: ModelInfo;
+  train: ReturnType<typeof subset>;
+  val: ReturnType<typeof subset>;
+  test: ReturnType<typeof subset>;
+}
+
+function setup(config: TrainConfig): Setup {
+  const raw = loadData(config.data, { target: config.target });
+  const split = splitIndices(raw.train.length, config.valSplit, raw.test ? 0 : config.testSplit, config.seed);
+  const src = prepareTabular(raw, split.train);
+  const spec = resolveModelSpec(config.model, src);
+  manualSeed(config.seed); // model init draws from the global stream
+  const model = buildModel(spec);
+  const info: ModelInfo = { inputShape: src.inputShape, classes: src.classes, preprocessing: src.preprocessing };
+  const test = src.test ? subset(src.test, Int32Array.from({ length: src.test.length }, (_, i) => i)) : subset(src.train, split.test);
+  return { src, spec, model, info, train: subset(src.train, split.train), val: subset(src.train, split.val), test };
+}
+
+export interface TrainResult {
+  out: string;
+  state: TrainState;
+  testAccuracy: number | null;
+  testLoss: number | null;
+  reportPath: string;
+}
+
+/**
+ * Trains (or resumes) a run: prints a summary line per epoch, checkpoints after each epoch,
+ * then writes the model directory, `report/` (SVG curves + HTML) and the held-out accuracy.
+ */
+export async function train(given: Partial<TrainConfig>, options: { resume?: string; print?: (s: string) => void; hooks?: TrainHooks } = {}): Promise<TrainResult> {
+  const print = options.print ?? ((s: string) => console.log(s));
+  let state: TrainState;
+  let s: Setup;
+  let opt;
+  let config: TrainConfig;
+  if (options.resume) {
+    const ckpt = loadCheckpoint(options.resume);
+    // A resumed run keeps every option of the original, except how many epochs to reach.
+    config = { ...ckpt.config, epochs: given.epochs ?? ckpt.config.epochs, out: given.out ?? options.resume };
+    s = setup(config);
+    s.model.loadStateDict(ckpt.loaded.model.stateDict());
+    opt = makeOptimizer(config.optimizer, s.model.parameters(), config.lr);
+    opt.loadStateDict(ckpt.optimizer);
+    state = ckpt.state;
+    state.stopped = false;
+    print(`resuming ${config.out} after epoch ${state.epoch} of ${config.epochs}`);
+  } else {
+    config = { ...TRAIN_DEFAULTS, ...given };
+    s = setup(config);
+    opt = makeOptimizer(config.optimizer, s.model.parameters(), config.lr);
+    state = initialState(config.seed);
+  }
+  print(`data ${s.src.name}: ${s.train.length} train, ${s.val.length} validation, ${s.test.length} test samples, ${s.src.classes.length} classes`);
+  print(`model ${config.model}: ${parameterCount(s.model)} parameters; optimizer ${config.optimizer} lr ${config.lr}; batch ${config.batchSize}; seed ${config.seed}`);
+  const out = resolve(config.out);
+  const hooks = progressHooks(state.epoch, config.epochs, config.batchSize, print, {
+    onBatch: options.hooks?.onBatch,
+    onEpoch: (record, st) => {
+      saveCheckpoint(out, s.model, s.info, opt, st, config);
+      options.hooks?.onEpoch?.(record, st);
+    },
+  });
+  await runEpochs(s.model, opt, s.train, s.val, state, { epochs: config.epochs, batchSize: config.batchSize, patience: config.patience, seed: config.seed }, hooks);
+  if (state.stopped) print(`early stop: validation loss did not improve for ${config.patience} epochs`);
+  const t = s.test.length > 0 ? evaluate(s.model, s.test) : null;
+  const metadata = { config, epochs: state.epoch, history: state.history, testAccuracy: t?.accuracy ?? null, testLoss: t?.loss ?? null, finishedAt: new Date().toISOString() };
+  saveModel(out, s.model, s.info, metadata);
+  const reportPath = await writeReport(join(out, 'report'), {
+    title: `nabla train — ${s.src.name}, ${config.model}`,
+    facts: [
+      ['data', `${s.src.name} (${s.train.length} train / ${s.val.length} val / ${s.test.length} test)`],
+      ['model', `${config.model} (${parameterCount(s.model)} parameters)`],
+      ['optimizer', `${config.optimizer}, lr ${config.lr}, batch ${config.batchSize}, seed ${config.seed}`],
+      ['epochs', String(state.epoch)],
+      ['held-out test accuracy', t ? `${(t.accuracy * 100).toFixed(2)}%` : '–'],
+    ],
+    history: state.history,
+  });
+  if (t) print(`held-out test accuracy ${(t.accuracy * 100).toFixed(2)}% (loss ${t.loss.toFixed(4)}) on ${s.test.length} samples`);
+  print(`saved model to ${out} (report: ${reportPath})`);
+  return { out, state, testAccuracy: t?.accuracy ?? null, testLoss: t?.loss ?? null, reportPath };
+}

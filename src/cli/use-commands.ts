@@ -1,0 +1,111 @@
+/** `nabla eval`, `nabla predict`, `nabla info`: using a trained model directory. */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import { noGrad, parseCsv, stack, type Tensor } from '../index.js';
+import type { LoadedModel } from '../io/model-file.js';
+import { loadModel } from '../io/node-files.js';
+import type { TrainConfig } from './checkpoint.js';
+import { loadData } from './data-source.js';
+import { parameterCount } from './models.js';
+import { imageToInput, standardize, type Preprocessing } from './preprocess.js';
+import { evaluate, splitIndices, subset } from './trainer.js';
+
+const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg']);
+
+/** A loaded model directory with its preprocessing (required for prediction). */
+export function openModel(dir: string): LoadedModel & { pre: Preprocessing } {
+  const loaded = loadModel(dir);
+  const pre = loaded.info.preprocessing as Preprocessing | undefined;
+  if (!pre) throw new Error(`${dir}/model.json has no preprocessing; was it written by nabla train?`);
+  return { ...loaded, pre };
+}
+
+export interface EvalResult {
+  data: string;
+  samples: number;
+  loss: number;
+  accuracy: number;
+  perClass: Record<string, number>;
+}
+
+/**
+ * Accuracy and loss of a model directory. Without `data`, on the held-out test split of the
+ * data it was trained on (recomputed from the saved seed); with `data`, on that data's official
+ * test split if it has one, else on all of it.
+ */
+export function evalModel(dir: string, data?: string): EvalResult {
+  const m = openModel(dir);
+  const config = m.metadata.config as TrainConfig | undefined;
+  const name = data ?? config?.data;
+  if (!name) throw new Error(`${dir}: no --data given and training.json names no data set`);
+  const src = loadData(name, { preprocessing: m.pre, target: data ? undefined : config?.target });
+  let ds = src.test ?? src.train;
+  if (!data && config && !src.test) {
+    ds = subset(src.train, splitIndices(src.train.length, config.valSplit, config.testSplit, config.seed).test);
+  }
+  const r = evaluate(m.model, ds);
+  const classes = m.info.classes ?? src.classes;
+  const totals = new Array<number>(classes.length).fill(0);
+  const hits = new Array<number>(classes.length).fill(0);
+  const labels = noGrad(() => Array.from({ length: ds.length }, (_, i) => ds.getItem(i)[1].item()));
+  labels.forEach((y, i) => {
+    totals[y]++;
+    if (r.predictions[i] === y) hits[y]++;
+  });
+  const perClass = Object.fromEntries(classes.map((c, i) => [c, totals[i] ? hits[i] / totals[i] : Number.NaN]));
+  return { data: name, samples: ds.length, loss: r.loss, accuracy: r.accuracy, perClass };
+}
+
+export interface Prediction {
+  input: string;
+  class: string;
+  index: number;
+  probability: number;
+  probabilities: Record<string, number>;
+}
+
+/** Softmax probabilities of a batch [N, ...inputShape] as predictions, highest first. */
+export function predictBatch(m: LoadedModel, x: Tensor, names: string[]): Prediction[] {
+  const classes = m.info.classes ?? [];
+  const probs = noGrad(() => m.model.forward(x).softmax(1));
+  const rows = probs.toArray() as number[][];
+  return rows.map((p, i) => {
+    const order = p.map((v, k) => [v, k] as const).sort((a, b) => b[0] - a[0]);
+    const [probability, index] = order[0];
+    const probabilities = Object.fromEntries(order.map(([v, k]) => [classes[k] ?? String(k), v]));
+    return { input: names[i], class: classes[index] ?? String(index), index, probability, probabilities };
+  });
+}
+
+/** Model inputs from an image file, a folder of images, or a CSV of feature rows. */
+export function readInputs(path: string, pre: Preprocessing): { x: Tensor; names: string[] } {
+  if (statSync(path).isDirectory()) {
+    const files = readdirSync(path).filter((f) => IMAGE_EXT.has(extname(f).toLowerCase())).sort();
+    if (files.length === 0) throw new Error(`${path}: no .png/.jpg/.jpeg images in this folder`);
+    return { x: stack(files.map((f) => imageToInput(new Uint8Array(readFileSync(join(path, f))), pre, join(path, f)))), names: files };
+  }
+  if (extname(path).toLowerCase() === '.csv') {
+    if (pre.kind !== 'standardize') throw new Error(`${path}: this model takes images, not CSV rows`);
+    const csv = parseCsv(readFileSync(path, 'utf8'), { target: null, columns: pre.columns, source: path });
+    const names = Array.from({ length: csv.features.shape[0] }, (_, i) => `${basename(path)}:${i + 2}`);
+    return { x: standardize(csv.features, pre), names };
+  }
+  return { x: stack([imageToInput(new Uint8Array(readFileSync(path)), pre, path)]), names: [basename(path)] };
+}
+
+/** Architecture, size and provenance of a model directory. */
+export function modelInfo(dir: string): Record<string, unknown> {
+  const m = loadModel(dir);
+  return {
+    directory: dir,
+    architecture: m.spec,
+    summary: m.model.toString(),
+    parameters: parameterCount(m.model),
+    inputShape: m.info.inputShape,
+    classes: m.info.classes,
+    preprocessing: (m.info.preprocessing as Preprocessing | undefined)?.kind,
+    epochs: m.metadata.epochs,
+    testAccuracy: m.metadata.testAccuracy,
+    trainedOn: (m.metadata.config as TrainConfig | undefined)?.data,
+  };
+}
