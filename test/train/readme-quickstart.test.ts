@@ -8,6 +8,6 @@ test("the README's quick start is the code of examples/quickstart.ts", () => {
   const block = /```ts\n([\s\S]*?)```/.exec(section);
   assert.ok(block, 'README has a ```ts block under "## Quick start"');
   const example = readFileSync(new URL('../../examples/quickstart.ts', import.meta.url), 'utf8');
-  const body = example.slice(example.indexOf('import ')).replace("from '../src/index.js'", "from 'nabla'");
+  const body = example.slice(example.indexOf('*/\n') + 3).replace("from '../src/index.js'", "from 'nabla'");
   assert.equal(body, block[1]);
 });
