@@ -19,6 +19,11 @@ export { reshape, flatten, squeeze, unsqueeze, permute, transpose, expand, narro
 export { gather, indexSelect } from './ops/indexing.js';
 export { matmul } from './ops/matmul.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
+export {
+  flip, roll, repeat, tile, repeatInterleave, tril, triu, maskedFill, logicalAnd, logicalOr, logicalXor, any, all,
+  isclose, allclose, equal, floorDivide, remainder, log2, log10, mm, bmm, mv, dot, outer, trace, norm, type CloseOptions,
+} from './ops/extra.js';
+export { cumsum, cumprod, prod, sort, argsort, topk, median } from './ops/scan.js';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled, detectAnomaly, setDetectAnomaly } from './autograd/grad-mode.js';
 export { gradcheck, type GradcheckOptions } from './autograd/gradcheck.js';
 export {

@@ -8,6 +8,8 @@ import * as M from '../ops/movement.js';
 import * as I from '../ops/indexing.js';
 import { matmul } from '../ops/matmul.js';
 import { logSoftmax, softmax } from '../ops/softmax.js';
+import * as X from '../ops/extra.js';
+import * as S from '../ops/scan.js';
 import { allocate, dtypeOf, isFloating, type DType, type TypedArray } from './dtype.js';
 import { formatTensor, type NestedArray } from './format.js';
 import { contiguousStrides, formatShape, numel, type Shape } from './shape.js';
@@ -434,6 +436,48 @@ export class Tensor {
   gather(dim: number, index: Tensor): Tensor {
     return I.gather(this, dim, index);
   }
+
+  // ---- PyTorch extras (composites in ops/extra.ts, scans and sorting in ops/scan.ts) ----------
+
+  cumsum(dim: number): Tensor { return S.cumsum(this, dim); }
+  cumprod(dim: number): Tensor { return S.cumprod(this, dim); }
+  prod(dim?: number, keepdim = false): Tensor { return S.prod(this, dim, keepdim); }
+  /** `{ values, indices }` sorted along `dim` (default -1). */
+  sort(dim = -1, descending = false): R.ValuesIndices { return S.sort(this, dim, descending); }
+  argsort(dim = -1, descending = false): Tensor { return S.argsort(this, dim, descending); }
+  topk(k: number, dim = -1, largest = true): R.ValuesIndices { return S.topk(this, k, dim, largest); }
+  median(): Tensor;
+  median(dim: number, keepdim?: boolean): R.ValuesIndices;
+  median(dim?: number, keepdim = false): Tensor | R.ValuesIndices { return dim === undefined ? S.median(this) : S.median(this, dim, keepdim); }
+  flip(...dims: number[] | [readonly number[]]): Tensor { return X.flip(this, M.shapeArgs(dims)); }
+  roll(shifts: number | readonly number[], dims?: number | readonly number[]): Tensor { return X.roll(this, shifts, dims); }
+  repeat(...sizes: number[] | [readonly number[]]): Tensor { return X.repeat(this, M.shapeArgs(sizes)); }
+  tile(...sizes: number[] | [readonly number[]]): Tensor { return X.tile(this, M.shapeArgs(sizes)); }
+  repeatInterleave(repeats: number, dim?: number): Tensor { return X.repeatInterleave(this, repeats, dim); }
+  tril(diagonal = 0): Tensor { return X.tril(this, diagonal); }
+  triu(diagonal = 0): Tensor { return X.triu(this, diagonal); }
+  maskedFill(mask: Tensor, value: TensorLike): Tensor { return X.maskedFill(this, mask, value); }
+  logicalAnd(other: TensorLike): Tensor { return X.logicalAnd(this, other); }
+  logicalOr(other: TensorLike): Tensor { return X.logicalOr(this, other); }
+  logicalXor(other: TensorLike): Tensor { return X.logicalXor(this, other); }
+  any(dim?: number | readonly number[], keepdim = false): Tensor { return X.any(this, dim, keepdim); }
+  all(dim?: number | readonly number[], keepdim = false): Tensor { return X.all(this, dim, keepdim); }
+  isclose(other: TensorLike, options: X.CloseOptions = {}): Tensor { return X.isclose(this, other, options); }
+  allclose(other: TensorLike, options: X.CloseOptions = {}): boolean { return X.allclose(this, other, options); }
+  equal(other: Tensor): boolean { return X.equal(this, other); }
+  floorDivide(other: TensorLike): Tensor { return X.floorDivide(this, other); }
+  remainder(other: TensorLike): Tensor { return X.remainder(this, other); }
+  log2(): Tensor { return X.log2(this); }
+  log10(): Tensor { return X.log10(this); }
+  clip(min?: number | null, max?: number | null): Tensor { return E.clamp(this, min, max); }
+  mm(other: Tensor): Tensor { return X.mm(this, other); }
+  bmm(other: Tensor): Tensor { return X.bmm(this, other); }
+  mv(vec: Tensor): Tensor { return X.mv(this, vec); }
+  dot(other: Tensor): Tensor { return X.dot(this, other); }
+  outer(other: Tensor): Tensor { return X.outer(this, other); }
+  trace(): Tensor { return X.trace(this); }
+  /** Vector p-norm over `dim` (all elements when omitted); `p` 2 by default. */
+  norm(p: number | 'fro' = 2, dim?: number | readonly number[], keepdim = false): Tensor { return X.norm(this, p, dim, keepdim); }
 
   // ---- in-place (only where autograd is not watching) ----------------------------------------
 

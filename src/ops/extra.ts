@@ -1,0 +1,282 @@
+/**
+ * PyTorch tensor functions that are composites of the primitives (their gradients come for
+ * free): flip, roll, repeat, tile, tril/triu, maskedFill, logical ops, any/all, isclose,
+ * floorDivide/remainder, mm/bmm/dot/outer, trace, norm.
+ */
+import { record } from '../autograd/graph.js';
+import { noGrad } from '../autograd/grad-mode.js';
+import { isFloating, promoteTypes, toFloating } from '../tensor/dtype.js';
+import { formatShape, normalizeDim, normalizeDims } from '../tensor/shape.js';
+import { Tensor, type TensorLike } from '../tensor/tensor.js';
+import { abs, add, asTensor, cast, div, eq, floor, ge, gt, le, logicalAnd as andBool, mul, ne, pow, resultType, sign, sub, where } from './elementwise.js';
+import { indexSelect } from './indexing.js';
+import { matmul } from './matmul.js';
+import { cat, expand, narrow, reshape, slice, unsqueeze } from './movement.js';
+import { amax, amin, sum } from './reduce.js';
+
+function int32Range(n: number, reverse = false): Tensor {
+  const data = new Int32Array(n);
+  for (let i = 0; i < n; i++) data[i] = reverse ? n - 1 - i : i;
+  return Tensor.fromData(data, [n]);
+}
+
+/** Reverses the order of elements along each of `dims`, like `torch.flip` (a copy). */
+export function flip(x: Tensor, dims: readonly number[]): Tensor {
+  let y = x;
+  for (const d of normalizeDims(dims, x.ndim, 'flip')) {
+    if (x.ndim > 0) y = indexSelect(y, d, int32Range(x.shape[d], true));
+  }
+  return y === x ? cloneOf(x) : y;
+}
+
+function cloneOf(x: Tensor): Tensor {
+  return x.clone();
+}
+
+/**
+ * Rolls elements along `dims` by `shifts` (wrapping around); without `dims` the tensor is
+ * flattened, rolled and reshaped, like `torch.roll`.
+ */
+export function roll(x: Tensor, shifts: number | readonly number[], dims?: number | readonly number[]): Tensor {
+  const s = typeof shifts === 'number' ? [shifts] : shifts;
+  if (dims === undefined) {
+    if (s.length !== 1) throw new Error(`roll: without dims, shifts must be a single number, got ${formatShape(s)}`);
+    return reshape(roll(reshape(x, [x.numel()]), s[0], 0), x.shape);
+  }
+  const d = typeof dims === 'number' ? [dims] : dims;
+  if (d.length !== s.length) throw new Error(`roll: shifts ${formatShape(s)} and dims ${formatShape(d)} must have the same length`);
+  let y = x;
+  d.forEach((dim, i) => {
+    const k = normalizeDim(dim, x.ndim, 'roll');
+    const n = x.shape[k];
+    const shift = n === 0 ? 0 : ((s[i] % n) + n) % n;
+    if (shift !== 0) y = cat([narrow(y, k, n - shift, shift), narrow(y, k, 0, n - shift)], k);
+  });
+  return y === x ? cloneOf(x) : y;
+}
+
+/**
+ * Tiles the tensor `sizes[i]` times along dim i (`sizes` may add leading dims), like
+ * `Tensor.repeat` in PyTorch (not NumPy's repeat; for that see `repeatInterleave`).
+ * @example
+ * tensor([1, 2]).repeat(2, 2); // [[1, 2, 1, 2], [1, 2, 1, 2]]
+ */
+export function repeat(x: Tensor, sizes: readonly number[]): Tensor {
+  if (sizes.length < x.ndim) {
+    throw new Error(`repeat: number of repeat dims (${sizes.length}) cannot be smaller than the number of tensor dims (${x.ndim}, shape ${formatShape(x.shape)})`);
+  }
+  if (sizes.some((r) => !Number.isInteger(r) || r < 0)) throw new Error(`repeat: repeats must be non-negative integers, got ${formatShape(sizes)}`);
+  const padded = [...sizes.slice(0, sizes.length - x.ndim).map(() => 1), ...x.shape];
+  const interleaved = padded.flatMap((s) => [1, s]);
+  const expanded = padded.flatMap((s, i) => [sizes[i], s]);
+  return reshape(expand(reshape(x, interleaved), expanded), padded.map((s, i) => s * sizes[i]));
+}
+
+/** `repeat` with missing leading sizes taken as 1, like `torch.tile`. */
+export function tile(x: Tensor, sizes: readonly number[]): Tensor {
+  return repeat(x, [...Array<number>(Math.max(0, x.ndim - sizes.length)).fill(1), ...sizes]);
+}
+
+/** Repeats each element `repeats` times along `dim` (flattening first when `dim` is omitted). */
+export function repeatInterleave(x: Tensor, repeats: number, dim?: number): Tensor {
+  if (dim === undefined) return repeatInterleave(reshape(x, [x.numel()]), repeats, 0);
+  const d = normalizeDim(dim, x.ndim, 'repeatInterleave');
+  const n = x.shape[d];
+  const idx = new Int32Array(n * repeats);
+  for (let i = 0; i < idx.length; i++) idx[i] = Math.floor(i / repeats);
+  return indexSelect(x, d, Tensor.fromData(idx, [idx.length]));
+}
+
+function triangleMask(x: Tensor, diagonal: number, lower: boolean, op: string): Tensor {
+  if (x.ndim < 2) throw new Error(`${op}: input tensor must have at least 2 dimensions, got shape ${formatShape(x.shape)}`);
+  const [r, c] = x.shape.slice(-2);
+  const rows = reshape(int32Range(r), [r, 1]);
+  const cols = reshape(int32Range(c), [1, c]);
+  const offset = sub(cols, rows); // column - row
+  return lower ? le(offset, diagonal) : ge(offset, diagonal);
+}
+
+/** Keeps the lower triangle (`col - row <= diagonal`) of the last two dims, zeroing the rest. */
+export function tril(x: Tensor, diagonal = 0): Tensor {
+  return where(triangleMask(x, diagonal, true, 'tril'), x, 0);
+}
+
+/** Keeps the upper triangle (`col - row >= diagonal`) of the last two dims, zeroing the rest. */
+export function triu(x: Tensor, diagonal = 0): Tensor {
+  return where(triangleMask(x, diagonal, false, 'triu'), x, 0);
+}
+
+/**
+ * `value` where `mask` (a bool tensor broadcastable to x) is true, else x; keeps x's dtype,
+ * like `Tensor.masked_fill`.
+ * @example
+ * tensor([1, 2, 3]).maskedFill(tensor([true, false, true]), 0); // [0, 2, 0]
+ */
+export function maskedFill(x: Tensor, mask: Tensor, value: TensorLike): Tensor {
+  if (mask.dtype !== 'bool') throw new TypeError(`maskedFill: mask must be a bool tensor, got ${mask.dtype}`);
+  if (value instanceof Tensor && value.ndim !== 0) {
+    throw new Error(`maskedFill: value must be a number or a 0-d tensor, got shape ${formatShape(value.shape)}`);
+  }
+  const filled = where(mask, cast(asTensor(value, x.dtype), x.dtype), x);
+  if (filled.ndim !== x.ndim || filled.shape.some((s, i) => s !== x.shape[i])) {
+    throw new Error(`maskedFill: mask of shape ${formatShape(mask.shape)} is not broadcastable to the input's shape ${formatShape(x.shape)}`);
+  }
+  return filled;
+}
+
+const truthy = (x: TensorLike): Tensor => (x instanceof Tensor && x.dtype === 'bool' ? x : ne(x, 0));
+
+export function logicalAnd(a: TensorLike, b: TensorLike): Tensor {
+  return andBool(truthy(a), truthy(b));
+}
+export function logicalOr(a: TensorLike, b: TensorLike): Tensor {
+  return gt(add(cast(truthy(a), 'int32'), cast(truthy(b), 'int32')), 0);
+}
+export function logicalXor(a: TensorLike, b: TensorLike): Tensor {
+  return ne(truthy(a), truthy(b));
+}
+
+/** True where any element along `dim` (all dims when omitted) is nonzero; a bool tensor. */
+export function any(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
+  return gt(sum(cast(truthy(x), 'int32'), dim, keepdim), 0);
+}
+
+/** True where every element along `dim` (all dims when omitted) is nonzero; a bool tensor. */
+export function all(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
+  const zero = eq(cast(truthy(x), 'int32'), 0);
+  return eq(sum(cast(zero, 'int32'), dim, keepdim), 0);
+}
+
+export interface CloseOptions {
+  rtol?: number;
+  atol?: number;
+  equalNan?: boolean;
+}
+
+/** `|a - b| <= atol + rtol·|b|` elementwise (infinities equal themselves), like `torch.isclose`. */
+export function isclose(a: Tensor, b: TensorLike, options: CloseOptions = {}): Tensor {
+  const { rtol = 1e-5, atol = 1e-8, equalNan = false } = options;
+  return noGrad(() => {
+    const bt = asTensor(b, a.dtype);
+    const dt = promoteTypes(toFloating(a.dtype), toFloating(bt.dtype));
+    const x = cast(a, dt);
+    const y = cast(bt, dt);
+    const diff = abs(sub(x, y));
+    // An infinite difference is never "within" tolerance, even against an infinite rtol·|b|.
+    const within = logicalAnd(ne(diff, Infinity), le(diff, add(mul(abs(y), rtol), atol)));
+    let close = logicalOr(eq(x, y), within);
+    if (equalNan) close = logicalOr(close, logicalAnd(ne(x, x), ne(y, y)));
+    return close;
+  });
+}
+
+/** Whether every element of `a` is close to `b` (see `isclose`), like `torch.allclose`. */
+export function allclose(a: Tensor, b: TensorLike, options: CloseOptions = {}): boolean {
+  return all(isclose(a, b, options)).item() !== 0;
+}
+
+/** Same shape and same elements, like `torch.equal`. */
+export function equal(a: Tensor, b: Tensor): boolean {
+  if (a.ndim !== b.ndim || a.shape.some((s, i) => s !== b.shape[i])) return false;
+  return all(eq(a, b)).item() !== 0;
+}
+
+/** `floor(a / b)`, in the operands' promoted type (PyTorch 1.13's `floor_divide`). */
+export function floorDivide(a: TensorLike, b: TensorLike): Tensor {
+  const q = floor(div(a, b));
+  return cast(q, resultType(asTensor(a, b instanceof Tensor ? b.dtype : 'float32'), asTensor(b, a instanceof Tensor ? a.dtype : 'float32')));
+}
+
+/** `a - floor(a / b)·b`: the remainder with the divisor's sign (Python's `%`, `torch.remainder`). */
+export function remainder(a: TensorLike, b: TensorLike): Tensor {
+  const q = floor(div(a, b));
+  const dt = resultType(asTensor(a, b instanceof Tensor ? b.dtype : 'float32'), asTensor(b, a instanceof Tensor ? a.dtype : 'float32'));
+  const r = sub(a, mul(b, q));
+  return cast(r, dt);
+}
+
+/** `log2(x)`. */
+export function log2(x: Tensor): Tensor {
+  return div(logOf(x), Math.LN2);
+}
+/** `log10(x)`. */
+export function log10(x: Tensor): Tensor {
+  return div(logOf(x), Math.LN10);
+}
+function logOf(x: Tensor): Tensor {
+  return x.log();
+}
+
+function needDims(t: Tensor, n: number, op: string, name: string): void {
+  if (t.ndim !== n) throw new Error(`${op}: ${name} must be ${n}-D, got shape ${formatShape(t.shape)}`);
+}
+
+/** Matrix product of two 2-D tensors (no broadcasting), like `torch.mm`. */
+export function mm(a: Tensor, b: Tensor): Tensor {
+  needDims(a, 2, 'mm', 'self');
+  needDims(b, 2, 'mm', 'mat2');
+  return matmul(a, b);
+}
+
+/** Batched product of two 3-D tensors with equal batch sizes, like `torch.bmm`. */
+export function bmm(a: Tensor, b: Tensor): Tensor {
+  needDims(a, 3, 'bmm', 'self');
+  needDims(b, 3, 'bmm', 'mat2');
+  if (a.shape[0] !== b.shape[0]) throw new Error(`bmm: batch sizes differ: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  return matmul(a, b);
+}
+
+/** Matrix-vector product, like `torch.mv`. */
+export function mv(a: Tensor, v: Tensor): Tensor {
+  needDims(a, 2, 'mv', 'self');
+  needDims(v, 1, 'mv', 'vec');
+  return matmul(a, v);
+}
+
+/** Inner product of two 1-D tensors of equal length, like `torch.dot`. */
+export function dot(a: Tensor, b: Tensor): Tensor {
+  needDims(a, 1, 'dot', 'self');
+  needDims(b, 1, 'dot', 'other');
+  if (a.shape[0] !== b.shape[0]) throw new Error(`dot: sizes differ: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  return sum(mul(a, b));
+}
+
+/** Outer product of two 1-D tensors, like `torch.outer`. */
+export function outer(a: Tensor, b: Tensor): Tensor {
+  needDims(a, 1, 'outer', 'self');
+  needDims(b, 1, 'outer', 'vec2');
+  return mul(unsqueeze(a, 1), unsqueeze(b, 0));
+}
+
+/** Sum of the main diagonal of a 2-D tensor, like `torch.trace`. */
+export function trace(x: Tensor): Tensor {
+  needDims(x, 2, 'trace', 'input');
+  const [r, c] = x.shape;
+  const n = Math.min(r, c);
+  return sum(slice(reshape(x, [r * c]), 0, 0, n === 0 ? 0 : (n - 1) * (c + 1) + 1, c + 1));
+}
+
+/**
+ * Vector p-norm over `dim` (all elements when omitted), like `torch.norm(x, p, dim, keepdim)`:
+ * p may be any number, `Infinity`, `-Infinity` or `'fro'` (= 2). The gradient at an all-zero
+ * input is 0, as in PyTorch.
+ * @example
+ * tensor([3, 4]).norm(); // 5
+ */
+export function norm(x: Tensor, p: number | 'fro' = 2, dim?: number | readonly number[], keepdim = false): Tensor {
+  if (!isFloating(x.dtype)) throw new Error(`norm: expected a floating point tensor, got ${x.dtype}`);
+  const ord = p === 'fro' ? 2 : p;
+  const dims = normalizeDims(dim, x.ndim, 'norm');
+  if (ord === Infinity) return amax(abs(x), dims, keepdim);
+  if (ord === -Infinity) return amin(abs(x), dims, keepdim);
+  if (ord === 0) return cast(sum(ne(x, 0), dims, keepdim), x.dtype);
+  if (ord === 1) return sum(abs(x), dims, keepdim);
+  const n = noGrad(() => pow(sum(pow(abs(x), ord), dims, true), 1 / ord));
+  const out = keepdim ? n : reshape(n, n.shape.filter((_, i) => !dims.includes(i)));
+  return record(Tensor.fromData(out.toTypedArray(), out.shape), 'norm', [x], (dy) => {
+    // d‖x‖ₚ/dx = sign(x)·|x|^(p−1) / ‖x‖ₚ^(p−1), taken as 0 where the norm is 0
+    const g = reshape(dy, n.shape);
+    const scale = div(mul(sign(x), pow(abs(x), ord - 1)), pow(n, ord - 1));
+    return [where(eq(n, 0), 0, mul(g, scale))];
+  }, [x]);
+}

@@ -1,0 +1,207 @@
+/**
+ * Ops that run along one dimension: cumsum and cumprod (scans), prod, and sort / argsort /
+ * topk / median. Each works on a contiguous copy with `dim` moved last, one row at a time.
+ * Sorting only computes indices; values are gathered, so their gradient is gather's.
+ */
+import { record } from '../autograd/graph.js';
+import { allocate, type TypedArray } from '../tensor/dtype.js';
+import { formatShape, normalizeDim } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { cast, mul } from './elementwise.js';
+import { flip } from './extra.js';
+import { gather } from './indexing.js';
+import { narrow, reshape, squeeze, transpose, unsqueeze } from './movement.js';
+import type { ValuesIndices } from './reduce.js';
+
+/** `x` (detached) as rows of its `dim`: a contiguous copy with that dim last. */
+function rows(x: Tensor, d: number): { data: TypedArray; n: number; shape: readonly number[] } {
+  const t = d === x.ndim - 1 ? x.detach() : transpose(x.detach(), d, -1);
+  return { data: t.toTypedArray(), n: t.shape[t.ndim - 1], shape: t.shape };
+}
+
+/** Row-major `data` of the dim-last shape, put back in the input's dim order (a view). */
+function unrows(data: TypedArray, shape: readonly number[], d: number): Tensor {
+  const t = Tensor.fromData(data, shape);
+  return d === shape.length - 1 ? t : transpose(t, d, -1);
+}
+
+/** A 0-d input is treated as [1] and its result reshaped back. */
+function along<T>(x: Tensor, dim: number, op: string, fn: (x1: Tensor, d: number) => T): T {
+  const d = normalizeDim(dim, x.ndim, op);
+  return fn(x.ndim === 0 ? reshape(x, [1]) : x, d);
+}
+
+function scanRows(data: TypedArray, n: number, combine: (acc: number, v: number) => number): void {
+  for (let r = 0; r < data.length; r += n) {
+    let acc = data[r];
+    for (let i = 1; i < n; i++) data[r + i] = acc = combine(acc, data[r + i]);
+  }
+}
+
+/**
+ * Cumulative sum along `dim` (bool and int32 give int32), like `torch.cumsum`.
+ * @example
+ * tensor([1, 2, 3]).cumsum(0); // [1, 3, 6]
+ */
+export function cumsum(x: Tensor, dim: number): Tensor {
+  const src = x.dtype === 'bool' ? cast(x, 'int32') : x;
+  return along(src, dim, 'cumsum', (x1, d) => {
+    const { data, n, shape } = rows(x1, d);
+    scanRows(data, n, (a, v) => a + v);
+    const y = reshape(unrows(data, shape, d), x.shape);
+    // The gradient of a prefix sum is the suffix sum of dy.
+    return record(y, 'cumsum', [src], (dy) => [reshape(flip(cumsum(flip(reshape(dy, x1.shape), [d]), d), [d]), src.shape)]);
+  });
+}
+
+/** Cumulative product along `dim`, like `torch.cumprod` (gradient by the product rule). */
+export function cumprod(x: Tensor, dim: number): Tensor {
+  const src = x.dtype === 'bool' ? cast(x, 'int32') : x;
+  return along(src, dim, 'cumprod', (x1, d) => {
+    const { data, n, shape } = rows(x1, d);
+    scanRows(data, n, (a, v) => a * v);
+    const y = reshape(unrows(data, shape, d), x.shape);
+    return record(y, 'cumprod', [src], (dy) => {
+      // dL/dx_i = Σ_{j≥i} dy_j · Π_{k≤j, k≠i} x_k, computed exactly (zeros included) per row.
+      const g = rows(reshape(dy, x1.shape), d).data;
+      const xs = rows(x1, d).data;
+      const out = allocate(dy.dtype, xs.length);
+      for (let r = 0; r < xs.length; r += n) {
+        for (let i = 0; i < n; i++) {
+          let prefix = 1;
+          for (let k = 0; k < i; k++) prefix *= xs[r + k];
+          let acc = 0;
+          let run = prefix;
+          for (let j = i; j < n; j++) {
+            if (j > i) run *= xs[r + j];
+            acc += g[r + j] * run;
+          }
+          out[r + i] = acc;
+        }
+      }
+      return [reshape(unrows(out, shape, d), src.shape)];
+    }, [src]);
+  });
+}
+
+/**
+ * Product of all elements, or along `dim`, like `torch.prod` (bool/int32 give int32). The
+ * gradient is the product of the other elements, exact when some are zero.
+ */
+export function prod(x: Tensor, dim?: number, keepdim = false): Tensor {
+  if (dim === undefined) {
+    const p = prod(reshape(x, [x.numel()]), 0);
+    return keepdim ? reshape(p, x.shape.map(() => 1)) : p;
+  }
+  const src = x.dtype === 'bool' ? cast(x, 'int32') : x;
+  return along(src, dim, 'prod', (x1, d) => {
+    const { data, n, shape } = rows(x1, d);
+    const keptShape = [...shape.slice(0, -1), 1];
+    const out = allocate(src.dtype, keptShape.reduce((a, b) => a * b, 1));
+    for (let r = 0; r < out.length; r++) {
+      let acc = 1;
+      for (let i = 0; i < n; i++) acc *= data[r * n + i];
+      out[r] = acc;
+    }
+    const kept = unrows(out, keptShape, d); // x1's shape with size 1 at d
+    const y = src.ndim === 0 ? reshape(kept, []) : keepdim ? kept : squeeze(kept, d);
+    return record(Tensor.fromData(y.toTypedArray(), y.shape), 'prod', [src], (dy) => {
+      // d/dx_i Π x = Π_{k≠i} x_k (computed directly, so zeros are exact)
+      const others = allocate(dy.dtype, data.length);
+      for (let r = 0; r < data.length; r += n) {
+        for (let i = 0; i < n; i++) {
+          let acc = 1;
+          for (let k = 0; k < n; k++) if (k !== i) acc *= data[r + k];
+          others[r + i] = acc;
+        }
+      }
+      const g = reshape(dy, kept.shape);
+      return [reshape(mul(g, unrows(others, shape, d)), src.shape)];
+    });
+  });
+}
+
+/** NaN sorts as the largest value, as in PyTorch. */
+function compareAsc(a: number, b: number): number {
+  const an = Number.isNaN(a);
+  const bn = Number.isNaN(b);
+  if (an || bn) return an === bn ? 0 : an ? 1 : -1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function sortIndices(x: Tensor, d: number, descending: boolean): Tensor {
+  const { data, n, shape } = rows(x, d);
+  const idx = new Int32Array(data.length);
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let r = 0; r < data.length; r += n) {
+    const row = order.slice();
+    // Array.prototype.sort is stable: equal elements keep their order, as with stable=True.
+    row.sort((i, j) => (descending ? compareAsc(data[r + j], data[r + i]) : compareAsc(data[r + i], data[r + j])));
+    for (let i = 0; i < n; i++) idx[r + i] = row[i];
+  }
+  return unrows(idx, shape, d);
+}
+
+export interface SortOptions {
+  dim?: number;
+  descending?: boolean;
+}
+
+/**
+ * Sorts along `dim` (default -1), returning `{ values, indices }` like `torch.sort`; ties keep
+ * their original order and NaN sorts last (first when descending).
+ * @example
+ * const { values, indices } = tensor([3, 1, 2]).sort(); // values [1, 2, 3], indices [1, 2, 0]
+ */
+export function sort(x: Tensor, dim = -1, descending = false): ValuesIndices {
+  return along(x, dim, 'sort', (x1, d) => {
+    const indices = sortIndices(x1, d, descending);
+    const values = gather(x1, d, indices);
+    return { values: reshape(values, x.shape), indices: reshape(indices, x.shape) };
+  });
+}
+
+/** The indices that sort `x` along `dim`, like `torch.argsort`. */
+export function argsort(x: Tensor, dim = -1, descending = false): Tensor {
+  return sort(x, dim, descending).indices;
+}
+
+/**
+ * The `k` largest (or smallest) elements along `dim` (default -1) and their indices, sorted,
+ * like `torch.topk(x, k, dim, largest, sorted)`.
+ * @example
+ * tensor([1, 5, 3]).topk(2).values; // [5, 3]
+ */
+export function topk(x: Tensor, k: number, dim = -1, largest = true): ValuesIndices {
+  return along(x, dim, 'topk', (x1, d) => {
+    const size = x1.shape[d];
+    if (!Number.isInteger(k) || k < 0 || k > size) {
+      throw new RangeError(`topk: k (${k}) is out of range for dimension ${dim} of size ${size} (shape ${formatShape(x.shape)})`);
+    }
+    const indices = narrow(sortIndices(x1, d, largest), d, 0, k).contiguous();
+    const values = gather(x1, d, indices);
+    const shape = x.ndim === 0 ? [] : indices.shape;
+    return { values: reshape(values, shape), indices: reshape(indices, shape) };
+  });
+}
+
+/**
+ * The lower median (of an even count, the smaller middle element) of all elements, or
+ * `{ values, indices }` along `dim`, like `torch.median`.
+ */
+export function median(x: Tensor): Tensor;
+export function median(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
+export function median(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
+  if (dim === undefined) {
+    if (x.numel() === 0) throw new Error('median: cannot compute the median of an empty tensor');
+    return (median(reshape(x, [x.numel()]), 0) as ValuesIndices).values;
+  }
+  return along(x, dim, 'median', (x1, d) => {
+    const n = x1.shape[d];
+    if (n === 0) throw new Error(`median: cannot reduce over a zero-size dimension (shape ${formatShape(x.shape)})`);
+    const at = narrow(sortIndices(x1, d, false), d, (n - 1) >> 1, 1).contiguous();
+    const values = gather(x1, d, at);
+    if (keepdim || x.ndim === 0) return { values: reshape(values, x.ndim === 0 ? [] : at.shape), indices: reshape(at, x.ndim === 0 ? [] : at.shape) };
+    return { values: squeeze(values, d), indices: squeeze(at, d) };
+  });
+}
