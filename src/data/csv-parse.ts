@@ -30,15 +30,26 @@ function readQuoted(text: string, start: number, line: number, source: string): 
   }
 }
 
+function checkDelimiter(delimiter: string, source: string): void {
+  if (delimiter.length !== 1 || '"\r\n'.includes(delimiter)) {
+    throw new Error(`${source}: delimiter must be one character other than a quote or newline, got ${JSON.stringify(delimiter)}`);
+  }
+}
+
+/** End of the unquoted run starting at `start`: the next delimiter or line end (a stray quote stays literal). */
+function unquotedEnd(text: string, start: number, delimiter: string): number {
+  let j = start + 1;
+  while (j < text.length && text[j] !== delimiter && text[j] !== '\n' && text[j] !== '\r') j++;
+  return j;
+}
+
 /**
  * Splits CSV text into records. Blank lines are skipped; fields are neither trimmed nor converted.
  * @example
  * parseCsvRecords('a,b\n1,"x, y"\n'); // [{ fields: ['a', 'b'], line: 1 }, { fields: ['1', 'x, y'], line: 2 }]
  */
 export function parseCsvRecords(text: string, delimiter = ',', source = 'csv'): CsvRecord[] {
-  if (delimiter.length !== 1 || '"\r\n'.includes(delimiter)) {
-    throw new Error(`${source}: delimiter must be one character other than a quote or newline, got ${JSON.stringify(delimiter)}`);
-  }
+  checkDelimiter(delimiter, source);
   const records: CsvRecord[] = [];
   let fields: string[] = [];
   let field = '';
@@ -70,11 +81,9 @@ export function parseCsvRecords(text: string, delimiter = ',', source = 'csv'): 
       i += c === '\r' && text[i + 1] === '\n' ? 2 : 1;
       recordLine = ++line;
     } else {
-      // Unquoted run: slice up to the next delimiter or line end (a stray quote stays literal).
-      let j = i + 1;
-      while (j < text.length && text[j] !== delimiter && text[j] !== '\n' && text[j] !== '\r') j++;
-      field += text.slice(i, j);
-      i = j;
+      const end = unquotedEnd(text, i, delimiter);
+      field += text.slice(i, end);
+      i = end;
     }
   }
   return records;

@@ -14,6 +14,11 @@ test('parseCsvRecords handles quotes, escaped quotes, embedded newlines, CRLF an
   ]);
   assert.deepEqual(parseCsvRecords('x;y\n1;2', ';').map((r) => r.fields), [['x', 'y'], ['1', '2']]);
   assert.deepEqual(parseCsvRecords('""\n').map((r) => r.fields), [['']]);
+  // Old Mac line ends, a final quoted field without a newline, a stray quote inside an unquoted field.
+  assert.deepEqual(parseCsvRecords('a,b\r1,"2"'), [{ fields: ['a', 'b'], line: 1 }, { fields: ['1', '2'], line: 2 }]);
+  assert.deepEqual(parseCsvRecords('5 o"clock,x').map((r) => r.fields), [['5 o"clock', 'x']]);
+  assert.deepEqual(parseCsvRecords('"a\r\nb",c\nd,e').map((r) => r.line), [1, 3]);
+  assert.throws(() => parseCsvRecords('a', '"'), /delimiter must be one character other than a quote or newline, got "\\""/);
 });
 
 test('parseCsvRecords reports unclosed quotes and junk after a quote with the line', () => {
