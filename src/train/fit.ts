@@ -32,6 +32,7 @@ export interface FitOptions {
   validationData?: Data;
   /** Fraction of the training data to hold out for validation instead (random, from `generator`). */
   valSplit?: number;
+  /** Logged per epoch: on the training batches as they are trained (train mode), and on validation data as `val…`. */
   metrics?: readonly MetricSpec[];
   /** Stop when the monitored quantity stops improving, keeping the best weights. */
   earlyStopping?: EarlyStoppingOptions | EarlyStopping;
