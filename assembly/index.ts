@@ -2,12 +2,15 @@
 // written by the JS side into shared memory. Each thread calls `runJob(job, tid)` and handles its
 // own slice, so the same code serves the calling thread and every worker.
 import { gemm, MR, NR, SCRATCH_BYTES } from './gemm';
+import { col2imPlanes, im2colPlanes, maxPoolPlanes, Win } from './window';
 
 export { gemm, SCRATCH_BYTES };
 
 /** Field indices (i32 words) of a job descriptor; mirrored in src/backend/wasm/job.ts. */
 const KIND = 2, THREADS = 3, M = 4, N = 5, K = 6, A = 7, RSA = 8, CSA = 9, B = 10, RSB = 11, CSB = 12;
 const C = 13, LDC = 14, SCRATCH = 15, BATCH = 16, A_BATCH = 17, B_BATCH = 18, C_BATCH = 19;
+/** Window jobs: a Win struct at word WIN, then input/output/indices pointers. */
+const WIN = 32, SRC = 46, DST = 47, IDX = 48;
 
 // @ts-ignore: decorator
 @inline function field(job: usize, i: i32): i32 {
@@ -44,8 +47,21 @@ function gemmJob(job: usize, tid: i32): void {
   }
 }
 
+/** Thread `tid`'s planes of a window job (im2col, col2im, max pooling). */
+function windowJob(job: usize, tid: i32, kind: i32): void {
+  const w = changetype<Win>(job + (<usize>WIN << 2));
+  const nt = field(job, THREADS);
+  const planes = w.batch * w.channels;
+  const p0 = <i32>((<i64>planes * tid) / nt), p1 = <i32>((<i64>planes * (tid + 1)) / nt);
+  const src = <usize>field(job, SRC), dst = <usize>field(job, DST);
+  if (kind == 2) im2colPlanes(w, src, dst, p0, p1);
+  else if (kind == 3) col2imPlanes(w, src, dst, p0, p1);
+  else maxPoolPlanes(w, src, dst, <usize>field(job, IDX), p0, p1);
+}
+
 /** Runs thread `tid`'s part of the job at `job`. */
 export function runJob(job: usize, tid: i32): void {
   const kind = field(job, KIND);
   if (kind == 1) gemmJob(job, tid);
+  else if (kind >= 2 && kind <= 4) windowJob(job, tid, kind);
 }

@@ -95,3 +95,45 @@ describe('wasm backend through the ops', () => {
     }
   });
 });
+
+describe('wasm window kernels against the js reference', () => {
+  // [batch, channels, height, width, kernel, stride, pad, dilation]
+  const windows: number[][] = [[4, 3, 28, 28, 5, 1, 2, 1], [2, 5, 13, 11, 3, 2, 1, 1], [3, 2, 17, 17, 3, 2, 0, 2], [64, 1, 9, 9, 2, 2, 0, 1]];
+  for (const threads of [1, 2]) {
+    for (const [batch, channels, height, width, k, stride, pad, dil] of windows) {
+      const outH = Math.floor((height + 2 * pad - dil * (k - 1) - 1) / stride) + 1;
+      const outW = Math.floor((width + 2 * pad - dil * (k - 1) - 1) / stride) + 1;
+      const w = { batch, channels, height, width, kernelH: k, kernelW: k, strideH: stride, strideW: stride, padH: pad, padW: pad, dilationH: dil, dilationW: dil, outH, outW };
+      const name = `${threads} thread(s): ${batch}x${channels}x${height}x${width} k${k} s${stride} p${pad} d${dil}`;
+      it(`im2col and col2im, ${name}`, async () => {
+        await setNumThreads(threads);
+        const x = random(batch * channels * height * width, height + k);
+        const n = batch * channels * k * k * outH * outW;
+        const want = new Float32Array(n);
+        const got = new Float32Array(n).fill(Number.NaN);
+        jsBackend.im2col(x, want, w);
+        wasm.im2col(x, got, w);
+        assert.deepEqual(got, want);
+        const cols = random(n, 11);
+        const xw = new Float32Array(x.length);
+        const xg = new Float32Array(x.length).fill(Number.NaN);
+        jsBackend.col2im(cols, xw, w);
+        wasm.col2im(cols, xg, w);
+        assertClose(Array.from(xg), Array.from(xw), { rtol: 1e-6, atol: 1e-6 });
+      });
+      it(`maxPool2d, ${name}`, async () => {
+        await setNumThreads(threads);
+        const x = random(batch * channels * height * width, width + 5);
+        x[7] = Number.NaN;
+        x[100] = x[101];
+        const n = batch * channels * outH * outW;
+        const [want, got] = [new Float32Array(n), new Float32Array(n)];
+        const [iw, ig] = [new Int32Array(n), new Int32Array(n)];
+        jsBackend.maxPool2d(x, want, iw, { ...w, padH: Math.min(pad, k >> 1), padW: Math.min(pad, k >> 1) });
+        wasm.maxPool2d(x, got, ig, { ...w, padH: Math.min(pad, k >> 1), padW: Math.min(pad, k >> 1) });
+        assert.deepEqual(got, want);
+        assert.deepEqual(ig, iw);
+      });
+    }
+  }
+});

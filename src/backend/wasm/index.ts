@@ -13,6 +13,7 @@ import { binary, copy, unary } from './fast-js.js';
 import { WasmHeap } from './heap.js';
 import { JOB_BASE, SCRATCH_BASE } from './job.js';
 import { makeMatmul, type WasmContext } from './matmul.js';
+import { makeWindowKernels } from './window.js';
 import { ThreadPool, type SpawnWorker, type WorkerHandle } from './pool.js';
 
 /** Options of `initWasm`. */
@@ -81,7 +82,7 @@ async function create(options: WasmOptions): Promise<WasmState> {
   const pool = new ThreadPool(heap, workers, exports.runJob);
   const info: WasmInfo = { relaxedSimd, sharedMemory: shared, threads: 1 };
   const s: WasmState = { heap, pool, threads: 1, info, module, spawn: threadsApi?.spawn ?? null, workers, backend: jsBackend };
-  s.backend = { ...jsBackend, name: 'wasm', matmul: makeMatmul(s), binary, unary, copy };
+  s.backend = { ...jsBackend, name: 'wasm', matmul: makeMatmul(s), ...makeWindowKernels(s), binary, unary, copy };
   heap.setThreads(1);
   await resize(s, options.threads ?? threadsApi?.cores ?? 1);
   return s;

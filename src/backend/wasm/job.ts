@@ -3,15 +3,17 @@
  * thread reads (i32 words at byte `JOB_BASE`); mirrored by the field constants in assembly/index.ts.
  */
 export const JOB_BASE = 1024;
-export const JOB_WORDS = 32;
+export const JOB_WORDS = 64;
 
 export const F = {
   gen: 0, pending: 1, kind: 2, threads: 3, m: 4, n: 5, k: 6, a: 7, rsA: 8, csA: 9, b: 10, rsB: 11, csB: 12,
   c: 13, ldc: 14, scratch: 15, batch: 16, aBatch: 17, bBatch: 18, cBatch: 19,
+  /** A Window2d's 14 fields in declaration order (batch ... outW), then the window job's pointers. */
+  win: 32, src: 46, dst: 47, idx: 48,
 } as const;
 
 /** Job kinds understood by `runJob`; -1 tells workers to exit. */
-export const KIND = { exit: -1, gemm: 1 } as const;
+export const KIND = { exit: -1, gemm: 1, im2col: 2, col2im: 3, maxPool2d: 4 } as const;
 
 /** First byte of the per-thread scratch areas; everything below holds the job descriptor. */
 export const SCRATCH_BASE = 65536;
