@@ -1,5 +1,6 @@
 /** Convolution layers with PyTorch's parameters, defaults and initialisation. */
 import { conv1d, conv2d, pair, type Pair } from '../ops/conv.js';
+import { convTranspose2d } from '../ops/conv-transpose.js';
 import { formatShape } from '../tensor/shape.js';
 import { empty, type Tensor } from '../tensor/tensor.js';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
@@ -32,13 +33,28 @@ interface BaseOptions {
   paddingMode?: string;
 }
 
-/** Shared by Conv1d and Conv2d: weight `[out, in / groups, ...kernel]`, bias, PyTorch's init. */
+export interface ConvTranspose2dLayerOptions {
+  stride?: Pair;
+  /** Crops this many rows/columns from each side of the full output. */
+  padding?: Pair;
+  /** Extra rows/columns on the bottom/right (must be < stride or dilation). */
+  outputPadding?: Pair;
+  dilation?: Pair;
+  groups?: number;
+  bias?: boolean;
+  paddingMode?: 'zeros';
+}
+
+/**
+ * Shared by the convolution layers: weight `[out, in / groups, ...kernel]` (transposed:
+ * `[in, out / groups, ...kernel]`), bias, PyTorch's init.
+ */
 abstract class ConvNd extends Module {
   readonly weight: Parameter;
   readonly bias: Parameter | null;
   readonly groups: number;
 
-  constructor(readonly inChannels: number, readonly outChannels: number, kernel: readonly number[], options: BaseOptions) {
+  constructor(readonly inChannels: number, readonly outChannels: number, kernel: readonly number[], options: BaseOptions, transposed = false) {
     super();
     const name = this.constructor.name;
     const groups = options.groups ?? 1;
@@ -47,7 +63,8 @@ abstract class ConvNd extends Module {
     if (outChannels % groups !== 0) throw new Error(`${name}: outChannels (${outChannels}) must be divisible by groups (${groups})`);
     if ((options.paddingMode ?? 'zeros') !== 'zeros') throw new Error(`${name}: paddingMode '${options.paddingMode}' is not supported (only 'zeros')`);
     this.groups = groups;
-    this.weight = this.registerParameter('weight', new Parameter(empty([outChannels, inChannels / groups, ...kernel])));
+    const shape = transposed ? [inChannels, outChannels / groups, ...kernel] : [outChannels, inChannels / groups, ...kernel];
+    this.weight = this.registerParameter('weight', new Parameter(empty(shape)));
     this.bias = this.registerParameter('bias', options.bias === false ? null : new Parameter(empty([outChannels])));
     this.resetParameters();
   }
@@ -146,5 +163,41 @@ export class Conv1d extends ConvNd {
   override extraRepr(): string {
     const padding = typeof this.padding === 'number' ? [this.padding] : this.padding;
     return this.repr([this.kernelSize], [this.stride], padding, [this.dilation]);
+  }
+}
+
+/**
+ * Transposed 2-D convolution (PyTorch's `nn.ConvTranspose2d`; weight `[in, out / groups, kH, kW]`),
+ * the usual learnable upsampling layer: output size `(H − 1)·stride − 2·padding +
+ * dilation·(k − 1) + outputPadding + 1`.
+ * @example
+ * const up = new ConvTranspose2d(16, 8, 4, { stride: 2, padding: 1 });
+ * up.forward(randn([2, 16, 7, 7])).shape; // [2, 8, 14, 14]
+ */
+export class ConvTranspose2d extends ConvNd {
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number];
+  readonly outputPadding: [number, number];
+  readonly dilation: [number, number];
+
+  constructor(inChannels: number, outChannels: number, kernelSize: Pair, options: ConvTranspose2dLayerOptions = {}) {
+    super(inChannels, outChannels, pair(kernelSize, 'kernelSize', 'ConvTranspose2d'), options, true);
+    this.kernelSize = pair(kernelSize, 'kernelSize', 'ConvTranspose2d');
+    this.stride = pair(options.stride ?? 1, 'stride', 'ConvTranspose2d');
+    this.padding = pair(options.padding ?? 0, 'padding', 'ConvTranspose2d', true);
+    this.outputPadding = pair(options.outputPadding ?? 0, 'outputPadding', 'ConvTranspose2d', true);
+    this.dilation = pair(options.dilation ?? 1, 'dilation', 'ConvTranspose2d');
+  }
+
+  forward(x: Tensor): Tensor {
+    this.checkInput(x, ['N', 'C', 'H', 'W']);
+    const { stride, padding, outputPadding, dilation, groups } = this;
+    return convTranspose2d(x, this.weight, this.bias, { stride, padding, outputPadding, dilation, groups });
+  }
+
+  override extraRepr(): string {
+    const extra = this.outputPadding.some((p) => p !== 0) ? `, outputPadding=[${this.outputPadding.join(', ')}]` : '';
+    return this.repr(this.kernelSize, this.stride, this.padding, this.dilation) + extra;
   }
 }

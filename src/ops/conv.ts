@@ -45,7 +45,8 @@ export function denseData(t: Tensor): FloatArray {
   return c.storage.data.subarray(c.offset, c.offset + c.numel()) as FloatArray;
 }
 
-interface ConvGeometry extends Window2d {
+/** A convolution's window plus its output channels and groups (shared with conv-transpose). */
+export interface ConvGeometry extends Window2d {
   readonly outChannels: number;
   readonly groups: number;
 }
@@ -57,7 +58,7 @@ function spatial(size: number, k: number, stride: number, pad: number | 'same', 
   return { pad, out: Math.floor((size + 2 * pad - span) / stride) + 1 };
 }
 
-function geometry(x: Tensor, weight: Tensor, options: Conv2dOptions): ConvGeometry {
+export function geometry(x: Tensor, weight: Tensor, options: Conv2dOptions): ConvGeometry {
   const op = 'conv2d';
   const groups = options.groups ?? 1;
   if (!Number.isInteger(groups) || groups < 1) throw new Error(`${op}: groups must be a positive integer, got ${groups}`);
@@ -90,14 +91,14 @@ function copyRows(src: FloatArray, dst: FloatArray, batch: number, rows: number,
   for (let n = 0; n < batch; n++) dst.set(src.subarray(n * rows * cols, (n + 1) * rows * cols), (n * totalRows + rowStart) * cols);
 }
 
-function unfold(x: FloatArray, g: ConvGeometry): FloatArray {
+export function unfold(x: FloatArray, g: ConvGeometry): FloatArray {
   const cols = allocate(x instanceof Float64Array ? 'float64' : 'float32', g.batch * g.channels * g.kernelH * g.kernelW * g.outH * g.outW) as FloatArray;
   if (cols.length > 0) getBackend().im2col(x, cols, g);
   return cols;
 }
 
 /** Y[n, group] = W[group] · cols[n, group] for every image and group. */
-function forwardGemm(cols: FloatArray, w: FloatArray, g: ConvGeometry, out: FloatArray): void {
+export function forwardGemm(cols: FloatArray, w: FloatArray, g: ConvGeometry, out: FloatArray): void {
   const L = g.outH * g.outW;
   const ck = (g.channels / g.groups) * g.kernelH * g.kernelW;
   const co = g.outChannels / g.groups;
@@ -109,7 +110,7 @@ function forwardGemm(cols: FloatArray, w: FloatArray, g: ConvGeometry, out: Floa
 }
 
 /** dW[group] = Σₙ dY[n, group] · cols[n, group]ᵀ. */
-function weightGrad(dy: FloatArray, cols: FloatArray, g: ConvGeometry, dw: FloatArray): void {
+export function weightGrad(dy: FloatArray, cols: FloatArray, g: ConvGeometry, dw: FloatArray): void {
   const L = g.outH * g.outW;
   const ck = (g.channels / g.groups) * g.kernelH * g.kernelW;
   const co = g.outChannels / g.groups;
@@ -121,7 +122,7 @@ function weightGrad(dy: FloatArray, cols: FloatArray, g: ConvGeometry, dw: Float
 }
 
 /** dcols[n, group] = W[group]ᵀ · dY[n, group], then folded back onto the input. */
-function inputGrad(dy: FloatArray, w: FloatArray, g: ConvGeometry, dx: FloatArray): void {
+export function inputGrad(dy: FloatArray, w: FloatArray, g: ConvGeometry, dx: FloatArray): void {
   const L = g.outH * g.outW;
   const ck = (g.channels / g.groups) * g.kernelH * g.kernelW;
   const co = g.outChannels / g.groups;
@@ -135,7 +136,7 @@ function inputGrad(dy: FloatArray, w: FloatArray, g: ConvGeometry, dx: FloatArra
   getBackend().col2im(dcols, dx, g);
 }
 
-function addBias(out: FloatArray, bias: FloatArray, batch: number, channels: number, L: number): void {
+export function addBias(out: FloatArray, bias: FloatArray, batch: number, channels: number, L: number): void {
   for (let n = 0; n < batch; n++) {
     for (let c = 0; c < channels; c++) {
       const b = bias[c];
@@ -145,12 +146,11 @@ function addBias(out: FloatArray, bias: FloatArray, batch: number, channels: num
   }
 }
 
-/** Σ dY over batch and positions, per output channel. */
-function biasGrad(dy: FloatArray, g: ConvGeometry, db: FloatArray): void {
-  const L = g.outH * g.outW;
-  for (let n = 0; n < g.batch; n++) {
-    for (let c = 0; c < g.outChannels; c++) {
-      const base = (n * g.outChannels + c) * L;
+/** Σ dY over batch and positions, per channel of `[batch, channels, L]`. */
+export function biasGrad(dy: FloatArray, batch: number, channels: number, L: number, db: FloatArray): void {
+  for (let n = 0; n < batch; n++) {
+    for (let c = 0; c < channels; c++) {
+      const base = (n * channels + c) * L;
       let acc = 0;
       for (let i = 0; i < L; i++) acc += dy[base + i];
       db[c] += acc;
@@ -182,7 +182,7 @@ function conv2dPrimitive(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv
     }
     if (bias?.requiresGrad) {
       db = Tensor.fromData(allocate(dtype, g.outChannels), bias.shape);
-      biasGrad(dy, g, db.storage.data as FloatArray);
+      biasGrad(dy, g.batch, g.outChannels, g.outH * g.outW, db.storage.data as FloatArray);
     }
     return [dx, dw, db];
   }, inputs);

@@ -132,6 +132,23 @@ describe('conv and normalisation layers', () => {
     assert.throws(() => new nn.Dropout2d(1.5), /between 0 and 1/);
   });
 
+  it('ConvTranspose2d inverts the shape change of the matching Conv2d; Upsample', () => {
+    const down = new nn.Conv2d(3, 8, 4, { stride: 2, padding: 1 });
+    const up = new nn.ConvTranspose2d(8, 3, 4, { stride: 2, padding: 1 });
+    assert.deepEqual(up.weight.shape, [8, 3, 4, 4]);
+    // PyTorch computes fan-in from weight.shape[1] = out / groups for transposed convs too.
+    const bound = 1 / Math.sqrt(3 * 16);
+    assert.ok(Array.from(up.weight.toTypedArray()).every((v) => Math.abs(v) <= bound));
+    const x = randn([2, 3, 14, 10]);
+    assert.deepEqual(up.forward(down.forward(x)).shape, [2, 3, 14, 10]);
+    assert.equal(String(up), 'ConvTranspose2d(8, 3, kernelSize=[4, 4], stride=[2, 2], padding=[1, 1])');
+    assert.throws(() => up.forward(randn([2, 3, 7, 5])), /ConvTranspose2d\(8, 3\): expected input of shape \[N, 8, H, W\].*got \[2, 3, 7, 5\]/);
+    const x2 = randn([1, 2, 3, 3]);
+    const y = new nn.Upsample({ scaleFactor: 2 }).forward(x2);
+    assert.deepEqual(y.shape, [1, 2, 6, 6]);
+    assertClose(y.narrow(2, 2, 1).narrow(3, 4, 2).flatten(), x2.narrow(2, 1, 1).narrow(3, 2, 1).expand(1, 2, 1, 2).flatten());
+  });
+
   it('pooling layers', () => {
     const x = randn([2, 3, 9, 8]);
     assert.deepEqual(new nn.MaxPool2d(3, { stride: 2, ceilMode: true }).forward(x).shape, [2, 3, 4, 4]);

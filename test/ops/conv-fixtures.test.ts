@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { Tensor, type Backend } from '../../src/index.js';
 import { conv1d, conv2d, type Conv1dOptions, type Conv2dOptions } from '../../src/ops/conv.js';
+import { convTranspose2d, type ConvTranspose2dOptions } from '../../src/ops/conv-transpose.js';
 import { layerNorm } from '../../src/ops/norm.js';
+import { interpolate, type InterpolateOptions } from '../../src/ops/upsample.js';
 import { adaptiveAvgPool2d, avgPool1d, avgPool2d, maxPool1d, maxPool2d, maxPool2dWithIndices } from '../../src/ops/pool.js';
 import { backendsUnderTest, withBackend } from '../backends.js';
 import { assertClose } from '../helpers.js';
@@ -30,6 +32,8 @@ interface LayerNormCase extends Case {
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/conv.json', import.meta.url), 'utf8')) as {
   conv2d: Case[];
   conv1d: Case[];
+  convTranspose2d: Case[];
+  interpolate: Case[];
   pool: Case[];
   layernorm: LayerNormCase[];
 };
@@ -68,6 +72,12 @@ for (const backend of backendsUnderTest() as Backend[]) {
     }
     for (const c of fixture.conv1d) {
       it(`conv1d ${c.name}`, on(() => check(c, (x, w, b) => conv1d(x!, w!, b, c.options as Conv1dOptions))));
+    }
+    for (const c of fixture.convTranspose2d) {
+      it(`convTranspose2d ${c.name}`, on(() => check(c, (x, w, b) => convTranspose2d(x!, w!, b, camel(c.options) as ConvTranspose2dOptions))));
+    }
+    for (const c of fixture.interpolate) {
+      it(`interpolate ${c.name}`, on(() => check(c, (x) => interpolate(x!, camel(c.options) as InterpolateOptions))));
     }
     for (const c of fixture.pool) {
       it(`pool ${c.name}`, on(() => {

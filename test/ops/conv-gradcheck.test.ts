@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gradcheck, randn, tensor, type Backend, type Tensor } from '../../src/index.js';
 import { conv1d, conv2d, type Conv2dOptions } from '../../src/ops/conv.js';
+import { convTranspose2d } from '../../src/ops/conv-transpose.js';
 import { batchNorm, layerNorm } from '../../src/ops/norm.js';
+import { interpolate } from '../../src/ops/upsample.js';
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d, type AvgPool2dOptions, type MaxPool2dOptions } from '../../src/ops/pool.js';
 import { backendsUnderTest, withBackend } from '../backends.js';
 
@@ -53,6 +55,20 @@ for (const backend of backendsUnderTest() as Backend[]) {
       const b = randn([6], f64);
       gradcheck((x, w, b) => conv1d(x, w, b, { stride: 2, padding: 2, dilation: 2, groups: 2 }), [x, w, b]);
     }));
+    it('convTranspose2d stride/padding/outputPadding/dilation/groups', on(() => {
+      const x = randn([2, 4, 3, 4], f64);
+      const w = randn([4, 3, 3, 2], f64);
+      const b = randn([6], f64);
+      gradcheck((x, w, b) => convTranspose2d(x, w, b, { stride: [2, 3], padding: [1, 0], outputPadding: [1, 2], dilation: [1, 1], groups: 2 }), [x, w, b]);
+      gradcheck((x, w) => convTranspose2d(x, w, null, { dilation: 2, padding: 1 }), [randn([1, 2, 3, 3], f64), randn([2, 1, 3, 3], f64)]);
+    }));
+    it('interpolate nearest and bilinear (up, down, alignCorners)', on(() => {
+      const x = randn([1, 2, 3, 5], f64);
+      gradcheck((x) => interpolate(x, { scaleFactor: 2 }), [x]);
+      gradcheck((x) => interpolate(x, { size: [2, 7] }), [x]);
+      gradcheck((x) => interpolate(x, { size: [5, 3], mode: 'bilinear' }), [x]);
+      gradcheck((x) => interpolate(x, { scaleFactor: 1.5, mode: 'bilinear', alignCorners: true }), [x]);
+    }));
     for (const [name, fn] of poolCases) {
       it(name, on(() => {
         // Distinct values keep max pooling away from ties, where the derivative is undefined.
@@ -90,6 +106,9 @@ describe('conv/pool argument errors', () => {
     assert.throws(() => avgPool2d(randn([5, 4]), 2), /\[N, C, H, W\].*got \[5, 4\]/);
     assert.throws(() => batchNorm(randn([1, 3]), null, null, { training: true }), /more than 1 value per channel/);
     assert.throws(() => layerNorm(randn([2, 3]), [4]), /expected input of shape \[\*, 4\], got \[2, 3\]/);
+    assert.throws(() => convTranspose2d(randn([1, 3, 4, 4]), randn([2, 3, 3, 3])), /\[N, C, H, W\] with C = 2.*got \[1, 3, 4, 4\]/);
+    assert.throws(() => convTranspose2d(randn([1, 2, 4, 4]), randn([2, 3, 3, 3]), null, { stride: 2, outputPadding: 2 }), /outputPadding 2x2 must be smaller/);
+    assert.throws(() => interpolate(randn([1, 1, 4, 4]), { size: 2, scaleFactor: 2 }), /exactly one of size and scaleFactor/);
   });
 
   it('keeps unbatched inputs unbatched', () => {

@@ -13,6 +13,8 @@ export {
   type MaxPool2dOptions, type AvgPool2dOptions,
 } from '../../ops/pool.js';
 export { batchNorm, layerNorm, type BatchNormOptions, type LayerNormOptions } from '../../ops/norm.js';
+export { convTranspose2d, type ConvTranspose2dOptions } from '../../ops/conv-transpose.js';
+export { interpolate, type InterpolateOptions } from '../../ops/upsample.js';
 
 /**
  * Channel dropout (`torch.nn.functional.dropout2d`): in training, zeroes whole channels of

@@ -1,0 +1,104 @@
+/**
+ * Transposed convolution (a.k.a. fractionally strided convolution): the adjoint of conv2d with
+ * respect to its input. It reuses conv2d's pieces with the roles swapped — with `g` the window of
+ * the convolution that maps the (larger) output back to the input,
+ *   forward:  y = col2im(Wᵀ·x)            (conv2d's input gradient)
+ *   backward: dx = W·im2col(dy)           (conv2d's forward)
+ *             dW = Σₙ x·im2col(dy)ᵀ,  db = Σ dy.
+ */
+import { record } from '../autograd/graph.js';
+import { allocate, isFloating, promoteTypes, type FloatArray } from '../tensor/dtype.js';
+import { formatShape } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { addBias, biasGrad, denseData, forwardGemm, inputGrad, pair, unfold, weightGrad, type ConvGeometry, type Pair } from './conv.js';
+import { cast } from './elementwise.js';
+import { squeeze, unsqueeze } from './movement.js';
+
+export interface ConvTranspose2dOptions {
+  stride?: Pair;
+  /** Crops this many rows/columns from each side of the full output. */
+  padding?: Pair;
+  /** Extra rows/columns on the bottom/right, to pick among the output sizes a strided conv maps from. */
+  outputPadding?: Pair;
+  dilation?: Pair;
+  groups?: number;
+}
+
+function transposeGeometry(x: Tensor, weight: Tensor, options: ConvTranspose2dOptions): ConvGeometry {
+  const op = 'convTranspose2d';
+  const groups = options.groups ?? 1;
+  if (!Number.isInteger(groups) || groups < 1) throw new Error(`${op}: groups must be a positive integer, got ${groups}`);
+  if (weight.ndim !== 4) throw new Error(`${op}: expected a weight of shape [inChannels, outChannels / groups, kH, kW], got ${formatShape(weight.shape)}`);
+  const [inChannels, outPerGroup, kernelH, kernelW] = weight.shape;
+  if (x.ndim !== 4 || x.shape[1] !== inChannels) {
+    throw new Error(`${op}: expected input of shape [N, C, H, W] with C = ${inChannels} (weight ${formatShape(weight.shape)}), got ${formatShape(x.shape)}`);
+  }
+  if (inChannels % groups !== 0) throw new Error(`${op}: inChannels ${inChannels} must be divisible by groups ${groups}`);
+  const [strideH, strideW] = pair(options.stride ?? 1, 'stride', op);
+  const [padH, padW] = pair(options.padding ?? 0, 'padding', op, true);
+  const [opH, opW] = pair(options.outputPadding ?? 0, 'outputPadding', op, true);
+  const [dilationH, dilationW] = pair(options.dilation ?? 1, 'dilation', op);
+  if (opH >= Math.max(strideH, dilationH) || opW >= Math.max(strideW, dilationW)) {
+    throw new Error(`${op}: outputPadding ${opH}x${opW} must be smaller than either stride or dilation (stride ${strideH}x${strideW}, dilation ${dilationH}x${dilationW})`);
+  }
+  const [batch, , H, W] = x.shape;
+  const height = (H - 1) * strideH - 2 * padH + dilationH * (kernelH - 1) + opH + 1;
+  const width = (W - 1) * strideW - 2 * padW + dilationW * (kernelW - 1) + opW + 1;
+  if (height < 1 || width < 1) throw new Error(`${op}: output size ${height}x${width} is too small for input ${formatShape(x.shape)} (padding ${padH}x${padW})`);
+  return {
+    batch, channels: outPerGroup * groups, height, width, kernelH, kernelW, strideH, strideW, padH, padW,
+    dilationH, dilationW, outH: H, outW: W, outChannels: inChannels, groups,
+  };
+}
+
+function primitive(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry): Tensor {
+  const dtype = x.dtype;
+  const xd = denseData(x);
+  const wd = denseData(weight);
+  const L = g.height * g.width;
+  const out = allocate(dtype, g.batch * g.channels * L) as FloatArray;
+  if (out.length > 0) inputGrad(xd, wd, g, out);
+  if (bias) addBias(out, denseData(bias), g.batch, g.channels, L);
+  const y = Tensor.fromData(out, [g.batch, g.channels, g.height, g.width]);
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  return record(y, 'convTranspose2d', inputs, (gy) => {
+    const dy = denseData(gy);
+    const cols = x.requiresGrad || weight.requiresGrad ? unfold(dy, g) : null;
+    let dx: Tensor | null = null;
+    let dw: Tensor | null = null;
+    let db: Tensor | null = null;
+    if (x.requiresGrad && cols) {
+      dx = Tensor.fromData(allocate(dtype, x.numel()), x.shape);
+      if (x.numel() > 0) forwardGemm(cols, wd, g, dx.storage.data as FloatArray);
+    }
+    if (weight.requiresGrad && cols) {
+      dw = Tensor.fromData(allocate(dtype, weight.numel()), weight.shape);
+      if (xd.length > 0) weightGrad(xd, cols, g, dw.storage.data as FloatArray);
+    }
+    if (bias?.requiresGrad) {
+      db = Tensor.fromData(allocate(dtype, g.channels), bias.shape);
+      biasGrad(dy, g.batch, g.channels, L, db.storage.data as FloatArray);
+    }
+    return [dx, dw, db];
+  }, inputs);
+}
+
+/**
+ * Transposed 2-D convolution like `torch.nn.functional.conv_transpose2d`: input `[N, C, H, W]`
+ * (or `[C, H, W]`), weight `[C, outChannels / groups, kH, kW]`; output height
+ * `(H − 1)·stride − 2·padding + dilation·(kH − 1) + outputPadding + 1`.
+ * @example
+ * convTranspose2d(randn([1, 16, 7, 7]), randn([16, 8, 4, 4]), null, { stride: 2, padding: 1 }).shape; // [1, 8, 14, 14]
+ */
+export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: ConvTranspose2dOptions = {}): Tensor {
+  if (!isFloating(x.dtype) || !isFloating(weight.dtype)) {
+    throw new TypeError(`convTranspose2d: expected floating point input and weight, got ${x.dtype} and ${weight.dtype}`);
+  }
+  if (x.ndim === 3) return squeeze(convTranspose2d(unsqueeze(x, 0), weight, bias, options), 0);
+  const g = transposeGeometry(x, weight, options);
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== g.channels)) {
+    throw new Error(`convTranspose2d: expected a bias of shape [${g.channels}], got ${formatShape(bias.shape)}`);
+  }
+  const dtype = promoteTypes(x.dtype, weight.dtype);
+  return primitive(cast(x, dtype), cast(weight, dtype), bias ? cast(bias, dtype) : null, g);
+}
