@@ -4,7 +4,7 @@
  */
 import { record } from '../autograd/graph.js';
 import { getBackend, type Strided } from '../backend/index.js';
-import { allocate } from '../tensor/dtype.js';
+import { allocate, promoteTypes } from '../tensor/dtype.js';
 import { contiguousStrides, formatShape, normalizeDim, numel, shapesEqual, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { sumToShape } from './reduce.js';
@@ -254,8 +254,10 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
     if (t.ndim !== first.ndim || t.shape.some((s, k) => k !== d && s !== first.shape[k])) {
       throw new Error(`cat: tensor ${i} has shape ${formatShape(t.shape)}, which does not match ${formatShape(first.shape)} except in dimension ${dim}`);
     }
-    if (t.dtype !== first.dtype) throw new Error(`cat: tensor ${i} has dtype ${t.dtype} but tensor 0 has ${first.dtype}`);
   });
+  // Mixed dtypes are promoted, as torch.cat does (int32 with float32 gives float32).
+  const dtype = tensors.map((t) => t.dtype).reduce(promoteTypes);
+  if (tensors.some((t) => t.dtype !== dtype)) return cat(tensors.map((t) => t.to(dtype)), dim);
   const shape = [...first.shape];
   shape[d] = tensors.reduce((a, t) => a + t.shape[d], 0);
   const data = allocate(first.dtype, numel(shape));
