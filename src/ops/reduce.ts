@@ -19,6 +19,8 @@ export interface ValuesIndices {
 export interface VarOptions {
   /** Subtracted from the element count in the divisor: 1 = unbiased (default), 0 = population. */
   correction?: number;
+  /** PyTorch's older spelling: `unbiased: false` is `correction: 0` (ignored when `correction` is given). */
+  unbiased?: boolean;
   keepdim?: boolean;
 }
 
@@ -134,7 +136,7 @@ export const minDim = valuesIndices('argmin');
 
 /** Variance with Bessel's correction by default (`correction: 1`), like `torch.var`. */
 export function variance(x: Tensor, dim?: number | readonly number[], options: VarOptions = {}): Tensor {
-  const { correction = 1, keepdim = false } = options;
+  const { unbiased = true, correction = unbiased ? 1 : 0, keepdim = false } = options;
   const xf = cast(x, toFloating(x.dtype));
   const dims = normalizeDims(dim, x.ndim, 'var');
   const count = dims.reduce((a, d) => a * (x.shape[d] ?? 1), 1);
