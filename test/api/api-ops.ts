@@ -1,0 +1,168 @@
+/**
+ * How a PyTorch user writes each case of scripts/fixtures/gen_api.py with nabla's public API
+ * (names camelCased, same argument order and defaults). Keys match the generator's op names.
+ */
+import * as nb from '../../src/index.js';
+import { Tensor, nn, type ValuesIndices } from '../../src/index.js';
+
+export type Args = Record<string, unknown>;
+export type Result = Tensor | ValuesIndices | Tensor[] | boolean | number;
+type Op = (xs: Tensor[], a: Args) => Result;
+
+const num = (a: Args, k: string): number => {
+  const v = a[k];
+  if (typeof v === 'number') return v;
+  if (v === 'inf') return Infinity;
+  if (v === '-inf') return -Infinity;
+  throw new Error(`case argument ${k} is ${JSON.stringify(v)}, not a number`);
+};
+const opt = (a: Args, k: string): number | undefined => (a[k] === undefined || a[k] === null ? undefined : num(a, k));
+const nums = (a: Args, k: string): number[] => a[k] as number[];
+const bool = (a: Args, k: string): boolean => a[k] === true;
+/** A `dim` argument: a number, a list, or absent. */
+const dims = (a: Args): number | number[] | undefined => (a.dim === undefined || a.dim === null ? undefined : (a.dim as number | number[]));
+const oneDim = (a: Args): number | undefined => opt(a, 'dim');
+const keep = (a: Args): boolean => bool(a, 'keepdim');
+
+type Unary = (x: Tensor) => Tensor;
+const UNARY: Record<string, Unary> = {
+  neg: (x) => x.neg(), exp: (x) => x.exp(), sqrt: (x) => x.sqrt(), abs: (x) => x.abs(), sign: (x) => x.sign(),
+  sin: (x) => x.sin(), cos: (x) => x.cos(), tanh: (x) => x.tanh(), sigmoid: (x) => x.sigmoid(), relu: (x) => x.relu(),
+  erf: (x) => x.erf(), log1p: (x) => x.log1p(), expm1: (x) => x.expm1(), floor: (x) => x.floor(), ceil: (x) => x.ceil(),
+  round: (x) => x.round(), reciprocal: (x) => x.reciprocal(), rsqrt: (x) => x.rsqrt(), square: (x) => x.square(),
+  log: (x) => x.log(), log2: (x) => x.log2(), log10: (x) => x.log10(),
+};
+
+type Binary = (x: Tensor, y: nb.TensorLike) => Tensor;
+const BINARY: Record<string, Binary> = {
+  add: (x, y) => x.add(y), sub: (x, y) => x.sub(y), mul: (x, y) => x.mul(y), div: (x, y) => x.div(y),
+  pow: (x, y) => x.pow(y), maximum: (x, y) => nb.maximum(x, y), minimum: (x, y) => nb.minimum(x, y),
+  eq: (x, y) => x.eq(y), ne: (x, y) => x.ne(y), lt: (x, y) => x.lt(y), le: (x, y) => x.le(y), gt: (x, y) => x.gt(y),
+  ge: (x, y) => x.ge(y), floorDivide: (x, y) => x.floorDivide(y), remainder: (x, y) => x.remainder(y),
+  logicalAnd: (x, y) => x.logicalAnd(y), logicalOr: (x, y) => x.logicalOr(y), logicalXor: (x, y) => x.logicalXor(y),
+};
+
+const REDUCE: Record<string, Op> = {
+  sum: ([x], a) => (dims(a) === undefined ? x.sum() : x.sum(dims(a), keep(a))),
+  mean: ([x], a) => (dims(a) === undefined ? x.mean() : x.mean(dims(a), keep(a))),
+  var: ([x], a) => (dims(a) === undefined ? x.var() : x.var(dims(a), { keepdim: keep(a) })),
+  std: ([x], a) => (dims(a) === undefined ? x.std() : x.std(dims(a), { keepdim: keep(a) })),
+  amax: ([x], a) => (dims(a) === undefined ? x.amax() : x.amax(dims(a), keep(a))),
+  prod: ([x], a) => (oneDim(a) === undefined ? x.prod() : x.prod(oneDim(a), keep(a))),
+  norm: ([x], a) => (dims(a) === undefined ? x.norm() : x.norm(2, dims(a), keep(a))),
+  logsumexp: ([x], a) => x.logsumexp(dims(a)!, keep(a)),
+  any: ([x], a) => (dims(a) === undefined ? x.any() : x.any(dims(a), keep(a))),
+  all: ([x], a) => (dims(a) === undefined ? x.all() : x.all(dims(a), keep(a))),
+  varCorrection: ([x], a) => x.var(num(a, 'dim'), { correction: num(a, 'correction') }),
+  varUnbiased: ([x], a) => x.var(num(a, 'dim'), { unbiased: bool(a, 'unbiased') }),
+  stdUnbiased: ([x], a) => x.std(undefined, { unbiased: bool(a, 'unbiased') }),
+  normP: ([x], a) => nb.norm(x, num(a, 'p'), oneDim(a)),
+  argmax: ([x], a) => x.argmax(oneDim(a), keep(a)),
+  argmin: ([x], a) => x.argmin(oneDim(a), keep(a)),
+  maxDim: ([x], a) => x.max(num(a, 'dim'), keep(a)),
+  minDim: ([x], a) => x.min(num(a, 'dim'), keep(a)),
+  medianDim: ([x], a) => x.median(num(a, 'dim'), keep(a)),
+  maxAll: ([x]) => x.max(),
+  minAll: ([x]) => x.min(),
+  medianAll: ([x]) => x.median(),
+};
+
+const SCAN: Record<string, Op> = {
+  cumsum: ([x], a) => x.cumsum(num(a, 'dim')),
+  cumprod: ([x], a) => nb.cumprod(x, num(a, 'dim')),
+  sort: ([x], a) => x.sort(num(a, 'dim'), bool(a, 'descending')),
+  argsort: ([x], a) => x.argsort(num(a, 'dim'), bool(a, 'descending')),
+  sortDefault: ([x]) => x.sort(),
+  topk: ([x], a) => x.topk(num(a, 'k'), num(a, 'dim'), bool(a, 'largest')),
+  topkDefault: ([x], a) => x.topk(num(a, 'k')),
+};
+
+const LINALG: Record<string, Op> = {
+  matmul: ([x, y]) => x.matmul(y),
+  mm: ([x, y]) => nb.mm(x, y),
+  bmm: ([x, y]) => x.bmm(y),
+  mv: ([x, y]) => x.mv(y),
+  dot: ([x, y]) => nb.dot(x, y),
+  outer: ([x, y]) => x.outer(y),
+  trace: ([x]) => x.trace(),
+  linear: ([x, w, b]) => nn.functional.linear(x, w, b),
+  linearNoBias: ([x, w]) => nn.functional.linear(x, w),
+};
+
+const pair = (xs: Tensor[]): [Tensor, Tensor] => [xs[0], xs[1]];
+const MOVEMENT: Record<string, Op> = {
+  reshape: ([x], a) => x.reshape(nums(a, 'shape')),
+  view: ([x], a) => x.view(nums(a, 'shape')),
+  viewT: ([x], a) => x.transpose(0, 1).view(nums(a, 'shape')),
+  flatten: ([x], a) => x.flatten(num(a, 'start'), num(a, 'end')),
+  squeeze: ([x]) => x.squeeze(),
+  squeezeDim: ([x], a) => x.squeeze(num(a, 'dim')),
+  unsqueeze: ([x], a) => x.unsqueeze(num(a, 'dim')),
+  permute: ([x], a) => x.permute(nums(a, 'dims')),
+  transpose: ([x], a) => x.transpose(num(a, 'a'), num(a, 'b')),
+  t: ([x]) => x.t(),
+  mT: ([x]) => x.mT,
+  expand: ([x], a) => x.expand(nums(a, 'shape')),
+  expandAs: ([x, y]) => x.expandAs(y),
+  narrow: ([x], a) => x.narrow(num(a, 'dim'), num(a, 'start'), num(a, 'length')),
+  select: ([x], a) => x.select(num(a, 'dim'), num(a, 'index')),
+  split: ([x], a) => x.split(a.size as number | number[], num(a, 'dim')),
+  chunk: ([x], a) => x.chunk(num(a, 'chunks'), num(a, 'dim')),
+  cat: (xs, a) => nb.cat(pair(xs), num(a, 'dim')),
+  catDefault: (xs) => nb.cat(pair(xs)),
+  stack: (xs, a) => nb.stack(pair(xs), num(a, 'dim')),
+  flip: ([x], a) => x.flip(nums(a, 'dims')),
+  roll: ([x], a) => x.roll(a.shifts as number | number[], (a.dims ?? undefined) as number | number[] | undefined),
+  repeat: ([x], a) => x.repeat(nums(a, 'sizes')),
+  tile: ([x], a) => x.tile(nums(a, 'sizes')),
+  repeatInterleave: ([x], a) => x.repeatInterleave(num(a, 'repeats'), num(a, 'dim')),
+  repeatInterleaveFlat: ([x], a) => x.repeatInterleave(num(a, 'repeats')),
+  tril: ([x], a) => x.tril(num(a, 'diagonal')),
+  triu: ([x], a) => x.triu(num(a, 'diagonal')),
+  gather: ([x, i], a) => x.gather(num(a, 'dim'), i),
+  indexSelect: ([x, i], a) => x.indexSelect(num(a, 'dim'), i),
+  softmax: ([x], a) => x.softmax(num(a, 'dim')),
+  logSoftmax: ([x], a) => x.logSoftmax(num(a, 'dim')),
+};
+
+const MISC: Record<string, Op> = {
+  addAlpha: ([x, y], a) => x.add(y, num(a, 'alpha')),
+  subAlpha: ([x, y], a) => x.sub(y, num(a, 'alpha')),
+  boolAdd: ([x, y]) => x.add(y),
+  boolMul: ([x, y]) => x.mul(y),
+  where: ([c, x, y]) => nb.where(c, x, y),
+  whereScalar: ([c, x], a) => nb.where(c, x, num(a, 's')),
+  maskedFill: ([x, m], a) => x.maskedFill(m, num(a, 'value')),
+  clamp: ([x], a) => x.clamp(opt(a, 'min'), opt(a, 'max')),
+  isclose: ([x, y]) => x.isclose(y),
+  iscloseOpts: ([x, y], a) => nb.isclose(x, y, { rtol: num(a, 'rtol'), atol: num(a, 'atol'), equalNan: bool(a, 'equalNan') }),
+  allclose: ([x, y]) => x.allclose(y),
+  equal: ([x, y]) => x.equal(y),
+  arange: (_, a) => {
+    const [p, q, r] = nums(a, 'args');
+    return q === undefined ? nb.arange(p) : nb.arange(p, q, r);
+  },
+  linspace: (_, a) => nb.linspace(num(a, 's'), num(a, 'e'), num(a, 'n')),
+  eye: (_, a) => nb.eye(num(a, 'n'), opt(a, 'm')),
+  full: (_, a) => nb.full(nums(a, 'shape'), num(a, 'value')),
+  zeros: (_, a) => nb.zeros(nums(a, 'shape')),
+  ones: (_, a) => nb.ones(nums(a, 'shape'), { dtype: 'float64' }),
+  divScalar: ([x], a) => x.div(num(a, 's')),
+  true: ([x]) => x.float(),
+  toInt: ([x]) => x.int(),
+  toBool: ([x]) => x.bool(),
+  toDouble: ([x]) => x.double(),
+  powScalar: ([x], a) => x.pow(num(a, 's')),
+};
+
+function build(): Record<string, Op> {
+  const ops: Record<string, Op> = { ...REDUCE, ...SCAN, ...LINALG, ...MOVEMENT, ...MISC };
+  for (const [k, f] of Object.entries(UNARY)) ops[k] = ([x]) => f(x);
+  for (const [k, f] of Object.entries(BINARY)) {
+    ops[k] = ([x, y]) => f(x, y);
+    ops[`${k}Scalar`] ??= ([x], a) => f(x, num(a, 's'));
+  }
+  return ops;
+}
+
+export const OPS = build();

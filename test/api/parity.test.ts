@@ -1,0 +1,127 @@
+/**
+ * nabla against PyTorch 1.13 through the public API, case by case (scripts/fixtures/gen_api.py
+ * → test/fixtures/api.json): values, shapes, result dtypes, {values, indices} pairs, errors
+ * where PyTorch raises, and gradients of sum(out * w).
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { Tensor, cat, tensor, type DType } from '../../src/index.js';
+import { OPS, type Args, type Result } from './api-ops.js';
+
+interface Enc {
+  dtype: DType;
+  shape: number[];
+  data: (number | string)[];
+}
+interface Case {
+  op: string;
+  args: Args;
+  inputs: Enc[];
+  out?: { t?: Enc; vi?: [Enc, Enc]; list?: Enc[]; value?: number | boolean };
+  error?: string;
+  w?: Enc;
+  grads?: Enc[];
+}
+
+const fixture = JSON.parse(readFileSync(new URL('../fixtures/api.json', import.meta.url), 'utf8')) as { cases: Case[] };
+
+const value = (v: number | string): number => (v === 'nan' ? NaN : v === 'inf' ? Infinity : v === '-inf' ? -Infinity : (v as number));
+
+function decode(e: Enc, requiresGrad = false): Tensor {
+  const t = tensor(e.data.map(value), { dtype: e.dtype }).reshape(e.shape);
+  return requiresGrad ? t.detach().requiresGrad_() : t;
+}
+
+function close(a: number, e: number, dtype: DType): boolean {
+  if (Number.isNaN(e)) return Number.isNaN(a);
+  if (a === e) return true;
+  const [rtol, atol] = dtype === 'float64' ? [1e-7, 1e-9] : [1e-5, 1e-6];
+  return Math.abs(a - e) <= atol + rtol * Math.abs(e);
+}
+
+/** Why `actual` differs from `expected`, or null when it matches (dtype, shape, elements). */
+function diff(actual: Tensor, expected: Enc, what: string): string | null {
+  if (!(actual instanceof Tensor)) return `${what}: expected a tensor, got ${String(actual)}`;
+  if (actual.dtype !== expected.dtype) return `${what}: dtype ${actual.dtype}, PyTorch ${expected.dtype}`;
+  if (actual.shape.join() !== expected.shape.join()) return `${what}: shape [${actual.shape}], PyTorch [${expected.shape}]`;
+  const a = actual.toTypedArray();
+  for (let i = 0; i < a.length; i++) {
+    const e = value(expected.data[i]);
+    if (!close(a[i], e, expected.dtype)) return `${what}: element ${i} is ${a[i]}, PyTorch ${e}`;
+  }
+  return null;
+}
+
+function primary(r: Result): Tensor {
+  if (r instanceof Tensor) return r;
+  if (Array.isArray(r)) return cat(r.map((t) => t.reshape(-1)));
+  if (typeof r === 'object') return r.values;
+  throw new Error('no tensor to differentiate');
+}
+
+function checkOutput(r: Result, out: NonNullable<Case['out']>): string | null {
+  if (out.t) return diff(r as Tensor, out.t, 'output');
+  if (out.vi) {
+    if (r instanceof Tensor || typeof r !== 'object' || Array.isArray(r)) return 'expected { values, indices }';
+    return diff(r.values, out.vi[0], 'values') ?? diff(r.indices, out.vi[1], 'indices');
+  }
+  if (out.list) {
+    if (!Array.isArray(r)) return 'expected a list of tensors';
+    if (r.length !== out.list.length) return `${r.length} tensors, PyTorch ${out.list.length}`;
+    for (let i = 0; i < r.length; i++) {
+      const d = diff(r[i], out.list[i], `tensor ${i}`);
+      if (d) return d;
+    }
+    return null;
+  }
+  return r === out.value ? null : `returned ${String(r)}, PyTorch ${String(out.value)}`;
+}
+
+function runCase(c: Case): string | null {
+  const f = OPS[c.op];
+  if (!f) return `no nabla mapping for op ${c.op}`;
+  const grad = c.grads !== undefined;
+  const inputs = c.inputs.map((e) => decode(e, grad && (e.dtype === 'float32' || e.dtype === 'float64')));
+  if (c.error !== undefined) {
+    try {
+      const r = f(inputs, c.args);
+      return `PyTorch raises (${c.error}) but nabla returned ${r instanceof Tensor ? `shape [${r.shape}]` : typeof r}`;
+    } catch {
+      return null;
+    }
+  }
+  let r: Result;
+  try {
+    r = f(inputs, c.args);
+  } catch (e) {
+    return `threw ${(e as Error).message}`;
+  }
+  const bad = checkOutput(r, c.out!);
+  if (bad || !grad) return bad;
+  primary(r).mul(decode(c.w!)).sum().backward();
+  const floats = inputs.filter((t) => t.requiresGrad);
+  for (let i = 0; i < floats.length; i++) {
+    const g = floats[i].grad ?? floats[i].mul(0).detach();
+    const d = diff(g, c.grads![i], `grad of input ${i}`);
+    if (d) return d;
+  }
+  return null;
+}
+
+const byOp = new Map<string, Case[]>();
+for (const c of fixture.cases) byOp.set(c.op, [...(byOp.get(c.op) ?? []), c]);
+
+test('every fixture op has a nabla mapping', () => {
+  assert.deepEqual([...byOp.keys()].filter((op) => !OPS[op]), []);
+});
+
+for (const [op, cases] of byOp) {
+  test(`${op} matches PyTorch (${cases.length} cases)`, () => {
+    const failures = cases
+      .map((c) => [c, runCase(c)] as const)
+      .filter(([, why]) => why !== null)
+      .map(([c, why]) => `${op}(${c.inputs.map((e) => `${e.dtype}[${e.shape}]`).join(', ')}) ${JSON.stringify(c.args)}: ${why}`);
+    assert.deepEqual(failures, []);
+  });
+}
