@@ -22,6 +22,8 @@ export interface TrainConfig {
   valSplit: number;
   testSplit: number;
   out: string;
+  /** Train on only the first `limit` samples (quick runs on big data sets). */
+  limit?: number;
 }
 
 export const CHECKPOINT_DIR = 'checkpoint';

@@ -34,6 +34,7 @@ function trainCommand(program: Command): void {
     .option('--seed <n>', 'seed of the split, the initial weights and the shuffles', number('int', 0), d.seed)
     .option('--val-split <fraction>', 'fraction of the training samples held out for validation', number('float', 0, 0.9), d.valSplit)
     .option('--test-split <fraction>', 'fraction held out for the final test (data without a test split)', number('float', 0, 0.9), d.testSplit)
+    .option('--limit <n>', 'train on only the first n samples of the data', number('int', 1))
     .option('--out <dir>', 'model directory to write (also holds checkpoint/ and report/)', d.out)
     .option('--resume <dir>', 'continue the run saved in this directory, with its options')
     .option('--dashboard', 'serve a live training dashboard in the browser')

@@ -28,7 +28,8 @@ interface Setup {
 }
 
 function setup(config: TrainConfig): Setup {
-  const raw = loadData(config.data, { target: config.target });
+  const loaded = loadData(config.data, { target: config.target });
+  const raw = config.limit && config.limit < loaded.train.length ? limitSource(loaded, config.limit) : loaded;
   const split = splitIndices(raw.train.length, config.valSplit, raw.test ? 0 : config.testSplit, config.seed);
   const src = prepareTabular(raw, split.train);
   const spec = resolveModelSpec(config.model, src);
@@ -37,6 +38,13 @@ function setup(config: TrainConfig): Setup {
   const info: ModelInfo = { inputShape: src.inputShape, classes: src.classes, preprocessing: src.preprocessing };
   const test = src.test ? subset(src.test, Int32Array.from({ length: src.test.length }, (_, i) => i)) : subset(src.train, split.test);
   return { src, spec, model, info, train: subset(src.train, split.train), val: subset(src.train, split.val), test };
+}
+
+/** The first `n` training samples only (tabular raw features too, so standardisation sees the same rows). */
+function limitSource(src: DataSource, n: number): DataSource {
+  const first = Int32Array.from({ length: n }, (_, i) => i);
+  const tabular = src.tabular && { features: src.tabular.features.narrow(0, 0, n), target: src.tabular.target.narrow(0, 0, n) };
+  return { ...src, train: subset(src.train, first), tabular };
 }
 
 export interface TrainResult {

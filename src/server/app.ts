@@ -35,11 +35,13 @@ export function serveStatic(app: FastifyInstance, file: string, route = `/${file
 }
 
 /** Answers every error as JSON `{ error }` with its 4xx status; anything unexpected is a logged 500. */
-export function jsonErrors(app: FastifyInstance): void {
+export function jsonErrors(app: FastifyInstance, maxUploadBytes?: number): void {
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
     if (status >= 500) req.log.error(err);
-    return reply.status(status).send({ error: status >= 500 ? `internal error: ${err.message}` : err.message });
+    const tooLarge = status === 413 && maxUploadBytes && !(err instanceof HttpError);
+    const message = tooLarge ? `the upload is larger than the limit of ${maxUploadBytes} bytes` : err.message;
+    return reply.status(status).send({ error: status >= 500 ? `internal error: ${message}` : message });
   });
 }
 
@@ -67,7 +69,7 @@ export async function buildApp(modelDir: string, options: ServeOptions = {}): Pr
   const app = Fastify({ logger: false, bodyLimit: maxUploadBytes });
   await app.register(multipart, { limits: { fileSize: maxUploadBytes, files: 1, fields: 4, parts: 5 } });
   app.addContentTypeParser(['image/png', 'image/jpeg', 'application/octet-stream'], { parseAs: 'buffer', bodyLimit: maxUploadBytes }, (_req, body, done) => done(null, body));
-  jsonErrors(app);
+  jsonErrors(app, maxUploadBytes);
   for (const file of ['app.js', 'style.css']) serveStatic(app, file);
   serveStatic(app, 'index.html', '/');
   app.get('/api/model', async () => ({

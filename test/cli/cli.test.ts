@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
+/** tsx by absolute URL: the CLI runs in a temporary folder with no node_modules. */
+const TSX = import.meta.resolve('tsx');
+const work = mkdtempSync(join(tmpdir(), 'nabla-cli-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+/** Runs the real `nabla` entry point (the bin's source, through tsx) and returns its output. */
+function nabla(...args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', TSX, MAIN, ...args], { cwd: work, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+const IRIS = ['--data', 'iris', '--batch-size', '16', '--lr', '0.01', '--patience', '0'];
+const json = (s: string) => JSON.parse(s) as Record<string, unknown>;
+const listFiles = (dir: string): string[] => readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort();
+
+test('nabla train on bundled Iris writes the model directory, report and checkpoint', () => {
+  const r = nabla('train', ...IRIS, '--epochs', '8', '--out', 'full');
+  assert.equal(r.code, 0, r.stderr);
+  const epochs = r.stdout.split('\n').filter((l) => /^epoch\s+\d+\/8\s+loss \d\.\d{4}\s+acc/.test(l));
+  assert.equal(epochs.length, 8, r.stdout);
+  assert.match(r.stdout, /samples\/s/);
+  const acc = Number(/held-out test accuracy ([\d.]+)%/.exec(r.stdout)?.[1]);
+  assert.ok(acc >= 80, `held-out accuracy ${acc}% after 8 epochs on Iris`);
+  const files = listFiles(join(work, 'full'));
+  for (const f of ['model.json', 'weights.safetensors', 'training.json', 'report/loss.svg', 'report/accuracy.svg', 'report/report.html', 'checkpoint/checkpoint.json', 'checkpoint/optimizer.safetensors']) {
+    assert.ok(files.includes(f), `${f} missing from ${files.join(', ')}`);
+  }
+  assert.ok(!files.some((f) => f.includes('.tmp-')), 'no temporary files left behind');
+  const svg = readFileSync(join(work, 'full', 'report', 'loss.svg'), 'utf8');
+  assert.match(svg, /^<svg/);
+  assert.match(svg, /validation/);
+  const html = readFileSync(join(work, 'full', 'report', 'report.html'), 'utf8');
+  assert.match(html, /<svg/);
+  assert.doesNotMatch(html, /<script|src="http/, 'report is self-contained');
+  const training = json(readFileSync(join(work, 'full', 'training.json'), 'utf8'));
+  assert.equal((training.history as unknown[]).length, 8);
+  assert.equal(training.testAccuracy, acc / 100);
+});
+
+test('nabla eval reproduces the held-out accuracy; predict classifies CSV rows; info counts parameters', () => {
+  const training = json(readFileSync(join(work, 'full', 'training.json'), 'utf8'));
+  const ev = nabla('eval', '--model', 'full', '--json');
+  assert.equal(ev.code, 0, ev.stderr);
+  assert.equal(json(ev.stdout).accuracy, training.testAccuracy);
+  assert.equal(json(ev.stdout).samples, 30);
+
+  const rows = readFileSync(join(ROOT, 'data', 'iris.csv'), 'utf8').split('\n');
+  writeFileSync(join(work, 'rows.csv'), [rows[0], rows[1], rows[2], rows[148]].join('\n'));
+  const pr = nabla('predict', '--model', 'full', '--json', 'rows.csv');
+  assert.equal(pr.code, 0, pr.stderr);
+  const preds = JSON.parse(pr.stdout) as { class: string; probabilities: Record<string, number> }[];
+  assert.deepEqual(preds.map((p) => p.class), ['setosa', 'setosa', 'virginica']);
+  for (const p of preds) assert.ok(Math.abs(Object.values(p.probabilities).reduce((a, b) => a + b) - 1) < 1e-5);
+  const text = nabla('predict', '--model', 'full', 'rows.csv');
+  assert.match(text.stdout, /rows\.csv:2: setosa  \(setosa \d+\.\d%/);
+
+  const info = nabla('info', 'full', '--json');
+  assert.equal(info.code, 0, info.stderr);
+  assert.equal(json(info.stdout).parameters, 4 * 64 + 64 + 64 * 3 + 3);
+  assert.match(nabla('info', 'full').stdout, /Linear\(inFeatures=4, outFeatures=64/);
+});
+
+test('nabla train --resume ends at the same weights as an uninterrupted run', () => {
+  assert.equal(nabla('train', ...IRIS, '--epochs', '4', '--out', 'part').code, 0);
+  const resumed = nabla('train', '--resume', 'part', '--epochs', '8');
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stdout, /resuming .*part after epoch 4 of 8/);
+  assert.equal(resumed.stdout.split('\n').filter((l) => /^epoch\s+\d\/8/.test(l)).length, 4, 'only epochs 5-8 run');
+  const a = readFileSync(join(work, 'full', 'weights.safetensors'));
+  const b = readFileSync(join(work, 'part', 'weights.safetensors'));
+  assert.ok(a.equals(b), 'weights differ between the resumed and the uninterrupted run');
+  const history = json(readFileSync(join(work, 'part', 'training.json'), 'utf8')).history as unknown[];
+  assert.equal(history.length, 8);
+});
+
+test('nabla reports bad arguments with a clear message and exit code 1', () => {
+  const noData = nabla('train', '--data', 'nope.csv');
+  assert.equal(noData.code, 1);
+  assert.match(noData.stderr, /--data 'nope\.csv': no such file or folder/);
+  const badModel = nabla('train', '--data', 'iris', '--model', 'mlp:5-3', '--out', 'bad');
+  assert.equal(badModel.code, 1);
+  assert.match(badModel.stderr, /the data has 4 input features/);
+  const badLr = nabla('train', '--lr', 'fast');
+  assert.notEqual(badLr.code, 0);
+  assert.match(badLr.stderr, /expected a number/);
+  assert.equal(existsSync(join(work, 'bad')), false, 'nothing written for a failed run');
+  const help = nabla('--help');
+  for (const cmd of ['train', 'eval', 'predict', 'info', 'serve']) assert.match(help.stdout, new RegExp(`\\b${cmd}\\b`));
+});
