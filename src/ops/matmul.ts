@@ -97,12 +97,24 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   return y;
 }
 
-/** `x · Wᵀ + b`, the linear layer's product, with W stored `[out, in]` as in PyTorch. */
+/**
+ * `x · Wᵀ + b`, the linear layer's product, with W stored `[out, in]` as in PyTorch. Its own
+ * rule computes dW = dYᵀ · X straight into W's layout (through `matmul(x, Wᵀ)` the gradient
+ * would arrive transposed and need a strided copy every step).
+ * @example
+ * linear(ones([2, 3]), ones([4, 3]), zeros([4])).shape; // [2, 4]
+ */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
-  if (x.shape[x.ndim - 1] !== weight.shape[1]) {
+  if (weight.ndim !== 2 || x.ndim === 0 || x.shape[x.ndim - 1] !== weight.shape[1]) {
     throw new Error(`linear: input has ${x.shape[x.ndim - 1]} features (shape ${formatShape(x.shape)}) but the weight expects ${weight.shape[1]} (weight shape ${formatShape(weight.shape)})`);
   }
-  const y = matmul(x, transpose(weight, 0, 1));
+  const product = matmul(x.detach(), transpose(weight.detach(), 0, 1));
+  const y = record(product, 'linear', [x, weight], (dy) => {
+    const rows = (t: Tensor) => t.reshape(-1, t.shape[t.ndim - 1]);
+    return [
+      x.requiresGrad ? matmul(dy, weight) : null,
+      weight.requiresGrad ? matmul(transpose(rows(dy), 0, 1), rows(x)) : null,
+    ];
+  }, [x, weight]);
   return bias ? y.add(bias) : y;
 }
-

@@ -6,6 +6,7 @@
  */
 import { cat, Generator, stack, tensor, Tensor, type Shape } from '../../src/index.js';
 import type { GradcheckOptions } from '../../src/index.js';
+import { linear } from '../../src/ops/matmul.js';
 
 /** How an input's values are drawn. */
 export type Range = 'normal' | 'positive' | 'nonzero' | 'unit';
@@ -184,6 +185,10 @@ export const matmulCases: GradCase[] = [
   { name: 'matmul size-1 dims', inputs: [s(1, 4), s(4, 1)], fn: (a, b) => a.matmul(b) },
   { name: 'matmul inner size 0', inputs: [s(2, 0), s(0, 3)], fn: (a, b) => a.matmul(b) },
   { name: 'matmul outer size 0', inputs: [s(0, 3), s(3, 2)], fn: (a, b) => a.matmul(b) },
+  { name: 'linear 2-D with bias', inputs: [s(3, 4), s(2, 4), s(2)], fn: (x, w, b) => linear(x, w, b) },
+  { name: 'linear 1-D input, no bias', inputs: [s(4), s(2, 4)], fn: (x, w) => linear(x, w) },
+  { name: 'linear batched 3-D input of a transpose', inputs: [s(2, 4, 3), s(5, 3), s(5)], fn: (x, w, b) => linear(x.transpose(0, 1), w, b) },
+  { name: 'linear with a transposed weight view', inputs: [s(2, 3), s(3, 4)], fn: (x, w) => linear(x, w.t()) },
 ];
 
 export const softmaxCases: GradCase[] = [

@@ -3,6 +3,7 @@
  * scripts/fixtures/gen_ops.py. Arguments arrive as the JSON the generator wrote.
  */
 import { cat, pow, stack, tensor, type DType, type Tensor } from '../../src/index.js';
+import { linear } from '../../src/ops/matmul.js';
 
 export type Args = Record<string, unknown>;
 type OpFn = (xs: Tensor[], a: Args) => Tensor;
@@ -74,6 +75,7 @@ export const OPS: Record<string, OpFn> = {
   gather: ([x], a) => x.gather(num(a, 'dim'), tensor(a.index as number[][], { dtype: 'int32' })),
   indexSelect: ([x], a) => x.indexSelect(num(a, 'dim'), index(a)),
   matmul: binary((p, q) => p.matmul(q)),
+  linear: ([x, w, b]) => linear(x, w, b),
   softmax: ([x], a) => x.softmax(num(a, 'dim')),
   logSoftmax: ([x], a) => x.logSoftmax(num(a, 'dim')),
   cast: ([x], a) => x.to(a.to as DType),
