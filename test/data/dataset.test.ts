@@ -37,6 +37,10 @@ test('randomSplit takes sizes or fractions like PyTorch and covers every sample 
   // PyTorch: floor(10 * 0.33) = 3 each, the leftover sample goes to the first split.
   assert.deepEqual(randomSplit(ds, [0.33, 0.33, 0.34], new Generator(1)).map((p) => p.length), [4, 3, 3]);
   assert.deepEqual(randomSplit(ds, [7, 3], new Generator(1)).map((p) => p.length), [7, 3]);
+  // More sizes as torch 1.13's random_split gives them.
+  const sizes = (n: number, f: number[]) => randomSplit(new TensorDataset(arange(0, n)), f).map((p) => p.length);
+  assert.deepEqual(sizes(7, [0.25, 0.25, 0.25, 0.25]), [2, 2, 2, 1]);
+  assert.deepEqual(sizes(1437, [0.85, 0.15]), [1222, 215]);
   assert.throws(() => randomSplit(ds, [7, 4]), /summing to the data set length 10/);
 });
 

@@ -41,6 +41,22 @@ test('fit trains with the explicit loop and returns per-epoch loss, metrics and 
   assert.deepEqual(history.get('lr'), [0.1, 0.1, 0.1, 0.1, 0.1]);
 });
 
+test('fit is the explicit loop: same weights as zeroGrad/forward/loss/backward/step by hand', () => {
+  const [x, y] = line(1);
+  const a = setup(5);
+  fit(a.model, [x, y], { loss: F.mseLoss, optimizer: a.optimizer, epochs: 2, batchSize: 30, shuffle: false });
+  const b = setup(5);
+  for (let epoch = 0; epoch < 2; epoch++) {
+    for (let start = 0; start < 100; start += 30) {
+      const n = Math.min(30, 100 - start);
+      b.optimizer.zeroGrad();
+      F.mseLoss(b.model.forward(x.narrow(0, start, n)), y.narrow(0, start, n)).backward();
+      b.optimizer.step();
+    }
+  }
+  assert.deepEqual(weights(a.model), weights(b.model));
+});
+
 test('fit with the same seeds is reproducible; valSplit holds out a random fraction', () => {
   const run = () => {
     const { model, optimizer } = setup(3);
