@@ -1,0 +1,131 @@
+/**
+ * What a script ported from PyTorch relies on beyond tensor ops (test/fixtures/api.json from
+ * scripts/fixtures/gen_api.py): state-dict keys/shapes/buffers of fresh layers, init bounds,
+ * loss modules with their defaults, optimizer defaults over three steps, scheduler
+ * getLastLr(), clipGradNorm's returned norm, DataLoader batch counts and randomSplit lengths.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { DataLoader, Generator, Tensor, TensorDataset, arange, manualSeed, nn, optim, randomSplit, tensor, zeros, type DType } from '../../src/index.js';
+import { assertClose } from '../helpers.js';
+
+interface Enc {
+  dtype: DType;
+  shape: number[];
+  data: number[];
+}
+const dec = (e: Enc): Tensor => tensor(e.data, { dtype: e.dtype }).reshape(e.shape);
+const fx = JSON.parse(readFileSync(new URL('../fixtures/api.json', import.meta.url), 'utf8'));
+
+const LAYERS: Record<string, () => nn.Module> = {
+  linear: () => new nn.Linear(3, 2),
+  linearNoBias: () => new nn.Linear(3, 2, { bias: false }),
+  conv1d: () => new nn.Conv1d(2, 4, 3),
+  conv2d: () => new nn.Conv2d(3, 8, [3, 5], { bias: false }),
+  batchNorm1d: () => new nn.BatchNorm1d(4),
+  batchNorm2d: () => new nn.BatchNorm2d(3, { affine: false }),
+  layerNorm: () => new nn.LayerNorm([2, 3]),
+  layerNormNoAffine: () => new nn.LayerNorm(5, { elementwiseAffine: false }),
+  sequential: () => new nn.Sequential(new nn.Linear(4, 3), new nn.ReLU(), new nn.Sequential(new nn.Linear(3, 3), new nn.Tanh()), new nn.Linear(3, 1)),
+  moduleList: () => new nn.ModuleList([new nn.Linear(2, 2), new nn.BatchNorm1d(2)]),
+};
+
+test('fresh layers have PyTorch state-dict keys, shapes, parameters and buffers', () => {
+  for (const [name, ref] of Object.entries(fx.nn.modules) as [string, { keys: string[]; shapes: number[][]; params: string[]; buffers: Record<string, Enc> }][]) {
+    const m = LAYERS[name]();
+    const sd = m.stateDict();
+    assert.deepEqual(Object.keys(sd), ref.keys, `${name} keys`);
+    assert.deepEqual(Object.values(sd).map((t) => [...t.shape]), ref.shapes, `${name} shapes`);
+    assert.deepEqual([...m.namedParameters()].map(([k]) => k), ref.params, `${name} parameters`);
+    for (const [k, e] of Object.entries(ref.buffers)) assertClose(sd[k], dec(e), { message: `${name}.${k}` });
+  }
+});
+
+test('default init stays inside PyTorch bounds (±1/√fan_in) with the uniform std', () => {
+  manualSeed(0);
+  const layers: Record<string, nn.Module & { weight: Tensor; bias: Tensor | null }> = {
+    linear: new nn.Linear(400, 300), conv2d: new nn.Conv2d(16, 32, 3), conv1d: new nn.Conv1d(8, 16, 5),
+  };
+  for (const [name, ref] of Object.entries(fx.nn.initBounds) as [string, { bound: number; std: number }][]) {
+    const { weight, bias } = layers[name];
+    const w = weight.abs().max().item();
+    assert.ok(w <= ref.bound && w > 0.95 * ref.bound, `${name} weight max |w| ${w} vs bound ${ref.bound}`);
+    assert.ok(Math.abs(weight.std().item() - ref.std) < 0.05 * ref.std, `${name} weight std ${weight.std().item()} vs PyTorch ${ref.std}`);
+    assert.ok(bias!.abs().max().item() <= ref.bound, `${name} bias within bound`);
+  }
+});
+
+type LossCtor = new (o: Record<string, unknown>) => nn.Module & { forward(x: Tensor, t: Tensor): Tensor };
+test('loss modules match PyTorch with default and explicit options (values and gradients)', () => {
+  const L = nn as unknown as Record<string, LossCtor>;
+  for (const c of fx.nn.losses as { name: string; options: Record<string, unknown>; inputs: Enc[]; out: Enc; w: Enc; grad: Enc }[]) {
+    const opts = Object.fromEntries(Object.entries(c.options).map(([k, v]) => [k, typeof v === 'object' ? dec(v as Enc) : v]));
+    const x = dec(c.inputs[0]).requiresGrad_();
+    const loss = new L[c.name](opts).forward(x, dec(c.inputs[1]));
+    const what = `${c.name}(${JSON.stringify(c.options)}) on ${c.inputs.map((e) => `[${e.shape}]`).join(', ')}`;
+    assertClose(loss, dec(c.out), { rtol: 1e-9, atol: 1e-12, message: what });
+    loss.mul(dec(c.w)).sum().backward();
+    assertClose(x.grad!, dec(c.grad), { rtol: 1e-9, atol: 1e-12, message: `${what} grad` });
+  }
+});
+
+type OptCtor = new (p: Tensor[], o: Record<string, unknown>) => optim.Optimizer<optim.BaseHyper>;
+test('optimizers with PyTorch defaults take the same three steps', () => {
+  const O = optim as unknown as Record<string, OptCtor>;
+  const { p0, c, k, runs } = fx.optim;
+  for (const run of runs as { name: string; options: Record<string, unknown>; trajectory: Enc[] }[]) {
+    const p = dec(p0).requiresGrad_();
+    const opt = new O[run.name]([p], run.options);
+    run.trajectory.forEach((expected, step) => {
+      opt.zeroGrad();
+      p.sub(dec(c)).square().mul(dec(k)).sum().backward();
+      opt.step();
+      assertClose(p, dec(expected), { rtol: 1e-5, atol: 1e-7, message: `${run.name}(${JSON.stringify(run.options)}) step ${step + 1}` });
+    });
+  }
+});
+
+type SchedCtor = new (o: optim.Optimizer<optim.BaseHyper>, opts: Record<string, unknown>) => { step(): void; getLastLr(): number[] };
+test('schedulers report the same getLastLr() as PyTorch over 8 epochs', () => {
+  const S = optim as unknown as Record<string, SchedCtor>;
+  for (const s of fx.schedulers as { name: string; options: Record<string, unknown>; lrs: number[][] }[]) {
+    const opt = new optim.SGD([zeros([1], { requiresGrad: true })], { lr: 0.1 });
+    const sched = new S[s.name](opt, s.options);
+    const lrs = [sched.getLastLr()];
+    for (let i = 0; i < 8; i++) {
+      opt.step();
+      sched.step();
+      lrs.push(sched.getLastLr());
+    }
+    assertClose(lrs, s.lrs, { rtol: 1e-12, atol: 1e-15, message: `${s.name}(${JSON.stringify(s.options)})` });
+  }
+});
+
+test('clipGradNorm returns the total norm and scales like PyTorch; clipGradValue clamps', () => {
+  const { g, norm, value } = fx.clip;
+  for (const c of norm as { maxNorm: number; normType: number | string; total: Enc; grads: Enc[] }[]) {
+    const ps = [zeros([3, 2], { requiresGrad: true }), zeros([4], { requiresGrad: true })];
+    ps.forEach((p, i) => (p.grad = dec(g[i])));
+    const total = optim.clipGradNorm(ps, c.maxNorm, c.normType === 'inf' ? Infinity : (c.normType as number));
+    assert.ok(total instanceof Tensor, 'clipGradNorm returns a tensor');
+    assertClose(total, dec(c.total), { message: `total norm (${c.normType})` });
+    ps.forEach((p, i) => assertClose(p.grad!, dec(c.grads[i]), { message: `clipped grad ${i} (${c.normType})` }));
+  }
+  const p = zeros([3, 2], { requiresGrad: true });
+  p.grad = dec(g[0]);
+  optim.clipGradValue([p], value.clip);
+  assertClose(p.grad, dec(value.grad));
+});
+
+test('DataLoader batch counts (dropLast) and randomSplit lengths (fractions) match PyTorch', () => {
+  for (const c of fx.data.loaders as { n: number; batchSize: number; dropLast: boolean; len: number; sizes: number[] }[]) {
+    const dl = new DataLoader(new TensorDataset(arange(c.n)), { batchSize: c.batchSize, dropLast: c.dropLast });
+    assert.equal(dl.length, c.len, `len(DataLoader(n=${c.n}, batchSize=${c.batchSize}, dropLast=${c.dropLast}))`);
+    assert.deepEqual([...dl].map((b) => b[0].shape[0]), c.sizes);
+  }
+  for (const s of fx.data.splits as { n: number; lengths: number[]; out: number[] }[]) {
+    const parts = randomSplit(new TensorDataset(arange(s.n)), s.lengths, new Generator(1));
+    assert.deepEqual(parts.map((p) => p.length), s.out, `randomSplit(${s.n}, ${JSON.stringify(s.lengths)})`);
+  }
+});
