@@ -1,6 +1,6 @@
 import type { FloatArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { denseRead, denseView, rounder, updateInPlace, zerosFor } from './dense.js';
+import { denseRead, denseView, rd, updateInPlace, zerosFor } from './dense.js';
 import { Optimizer, type BaseHyper, type ParamGroup, type ParamsInput } from './optimizer.js';
 
 /** Options of `Adagrad`, PyTorch's names in camelCase. */
@@ -26,16 +26,18 @@ export type AdagradState = { step: number; sum: Tensor };
  * adagradUpdate(p, g, sum, 1, hyper); // first Adagrad step
  */
 export function adagradUpdate(p: FloatArray, g: FloatArray, sum: FloatArray, step: number, h: AdagradHyper): void {
-  const r = rounder(p);
-  const negClr = r(-(h.lr / (1 + (step - 1) * h.lrDecay)));
-  const eps = r(h.eps);
-  const wd = r(h.weightDecay);
+  const f = p instanceof Float32Array;
+  const negClr = rd(f, -(h.lr / (1 + (step - 1) * h.lrDecay)));
+  const eps = rd(f, h.eps);
+  const wd = rd(f, h.weightDecay);
+  const sign = h.maximize ? -1 : 1;
+  const decay = h.weightDecay !== 0;
   for (let i = 0; i < p.length; i++) {
-    let d = h.maximize ? -g[i] : g[i];
-    if (h.weightDecay !== 0) d = r(p[i] * wd + d);
-    sum[i] = r(sum[i] + r(d * d));
-    const std = r(r(Math.sqrt(sum[i])) + eps);
-    p[i] = r(p[i] + r(r(negClr * d) / std));
+    let d = sign * g[i];
+    if (decay) d = rd(f, p[i] * wd + d);
+    sum[i] = rd(f, sum[i] + rd(f, d * d));
+    const std = rd(f, rd(f, Math.sqrt(sum[i])) + eps);
+    p[i] = rd(f, p[i] + rd(f, rd(f, negClr * d) / std));
   }
 }
 

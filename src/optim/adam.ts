@@ -1,6 +1,6 @@
 import type { FloatArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { denseRead, denseView, rounder, updateInPlace, zerosFor } from './dense.js';
+import { denseRead, denseView, orEmpty, rd, updateInPlace, zerosFor } from './dense.js';
 import { Optimizer, type BaseHyper, type ParamGroup, type ParamsInput } from './optimizer.js';
 
 /** Options of `Adam` / `AdamW`, PyTorch's names in camelCase. */
@@ -35,32 +35,36 @@ export interface AdamBuffers {
  * adamUpdate(p, g, { expAvg: m, expAvgSq: v, maxExpAvgSq: null }, 1, hyper, false); // first Adam step
  */
 export function adamUpdate(p: FloatArray, g: FloatArray, s: AdamBuffers, step: number, h: AdamHyper, decoupled: boolean): void {
-  const r = rounder(p);
+  const f = p instanceof Float32Array;
   const [beta1, beta2] = h.betas;
-  const b1 = r(beta1);
-  const b2 = r(beta2);
-  const oneMinusB1 = r(1 - beta1);
-  const oneMinusB2 = r(1 - beta2);
+  const b1 = rd(f, beta1);
+  const b2 = rd(f, beta2);
+  const oneMinusB1 = rd(f, 1 - beta1);
+  const oneMinusB2 = rd(f, 1 - beta2);
   const stepSize = h.lr / (1 - beta1 ** step);
-  const negStep = r(-stepSize);
-  const bc2Sqrt = r(Math.sqrt(1 - beta2 ** step));
-  const eps = r(h.eps);
-  const wd = r(h.weightDecay);
-  const shrink = r(1 - h.lr * h.weightDecay);
-  const { expAvg: m, expAvgSq: v, maxExpAvgSq: vMax } = s;
+  const negStep = rd(f, -stepSize);
+  const bc2Sqrt = rd(f, Math.sqrt(1 - beta2 ** step));
+  const eps = rd(f, h.eps);
+  const wd = rd(f, h.weightDecay);
+  const shrink = rd(f, 1 - h.lr * h.weightDecay);
+  const { expAvg: m, expAvgSq: v } = s;
+  const sign = h.maximize ? -1 : 1;
+  const l2 = !decoupled && h.weightDecay !== 0;
+  const ams = s.maxExpAvgSq !== null;
+  const vMax = orEmpty(s.maxExpAvgSq, p);
   for (let i = 0; i < p.length; i++) {
-    let d = h.maximize ? -g[i] : g[i];
-    if (decoupled) p[i] = r(p[i] * shrink);
-    else if (h.weightDecay !== 0) d = r(p[i] * wd + d);
-    m[i] = r(d * oneMinusB1 + r(m[i] * b1));
-    v[i] = r(r(v[i] * b2) + r(r(oneMinusB2 * d) * d));
+    let d = sign * g[i];
+    if (decoupled) p[i] = rd(f, p[i] * shrink);
+    else if (l2) d = rd(f, p[i] * wd + d);
+    m[i] = rd(f, d * oneMinusB1 + rd(f, m[i] * b1));
+    v[i] = rd(f, rd(f, v[i] * b2) + rd(f, rd(f, oneMinusB2 * d) * d));
     let second = v[i];
-    if (vMax) {
-      if (second > vMax[i] || Number.isNaN(second)) vMax[i] = second;
+    if (ams) {
+      if (second > vMax[i] || second !== second) vMax[i] = second; // NaN propagates, as torch.maximum
       second = vMax[i];
     }
-    const denom = r(r(r(Math.sqrt(second)) / bc2Sqrt) + eps);
-    p[i] = r(p[i] + r(r(negStep * m[i]) / denom));
+    const denom = rd(f, rd(f, rd(f, Math.sqrt(second)) / bc2Sqrt) + eps);
+    p[i] = rd(f, p[i] + rd(f, rd(f, negStep * m[i]) / denom));
   }
 }
 

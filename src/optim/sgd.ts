@@ -1,6 +1,6 @@
 import type { FloatArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { denseRead, denseView, rounder, updateInPlace } from './dense.js';
+import { denseRead, denseView, orEmpty, rd, updateInPlace } from './dense.js';
 import { Optimizer, type BaseHyper, type ParamGroup, type ParamGroupInput } from './optimizer.js';
 
 /** Options of `SGD`, PyTorch's names in camelCase with its defaults. */
@@ -28,19 +28,24 @@ export type SGDState = { momentumBuffer?: Tensor };
  * sgdUpdate(p, g, null, false, { lr: 0.1, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false }); // p -= 0.1·g
  */
 export function sgdUpdate(p: FloatArray, g: FloatArray, buf: FloatArray | null, first: boolean, h: SGDHyper): void {
-  const r = rounder(p);
-  const wd = r(h.weightDecay);
-  const mom = r(h.momentum);
-  const damp = r(1 - h.dampening);
-  const negLr = r(-h.lr);
+  const f = p instanceof Float32Array;
+  const wd = rd(f, h.weightDecay);
+  const mom = rd(f, h.momentum);
+  const damp = rd(f, 1 - h.dampening);
+  const negLr = rd(f, -h.lr);
+  const sign = h.maximize ? -1 : 1;
+  const decay = h.weightDecay !== 0;
+  const { nesterov } = h;
+  const useBuf = buf !== null;
+  const b = orEmpty(buf, p);
   for (let i = 0; i < p.length; i++) {
-    let d = h.maximize ? -g[i] : g[i];
-    if (h.weightDecay !== 0) d = r(p[i] * wd + d);
-    if (buf) {
-      buf[i] = first ? d : r(r(buf[i] * mom) + d * damp);
-      d = h.nesterov ? r(buf[i] * mom + d) : buf[i];
+    let d = sign * g[i];
+    if (decay) d = rd(f, p[i] * wd + d);
+    if (useBuf) {
+      b[i] = first ? d : rd(f, rd(f, b[i] * mom) + d * damp);
+      d = nesterov ? rd(f, b[i] * mom + d) : b[i];
     }
-    p[i] = r(d * negLr + p[i]);
+    p[i] = rd(f, d * negLr + p[i]);
   }
 }
 

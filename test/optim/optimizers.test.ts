@@ -134,6 +134,23 @@ describe('Optimizer base', () => {
     assertClose(p, [[-0.5, -1, -1.5, -2], [-2.5, -3, -3.5, -4], [-4.5, -5, -5.5, -6]]);
   });
 
+  it('updates float64 parameters in float64', () => {
+    const p = tensor([1.5, -2], { dtype: 'float64', requiresGrad: true });
+    const opt = new Adam([p], { lr: 0.1 });
+    p.grad = tensor([0.3, 0.7], { dtype: 'float64' });
+    opt.step();
+    // One Adam step: m = 0.1g, v = 0.001g², p −= lr/(1−0.9) · m / (√v/√(1−0.999) + eps).
+    const expected = [1.5, -2].map((x, i) => {
+      const g = [0.3, 0.7][i];
+      const m = g * (1 - 0.9);
+      const v = (1 - 0.999) * g * g;
+      return x + (-(0.1 / (1 - 0.9)) * m) / (Math.sqrt(v) / Math.sqrt(1 - 0.999) + 1e-8);
+    });
+    assert.notDeepEqual(expected.map(Math.fround), expected); // not representable in float32
+    assert.equal(p.dtype, 'float64');
+    assertClose(p, expected, { rtol: 1e-15, atol: 0 });
+  });
+
   it('validates options like PyTorch', () => {
     const params = makeParams();
     assert.throws(() => new SGD(params, {} as { lr: number }), /required optimization parameter lr/);
