@@ -84,6 +84,18 @@ export interface Kernels {
   avgPool2d(x: FloatArray, out: FloatArray, w: Window2d, countIncludePad: boolean, divisor: number): void;
   /** The adjoint of `avgPool2d`: overwrites dx with the spread-out `dy`. */
   avgPool2dBackward(dy: FloatArray, dx: FloatArray, w: Window2d, countIncludePad: boolean, divisor: number): void;
+  /**
+   * Per-channel mean and biased variance of x `[outer, channels, inner]` (two passes, so large
+   * means do not cancel). `mean` and `variance` have `channels` entries (batch norm's statistics).
+   */
+  channelMoments(x: FloatArray, mean: Float64Array, variance: Float64Array, outer: number, channels: number, inner: number): void;
+  /** Per-channel `sumDy[c] = Σ dy` and `sumDyXc[c] = Σ dy·(x − mean[c])` over `[outer, channels, inner]`. */
+  channelGradSums(dy: FloatArray, x: FloatArray, mean: Float64Array, sumDy: Float64Array, sumDyXc: Float64Array, outer: number, channels: number, inner: number): void;
+  /**
+   * `out = a[c]·x + b[c]·y + d[c]` over `[outer, channels, inner]` (y null: `a[c]·x + d[c]`): batch
+   * norm's forward and input gradient each in one pass.
+   */
+  channelAffine(x: FloatArray, y: FloatArray | null, a: Float64Array, b: Float64Array, d: Float64Array, out: FloatArray, outer: number, channels: number, inner: number): void;
 }
 
 /**

@@ -1,13 +1,17 @@
 /**
- * Normalisation as compositions of primitives (mean, sub, mul, rsqrt), so their gradients come
- * from those ops' rules: batch norm (per channel over batch and space) and layer norm (over the
- * trailing dims). Running statistics are updated in place outside the graph.
+ * Normalisation: batch norm (per channel over batch and space) as one fused primitive over
+ * per-channel kernels, its running statistics updated in place outside the graph; layer norm
+ * (over the trailing dims) composed from mean, sub, mul and rsqrt, so its gradient comes from
+ * theirs.
  */
 import { noGrad } from '../autograd/grad-mode.js';
+import { record } from '../autograd/graph.js';
+import { getBackend } from '../backend/index.js';
+import { allocate, isFloating, promoteTypes, type DType, type FloatArray } from '../tensor/dtype.js';
 import { formatShape } from '../tensor/shape.js';
-import type { Tensor } from '../tensor/tensor.js';
-import { add, mul, reciprocal, sqrt, sub } from './elementwise.js';
-import { reshape } from './movement.js';
+import { Tensor } from '../tensor/tensor.js';
+import { denseData } from './conv.js';
+import { add, cast, mul, reciprocal, sqrt, sub } from './elementwise.js';
 import { mean } from './reduce.js';
 
 export interface BatchNormOptions {
@@ -39,41 +43,106 @@ function checkChannelVector(t: Tensor | null | undefined, channels: number, name
   }
 }
 
+/** Per-channel statistics batch norm normalises with, and the sizes of its `[outer, C, inner]` view. */
+interface ChannelStats {
+  mean: Float64Array;
+  invstd: Float64Array;
+  outer: number;
+  channels: number;
+  inner: number;
+}
+
+function channelValues(t: Tensor | null, channels: number, fill: number): Float64Array {
+  return t ? Float64Array.from(t.detach().contiguous().toTypedArray()) : new Float64Array(channels).fill(fill);
+}
+
+/**
+ * The fused primitive: y = (x − mean)·invstd·w + b in one pass; backward in two (per-channel
+ * sums, then one affine pass). With batch statistics (M = outer·inner values per channel):
+ *   dx = w·invstd·(dy − Σdy/M − (x − mean)·invstd²·Σ(dy·(x − mean))/M),
+ *   dw = Σ dy·(x − mean)·invstd,   db = Σ dy.
+ * With fixed (running) statistics the mean terms vanish: dx = w·invstd·dy.
+ */
+function batchNormPrimitive(x: Tensor, weight: Tensor | null, bias: Tensor | null, st: ChannelStats, batchStats: boolean): Tensor {
+  const { mean, invstd, outer, channels, inner } = st;
+  const xd = denseData(x);
+  const w = channelValues(weight, channels, 1);
+  const b = channelValues(bias, channels, 0);
+  const scale = w.map((wc, c) => wc * invstd[c]);
+  const shift = b.map((bc, c) => bc - mean[c] * scale[c]);
+  const out = allocate(x.dtype, x.numel()) as FloatArray;
+  getBackend().channelAffine(xd, null, scale, scale, shift, out, outer, channels, inner);
+  const inputs = [x, weight, bias].filter((t): t is Tensor => t !== null);
+  return record(Tensor.fromData(out, x.shape), 'batchNorm', inputs, (gy) => {
+    const dy = denseData(gy);
+    const sumDy = new Float64Array(channels);
+    const sumDyXc = new Float64Array(channels);
+    getBackend().channelGradSums(dy, xd, mean, sumDy, sumDyXc, outer, channels, inner);
+    const grads: (Tensor | null)[] = [];
+    if (x.requiresGrad) {
+      const m = outer * inner;
+      const a = scale;
+      const bx = batchStats ? scale.map((sc, c) => (-sc * invstd[c] * invstd[c] * sumDyXc[c]) / m) : new Float64Array(channels);
+      const d = batchStats ? scale.map((sc, c) => (-sc * sumDy[c]) / m - bx[c] * mean[c]) : new Float64Array(channels);
+      const dx = allocate(x.dtype, x.numel()) as FloatArray;
+      getBackend().channelAffine(dy, xd, a, bx, d, dx, outer, channels, inner);
+      grads.push(Tensor.fromData(dx, x.shape));
+    } else grads.push(null);
+    if (weight) grads.push(weight.requiresGrad ? vector(sumDyXc.map((v, c) => v * invstd[c]), weight.dtype) : null);
+    if (bias) grads.push(bias.requiresGrad ? vector(sumDy, bias.dtype) : null);
+    return grads;
+  }, [x]);
+}
+
+function vector(values: Float64Array, dtype: DType): Tensor {
+  const data = allocate(dtype, values.length);
+  data.set(values);
+  return Tensor.fromData(data, [values.length]);
+}
+
 /**
  * Batch normalisation like `torch.nn.functional.batch_norm` over `[N, C, ...]`. In training,
  * normalises with the batch's mean and biased variance and, when running buffers are given,
  * updates them in place with the unbiased variance (PyTorch's rule). Otherwise uses the running
- * statistics.
+ * statistics. One fused primitive (three kernels) rather than a chain of elementwise ops.
  * @example
  * const y = batchNorm(x, runningMean, runningVar, { training: true, momentum: 0.1 });
  */
 export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, options: BatchNormOptions = {}): Tensor {
   const { weight = null, bias = null, training = false, momentum = 0.1, eps = 1e-5 } = options;
   if (x.ndim < 2) throw new Error(`batchNorm: expected input of shape [N, C, ...], got ${formatShape(x.shape)}`);
+  if (!isFloating(x.dtype)) throw new TypeError(`batchNorm: expected a floating point input, got ${x.dtype}`);
   const channels = x.shape[1];
   checkChannelVector(weight, channels, 'weight', x);
   checkChannelVector(bias, channels, 'bias', x);
   checkChannelVector(runningMean, channels, 'runningMean', x);
   checkChannelVector(runningVar, channels, 'runningVar', x);
-  const dims = [0, ...Array.from({ length: x.ndim - 2 }, (_, i) => i + 2)];
-  const perChannel = [1, channels, ...x.shape.slice(2).map(() => 1)];
-  let y: Tensor;
+  const outer = x.shape[0];
+  const inner = x.numel() / Math.max(1, outer * channels);
+  const count = outer * inner;
+  let mean: Float64Array;
+  let variance: Float64Array;
   if (training) {
-    const count = x.numel() / channels;
     if (count <= 1) throw new Error(`batchNorm: expected more than 1 value per channel when training, got input of shape ${formatShape(x.shape)}`);
-    const { mu, centered, variance } = moments(x, dims);
-    y = mul(centered, reciprocal(sqrt(add(variance, eps))));
+    mean = new Float64Array(channels);
+    variance = new Float64Array(channels);
+    getBackend().channelMoments(denseData(x), mean, variance, outer, channels, inner);
     noGrad(() => {
-      if (runningMean) runningMean.mul_(1 - momentum).add_(mul(reshape(mu, [channels]), momentum));
-      if (runningVar) runningVar.mul_(1 - momentum).add_(mul(reshape(variance, [channels]), (momentum * count) / (count - 1)));
+      const m = Tensor.fromData(mean, [channels]);
+      const v = Tensor.fromData(variance, [channels]);
+      if (runningMean) runningMean.mul_(1 - momentum).add_(mul(m, momentum));
+      if (runningVar) runningVar.mul_(1 - momentum).add_(mul(v, (momentum * count) / (count - 1)));
     });
   } else {
     if (!runningMean || !runningVar) throw new Error('batchNorm: running mean and variance are required when not training');
-    y = mul(sub(x, reshape(runningMean, perChannel)), reciprocal(sqrt(add(reshape(runningVar, perChannel), eps))));
+    mean = channelValues(runningMean, channels, 0);
+    variance = channelValues(runningVar, channels, 1);
   }
-  if (weight) y = mul(y, reshape(weight, perChannel));
-  if (bias) y = add(y, reshape(bias, perChannel));
-  return y;
+  const invstd = variance.map((v) => 1 / Math.sqrt(v + eps));
+  const dtype = promoteTypes(x.dtype, promoteTypes(weight?.dtype ?? x.dtype, bias?.dtype ?? x.dtype));
+  const cw = weight ? cast(weight, dtype) : null;
+  const cb = bias ? cast(bias, dtype) : null;
+  return batchNormPrimitive(cast(x, dtype), cw, cb, { mean, invstd, outer, channels, inner }, training);
 }
 
 /**
