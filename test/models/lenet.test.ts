@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { nn, optim, Tensor, type DType } from '../../src/index.js';
+import { nn, optim, Tensor, type Backend, type DType } from '../../src/index.js';
 import { lenet5 } from '../../src/models/index.js';
+import { backendsUnderTest, withBackend } from '../backends.js';
 import { assertClose } from '../helpers.js';
 
 /** Written by scripts/fixtures/gen_lenet.py: integer weights (× 1/scale), byte images, PyTorch's losses. */
@@ -58,16 +59,18 @@ function forward64(model: nn.Module, p: nn.Parameter[]): (x: Tensor) => Tensor {
 }
 
 describe('LeNet-5 follows PyTorch for 30 SGD steps from identical weights and batches', () => {
-  it('float32: loss curve within 1e-4 relative, final classifier close', () => {
-    const { losses, model } = train('float32');
-    assertClose(losses, fx.losses.float32, { rtol: 1e-4, atol: 0, message: 'loss' });
-    const state = model.stateDict();
-    assertClose(state['11.bias'], fx.finalFc.float32['11.bias'], { rtol: 1e-3, atol: 1e-5, message: 'fc3 bias' });
-    assertClose(state['11.weight'], fx.finalFc.float32['11.weight'], { rtol: 1e-3, atol: 1e-5, message: 'fc3 weight' });
-    // It learns: the last pass over the pool has a lower loss than the first.
-    const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
-    assert.ok(mean(losses.slice(-4)) < mean(losses.slice(0, 4)));
-  });
+  for (const backend of backendsUnderTest() as Backend[]) {
+    it(`float32 (${backend.name} backend): loss curve within 1e-4 relative, final classifier close`, () => withBackend(backend, () => {
+      const { losses, model } = train('float32');
+      assertClose(losses, fx.losses.float32, { rtol: 1e-4, atol: 0, message: 'loss' });
+      const state = model.stateDict();
+      assertClose(state['11.bias'], fx.finalFc.float32['11.bias'], { rtol: 1e-3, atol: 1e-5, message: 'fc3 bias' });
+      assertClose(state['11.weight'], fx.finalFc.float32['11.weight'], { rtol: 1e-3, atol: 1e-5, message: 'fc3 weight' });
+      // It learns: the last pass over the pool has a lower loss than the first.
+      const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+      assert.ok(mean(losses.slice(-4)) < mean(losses.slice(0, 4)));
+    }));
+  }
 
   it('float64: loss curve within 1e-9 relative', () => {
     const { losses } = train('float64');
