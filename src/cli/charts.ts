@@ -35,7 +35,7 @@ export function curveSpec(title: string, values: Point[], width = 420, height = 
       { orient: 'bottom', scale: 'x', title: 'epoch', tickMinStep: 1, format: 'd' },
       { orient: 'left', scale: 'y', title, grid: true },
     ],
-    legends: [{ fill: 'color', orient: 'top-right', symbolType: 'stroke' }],
+    legends: [{ stroke: 'color', orient: 'top-right', symbolType: 'stroke', symbolStrokeWidth: 2 }],
     marks: [{
       type: 'group',
       from: { facet: { name: 'series', data: 'points', groupby: 'series' } },

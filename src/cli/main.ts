@@ -44,21 +44,27 @@ function trainCommand(program: Command): void {
       const { train } = await import('./train-command.js');
       const config: Partial<TrainConfig> = opts.resume
         ? { ...(given('epochs') ? { epochs: opts.epochs as number } : {}), ...(given('out') ? { out: opts.out as string } : {}) }
-        : (opts as unknown as TrainConfig);
-      let hooks;
-      let dashboard: { close(): Promise<void> } | null = null;
-      if (opts.dashboard) {
-        const { startDashboard } = await import('../server/dashboard.js');
-        const dash = await startDashboard(opts.port as number);
-        console.log(`dashboard: ${dash.url}`);
-        hooks = dash.hooks;
-        dashboard = dash;
+        : (Object.fromEntries(Object.entries(opts).filter(([k]) => !['dashboard', 'port', 'resume'].includes(k))) as unknown as TrainConfig);
+      if (!opts.dashboard) {
+        await train(config, { resume: opts.resume as string | undefined });
+        return;
       }
+      const { startDashboard } = await import('../server/dashboard.js');
+      const dash = await startDashboard(opts.port as number);
+      console.log(`dashboard: ${dash.url}`);
       try {
-        await train(config, { resume: opts.resume as string | undefined, hooks });
-      } finally {
-        await dashboard?.close();
+        await train(config, { resume: opts.resume as string | undefined, hooks: dash.hooks });
+        await dash.finish();
+      } catch (e) {
+        await dash.close();
+        throw e;
       }
+      // Keep the final curves on screen until the user is done with them.
+      console.log(`training finished; the dashboard stays at ${dash.url} until Ctrl-C`);
+      await new Promise<void>((done) => {
+        for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => done());
+      });
+      await dash.close();
     });
 }
 

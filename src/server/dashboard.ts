@@ -8,7 +8,8 @@ import { jsonErrors, serveStatic } from './app.js';
 export interface Dashboard {
   url: string;
   hooks: TrainHooks;
-  /** Tells the pages training ended, then stops the server. */
+  /** Sends the final curves and tells the pages training ended (the server keeps serving them). */
+  finish(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -60,9 +61,11 @@ export async function startDashboard(port: number, host = '127.0.0.1'): Promise<
   return {
     url,
     hooks,
-    async close() {
+    async finish() {
       if (history.length) lastEpochEvent = send('epoch', { record: history[history.length - 1], history, charts: await trainingCharts(history) });
-      send('done', { epochs: history.length });
+      lastEpochEvent = `${lastEpochEvent ?? ''}${send('done', { epochs: history.length })}`;
+    },
+    async close() {
       for (const c of clients) c.end();
       await app.close();
     },
