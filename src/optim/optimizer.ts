@@ -1,6 +1,6 @@
 import { enableGrad, noGrad } from '../autograd/grad-mode.js';
 import { isFloating } from '../tensor/dtype.js';
-import { formatShape } from '../tensor/shape.js';
+import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { NestedArray } from '../tensor/format.js';
 import { ownedCopy } from './dense.js';
@@ -117,6 +117,9 @@ export abstract class Optimizer<H extends BaseHyper, S extends ParamState = Para
       for (const group of this.paramGroups) {
         for (const p of group.params) {
           if (!p.grad) continue;
+          if (!shapesEqual(p.grad.shape, p.shape)) {
+            throw new Error(`optimizer.step: a parameter of shape ${formatShape(p.shape)} has a gradient of shape ${formatShape(p.grad.shape)}`);
+          }
           let st = this.state.get(p);
           if (!st) {
             st = this.initState(p, group);

@@ -151,6 +151,13 @@ describe('Optimizer base', () => {
     assertClose(p, expected, { rtol: 1e-15, atol: 0 });
   });
 
+  it('refuses a gradient whose shape differs from its parameter', () => {
+    const [w] = makeParams();
+    const opt = new SGD([w], { lr: 0.1 });
+    w.grad = zeros([4, 3]);
+    assert.throws(() => opt.step(), /shape \[3, 4\] has a gradient of shape \[4, 3\]/);
+  });
+
   it('validates options like PyTorch', () => {
     const params = makeParams();
     assert.throws(() => new SGD(params, {} as { lr: number }), /required optimization parameter lr/);
