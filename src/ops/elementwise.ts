@@ -150,6 +150,22 @@ export function logicalAnd(a: Tensor, b: Tensor): Tensor {
   return mul(cast(a, 'bool'), cast(b, 'bool')).to('bool');
 }
 
+/**
+ * Writes `target op other` straight into `target`'s memory when that is safe and exact: target
+ * contiguous, the result type is target's, `other` broadcasts to target's shape and does not
+ * share its storage. Returns false (nothing written) otherwise, and the caller copies instead.
+ */
+export function binaryInto(op: 'add' | 'sub' | 'mul' | 'div', target: Tensor, other: TensorLike): boolean {
+  const b0 = other instanceof Tensor ? other : asTensor(other, target.dtype);
+  if (!target.isContiguous() || b0.storage === target.storage || !isFloating(target.dtype)) return false;
+  if (resultType(target, b0) !== target.dtype || b0.ndim > target.ndim) return false;
+  if (b0.shape.some((s, i) => s !== 1 && s !== target.shape[target.ndim - b0.ndim + i])) return false;
+  const b = cast(b0, target.dtype);
+  const n = target.numel();
+  getBackend().binary[op](strided(target), strided(b, target.shape), target.storage.data.subarray(target.offset, target.offset + n), target.shape);
+  return true;
+}
+
 // ---- where, clamp, cast -------------------------------------------------------------------
 
 /** `condition ? a : b` elementwise, all three broadcast together. */

@@ -481,7 +481,7 @@ export class Tensor {
 
   // ---- in-place (only where autograd is not watching) ----------------------------------------
 
-  private inPlace(op: string, compute: () => Tensor): this {
+  private inPlace(op: string, compute: () => Tensor, direct?: () => boolean): this {
     if (isGradEnabled() && this.requiresGrad) {
       throw new Error(
         this.isLeaf
@@ -489,9 +489,11 @@ export class Tensor {
           : `${op}: in-place ops on tensors that are part of the autograd graph are not supported; use the out-of-place op`,
       );
     }
-    const value = noGrad(compute);
-    const src = M.expand(value.to(this.dtype), this.shape);
-    getBackend().copy(M.strided(src), M.strided(this), this.shape);
+    if (!direct || !noGrad(direct)) {
+      const value = noGrad(compute);
+      const src = M.expand(value.to(this.dtype), this.shape);
+      getBackend().copy(M.strided(src), M.strided(this), this.shape);
+    }
     this.storage.version++;
     return this;
   }
@@ -505,17 +507,22 @@ export class Tensor {
   zero_(): this {
     return this.fill_(0);
   }
+  /** `this op= other`, computed straight into this tensor's memory when that is safe. */
+  private binaryInPlace(op: 'add' | 'sub' | 'mul' | 'div', other: TensorLike, alpha?: number): this {
+    const rhs = alpha === undefined ? other : noGrad(() => E.mul(other, alpha));
+    return this.inPlace(`${op}_`, () => E[op](this, rhs), () => E.binaryInto(op, this, rhs));
+  }
   add_(other: TensorLike, alpha?: number): this {
-    return this.inPlace('add_', () => this.add(other, alpha));
+    return this.binaryInPlace('add', other, alpha);
   }
   sub_(other: TensorLike, alpha?: number): this {
-    return this.inPlace('sub_', () => this.sub(other, alpha));
+    return this.binaryInPlace('sub', other, alpha);
   }
   mul_(other: TensorLike): this {
-    return this.inPlace('mul_', () => this.mul(other));
+    return this.binaryInPlace('mul', other);
   }
   div_(other: TensorLike): this {
-    return this.inPlace('div_', () => this.div(other));
+    return this.binaryInPlace('div', other);
   }
   clamp_(min?: number | null, max?: number | null): this {
     return this.inPlace('clamp_', () => this.clamp(min, max));

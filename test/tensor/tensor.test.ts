@@ -44,6 +44,27 @@ describe('data access', () => {
     assert.deepEqual(w.toArray(), [3, 3]);
   });
 
+  it('in-place arithmetic: broadcasting, alpha, aliasing, dtypes', () => {
+    const x = arange(6).float().reshape(2, 3);
+    x.add_(tensor([1, 2, 3])).mul_(tensor([[2], [1]])).sub_(1, 0.5).div_(2);
+    assert.deepEqual(x.toArray(), [[0.75, 2.75, 4.75], [1.75, 2.75, 3.75]]);
+    const sq = arange(4).float().reshape(2, 2);
+    sq.add_(sq.t()); // reads and writes the same storage: must not see half-updated values
+    assert.deepEqual(sq.toArray(), [[0, 3], [3, 6]]);
+    const i = tensor([1, 2], { dtype: 'int32' });
+    i.mul_(3).add_(1.5);
+    assert.deepEqual(i.toArray(), [4, 7]);
+    assert.equal(i.dtype, 'int32');
+    const f = tensor([1, 2]);
+    f.add_(tensor([0.1, 0.2], { dtype: 'float64' }));
+    assert.equal(f.dtype, 'float32');
+    assertClose(f, [1.1, 2.2]);
+    const strided = zeros([2, 4]).slice(1, 0, 4, 2);
+    strided.add_(tensor([1, 2]));
+    assert.deepEqual(strided.toArray(), [[1, 2], [1, 2]]);
+    assert.throws(() => zeros([3]).add_(zeros([2, 3])), /cannot be broadcast|expand/);
+  });
+
   it('comparisons give bool; int / int is true division', () => {
     const a = tensor([7, -7], { dtype: 'int32' });
     const b = tensor([2, 2], { dtype: 'int32' });
