@@ -10,7 +10,8 @@ import { record } from '../autograd/graph.js';
 import { allocate, isFloating, promoteTypes, type FloatArray } from '../tensor/dtype.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { addBias, biasGrad, denseData, forwardGemm, inputGrad, pair, unfold, weightGrad, type ConvGeometry, type Pair } from './conv.js';
+import { denseData, pair, type Pair } from './conv.js';
+import { addBias, biasGrad, convForward, convInputGrad, convWeightGrad, type ConvGeometry } from './conv-gemm.js';
 import { cast } from './elementwise.js';
 import { squeeze, unsqueeze } from './movement.js';
 
@@ -57,23 +58,22 @@ function primitive(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeomet
   const wd = denseData(weight);
   const L = g.height * g.width;
   const out = allocate(dtype, g.batch * g.channels * L) as FloatArray;
-  if (out.length > 0) inputGrad(xd, wd, g, out);
+  if (out.length > 0) convInputGrad(xd, wd, g, out);
   if (bias) addBias(out, denseData(bias), g.batch, g.channels, L);
   const y = Tensor.fromData(out, [g.batch, g.channels, g.height, g.width]);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(y, 'convTranspose2d', inputs, (gy) => {
     const dy = denseData(gy);
-    const cols = x.requiresGrad || weight.requiresGrad ? unfold(dy, g) : null;
     let dx: Tensor | null = null;
     let dw: Tensor | null = null;
     let db: Tensor | null = null;
-    if (x.requiresGrad && cols) {
+    if (x.requiresGrad) {
       dx = Tensor.fromData(allocate(dtype, x.numel()), x.shape);
-      if (x.numel() > 0) forwardGemm(cols, wd, g, dx.storage.data as FloatArray);
+      if (x.numel() > 0) convForward(dy, wd, g, dx.storage.data as FloatArray);
     }
-    if (weight.requiresGrad && cols) {
+    if (weight.requiresGrad) {
       dw = Tensor.fromData(allocate(dtype, weight.numel()), weight.shape);
-      if (xd.length > 0) weightGrad(xd, cols, g, dw.storage.data as FloatArray);
+      if (xd.length > 0) convWeightGrad(xd, dy, g, dw.storage.data as FloatArray);
     }
     if (bias?.requiresGrad) {
       db = Tensor.fromData(allocate(dtype, g.channels), bias.shape);

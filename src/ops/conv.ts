@@ -6,10 +6,10 @@
  * input's memory per layer.
  */
 import { record } from '../autograd/graph.js';
-import { getBackend, type Window2d } from '../backend/index.js';
 import { allocate, isFloating, promoteTypes, type FloatArray } from '../tensor/dtype.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { addBias, biasGrad, convForward, convInputGrad, convWeightGrad, type ConvGeometry } from './conv-gemm.js';
 import { cast } from './elementwise.js';
 import { squeeze, unsqueeze } from './movement.js';
 
@@ -45,11 +45,6 @@ export function denseData(t: Tensor): FloatArray {
   return c.storage.data.subarray(c.offset, c.offset + c.numel()) as FloatArray;
 }
 
-/** A convolution's window plus its output channels and groups (shared with conv-transpose). */
-export interface ConvGeometry extends Window2d {
-  readonly outChannels: number;
-  readonly groups: number;
-}
 
 function spatial(size: number, k: number, stride: number, pad: number | 'same', dilation: number): { pad: number; out: number } {
   const span = dilation * (k - 1) + 1;
@@ -86,84 +81,12 @@ export function geometry(x: Tensor, weight: Tensor, options: Conv2dOptions): Con
   };
 }
 
-/** Copies `[batch, rows, cols]` from `src` into rows `[rowStart, rowStart + rows)` of each `[batch, totalRows, cols]` in `dst`. */
-function copyRows(src: FloatArray, dst: FloatArray, batch: number, rows: number, cols: number, rowStart: number, totalRows: number): void {
-  for (let n = 0; n < batch; n++) dst.set(src.subarray(n * rows * cols, (n + 1) * rows * cols), (n * totalRows + rowStart) * cols);
-}
-
-export function unfold(x: FloatArray, g: ConvGeometry): FloatArray {
-  const cols = allocate(x instanceof Float64Array ? 'float64' : 'float32', g.batch * g.channels * g.kernelH * g.kernelW * g.outH * g.outW) as FloatArray;
-  if (cols.length > 0) getBackend().im2col(x, cols, g);
-  return cols;
-}
-
-/** Y[n, group] = W[group] · cols[n, group] for every image and group. */
-export function forwardGemm(cols: FloatArray, w: FloatArray, g: ConvGeometry, out: FloatArray): void {
-  const L = g.outH * g.outW;
-  const ck = (g.channels / g.groups) * g.kernelH * g.kernelW;
-  const co = g.outChannels / g.groups;
-  const tmp = g.groups === 1 ? out : (allocate(out instanceof Float64Array ? 'float64' : 'float32', g.batch * co * L) as FloatArray);
-  for (let grp = 0; grp < g.groups; grp++) {
-    getBackend().matmul(w.subarray(grp * co * ck), cols.subarray(grp * ck * L), tmp, g.batch, co, ck, L, false, false, 0, g.groups * ck * L);
-    if (g.groups > 1) copyRows(tmp, out, g.batch, co, L, grp * co, g.outChannels);
-  }
-}
-
-/** dW[group] = Σₙ dY[n, group] · cols[n, group]ᵀ. */
-export function weightGrad(dy: FloatArray, cols: FloatArray, g: ConvGeometry, dw: FloatArray): void {
-  const L = g.outH * g.outW;
-  const ck = (g.channels / g.groups) * g.kernelH * g.kernelW;
-  const co = g.outChannels / g.groups;
-  const per = allocate(dw instanceof Float64Array ? 'float64' : 'float32', g.batch * co * ck) as FloatArray;
-  for (let grp = 0; grp < g.groups; grp++) {
-    getBackend().matmul(dy.subarray(grp * co * L), cols.subarray(grp * ck * L), per, g.batch, co, L, ck, false, true, g.outChannels * L, g.channels * g.kernelH * g.kernelW * L);
-    getBackend().reduce.sum(per, dw.subarray(grp * co * ck, (grp + 1) * co * ck), 1, g.batch, co * ck);
-  }
-}
-
-/** dcols[n, group] = W[group]ᵀ · dY[n, group], then folded back onto the input. */
-export function inputGrad(dy: FloatArray, w: FloatArray, g: ConvGeometry, dx: FloatArray): void {
-  const L = g.outH * g.outW;
-  const ck = (g.channels / g.groups) * g.kernelH * g.kernelW;
-  const co = g.outChannels / g.groups;
-  const dtype = dx instanceof Float64Array ? 'float64' : 'float32';
-  const dcols = allocate(dtype, g.batch * g.groups * ck * L) as FloatArray;
-  const tmp = g.groups === 1 ? dcols : (allocate(dtype, g.batch * ck * L) as FloatArray);
-  for (let grp = 0; grp < g.groups; grp++) {
-    getBackend().matmul(w.subarray(grp * co * ck), dy.subarray(grp * co * L), tmp, g.batch, ck, co, L, true, false, 0, g.outChannels * L);
-    if (g.groups > 1) copyRows(tmp, dcols, g.batch, ck, L, grp * ck, g.groups * ck);
-  }
-  getBackend().col2im(dcols, dx, g);
-}
-
-export function addBias(out: FloatArray, bias: FloatArray, batch: number, channels: number, L: number): void {
-  for (let n = 0; n < batch; n++) {
-    for (let c = 0; c < channels; c++) {
-      const b = bias[c];
-      const base = (n * channels + c) * L;
-      for (let i = 0; i < L; i++) out[base + i] += b;
-    }
-  }
-}
-
-/** Σ dY over batch and positions, per channel of `[batch, channels, L]`. */
-export function biasGrad(dy: FloatArray, batch: number, channels: number, L: number, db: FloatArray): void {
-  for (let n = 0; n < batch; n++) {
-    for (let c = 0; c < channels; c++) {
-      const base = (n * channels + c) * L;
-      let acc = 0;
-      for (let i = 0; i < L; i++) acc += dy[base + i];
-      db[c] += acc;
-    }
-  }
-}
-
 function conv2dPrimitive(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry): Tensor {
   const dtype = x.dtype;
   const xd = denseData(x);
   const wd = denseData(weight);
   const out = allocate(dtype, g.batch * g.outChannels * g.outH * g.outW) as FloatArray;
-  if (out.length > 0) forwardGemm(unfold(xd, g), wd, g, out);
+  if (out.length > 0) convForward(xd, wd, g, out);
   if (bias) addBias(out, denseData(bias), g.batch, g.outChannels, g.outH * g.outW);
   const y = Tensor.fromData(out, [g.batch, g.outChannels, g.outH, g.outW]);
   const inputs = bias ? [x, weight, bias] : [x, weight];
@@ -174,11 +97,11 @@ function conv2dPrimitive(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv
     let db: Tensor | null = null;
     if (x.requiresGrad) {
       dx = Tensor.fromData(allocate(dtype, x.numel()), x.shape);
-      if (x.numel() > 0) inputGrad(dy, wd, g, dx.storage.data as FloatArray);
+      if (x.numel() > 0) convInputGrad(dy, wd, g, dx.storage.data as FloatArray);
     }
     if (weight.requiresGrad) {
       dw = Tensor.fromData(allocate(dtype, weight.numel()), weight.shape);
-      if (dy.length > 0) weightGrad(dy, unfold(xd, g), g, dw.storage.data as FloatArray);
+      if (dy.length > 0) convWeightGrad(dy, xd, g, dw.storage.data as FloatArray);
     }
     if (bias?.requiresGrad) {
       db = Tensor.fromData(allocate(dtype, g.outChannels), bias.shape);

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { Tensor, type Backend } from '../../src/index.js';
 import { conv1d, conv2d, type Conv1dOptions, type Conv2dOptions } from '../../src/ops/conv.js';
+import { setColsLimit } from '../../src/ops/conv-gemm.js';
 import { convTranspose2d, type ConvTranspose2dOptions } from '../../src/ops/conv-transpose.js';
 import { layerNorm } from '../../src/ops/norm.js';
 import { interpolate, type InterpolateOptions } from '../../src/ops/upsample.js';
@@ -103,3 +104,20 @@ for (const backend of backendsUnderTest() as Backend[]) {
     }
   });
 }
+
+describe('conv2d and convTranspose2d with the batch unfolded one image at a time', () => {
+  const chunked = (fn: () => void) => () => {
+    const old = setColsLimit(1);
+    try {
+      fn();
+    } finally {
+      setColsLimit(old);
+    }
+  };
+  for (const c of fixture.conv2d.filter((c) => c.inputs[0]!.shape[0] > 1)) {
+    it(`conv2d ${c.name}`, chunked(() => check(c, (x, w, b) => conv2d(x!, w!, b, c.options as Conv2dOptions))));
+  }
+  for (const c of fixture.convTranspose2d.filter((c) => c.inputs[0]!.shape[0] > 1)) {
+    it(`convTranspose2d ${c.name}`, chunked(() => check(c, (x, w, b) => convTranspose2d(x!, w!, b, camel(c.options) as ConvTranspose2dOptions))));
+  }
+});

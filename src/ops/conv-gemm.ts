@@ -1,0 +1,124 @@
+/**
+ * The arithmetic of convolution on dense arrays, shared by conv2d and convTranspose2d: im2col
+ * + one batched GEMM per group, its two adjoints, and the bias. The batch is processed in
+ * chunks so the unfolded columns stay under a fixed number of elements (2^24) whatever the batch and image
+ * size (a 224×224 ResNet stem unfolds to 1.8M values per image).
+ */
+import { getBackend, type Window2d } from '../backend/index.js';
+import { allocate, type FloatArray } from '../tensor/dtype.js';
+
+/** A convolution's window plus its output channels and groups. */
+export interface ConvGeometry extends Window2d {
+  readonly outChannels: number;
+  readonly groups: number;
+}
+
+let colsLimit = 1 << 24;
+
+/** @internal Sets the chunk size limit (unfolded elements); tests use it to force chunking. Returns the old one. */
+export function setColsLimit(limit: number): number {
+  const old = colsLimit;
+  colsLimit = limit;
+  return old;
+}
+
+function like(a: FloatArray, size: number): FloatArray {
+  return allocate(a instanceof Float64Array ? 'float64' : 'float32', size) as FloatArray;
+}
+
+/** Calls `fn` per chunk of images with the chunk's geometry and the offsets of its input and output. */
+function forEachChunk(g: ConvGeometry, fn: (cg: ConvGeometry, inRange: [number, number], outRange: [number, number]) => void): void {
+  const inPer = g.channels * g.height * g.width;
+  const outPer = g.outChannels * g.outH * g.outW;
+  const colsPer = g.channels * g.kernelH * g.kernelW * g.outH * g.outW;
+  const step = Math.max(1, Math.floor(colsLimit / Math.max(1, colsPer)));
+  for (let start = 0; start < g.batch; start += step) {
+    const nb = Math.min(step, g.batch - start);
+    fn(nb === g.batch ? g : { ...g, batch: nb }, [start * inPer, (start + nb) * inPer], [start * outPer, (start + nb) * outPer]);
+  }
+}
+
+/** Copies `[batch, rows, cols]` from `src` into rows `[rowStart, rowStart + rows)` of each `[batch, totalRows, cols]` in `dst`. */
+function copyRows(src: FloatArray, dst: FloatArray, batch: number, rows: number, cols: number, rowStart: number, totalRows: number): void {
+  for (let n = 0; n < batch; n++) dst.set(src.subarray(n * rows * cols, (n + 1) * rows * cols), (n * totalRows + rowStart) * cols);
+}
+
+function unfold(x: FloatArray, g: ConvGeometry): FloatArray {
+  const cols = like(x, g.batch * g.channels * g.kernelH * g.kernelW * g.outH * g.outW);
+  if (cols.length > 0) getBackend().im2col(x, cols, g);
+  return cols;
+}
+
+function sizes(g: ConvGeometry): { L: number; ck: number; co: number } {
+  return { L: g.outH * g.outW, ck: (g.channels / g.groups) * g.kernelH * g.kernelW, co: g.outChannels / g.groups };
+}
+
+/** Y[n, group] = W[group] · im2col(X)[n, group]: x `[N, channels, height, width]` → out `[N, outChannels, outH, outW]`. */
+export function convForward(x: FloatArray, w: FloatArray, g: ConvGeometry, out: FloatArray): void {
+  const { L, ck, co } = sizes(g);
+  forEachChunk(g, (cg, xr, yr) => {
+    const cols = unfold(x.subarray(...xr), cg);
+    const y = out.subarray(...yr);
+    const tmp = cg.groups === 1 ? y : like(out, cg.batch * co * L);
+    for (let grp = 0; grp < cg.groups; grp++) {
+      getBackend().matmul(w.subarray(grp * co * ck), cols.subarray(grp * ck * L), tmp, cg.batch, co, ck, L, false, false, 0, cg.groups * ck * L);
+      if (cg.groups > 1) copyRows(tmp, y, cg.batch, co, L, grp * co, cg.outChannels);
+    }
+  });
+}
+
+/** dX = col2im(W[group]ᵀ · dY[n, group]): the adjoint of `convForward` in x. */
+export function convInputGrad(dy: FloatArray, w: FloatArray, g: ConvGeometry, dx: FloatArray): void {
+  const { L, ck, co } = sizes(g);
+  forEachChunk(g, (cg, xr, yr) => {
+    const gy = dy.subarray(...yr);
+    const dcols = like(dx, cg.batch * cg.groups * ck * L);
+    const tmp = cg.groups === 1 ? dcols : like(dx, cg.batch * ck * L);
+    for (let grp = 0; grp < cg.groups; grp++) {
+      getBackend().matmul(w.subarray(grp * co * ck), gy.subarray(grp * co * L), tmp, cg.batch, ck, co, L, true, false, 0, cg.outChannels * L);
+      if (cg.groups > 1) copyRows(tmp, dcols, cg.batch, ck, L, grp * ck, cg.groups * ck);
+    }
+    getBackend().col2im(dcols, dx.subarray(...xr), cg);
+  });
+}
+
+/** dW[group] = Σₙ dY[n, group] · im2col(X)[n, group]ᵀ (overwrites dw). */
+export function convWeightGrad(dy: FloatArray, x: FloatArray, g: ConvGeometry, dw: FloatArray): void {
+  const { L, ck, co } = sizes(g);
+  dw.fill(0);
+  const sum = like(dw, co * ck);
+  forEachChunk(g, (cg, xr, yr) => {
+    const cols = unfold(x.subarray(...xr), cg);
+    const gy = dy.subarray(...yr);
+    const per = like(dw, cg.batch * co * ck);
+    for (let grp = 0; grp < cg.groups; grp++) {
+      getBackend().matmul(gy.subarray(grp * co * L), cols.subarray(grp * ck * L), per, cg.batch, co, L, ck, false, true, cg.outChannels * L, cg.groups * ck * L);
+      getBackend().reduce.sum(per, sum, 1, cg.batch, co * ck);
+      const slice = dw.subarray(grp * co * ck, (grp + 1) * co * ck);
+      for (let i = 0; i < slice.length; i++) slice[i] += sum[i];
+    }
+  });
+}
+
+/** out[n, c, :] += bias[c] over `[batch, channels, L]`. */
+export function addBias(out: FloatArray, bias: FloatArray, batch: number, channels: number, L: number): void {
+  for (let n = 0; n < batch; n++) {
+    for (let c = 0; c < channels; c++) {
+      const b = bias[c];
+      const base = (n * channels + c) * L;
+      for (let i = 0; i < L; i++) out[base + i] += b;
+    }
+  }
+}
+
+/** db[c] += Σ dY over batch and positions, per channel of `[batch, channels, L]`. */
+export function biasGrad(dy: FloatArray, batch: number, channels: number, L: number, db: FloatArray): void {
+  for (let n = 0; n < batch; n++) {
+    for (let c = 0; c < channels; c++) {
+      const base = (n * channels + c) * L;
+      let acc = 0;
+      for (let i = 0; i < L; i++) acc += dy[base + i];
+      db[c] += acc;
+    }
+  }
+}
