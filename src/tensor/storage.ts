@@ -1,7 +1,25 @@
 import type { TypedArray } from './dtype.js';
 
+/** Storages at least this long are findable from their buffer (see `storageOf`). */
+export const TRACKED_MIN_LENGTH = 16384;
+
+// Buffer → the Storage owning it (null when two storages share one buffer), so a backend that
+// keeps copies of large operands (the WASM backend's weight cache) can check `version` for
+// staleness. Only large storages are tracked: the lookup table is not free, and small operands
+// are cheaper to copy than to look up.
+const owners = new WeakMap<ArrayBufferLike, Storage | null>();
+
 /** Typed-array memory shared by a tensor and its views; `version` counts in-place writes. */
 export class Storage {
   version = 0;
-  constructor(public readonly data: TypedArray) {}
+  constructor(public readonly data: TypedArray) {
+    if (data.length < TRACKED_MIN_LENGTH) return;
+    const prev = owners.get(data.buffer);
+    owners.set(data.buffer, prev === undefined || prev === this ? this : null);
+  }
+}
+
+/** The Storage whose memory `view` lies in, if it is tracked (large) and exactly one owns it. */
+export function storageOf(view: TypedArray): Storage | undefined {
+  return owners.get(view.buffer) ?? undefined;
 }

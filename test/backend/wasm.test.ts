@@ -137,3 +137,29 @@ describe('wasm window kernels against the js reference', () => {
     }
   }
 });
+
+describe('wasm operand cache', () => {
+  it('reuses cached weights at batch 1 and notices in-place updates', () => {
+    const w = randn([300, 200]);
+    const x = randn([1, 200]);
+    setBackend('wasm');
+    try {
+      const ref = (): Float32Array => {
+        setBackend('js');
+        try {
+          return linear(x, w).toTypedArray() as Float32Array;
+        } finally {
+          setBackend('wasm');
+        }
+      };
+      assertClose(Array.from(linear(x, w).toTypedArray()), Array.from(ref()), { rtol: 1e-5, atol: 1e-5 });
+      assertClose(Array.from(linear(x, w).toTypedArray()), Array.from(ref()), { rtol: 1e-5, atol: 1e-5 });
+      w.mul_(2);
+      assertClose(Array.from(linear(x, w).toTypedArray()), Array.from(ref()), { rtol: 1e-5, atol: 1e-5 });
+      w.narrow(0, 0, 1).fill_(5);
+      assertClose(Array.from(linear(x, w).toTypedArray()), Array.from(ref()), { rtol: 1e-5, atol: 1e-5 });
+    } finally {
+      setBackend('js');
+    }
+  });
+});

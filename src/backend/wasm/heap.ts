@@ -1,10 +1,12 @@
 import { JOB_BASE, JOB_WORDS, SCRATCH_BASE } from './job.js';
 
 const PAGE = 65536;
+/** Size of the region that keeps copies of large, rarely changing operands (weights at inference). */
+const CACHE_BYTES = 32 << 20;
 
 /**
- * The backend's view of its WASM memory: per-thread scratch at a fixed place, then an operand
- * area that each kernel call reuses from the start. Memory only grows to the largest call seen
+ * The backend's view of its WASM memory: per-thread scratch at a fixed place, a fixed-size cache
+ * of operand copies, then an operand area that each kernel call reuses from the start. Memory only grows to the largest call seen
  * (its high-water mark) and is never handed to the user, so nothing needs disposing.
  */
 export class WasmHeap {
@@ -14,6 +16,10 @@ export class WasmHeap {
   job: Int32Array;
   private operandBase = SCRATCH_BASE;
   private top = SCRATCH_BASE;
+  private cacheBase = SCRATCH_BASE;
+  private cacheTop = SCRATCH_BASE;
+  /** Bumped whenever the cache region is emptied; cache entries remember the epoch they were made in. */
+  cacheEpoch = 0;
 
   constructor(readonly memory: WebAssembly.Memory, readonly scratchBytes: number) {
     this.f32 = new Float32Array(memory.buffer);
@@ -21,11 +27,32 @@ export class WasmHeap {
     this.job = new Int32Array(memory.buffer, JOB_BASE, JOB_WORDS);
   }
 
-  /** Makes room for scratch of `threads` threads; operand space starts after it. */
+  /** Makes room for scratch of `threads` threads, then the operand cache; operand space starts after it. */
   setThreads(threads: number): void {
-    this.operandBase = align(SCRATCH_BASE + threads * this.scratchBytes);
+    this.cacheBase = align(SCRATCH_BASE + threads * this.scratchBytes);
+    this.operandBase = this.cacheBase + CACHE_BYTES;
     this.ensure(this.operandBase);
     this.top = this.operandBase;
+    this.clearCache();
+  }
+
+  /** Empties the operand cache (every entry made before becomes invalid). */
+  clearCache(): void {
+    this.cacheTop = this.cacheBase;
+    this.cacheEpoch++;
+  }
+
+  /**
+   * Reserves `floats` slots in the operand cache, emptying it first when full; null when the
+   * block could never fit. The cache is a fixed region, so it never grows memory.
+   */
+  cacheAlloc(floats: number): number | null {
+    const bytes = align(floats * 4);
+    if (bytes > CACHE_BYTES) return null;
+    if (this.cacheTop + bytes > this.operandBase) this.clearCache();
+    const at = this.cacheTop;
+    this.cacheTop += bytes;
+    return at;
   }
 
   /** Starts a kernel call: all operand space is free again. */

@@ -1,4 +1,5 @@
 import type { FloatArray } from '../../tensor/dtype.js';
+import { storageOf, TRACKED_MIN_LENGTH, type Storage } from '../../tensor/storage.js';
 import { matmul as jsMatmul } from '../js/matmul.js';
 import type { Kernels } from '../kernels.js';
 import type { WasmHeap } from './heap.js';
@@ -9,6 +10,19 @@ import type { ThreadPool } from './pool.js';
 const WASM_MIN_MACS = 2048;
 /** Below this many multiply-adds waking workers costs more than it saves: one thread. */
 const PARALLEL_MIN_MACS = 1 << 19;
+
+/** Products with at most this many rows of A (per call) keep B cached: batch-1 / small-batch inference. */
+const CACHE_MAX_ROWS = 16;
+/** Smallest B (floats) worth caching; smaller ones copy in less time than the lookup saves. */
+const CACHE_MIN_FLOATS = TRACKED_MIN_LENGTH;
+
+interface CacheEntry {
+  epoch: number;
+  version: number;
+  byteOffset: number;
+  length: number;
+  ptr: number;
+}
 
 /** What the kernels need from the running backend. */
 export interface WasmContext {
@@ -24,6 +38,23 @@ export interface WasmContext {
  * transpose variant reaches the same packed micro-kernel through strides.
  */
 export function makeMatmul(ctx: WasmContext): Kernels['matmul'] {
+  const cache = new WeakMap<Storage, CacheEntry>();
+  /**
+   * B's address in the operand cache, copying it there if its storage changed (version) since:
+   * at inference the weights stay put, so each product reads them without copying.
+   */
+  const cached = (x: Float32Array, len: number): number | null => {
+    const st = storageOf(x);
+    if (!st) return null;
+    const heap = ctx.heap;
+    const e = cache.get(st);
+    if (e && e.epoch === heap.cacheEpoch && e.version === st.version && e.byteOffset === x.byteOffset && e.length === len) return e.ptr;
+    const ptr = heap.cacheAlloc(len);
+    if (ptr === null) return null;
+    heap.f32.set(prefix(x, len), ptr >> 2);
+    cache.set(st, { epoch: heap.cacheEpoch, version: st.version, byteOffset: x.byteOffset, length: len, ptr });
+    return ptr;
+  };
   return (a, b, out, batch, m, k, n, transA, transB, aBatchStride, bBatchStride) => {
     const macs = batch * m * n * k;
     if (!(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array) || macs < WASM_MIN_MACS) {
@@ -35,11 +66,12 @@ export function makeMatmul(ctx: WasmContext): Kernels['matmul'] {
     const aLen = (batch - 1) * aBatchStride + m * k;
     const bLen = (batch - 1) * bBatchStride + k * n;
     const pa = heap.alloc(aLen);
-    const pb = heap.alloc(bLen);
+    const pbCached = batch * m <= CACHE_MAX_ROWS && bLen >= CACHE_MIN_FLOATS ? cached(b, bLen) : null;
+    const pb = pbCached ?? heap.alloc(bLen);
     const pc = heap.alloc(batch * m * n);
     const f32 = heap.f32;
     f32.set(prefix(a, aLen), pa >> 2);
-    f32.set(prefix(b, bLen), pb >> 2);
+    if (pbCached === null) f32.set(prefix(b, bLen), pb >> 2);
     const job = heap.job;
     job[F.kind] = KIND.gemm;
     job[F.m] = m; job[F.n] = n; job[F.k] = k;

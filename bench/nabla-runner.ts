@@ -1,0 +1,81 @@
+/**
+ * nabla side of `npm run bench`: sgemm 1024, MLP and LeNet-5 training (SGD momentum 0.9,
+ * cross-entropy), batch-1 small-MLP inference, on one backend; prints one JSON line.
+ * Usage: tsx bench/nabla-runner.ts js|wasm [--threads N] [--repeats N] [--workloads a,b] [--profile]
+ *        tsx bench/nabla-runner.ts wasm --memory-steps 10000   (RSS over a long MLP run)
+ */
+import { getBackend, initWasm, matmul, nn, noGrad, optim, randint, randn, setBackend, wasmInfo, type Tensor } from '../src/index.js';
+import { formatProfile, profiled } from './kernel-profile.js';
+import { flag, medianRate } from './measure.js';
+import { lenet5, mlp, smallMlp } from './models.js';
+
+function trainStep(model: nn.Module, x: Tensor, y: Tensor): () => void {
+  const opt = new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+  const loss = new nn.CrossEntropyLoss();
+  return () => {
+    opt.zeroGrad();
+    loss.forward(model.forward(x), y).backward();
+    opt.step();
+  };
+}
+
+function workload(name: string): { step: () => void; items: number; scale: (rate: number) => number } {
+  if (name === 'sgemm') {
+    const a = randn([1024, 1024]);
+    const b = randn([1024, 1024]);
+    return { step: () => matmul(a, b), items: 2 * 1024 ** 3, scale: (r) => r / 1e9 };
+  }
+  if (name === 'mlp') return { step: trainStep(mlp(), randn([128, 784]), randint(0, 10, [128])), items: 128, scale: (r) => r };
+  if (name === 'lenet') return { step: trainStep(lenet5(), randn([64, 1, 28, 28]), randint(0, 10, [64])), items: 64, scale: (r) => r };
+  const model = smallMlp();
+  model.eval();
+  const x = randn([1, 784]);
+  return { step: () => noGrad(() => model.forward(x)), items: 1, scale: (r) => 1e6 / r };
+}
+
+/** RSS (MiB) after a warm-up and after `steps` MLP training steps, sampled every tenth of the run. */
+function memoryRun(steps: number): Record<string, unknown> {
+  const step = trainStep(mlp(), randn([128, 784]), randint(0, 10, [128]));
+  const mib = (): number => Math.round((process.memoryUsage().rss / 2 ** 20) * 10) / 10;
+  for (let i = 0; i < 50; i++) step();
+  const before = mib();
+  const samples: number[] = [];
+  const start = performance.now();
+  for (let i = 1; i <= steps; i++) {
+    step();
+    if (i % Math.max(1, Math.floor(steps / 10)) === 0) samples.push(mib());
+  }
+  return { steps, rssBeforeMiB: before, rssAfterMiB: mib(), rssSamplesMiB: samples, seconds: (performance.now() - start) / 1000 };
+}
+
+async function main(): Promise<void> {
+  const backend = process.argv[2];
+  if (backend === 'wasm') await initWasm({ threads: Number(flag('threads', '0')) || undefined });
+  setBackend(backend === 'wasm' ? 'wasm' : 'js');
+  const out: Record<string, unknown> = { backend, threads: wasmInfo()?.threads ?? 1, relaxedSimd: wasmInfo()?.relaxedSimd ?? false };
+  const memorySteps = Number(flag('memory-steps', '0'));
+  if (memorySteps > 0) {
+    Object.assign(out, memoryRun(memorySteps));
+    console.log(JSON.stringify(out));
+    return;
+  }
+  const repeats = Number(flag('repeats', '3'));
+  const profile = process.argv.includes('--profile');
+  for (const name of flag('workloads', 'sgemm,mlp,lenet,infer').split(',')) {
+    const w = workload(name);
+    out[name] = w.scale(await medianRate(w.step, w.items, { repeats, minCalls: 1 }));
+    if (profile) {
+      const { backend: wrapped, stats } = profiled(getBackend());
+      const base = getBackend();
+      setBackend(wrapped);
+      const calls = name === 'infer' ? 2000 : name === 'sgemm' ? 3 : 20;
+      const t = performance.now();
+      for (let i = 0; i < calls; i++) w.step();
+      out[`${name}Profile`] = formatProfile(stats, performance.now() - t, calls);
+      setBackend(base);
+    }
+  }
+  console.log(JSON.stringify(out));
+}
+
+await main();

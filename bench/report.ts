@@ -1,0 +1,102 @@
+/** Turns the benchmark's raw runs into the printed table, the ratios and the floor checks. */
+import type { Row } from './peers.js';
+
+export interface Report {
+  date: string;
+  machine: { cpu: string; cores: number; node: string; loadBefore: number[]; loadAfter?: number[] };
+  peak: { one: number; all: number } | null;
+  runs: Record<string, Row>;
+  memory: Row | null;
+}
+
+const WORKLOADS = [
+  { key: 'sgemm', label: 'sgemm 1024x1024x1024', unit: 'GFLOP/s', higher: true },
+  { key: 'mlp', label: 'MLP 784-512-256-10 train b128', unit: 'samples/s', higher: true },
+  { key: 'lenet', label: 'LeNet-5 train b64', unit: 'samples/s', higher: true },
+  { key: 'infer', label: 'MLP 784-256-256-10 infer b1', unit: 'us/sample', higher: false },
+] as const;
+
+type Key = (typeof WORKLOADS)[number]['key'];
+
+function num(row: Row | undefined, key: Key): number | null {
+  const v = row?.[key];
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+/** Best value of `key` over the runs whose name starts with `prefix` (max rate, min latency). */
+function best(runs: Record<string, Row>, prefix: string, key: Key, higher: boolean): { value: number; run: string } | null {
+  let out: { value: number; run: string } | null = null;
+  for (const [name, row] of Object.entries(runs)) {
+    const v = num(row, key);
+    if (!name.startsWith(prefix) || v === null) continue;
+    if (!out || (higher ? v > out.value : v < out.value)) out = { value: v, run: name };
+  }
+  return out;
+}
+
+function fmt(v: number | null): string {
+  if (v === null) return '-';
+  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+}
+
+/** Speed of `a` relative to `b` (>1: a is faster), for rates and latencies alike. */
+function speedRatio(a: number | null, b: number | null, higher: boolean): number | null {
+  if (a === null || b === null || a === 0 || b === 0) return null;
+  return higher ? a / b : b / a;
+}
+
+export function formatReport(r: Report): string {
+  const cores = r.machine.cores;
+  const nablaName = `nabla-wasm-${cores}t`;
+  const cols = ['nabla-js', 'nabla-wasm-1t', nablaName, 'tfjs-cpu', 'tfjs-wasm', 'torch-1t', `torch-${cores}t`].filter((c, i, a) => a.indexOf(c) === i);
+  const cell = (col: string, w: (typeof WORKLOADS)[number]): number | null =>
+    col.startsWith('torch-') ? best(r.runs, `${col}-`, w.key, w.higher)?.value ?? null : num(r.runs[col], w.key);
+  const head = ['workload', 'unit', ...cols, 'vs torch', 'vs tfjs-wasm'];
+  const rows: string[][] = [head];
+  const verdicts: string[] = [];
+  const ratios: Partial<Record<Key, { torch: number | null; tfjsWasm: number | null }>> = {};
+  for (const w of WORKLOADS) {
+    const nabla = num(r.runs[nablaName], w.key);
+    const torch = best(r.runs, 'torch-', w.key, w.higher)?.value ?? null;
+    const tfw = num(r.runs['tfjs-wasm'], w.key);
+    ratios[w.key] = { torch: speedRatio(nabla, torch, w.higher), tfjsWasm: speedRatio(nabla, tfw, w.higher) };
+    rows.push([w.label, w.unit, ...cols.map((c) => fmt(cell(c, w))), `${fmt(ratios[w.key]!.torch)}x`, `${fmt(ratios[w.key]!.tfjsWasm)}x`]);
+  }
+  const widths = head.map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  const lines = rows.map((row) => row.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
+  lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
+  const m = r.machine;
+  lines.unshift(`machine: ${m.cpu}, ${cores} cores, Node ${m.node}; load average ${m.loadBefore.join(' ')} -> ${m.loadAfter?.join(' ') ?? '?'}; ${r.date}`);
+  const sgemm = num(r.runs[nablaName], 'sgemm');
+  if (r.peak) {
+    lines.push(`FMA register peak (measured): ${fmt(r.peak.one)} GFLOP/s on 1 core, ${fmt(r.peak.all)} on ${cores}; nabla sgemm = ${sgemm ? ((100 * sgemm) / r.peak.all).toFixed(0) : '-'}% of the ${cores}-core peak, 1 thread ${fmt(num(r.runs['nabla-wasm-1t'], 'sgemm'))} = ${((100 * (num(r.runs['nabla-wasm-1t'], 'sgemm') ?? 0)) / r.peak.one).toFixed(0)}% of 1 core`);
+  } else lines.push('FMA register peak: not measured (needs gcc and AVX2-FMA)');
+  const torchRef = WORKLOADS.map((w) => `${w.key} ${best(r.runs, 'torch-', w.key, w.higher)?.run ?? '-'}`).join(', ');
+  lines.push(`PyTorch reference = best of its runs per workload (${torchRef}); "vs" columns: speed of ${nablaName} relative to it (>1 = nabla faster)`);
+  const wasmInfo = r.runs[nablaName];
+  if (wasmInfo) lines.push(`nabla wasm: relaxed SIMD ${wasmInfo.relaxedSimd ? 'on' : 'off (engine lacks it; plain SIMD mul+add)'}`);
+  const mem = r.memory;
+  if (mem && typeof mem.rssBeforeMiB === 'number') {
+    lines.push(`memory: RSS ${mem.rssBeforeMiB} MiB before -> ${mem.rssAfterMiB} MiB after ${mem.steps} MLP training steps (samples ${(mem.rssSamplesMiB as unknown as number[]).join(', ')}; ${Number(mem.seconds).toFixed(0)} s)`);
+  }
+  const check = (name: string, ok: boolean | null, detail: string): void => { verdicts.push(`  [${ok === null ? 'n/a ' : ok ? 'PASS' : 'FAIL'}] ${name}: ${detail}`); };
+  const rt = (k: Key, which: 'torch' | 'tfjsWasm'): number | null => ratios[k]?.[which] ?? null;
+  check('MLP >= 10x TF.js-wasm', rt('mlp', 'tfjsWasm') === null ? null : rt('mlp', 'tfjsWasm')! >= 10, `${fmt(rt('mlp', 'tfjsWasm'))}x`);
+  check('MLP >= 0.4x PyTorch', rt('mlp', 'torch') === null ? null : rt('mlp', 'torch')! >= 0.4, `${fmt(rt('mlp', 'torch'))}x`);
+  check('LeNet-5 >= 0.4x PyTorch', rt('lenet', 'torch') === null ? null : rt('lenet', 'torch')! >= 0.4, `${fmt(rt('lenet', 'torch'))}x`);
+  check(`sgemm 1024 >= 35 GFLOP/s with ${cores} threads`, sgemm === null ? null : sgemm >= 35, `${fmt(sgemm)} GFLOP/s`);
+  check('batch-1 latency no worse than PyTorch', rt('infer', 'torch') === null ? null : rt('infer', 'torch')! >= 1, `${fmt(num(r.runs[nablaName], 'infer'))} us vs ${fmt(best(r.runs, 'torch-', 'infer', false)?.value ?? null)} us`);
+  if (mem && typeof mem.rssBeforeMiB === 'number') {
+    const before = mem.rssBeforeMiB;
+    const after = Number(mem.rssAfterMiB);
+    check('RSS flat over the long run (after <= 1.1 x before)', after <= before * 1.1, `${before} -> ${after} MiB`);
+  }
+  lines.push('floors:', ...verdicts);
+  for (const [name, row] of Object.entries(r.runs)) {
+    for (const [k, v] of Object.entries(row)) {
+      if (typeof v === 'string' && (k === 'error' || v.startsWith('cannot'))) lines.push(`note: ${name} ${k}: ${v}`);
+      if (typeof v === 'string' && k.endsWith('Profile')) lines.push(`profile ${name} ${k.replace('Profile', '')} (per step):\n${v}`);
+    }
+  }
+  return lines.join('\n');
+}
