@@ -1,6 +1,7 @@
 /** Resolves `--model`: an MLP spec, `auto`, or a model zoo name, checked against the data's shape. */
 import type { nn } from '../index.js';
 import { parseMlpSpec, type ModelSpec } from '../io/model-spec.js';
+import { zooSpec } from '../io/zoo.js';
 import type { DataSource } from './data-source.js';
 
 const product = (xs: readonly number[]) => xs.reduce((a, b) => a * b, 1);
@@ -23,13 +24,13 @@ export function resolveModelSpec(model: string, src: DataSource): ModelSpec {
     if (widths[widths.length - 1] !== classes) throw new Error(`--model ${model}: the data has ${classes} classes, not ${widths[widths.length - 1]}`);
     return spec;
   }
-  return zooSpec(model, src);
+  return zooModel(model, src);
 }
 
-/** Zoo models are stored by name plus constructor options, rebuilt through the model registry. */
-function zooSpec(name: string, src: DataSource): ModelSpec {
-  const [inChannels] = src.inputShape;
-  return { type: name, numClasses: src.classes.length, inChannels };
+/** Zoo models are stored as the spec of the module they build (LeNet-5 is a Sequential). */
+function zooModel(name: string, src: DataSource): ModelSpec {
+  if (src.inputShape.length !== 3) throw new Error(`--model ${name} takes images [C, H, W]; the data has samples of shape [${src.inputShape.join(', ')}]`);
+  return zooSpec(name, src.classes.length, src.inputShape[0]);
 }
 
 /** Number of scalar parameters. */

@@ -9,4 +9,6 @@ export {
   packModel, unpackModel, packState, unpackState, readJson, MODEL_JSON, WEIGHTS_FILE, TRAINING_JSON,
   type ModelFiles, type ModelInfo, type LoadedModel, type PackedState,
 } from './model-file.js';
+import './onnx-layers.js'; // ONNX emitters of the built-in layers
+export { ZOO, zooSpec } from './zoo.js';
 export { exportOnnx, registerOnnxEmitter, emitModule, OnnxGraphBuilder, type OnnxEmitter, type OnnxExportOptions, type OnnxAttr } from './onnx.js';

@@ -44,7 +44,7 @@ export function registerOnnxEmitter(emit: OnnxEmitter): void {
 }
 
 /** Parameter-free layers that map one-to-one onto an ONNX op, by class name. */
-const SIMPLE_OPS: Record<string, string> = { ReLU: 'Relu', Tanh: 'Tanh', Sigmoid: 'Sigmoid', Identity: 'Identity', Dropout: 'Identity', GELU: 'Gelu' };
+const SIMPLE_OPS: Record<string, string> = { ReLU: 'Relu', Tanh: 'Tanh', Sigmoid: 'Sigmoid', Identity: 'Identity', Dropout: 'Identity', Dropout2d: 'Identity' };
 
 registerOnnxEmitter((m, input, g) => (m.constructor.name in SIMPLE_OPS ? g.node(SIMPLE_OPS[m.constructor.name], [input]) : null));
 registerOnnxEmitter((m, input, g, prefix) => {
