@@ -1,8 +1,7 @@
 /**
- * Normalisation: batch norm (per channel over batch and space) as one fused primitive over
- * per-channel kernels, its running statistics updated in place outside the graph; layer norm
- * (over the trailing dims) composed from mean, sub, mul and rsqrt, so its gradient comes from
- * theirs.
+ * Normalisation as one fused primitive over per-channel kernels: batch norm (per channel over
+ * batch and space; running statistics updated in place outside the graph) and layer norm (each
+ * row over the trailing dims, i.e. batch norm of the `[1, rows, D]` view, then the affine).
  */
 import { noGrad } from '../autograd/grad-mode.js';
 import { record } from '../autograd/graph.js';
@@ -11,8 +10,8 @@ import { allocate, isFloating, promoteTypes, type DType, type FloatArray } from 
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { denseData } from './conv.js';
-import { add, cast, mul, reciprocal, sqrt, sub } from './elementwise.js';
-import { mean } from './reduce.js';
+import { add, cast, mul } from './elementwise.js';
+import { reshape } from './movement.js';
 
 export interface BatchNormOptions {
   weight?: Tensor | null;
@@ -28,13 +27,6 @@ export interface LayerNormOptions {
   weight?: Tensor | null;
   bias?: Tensor | null;
   eps?: number;
-}
-
-/** Mean and biased variance over `dims` (keepdim), from the centered values. */
-function moments(x: Tensor, dims: number[]): { mu: Tensor; centered: Tensor; variance: Tensor } {
-  const mu = mean(x, dims, true);
-  const centered = sub(x, mu);
-  return { mu, centered, variance: mean(mul(centered, centered), dims, true) };
 }
 
 function checkChannelVector(t: Tensor | null | undefined, channels: number, name: string, x: Tensor): void {
@@ -163,9 +155,16 @@ export function layerNorm(x: Tensor, normalizedShape: readonly number[], options
       throw new Error(`layerNorm: ${name} has shape ${formatShape(t.shape)}, expected ${formatShape(normalizedShape)}`);
     }
   }
-  const dims = Array.from({ length: k }, (_, i) => x.ndim - k + i);
-  const { centered, variance } = moments(x, dims);
-  let y = mul(centered, reciprocal(sqrt(add(variance, eps))));
+  if (!isFloating(x.dtype)) throw new TypeError(`layerNorm: expected a floating point input, got ${x.dtype}`);
+  // Each row of `[rows, D]` is one "channel" of batch norm's `[1, rows, D]` view: same kernels, same gradient.
+  const D = normalizedShape.reduce((a, b) => a * b, 1);
+  const rows = D === 0 ? 0 : x.numel() / D;
+  const mean = new Float64Array(rows);
+  const variance = new Float64Array(rows);
+  if (D > 0) getBackend().channelMoments(denseData(x), mean, variance, 1, rows, D);
+  const invstd = variance.map((v) => 1 / Math.sqrt(v + eps));
+  const xhat = batchNormPrimitive(reshape(x, [1, rows, D]), null, null, { mean, invstd, outer: 1, channels: rows, inner: D }, true);
+  let y = reshape(xhat, x.shape);
   if (weight) y = mul(y, weight);
   if (bias) y = add(y, bias);
   return y;
