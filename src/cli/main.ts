@@ -119,6 +119,16 @@ function useCommands(program: Command): void {
       for (const [k, v] of Object.entries(rest)) if (v !== undefined) console.log(`${k}: ${Array.isArray(v) ? v.join(', ') : String(v)}`);
     });
   program
+    .command('export')
+    .description('write the model as ONNX (opset 17, dynamic batch size) for onnxruntime and other runtimes')
+    .requiredOption('--model <dir>', 'model directory')
+    .option('--onnx <file>', 'output file (default: DIR/model.onnx)')
+    .action(async (opts: { model: string; onnx?: string }) => {
+      const { exportModel } = await import('./use-commands.js');
+      const path = exportModel(opts.model, opts.onnx);
+      console.log(`wrote ${path}`);
+    });
+  program
     .command('serve')
     .description('web app and JSON API for a model directory')
     .requiredOption('--model <dir>', 'model directory')

@@ -3,7 +3,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { noGrad, parseCsv, stack, type Tensor } from '../index.js';
 import type { LoadedModel } from '../io/model-file.js';
-import { loadModel } from '../io/node-files.js';
+import { loadModel, writeFileAtomic } from '../io/node-files.js';
+import { exportOnnx } from '../io/onnx.js';
 import type { TrainConfig } from './checkpoint.js';
 import { loadData } from './data-source.js';
 import { parameterCount } from './models.js';
@@ -91,6 +92,14 @@ export function readInputs(path: string, pre: Preprocessing): { x: Tensor; names
     return { x: standardize(csv.features, pre), names };
   }
   return { x: stack([imageToInput(new Uint8Array(readFileSync(path)), pre, path)]), names: [basename(path)] };
+}
+
+/** Writes `dir/model.onnx` (or `out`) atomically; returns its path. */
+export function exportModel(dir: string, out = join(dir, 'model.onnx')): string {
+  const m = loadModel(dir);
+  if (!m.info.inputShape) throw new Error(`${dir}/model.json has no inputShape; ONNX export needs the input shape`);
+  writeFileAtomic(out, exportOnnx(m.model, { inputShape: m.info.inputShape, outputShape: m.info.classes ? [m.info.classes.length] : undefined, outputName: 'logits' }));
+  return out;
 }
 
 /** Architecture, size and provenance of a model directory. */

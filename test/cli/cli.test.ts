@@ -70,6 +70,24 @@ test('nabla eval reproduces the held-out accuracy; predict classifies CSV rows; 
   assert.match(nabla('info', 'full').stdout, /Linear\(inFeatures=4, outFeatures=64/);
 });
 
+test('nabla export writes ONNX that onnxruntime-node runs to the probabilities nabla predicts', async () => {
+  const r = nabla('export', '--model', 'full');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /wrote .*model\.onnx/);
+  const ort = await import('onnxruntime-node');
+  const session = await ort.InferenceSession.create(join(work, 'full', 'model.onnx'));
+  const pre = (json(readFileSync(join(work, 'full', 'model.json'), 'utf8')).preprocessing) as { mean: number[]; std: number[] };
+  const raw = [5.1, 3.5, 1.4, 0.2]; // first Iris row
+  const x = Float32Array.from(raw, (v, i) => (v - pre.mean[i]) / pre.std[i]);
+  const out = await session.run({ input: new ort.Tensor('float32', x, [1, 4]) });
+  const logits = Array.from(out.logits.data as Float32Array);
+  const exp = logits.map((v) => Math.exp(v - Math.max(...logits)));
+  const probs = exp.map((v) => v / exp.reduce((a, b) => a + b));
+  const predicted = JSON.parse(nabla('predict', '--model', 'full', '--json', 'rows.csv').stdout) as { probabilities: Record<string, number> }[];
+  const want = predicted[0].probabilities;
+  ['setosa', 'versicolor', 'virginica'].forEach((c, i) => assert.ok(Math.abs(probs[i] - want[c]) < 1e-5, `${c}: onnx ${probs[i]} vs nabla ${want[c]}`));
+});
+
 test('nabla train --resume ends at the same weights as an uninterrupted run', () => {
   assert.equal(nabla('train', ...IRIS, '--epochs', '4', '--out', 'part').code, 0);
   const resumed = nabla('train', '--resume', 'part', '--epochs', '8');
