@@ -23,7 +23,7 @@ export type AdagradState = { step: number; sum: Tensor };
  * (`_single_tensor_adagrad`): clr = lr / (1 + (step − 1)·lrDecay);  sum += g²;
  * p −= clr · g / (√sum + eps).
  * @example
- * adagradUpdate(p, g, sum, 1, hyper); // first Adagrad step
+ * adagradUpdate(p, g, stateSum, 1, hyper); // first Adagrad step
  */
 export function adagradUpdate(p: FloatArray, g: FloatArray, sum: FloatArray, step: number, h: AdagradHyper): void {
   const f = p instanceof Float32Array;

@@ -123,7 +123,7 @@ export interface BCEWithLogitsOptions extends BCEOptions {
  * `(1 − t) x + (1 + (p − 1) t) · log(1 + e^−x)` with `p` the `posWeight`, where
  * `log(1 + e^−x) = log(e^−m + e^−x−m) + m`, `m = max(−x, 0)` (PyTorch 1.13's form).
  * @example
- * binaryCrossEntropyWithLogits(tensor([2.2, -1.4]), tensor([1, 0])); // 0.1643
+ * binaryCrossEntropyWithLogits(tensor([2.2, -1.4]), tensor([1, 0])); // 0.1628
  */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options: BCEWithLogitsOptions = {}): Tensor {
   const op = 'binaryCrossEntropyWithLogits';
