@@ -1,7 +1,28 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { manualSeed, nn, noGrad, optim, randn, randint } from '../../src/index.js';
+import { manualSeed, nn, noGrad, optim, randn, randint, Tensor } from '../../src/index.js';
 import { BasicBlock, resnet18, resnet20, resnet8, resnetCifar } from '../../src/models/index.js';
+import { assertClose } from '../helpers.js';
+
+interface Fixed {
+  shape: number[];
+  data: number[];
+}
+/** Written by scripts/fixtures/gen_conv.py: a strided BasicBlock in PyTorch, one training step and one eval pass. */
+interface BlockCase {
+  init: Record<string, Fixed>;
+  x: Fixed;
+  out: Fixed;
+  dy: Fixed;
+  dx: Fixed;
+  grads: Record<string, Fixed>;
+  state: Record<string, Fixed>;
+  xEval: Fixed;
+  outEval: Fixed;
+}
+const block = (JSON.parse(readFileSync(new URL('../fixtures/conv.json', import.meta.url), 'utf8')) as { basicBlock: BlockCase }).basicBlock;
+const fromFixed = (f: Fixed): Tensor => Tensor.fromData(Float64Array.from(f.data), f.shape);
 
 const countParams = (m: nn.Module) => m.parameters().reduce((n, p) => n + p.numel(), 0);
 
@@ -18,6 +39,22 @@ describe('residual models', () => {
     assert.deepEqual(down.forward(randn([2, 8, 7, 7])).shape, [2, 16, 4, 4]);
     // Output is relu(...): never negative.
     assert.ok(Array.from(down.forward(randn([1, 8, 5, 5])).toTypedArray()).every((v) => v >= 0));
+  });
+
+  it('BasicBlock matches PyTorch: a training step (output, every gradient, running stats) and eval', () => {
+    const m = new BasicBlock(4, 6, 2);
+    m.loadStateDict(Object.fromEntries(Object.entries(block.init).map(([k, v]) => [k, fromFixed(v)])));
+    // float32 parameters, float64 input: the products run in float64 from float32-rounded weights.
+    const tol = { rtol: 1e-5, atol: 1e-6 };
+    const x = fromFixed(block.x).requiresGrad_();
+    const out = m.forward(x);
+    assertClose(out, fromFixed(block.out), { ...tol, message: 'output' });
+    out.backward(fromFixed(block.dy));
+    assertClose(x.grad!, fromFixed(block.dx), { ...tol, message: 'dx' });
+    for (const [k, p] of m.namedParameters()) assertClose(p.grad!, fromFixed(block.grads[k]), { ...tol, message: `grad ${k}` });
+    for (const [k, v] of Object.entries(m.stateDict())) assertClose(v, fromFixed(block.state[k]), { ...tol, message: k });
+    m.eval();
+    assertClose(noGrad(() => m.forward(fromFixed(block.xEval))), fromFixed(block.outEval), { ...tol, message: 'eval output' });
   });
 
   it("resnet18 has torchvision's parameter count and state-dict keys and runs at any input size", () => {
