@@ -20,7 +20,9 @@ export function contiguousStrides(shape: Shape): number[] {
 }
 
 export function shapesEqual(a: Shape, b: Shape): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export function formatShape(shape: Shape): string {
@@ -29,6 +31,7 @@ export function formatShape(shape: Shape): string {
 
 /** NumPy broadcasting of two shapes; the error names both shapes and the op. */
 export function broadcastShapes(a: Shape, b: Shape, op = 'broadcast'): number[] {
+  if (shapesEqual(a, b)) return a.slice();
   const n = Math.max(a.length, b.length);
   const out = new Array<number>(n);
   for (let i = 0; i < n; i++) {

@@ -44,8 +44,10 @@ export class Tensor {
     strides: Shape = contiguousStrides(shape),
     readonly offset = 0,
   ) {
-    this.shape = Object.freeze([...shape]);
-    this.strides = Object.freeze([...strides]);
+    // Copied (callers may reuse their arrays) but not frozen: `readonly` guards them at compile
+    // time, and freezing cost ~10% of a small op's time.
+    this.shape = shape.slice();
+    this.strides = strides.slice();
     this.dtype = dtypeOf(storage.data);
   }
 

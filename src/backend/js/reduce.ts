@@ -1,27 +1,52 @@
 import type { FloatArray, TypedArray } from '../../tensor/dtype.js';
 import type { Kernels } from '../kernels.js';
 
-type Combine = (acc: number, x: number) => number;
+/**
+ * Reductions of the middle axis of `[outer, size, inner]`. With inner > 1 the walk goes row by
+ * row (contiguous reads) into a float64 accumulator per output; each op has its own loop literal
+ * so V8 keeps them monomorphic.
+ */
+type ReduceKernel = (x: TypedArray, out: TypedArray, outer: number, size: number, inner: number) => void;
 
-function reduceKernel(init: number, combine: Combine) {
-  return (x: TypedArray, out: TypedArray, outer: number, size: number, inner: number): void => {
-    for (let o = 0; o < outer; o++) {
-      const base = o * size * inner;
-      for (let i = 0; i < inner; i++) {
-        let acc = init;
-        for (let s = 0, p = base + i; s < size; s++, p += inner) acc = combine(acc, x[p]);
-        out[o * inner + i] = acc;
-      }
-    }
-  };
-}
-
-// max/min propagate NaN, like PyTorch.
 export const reduce: Kernels['reduce'] = {
-  sum: reduceKernel(0, (a, x) => a + x),
-  max: reduceKernel(-Infinity, (a, x) => (x > a || x !== x ? x : a)),
-  min: reduceKernel(Infinity, (a, x) => (x < a || x !== x ? x : a)),
-};
+  sum: (x, out, outer, size, inner) => {
+    if (inner === 1) {
+      for (let o = 0, p = 0; o < outer; o++) {
+        let acc = 0;
+        for (let s = 0; s < size; s++) acc += x[p++];
+        out[o] = acc;
+      }
+      return;
+    }
+    const acc = new Float64Array(inner);
+    for (let o = 0, p = 0; o < outer; o++) {
+      acc.fill(0);
+      for (let s = 0; s < size; s++) for (let i = 0; i < inner; i++) acc[i] += x[p++];
+      out.set(acc, o * inner);
+    }
+  },
+  // max/min propagate NaN, like PyTorch: once acc is NaN no comparison replaces it.
+  max: (x, out, outer, size, inner) => {
+    const acc = new Float64Array(inner);
+    for (let o = 0, p = 0; o < outer; o++) {
+      acc.fill(-Infinity);
+      for (let s = 0; s < size; s++) {
+        for (let i = 0; i < inner; i++, p++) { const v = x[p]; if (v > acc[i] || v !== v) acc[i] = v; }
+      }
+      out.set(acc, o * inner);
+    }
+  },
+  min: (x, out, outer, size, inner) => {
+    const acc = new Float64Array(inner);
+    for (let o = 0, p = 0; o < outer; o++) {
+      acc.fill(Infinity);
+      for (let s = 0; s < size; s++) {
+        for (let i = 0; i < inner; i++, p++) { const v = x[p]; if (v < acc[i] || v !== v) acc[i] = v; }
+      }
+      out.set(acc, o * inner);
+    }
+  },
+} satisfies { [P in keyof Kernels['reduce']]: ReduceKernel };
 
 function argKernel(better: (x: number, best: number) => boolean) {
   return (x: TypedArray, out: Int32Array, outer: number, size: number, inner: number): void => {
