@@ -22,7 +22,7 @@ function png(width: number, height: number, fill: (i: number) => number = () => 
 
 async function upload(bytes: Uint8Array | Buffer, type = 'image/png', name = 'x.png'): Promise<{ status: number; body: Record<string, unknown> }> {
   const form = new FormData();
-  form.append('image', new Blob([bytes], { type }), name);
+  form.append('image', new Blob([new Uint8Array(bytes)], { type }), name);
   const res = await fetch(`${base}/api/predict`, { method: 'POST', body: form });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
@@ -83,7 +83,7 @@ test('bad uploads get 4xx with a clear message and the server keeps serving', as
   assert.ok(noFile.status >= 400 && noFile.status < 500, `form without a file: ${noFile.status}`);
   const wrongType = await fetch(`${base}/api/predict`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' });
   assert.equal(wrongType.status, 415);
-  const raw = await fetch(`${base}/api/predict`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: good });
+  const raw = await fetch(`${base}/api/predict`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(good) });
   assert.equal(raw.status, 200, 'a raw image/png body still works after the bad requests');
   assert.equal((await upload(good)).status, 200);
 });
