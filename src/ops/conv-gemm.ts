@@ -43,7 +43,14 @@ function copyRows(src: FloatArray, dst: FloatArray, batch: number, rows: number,
   for (let n = 0; n < batch; n++) dst.set(src.subarray(n * rows * cols, (n + 1) * rows * cols), (n * totalRows + rowStart) * cols);
 }
 
+/** A 1×1, stride-1, unpadded window: im2col is the identity, so the input is its own cols. */
+function isPointwise(g: ConvGeometry): boolean {
+  return g.kernelH === 1 && g.kernelW === 1 && g.strideH === 1 && g.strideW === 1 && g.padH === 0 && g.padW === 0
+    && g.outH === g.height && g.outW === g.width;
+}
+
 function unfold(x: FloatArray, g: ConvGeometry): FloatArray {
+  if (isPointwise(g)) return x.subarray(0, g.batch * g.channels * g.height * g.width);
   const cols = like(x, g.batch * g.channels * g.kernelH * g.kernelW * g.outH * g.outW);
   if (cols.length > 0) getBackend().im2col(x, cols, g);
   return cols;
@@ -72,13 +79,14 @@ export function convInputGrad(dy: FloatArray, w: FloatArray, g: ConvGeometry, dx
   const { L, ck, co } = sizes(g);
   forEachChunk(g, (cg, xr, yr) => {
     const gy = dy.subarray(...yr);
-    const dcols = like(dx, cg.batch * cg.groups * ck * L);
+    const pointwise = isPointwise(cg);
+    const dcols = pointwise ? dx.subarray(...xr) : like(dx, cg.batch * cg.groups * ck * L);
     const tmp = cg.groups === 1 ? dcols : like(dx, cg.batch * ck * L);
     for (let grp = 0; grp < cg.groups; grp++) {
       getBackend().matmul(w.subarray(grp * co * ck), gy.subarray(grp * co * L), tmp, cg.batch, ck, co, L, true, false, 0, cg.outChannels * L);
       if (cg.groups > 1) copyRows(tmp, dcols, cg.batch, ck, L, grp * ck, cg.groups * ck);
     }
-    getBackend().col2im(dcols, dx.subarray(...xr), cg);
+    if (!pointwise) getBackend().col2im(dcols, dx.subarray(...xr), cg);
   });
 }
 

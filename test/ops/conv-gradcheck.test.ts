@@ -21,6 +21,9 @@ const convCases: [number[], number[], Conv2dOptions, boolean][] = [
   [[2, 2, 5, 6], [2, 2, 4, 3], { padding: 'same' }, true],
   [[1, 2, 4, 4], [4, 2, 1, 1], { stride: 3 }, true],
   [[1, 1, 3, 3], [2, 1, 5, 5], { padding: 2, stride: 2, dilation: 1 }, true],
+  // 1×1, stride 1, no padding: the input is used as its own columns.
+  [[2, 4, 3, 5], [6, 2, 1, 1], { groups: 2 }, true],
+  [[1, 3, 4, 4], [5, 3, 1, 1], {}, false],
 ];
 
 const poolCases: [string, (x: Tensor) => Tensor][] = [
