@@ -163,3 +163,34 @@ describe('wasm operand cache', () => {
     }
   });
 });
+
+describe('wasm backend fast JS kernels', () => {
+  it('copies transposed and sliced 2-D views exactly like the reference', () => {
+    const x = randn([70, 90]);
+    for (const view of [x.t(), x.narrow(1, 3, 50).t(), x.narrow(0, 1, 40)]) {
+      const ref = view.contiguous().toTypedArray();
+      setBackend('wasm');
+      try {
+        assert.deepEqual(view.contiguous().toTypedArray(), ref);
+      } finally {
+        setBackend('js');
+      }
+    }
+  });
+
+  it('binary ops on dense, scalar and row-broadcast operands match the reference bit for bit', () => {
+    const a = randn([33, 40]);
+    const cases: [Tensor, Tensor][] = [[a, randn([33, 40])], [a, randn([40])], [randn([40]), a], [a, randn([])], [a.t(), randn([33])]];
+    for (const [p, q] of cases) {
+      for (const op of ['add', 'sub', 'mul', 'div', 'gt'] as const) {
+        const ref = p[op](q).toTypedArray();
+        setBackend('wasm');
+        try {
+          assert.deepEqual(p[op](q).toTypedArray(), ref, `${op} ${p.shape} ${q.shape}`);
+        } finally {
+          setBackend('js');
+        }
+      }
+    }
+  });
+});

@@ -74,12 +74,35 @@ export const unary: Kernels['unary'] = {
   },
 };
 
-/** Strided copy with a block copy when source and destination are both dense. */
+/** Edge of the square tiles a 2-D strided copy (a transpose, typically) walks in. */
+const TILE = 32;
+
+/** 2-D strided copy in TILE x TILE tiles, so a transposed read stays within a few cache lines. */
+function copy2d(s: TypedArray, so: number, s0: number, s1: number, d: TypedArray, dOff: number, d0: number, d1: number, rows: number, cols: number): void {
+  for (let i0 = 0; i0 < rows; i0 += TILE) {
+    const i1 = Math.min(rows, i0 + TILE);
+    for (let j0 = 0; j0 < cols; j0 += TILE) {
+      const j1 = Math.min(cols, j0 + TILE);
+      for (let i = i0; i < i1; i++) {
+        let si = so + i * s0 + j0 * s1;
+        let di = dOff + i * d0 + j0 * d1;
+        for (let j = j0; j < j1; j++, si += s1, di += d1) d[di] = s[si];
+      }
+    }
+  }
+}
+
+/** Strided copy: one block copy when both sides are dense, tiles for 2-D views (transposes). */
 export function copy(src: Strided, dst: Strided, shape: Shape): void {
-  if (layout(src, shape) === 'dense' && layout(dst, shape) === 'dense' && src.data.constructor === dst.data.constructor) {
+  const sameType = src.data.constructor === dst.data.constructor;
+  if (sameType && layout(src, shape) === 'dense' && layout(dst, shape) === 'dense') {
     let n = 1;
     for (const d of shape) n *= d;
     (dst.data as Float32Array).set((src.data as Float32Array).subarray(src.offset, src.offset + n), dst.offset);
+    return;
+  }
+  if (sameType && shape.length === 2 && shape[0] * shape[1] >= TILE * TILE) {
+    copy2d(src.data, src.offset, src.strides[0], src.strides[1], dst.data, dst.offset, dst.strides[0], dst.strides[1], shape[0], shape[1]);
     return;
   }
   jsBackend.copy(src, dst, shape);
