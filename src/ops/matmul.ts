@@ -55,7 +55,12 @@ function bmm(a: Tensor, b: Tensor): Tensor {
   if (b.shape[b.ndim - 2] !== k) {
     throw new Error(`matmul: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} cannot be multiplied (${k} columns vs ${b.shape[b.ndim - 2]} rows)`);
   }
-  const batchShape = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), 'matmul');
+  let batchShape: number[];
+  try {
+    batchShape = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), 'matmul');
+  } catch {
+    throw new Error(`matmul: the batch dimensions of shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} cannot be broadcast together`);
+  }
   const batch = numel(batchShape);
   const ae = expand(a.detach(), [...batchShape, m, k]);
   const be = expand(b.detach(), [...batchShape, k, n]);
