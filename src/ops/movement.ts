@@ -238,6 +238,7 @@ export function split(t: Tensor, splitSize: number | readonly number[], dim = 0)
 
 export function chunk(t: Tensor, chunks: number, dim = 0): Tensor[] {
   const d = normalizeDim(dim, t.ndim, 'chunk');
+  if (!Number.isInteger(chunks) || chunks < 1) throw new Error(`chunk: chunks must be a positive integer, got ${chunks}`);
   return split(t, Math.max(1, Math.ceil(t.shape[d] / chunks)), d);
 }
 
