@@ -117,6 +117,10 @@ export class StepLR extends LRScheduler {
 
   constructor(optimizer: Optimizer<BaseHyper>, options: { stepSize: number; gamma?: number; lastEpoch?: number }) {
     super(optimizer, options.lastEpoch);
+    // A bare number (PyTorch's positional step_size) or a missing stepSize would silently never decay.
+    if (!Number.isInteger(options.stepSize) || options.stepSize < 1) {
+      throw new RangeError(`StepLR: options.stepSize must be a positive integer, got ${JSON.stringify(options.stepSize ?? options)}; use new StepLR(opt, { stepSize, gamma })`);
+    }
     this.stepSize = options.stepSize;
     this.gamma = options.gamma ?? 0.1;
     this.initialStep();
