@@ -75,6 +75,7 @@ export interface Kernels {
   /**
    * Max over each window of `batch·channels` planes (padding never wins); `indices` gets the
    * flat position `h·width + w` of the maximum within its plane (first one on ties; NaN wins).
+   * A dilated window whose taps all fall in the padding gives -inf and an index inside the plane.
    */
   maxPool2d(x: FloatArray, out: FloatArray, indices: Int32Array, w: Window2d): void;
   /**

@@ -114,6 +114,15 @@ describe('conv/pool argument errors', () => {
     assert.throws(() => interpolate(randn([1, 1, 4, 4]), { size: 2, scaleFactor: 2 }), /exactly one of size and scaleFactor/);
   });
 
+  it('a dilated max-pool window that misses the input gives -inf and keeps its gradient in its own plane', () => {
+    const x = randn([2, 3, 1, 2], { requiresGrad: true });
+    const y = maxPool2d(x, [2, 1], { stride: 1, padding: [1, 0], dilation: [2, 1] }); // taps at rows -1 and 1 of a 1-row input
+    assert.deepEqual(y.shape, [2, 3, 1, 2]);
+    assert.ok(Array.from(y.toTypedArray()).every((v) => v === -Infinity));
+    y.sum().backward();
+    assert.deepEqual(Array.from(x.grad!.sum([2, 3]).toTypedArray()), [2, 2, 2, 2, 2, 2]);
+  });
+
   it('keeps unbatched inputs unbatched', () => {
     assert.deepEqual(conv2d(randn([3, 6, 6]), randn([2, 3, 3, 3])).shape, [2, 4, 4]);
     assert.deepEqual(maxPool2d(randn([3, 6, 6]), 2).shape, [3, 3, 3]);

@@ -62,6 +62,15 @@ for (const backend of backendsUnderTest() as Backend[]) {
       });
     });
 
+    it('maxPool2d: a dilated window that misses the input gives -inf and an index inside its plane', () => {
+      const w: Window2d = { batch: 1, channels: 2, height: 1, width: 2, kernelH: 2, kernelW: 1, strideH: 1, strideW: 1, padH: 1, padW: 0, dilationH: 2, dilationW: 1, outH: 1, outW: 2 };
+      const out = new Float64Array(4);
+      const idx = new Int32Array(4).fill(-7);
+      backend.maxPool2d(Float64Array.from([1, 2, 3, 4]), out, idx, w);
+      assert.deepEqual(Array.from(out), [-Infinity, -Infinity, -Infinity, -Infinity]);
+      assert.ok(Array.from(idx).every((i) => i >= 0 && i < 2), `indices ${Array.from(idx)}`);
+    });
+
     it('maxPool2d picks the maximum of each window and points at it', () => {
       const w = windows[1];
       const x = random(new Generator(7), w.batch * w.channels * w.height * w.width);

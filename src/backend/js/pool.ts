@@ -17,7 +17,8 @@ export function maxPool2d(x: FloatArray, out: FloatArray, indices: Int32Array, w
         const w1 = Math.min(w0 + (kernelW - 1) * dilationW + 1, width);
         while (w0 < 0) w0 += dilationW;
         let best = -Infinity;
-        let bestIdx = h0 * width + w0;
+        // A dilated window can miss the input entirely (-inf, as PyTorch); keep its index in the plane.
+        let bestIdx = Math.min(h0, height - 1) * width + Math.min(w0, width - 1);
         for (let h = h0; h < h1; h += dilationH) {
           for (let c = w0; c < w1; c += dilationW) {
             const v = x[base + h * width + c];
