@@ -86,7 +86,7 @@ describe('error messages name the problem', () => {
   it('matmul shape mismatch names both shapes', () => {
     assert.throws(() => zeros([2, 3]).matmul(zeros([4, 5])), /matmul: shapes \[2, 3\] and \[4, 5\] cannot be multiplied/);
     assert.throws(() => zeros([3]).matmul(zeros([4])), /matmul: shapes \[3\] and \[4\]/);
-    assert.throws(() => zeros([2, 2, 3]).matmul(zeros([3, 3, 1])), /matmul: shapes \[2\] and \[3\] cannot be broadcast/);
+    assert.throws(() => zeros([2, 2, 3]).matmul(zeros([3, 3, 1])), /matmul: .*shapes \[2, 2, 3\] and \[3, 3, 1\] cannot be broadcast/);
   });
 
   it('invalid reshape / view / expand', () => {
