@@ -13,5 +13,6 @@ export { Upsample } from './upsample.js';
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, MaxPool1d, AvgPool1d, type Pool1dOptions } from './pooling.js';
 export { BatchNorm1d, BatchNorm2d, LayerNorm, type BatchNormLayerOptions, type LayerNormLayerOptions } from './normalization.js';
 export { Dropout2d } from './dropout2d.js';
+export { Embedding, type EmbeddingOptions } from './embedding.js';
 export * as init from './init.js';
 export * as functional from './functional/index.js';

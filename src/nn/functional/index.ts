@@ -9,3 +9,4 @@ export { mseLoss, l1Loss, smoothL1Loss, huberLoss, binaryCrossEntropy, binaryCro
 export { nllLoss, crossEntropy, type NLLLossOptions, type CrossEntropyOptions } from './cross-entropy.js';
 export type { Reduction, ReductionOptions } from './reduction.js';
 export * from './conv.js';
+export { oneHot, pad, normalize, cosineSimilarity, embedding, type PadMode } from './extra.js';
