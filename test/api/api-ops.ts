@@ -155,8 +155,18 @@ const MISC: Record<string, Op> = {
   powScalar: ([x], a) => x.pow(num(a, 's')),
 };
 
+const F = nn.functional;
+const FUNCTIONAL: Record<string, Op> = {
+  oneHot: ([x], a) => F.oneHot(x, num(a, 'numClasses')),
+  pad: ([x], a) => F.pad(x, nums(a, 'amounts'), a.mode as nn.functional.PadMode, num(a, 'value')),
+  normalize: ([x], a) => F.normalize(x, num(a, 'p'), num(a, 'dim')),
+  cosineSimilarity: ([x, y], a) => F.cosineSimilarity(x, y, num(a, 'dim')),
+  embedding: ([i, w]) => F.embedding(i, w),
+  embeddingPad: ([i, w], a) => F.embedding(i, w, num(a, 'paddingIdx')),
+};
+
 function build(): Record<string, Op> {
-  const ops: Record<string, Op> = { ...REDUCE, ...SCAN, ...LINALG, ...MOVEMENT, ...MISC };
+  const ops: Record<string, Op> = { ...REDUCE, ...SCAN, ...LINALG, ...MOVEMENT, ...MISC, ...FUNCTIONAL };
   for (const [k, f] of Object.entries(UNARY)) ops[k] = ([x]) => f(x);
   for (const [k, f] of Object.entries(BINARY)) {
     ops[k] = ([x, y]) => f(x, y);
