@@ -169,6 +169,9 @@ export function expand(t: Tensor, shape: Shape): Tensor {
   if (shape.length < t.ndim) throw new Error(`expand: target shape ${formatShape(shape)} has fewer dims than the tensor's ${formatShape(t.shape)}`);
   const lead = shape.length - t.ndim;
   const target = shape.map((s, i) => (s === -1 && i >= lead ? t.shape[i - lead] : s));
+  if (target.some((s) => !Number.isInteger(s) || s < 0)) {
+    throw new Error(`expand: invalid target shape ${formatShape(shape)} for a tensor of shape ${formatShape(t.shape)} (-1 only keeps an existing dimension)`);
+  }
   target.forEach((s, i) => {
     const d = i - lead;
     if (d >= 0 && t.shape[d] !== s && t.shape[d] !== 1) {
@@ -222,6 +225,9 @@ export function select(t: Tensor, dim: number, index: number): Tensor {
 export function split(t: Tensor, splitSize: number | readonly number[], dim = 0): Tensor[] {
   const d = normalizeDim(dim, t.ndim, 'split');
   const size = t.shape[d];
+  if (typeof splitSize === 'number' && !(Number.isInteger(splitSize) && splitSize > 0)) {
+    throw new Error(`split: splitSize must be a positive integer, got ${splitSize}`);
+  }
   const sizes = typeof splitSize === 'number'
     ? Array.from({ length: Math.max(1, Math.ceil(size / splitSize)) }, (_, i) => Math.min(splitSize, size - i * splitSize))
     : [...splitSize];
@@ -250,6 +256,7 @@ export function chunk(t: Tensor, chunks: number, dim = 0): Tensor[] {
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new Error('cat: expected a non-empty list of tensors');
   const first = tensors[0];
+  if (first.ndim === 0) throw new Error('cat: zero-dimensional tensors cannot be concatenated; use stack()');
   const d = normalizeDim(dim, first.ndim, 'cat');
   tensors.forEach((t, i) => {
     if (t.ndim !== first.ndim || t.shape.some((s, k) => k !== d && s !== first.shape[k])) {

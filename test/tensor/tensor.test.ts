@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { arange, noGrad, ones, randn, tensor, zeros } from '../../src/index.js';
+import { arange, cat, noGrad, ones, randn, tensor, zeros } from '../../src/index.js';
 import { assertClose } from '../helpers.js';
 
 describe('data access', () => {
@@ -95,6 +95,9 @@ describe('error messages name the problem', () => {
     assert.throws(() => zeros([2, 3]).t().view(6), /view: a tensor of shape \[3, 2\] and strides \[1, 3\] cannot be viewed as \[6\] without a copy/);
     assert.deepEqual([...zeros([2, 3, 4]).slice(2, 0, 2).view(6, 2).strides], [4, 1]);
     assert.throws(() => zeros([2, 3]).expand(4, 3), /expand: the expanded size 4 must match the existing size 2/);
+    assert.throws(() => zeros([2]).expand(-1, 2), /expand: invalid target shape \[-1, 2\]/);
+    assert.throws(() => zeros([4]).split(0), /splitSize must be a positive integer/);
+    assert.throws(() => cat([tensor(1), tensor(2)]), /zero-dimensional tensors cannot be concatenated/);
   });
 
   it('indices out of range', () => {
