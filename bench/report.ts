@@ -77,7 +77,7 @@ export function formatReport(r: Report): string {
   if (wasmInfo) lines.push(`nabla wasm: relaxed SIMD ${wasmInfo.relaxedSimd ? 'on' : 'off (engine lacks it; plain SIMD mul+add)'}`);
   const mem = r.memory;
   if (mem && typeof mem.rssBeforeMiB === 'number') {
-    lines.push(`memory: RSS ${mem.rssBeforeMiB} MiB before -> ${mem.rssAfterMiB} MiB after ${mem.steps} MLP training steps (samples ${(mem.rssSamplesMiB as unknown as number[]).join(', ')}; ${Number(mem.seconds).toFixed(0)} s)`);
+    lines.push(`memory: RSS ${mem.rssBeforeMiB} MiB before -> ${mem.rssAfterMiB} MiB after ${mem.steps} MLP training steps (wasm backend; every tenth: ${(mem.rssSamplesMiB as unknown as number[]).join(', ')}; ${mem.gcBeforeSamples ? 'full GC before each sample; ' : ''}${Number(mem.seconds).toFixed(0)} s)`);
   }
   const check = (name: string, ok: boolean | null, detail: string): void => { verdicts.push(`  [${ok === null ? 'n/a ' : ok ? 'PASS' : 'FAIL'}] ${name}: ${detail}`); };
   const rt = (k: Key, which: 'torch' | 'tfjsWasm'): number | null => ratios[k]?.[which] ?? null;

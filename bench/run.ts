@@ -12,7 +12,7 @@ import { blasVariants, fmaPeak, runJson, runTorch, torchAvailable, type Row } fr
 import { formatReport, type Report } from './report.js';
 
 const here = (f: string): string => new URL(f, import.meta.url).pathname;
-const node = (file: string, args: string[]): Row => runJson(process.execPath, ['--import', 'tsx', here(file), ...args]);
+const node = (file: string, args: string[], flags: string[] = []): Row => runJson(process.execPath, [...flags, '--import', 'tsx', here(file), ...args]);
 
 function log(msg: string): void {
   process.stderr.write(`[bench] ${msg}\n`);
@@ -58,7 +58,7 @@ function main(): void {
   }
   if (only.includes('nabla') && memorySteps > 0) {
     log(`RSS over ${memorySteps} MLP training steps (wasm backend)`);
-    report.memory = node('nabla-runner.ts', ['wasm', '--memory-steps', String(memorySteps)]);
+    report.memory = node('nabla-runner.ts', ['wasm', '--memory-steps', String(memorySteps)], ['--expose-gc']);
   }
   report.machine.loadAfter = loadavg().map((x) => +x.toFixed(2));
   const text = formatReport(report);

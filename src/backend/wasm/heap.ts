@@ -3,6 +3,9 @@ import { JOB_BASE, JOB_WORDS, SCRATCH_BASE } from './job.js';
 const PAGE = 65536;
 /** Size of the region that keeps copies of large, rarely changing operands (weights at inference). */
 const CACHE_BYTES = 32 << 20;
+/** The memory's maximum (32768 pages, as declared in index.ts); larger operands stay on the JS kernels. */
+export const MAX_PAGES = 32768;
+const MAX_BYTES = MAX_PAGES * PAGE;
 
 /**
  * The backend's view of its WASM memory: per-thread scratch at a fixed place, a fixed-size cache
@@ -53,6 +56,11 @@ export class WasmHeap {
     const at = this.cacheTop;
     this.cacheTop += bytes;
     return at;
+  }
+
+  /** Whether operands totalling `floats` (in up to 4 blocks) fit below the memory's maximum. */
+  fits(floats: number): boolean {
+    return this.operandBase + floats * 4 + 4 * 64 <= MAX_BYTES;
   }
 
   /** Starts a kernel call: all operand space is free again. */

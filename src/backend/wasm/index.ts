@@ -10,7 +10,7 @@ import { jsBackend } from '../js/index.js';
 import type { Backend } from '../kernels.js';
 import * as binaries from './binary.generated.js';
 import { binary, copy, unary } from './fast-js.js';
-import { WasmHeap } from './heap.js';
+import { MAX_PAGES, WasmHeap } from './heap.js';
 import { JOB_BASE, SCRATCH_BASE } from './job.js';
 import { makeMatmul, type WasmContext } from './matmul.js';
 import { makeWindowKernels } from './window.js';
@@ -73,7 +73,7 @@ async function create(options: WasmOptions): Promise<WasmState> {
   const bytes = relaxedSimd ? relaxedBytes : decode(shared ? binaries.simdShared : binaries.simdPrivate);
   if (!WebAssembly.validate(bytes)) throw new Error('initWasm: this engine lacks WebAssembly SIMD; the js backend stays in use');
   const module = await WebAssembly.compile(bytes);
-  const memory = new WebAssembly.Memory({ initial: 64, maximum: 32768, shared } as WebAssembly.MemoryDescriptor);
+  const memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const exports = instance.exports as { runJob(job: number, tid: number): void; SCRATCH_BYTES: WebAssembly.Global };
   const heap = new WasmHeap(memory, exports.SCRATCH_BYTES.value as number);

@@ -62,9 +62,13 @@ export function makeMatmul(ctx: WasmContext): Kernels['matmul'] {
       return;
     }
     const heap = ctx.heap;
-    heap.reset();
     const aLen = (batch - 1) * aBatchStride + m * k;
     const bLen = (batch - 1) * bBatchStride + k * n;
+    if (!heap.fits(aLen + bLen + batch * m * n)) {
+      jsMatmul(a, b, out, batch, m, k, n, transA, transB, aBatchStride, bBatchStride);
+      return;
+    }
+    heap.reset();
     const pa = heap.alloc(aLen);
     const pbCached = batch * m <= CACHE_MAX_ROWS && bLen >= CACHE_MIN_FLOATS ? cached(b, bLen) : null;
     const pb = pbCached ?? heap.alloc(bLen);

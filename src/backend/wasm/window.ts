@@ -30,7 +30,7 @@ export function makeWindowKernels(ctx: WasmContext): Pick<Kernels, 'im2col' | 'c
   const threadsFor = (n: number): number => (n < PARALLEL_MIN ? 1 : ctx.threads);
   return {
     im2col(x, cols, w) {
-      if (!(x instanceof Float32Array && cols instanceof Float32Array) || cols.length < WASM_MIN) return jsBackend.im2col(x, cols, w);
+      if (!(x instanceof Float32Array && cols instanceof Float32Array) || cols.length < WASM_MIN || !ctx.heap.fits(x.length + cols.length)) return jsBackend.im2col(x, cols, w);
       const heap = ctx.heap;
       heap.reset();
       const px = heap.alloc(x.length);
@@ -41,7 +41,7 @@ export function makeWindowKernels(ctx: WasmContext): Pick<Kernels, 'im2col' | 'c
       cols.set(heap.f32.subarray(pc >> 2, (pc >> 2) + cols.length));
     },
     col2im(cols, x, w) {
-      if (!(x instanceof Float32Array && cols instanceof Float32Array) || cols.length < WASM_MIN) return jsBackend.col2im(cols, x, w);
+      if (!(x instanceof Float32Array && cols instanceof Float32Array) || cols.length < WASM_MIN || !ctx.heap.fits(x.length + cols.length)) return jsBackend.col2im(cols, x, w);
       const heap = ctx.heap;
       heap.reset();
       const pc = heap.alloc(cols.length);
@@ -52,7 +52,7 @@ export function makeWindowKernels(ctx: WasmContext): Pick<Kernels, 'im2col' | 'c
       x.set(heap.f32.subarray(px >> 2, (px >> 2) + x.length));
     },
     maxPool2d(x, out, indices, w) {
-      if (!(x instanceof Float32Array && out instanceof Float32Array) || x.length < WASM_MIN) return jsBackend.maxPool2d(x, out, indices, w);
+      if (!(x instanceof Float32Array && out instanceof Float32Array) || x.length < WASM_MIN || !ctx.heap.fits(x.length + 2 * out.length)) return jsBackend.maxPool2d(x, out, indices, w);
       const heap = ctx.heap;
       heap.reset();
       const px = heap.alloc(x.length);
