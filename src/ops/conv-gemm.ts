@@ -26,6 +26,24 @@ function like(a: FloatArray, size: number): FloatArray {
   return allocate(a instanceof Float64Array ? 'float64' : 'float32', size) as FloatArray;
 }
 
+// Unfolded columns and partial products are the largest allocations of a CNN step, live only
+// within one call and never escape it, so up to SCRATCH_MAX elements are reused instead of
+// becoming garbage. Two slots: a call holds at most one 'cols' and one 'tmp' buffer at a time.
+const SCRATCH_MAX = 1 << 21;
+const scratch = new Map<string, FloatArray>();
+
+/** A temporary of `size` elements with `a`'s type; contents are garbage (callers overwrite it). */
+function temp(a: FloatArray, size: number, slot: 'cols' | 'tmp'): FloatArray {
+  if (size > SCRATCH_MAX) return like(a, size);
+  const key = `${slot}:${a instanceof Float64Array ? 64 : 32}`;
+  let buf = scratch.get(key);
+  if (!buf || buf.length < size) {
+    buf = like(a, Math.min(SCRATCH_MAX, Math.max(size, 2 * (buf?.length ?? 0))));
+    scratch.set(key, buf);
+  }
+  return buf.subarray(0, size);
+}
+
 /** Calls `fn` per chunk of images with the chunk's geometry and the offsets of its input and output. */
 function forEachChunk(g: ConvGeometry, fn: (cg: ConvGeometry, inRange: [number, number], outRange: [number, number]) => void): void {
   const inPer = g.channels * g.height * g.width;
@@ -51,7 +69,7 @@ function isPointwise(g: ConvGeometry): boolean {
 
 function unfold(x: FloatArray, g: ConvGeometry): FloatArray {
   if (isPointwise(g)) return x.subarray(0, g.batch * g.channels * g.height * g.width);
-  const cols = like(x, g.batch * g.channels * g.kernelH * g.kernelW * g.outH * g.outW);
+  const cols = temp(x, g.batch * g.channels * g.kernelH * g.kernelW * g.outH * g.outW, 'cols');
   if (cols.length > 0) getBackend().im2col(x, cols, g);
   return cols;
 }
@@ -66,7 +84,7 @@ export function convForward(x: FloatArray, w: FloatArray, g: ConvGeometry, out: 
   forEachChunk(g, (cg, xr, yr) => {
     const cols = unfold(x.subarray(...xr), cg);
     const y = out.subarray(...yr);
-    const tmp = cg.groups === 1 ? y : like(out, cg.batch * co * L);
+    const tmp = cg.groups === 1 ? y : temp(out, cg.batch * co * L, 'tmp');
     for (let grp = 0; grp < cg.groups; grp++) {
       getBackend().matmul(w.subarray(grp * co * ck), cols.subarray(grp * ck * L), tmp, cg.batch, co, ck, L, false, false, 0, cg.groups * ck * L);
       if (cg.groups > 1) copyRows(tmp, y, cg.batch, co, L, grp * co, cg.outChannels);
@@ -80,8 +98,8 @@ export function convInputGrad(dy: FloatArray, w: FloatArray, g: ConvGeometry, dx
   forEachChunk(g, (cg, xr, yr) => {
     const gy = dy.subarray(...yr);
     const pointwise = isPointwise(cg);
-    const dcols = pointwise ? dx.subarray(...xr) : like(dx, cg.batch * cg.groups * ck * L);
-    const tmp = cg.groups === 1 ? dcols : like(dx, cg.batch * ck * L);
+    const dcols = pointwise ? dx.subarray(...xr) : temp(dx, cg.batch * cg.groups * ck * L, 'cols');
+    const tmp = cg.groups === 1 ? dcols : temp(dx, cg.batch * ck * L, 'tmp');
     for (let grp = 0; grp < cg.groups; grp++) {
       getBackend().matmul(w.subarray(grp * co * ck), gy.subarray(grp * co * L), tmp, cg.batch, ck, co, L, true, false, 0, cg.outChannels * L);
       if (cg.groups > 1) copyRows(tmp, dcols, cg.batch, ck, L, grp * ck, cg.groups * ck);
@@ -98,7 +116,7 @@ export function convWeightGrad(dy: FloatArray, x: FloatArray, g: ConvGeometry, d
   forEachChunk(g, (cg, xr, yr) => {
     const cols = unfold(x.subarray(...xr), cg);
     const gy = dy.subarray(...yr);
-    const per = like(dw, cg.batch * co * ck);
+    const per = temp(dw, cg.batch * co * ck, 'tmp');
     for (let grp = 0; grp < cg.groups; grp++) {
       getBackend().matmul(gy.subarray(grp * co * L), cols.subarray(grp * ck * L), per, cg.batch, co, L, ck, false, true, cg.outChannels * L, cg.groups * ck * L);
       getBackend().reduce.sum(per, sum, 1, cg.batch, co * ck);

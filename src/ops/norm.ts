@@ -77,7 +77,7 @@ function batchNormPrimitive(x: Tensor, weight: Tensor | null, bias: Tensor | nul
       const bx = batchStats ? scale.map((sc, c) => (-sc * invstd[c] * invstd[c] * sumDyXc[c]) / m) : new Float64Array(channels);
       const d = batchStats ? scale.map((sc, c) => (-sc * sumDy[c]) / m - bx[c] * mean[c]) : new Float64Array(channels);
       const dx = allocate(x.dtype, x.numel()) as FloatArray;
-      getBackend().channelAffine(dy, xd, a, bx, d, dx, outer, channels, inner);
+      getBackend().channelAffine(dy, batchStats ? xd : null, a, bx, d, dx, outer, channels, inner);
       grads.push(Tensor.fromData(dx, x.shape));
     } else grads.push(null);
     if (weight) grads.push(weight.requiresGrad ? vector(sumDyXc.map((v, c) => v * invstd[c]), weight.dtype) : null);
