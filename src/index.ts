@@ -24,6 +24,7 @@ export {
   isclose, allclose, equal, floorDivide, remainder, log2, log10, mm, bmm, mv, dot, outer, trace, norm, type CloseOptions,
 } from './ops/extra.js';
 export { cumsum, cumprod, prod, sort, argsort, topk, median } from './ops/scan.js';
+export { scatter, scatterAdd, nonzero, maskedSelect } from './ops/scatter.js';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled, detectAnomaly, setDetectAnomaly } from './autograd/grad-mode.js';
 export { gradcheck, type GradcheckOptions } from './autograd/gradcheck.js';
 export {

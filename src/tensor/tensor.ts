@@ -10,6 +10,7 @@ import { matmul } from '../ops/matmul.js';
 import { logSoftmax, softmax } from '../ops/softmax.js';
 import * as X from '../ops/extra.js';
 import * as S from '../ops/scan.js';
+import * as SC from '../ops/scatter.js';
 import { allocate, dtypeOf, isFloating, type DType, type TypedArray } from './dtype.js';
 import { formatTensor, type NestedArray } from './format.js';
 import { contiguousStrides, formatShape, numel, type Shape } from './shape.js';
@@ -328,12 +329,17 @@ export class Tensor {
   /** Without `dim`: the maximum element. With `dim`: `{ values, indices }` along it. */
   max(): Tensor;
   max(dim: number, keepdim?: boolean): R.ValuesIndices;
-  max(dim?: number, keepdim = false): Tensor | R.ValuesIndices {
+  /** With a tensor: the elementwise maximum, like `torch.max(a, b)`. */
+  max(other: Tensor): Tensor;
+  max(dim?: number | Tensor, keepdim = false): Tensor | R.ValuesIndices {
+    if (dim instanceof Tensor) return E.maximum(this, dim);
     return dim === undefined ? R.amax(this) : R.maxDim(this, dim, keepdim);
   }
   min(): Tensor;
   min(dim: number, keepdim?: boolean): R.ValuesIndices;
-  min(dim?: number, keepdim = false): Tensor | R.ValuesIndices {
+  min(other: Tensor): Tensor;
+  min(dim?: number | Tensor, keepdim = false): Tensor | R.ValuesIndices {
+    if (dim instanceof Tensor) return E.minimum(this, dim);
     return dim === undefined ? R.amin(this) : R.minDim(this, dim, keepdim);
   }
   amax(dim?: number | readonly number[], keepdim = false): Tensor {
@@ -480,6 +486,12 @@ export class Tensor {
   trace(): Tensor { return X.trace(this); }
   /** Vector p-norm over `dim` (all elements when omitted); `p` 2 by default. */
   norm(p: number | 'fro' = 2, dim?: number | readonly number[], keepdim = false): Tensor { return X.norm(this, p, dim, keepdim); }
+  scatter(dim: number, index: Tensor, src: Tensor | number): Tensor { return SC.scatter(this, dim, index, src); }
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return SC.scatterAdd(this, dim, index, src); }
+  nonzero(): Tensor { return SC.nonzero(this); }
+  maskedSelect(mask: Tensor): Tensor { return SC.maskedSelect(this, mask); }
+  /** All dims reversed (PyTorch's `.T`; the transpose for 2-D). */
+  get T(): Tensor { return M.permute(this, this.shape.map((_, i) => this.ndim - 1 - i)); }
 
   // ---- in-place (only where autograd is not watching) ----------------------------------------
 

@@ -1,0 +1,105 @@
+/**
+ * scatter / scatterAdd (the inverses of gather), and the data-dependent selections nonzero and
+ * maskedSelect. Scatter walks the index once in JS; its gradients are gathers of the output's.
+ */
+import { record } from '../autograd/graph.js';
+import { allocate, type TypedArray } from '../tensor/dtype.js';
+import { contiguousStrides, formatShape, normalizeDim, numel } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { asTensor, cast } from './elementwise.js';
+import { expand, reshape } from './movement.js';
+
+/** Calls `visit(outOffset, srcOffset)` for every element of `index` (both in contiguous layouts). */
+function walk(index: Int32Array, iShape: readonly number[], outShape: readonly number[], srcShape: readonly number[], d: number,
+  visit: (outAt: number, srcAt: number) => void): void {
+  const outStrides = contiguousStrides(outShape);
+  const srcStrides = contiguousStrides(srcShape);
+  const pos = new Array<number>(iShape.length).fill(0);
+  for (let k = 0; k < index.length; k++) {
+    let o = 0;
+    let s = 0;
+    for (let j = 0; j < pos.length; j++) {
+      o += (j === d ? index[k] : pos[j]) * outStrides[j];
+      s += pos[j] * srcStrides[j];
+    }
+    visit(o, s);
+    for (let j = pos.length - 1; j >= 0 && ++pos[j] === iShape[j]; j--) pos[j] = 0;
+  }
+}
+
+function checkArgs(op: string, x: Tensor, d: number, index: Tensor, src: Tensor): Int32Array {
+  if (index.dtype !== 'int32') throw new TypeError(`${op}: index must be an int32 tensor, got ${index.dtype}`);
+  if (index.ndim !== x.ndim || src.ndim !== x.ndim) {
+    throw new Error(`${op}: index ${formatShape(index.shape)}, src ${formatShape(src.shape)} and input ${formatShape(x.shape)} must have the same number of dims`);
+  }
+  index.shape.forEach((s, j) => {
+    if (s > src.shape[j] || (j !== d && s > x.shape[j])) {
+      throw new Error(`${op}: index shape ${formatShape(index.shape)} must not exceed src ${formatShape(src.shape)} nor, outside dim ${d}, input ${formatShape(x.shape)}`);
+    }
+  });
+  const idx = index.toTypedArray() as Int32Array;
+  const size = x.shape[d];
+  for (const v of idx) if (v < 0 || v >= size) throw new RangeError(`${op}: index ${v} is out of bounds for dimension ${d} with size ${size}`);
+  return idx;
+}
+
+function scatterImpl(op: 'scatter' | 'scatterAdd', x: Tensor, dim: number, index: Tensor, source: Tensor | number): Tensor {
+  const d = normalizeDim(dim, x.ndim, op);
+  const src = source instanceof Tensor ? cast(source, x.dtype) : expand(asTensor(source, x.dtype), index.shape);
+  const idx = checkArgs(op, x, d, index, src);
+  const out = x.toTypedArray();
+  const s = src.toTypedArray();
+  walk(idx, index.shape, x.shape, src.shape, d, op === 'scatter' ? (o, k) => (out[o] = s[k]) : (o, k) => (out[o] += s[k]));
+  const inputs = source instanceof Tensor ? [x, src] : [x];
+  return record(Tensor.fromData(out, x.shape), op, inputs, (dy) => {
+    const g = dy.toTypedArray();
+    const gx: TypedArray = g.slice();
+    const gs = allocate(dy.dtype, numel(src.shape));
+    walk(idx, index.shape, x.shape, src.shape, d, (o, k) => (gs[k] = g[o]));
+    // scatter overwrote those positions, so x's old values there did not reach the output
+    if (op === 'scatter') walk(idx, index.shape, x.shape, src.shape, d, (o) => (gx[o] = 0));
+    const dx = Tensor.fromData(gx, x.shape);
+    return source instanceof Tensor ? [dx, Tensor.fromData(gs, src.shape)] : [dx];
+  }, [x, src]);
+}
+
+/**
+ * A copy of `x` with `src` values written at `index` along `dim` (`out[i][index[i][j]] = src[i][j]`
+ * for dim 1), like `Tensor.scatter`; `src` may be a number.
+ * @example
+ * zeros([2, 3]).scatter(1, tensor([[2], [0]], { dtype: 'int32' }), 1); // [[0, 0, 1], [1, 0, 0]]
+ */
+export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
+  return scatterImpl('scatter', x, dim, index, src);
+}
+
+/** Like `scatter`, but adds into `x` (repeated indices accumulate), like `Tensor.scatter_add`. */
+export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
+  return scatterImpl('scatterAdd', x, dim, index, src);
+}
+
+/** Indices of the nonzero elements, one row per element: int32 [n, ndim], like `torch.nonzero`. */
+export function nonzero(x: Tensor): Tensor {
+  const data = x.toTypedArray();
+  const strides = contiguousStrides(x.shape);
+  const rows: number[] = [];
+  for (let k = 0; k < data.length; k++) {
+    if (data[k] === 0) continue;
+    let rest = k;
+    for (const s of strides) {
+      rows.push(Math.floor(rest / s));
+      rest %= s;
+    }
+  }
+  return Tensor.fromData(Int32Array.from(rows), [rows.length / Math.max(1, x.ndim), x.ndim]);
+}
+
+/** The elements where the bool `mask` (broadcast to x) is true, as a 1-D tensor, like `torch.masked_select`. */
+export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
+  if (mask.dtype !== 'bool') throw new TypeError(`maskedSelect: mask must be a bool tensor, got ${mask.dtype}`);
+  const flatMask = expand(mask, x.shape).toTypedArray();
+  const picks: number[] = [];
+  flatMask.forEach((m, k) => m && picks.push(k));
+  const flat = reshape(x, [x.numel()]);
+  return flat.indexSelect(0, Tensor.fromData(Int32Array.from(picks), [picks.length]));
+}
