@@ -155,6 +155,17 @@ const MISC: Record<string, Op> = {
   powScalar: ([x], a) => x.pow(num(a, 's')),
 };
 
+const SCATTER: Record<string, Op> = {
+  scatter: ([x, i, s], a) => x.scatter(num(a, 'dim'), i, s),
+  scatterScalar: ([x, i], a) => nb.scatter(x, num(a, 'dim'), i, num(a, 'value')),
+  scatterAdd: ([x, i, s], a) => x.scatterAdd(num(a, 'dim'), i, s),
+  nonzero: ([x]) => x.nonzero(),
+  maskedSelect: ([x, m]) => x.maskedSelect(m),
+  T: ([x]) => x.T,
+  maxOther: ([x, y]) => x.max(y),
+  minOther: ([x, y]) => x.min(y),
+};
+
 const F = nn.functional;
 const FUNCTIONAL: Record<string, Op> = {
   oneHot: ([x], a) => F.oneHot(x, num(a, 'numClasses')),
@@ -166,7 +177,7 @@ const FUNCTIONAL: Record<string, Op> = {
 };
 
 function build(): Record<string, Op> {
-  const ops: Record<string, Op> = { ...REDUCE, ...SCAN, ...LINALG, ...MOVEMENT, ...MISC, ...FUNCTIONAL };
+  const ops: Record<string, Op> = { ...REDUCE, ...SCAN, ...LINALG, ...MOVEMENT, ...MISC, ...FUNCTIONAL, ...SCATTER };
   for (const [k, f] of Object.entries(UNARY)) ops[k] = ([x]) => f(x);
   for (const [k, f] of Object.entries(BINARY)) {
     ops[k] = ([x, y]) => f(x, y);

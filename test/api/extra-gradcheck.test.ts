@@ -39,6 +39,10 @@ const CASES: [string, (...xs: Tensor[]) => Tensor, () => Tensor[]][] = [
   ['dot', (a, b) => a.dot(b), () => [x64([4]), x64([4])]],
   ['outer', (a, b) => a.outer(b), () => [x64([3]), x64([2])]],
   ['trace', (x) => x.trace(), () => [x64([3, 3])]],
+  ['scatter (x and src)', (x, s) => x.scatter(1, tensor([[2, 0], [1, 3]], { dtype: 'int32' }), s), () => [x64([2, 4]), x64([2, 2])]],
+  ['scatterAdd with repeats', (x, s) => x.scatterAdd(0, tensor([[1, 1, 0]], { dtype: 'int32' }), s), () => [x64([2, 3]), x64([1, 3])]],
+  ['maskedSelect', (x) => x.maskedSelect(tensor([true, false, true])), () => [x64([2, 3])]],
+  ['T', (x) => x.T, () => [x64([2, 3, 4])]],
   ['log2 / log10', (x) => x.abs().add(0.5).log2().add(x.abs().add(0.5).log10()), () => [x64([4])]],
 ];
 
