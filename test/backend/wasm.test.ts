@@ -28,10 +28,11 @@ function maxAbs(x: Float32Array): number {
   return m;
 }
 
-// [batch, m, k, n, aBatchStride factor (0 = broadcast), bBatchStride factor]: odd sizes hit every edge tile.
+// [batch, m, k, n, aBatchStride factor (0 = broadcast), bBatchStride factor]: odd sizes hit every edge
+// tile; the large ones (over 2^21 multiply-adds) take the threaded path, by columns, rows or batch.
 const shapes: [number, number, number, number, number, number][] = [
   [1, 1, 300, 17, 1, 1], [1, 33, 1, 65, 1, 1], [1, 129, 257, 130, 1, 1], [3, 5, 64, 9, 1, 0],
-  [2, 70, 40, 300, 0, 1], [1, 9, 300, 2100, 1, 1], [4, 31, 33, 35, 1, 1], [2, 3, 70, 40, 1, 1],
+  [2, 70, 40, 300, 0, 1], [1, 9, 300, 2100, 1, 1], [4, 31, 33, 35, 1, 1], [2, 3, 70, 40, 1, 1], [6, 40, 100, 120, 1, 1], [1, 300, 100, 90, 1, 1],
 ];
 
 describe('wasm matmul kernel against the js reference', () => {
@@ -98,7 +99,7 @@ describe('wasm backend through the ops', () => {
 
 describe('wasm window kernels against the js reference', () => {
   // [batch, channels, height, width, kernel, stride, pad, dilation]
-  const windows: number[][] = [[4, 3, 28, 28, 5, 1, 2, 1], [2, 5, 13, 11, 3, 2, 1, 1], [3, 2, 17, 17, 3, 2, 0, 2], [64, 1, 9, 9, 2, 2, 0, 1]];
+  const windows: number[][] = [[4, 3, 28, 28, 5, 1, 2, 1], [2, 5, 13, 11, 3, 2, 1, 1], [3, 2, 17, 17, 3, 2, 0, 2], [64, 1, 9, 9, 2, 2, 0, 1], [16, 8, 48, 48, 2, 2, 0, 1]];
   for (const threads of [1, 2]) {
     for (const [batch, channels, height, width, k, stride, pad, dil] of windows) {
       const outH = Math.floor((height + 2 * pad - dil * (k - 1) - 1) / stride) + 1;

@@ -9,7 +9,7 @@ import type { ThreadPool } from './pool.js';
 /** Below this many multiply-adds the copies into WASM memory cost more than the JS loop. */
 const WASM_MIN_MACS = 2048;
 /** Below this many multiply-adds waking workers costs more than it saves: one thread. */
-const PARALLEL_MIN_MACS = 1 << 19;
+const PARALLEL_MIN_MACS = 1 << 21;
 
 /** Products with at most this many rows of A (per call) keep B cached: batch-1 / small-batch inference. */
 const CACHE_MAX_ROWS = 16;

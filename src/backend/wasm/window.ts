@@ -6,7 +6,7 @@ import type { WasmContext } from './matmul.js';
 /** Below this many output elements the copies cost more than the JS loop: stay in JS. */
 const WASM_MIN = 4096;
 /** Output elements from which a window kernel is split across threads by plane. */
-const PARALLEL_MIN = 1 << 16;
+const PARALLEL_MIN = 1 << 18;
 
 const FIELDS: readonly (keyof Window2d)[] = [
   'batch', 'channels', 'height', 'width', 'kernelH', 'kernelW', 'strideH', 'strideW',
