@@ -75,11 +75,30 @@ export function tensor(data: NestedArray | ArrayLike<number>, options: TensorOpt
   return finish(Tensor.fromData(out, shape), options);
 }
 
-export function zeros(shape: Shape, options: TensorOptions = {}): Tensor {
+/** `f([2, 3], options)` or PyTorch's varargs form `f(2, 3)`. */
+type SizeArgs<O> = [shape: Shape, options?: O] | number[];
+
+function sizeArgs<O>(args: SizeArgs<O>): [Shape, O] {
+  if (args.length === 0 || typeof args[0] === 'number') return [args as number[], {} as O];
+  return [args[0] as Shape, (args[1] ?? {}) as O];
+}
+
+/**
+ * A tensor of zeros; the shape as an array or as separate sizes, like `torch.zeros(2, 3)`.
+ * @example
+ * zeros(2, 3).shape; // [2, 3]
+ */
+export function zeros(shape: Shape, options?: TensorOptions): Tensor;
+export function zeros(...sizes: number[]): Tensor;
+export function zeros(...args: SizeArgs<TensorOptions>): Tensor {
+  const [shape, options] = sizeArgs(args);
   return filled(shape, options, () => 0, 'zeros');
 }
 
-export function ones(shape: Shape, options: TensorOptions = {}): Tensor {
+export function ones(shape: Shape, options?: TensorOptions): Tensor;
+export function ones(...sizes: number[]): Tensor;
+export function ones(...args: SizeArgs<TensorOptions>): Tensor {
+  const [shape, options] = sizeArgs(args);
   return filled(shape, options, () => 1, 'ones');
 }
 
@@ -109,19 +128,28 @@ export function eye(n: number, m = n, options: TensorOptions = {}): Tensor {
 }
 
 /** Uniform in [0, 1). */
-export function rand(shape: Shape, options: RandomOptions = {}): Tensor {
+export function rand(shape: Shape, options?: RandomOptions): Tensor;
+export function rand(...sizes: number[]): Tensor;
+export function rand(...args: SizeArgs<RandomOptions>): Tensor {
+  const [shape, options] = sizeArgs(args);
   const g = options.generator ?? defaultGenerator;
   return filled(shape, options, () => g.random(), 'rand');
 }
 
-/** Standard normal. */
-export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
+/** Standard normal; `randn([2, 3])` or `randn(2, 3)`. */
+export function randn(shape: Shape, options?: RandomOptions): Tensor;
+export function randn(...sizes: number[]): Tensor;
+export function randn(...args: SizeArgs<RandomOptions>): Tensor {
+  const [shape, options] = sizeArgs(args);
   const g = options.generator ?? defaultGenerator;
   return filled(shape, options, () => g.normal(), 'randn');
 }
 
-/** Uniform integers in [low, high), int32 by default. */
-export function randint(low: number, high: number, shape: Shape, options: RandomOptions = {}): Tensor {
+/** Uniform integers in [low, high) (low 0 when omitted, as `torch.randint(high, size)`), int32 by default. */
+export function randint(low: number, high: number, shape: Shape, options?: RandomOptions): Tensor;
+export function randint(high: number, shape: Shape, options?: RandomOptions): Tensor;
+export function randint(...args: [number, number, Shape, RandomOptions?] | [number, Shape, RandomOptions?]): Tensor {
+  const [low, high, shape, options = {}] = Array.isArray(args[1]) ? [0, args[0], args[1], args[2] as RandomOptions | undefined] : (args as [number, number, Shape, RandomOptions?]);
   if (!(high > low)) throw new Error(`randint: expected low < high, got low=${low}, high=${high}`);
   const g = options.generator ?? defaultGenerator;
   return filled(shape, { dtype: 'int32', ...options }, () => g.integer(low, high), 'randint');
