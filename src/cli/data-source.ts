@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parseCsv, TensorDataset, type Dataset } from '../index.js';
 import { ImageFolder, loadFashionMnist, loadMnist } from '../data/image-node/index.js';
 import { Tensor } from '../tensor/tensor.js';
+import { BUILTIN_CSV, BUILTIN_DATA } from './defaults.js';
 import { fitStandardize, standardize, type Preprocessing } from './preprocess.js';
 
 /** Where the repository's bundled data sets live (two folders up from src/cli or dist/cli). */
@@ -33,13 +34,7 @@ export interface DataOptions {
   imageSize?: [number, number];
 }
 
-const BUILTIN_CSV: Record<string, { file: string; target: string }> = {
-  iris: { file: 'iris.csv', target: 'species' },
-  digits: { file: 'digits.csv', target: 'digit' },
-};
-
-/** The built-in data set names `--data` accepts. */
-export const BUILTIN_DATA = [...Object.keys(BUILTIN_CSV), 'fashion-mnist'];
+export { BUILTIN_DATA } from './defaults.js';
 
 /**
  * Loads `--data`: a built-in name, a `.csv` file, a folder of MNIST-format IDX files, or an

@@ -2,9 +2,7 @@
 /** The `nabla` command line: train, eval, predict, info, serve. */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { TrainConfig } from './checkpoint.js';
-import { BUILTIN_DATA } from './data-source.js';
-import { OPTIMIZERS } from './trainer.js';
-import { TRAIN_DEFAULTS } from './train-command.js';
+import { BUILTIN_DATA, OPTIMIZERS, TRAIN_DEFAULTS } from './defaults.js';
 
 function number(kind: 'int' | 'float', min: number, max = Infinity) {
   return (value: string): number => {

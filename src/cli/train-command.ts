@@ -4,17 +4,13 @@ import { manualSeed, type nn } from '../index.js';
 import { buildModel, type ModelSpec } from '../io/model-spec.js';
 import type { ModelInfo } from '../io/model-file.js';
 import { saveModel } from '../io/node-files.js';
+import { TRAIN_DEFAULTS } from './defaults.js';
 import { saveCheckpoint, loadCheckpoint, type TrainConfig } from './checkpoint.js';
 import { loadData, prepareTabular, type DataSource } from './data-source.js';
 import { resolveModelSpec, parameterCount } from './models.js';
 import { progressHooks } from './progress.js';
 import { writeReport } from './report.js';
 import { evaluate, initialState, makeOptimizer, runEpochs, splitIndices, subset, type TrainHooks, type TrainState } from './trainer.js';
-
-/** Defaults of `nabla train`: the bundled 8x8 digits, a small MLP, Adam; well under a minute. */
-export const TRAIN_DEFAULTS: TrainConfig = {
-  data: 'digits', model: 'auto', optimizer: 'adam', lr: 0.001, epochs: 30, batchSize: 32, patience: 5, seed: 0, valSplit: 0.1, testSplit: 0.2, out: 'runs/latest',
-};
 
 /** The data, split, model and optimizer of a run, rebuilt identically from its config. */
 interface Setup {

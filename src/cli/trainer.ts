@@ -5,6 +5,7 @@ import { Adam, AdamW } from '../optim/adam.js';
 import { RMSprop } from '../optim/rmsprop.js';
 import { Adagrad } from '../optim/adagrad.js';
 import type { OptimizerStateDict } from '../optim/optimizer.js';
+import { OPTIMIZERS } from './defaults.js';
 
 /** One epoch's numbers, as printed, plotted and saved in training.json. */
 export interface EpochRecord {
@@ -36,7 +37,7 @@ export interface StepOptimizer {
   loadStateDict(saved: OptimizerStateDict): void;
 }
 
-export const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'adamw', 'rmsprop', 'adagrad'] as const;
+export { OPTIMIZERS };
 
 /** Makes the optimizer `--optimizer` names, with `lr` and PyTorch's defaults otherwise. */
 export function makeOptimizer(name: string, params: Tensor[], lr: number): StepOptimizer {

@@ -71,7 +71,7 @@ after(async () => {
 });
 
 test('web app: upload a Fashion-MNIST test image, see the predicted class and bars', { skip: missing ?? false, timeout: 120_000 }, async () => {
-  const trained = spawnSync(process.execPath, ['--import', TSX, MAIN, 'train', '--data', 'fashion-mnist', '--limit', '3000', '--epochs', '2', '--lr', '0.003', '--out', 'fm'], { cwd: work, encoding: 'utf8' });
+  const trained = spawnSync(process.execPath, ['--import', TSX, MAIN, 'train', '--data', 'fashion-mnist', '--limit', '1500', '--epochs', '2', '--lr', '0.003', '--out', 'fm'], { cwd: work, encoding: 'utf8' });
   assert.equal(trained.status, 0, trained.stderr);
   writeTestImage(join(work, 'trouser.png'));
   const server = await startNabla(['serve', '--model', 'fm', '--port', '0'], /at/);
