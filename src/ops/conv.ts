@@ -39,13 +39,13 @@ export function pair(v: Pair, name: string, op: string, allowZero = false): [num
   return p;
 }
 
-/** The dense data of a contiguous tensor, starting at its offset. */
+/** The elements of `t` in row-major order as a dense array (a view when `t` is contiguous). */
 export function denseData(t: Tensor): FloatArray {
   const c = t.detach().contiguous();
   return c.storage.data.subarray(c.offset, c.offset + c.numel()) as FloatArray;
 }
 
-
+/** Padding before the input and output size along one spatial dim. */
 function spatial(size: number, k: number, stride: number, pad: number | 'same', dilation: number): { pad: number; out: number } {
   const span = dilation * (k - 1) + 1;
   // 'same' pads dilation·(k−1) in total, the odd one on the bottom/right, as PyTorch does.
@@ -53,6 +53,7 @@ function spatial(size: number, k: number, stride: number, pad: number | 'same', 
   return { pad, out: Math.floor((size + 2 * pad - span) / stride) + 1 };
 }
 
+/** Checks conv2d's arguments and works out its window; errors name the shapes involved. */
 export function geometry(x: Tensor, weight: Tensor, options: Conv2dOptions): ConvGeometry {
   const op = 'conv2d';
   const groups = options.groups ?? 1;
