@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { PNG } from 'pngjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
@@ -101,6 +102,36 @@ test('nabla train --resume ends at the same weights as an uninterrupted run', ()
   assert.ok(a.equals(b), 'weights differ between the resumed and the uninterrupted run');
   const history = json(readFileSync(join(work, 'part', 'training.json'), 'utf8')).history as unknown[];
   assert.equal(history.length, 8);
+});
+
+test('nabla trains on an image folder and predicts a folder of PNGs', () => {
+  // Two classes a person can tell apart: a bright left half ("left") or right half ("right").
+  const image = (left: boolean, seed: number) => {
+    const png = new PNG({ width: 12, height: 10 });
+    for (let y = 0; y < 10; y++) {
+      for (let x = 0; x < 12; x++) {
+        const v = (x < 6) === left ? 200 + ((seed * 7 + x * 3 + y) % 50) : (seed * 5 + x + y * 2) % 40;
+        png.data.set([v, v, v, 255], (y * 12 + x) * 4);
+      }
+    }
+    return PNG.sync.write(png);
+  };
+  for (const cls of ['left', 'right']) {
+    mkdirSync(join(work, 'shapes', cls), { recursive: true });
+    for (let i = 0; i < 20; i++) writeFileSync(join(work, 'shapes', cls, `${i}.png`), image(cls === 'left', i));
+  }
+  mkdirSync(join(work, 'new'));
+  writeFileSync(join(work, 'new', 'a.png'), image(true, 99));
+  writeFileSync(join(work, 'new', 'b.png'), image(false, 98));
+  const r = nabla('train', '--data', 'shapes', '--epochs', '10', '--lr', '0.01', '--batch-size', '8', '--patience', '0', '--out', 'shapes-model');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /data shapes: \d+ train, \d+ validation, 8 test samples, 2 classes/);
+  const pr = nabla('predict', '--model', 'shapes-model', '--json', 'new');
+  assert.equal(pr.code, 0, pr.stderr);
+  const preds = JSON.parse(pr.stdout) as { input: string; class: string }[];
+  assert.deepEqual(preds.map((p) => [p.input, p.class]), [['a.png', 'left'], ['b.png', 'right']]);
+  const model = json(readFileSync(join(work, 'shapes-model', 'model.json'), 'utf8'));
+  assert.deepEqual(model.inputShape, [1, 10, 12]);
 });
 
 test('nabla reports bad arguments with a clear message and exit code 1', () => {
