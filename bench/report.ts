@@ -48,7 +48,7 @@ function speedRatio(a: number | null, b: number | null, higher: boolean): number
 export function formatReport(r: Report): string {
   const cores = r.machine.cores;
   const nablaName = `nabla-wasm-${cores}t`;
-  const cols = ['nabla-js', 'nabla-wasm-1t', nablaName, 'tfjs-cpu', 'tfjs-wasm', 'torch-1t', `torch-${cores}t`].filter((c, i, a) => a.indexOf(c) === i);
+  const cols = ['nabla-js', 'nabla-wasm-1t', nablaName, `${nablaName}-fma`, 'tfjs-cpu', 'tfjs-wasm', 'torch-1t', `torch-${cores}t`].filter((c, i, a) => a.indexOf(c) === i);
   const cell = (col: string, w: (typeof WORKLOADS)[number]): number | null =>
     col.startsWith('torch-') ? best(r.runs, `${col}-`, w.key, w.higher)?.value ?? null : num(r.runs[col], w.key);
   const head = ['workload', 'unit', ...cols, 'vs torch', 'vs tfjs-wasm'];
@@ -74,7 +74,7 @@ export function formatReport(r: Report): string {
   const torchRef = WORKLOADS.map((w) => `${w.key} ${best(r.runs, 'torch-', w.key, w.higher)?.run ?? '-'}`).join(', ');
   lines.push(`PyTorch reference = best of its runs per workload (${torchRef}); "vs" columns: speed of ${nablaName} relative to it (>1 = nabla faster)`);
   const wasmInfo = r.runs[nablaName];
-  if (wasmInfo) lines.push(`nabla wasm: relaxed SIMD ${wasmInfo.relaxedSimd ? 'on' : 'off (engine lacks it; plain SIMD mul+add)'}`);
+  if (wasmInfo) lines.push(`nabla wasm: relaxed SIMD ${wasmInfo.relaxedSimd ? 'on' : 'off by default in this engine (plain SIMD mul+add)'}; column ${nablaName}-fma: same with --experimental-wasm-relaxed-simd (relaxed SIMD ${r.runs[`${nablaName}-fma`]?.relaxedSimd ? 'on' : 'not available'})`);
   const mem = r.memory;
   if (mem && typeof mem.rssBeforeMiB === 'number') {
     lines.push(`memory: RSS ${mem.rssBeforeMiB} MiB before -> ${mem.rssAfterMiB} MiB after ${mem.steps} MLP training steps (wasm backend; every tenth: ${(mem.rssSamplesMiB as unknown as number[]).join(', ')}; ${mem.gcBeforeSamples ? 'full GC before each sample; ' : ''}${Number(mem.seconds).toFixed(0)} s)`);

@@ -5,6 +5,7 @@
  * own process. Prints a table and writes JSON to bench/results/.
  * Options: --repeats N (3), --memory-steps N (10000), --only nabla,tfjs,torch, --profile.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { flag } from './measure.js';
@@ -37,6 +38,11 @@ function main(): void {
     for (const t of [...new Set([1, cores])]) {
       log(`nabla wasm backend, ${t} thread(s)`);
       report.runs[`nabla-wasm-${t}t`] = node('nabla-runner.ts', ['wasm', '--threads', String(t), '--repeats', repeats, ...profile]);
+    }
+    if (spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', '-e', '0']).status === 0) {
+      // What fused multiply-add would give where the engine ships relaxed SIMD (Node 20 keeps it behind this flag).
+      log(`nabla wasm backend, ${cores} threads, relaxed SIMD enabled by flag`);
+      report.runs[`nabla-wasm-${cores}t-fma`] = node('nabla-runner.ts', ['wasm', '--threads', String(cores), '--repeats', repeats], ['--experimental-wasm-relaxed-simd']);
     }
   }
   if (only.includes('tfjs')) {
