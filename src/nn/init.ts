@@ -30,8 +30,13 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
     }
     case 'selu':
       return 3 / 4;
-    default:
+    case 'linear':
+    case 'conv1d':
+    case 'conv2d':
+    case 'sigmoid':
       return 1;
+    default: // PyTorch raises for names it does not know, rather than guessing 1
+      throw new Error(`calculateGain: unsupported nonlinearity ${JSON.stringify(nonlinearity)}`);
   }
 }
 
