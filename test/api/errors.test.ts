@@ -73,6 +73,7 @@ const CASES: [string, () => unknown, RegExp[]][] = [
     const m = new nn.Linear(2, 2);
     m.loadStateDict({ ...m.stateDict(), weight: zeros([3, 2]) });
   }, [/weight/, /\[3, 2\]/, /\[2, 2\]/]],
+  ['calculateGain of an unknown nonlinearity', () => nn.init.calculateGain('leakyRelu' as nn.init.Nonlinearity), [/unsupported nonlinearity/, /leakyRelu/]],
   ['Linear sizes', () => new nn.Linear(-1, 2), [/inFeatures/, /-1/]],
   ['Dropout p', () => new nn.Dropout(1.5), [/probability/, /1\.5/]],
   ['reduction name', () => F.mseLoss(zeros([2]), zeros([2]), { reduction: 'avg' as 'mean' }), [/avg/, /'none', 'mean' or 'sum'/]],

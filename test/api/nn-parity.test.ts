@@ -57,6 +57,35 @@ test('default init stays inside PyTorch bounds (±1/√fan_in) with the uniform 
   }
 });
 
+test('nn.init functions give PyTorch\'s distributions (mean, std, range) and gains', () => {
+  manualSeed(1);
+  type InitFn = (t: Tensor, o: Record<string, number | string>) => Tensor;
+  const I = nn.init;
+  const INITS: Record<string, InitFn> = {
+    xavierUniform_: (t, o) => I.xavierUniform_(t, (o.gain as number) ?? 1),
+    xavierNormal_: (t, o) => I.xavierNormal_(t, (o.gain as number) ?? 1),
+    kaimingUniform_: (t, o) => I.kaimingUniform_(t, o as nn.init.KaimingOptions),
+    kaimingNormal_: (t, o) => I.kaimingNormal_(t, o as nn.init.KaimingOptions),
+    uniform_: (t, o) => I.uniform_(t, o.a as number, o.b as number),
+    normal_: (t, o) => I.normal_(t, o.mean as number, o.std as number),
+  };
+  for (const r of fx.nn.inits as { name: string; options: Record<string, number | string>; shape: number[]; mean: number; std: number; min: number; max: number }[]) {
+    const t = INITS[r.name](zeros(r.shape), r.options);
+    const what = `${r.name}(${JSON.stringify(r.options)}) on [${r.shape}]`;
+    assert.ok(Math.abs(t.std().item() - r.std) < 0.03 * r.std, `${what}: std ${t.std().item()} vs PyTorch ${r.std}`);
+    assert.ok(Math.abs(t.mean().item() - r.mean) < 0.03 * r.std + 1e-3 * Math.abs(r.mean), `${what}: mean ${t.mean().item()} vs PyTorch ${r.mean}`);
+    if (r.name.includes('niform')) {
+      const span = r.max - r.min;
+      assert.ok(t.min().item() >= r.min - 0.01 * span && t.max().item() <= r.max + 0.01 * span, `${what}: range [${t.min().item()}, ${t.max().item()}] vs [${r.min}, ${r.max}]`);
+    }
+  }
+  for (const [k, g] of Object.entries(fx.nn.gains as Record<string, number>)) {
+    const [name, param] = k === 'leaky_relu_0.2' ? ['leaky_relu', 0.2] : [k, undefined];
+    const gain = I.calculateGain(name as nn.init.Nonlinearity, param);
+    assert.ok(Math.abs(gain - g) < 1e-12, `calculateGain(${name}${param === undefined ? '' : `, ${param}`}) = ${gain}, PyTorch ${g}`);
+  }
+});
+
 type LossCtor = new (o: Record<string, unknown>) => nn.Module & { forward(x: Tensor, t: Tensor): Tensor };
 test('loss modules match PyTorch with default and explicit options (values and gradients)', () => {
   const L = nn as unknown as Record<string, LossCtor>;
