@@ -19,13 +19,15 @@ function naive(a: Float64Array, b: Float64Array, batch: number, m: number, k: nu
 }
 
 const g = new Generator(5);
+/** Batch size, and whether A or B is one matrix broadcast over the batch (batch stride 0). */
+const LAYOUTS: [number, boolean, boolean][] = [[1, false, false], [3, false, false], [2, true, false], [2, false, true]];
 const random = (size: number) => Float64Array.from({ length: size }, () => g.normal());
 
 for (const backend of backendsUnderTest()) {
   describe(`matmul kernel (${backend.name} backend)`, () => {
     for (const [m, k, n] of [[1, 1, 1], [1, 7, 5], [4, 3, 8], [5, 9, 7], [9, 4, 1], [13, 17, 11]]) {
       for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]]) {
-        for (const [batch, broadcastA, broadcastB] of [[1, false, false], [3, false, false], [2, true, false], [2, false, true]]) {
+        for (const [batch, broadcastA, broadcastB] of LAYOUTS) {
           it(`${batch}x[${m}, ${k}] . [${k}, ${n}] transA=${tA} transB=${tB}${broadcastA ? ' A broadcast' : ''}${broadcastB ? ' B broadcast' : ''}`, () => {
             const sa = broadcastA ? 0 : m * k;
             const sb = broadcastB ? 0 : k * n;
