@@ -124,6 +124,12 @@ export abstract class Module {
     }
   }
 
+  /** Sets `requiresGrad` on every parameter (false freezes them), like PyTorch's `requires_grad_`. */
+  requiresGrad_(requiresGrad = true): this {
+    for (const p of this.parameters()) p.requiresGrad = requiresGrad;
+    return this;
+  }
+
   /** Calls `fn` on every module (children first), returns this. */
   apply(fn: (m: Module) => void): this {
     for (const child of this.children_.values()) child.apply(fn);
