@@ -25,6 +25,21 @@ export const SCRATCH_BYTES: i32 = (MC * KC + KC * NC + MR * NR) * 4;
   return f32x4.add(c, f32x4.mul(a, b));
 }
 
+/**
+ * Transposes the 4x4 block whose rows are 4 floats at r, r + stride, r + 2 stride, r + 3 stride
+ * (bytes) and stores its columns at dst, dst + step, dst + 2 step, dst + 3 step.
+ */
+// @ts-ignore: decorator
+@inline function transpose4(r: usize, stride: usize, dst: usize, step: usize): void {
+  const r0 = v128.load(r), r1 = v128.load(r + stride), r2 = v128.load(r + 2 * stride), r3 = v128.load(r + 3 * stride);
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+  v128.store(dst + step, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+  v128.store(dst + 2 * step, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * step, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
+}
+
 /** Packs rows [i0, i0+mc) x cols [p0, p0+kc) of A into MR-row strips, zero-padding the last. */
 function packA(a: usize, rsA: i32, csA: i32, i0: i32, mc: i32, p0: i32, kc: i32, dst: usize): void {
   for (let ir = 0; ir < mc; ir += MR) {
@@ -39,7 +54,14 @@ function packA(a: usize, rsA: i32, csA: i32, i0: i32, mc: i32, p0: i32, kc: i32,
       }
       continue;
     }
-    for (let p = 0; p < kc; p++) {
+    let p = 0;
+    if (rows == MR && csA == 1) {
+      // Row-major A: 4x4 blocks of (row, k) transposed into (k, row) order.
+      const src = a + (<usize>(i0 + ir) * rsA + <usize>p0) * 4;
+      for (; p + 4 <= kc; p += 4) transpose4(src + <usize>p * 4, <usize>rsA * 4, dst + <usize>p * MR * 4, MR * 4);
+      dst += <usize>p * MR * 4;
+    }
+    for (; p < kc; p++) {
       const col = a + <usize>(p0 + p) * csA * 4;
       for (let r = 0; r < MR; r++) {
         const v: f32 = r < rows ? load<f32>(col + <usize>(i0 + ir + r) * rsA * 4) : 0;
@@ -64,7 +86,18 @@ function packB(b: usize, rsB: i32, csB: i32, p0: i32, kc: i32, j0: i32, nc: i32,
       }
       continue;
     }
-    for (let p = 0; p < kc; p++) {
+    let p = 0;
+    if (cols == NR && rsB == 1) {
+      // B stored transposed ([n, k], a Linear weight): 4x4 blocks of (column, k) into (k, column).
+      const src = b + (<usize>p0 + <usize>(j0 + jr) * csB) * 4;
+      const cs = <usize>csB * 4;
+      for (; p + 4 <= kc; p += 4) {
+        transpose4(src + <usize>p * 4, cs, dst + <usize>p * NR * 4, NR * 4);
+        transpose4(src + 4 * cs + <usize>p * 4, cs, dst + <usize>p * NR * 4 + 16, NR * 4);
+      }
+      dst += <usize>p * NR * 4;
+    }
+    for (; p < kc; p++) {
       const row = b + <usize>(p0 + p) * rsB * 4;
       for (let c = 0; c < NR; c++) {
         const v: f32 = c < cols ? load<f32>(row + <usize>(j0 + jr + c) * csB * 4) : 0;
