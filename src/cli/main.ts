@@ -16,6 +16,36 @@ function number(kind: 'int' | 'float', min: number, max = Infinity) {
 
 const json = (value: unknown) => console.log(JSON.stringify(value, null, 2));
 
+/** `nabla train`: options to a run, optionally with the live dashboard. */
+async function trainAction(opts: Record<string, unknown>, cmd: Command): Promise<void> {
+  const given = (key: string) => cmd.getOptionValueSource(key) === 'cli';
+  const { train } = await import('./train-command.js');
+  const resume = opts.resume as string | undefined;
+  const config: Partial<TrainConfig> = resume
+    ? { ...(given('epochs') ? { epochs: opts.epochs as number } : {}), ...(given('out') ? { out: opts.out as string } : {}) }
+    : (Object.fromEntries(Object.entries(opts).filter(([k]) => !['dashboard', 'port', 'resume'].includes(k))) as unknown as TrainConfig);
+  if (!opts.dashboard) {
+    await train(config, { resume });
+    return;
+  }
+  const { startDashboard } = await import('../server/dashboard.js');
+  const dash = await startDashboard(opts.port as number);
+  console.log(`dashboard: ${dash.url}`);
+  try {
+    await train(config, { resume, hooks: dash.hooks });
+    await dash.finish();
+  } catch (e) {
+    await dash.close();
+    throw e;
+  }
+  // Keep the final curves on screen until the user is done with them.
+  console.log(`training finished; the dashboard stays at ${dash.url} until Ctrl-C`);
+  await new Promise<void>((done) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => done());
+  });
+  await dash.close();
+}
+
 function trainCommand(program: Command): void {
   const d = TRAIN_DEFAULTS;
   program
@@ -37,36 +67,10 @@ function trainCommand(program: Command): void {
     .option('--resume <dir>', 'continue the run saved in this directory, with its options')
     .option('--dashboard', 'serve a live training dashboard in the browser')
     .option('--port <n>', 'dashboard port', number('int', 0, 65535), 3001)
-    .action(async (opts: Record<string, unknown>, cmd: Command) => {
-      const given = (key: string) => cmd.getOptionValueSource(key) === 'cli';
-      const { train } = await import('./train-command.js');
-      const config: Partial<TrainConfig> = opts.resume
-        ? { ...(given('epochs') ? { epochs: opts.epochs as number } : {}), ...(given('out') ? { out: opts.out as string } : {}) }
-        : (Object.fromEntries(Object.entries(opts).filter(([k]) => !['dashboard', 'port', 'resume'].includes(k))) as unknown as TrainConfig);
-      if (!opts.dashboard) {
-        await train(config, { resume: opts.resume as string | undefined });
-        return;
-      }
-      const { startDashboard } = await import('../server/dashboard.js');
-      const dash = await startDashboard(opts.port as number);
-      console.log(`dashboard: ${dash.url}`);
-      try {
-        await train(config, { resume: opts.resume as string | undefined, hooks: dash.hooks });
-        await dash.finish();
-      } catch (e) {
-        await dash.close();
-        throw e;
-      }
-      // Keep the final curves on screen until the user is done with them.
-      console.log(`training finished; the dashboard stays at ${dash.url} until Ctrl-C`);
-      await new Promise<void>((done) => {
-        for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => done());
-      });
-      await dash.close();
-    });
+    .action(trainAction);
 }
 
-function useCommands(program: Command): void {
+function evalCommand(program: Command): void {
   program
     .command('eval')
     .description('accuracy and loss of a model directory (default: on its held-out test split)')
@@ -80,6 +84,9 @@ function useCommands(program: Command): void {
       console.log(`${r.data}: accuracy ${(r.accuracy * 100).toFixed(2)}%  loss ${r.loss.toFixed(4)}  (${r.samples} samples)`);
       for (const [c, a] of Object.entries(r.perClass)) console.log(`  ${c.padEnd(14)} ${Number.isNaN(a) ? '-' : `${(a * 100).toFixed(1)}%`}`);
     });
+}
+
+function predictCommand(program: Command): void {
   program
     .command('predict')
     .description('classify an image, a folder of images, or the rows of a CSV file')
@@ -100,6 +107,9 @@ function useCommands(program: Command): void {
         console.log(`${r.input}: ${r.class}  (${top.join(', ')})`);
       }
     });
+}
+
+function infoCommand(program: Command): void {
   program
     .command('info')
     .description('architecture, parameter count and training summary of a model directory')
@@ -116,6 +126,9 @@ function useCommands(program: Command): void {
       console.log(summary);
       for (const [k, v] of Object.entries(rest)) if (v !== undefined) console.log(`${k}: ${Array.isArray(v) ? v.join(', ') : String(v)}`);
     });
+}
+
+function exportCommand(program: Command): void {
   program
     .command('export')
     .description('write the model as ONNX (opset 17, dynamic batch size) for onnxruntime and other runtimes')
@@ -126,6 +139,9 @@ function useCommands(program: Command): void {
       const path = exportModel(opts.model, opts.onnx);
       console.log(`wrote ${path}`);
     });
+}
+
+function serveCommand(program: Command): void {
   program
     .command('serve')
     .description('web app and JSON API for a model directory')
@@ -139,14 +155,18 @@ function useCommands(program: Command): void {
     });
 }
 
-/** Builds the program (exported for tests of the argument parsing). */
-export function buildProgram(): Command {
+/** The whole command line: one sub-command per job. */
+function buildProgram(): Command {
   const program = new Command('nabla')
     .description('nabla — train, evaluate, inspect and serve neural networks')
     .version('0.1.0')
     .showHelpAfterError();
   trainCommand(program);
-  useCommands(program);
+  evalCommand(program);
+  predictCommand(program);
+  infoCommand(program);
+  exportCommand(program);
+  serveCommand(program);
   return program;
 }
 

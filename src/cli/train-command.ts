@@ -10,7 +10,7 @@ import { loadData, prepareTabular, type DataSource } from './data-source.js';
 import { resolveModelSpec, parameterCount } from './models.js';
 import { progressHooks } from './progress.js';
 import { writeReport } from './report.js';
-import { evaluate, initialState, makeOptimizer, runEpochs, splitIndices, subset, type TrainHooks, type TrainState } from './trainer.js';
+import { evaluate, initialState, makeOptimizer, runEpochs, splitIndices, subset, type StepOptimizer, type TrainHooks, type TrainState } from './trainer.js';
 
 /** The data, split, model and optimizer of a run, rebuilt identically from its config. */
 interface Setup {
@@ -51,45 +51,34 @@ export interface TrainResult {
   reportPath: string;
 }
 
-/**
- * Trains (or resumes) a run: prints a summary line per epoch, checkpoints after each epoch,
- * then writes the model directory, `report/` (SVG curves + HTML) and the held-out accuracy.
- */
-export async function train(given: Partial<TrainConfig>, options: { resume?: string; print?: (s: string) => void; hooks?: TrainHooks } = {}): Promise<TrainResult> {
-  const print = options.print ?? ((s: string) => console.log(s));
-  let state: TrainState;
-  let s: Setup;
-  let opt;
-  let config: TrainConfig;
-  if (options.resume) {
-    const ckpt = loadCheckpoint(options.resume);
-    // A resumed run keeps every option of the original, except how many epochs to reach.
-    config = { ...ckpt.config, epochs: given.epochs ?? ckpt.config.epochs, out: given.out ?? options.resume };
-    s = setup(config);
-    s.model.loadStateDict(ckpt.loaded.model.stateDict());
-    opt = makeOptimizer(config.optimizer, s.model.parameters(), config.lr);
-    opt.loadStateDict(ckpt.optimizer);
-    state = ckpt.state;
-    state.stopped = false;
-    print(`resuming ${config.out} after epoch ${state.epoch} of ${config.epochs}`);
-  } else {
-    config = { ...TRAIN_DEFAULTS, ...given };
-    s = setup(config);
-    opt = makeOptimizer(config.optimizer, s.model.parameters(), config.lr);
-    state = initialState(config.seed);
+/** A run ready to train: fresh from options, or restored from a checkpoint. */
+interface Run {
+  config: TrainConfig;
+  s: Setup;
+  opt: StepOptimizer;
+  state: TrainState;
+}
+
+function startRun(given: Partial<TrainConfig>, resume: string | undefined, print: (line: string) => void): Run {
+  if (!resume) {
+    const config = { ...TRAIN_DEFAULTS, ...given };
+    const s = setup(config);
+    return { config, s, opt: makeOptimizer(config.optimizer, s.model.parameters(), config.lr), state: initialState(config.seed) };
   }
-  print(`data ${s.src.name}: ${s.train.length} train, ${s.val.length} validation, ${s.test.length} test samples, ${s.src.classes.length} classes`);
-  print(`model ${config.model}: ${parameterCount(s.model)} parameters; optimizer ${config.optimizer} lr ${config.lr}; batch ${config.batchSize}; seed ${config.seed}`);
-  const out = resolve(config.out);
-  const hooks = progressHooks(state.epoch, config.epochs, config.batchSize, print, {
-    onBatch: options.hooks?.onBatch,
-    onEpoch: (record, st) => {
-      saveCheckpoint(out, s.model, s.info, opt, st, config);
-      options.hooks?.onEpoch?.(record, st);
-    },
-  });
-  await runEpochs(s.model, opt, s.train, s.val, state, { epochs: config.epochs, batchSize: config.batchSize, patience: config.patience, seed: config.seed }, hooks);
-  if (state.stopped) print(`early stop: validation loss did not improve for ${config.patience} epochs`);
+  const ckpt = loadCheckpoint(resume);
+  // A resumed run keeps every option of the original, except how many epochs to reach.
+  const config = { ...ckpt.config, epochs: given.epochs ?? ckpt.config.epochs, out: given.out ?? resume };
+  const s = setup(config);
+  s.model.loadStateDict(ckpt.loaded.model.stateDict());
+  const opt = makeOptimizer(config.optimizer, s.model.parameters(), config.lr);
+  opt.loadStateDict(ckpt.optimizer);
+  const state = { ...ckpt.state, stopped: false };
+  print(`resuming ${config.out} after epoch ${state.epoch} of ${config.epochs}`);
+  return { config, s, opt, state };
+}
+
+/** Evaluates on the held-out split, writes the model directory and the report. */
+async function finishRun({ config, s, state }: Run, out: string, print: (line: string) => void): Promise<TrainResult> {
   const t = s.test.length > 0 ? evaluate(s.model, s.test) : null;
   const metadata = { config, epochs: state.epoch, history: state.history, testAccuracy: t?.accuracy ?? null, testLoss: t?.loss ?? null, finishedAt: new Date().toISOString() };
   saveModel(out, s.model, s.info, metadata);
@@ -107,4 +96,30 @@ export async function train(given: Partial<TrainConfig>, options: { resume?: str
   if (t) print(`held-out test accuracy ${(t.accuracy * 100).toFixed(2)}% (loss ${t.loss.toFixed(4)}) on ${s.test.length} samples`);
   print(`saved model to ${out} (report: ${reportPath})`);
   return { out, state, testAccuracy: t?.accuracy ?? null, testLoss: t?.loss ?? null, reportPath };
+}
+
+/**
+ * Trains (or resumes) a run: prints a summary line per epoch, checkpoints after each epoch,
+ * then writes the model directory, `report/` (SVG curves + HTML) and the held-out accuracy.
+ * @example
+ * await train({ data: 'iris', epochs: 20, out: 'runs/iris' });
+ * await train({ epochs: 40 }, { resume: 'runs/iris' }); // continue to epoch 40
+ */
+export async function train(given: Partial<TrainConfig>, options: { resume?: string; print?: (s: string) => void; hooks?: TrainHooks } = {}): Promise<TrainResult> {
+  const print = options.print ?? ((line: string) => console.log(line));
+  const run = startRun(given, options.resume, print);
+  const { config, s, opt, state } = run;
+  print(`data ${s.src.name}: ${s.train.length} train, ${s.val.length} validation, ${s.test.length} test samples, ${s.src.classes.length} classes`);
+  print(`model ${config.model}: ${parameterCount(s.model)} parameters; optimizer ${config.optimizer} lr ${config.lr}; batch ${config.batchSize}; seed ${config.seed}`);
+  const out = resolve(config.out);
+  const hooks = progressHooks(state.epoch, config.epochs, config.batchSize, print, {
+    onBatch: options.hooks?.onBatch,
+    onEpoch: (record, st) => {
+      saveCheckpoint(out, s.model, s.info, opt, st, config);
+      options.hooks?.onEpoch?.(record, st);
+    },
+  });
+  await runEpochs(s.model, opt, s.train, s.val, state, { epochs: config.epochs, batchSize: config.batchSize, patience: config.patience, seed: config.seed }, hooks);
+  if (state.stopped) print(`early stop: validation loss did not improve for ${config.patience} epochs`);
+  return finishRun(run, out, print);
 }
