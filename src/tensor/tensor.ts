@@ -15,6 +15,7 @@ import { allocate, dtypeOf, isFloating, type DType, type TypedArray } from './dt
 import { formatTensor, type NestedArray } from './format.js';
 import { contiguousStrides, formatShape, numel, type Shape } from './shape.js';
 import { Storage } from './storage.js';
+import { defaultGenerator, type Generator } from './random.js';
 
 /** A tensor operand: a tensor or a plain number (broadcast as a scalar). */
 export type TensorLike = Tensor | number;
@@ -201,6 +202,13 @@ export class Tensor {
   }
   bool(): Tensor {
     return this.to('bool');
+  }
+  /** int32: nabla's integer type stands in for PyTorch's int64 (`y.long()` for class labels). */
+  long(): Tensor {
+    return this.to('int32');
+  }
+  typeAs(other: Tensor): Tensor {
+    return this.to(other.dtype);
   }
 
   // ---- elementwise --------------------------------------------------------------------------
@@ -492,6 +500,14 @@ export class Tensor {
   maskedSelect(mask: Tensor): Tensor { return SC.maskedSelect(this, mask); }
   /** All dims reversed (PyTorch's `.T`; the transpose for 2-D). */
   get T(): Tensor { return M.permute(this, this.shape.map((_, i) => this.ndim - 1 - i)); }
+  /** The slices along `dim` (each without it), like `torch.unbind`. */
+  unbind(dim = 0): Tensor[] { return Array.from({ length: this.shape[M.dimIndex(dim, this.ndim, 'unbind')] }, (_, i) => M.select(this, dim, i)); }
+  reshapeAs(other: Tensor): Tensor { return M.reshape(this, other.shape); }
+  viewAs(other: Tensor): Tensor { return M.view(this, other.shape); }
+  /** Same as `toArray()` (PyTorch's name). */
+  tolist(): NestedArray { return this.toArray(); }
+  /** This tensor's memory outside autograd (PyTorch's `.data`): in-place ops on it are not recorded. */
+  get data(): Tensor { return this.detach(); }
 
   // ---- in-place (only where autograd is not watching) ----------------------------------------
 
@@ -517,6 +533,17 @@ export class Tensor {
   }
   fill_(value: number): this {
     return this.inPlace('fill_', () => E.asTensor(value, this.dtype));
+  }
+  /** Fills with N(mean, std²) samples, like `Tensor.normal_`. */
+  normal_(mean = 0, std = 1, generator: Generator = defaultGenerator): this {
+    return this.inPlace('normal_', () => Tensor.fromData(Float64Array.from({ length: this.numel() }, () => mean + std * generator.normal()), this.shape));
+  }
+  /** Fills with U(from, to) samples, like `Tensor.uniform_`. */
+  uniform_(from = 0, to = 1, generator: Generator = defaultGenerator): this {
+    return this.inPlace('uniform_', () => Tensor.fromData(Float64Array.from({ length: this.numel() }, () => from + (to - from) * generator.random()), this.shape));
+  }
+  maskedFill_(mask: Tensor, value: number): this {
+    return this.inPlace('maskedFill_', () => X.maskedFill(this, mask, value));
   }
   zero_(): this {
     return this.fill_(0);

@@ -36,6 +36,22 @@ test('torch.max(a, b), .T, var(unbiased=False) and std(dim, unbiased=False) port
   assertClose(tensor([1, 2, 3, 4]).var(), 5 / 3);
 });
 
+test('.data, .long(), unbind, tolist, normal_/uniform_ and maskedFill_ behave like PyTorch\'s', () => {
+  const w = new nn.Parameter(tensor([1, 2, 3]));
+  w.data.mul_(2); // old-style update outside autograd
+  assertClose(w, [2, 4, 6]);
+  assert.throws(() => w.normal_(), /leaf/);
+  w.data.normal_(0, 0.02, new Generator(0));
+  assert.ok(Math.abs(w.detach().abs().max().item()) < 0.1);
+  const u = zeros([2000]).uniform_(-1, 3, new Generator(1));
+  assert.ok(u.min().item() >= -1 && u.max().item() < 3 && Math.abs(u.mean().item() - 1) < 0.1);
+  assert.equal(tensor([1.7, 2]).long().dtype, 'int32');
+  assert.deepEqual(tensor([[1, 2], [3, 4]]).unbind(1).map((t) => t.tolist()), [[1, 3], [2, 4]]);
+  assertClose(tensor([1, 2, 3]).maskedFill_(tensor([true, false, true]), 0), [0, 2, 0]);
+  assert.equal(tensor([1]).typeAs(zeros([1], { dtype: 'float64' })).dtype, 'float64');
+  assert.deepEqual([...zeros(6).reshapeAs(zeros(2, 3)).shape], [2, 3]);
+});
+
 test('Module.requiresGrad_(false) freezes every parameter (fine-tuning)', () => {
   const model = new nn.Sequential(new nn.Linear(3, 4), new nn.ReLU(), new nn.Linear(4, 2));
   (model.at(0) as nn.Module).requiresGrad_(false);
