@@ -31,7 +31,7 @@ const FORMAT = 'nabla-model';
 
 const text = (value: unknown): Uint8Array => new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
 
-/** Parses a JSON file of a model directory, naming the file when it is broken. */
+/** Parses a JSON file of a model directory, naming the file when it is broken. @example readJson(files, 'model.json'); */
 export function readJson(files: ModelFiles, name: string): unknown {
   const bytes = files[name];
   if (!bytes) throw new Error(`model directory has no ${name} (files: ${Object.keys(files).join(', ') || 'none'})`);
@@ -86,6 +86,9 @@ export interface PackedState {
  * Splits any nested state (an optimizer's stateDict, RNG state) into JSON plus tensors, so it
  * can be stored as a JSON file and a safetensors file. Tensors become `{"$tensor": key}`;
  * NaN and ±Infinity become `{"$number": "NaN"}` because JSON has no spelling for them.
+ * @example
+ * const { json, tensors } = packState(optimizer.stateDict());
+ * const bytes = encodeSafetensors(tensors); // + JSON.stringify(json)
  */
 export function packState(value: unknown): PackedState {
   const tensors: Record<string, Tensor> = {};
@@ -104,7 +107,7 @@ export function packState(value: unknown): PackedState {
   return { json: walk(value, ''), tensors };
 }
 
-/** Inverse of `packState`. */
+/** Inverse of `packState`. @example optimizer.loadStateDict(unpackState(json, decodeSafetensors(bytes).tensors) as OptimizerStateDict); */
 export function unpackState(json: unknown, tensors: Record<string, Tensor>): unknown {
   const walk = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(walk);

@@ -36,7 +36,7 @@ export function registerLayer(type: string, entry: LayerEntry): void {
   registry.set(type, entry);
 }
 
-/** The registered layer types. */
+/** The registered layer types. @example layerTypes().includes('Conv2d'); // true */
 export function layerTypes(): string[] {
   return [...registry.keys()].sort();
 }
@@ -58,6 +58,9 @@ export function buildModel(spec: ModelSpec): Module {
 /**
  * The spec that rebuilds `model` (its architecture, not its weights). Throws naming the first
  * module that no registered type describes.
+ * @example
+ * describeModel(new Sequential(new Linear(4, 3), new ReLU()));
+ * // { type: 'Sequential', layers: [{ type: 'Linear', inFeatures: 4, outFeatures: 3 }, { type: 'ReLU' }] }
  */
 export function describeModel(model: Module): ModelSpec {
   for (const entry of registry.values()) {

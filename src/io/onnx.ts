@@ -13,7 +13,11 @@ interface OnnxNode {
   attrs: Record<string, OnnxAttr>;
 }
 
-/** Collects nodes and weights while a model is walked; emitters call `node` and `weight`. */
+/**
+ * Collects nodes and weights while a model is walked; emitters call `node` and `weight`.
+ * @example
+ * const y = g.node('Gemm', [x, g.weight('fc.weight', fc.weight)], { transB: { kind: 'int', value: 1 } });
+ */
 export class OnnxGraphBuilder {
   readonly nodes: OnnxNode[] = [];
   readonly weights: { name: string; tensor: Tensor }[] = [];
@@ -38,7 +42,11 @@ export type OnnxEmitter = (m: Module, input: string, g: OnnxGraphBuilder, prefix
 
 const emitters: OnnxEmitter[] = [];
 
-/** Teaches `exportOnnx` a layer; later registrations are tried first. */
+/**
+ * Teaches `exportOnnx` a layer; later registrations are tried first.
+ * @example
+ * registerOnnxEmitter((m, x, g) => (m instanceof Square ? g.node('Mul', [x, x]) : null));
+ */
 export function registerOnnxEmitter(emit: OnnxEmitter): void {
   emitters.unshift(emit);
 }
@@ -62,7 +70,7 @@ registerOnnxEmitter((m, input, g, prefix) => {
   return x;
 });
 
-/** Runs the emitters on one module; the error names the module that none handles. */
+/** Runs the emitters on one module; the error names the module that none handles. @example const y = emitModule(block.conv1, x, g, 'conv1.'); */
 export function emitModule(m: Module, input: string, g: OnnxGraphBuilder, prefix: string): string {
   for (const emit of emitters) {
     const out = emit(m, input, g, prefix);

@@ -39,7 +39,7 @@ export const ZOO: Record<string, (numClasses: number, inChannels: number) => nn.
   resnet20: (numClasses, inChannels) => resnet20({ numClasses, inChannels }),
 };
 
-/** The architecture spec of a zoo model (a Sequential spec for LeNet-5, a ResNet spec for ResNets). */
+/** The architecture spec of a zoo model (a Sequential spec for LeNet-5, a ResNet spec for ResNets). @example buildModel(zooSpec('resnet8', 10, 1)); */
 export function zooSpec(name: string, numClasses: number, inChannels: number): ModelSpec {
   const make = ZOO[name];
   if (!make) throw new Error(`unknown model '${name}': use an MLP spec like mlp:784-128-10, 'auto', or one of ${Object.keys(ZOO).join(', ')}`);
