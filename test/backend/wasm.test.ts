@@ -195,3 +195,16 @@ describe('wasm backend fast JS kernels', () => {
     }
   });
 });
+
+describe('wasm backend relu', () => {
+  it('matches the reference on signed zeros, NaN, infinities and subnormals', () => {
+    const x = new Float32Array([Number.NaN, -0, 0, -1, 1, Infinity, -Infinity, 1e-45, -1e-45, 3.5, -2.25]);
+    const sign = new DataView(x.buffer);
+    sign.setUint32(4 * 0, 0xffc00000, true); // a NaN with its sign bit set
+    const want = new Float32Array(x.length);
+    const got = new Float32Array(x.length);
+    jsBackend.unary.relu(x, want);
+    wasm.unary.relu(x, got);
+    got.forEach((v, i) => assert.ok(Object.is(v, want[i]), `element ${i}: ${v} vs ${want[i]}`));
+  });
+});
