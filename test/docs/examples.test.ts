@@ -23,16 +23,16 @@ const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const src = (p: string): string => join(ROOT, 'src', p);
 
 /** Modules whose exports examples use unqualified, highest priority first (area module goes first). */
-const MODULES = ['index.ts', 'node.ts', 'nn/index.ts', 'nn/functional/index.ts', 'optim/index.ts', 'io/index.ts', 'models/index.ts'];
+const MODULES = ['index.ts', 'node.ts', 'nn/index.ts', 'nn/functional/index.ts', 'optim/index.ts', 'io/index.ts', 'models/index.ts', 'data/image/transforms.ts'];
 const AREAS: [RegExp, string][] = [
   [/^src\/nn\/functional\//, 'nn/functional/index.ts'], [/^src\/(nn|ops)\//, 'nn/index.ts'], [/^src\/optim\//, 'optim/index.ts'],
-  [/^src\/io\//, 'io/index.ts'], [/^src\/models\//, 'models/index.ts'],
+  [/^src\/io\//, 'io/index.ts'], [/^src\/models\//, 'models/index.ts'], [/^src\/data\/image/, 'data/image/transforms.ts'],
 ];
 
 /** Stock objects examples take for granted: [name, definition]; later lines may use earlier ones. */
 const PRELUDE: readonly [string, string][] = [
   ['model', 'new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 3), new nn.Sigmoid())'],
-  ['x', 'randn([6, 4])'],
+  ['x', "randn([6, 4], { requiresGrad: true })"],
   ['y', 'randint(0, 3, [6])'],
   ['labels', 'y'],
   ['logits', 'randn([6, 3])'],
