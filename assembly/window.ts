@@ -87,10 +87,47 @@ export function col2imPlanes(w: Win, cols: usize, x: usize, p0: i32, p1: i32): v
   }
 }
 
+/**
+ * Max pooling without padding or dilation, every window inside the plane: branch-free selects
+ * (random data would mispredict the reference's compare on most elements). Same rule: the first
+ * maximum in row-major order, the first NaN once one is seen.
+ */
+function maxPoolInside(w: Win, x: usize, out: usize, indices: usize, p0: i32, p1: i32): void {
+  const kH = w.kernelH, kW = w.kernelW, sH = w.strideH, sW = w.strideW;
+  const outH = w.outH, outW = w.outW, height = w.height, width = w.width;
+  let o = <usize>p0 * outH * outW;
+  for (let p = p0; p < p1; p++) {
+    const base = x + <usize>p * height * width * 4;
+    for (let oh = 0; oh < outH; oh++) {
+      const h0 = oh * sH;
+      for (let ow = 0; ow < outW; ow++, o++) {
+        const w0 = ow * sW;
+        let best: f32 = -Infinity;
+        let bestIdx = h0 * width + w0;
+        for (let h = h0; h < h0 + kH; h++) {
+          const row = base + <usize>h * width * 4;
+          for (let c = w0; c < w0 + kW; c++) {
+            const v = load<f32>(row + <usize>c * 4);
+            const take = (v > best) | ((v != v) & (best == best));
+            best = select<f32>(v, best, take);
+            bestIdx = select<i32>(h * width + c, bestIdx, take);
+          }
+        }
+        store<f32>(out + o * 4, best);
+        store<i32>(indices + o * 4, bestIdx);
+      }
+    }
+  }
+}
+
 /** Max pooling for planes [p0, p1), first maximum on ties, NaN wins (as the reference). */
 export function maxPoolPlanes(w: Win, x: usize, out: usize, indices: usize, p0: i32, p1: i32): void {
   const kH = w.kernelH, kW = w.kernelW, sH = w.strideH, sW = w.strideW, pH = w.padH, pW = w.padW;
   const dH = w.dilationH, dW = w.dilationW, outH = w.outH, outW = w.outW, height = w.height, width = w.width;
+  if (pH == 0 && pW == 0 && dH == 1 && dW == 1 && (outH - 1) * sH + kH <= height && (outW - 1) * sW + kW <= width) {
+    maxPoolInside(w, x, out, indices, p0, p1);
+    return;
+  }
   let o = <usize>p0 * outH * outW;
   for (let p = p0; p < p1; p++) {
     const base = x + <usize>p * height * width * 4;

@@ -208,3 +208,23 @@ describe('wasm backend relu', () => {
     got.forEach((v, i) => assert.ok(Object.is(v, want[i]), `element ${i}: ${v} vs ${want[i]}`));
   });
 });
+
+describe('wasm max pooling edge values', () => {
+  it('keeps the first NaN, the first of tied maxima and all -Infinity windows like the reference', async () => {
+    await setNumThreads(1);
+    const N = Number.NaN;
+    const I = -Infinity;
+    // 2x2 windows of an 8x8 plane (64 planes so the WASM path runs).
+    const plane = [1, N, 3, 3, I, I, 2, 0, N, 1, 3, 3, I, I, 5, N, 7, 7, 0, 0, -1, -2, N, N, 7, 7, 0, -0, -3, -1, N, N,
+      1, 2, 3, 4, 5, 6, 7, 8, 8, 7, 6, 5, 4, 3, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, I, 0, I, I, 9, 9, 9, 9];
+    const x = new Float32Array(64 * 64);
+    for (let p = 0; p < 64; p++) x.set(plane, p * 64);
+    const w = { batch: 64, channels: 1, height: 8, width: 8, kernelH: 2, kernelW: 2, strideH: 2, strideW: 2, padH: 0, padW: 0, dilationH: 1, dilationW: 1, outH: 4, outW: 4 };
+    const n = 64 * 16;
+    const [want, got, iw, ig] = [new Float32Array(n), new Float32Array(n), new Int32Array(n), new Int32Array(n)];
+    jsBackend.maxPool2d(x, want, iw, w);
+    wasm.maxPool2d(x, got, ig, w);
+    assert.deepEqual(got, want);
+    assert.deepEqual(ig, iw);
+  });
+});
