@@ -3,7 +3,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { add } from '../ops/elementwise.js';
 import { sumToShape } from '../ops/reduce.js';
 import { ones } from '../tensor/create.js';
-import { firstNonFinite, inBackward } from './graph.js';
+import { firstNonFinite, inBackward, type GradFn } from './graph.js';
 import { isAnomalyEnabled, noGrad } from './grad-mode.js';
 
 /** Tensors reachable from `root` through grad functions, inputs before outputs (iterative DFS). */
@@ -45,12 +45,54 @@ function accumulate(grads: Map<Tensor, Tensor>, t: Tensor, g: Tensor): void {
   grads.set(t, previous ? add(previous, g) : g);
 }
 
+/** Options of `backward()`. */
+export interface BackwardOptions {
+  /** Keep the graph (and the tensors its rules saved) for another backward pass through it. */
+  retainGraph?: boolean;
+}
+
+/** What a node becomes after a backward pass freed it: it remembers only its name. */
+function released(name: string): GradFn {
+  return {
+    name,
+    inputs: [],
+    saved: [],
+    backward: () => {
+      throw new Error(
+        `backward: trying to backward through '${name}' a second time, but the first backward() freed the graph ` +
+          'and the tensors it saved; pass { retainGraph: true } to the first backward() if you need to go through it again',
+      );
+    },
+  };
+}
+
+/** Runs one node's rule and hands each input its gradient, summed back to the input's shape. */
+function propagate(t: Tensor, fn: GradFn, g: Tensor, grads: Map<Tensor, Tensor>): void {
+  checkSavedVersions(t);
+  const inputGrads = inBackward(() => fn.backward(g));
+  fn.inputs.forEach((input, k) => {
+    const ig = inputGrads[k];
+    if (!input.requiresGrad || !ig) return;
+    const reduced = sumToShape(ig, input.shape).to(input.dtype);
+    if (!shapesEqual(reduced.shape, input.shape)) {
+      throw new Error(`backward: '${fn.name}' returned a gradient of shape ${formatShape(reduced.shape)} for input ${k} of shape ${formatShape(input.shape)}`);
+    }
+    if (isAnomalyEnabled()) {
+      const bad = firstNonFinite(reduced);
+      if (bad >= 0) throw new Error(`Anomaly detected: the backward of '${fn.name}' produced ${reduced.contiguous().storage.data[bad]} in the gradient of input ${k}`);
+    }
+    accumulate(grads, input, reduced);
+  });
+}
+
 /**
  * Reverse-mode differentiation from `root`: walks the graph in reverse topological order, calls
  * each node's rule, reduces broadcast gradients back to each input's shape, checks shapes, and
- * accumulates into `.grad` of leaves (adding to what is there, as PyTorch does).
+ * accumulates into `.grad` of leaves (adding to what is there, as PyTorch does). Unless
+ * `retainGraph`, each node is freed once done, as in PyTorch: a kept `loss` then no longer holds
+ * every activation of its step alive.
  */
-export function runBackward(root: Tensor, gradient?: Tensor): void {
+export function runBackward(root: Tensor, gradient?: Tensor, options: BackwardOptions = {}): void {
   if (!root.requiresGrad) {
     throw new Error('backward: the tensor does not require grad and has no grad function (did you forget requiresGrad, or run under noGrad?)');
   }
@@ -67,28 +109,15 @@ export function runBackward(root: Tensor, gradient?: Tensor): void {
     const order = topologicalOrder(root);
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i];
-      const g = grads.get(t);
-      if (!g) continue;
-      grads.delete(t);
       const fn = t.gradFn;
-      // A leaf's .grad gets its own storage: rules may hand the same tensor to several inputs.
-      if (!fn || t.retainsGrad) t.grad = t.grad ? add(t.grad, g) : g.clone();
-      if (!fn) continue;
-      checkSavedVersions(t);
-      const inputGrads = inBackward(() => fn.backward(g));
-      fn.inputs.forEach((input, k) => {
-        const ig = inputGrads[k];
-        if (!input.requiresGrad || !ig) return;
-        const reduced = sumToShape(ig, input.shape).to(input.dtype);
-        if (!shapesEqual(reduced.shape, input.shape)) {
-          throw new Error(`backward: '${fn.name}' returned a gradient of shape ${formatShape(reduced.shape)} for input ${k} of shape ${formatShape(input.shape)}`);
-        }
-        if (isAnomalyEnabled()) {
-          const bad = firstNonFinite(reduced);
-          if (bad >= 0) throw new Error(`Anomaly detected: the backward of '${fn.name}' produced ${reduced.contiguous().storage.data[bad]} in the gradient of input ${k}`);
-        }
-        accumulate(grads, input, reduced);
-      });
+      const g = grads.get(t);
+      if (g) {
+        grads.delete(t);
+        // A leaf's .grad gets its own storage: rules may hand the same tensor to several inputs.
+        if (!fn || t.retainsGrad) t.grad = t.grad ? add(t.grad, g) : g.clone();
+        if (fn) propagate(t, fn, g, grads);
+      }
+      if (fn && !options.retainGraph) t.attachGradFn(released(fn.name));
     }
   });
 }

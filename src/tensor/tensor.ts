@@ -1,5 +1,5 @@
 import type { GradFn } from '../autograd/graph.js';
-import { runBackward } from '../autograd/engine.js';
+import { runBackward, type BackwardOptions } from '../autograd/engine.js';
 import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import { getBackend } from '../backend/index.js';
 import * as E from '../ops/elementwise.js';
@@ -110,10 +110,17 @@ export class Tensor {
 
   /**
    * Backpropagates from this tensor: fills `.grad` of every leaf that requires grad. A
-   * non-scalar output needs `gradient` (the vector in the vector-Jacobian product).
+   * non-scalar output needs `gradient` (the vector in the vector-Jacobian product). The graph is
+   * freed afterwards unless `{ retainGraph: true }`, as in PyTorch.
+   * @example
+   * const x = tensor([1, 2], { requiresGrad: true });
+   * const loss = x.mul(x).sum();
+   * loss.backward(undefined, { retainGraph: true }); // keeps the graph for a second pass
+   * loss.backward();
+   * x.grad!.toArray(); // [4, 8]
    */
-  backward(gradient?: Tensor): void {
-    runBackward(this, gradient);
+  backward(gradient?: Tensor, options?: BackwardOptions): void {
+    runBackward(this, gradient, options);
   }
 
   /** A tensor sharing storage with this one, cut off from the graph. */

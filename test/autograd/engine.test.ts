@@ -68,3 +68,33 @@ describe('autograd engine', () => {
     assert.throws(() => detectAnomaly(() => z.sqrt().sum().backward()), /backward of 'sqrt'/);
   });
 });
+
+describe('graph lifetime', () => {
+  it('frees the graph after backward; a second pass needs retainGraph', () => {
+    const x = tensor([1, 2, 3], { requiresGrad: true });
+    const loss = x.mul(x).sum();
+    loss.backward();
+    assert.throws(() => loss.backward(), /a second time.*retainGraph/);
+    const kept = x.exp().sum();
+    kept.backward(undefined, { retainGraph: true });
+    kept.backward();
+    assertClose(x.grad!, x.detach().mul(2).add(x.detach().exp().mul(2)), { rtol: 1e-6 });
+  });
+
+  it('refuses a second pass through a shared, freed trunk instead of dropping its gradient', () => {
+    const w = tensor([2], { requiresGrad: true });
+    const h = w.mul(3);
+    h.mul(2).sum().backward();
+    assert.throws(() => h.mul(5).sum().backward(), /backward through 'mul' a second time/);
+  });
+
+  it('keeps the freed nodes non-leaf and their names', () => {
+    const x = tensor([1], { requiresGrad: true });
+    const y = x.tanh();
+    y.sum().backward();
+    assert.equal(y.isLeaf, false);
+    assert.equal(y.requiresGrad, true);
+    assert.equal(y.gradFn!.name, 'tanh');
+    assert.equal(y.gradFn!.inputs.length, 0);
+  });
+});
