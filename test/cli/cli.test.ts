@@ -134,6 +134,17 @@ test('nabla trains on an image folder and predicts a folder of PNGs', () => {
   assert.deepEqual(model.inputShape, [1, 10, 12]);
 });
 
+test('nabla train with no arguments trains on the bundled digits and prints held-out accuracy', () => {
+  const t0 = performance.now();
+  const r = nabla('train');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /data digits: \d+ train, \d+ validation, 359 test samples, 10 classes/);
+  const acc = Number(/held-out test accuracy ([\d.]+)%/.exec(r.stdout)?.[1]);
+  assert.ok(acc >= 93, `held-out accuracy ${acc}% on the 8x8 digits`);
+  assert.ok(existsSync(join(work, 'runs', 'latest', 'weights.safetensors')));
+  assert.ok(performance.now() - t0 < 60_000, 'well under a minute');
+});
+
 test('nabla reports bad arguments with a clear message and exit code 1', () => {
   const noData = nabla('train', '--data', 'nope.csv');
   assert.equal(noData.code, 1);
