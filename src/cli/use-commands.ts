@@ -42,7 +42,9 @@ export function evalModel(dir: string, data?: string): EvalResult {
   const src = loadData(name, { preprocessing: m.pre, target: data ? undefined : config?.target });
   let ds = src.test ?? src.train;
   if (!data && config && !src.test) {
-    ds = subset(src.train, splitIndices(src.train.length, config.valSplit, config.testSplit, config.seed).test);
+    // The same split as training: over the first `limit` samples when the run was limited.
+    const n = Math.min(src.train.length, config.limit ?? Infinity);
+    ds = subset(src.train, splitIndices(n, config.valSplit, config.testSplit, config.seed).test);
   }
   const r = evaluate(m.model, ds);
   const classes = m.info.classes ?? src.classes;
