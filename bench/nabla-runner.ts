@@ -5,7 +5,7 @@
  *        tsx bench/nabla-runner.ts wasm --memory-steps 10000   (RSS over a long MLP run)
  */
 import { getBackend, initWasm, matmul, nn, noGrad, optim, randint, randn, setBackend, wasmInfo, type Tensor } from '../src/index.js';
-import { formatProfile, profiled } from './kernel-profile.js';
+import { cpuMs, formatProfile, profiled } from './kernel-profile.js';
 import { flag, medianRate } from './measure.js';
 import { lenet5, mlp, smallMlp } from './models.js';
 
@@ -78,9 +78,9 @@ async function main(): Promise<void> {
       const base = getBackend();
       setBackend(wrapped);
       const calls = name === 'infer' ? 2000 : name === 'sgemm' ? 3 : 20;
-      const t = performance.now();
+      const t = cpuMs();
       for (let i = 0; i < calls; i++) w.step();
-      out[`${name}Profile`] = formatProfile(stats, performance.now() - t, calls);
+      out[`${name}Profile`] = formatProfile(stats, cpuMs() - t, calls);
       setBackend(base);
     }
   }
