@@ -7,22 +7,41 @@ export interface MeasureOptions {
   minCalls?: number;
 }
 
-/** Median of `repeats` rates (items per second) of `step`, each repeat running `step` for at least `minMs`. */
-export async function medianRate(step: () => unknown | Promise<unknown>, items: number, o: MeasureOptions): Promise<number> {
+/** Items per wall-clock second, and per second of process CPU time (all threads). */
+export interface Rates {
+  wall: number;
+  cpu: number;
+}
+
+/**
+ * Median of `repeats` rates of `step`, each repeat running `step` for at least `minMs`. The CPU
+ * rate is what a busy machine distorts least: for a single-threaded run it is the rate an idle
+ * core would give.
+ */
+export async function medianRates(step: () => unknown | Promise<unknown>, items: number, o: MeasureOptions): Promise<Rates> {
   for (let i = 0; i < (o.warmup ?? 3); i++) await step();
-  const rates: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let r = 0; r < o.repeats; r++) {
     let n = 0;
     const start = performance.now();
+    const cpu0 = process.cpuUsage();
     let elapsed = 0;
     do {
       await step();
       n++;
       elapsed = performance.now() - start;
     } while (elapsed < (o.minMs ?? 500) || n < (o.minCalls ?? 3));
-    rates.push((n * items) / (elapsed / 1000));
+    const used = process.cpuUsage(cpu0);
+    wall.push((n * items) / (elapsed / 1000));
+    cpu.push((n * items) / ((used.user + used.system) / 1e6));
   }
-  return median(rates);
+  return { wall: median(wall), cpu: median(cpu) };
+}
+
+/** Median items per wall-clock second (see medianRates). */
+export async function medianRate(step: () => unknown | Promise<unknown>, items: number, o: MeasureOptions): Promise<number> {
+  return (await medianRates(step, items, o)).wall;
 }
 
 export function median(xs: number[]): number {

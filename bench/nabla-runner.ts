@@ -6,7 +6,7 @@
  */
 import { getBackend, initWasm, matmul, nn, noGrad, optim, randint, randn, setBackend, wasmInfo, type Tensor } from '../src/index.js';
 import { cpuMs, formatProfile, profiled } from './kernel-profile.js';
-import { flag, medianRate } from './measure.js';
+import { flag, medianRates } from './measure.js';
 import { lenet5, mlp, smallMlp } from './models.js';
 
 function trainStep(model: nn.Module, x: Tensor, y: Tensor): () => void {
@@ -72,7 +72,9 @@ async function main(): Promise<void> {
   const profile = process.argv.includes('--profile');
   for (const name of flag('workloads', 'sgemm,mlp,lenet,infer').split(',')) {
     const w = workload(name);
-    out[name] = w.scale(await medianRate(w.step, w.items, { repeats, minCalls: 1 }));
+    const rates = await medianRates(w.step, w.items, { repeats, minCalls: 1 });
+    out[name] = w.scale(rates.wall);
+    out[`${name}Cpu`] = w.scale(rates.cpu);
     if (profile) {
       const { backend: wrapped, stats } = profiled(getBackend());
       const base = getBackend();

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { flag, medianRate } from './measure.js';
+import { flag, medianRates, type Rates } from './measure.js';
 
 type Params = tf.Variable[];
 
@@ -37,22 +37,24 @@ function lenetForward(p: Params, x: tf.Tensor4D): tf.Tensor2D {
   return mlpForward(p.slice(4), tf.reshape(h, [h.shape[0], 400]));
 }
 
-async function trainRate(params: Params, forward: (x: tf.Tensor) => tf.Tensor2D, x: tf.Tensor, labels: tf.Tensor2D, repeats: number): Promise<number> {
+async function trainRate(params: Params, forward: (x: tf.Tensor) => tf.Tensor2D, x: tf.Tensor, labels: tf.Tensor2D, repeats: number): Promise<Rates> {
   const opt = tf.train.momentum(0.01, 0.9);
   const step = async () => {
     const loss = opt.minimize(() => tf.losses.softmaxCrossEntropy(labels, forward(x)), true, params);
     await loss?.data();
     loss?.dispose();
   };
-  return medianRate(step, x.shape[0], { repeats, minCalls: 1 });
+  return medianRates(step, x.shape[0], { repeats, minCalls: 1 });
 }
 
-async function run(workload: string, repeats: number): Promise<number> {
-  return tf.tidy(() => 0) + await (async () => {
+const scale = (r: Rates, f: (x: number) => number): Rates => ({ wall: f(r.wall), cpu: f(r.cpu) });
+
+async function run(workload: string, repeats: number): Promise<Rates> {
+  return (async () => {
     if (workload === 'sgemm') {
       const a = tf.randomNormal([1024, 1024]);
       const b = tf.randomNormal([1024, 1024]);
-      return (await medianRate(async () => { const c = tf.matMul(a, b); await c.data(); c.dispose(); }, 2 * 1024 ** 3, { repeats, minCalls: 1, warmup: 1 })) / 1e9;
+      return scale(await medianRates(async () => { const c = tf.matMul(a, b); await c.data(); c.dispose(); }, 2 * 1024 ** 3, { repeats, minCalls: 1, warmup: 1 }), (r) => r / 1e9);
     }
     if (workload === 'mlp') {
       const labels = tf.oneHot(tf.randomUniform([128], 0, 10, 'int32') as tf.Tensor1D, 10) as tf.Tensor2D;
@@ -66,8 +68,8 @@ async function run(workload: string, repeats: number): Promise<number> {
     }
     const params = [...dense(784, 256), ...dense(256, 256), ...dense(256, 10)];
     const x = tf.randomNormal([1, 784]) as tf.Tensor2D;
-    const rate = await medianRate(() => { const y = tf.tidy(() => mlpForward(params, x)); y.dataSync(); y.dispose(); }, 1, { repeats });
-    return 1e6 / rate;
+    const rate = await medianRates(() => { const y = tf.tidy(() => mlpForward(params, x)); y.dataSync(); y.dispose(); }, 1, { repeats });
+    return scale(rate, (r) => 1e6 / r);
   })();
 }
 
@@ -84,7 +86,9 @@ async function main(): Promise<void> {
   const out: Record<string, number | string> = { backend: tf.getBackend() };
   for (const w of workloads) {
     try {
-      out[w] = await run(w, repeats);
+      const r = await run(w, repeats);
+      out[w] = r.wall;
+      out[`${w}Cpu`] = r.cpu;
     } catch (e) {
       out[w] = `cannot run: ${(e as Error).message.split('\n')[0].slice(0, 120)}`;
     }

@@ -12,21 +12,22 @@ import torch
 import torch.nn as nn
 
 
-def median_rate(step, items, repeats, warmup=3, min_seconds=0.5):
-    """Items per second of `step`: warm-up excluded, median over `repeats` timed runs."""
+def median_rates(step, items, repeats, warmup=3, min_seconds=0.5):
+    """Items per wall-clock and per process-CPU second of `step`: warm-up excluded, medians over `repeats` runs."""
     for _ in range(warmup):
         step()
-    rates = []
+    wall, cpu = [], []
     for _ in range(repeats):
-        n, start = 0, time.perf_counter()
+        n, start, cpu0 = 0, time.perf_counter(), time.process_time()
         while True:
             step()
             n += 1
             elapsed = time.perf_counter() - start
             if elapsed >= min_seconds and n >= 3:
                 break
-        rates.append(n * items / elapsed)
-    return statistics.median(rates)
+        wall.append(n * items / elapsed)
+        cpu.append(n * items / max(time.process_time() - cpu0, 1e-9))
+    return statistics.median(wall), statistics.median(cpu)
 
 
 def mlp():
@@ -48,21 +49,22 @@ def train_rate(model, x, y, repeats):
         opt.zero_grad()
         loss_fn(model(x), y).backward()
         opt.step()
-    return median_rate(step, x.shape[0], repeats)
+    return median_rates(step, x.shape[0], repeats)
 
 
 def sgemm(repeats):
     n = 1024
     a, b = torch.randn(n, n), torch.randn(n, n)
-    return median_rate(lambda: torch.mm(a, b), 2 * n ** 3, repeats) / 1e9
+    wall, cpu = median_rates(lambda: torch.mm(a, b), 2 * n ** 3, repeats)
+    return wall / 1e9, cpu / 1e9
 
 
 def infer_latency_us(repeats):
     model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10)).eval()
     x = torch.randn(1, 784)
     with torch.no_grad():
-        rate = median_rate(lambda: model(x), 1, repeats)
-    return 1e6 / rate
+        wall, cpu = median_rates(lambda: model(x), 1, repeats)
+    return 1e6 / wall, 1e6 / cpu
 
 
 def main():
@@ -71,14 +73,14 @@ def main():
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     out = {'threads': threads, 'torch': torch.__version__}
-    if 'sgemm' in wanted:
-        out['sgemm'] = sgemm(repeats)
-    if 'mlp' in wanted:
-        out['mlp'] = train_rate(mlp(), torch.randn(128, 784), torch.randint(0, 10, (128,)), repeats)
-    if 'lenet' in wanted:
-        out['lenet'] = train_rate(lenet(), torch.randn(64, 1, 28, 28), torch.randint(0, 10, (64,)), repeats)
-    if 'infer' in wanted:
-        out['infer'] = infer_latency_us(repeats)
+    runs = {
+        'sgemm': lambda: sgemm(repeats),
+        'mlp': lambda: train_rate(mlp(), torch.randn(128, 784), torch.randint(0, 10, (128,)), repeats),
+        'lenet': lambda: train_rate(lenet(), torch.randn(64, 1, 28, 28), torch.randint(0, 10, (64,)), repeats),
+        'infer': lambda: infer_latency_us(repeats),
+    }
+    for name in wanted:
+        out[name], out[name + 'Cpu'] = runs[name]()
     with open('/proc/self/maps') as maps:
         libs = sorted({line.split()[-1] for line in maps if 'blas' in line.lower() and line.split()[-1].startswith('/')})
     out['blas'] = libs
