@@ -1,11 +1,8 @@
 /** Checkpoints: a model directory plus optimizer state, RNG streams, history and the run's options. */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { nn } from '../index.js';
-import { packModel, packState, readJson, unpackModel, unpackState, type ModelInfo, type LoadedModel } from '../io/model-file.js';
-import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
-import { readModelFiles, writeModelFiles } from '../io/node-files.js';
-import type { OptimizerStateDict } from '../optim/optimizer.js';
+import { io, type nn, type optim } from '../index.js';
+import { readModelFiles, writeModelFiles } from '../node.js';
 import type { StepOptimizer, TrainState } from './trainer.js';
 
 /** The options of a training run (what `--resume` reuses). */
@@ -31,21 +28,21 @@ const OPTIMIZER_FILE = 'optimizer.safetensors';
 const CHECKPOINT_JSON = 'checkpoint.json';
 
 /** Writes `<out>/checkpoint/` (each file atomically; checkpoint.json, which names the epoch, last). */
-export function saveCheckpoint(out: string, model: nn.Module, info: ModelInfo, opt: StepOptimizer, state: TrainState, config: TrainConfig): void {
-  const optim = packState(opt.stateDict());
-  const packedState = packState(state);
-  const files = packModel(model, info, { epoch: state.epoch });
-  files[OPTIMIZER_FILE] = encodeSafetensors(optim.tensors);
+export function saveCheckpoint(out: string, model: nn.Module, info: io.ModelInfo, opt: StepOptimizer, state: TrainState, config: TrainConfig): void {
+  const packedOptim = io.packState(opt.stateDict());
+  const packedState = io.packState(state);
+  const files = io.packModel(model, info, { epoch: state.epoch });
+  files[OPTIMIZER_FILE] = io.encodeSafetensors(packedOptim.tensors);
   const dir = join(out, CHECKPOINT_DIR);
   writeModelFiles(dir, files);
-  writeModelFiles(dir, { [CHECKPOINT_JSON]: new TextEncoder().encode(JSON.stringify({ config, state: packedState.json, optimizer: optim.json }, null, 1)) });
+  writeModelFiles(dir, { [CHECKPOINT_JSON]: new TextEncoder().encode(JSON.stringify({ config, state: packedState.json, optimizer: packedOptim.json }, null, 1)) });
 }
 
 export interface LoadedCheckpoint {
-  loaded: LoadedModel;
+  loaded: io.LoadedModel;
   config: TrainConfig;
   state: TrainState;
-  optimizer: OptimizerStateDict;
+  optimizer: optim.OptimizerStateDict;
 }
 
 /** Reads a checkpoint from a run folder (`<out>`) or its `checkpoint/` folder. */
@@ -53,12 +50,12 @@ export function loadCheckpoint(path: string): LoadedCheckpoint {
   const dir = existsSync(join(path, CHECKPOINT_JSON)) ? path : join(path, CHECKPOINT_DIR);
   if (!existsSync(join(dir, CHECKPOINT_JSON))) throw new Error(`--resume '${path}': no ${CHECKPOINT_JSON} in it or in its ${CHECKPOINT_DIR}/ folder`);
   const files = readModelFiles(dir);
-  const doc = readJson(files, CHECKPOINT_JSON) as { config: TrainConfig; state: unknown; optimizer: unknown };
-  const tensors = files[OPTIMIZER_FILE] ? decodeSafetensors(files[OPTIMIZER_FILE], join(dir, OPTIMIZER_FILE)).tensors : {};
+  const doc = io.readJson(files, CHECKPOINT_JSON) as { config: TrainConfig; state: unknown; optimizer: unknown };
+  const tensors = files[OPTIMIZER_FILE] ? io.decodeSafetensors(files[OPTIMIZER_FILE], join(dir, OPTIMIZER_FILE)).tensors : {};
   return {
-    loaded: unpackModel(files),
+    loaded: io.unpackModel(files),
     config: doc.config,
-    state: unpackState(doc.state, {}) as TrainState,
-    optimizer: unpackState(doc.optimizer, tensors) as OptimizerStateDict,
+    state: io.unpackState(doc.state, {}) as TrainState,
+    optimizer: io.unpackState(doc.optimizer, tensors) as optim.OptimizerStateDict,
   };
 }

@@ -2,9 +2,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCsv, TensorDataset, type Dataset } from '../index.js';
-import { ImageFolder, loadFashionMnist, loadMnist } from '../data/image-node/index.js';
-import { Tensor } from '../tensor/tensor.js';
+import { parseCsv, Tensor, TensorDataset, type Dataset } from '../index.js';
+import { ImageFolder, loadFashionMnist, loadMnist } from '../node.js';
 import { BUILTIN_CSV, BUILTIN_DATA } from './defaults.js';
 import { fitStandardize, standardize, type Preprocessing } from './preprocess.js';
 

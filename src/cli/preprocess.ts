@@ -1,7 +1,8 @@
 /** Input preprocessing saved in model.json, applied the same way at training, evaluation, prediction and serving. */
-import { noGrad, tensor, type Tensor } from '../index.js';
-import { convertImage, toTensor, resize } from '../data/image/transforms.js';
-import { decodeImage } from '../data/image-node/index.js';
+import { noGrad, tensor, transforms, type Tensor } from '../index.js';
+import { decodeImage } from '../node.js';
+
+const { convertImage, toTensor, resize } = transforms;
 
 /** Tabular: standardise named columns with training statistics. Images: grey/RGB at a fixed size, pixels / 255. */
 export type Preprocessing =

@@ -1,7 +1,7 @@
 /** The training report: loss and accuracy curves as SVG files and one self-contained HTML page. */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../io/node-files.js';
+import { writeFileAtomic } from '../node.js';
 import { trainingCharts } from './charts.js';
 import type { EpochRecord } from './trainer.js';
 

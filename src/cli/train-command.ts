@@ -1,9 +1,7 @@
 /** `nabla train`: data + model spec in, model directory + report + checkpoint out. */
 import { join, resolve } from 'node:path';
-import { manualSeed, type nn } from '../index.js';
-import { buildModel, type ModelSpec } from '../io/model-spec.js';
-import type { ModelInfo } from '../io/model-file.js';
-import { saveModel } from '../io/node-files.js';
+import { io, manualSeed, type nn } from '../index.js';
+import { saveModel } from '../node.js';
 import { TRAIN_DEFAULTS } from './defaults.js';
 import { saveCheckpoint, loadCheckpoint, type TrainConfig } from './checkpoint.js';
 import { loadData, prepareTabular, type DataSource } from './data-source.js';
@@ -15,9 +13,9 @@ import { evaluate, initialState, makeOptimizer, runEpochs, splitIndices, subset,
 /** The data, split, model and optimizer of a run, rebuilt identically from its config. */
 interface Setup {
   src: DataSource;
-  spec: ModelSpec;
+  spec: io.ModelSpec;
   model: nn.Module;
-  info: ModelInfo;
+  info: io.ModelInfo;
   train: ReturnType<typeof subset>;
   val: ReturnType<typeof subset>;
   test: ReturnType<typeof subset>;
@@ -30,8 +28,8 @@ function setup(config: TrainConfig): Setup {
   const src = prepareTabular(raw, split.train);
   const spec = resolveModelSpec(config.model, src);
   manualSeed(config.seed); // model init draws from the global stream
-  const model = buildModel(spec);
-  const info: ModelInfo = { inputShape: src.inputShape, classes: src.classes, preprocessing: src.preprocessing };
+  const model = io.buildModel(spec);
+  const info: io.ModelInfo = { inputShape: src.inputShape, classes: src.classes, preprocessing: src.preprocessing };
   const test = src.test ? subset(src.test, Int32Array.from({ length: src.test.length }, (_, i) => i)) : subset(src.train, split.test);
   return { src, spec, model, info, train: subset(src.train, split.train), val: subset(src.train, split.val), test };
 }

@@ -1,10 +1,5 @@
 /** The CLI's epoch loop: seeded splits and shuffles, validation, early stopping, checkpoints that resume bit-exactly. */
-import { DataLoader, defaultGenerator, Generator, nn, noGrad, randperm, Subset, type Dataset, type Tensor } from '../index.js';
-import { SGD } from '../optim/sgd.js';
-import { Adam, AdamW } from '../optim/adam.js';
-import { RMSprop } from '../optim/rmsprop.js';
-import { Adagrad } from '../optim/adagrad.js';
-import type { OptimizerStateDict } from '../optim/optimizer.js';
+import { DataLoader, defaultGenerator, Generator, nn, noGrad, optim, randperm, Subset, type Dataset, type Tensor } from '../index.js';
 import { OPTIMIZERS } from './defaults.js';
 
 /** One epoch's numbers, as printed, plotted and saved in training.json. */
@@ -33,8 +28,8 @@ export interface TrainState {
 export interface StepOptimizer {
   zeroGrad(): void;
   step(): void;
-  stateDict(): OptimizerStateDict;
-  loadStateDict(saved: OptimizerStateDict): void;
+  stateDict(): optim.OptimizerStateDict;
+  loadStateDict(saved: optim.OptimizerStateDict): void;
 }
 
 export { OPTIMIZERS };
@@ -42,12 +37,12 @@ export { OPTIMIZERS };
 /** Makes the optimizer `--optimizer` names, with `lr` and PyTorch's defaults otherwise. */
 export function makeOptimizer(name: string, params: Tensor[], lr: number): StepOptimizer {
   switch (name) {
-    case 'sgd': return new SGD(params, { lr });
-    case 'momentum': return new SGD(params, { lr, momentum: 0.9 });
-    case 'adam': return new Adam(params, { lr });
-    case 'adamw': return new AdamW(params, { lr });
-    case 'rmsprop': return new RMSprop(params, { lr });
-    case 'adagrad': return new Adagrad(params, { lr });
+    case 'sgd': return new optim.SGD(params, { lr });
+    case 'momentum': return new optim.SGD(params, { lr, momentum: 0.9 });
+    case 'adam': return new optim.Adam(params, { lr });
+    case 'adamw': return new optim.AdamW(params, { lr });
+    case 'rmsprop': return new optim.RMSprop(params, { lr });
+    case 'adagrad': return new optim.Adagrad(params, { lr });
     default: throw new Error(`--optimizer '${name}' is not one of ${OPTIMIZERS.join(', ')}`);
   }
 }

@@ -1,10 +1,8 @@
 /** `nabla eval`, `nabla predict`, `nabla info`: using a trained model directory. */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { noGrad, parseCsv, stack, type Tensor } from '../index.js';
-import type { LoadedModel } from '../io/model-file.js';
-import { loadModel, writeFileAtomic } from '../io/node-files.js';
-import { exportOnnx } from '../io/onnx.js';
+import { io, noGrad, parseCsv, stack, type Tensor } from '../index.js';
+import { loadModel, writeFileAtomic } from '../node.js';
 import type { TrainConfig } from './checkpoint.js';
 import { loadData } from './data-source.js';
 import { parameterCount } from './models.js';
@@ -14,7 +12,7 @@ import { evaluate, splitIndices, subset } from './trainer.js';
 const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg']);
 
 /** A loaded model directory with its preprocessing (required for prediction). */
-export function openModel(dir: string): LoadedModel & { pre: Preprocessing } {
+export function openModel(dir: string): io.LoadedModel & { pre: Preprocessing } {
   const loaded = loadModel(dir);
   const pre = loaded.info.preprocessing as Preprocessing | undefined;
   if (!pre) throw new Error(`${dir}/model.json has no preprocessing; was it written by nabla train?`);
@@ -68,7 +66,7 @@ export interface Prediction {
 }
 
 /** Softmax probabilities of a batch [N, ...inputShape] as predictions, highest first. */
-export function predictBatch(m: LoadedModel, x: Tensor, names: string[]): Prediction[] {
+export function predictBatch(m: io.LoadedModel, x: Tensor, names: string[]): Prediction[] {
   const classes = m.info.classes ?? [];
   const probs = noGrad(() => m.model.forward(x).softmax(1));
   const rows = probs.toArray() as number[][];
@@ -100,7 +98,7 @@ export function readInputs(path: string, pre: Preprocessing): { x: Tensor; names
 export function exportModel(dir: string, out = join(dir, 'model.onnx')): string {
   const m = loadModel(dir);
   if (!m.info.inputShape) throw new Error(`${dir}/model.json has no inputShape; ONNX export needs the input shape`);
-  writeFileAtomic(out, exportOnnx(m.model, { inputShape: m.info.inputShape, outputShape: m.info.classes ? [m.info.classes.length] : undefined, outputName: 'logits' }));
+  writeFileAtomic(out, io.exportOnnx(m.model, { inputShape: m.info.inputShape, outputShape: m.info.classes ? [m.info.classes.length] : undefined, outputName: 'logits' }));
   return out;
 }
 

@@ -1,5 +1,5 @@
 /** Checks an uploaded image before decoding it: present, a PNG or JPEG, and of a sane pixel count. */
-import { imageFormat } from '../data/image-node/index.js';
+import { imageFormat } from '../node.js';
 
 /** An error carrying the HTTP status the API answers with. */
 export class HttpError extends Error {
