@@ -21,6 +21,10 @@ export interface TrainConfig {
   out: string;
   /** Train on only the first `limit` samples (quick runs on big data sets). */
   limit?: number;
+  /** Resize image-folder images to [height, width]. */
+  imageSize?: [number, number];
+  /** Read image folders as RGB (default grey). */
+  rgb?: boolean;
 }
 
 export const CHECKPOINT_DIR = 'checkpoint';

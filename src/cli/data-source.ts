@@ -31,6 +31,8 @@ export interface DataOptions {
   preprocessing?: Preprocessing;
   /** Image size for ImageFolder data ([height, width]). */
   imageSize?: [number, number];
+  /** Read image folders as RGB instead of grey. */
+  rgb?: boolean;
 }
 
 export { BUILTIN_DATA } from './defaults.js';
@@ -57,7 +59,8 @@ export function loadData(spec: string, options: DataOptions = {}): DataSource {
   }
   const pre = options.preprocessing;
   const size = options.imageSize ?? (pre?.kind === 'image' ? ([pre.height, pre.width] as [number, number]) : undefined);
-  const folder = ImageFolder.load(spec, { size, mode: pre?.kind === 'image' && pre.channels === 3 ? 'rgb' : 'grey' });
+  const rgb = pre?.kind === 'image' ? pre.channels === 3 : options.rgb === true;
+  const folder = ImageFolder.load(spec, { size, mode: rgb ? 'rgb' : 'grey' });
   return imageSource(spec, folder, null);
 }
 

@@ -14,6 +14,12 @@ function number(kind: 'int' | 'float', min: number, max = Infinity) {
   };
 }
 
+function imageSize(value: string): [number, number] {
+  const m = /^(\d+)(?:x(\d+))?$/.exec(value);
+  if (!m || Number(m[1]) < 1 || (m[2] !== undefined && Number(m[2]) < 1)) throw new InvalidArgumentError(`expected N or HxW (e.g. 28 or 32x48), got '${value}'`);
+  return [Number(m[1]), Number(m[2] ?? m[1])];
+}
+
 const json = (value: unknown) => console.log(JSON.stringify(value, null, 2));
 
 /** `nabla train`: options to a run, optionally with the live dashboard. */
@@ -62,6 +68,8 @@ function trainCommand(program: Command): void {
     .option('--seed <n>', 'seed of the split, the initial weights and the shuffles', number('int', 0), d.seed)
     .option('--val-split <fraction>', 'fraction of the training samples held out for validation', number('float', 0, 0.9), d.valSplit)
     .option('--test-split <fraction>', 'fraction held out for the final test (data without a test split)', number('float', 0, 0.9), d.testSplit)
+    .option('--image-size <size>', 'resize image-folder images: N or HxW (needed when their sizes differ)', imageSize)
+    .option('--rgb', 'read image folders in colour (default grey)')
     .option('--limit <n>', 'train on only the first n samples of the data', number('int', 1))
     .option('--out <dir>', 'model directory to write (also holds checkpoint/ and report/)', d.out)
     .option('--resume <dir>', 'continue the run saved in this directory, with its options')

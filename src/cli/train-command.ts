@@ -22,7 +22,7 @@ interface Setup {
 }
 
 function setup(config: TrainConfig): Setup {
-  const loaded = loadData(config.data, { target: config.target });
+  const loaded = loadData(config.data, { target: config.target, imageSize: config.imageSize, rgb: config.rgb });
   const raw = config.limit && config.limit < loaded.train.length ? limitSource(loaded, config.limit) : loaded;
   const split = splitIndices(raw.train.length, config.valSplit, raw.test ? 0 : config.testSplit, config.seed);
   const src = prepareTabular(raw, split.train);

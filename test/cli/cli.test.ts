@@ -104,7 +104,7 @@ test('nabla train --resume ends at the same weights as an uninterrupted run', ()
   assert.equal(history.length, 8);
 });
 
-test('nabla trains on an image folder and predicts a folder of PNGs', () => {
+test('nabla trains on an image folder (resized, RGB) and predicts a folder of PNGs', () => {
   // Two classes a person can tell apart: a bright left half ("left") or right half ("right").
   const image = (left: boolean, seed: number) => {
     const png = new PNG({ width: 12, height: 10 });
@@ -123,7 +123,7 @@ test('nabla trains on an image folder and predicts a folder of PNGs', () => {
   mkdirSync(join(work, 'new'));
   writeFileSync(join(work, 'new', 'a.png'), image(true, 99));
   writeFileSync(join(work, 'new', 'b.png'), image(false, 98));
-  const r = nabla('train', '--data', 'shapes', '--epochs', '10', '--lr', '0.01', '--batch-size', '8', '--patience', '0', '--out', 'shapes-model');
+  const r = nabla('train', '--data', 'shapes', '--image-size', '5x6', '--rgb', '--epochs', '10', '--lr', '0.01', '--batch-size', '8', '--patience', '0', '--out', 'shapes-model');
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /data shapes: \d+ train, \d+ validation, 8 test samples, 2 classes/);
   const pr = nabla('predict', '--model', 'shapes-model', '--json', 'new');
@@ -131,7 +131,7 @@ test('nabla trains on an image folder and predicts a folder of PNGs', () => {
   const preds = JSON.parse(pr.stdout) as { input: string; class: string }[];
   assert.deepEqual(preds.map((p) => [p.input, p.class]), [['a.png', 'left'], ['b.png', 'right']]);
   const model = json(readFileSync(join(work, 'shapes-model', 'model.json'), 'utf8'));
-  assert.deepEqual(model.inputShape, [1, 10, 12]);
+  assert.deepEqual(model.inputShape, [3, 5, 6]);
 });
 
 test('nabla train with no arguments trains on the bundled digits and prints held-out accuracy', () => {
