@@ -10,3 +10,4 @@ export { nllLoss, crossEntropy, type NLLLossOptions, type CrossEntropyOptions } 
 export type { Reduction, ReductionOptions } from './reduction.js';
 export * from './conv.js';
 export { oneHot, pad, normalize, cosineSimilarity, embedding, type PadMode } from './extra.js';
+export { selu, celu, mish, hardswish, hardsigmoid, softsign, softmin, glu, prelu, threshold, klDiv, type KLDivOptions } from './activation-extra.js';
