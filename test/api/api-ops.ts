@@ -174,6 +174,18 @@ const FUNCTIONAL: Record<string, Op> = {
   cosineSimilarity: ([x, y], a) => F.cosineSimilarity(x, y, num(a, 'dim')),
   embedding: ([i, w]) => F.embedding(i, w),
   embeddingPad: ([i, w], a) => F.embedding(i, w, num(a, 'paddingIdx')),
+  selu: ([x]) => new nn.SELU().forward(x),
+  mish: ([x]) => new nn.Mish().forward(x),
+  hardswish: ([x]) => new nn.Hardswish().forward(x),
+  hardsigmoid: ([x]) => F.hardsigmoid(x),
+  softsign: ([x]) => F.softsign(x),
+  celu: ([x], a) => new nn.CELU(num(a, 'alpha')).forward(x),
+  softmin: ([x], a) => new nn.Softmin(num(a, 'dim')).forward(x),
+  glu: ([x], a) => F.glu(x, num(a, 'dim')),
+  prelu: ([x, w]) => F.prelu(x, w),
+  threshold: ([x], a) => new nn.Threshold(num(a, 't'), num(a, 'value')).forward(x),
+  klDiv: ([i, t], a) => new nn.KLDivLoss({ reduction: a.reduction as nn.functional.KLDivOptions['reduction'] }).forward(i, t),
+  klDivLog: ([i, t]) => F.klDiv(i, t, { reduction: 'batchmean', logTarget: true }),
 };
 
 function build(): Record<string, Op> {

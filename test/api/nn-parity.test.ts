@@ -30,6 +30,7 @@ const LAYERS: Record<string, () => nn.Module> = {
   sequential: () => new nn.Sequential(new nn.Linear(4, 3), new nn.ReLU(), new nn.Sequential(new nn.Linear(3, 3), new nn.Tanh()), new nn.Linear(3, 1)),
   moduleList: () => new nn.ModuleList([new nn.Linear(2, 2), new nn.BatchNorm1d(2)]),
   embedding: () => new nn.Embedding(10, 4, { paddingIdx: 0 }),
+  prelu: () => new nn.PReLU(3),
 };
 
 test('fresh layers have PyTorch state-dict keys, shapes, parameters and buffers', () => {
