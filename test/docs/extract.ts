@@ -24,11 +24,14 @@ export function examplesIn(text: string, file: string): Example[] {
   const out: Example[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
-    if (!/^\s*\*\s*@example\b/.test(lines[i])) continue;
-    const inline = lines[i].replace(/^\s*\*\s*@example\b\s*/, '');
+    // `@example` opens a block line (` * @example`) or sits inline in a one-line `/** … @example code */`.
+    if (!/^\s*(\/\*\*|\*).*@example\b/.test(lines[i])) continue;
+    const after = lines[i].replace(/^.*?@example\b\s*/, '');
+    const closed = /\*\//.test(after);
+    const inline = after.replace(/\s*\*\/.*$/, '');
     const body: string[] = inline ? [inline] : [];
     let j = i + 1;
-    for (; j < lines.length; j++) {
+    for (; j < lines.length && !closed; j++) {
       const l = lines[j];
       if (/^\s*\*\//.test(l) || /^\s*\*\s*@\w+/.test(l)) break;
       body.push(l.replace(/^\s*\* ?/, '').replace(/\s*\*\/\s*$/, ''));
