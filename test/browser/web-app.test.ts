@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -99,6 +99,17 @@ test('web app: upload a Fashion-MNIST test image, see the predicted class and ba
   await page.setInputFiles('#file-input', join(work, 'notes.png'));
   await page.waitForSelector('#error:not([hidden])');
   assert.match((await page.textContent('#error')) ?? '', /not a PNG or JPEG/);
+  // Dropping the image on the zone works like picking it.
+  const b64 = readFileSync(join(work, 'trouser.png')).toString('base64');
+  const dataTransfer = await page.evaluateHandle((data) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([Uint8Array.from(atob(data), (c) => c.charCodeAt(0))], 'dropped.png', { type: 'image/png' }));
+    return dt;
+  }, b64);
+  await page.dispatchEvent('#drop-zone', 'drop', { dataTransfer });
+  await page.waitForSelector('#result:not([hidden])');
+  assert.equal(await page.textContent('#result-class'), 'Trouser');
+  assert.equal(await page.isHidden('#error'), true);
   await page.close();
 });
 
