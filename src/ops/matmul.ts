@@ -85,8 +85,10 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 0 || b.ndim === 0) {
     throw new Error(`matmul: both arguments need at least 1 dimension, got shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
   }
+  // Integer products, as torch's int64 matmul: exact in float64 for the sizes int32 holds.
+  if (a.dtype === 'int32' && b.dtype === 'int32') return cast(matmul(cast(a, 'float64'), cast(b, 'float64')), 'int32');
   if (!isFloating(a.dtype) || !isFloating(b.dtype)) {
-    throw new TypeError(`matmul: expected floating point tensors, got ${a.dtype} and ${b.dtype}`);
+    throw new TypeError(`matmul: expected floating point tensors (or two int32 ones), got ${a.dtype} and ${b.dtype}`);
   }
   const ka = a.shape[a.ndim - 1];
   const kb = b.shape[Math.max(0, b.ndim - 2)];
