@@ -9,6 +9,7 @@ export interface TensorFixture {
   strings: { name: string; values: JsonNumber; shape: number[]; dtype: DType; requiresGrad?: boolean; text: string }[];
   promotion: { op: string; a: DType; bKind: 'dim' | '0d' | 'scalar'; b: DType; dtype?: DType; values?: JsonNumber[]; error?: string }[];
   creation: Record<string, JsonNumber[]>;
+  indices: Record<string, JsonNumber>;
 }
 
 export const fixture = JSON.parse(readFileSync(new URL('../fixtures/tensor.json', import.meta.url), 'utf8')) as TensorFixture;
