@@ -43,14 +43,21 @@ export function jsonErrors(app: FastifyInstance, maxUploadBytes?: number): void 
     const message = tooLarge ? `the upload is larger than the limit of ${maxUploadBytes} bytes` : err.message;
     return reply.status(status).send({ error: status >= 500 ? `internal error: ${message}` : message });
   });
+  app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: `no route ${req.method} ${req.url}` }));
 }
 
 /** The image bytes of a predict request: a multipart `image` file or a raw image/* body. */
 async function uploadBytes(req: FastifyRequest): Promise<Uint8Array> {
   if (req.isMultipart()) {
-    const part = await req.file();
-    if (!part) throw new HttpError(400, "the form has no file; send the image in a field named 'image'");
-    return new Uint8Array(await part.toBuffer());
+    try {
+      const part = await req.file();
+      if (!part) throw new HttpError(400, "the form has no file; send the image in a field named 'image'");
+      return new Uint8Array(await part.toBuffer());
+    } catch (e) {
+      // The multipart parser's own errors (cut-off body, missing boundary) carry no status: they are the client's.
+      if ((e as { statusCode?: number }).statusCode) throw e;
+      throw new HttpError(400, `malformed multipart/form-data upload: ${(e as Error).message}`);
+    }
   }
   if (Buffer.isBuffer(req.body)) return new Uint8Array(req.body);
   throw new HttpError(415, 'send the image as multipart/form-data (field "image") or as an image/png or image/jpeg body');

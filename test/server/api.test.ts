@@ -81,6 +81,14 @@ test('bad uploads get 4xx with a clear message and the server keeps serving', as
   }
   const noFile = await fetch(`${base}/api/predict`, { method: 'POST', body: new FormData() });
   assert.ok(noFile.status >= 400 && noFile.status < 500, `form without a file: ${noFile.status}`);
+  for (const body of ['garbage', '--xyz\r\nContent-Disposition: form-data; name="image"; filename="a.png"\r\n\r\nabc']) {
+    const cut = await fetch(`${base}/api/predict`, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=xyz' }, body });
+    assert.equal(cut.status, 400, 'malformed multipart');
+    assert.match(((await cut.json()) as { error: string }).error, /malformed multipart/);
+  }
+  const missing = await fetch(`${base}/nope`);
+  assert.equal(missing.status, 404);
+  assert.deepEqual(await missing.json(), { error: 'no route GET /nope' });
   const wrongType = await fetch(`${base}/api/predict`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' });
   assert.equal(wrongType.status, 415);
   const raw = await fetch(`${base}/api/predict`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(good) });
