@@ -11,6 +11,7 @@ import { logSoftmax, softmax } from '../ops/softmax.js';
 import * as X from '../ops/extra.js';
 import * as S from '../ops/scan.js';
 import * as SC from '../ops/scatter.js';
+import * as TR from '../ops/trig.js';
 import { allocate, dtypeOf, isFloating, type DType, type TypedArray } from './dtype.js';
 import { formatTensor, type NestedArray } from './format.js';
 import { contiguousStrides, formatShape, numel, type Shape } from './shape.js';
@@ -491,6 +492,18 @@ export class Tensor {
   floorDivide(other: TensorLike): Tensor { return X.floorDivide(this, other); }
   remainder(other: TensorLike): Tensor { return X.remainder(this, other); }
   log2(): Tensor { return X.log2(this); }
+  tan(): Tensor { return TR.tan(this); }
+  atan(): Tensor { return TR.atan(this); }
+  asin(): Tensor { return TR.asin(this); }
+  acos(): Tensor { return TR.acos(this); }
+  sinh(): Tensor { return TR.sinh(this); }
+  cosh(): Tensor { return TR.cosh(this); }
+  asinh(): Tensor { return TR.asinh(this); }
+  acosh(): Tensor { return TR.acosh(this); }
+  atanh(): Tensor { return TR.atanh(this); }
+  exp2(): Tensor { return TR.exp2(this); }
+  /** `atan2(this, other)`: the angle of (other, this), like `torch.atan2(input, other)`. */
+  atan2(other: TensorLike): Tensor { return TR.atan2(this, other); }
   log10(): Tensor { return X.log10(this); }
   clip(min?: number | null, max?: number | null): Tensor { return E.clamp(this, min, max); }
   mm(other: Tensor): Tensor { return X.mm(this, other); }
