@@ -26,6 +26,8 @@ const keep = (a: Args): boolean => bool(a, 'keepdim');
 
 type Unary = (x: Tensor) => Tensor;
 const UNARY: Record<string, Unary> = {
+  tan: (x) => x.tan(), atan: (x) => x.atan(), asin: (x) => x.asin(), acos: (x) => x.acos(), sinh: (x) => x.sinh(),
+  cosh: (x) => x.cosh(), asinh: (x) => x.asinh(), acosh: (x) => x.acosh(), atanh: (x) => x.atanh(), exp2: (x) => x.exp2(),
   neg: (x) => x.neg(), exp: (x) => x.exp(), sqrt: (x) => x.sqrt(), abs: (x) => x.abs(), sign: (x) => x.sign(),
   sin: (x) => x.sin(), cos: (x) => x.cos(), tanh: (x) => x.tanh(), sigmoid: (x) => x.sigmoid(), relu: (x) => x.relu(),
   erf: (x) => x.erf(), log1p: (x) => x.log1p(), expm1: (x) => x.expm1(), floor: (x) => x.floor(), ceil: (x) => x.ceil(),
@@ -39,7 +41,7 @@ const BINARY: Record<string, Binary> = {
   pow: (x, y) => x.pow(y), maximum: (x, y) => nb.maximum(x, y), minimum: (x, y) => nb.minimum(x, y),
   eq: (x, y) => x.eq(y), ne: (x, y) => x.ne(y), lt: (x, y) => x.lt(y), le: (x, y) => x.le(y), gt: (x, y) => x.gt(y),
   ge: (x, y) => x.ge(y), floorDivide: (x, y) => x.floorDivide(y), remainder: (x, y) => x.remainder(y),
-  logicalAnd: (x, y) => x.logicalAnd(y), logicalOr: (x, y) => x.logicalOr(y), logicalXor: (x, y) => x.logicalXor(y),
+  atan2: (x, y) => x.atan2(y), logicalAnd: (x, y) => x.logicalAnd(y), logicalOr: (x, y) => x.logicalOr(y), logicalXor: (x, y) => x.logicalXor(y),
 };
 
 const REDUCE: Record<string, Op> = {

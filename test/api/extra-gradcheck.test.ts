@@ -43,6 +43,10 @@ const CASES: [string, (...xs: Tensor[]) => Tensor, () => Tensor[]][] = [
   ['scatterAdd with repeats', (x, s) => x.scatterAdd(0, tensor([[1, 1, 0]], { dtype: 'int32' }), s), () => [x64([2, 3]), x64([1, 3])]],
   ['maskedSelect', (x) => x.maskedSelect(tensor([true, false, true])), () => [x64([2, 3])]],
   ['T', (x) => x.T, () => [x64([2, 3, 4])]],
+  ['tan atan sinh cosh asinh (at 0 too)', (x) => x.tan().add(x.atan()).add(x.sinh()).add(x.cosh()).add(x.asinh()), () => [tensor([0, 0.3, -0.7, 1.1], { dtype: 'float64', requiresGrad: true })]],
+  ['asin acos atanh', (x) => x.asin().add(x.acos().mul(2)).add(x.atanh()), () => [tensor([0, 0.3, -0.7, 0.5], { dtype: 'float64', requiresGrad: true })]],
+  ['acosh exp2', (x) => x.acosh().add(x.exp2()), () => [tensor([1.2, 2, 3.5], { dtype: 'float64', requiresGrad: true })]],
+  ['atan2 with broadcasting', (y, x) => y.atan2(x), () => [x64([2, 3]), x64([3])]],
   ['log2 / log10', (x) => x.abs().add(0.5).log2().add(x.abs().add(0.5).log10()), () => [x64([4])]],
 ];
 
