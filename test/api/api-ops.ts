@@ -81,6 +81,7 @@ const SCAN: Record<string, Op> = {
 
 const LINALG: Record<string, Op> = {
   matmul: ([x, y]) => x.matmul(y),
+  einsum: (xs, a) => nb.einsum(a.eq as string, ...xs),
   mm: ([x, y]) => nb.mm(x, y),
   bmm: ([x, y]) => x.bmm(y),
   mv: ([x, y]) => x.mv(y),

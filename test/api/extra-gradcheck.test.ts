@@ -47,6 +47,8 @@ const CASES: [string, (...xs: Tensor[]) => Tensor, () => Tensor[]][] = [
   ['asin acos atanh', (x) => x.asin().add(x.acos().mul(2)).add(x.atanh()), () => [tensor([0, 0.3, -0.7, 0.5], { dtype: 'float64', requiresGrad: true })]],
   ['acosh exp2', (x) => x.acosh().add(x.exp2()), () => [tensor([1.2, 2, 3.5], { dtype: 'float64', requiresGrad: true })]],
   ['atan2 with broadcasting', (y, x) => y.atan2(x), () => [x64([2, 3]), x64([3])]],
+  ['einsum attention scores', (q, k) => nb.einsum('bqd,bkd->bqk', q, k), () => [x64([2, 3, 4]), x64([2, 5, 4])]],
+  ['einsum three operands', (a, b, c) => nb.einsum('ij,jk,kl->il', a, b, c), () => [x64([2, 3]), x64([3, 2]), x64([2, 2])]],
   ['log2 / log10', (x) => x.abs().add(0.5).log2().add(x.abs().add(0.5).log10()), () => [x64([4])]],
 ];
 
