@@ -1,6 +1,7 @@
 // Entry of the WASM module: kernels that one or several threads run on a job descriptor
-// written by the JS side into shared memory. Each thread calls `runJob(job, tid)` and handles its
-// own slice, so the same code serves the calling thread and every worker.
+// written by the JS side into shared memory. The calling thread plans the job (`planJob`), then
+// every participating thread calls `runJob(job, tid)` and takes chunks until none is left, so
+// the same code serves the calling thread and every worker.
 import { gemm, MR, NR, SCRATCH_BYTES } from './gemm';
 import { col2imPlanes, im2colPlanes, maxPoolPlanes, Win } from './window';
 
@@ -9,6 +10,8 @@ export { gemm, SCRATCH_BYTES };
 /** Field indices (i32 words) of a job descriptor; mirrored in src/backend/wasm/job.ts. */
 const KIND = 2, THREADS = 3, M = 4, N = 5, K = 6, A = 7, RSA = 8, CSA = 9, B = 10, RSB = 11, CSB = 12;
 const C = 13, LDC = 14, SCRATCH = 15, BATCH = 16, A_BATCH = 17, B_BATCH = 18, C_BATCH = 19;
+/** Chunk scheduling: next chunk to take, chunks finished, chunk count, GEMM slices per batch entry. */
+const NEXT = 20, DONE = 21, TOTAL = 22, SLICES = 23;
 /** Window jobs: a Win struct at word WIN, then input/output/indices pointers. */
 const WIN = 32, SRC = 46, DST = 47, IDX = 48;
 
@@ -27,41 +30,70 @@ function gemmSlice(job: usize, bi: i32, i0: i32, i1: i32, j0: i32, j1: i32, scra
   gemm(i1 - i0, j1 - j0, field(job, K), a, rsA, csA, b, rsB, csB, c, ldc, scratch);
 }
 
-/** Thread `tid`'s share of a batched GEMM: whole batch entries when there are enough, else a block of columns or rows. */
-function gemmJob(job: usize, tid: i32): void {
+/** Splits of one batch entry: two per thread when there are too few entries to go round. */
+function gemmSlices(job: usize): i32 {
   const nt = field(job, THREADS), m = field(job, M), n = field(job, N), batch = field(job, BATCH);
-  const scratch = <usize>field(job, SCRATCH) + <usize>tid * SCRATCH_BYTES;
-  if (batch >= nt) {
-    const b0 = <i32>((<i64>batch * tid) / nt), b1 = <i32>((<i64>batch * (tid + 1)) / nt);
-    for (let bi = b0; bi < b1; bi++) gemmSlice(job, bi, 0, m, 0, n, scratch);
-    return;
-  }
-  for (let bi = 0; bi < batch; bi++) {
-    if (n >= m) {
-      const step = ((n + nt * NR - 1) / (nt * NR)) * NR;
-      gemmSlice(job, bi, 0, m, min(n, tid * step), min(n, (tid + 1) * step), scratch);
-    } else {
-      const step = ((m + nt * MR - 1) / (nt * MR)) * MR;
-      gemmSlice(job, bi, min(m, tid * step), min(m, (tid + 1) * step), 0, n, scratch);
-    }
+  if (nt == 1 || batch >= 2 * nt) return 1;
+  const blocks = n >= m ? (n + NR - 1) / NR : (m + MR - 1) / MR;
+  return max(1, min(2 * nt, blocks));
+}
+
+/** Chunk `c` of a GEMM job: a batch entry, or one of `slices` column (or row) blocks of one. */
+function gemmChunk(job: usize, c: i32, scratch: usize): void {
+  const m = field(job, M), n = field(job, N), slices = field(job, SLICES);
+  const bi = c / slices, s = c % slices;
+  if (slices == 1) {
+    gemmSlice(job, bi, 0, m, 0, n, scratch);
+  } else if (n >= m) {
+    const step = ((n + slices * NR - 1) / (slices * NR)) * NR;
+    gemmSlice(job, bi, 0, m, min(n, s * step), min(n, (s + 1) * step), scratch);
+  } else {
+    const step = ((m + slices * MR - 1) / (slices * MR)) * MR;
+    gemmSlice(job, bi, min(m, s * step), min(m, (s + 1) * step), 0, n, scratch);
   }
 }
 
-/** Thread `tid`'s planes of a window job (im2col, col2im, max pooling). */
-function windowJob(job: usize, tid: i32, kind: i32): void {
+/** Chunk `c` of a window job (im2col, col2im, max pooling): a run of whole planes. */
+function windowChunk(job: usize, c: i32, kind: i32): void {
   const w = changetype<Win>(job + (<usize>WIN << 2));
-  const nt = field(job, THREADS);
-  const planes = w.batch * w.channels;
-  const p0 = <i32>((<i64>planes * tid) / nt), p1 = <i32>((<i64>planes * (tid + 1)) / nt);
+  const planes = w.batch * w.channels, total = field(job, TOTAL);
+  const p0 = <i32>((<i64>planes * c) / total), p1 = <i32>((<i64>planes * (c + 1)) / total);
   const src = <usize>field(job, SRC), dst = <usize>field(job, DST);
   if (kind == 2) im2colPlanes(w, src, dst, p0, p1);
   else if (kind == 3) col2imPlanes(w, src, dst, p0, p1);
   else maxPoolPlanes(w, src, dst, <usize>field(job, IDX), p0, p1);
 }
 
-/** Runs thread `tid`'s part of the job at `job`. */
+/**
+ * Cuts the job at `job` into chunks (TOTAL) and resets the chunk counters; the calling thread
+ * runs this before waking any worker. Threads then take chunks from a shared counter, so a
+ * worker the OS has not scheduled yet simply gets fewer chunks instead of holding the others up.
+ */
+export function planJob(job: usize): void {
+  const kind = field(job, KIND), nt = field(job, THREADS);
+  let total = 1;
+  if (kind == 1) {
+    const slices = gemmSlices(job);
+    store<i32>(job + (<usize>SLICES << 2), slices);
+    total = field(job, BATCH) * slices;
+  } else {
+    const w = changetype<Win>(job + (<usize>WIN << 2));
+    total = max(1, min(w.batch * w.channels, nt == 1 ? 1 : 4 * nt));
+  }
+  store<i32>(job + (<usize>TOTAL << 2), total);
+  atomic.store<i32>(job + (<usize>DONE << 2), 0);
+  atomic.store<i32>(job + (<usize>NEXT << 2), 0);
+}
+
+/** Takes and runs chunks of the job at `job` until none is left; `tid` picks the thread's scratch. */
 export function runJob(job: usize, tid: i32): void {
-  const kind = field(job, KIND);
-  if (kind == 1) gemmJob(job, tid);
-  else if (kind >= 2 && kind <= 4) windowJob(job, tid, kind);
+  const kind = field(job, KIND), total = field(job, TOTAL);
+  const scratch = <usize>field(job, SCRATCH) + <usize>tid * SCRATCH_BYTES;
+  for (;;) {
+    const c = atomic.add<i32>(job + (<usize>NEXT << 2), 1);
+    if (c >= total) return;
+    if (kind == 1) gemmChunk(job, c, scratch);
+    else windowChunk(job, c, kind);
+    atomic.add<i32>(job + (<usize>DONE << 2), 1);
+  }
 }

@@ -12,8 +12,9 @@ const common = ['assembly/index.ts', '-O3', '--noAssert', '--runtime', 'stub', '
 const variants = {
   simdShared: ['--enable', 'simd,threads', '--sharedMemory'],
   relaxedShared: ['--enable', 'simd,threads,relaxed-simd', '--sharedMemory'],
-  simdPrivate: ['--enable', 'simd'],
-  relaxedPrivate: ['--enable', 'simd,relaxed-simd'],
+  // Atomic instructions (chunk counters) are valid on private memory too.
+  simdPrivate: ['--enable', 'simd,threads'],
+  relaxedPrivate: ['--enable', 'simd,threads,relaxed-simd'],
 };
 
 async function compile(name, flags) {

@@ -20,13 +20,14 @@ export type SpawnWorker = (init: WorkerInit) => Promise<WorkerHandle>;
 
 /**
  * Source of every worker, Node or browser: instantiate the shared module, then sleep on the job
- * generation word; on a new generation run this thread's slice and count down `pending`. A short
- * spin before sleeping keeps back-to-back kernels from paying a futex wake-up each.
+ * generation word; on a new generation take chunks until none is left, wake the caller waiting
+ * on `done`, and count down `pending`. A short spin before sleeping keeps back-to-back kernels
+ * from paying a futex wake-up each.
  */
 export const WORKER_SOURCE = `
 function start(d, post) {
   const inst = new WebAssembly.Instance(d.module, { env: { memory: d.memory } });
-  const ctl = new Int32Array(d.memory.buffer, d.job, 4);
+  const ctl = new Int32Array(d.memory.buffer, d.job, ${F.slices + 1});
   const run = inst.exports.runJob;
   let gen = Atomics.load(ctl, ${F.gen});
   post('ready');
@@ -38,6 +39,7 @@ function start(d, post) {
     if (Atomics.load(ctl, ${F.kind}) === ${KIND.exit}) return;
     if (d.tid < Atomics.load(ctl, ${F.threads})) {
       run(d.job, d.tid);
+      Atomics.notify(ctl, ${F.done});
       if (Atomics.sub(ctl, ${F.pending}, 1) === 1) Atomics.notify(ctl, ${F.pending});
     }
   }
@@ -46,13 +48,19 @@ function start(d, post) {
 
 /**
  * Runs jobs on the calling thread plus `workers.length` workers over one shared memory. The
- * calling thread always takes slice 0 and blocks (or spins, where blocking is not allowed)
- * until the others are done, so kernels stay synchronous.
+ * calling thread plans the job, wakes the workers, takes chunks itself and returns once every
+ * chunk is done, so kernels stay synchronous. A worker that wakes late finds no chunk left and
+ * only has to check out (`pending`) before the next job reuses the descriptor.
  */
 export class ThreadPool {
   private canBlock = true;
 
-  constructor(private readonly heap: WasmHeap, private readonly workers: WorkerHandle[], private readonly runJob: (job: number, tid: number) => void) {}
+  constructor(
+    private readonly heap: WasmHeap,
+    private readonly workers: WorkerHandle[],
+    private readonly planJob: (job: number) => void,
+    private readonly runJob: (job: number, tid: number) => void,
+  ) {}
 
   /** The job words; re-read each time because a private memory's view changes when it grows. */
   private get ctl(): Int32Array {
@@ -64,28 +72,35 @@ export class ThreadPool {
     return this.workers.length + 1;
   }
 
-  /** Runs the job already written at JOB_BASE with `threads` threads (fields other than these two set by the caller). */
+  /** Runs the job already written at JOB_BASE (all fields but the scheduling ones) on up to `threads` threads. */
   run(threads: number): void {
     const ctl = this.ctl;
+    // Workers of the previous job may still be checking out; they read the chunk counters.
+    this.waitFor(F.pending, (v) => v === 0);
     const helpers = Math.min(threads, this.size) - 1;
     Atomics.store(ctl, F.threads, helpers + 1);
+    this.planJob(JOB_BASE);
     if (helpers > 0) {
       Atomics.store(ctl, F.pending, helpers);
       Atomics.add(ctl, F.gen, 1);
       Atomics.notify(ctl, F.gen);
     }
     this.runJob(JOB_BASE, 0);
-    if (helpers > 0) this.waitDone();
+    if (helpers > 0) {
+      const total = ctl[F.total];
+      this.waitFor(F.done, (v) => v >= total);
+    }
   }
 
-  private waitDone(): void {
+  /** Spins briefly, then blocks (where allowed) until word `at` satisfies `ok`. */
+  private waitFor(at: number, ok: (v: number) => boolean): void {
     const ctl = this.ctl;
     for (let spins = 0; ; spins++) {
-      const left = Atomics.load(ctl, F.pending);
-      if (left === 0) return;
+      const v = Atomics.load(ctl, at);
+      if (ok(v)) return;
       if (spins < 2000 || !this.canBlock) continue;
       try {
-        Atomics.wait(ctl, F.pending, left, 50);
+        Atomics.wait(ctl, at, v, 50);
       } catch {
         // A browser main thread may not block; spinning is the only way to wait there.
         this.canBlock = false;
@@ -96,6 +111,7 @@ export class ThreadPool {
   /** Stops every worker. */
   close(): void {
     if (this.workers.length > 0) {
+      this.waitFor(F.pending, (v) => v === 0);
       Atomics.store(this.ctl, F.kind, KIND.exit);
       Atomics.add(this.ctl, F.gen, 1);
       Atomics.notify(this.ctl, F.gen);
