@@ -14,6 +14,7 @@ export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, MaxPool1d, AvgPool1d, type Poo
 export { BatchNorm1d, BatchNorm2d, LayerNorm, type BatchNormLayerOptions, type LayerNormLayerOptions } from './normalization.js';
 export { Dropout2d } from './dropout2d.js';
 export { Embedding, type EmbeddingOptions } from './embedding.js';
+export { ModuleDict, Unflatten } from './module-dict.js';
 export { SELU, CELU, Mish, Hardswish, Hardsigmoid, Softsign, Softmin, GLU, PReLU, Threshold, KLDivLoss } from './activation-extra.js';
 export * as init from './init.js';
 export * as functional from './functional/index.js';
