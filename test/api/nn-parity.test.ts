@@ -31,6 +31,7 @@ const LAYERS: Record<string, () => nn.Module> = {
   moduleList: () => new nn.ModuleList([new nn.Linear(2, 2), new nn.BatchNorm1d(2)]),
   embedding: () => new nn.Embedding(10, 4, { paddingIdx: 0 }),
   prelu: () => new nn.PReLU(3),
+  moduleDict: () => new nn.ModuleDict({ enc: new nn.Linear(3, 2), norm: new nn.BatchNorm1d(2), head: new nn.Sequential(new nn.ReLU(), new nn.Linear(2, 1)) }),
 };
 
 test('fresh layers have PyTorch state-dict keys, shapes, parameters and buffers', () => {
