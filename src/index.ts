@@ -31,7 +31,7 @@ export { noGrad, enableGrad, isGradEnabled, setGradEnabled, detectAnomaly, setDe
 export { gradcheck, type GradcheckOptions } from './autograd/gradcheck.js';
 export {
   getBackend, setBackend, jsBackend, initWasm, setNumThreads, wasmInfo,
-  type Backend, type Kernels, type WasmOptions, type WasmInfo,
+  type Backend, type Kernels, type WasmOptions, type WasmInfo, type Window2d,
 } from './backend/index.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';

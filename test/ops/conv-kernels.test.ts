@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Generator, type Backend } from '../../src/index.js';
-import type { Window2d } from '../../src/backend/index.js';
+import { Generator, type Backend, type Window2d } from '../../src/index.js';
 import { backendsUnderTest } from '../backends.js';
 
 /** Window geometries incl. windows wholly in the padding, asymmetric ('same'-style) padding, dilation. */
