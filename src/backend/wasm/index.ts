@@ -75,13 +75,15 @@ async function create(options: WasmOptions): Promise<WasmState> {
   const module = await WebAssembly.compile(bytes);
   const memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  const exports = instance.exports as { planJob(job: number): void; runJob(job: number, tid: number): void; SCRATCH_BYTES: WebAssembly.Global };
+  const exports = instance.exports as {
+    planJob(job: number): void; runJob(job: number, tid: number): void; gemm: WasmContext['gemm']; SCRATCH_BYTES: WebAssembly.Global;
+  };
   const heap = new WasmHeap(memory, exports.SCRATCH_BYTES.value as number);
   const threadsApi = shared ? await threadSupport() : null;
   const workers: WorkerHandle[] = [];
   const pool = new ThreadPool(heap, workers, exports.planJob, exports.runJob);
   const info: WasmInfo = { relaxedSimd, sharedMemory: shared, threads: 1 };
-  const s: WasmState = { heap, pool, threads: 1, info, module, spawn: threadsApi?.spawn ?? null, workers, backend: jsBackend };
+  const s: WasmState = { heap, pool, threads: 1, gemm: exports.gemm, info, module, spawn: threadsApi?.spawn ?? null, workers, backend: jsBackend };
   s.backend = { ...jsBackend, name: 'wasm', matmul: makeMatmul(s), ...makeWindowKernels(s), binary, unary, copy };
   heap.setThreads(1);
   await resize(s, options.threads ?? threadsApi?.cores ?? 1);

@@ -30,7 +30,14 @@ export interface WasmContext {
   pool: ThreadPool;
   /** Threads kernels may use (the caller included); at most pool.size. */
   threads: number;
+  /** The module's single-threaded GEMM (see assembly/gemm.ts), for small products. */
+  gemm: GemmFn;
 }
+
+type GemmFn = (
+  m: number, n: number, k: number, a: number, rsA: number, csA: number, b: number, rsB: number, csB: number,
+  c: number, ldc: number, scratch: number,
+) => void;
 
 /**
  * Float32 batched GEMM in WASM (float64 and tiny products stay on the JS reference). Operands
@@ -76,17 +83,32 @@ export function makeMatmul(ctx: WasmContext): Kernels['matmul'] {
     const f32 = heap.f32;
     f32.set(prefix(a, aLen), pa >> 2);
     if (pbCached === null) f32.set(prefix(b, bLen), pb >> 2);
-    const job = heap.job;
-    job[F.kind] = KIND.gemm;
-    job[F.m] = m; job[F.n] = n; job[F.k] = k;
-    job[F.a] = pa; job[F.rsA] = transA ? 1 : k; job[F.csA] = transA ? m : 1;
-    job[F.b] = pb; job[F.rsB] = transB ? 1 : n; job[F.csB] = transB ? k : 1;
-    job[F.c] = pc; job[F.ldc] = n;
-    job[F.scratch] = SCRATCH_BASE;
-    job[F.batch] = batch; job[F.aBatch] = aBatchStride; job[F.bBatch] = bBatchStride; job[F.cBatch] = m * n;
-    ctx.pool.run(macs < PARALLEL_MIN_MACS ? 1 : ctx.threads);
+    const rsA = transA ? 1 : k;
+    const csA = transA ? m : 1;
+    const rsB = transB ? 1 : n;
+    const csB = transB ? k : 1;
+    if (batch === 1 && macs < PARALLEL_MIN_MACS) {
+      // Small single products (inference) skip the job descriptor and thread pool.
+      ctx.gemm(m, n, k, pa, rsA, csA, pb, rsB, csB, pc, n, SCRATCH_BASE);
+    } else {
+      writeJob(heap.job, m, n, k, pa, rsA, csA, pb, rsB, csB, pc, batch, aBatchStride, bBatchStride);
+      ctx.pool.run(macs < PARALLEL_MIN_MACS ? 1 : ctx.threads);
+    }
     out.set(heap.f32.subarray(pc >> 2, (pc >> 2) + batch * m * n));
   };
+}
+
+function writeJob(
+  job: Int32Array, m: number, n: number, k: number, pa: number, rsA: number, csA: number, pb: number, rsB: number, csB: number,
+  pc: number, batch: number, aBatchStride: number, bBatchStride: number,
+): void {
+  job[F.kind] = KIND.gemm;
+  job[F.m] = m; job[F.n] = n; job[F.k] = k;
+  job[F.a] = pa; job[F.rsA] = rsA; job[F.csA] = csA;
+  job[F.b] = pb; job[F.rsB] = rsB; job[F.csB] = csB;
+  job[F.c] = pc; job[F.ldc] = n;
+  job[F.scratch] = SCRATCH_BASE;
+  job[F.batch] = batch; job[F.aBatch] = aBatchStride; job[F.bBatch] = bBatchStride; job[F.cBatch] = m * n;
 }
 
 function prefix(x: FloatArray, len: number): FloatArray {
