@@ -1,0 +1,34 @@
+/**
+ * Fashion-MNIST with a small CNN with batch norm: two 3x3 conv blocks (conv, BN, ReLU, 2x2 max
+ * pool) of 32 and 64 channels, then 3136-128-10 with dropout; Adam, cross-entropy, random-crop
+ * (pad 2) and horizontal-flip augmentation.
+ * Run: npx tsx examples/fashion-mnist-cnn.ts [--epochs 12] [--backend wasm|js]
+ * PyTorch counterpart (same model, epochs, batch, optimizer): examples/pytorch/fashion_mnist_cnn.py
+ */
+import { nn, transforms } from '../src/index.js';
+import { parseConfig, trainAndReport } from './fashion-mnist-common.js';
+
+const config = parseConfig({ epochs: 12, batch: 128, lr: 2e-3 });
+
+function block(inChannels: number, outChannels: number): nn.Module[] {
+  return [
+    new nn.Conv2d(inChannels, outChannels, 3, { padding: 1, bias: false }),
+    new nn.BatchNorm2d(outChannels),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+  ];
+}
+
+const model = new nn.Sequential(
+  ...block(1, 32),
+  ...block(32, 64),
+  new nn.Flatten(),
+  new nn.Dropout(0.25),
+  new nn.Linear(64 * 7 * 7, 128),
+  new nn.ReLU(),
+  new nn.Dropout(0.25),
+  new nn.Linear(128, 10),
+);
+// Augmentation runs on each training batch [N, 1, 28, 28]: one crop and one flip draw per image.
+const augment = transforms.compose(transforms.randomCrop(28, { padding: 2 }), transforms.randomHorizontalFlip());
+await trainAndReport('fashion-mnist-cnn', model, config, augment);
