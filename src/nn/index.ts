@@ -11,7 +11,7 @@ export type { Reduction } from './functional/reduction.js';
 export { Conv1d, Conv2d, ConvTranspose2d, type Conv1dLayerOptions, type Conv2dLayerOptions, type ConvTranspose2dLayerOptions } from './conv.js';
 export { Upsample } from './upsample.js';
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, MaxPool1d, AvgPool1d, type Pool1dOptions } from './pooling.js';
-export { BatchNorm1d, BatchNorm2d, LayerNorm, type BatchNormLayerOptions, type LayerNormLayerOptions } from './normalization.js';
+export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, type BatchNormLayerOptions, type LayerNormLayerOptions, type GroupNormLayerOptions } from './normalization.js';
 export { Dropout2d } from './dropout2d.js';
 export { Embedding, type EmbeddingOptions } from './embedding.js';
 export { ModuleDict, Unflatten } from './module-dict.js';

@@ -1,11 +1,11 @@
 /**
  * Normalisation layers: BatchNorm1d/2d (PyTorch's running statistics, momentum and train/eval
- * behaviour) and LayerNorm. Buffer names are PyTorch's own snake_case state-dict keys
+ * behaviour), LayerNorm and GroupNorm. Buffer names are PyTorch's own snake_case state-dict keys
  * (`running_mean`, `running_var`, `num_batches_tracked`), so PyTorch state dicts load 1:1;
  * `num_batches_tracked` is int32 here (int64 in PyTorch).
  */
 import { noGrad } from '../autograd/grad-mode.js';
-import { batchNorm, layerNorm } from '../ops/norm.js';
+import { batchNorm, groupNorm, layerNorm } from '../ops/norm.js';
 import { ones, zeros } from '../tensor/create.js';
 import { formatShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -156,5 +156,46 @@ export class LayerNorm extends Module {
 
   override extraRepr(): string {
     return `[${this.normalizedShape.join(', ')}], eps=${this.eps}, elementwiseAffine=${this.weight !== null}`;
+  }
+}
+
+export interface GroupNormLayerOptions {
+  eps?: number;
+  /** Learnable per-channel `weight` (init 1) and `bias` (init 0). Default true. */
+  affine?: boolean;
+}
+
+/**
+ * Normalises each sample's channels in `numGroups` groups, like `nn.GroupNorm`; the same in
+ * training and eval, and independent of the batch size.
+ * @example
+ * const gn = new GroupNorm(8, 32);
+ * gn.forward(randn([2, 32, 8, 8])).shape; // [2, 32, 8, 8]
+ */
+export class GroupNorm extends Module {
+  readonly eps: number;
+  readonly weight: Parameter | null;
+  readonly bias: Parameter | null;
+
+  constructor(readonly numGroups: number, readonly numChannels: number, options: GroupNormLayerOptions = {}) {
+    super();
+    if (!Number.isInteger(numGroups) || numGroups < 1 || numChannels % numGroups !== 0) {
+      throw new Error(`GroupNorm: numChannels (${numChannels}) must be divisible by numGroups (${numGroups})`);
+    }
+    this.eps = options.eps ?? 1e-5;
+    const affine = options.affine ?? true;
+    this.weight = this.registerParameter('weight', affine ? new Parameter(ones([numChannels])) : null);
+    this.bias = this.registerParameter('bias', affine ? new Parameter(zeros([numChannels])) : null);
+  }
+
+  forward(x: Tensor): Tensor {
+    if (x.ndim < 2 || x.shape[1] !== this.numChannels) {
+      throw new Error(`GroupNorm(${this.numGroups}, ${this.numChannels}): expected input of shape [N, ${this.numChannels}, *], got ${formatShape(x.shape)}`);
+    }
+    return groupNorm(x, this.numGroups, { weight: this.weight, bias: this.bias, eps: this.eps });
+  }
+
+  override extraRepr(): string {
+    return `${this.numGroups}, ${this.numChannels}, eps=${this.eps}, affine=${this.weight !== null}`;
   }
 }

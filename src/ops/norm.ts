@@ -1,7 +1,7 @@
 /**
  * Normalisation as one fused primitive over per-channel kernels: batch norm (per channel over
- * batch and space; running statistics updated in place outside the graph) and layer norm (each
- * row over the trailing dims, i.e. batch norm of the `[1, rows, D]` view, then the affine).
+ * batch and space; running statistics updated in place outside the graph), and layer and group
+ * norm (each row of a `[rows, D]` view, i.e. batch norm of `[1, rows, D]`, then the affine).
  */
 import { noGrad } from '../autograd/grad-mode.js';
 import { record } from '../autograd/graph.js';
@@ -138,6 +138,20 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
 }
 
 /**
+ * `x` viewed as `[rows, D]` with each row normalised to zero mean and unit (biased) variance:
+ * each row is one "channel" of batch norm's `[1, rows, D]` view, so the same kernels and
+ * gradient formula serve layer and group norm.
+ */
+function normalizeRows(x: Tensor, rows: number, D: number, eps: number): Tensor {
+  const mean = new Float64Array(rows);
+  const variance = new Float64Array(rows);
+  if (rows * D > 0) getBackend().channelMoments(denseData(x), mean, variance, 1, rows, D);
+  const invstd = variance.map((v) => 1 / Math.sqrt(v + eps));
+  const xhat = batchNormPrimitive(reshape(x, [1, rows, D]), null, null, { mean, invstd, outer: 1, channels: rows, inner: D }, true);
+  return reshape(xhat, x.shape);
+}
+
+/**
  * Layer normalisation like `torch.nn.functional.layer_norm`: normalises over the trailing dims
  * given by `normalizedShape` (biased variance), then applies the optional elementwise affine.
  * @example
@@ -156,16 +170,35 @@ export function layerNorm(x: Tensor, normalizedShape: readonly number[], options
     }
   }
   if (!isFloating(x.dtype)) throw new TypeError(`layerNorm: expected a floating point input, got ${x.dtype}`);
-  // Each row of `[rows, D]` is one "channel" of batch norm's `[1, rows, D]` view: same kernels, same gradient.
   const D = normalizedShape.reduce((a, b) => a * b, 1);
-  const rows = D === 0 ? 0 : x.numel() / D;
-  const mean = new Float64Array(rows);
-  const variance = new Float64Array(rows);
-  if (D > 0) getBackend().channelMoments(denseData(x), mean, variance, 1, rows, D);
-  const invstd = variance.map((v) => 1 / Math.sqrt(v + eps));
-  const xhat = batchNormPrimitive(reshape(x, [1, rows, D]), null, null, { mean, invstd, outer: 1, channels: rows, inner: D }, true);
-  let y = reshape(xhat, x.shape);
+  let y = normalizeRows(x, D === 0 ? 0 : x.numel() / D, D, eps);
   if (weight) y = mul(y, weight);
   if (bias) y = add(y, bias);
+  return y;
+}
+
+/**
+ * Group normalisation like `torch.nn.functional.group_norm`: the channels of `[N, C, ...]` split
+ * into `numGroups` groups, each (sample, group) normalised over its channels and positions,
+ * then the optional per-channel affine. Independent of the batch size, unlike batch norm.
+ * @example
+ * groupNorm(randn([2, 32, 8, 8]), 8).shape; // [2, 32, 8, 8]
+ */
+export function groupNorm(x: Tensor, numGroups: number, options: LayerNormOptions = {}): Tensor {
+  const { weight = null, bias = null, eps = 1e-5 } = options;
+  if (x.ndim < 2) throw new Error(`groupNorm: expected input of shape [N, C, ...], got ${formatShape(x.shape)}`);
+  if (!isFloating(x.dtype)) throw new TypeError(`groupNorm: expected a floating point input, got ${x.dtype}`);
+  const [N, C] = x.shape;
+  if (!Number.isInteger(numGroups) || numGroups < 1 || C % numGroups !== 0) {
+    throw new Error(`groupNorm: ${C} channels (input ${formatShape(x.shape)}) cannot be split into ${numGroups} groups`);
+  }
+  for (const [t, name] of [[weight, 'weight'], [bias, 'bias']] as const) {
+    if (t && (t.ndim !== 1 || t.shape[0] !== C)) throw new Error(`groupNorm: ${name} has shape ${formatShape(t.shape)}, expected [${C}]`);
+  }
+  const rows = N * numGroups;
+  let y = normalizeRows(x, rows, rows === 0 ? 0 : x.numel() / rows, eps);
+  const perChannel = [1, C, ...x.shape.slice(2).map(() => 1)];
+  if (weight) y = mul(y, reshape(weight, perChannel));
+  if (bias) y = add(y, reshape(bias, perChannel));
   return y;
 }

@@ -119,6 +119,19 @@ describe('conv and normalisation layers', () => {
     assertClose(y.var([1, 2], { correction: 0 }), [1, 1, 1, 1], { rtol: 1e-3 });
   });
 
+  it('GroupNorm: per-channel affine, per-(sample, group) statistics, same in train and eval', () => {
+    const gn = new nn.GroupNorm(2, 4);
+    assert.deepEqual(Object.keys(gn.stateDict()), ['weight', 'bias']);
+    const x = randn([3, 4, 5]).mul(3).add(2);
+    const y = gn.forward(x);
+    const groups = y.reshape(3, 2, 10);
+    assertClose(groups.mean(2), new Array(6).fill(0), { atol: 1e-5 });
+    assertClose(groups.var(2, { correction: 0 }), new Array(6).fill(1), { rtol: 1e-3 });
+    assertClose(gn.eval().forward(x), y);
+    assert.throws(() => new nn.GroupNorm(3, 4), /numChannels \(4\) must be divisible by numGroups \(3\)/);
+    assert.throws(() => gn.forward(randn([2, 3, 5])), /GroupNorm\(2, 4\): expected input of shape \[N, 4, \*\], got \[2, 3, 5\]/);
+  });
+
   it('Dropout2d zeroes whole channels, scales the rest, and is the identity in eval', () => {
     manualSeed(3);
     const drop = new nn.Dropout2d(0.5);

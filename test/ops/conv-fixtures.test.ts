@@ -5,7 +5,7 @@ import { Tensor, type Backend } from '../../src/index.js';
 import { conv1d, conv2d, type Conv1dOptions, type Conv2dOptions } from '../../src/ops/conv.js';
 import { setColsLimit } from '../../src/ops/conv-gemm.js';
 import { convTranspose2d, type ConvTranspose2dOptions } from '../../src/ops/conv-transpose.js';
-import { layerNorm } from '../../src/ops/norm.js';
+import { groupNorm, layerNorm } from '../../src/ops/norm.js';
 import { interpolate, type InterpolateOptions } from '../../src/ops/upsample.js';
 import { adaptiveAvgPool2d, avgPool1d, avgPool2d, maxPool1d, maxPool2d, maxPool2dWithIndices } from '../../src/ops/pool.js';
 import { backendsUnderTest, withBackend } from '../backends.js';
@@ -37,6 +37,7 @@ const fixture = JSON.parse(readFileSync(new URL('../fixtures/conv.json', import.
   interpolate: Case[];
   pool: Case[];
   layernorm: LayerNormCase[];
+  groupnorm: (Case & { numGroups: number })[];
 };
 
 export function fromFixed(f: Fixed, requiresGrad = false): Tensor {
@@ -98,6 +99,9 @@ for (const backend of backendsUnderTest() as Backend[]) {
           assert.deepEqual(Array.from(indices.toTypedArray()), c.indices.data);
         }
       }));
+    }
+    for (const c of fixture.groupnorm) {
+      it(`groupNorm ${c.name}`, on(() => check(c, (x, w, b) => groupNorm(x!, c.numGroups, { weight: w, bias: b }))));
     }
     for (const c of fixture.layernorm) {
       it(`layerNorm ${c.name}`, on(() => check(c, (x, w, b) => layerNorm(x!, c.normalizedShape, { weight: w, bias: b, eps: c.eps }))));

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { gradcheck, randn, tensor, type Backend, type Tensor } from '../../src/index.js';
 import { conv1d, conv2d, type Conv2dOptions } from '../../src/ops/conv.js';
 import { convTranspose2d } from '../../src/ops/conv-transpose.js';
-import { batchNorm, layerNorm } from '../../src/ops/norm.js';
+import { batchNorm, groupNorm, layerNorm } from '../../src/ops/norm.js';
 import { interpolate } from '../../src/ops/upsample.js';
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d, type AvgPool2dOptions, type MaxPool2dOptions } from '../../src/ops/pool.js';
 import { backendsUnderTest, withBackend } from '../backends.js';
@@ -89,6 +89,10 @@ for (const backend of backendsUnderTest() as Backend[]) {
       gradcheck((x, w, b) => batchNorm(x, rm, rv, { weight: w, bias: b }), [x, w, b]);
       gradcheck((x) => batchNorm(x, null, null, { training: true }), [randn([5, 2], f64)]);
     }));
+    it('groupNorm with and without the affine', on(() => {
+      gradcheck((x, w, b) => groupNorm(x, 2, { weight: w, bias: b }), [randn([2, 4, 3, 2], f64), randn([4], f64), randn([4], f64)]);
+      gradcheck((x) => groupNorm(x, 3), [randn([3, 6, 2], f64)]);
+    }));
     it('layerNorm over one and two trailing dims', on(() => {
       gradcheck((x, w, b) => layerNorm(x, [4], { weight: w, bias: b }), [randn([3, 4], f64), randn([4], f64), randn([4], f64)]);
       gradcheck((x) => layerNorm(x, [2, 3]), [randn([2, 2, 3], f64)]);
@@ -109,6 +113,7 @@ describe('conv/pool argument errors', () => {
     assert.throws(() => avgPool2d(randn([5, 4]), 2), /\[N, C, H, W\].*got \[5, 4\]/);
     assert.throws(() => batchNorm(randn([1, 3]), null, null, { training: true }), /more than 1 value per channel/);
     assert.throws(() => layerNorm(randn([2, 3]), [4]), /expected input of shape \[\*, 4\], got \[2, 3\]/);
+    assert.throws(() => groupNorm(randn([2, 6, 3]), 4), /6 channels \(input \[2, 6, 3\]\) cannot be split into 4 groups/);
     assert.throws(() => convTranspose2d(randn([1, 3, 4, 4]), randn([2, 3, 3, 3])), /\[N, C, H, W\] with C = 2.*got \[1, 3, 4, 4\]/);
     assert.throws(() => convTranspose2d(randn([1, 2, 4, 4]), randn([2, 3, 3, 3]), null, { stride: 2, outputPadding: 2 }), /outputPadding 2x2 must be smaller/);
     assert.throws(() => interpolate(randn([1, 1, 4, 4]), { size: 2, scaleFactor: 2 }), /exactly one of size and scaleFactor/);

@@ -12,7 +12,7 @@ export {
   maxPool2d, maxPool2dWithIndices, avgPool2d, adaptiveAvgPool2d, maxPool1d, avgPool1d,
   type MaxPool2dOptions, type AvgPool2dOptions,
 } from '../../ops/pool.js';
-export { batchNorm, layerNorm, type BatchNormOptions, type LayerNormOptions } from '../../ops/norm.js';
+export { batchNorm, layerNorm, groupNorm, type BatchNormOptions, type LayerNormOptions } from '../../ops/norm.js';
 export { convTranspose2d, type ConvTranspose2dOptions } from '../../ops/conv-transpose.js';
 export { interpolate, type InterpolateOptions } from '../../ops/upsample.js';
 
