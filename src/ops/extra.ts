@@ -5,10 +5,10 @@
  */
 import { record } from '../autograd/graph.js';
 import { noGrad } from '../autograd/grad-mode.js';
-import { isFloating, promoteTypes, toFloating } from '../tensor/dtype.js';
+import { isFloating, promoteTypes, toFloating, type DType } from '../tensor/dtype.js';
 import { formatShape, normalizeDim, normalizeDims } from '../tensor/shape.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
-import { abs, add, asTensor, cast, div, eq, floor, ge, gt, le, logicalAnd as andBool, mul, ne, pow, resultType, sign, sub, where } from './elementwise.js';
+import { abs, add, asTensor, cast, ceil, div, eq, floor, ge, gt, le, logicalAnd as andBool, lt, mul, ne, pow, resultType, sign, sub, where } from './elementwise.js';
 import { indexSelect } from './indexing.js';
 import { matmul } from './matmul.js';
 import { cat, expand, narrow, reshape, slice, unsqueeze } from './movement.js';
@@ -193,6 +193,35 @@ export function remainder(a: TensorLike, b: TensorLike): Tensor {
   const dt = resultType(asTensor(a, b instanceof Tensor ? b.dtype : 'float32'), asTensor(b, a instanceof Tensor ? a.dtype : 'float32'));
   const r = sub(a, mul(b, q));
   return cast(r, dt);
+}
+
+/** Rounds toward zero (`torch.trunc`); integer tensors are returned as they are. */
+export function trunc(x: Tensor): Tensor {
+  return where(lt(x, 0), ceil(x), floor(x));
+}
+
+export type RoundingMode = 'floor' | 'trunc';
+
+/**
+ * `a / b` rounded by `roundingMode` ('floor' or 'trunc'), keeping an integer type when both
+ * operands are integers, like `torch.div(a, b, rounding_mode=...)`; without a mode, true division.
+ * @example
+ * tensor([-7, 7]).div(2, { roundingMode: 'trunc' }); // [-3, 3]
+ */
+export function divide(a: TensorLike, b: TensorLike, roundingMode?: RoundingMode | null): Tensor {
+  const q = div(a, b);
+  if (roundingMode === undefined || roundingMode === null) return q;
+  if (roundingMode !== 'floor' && roundingMode !== 'trunc') throw new Error(`div: roundingMode must be 'floor', 'trunc' or null, got ${JSON.stringify(roundingMode)}`);
+  return cast(roundingMode === 'floor' ? floor(q) : trunc(q), operandType(a, b));
+}
+
+function operandType(a: TensorLike, b: TensorLike): DType {
+  return resultType(asTensor(a, b instanceof Tensor ? b.dtype : 'float32'), asTensor(b, a instanceof Tensor ? a.dtype : 'float32'));
+}
+
+/** `a − trunc(a / b)·b`: the remainder with the dividend's sign (C's fmod, `torch.fmod`). */
+export function fmod(a: TensorLike, b: TensorLike): Tensor {
+  return cast(sub(a, mul(b, trunc(div(a, b)))), operandType(a, b));
 }
 
 /** `log2(x)`. */

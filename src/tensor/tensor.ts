@@ -230,8 +230,9 @@ export class Tensor {
   mul(other: TensorLike): Tensor {
     return E.mul(this, other);
   }
-  div(other: TensorLike): Tensor {
-    return E.div(this, other);
+  /** True division, or rounded with `{ roundingMode: 'floor' | 'trunc' }` (PyTorch's rounding_mode). */
+  div(other: TensorLike, options: { roundingMode?: X.RoundingMode | null } = {}): Tensor {
+    return X.divide(this, other, options.roundingMode);
   }
   pow(exponent: TensorLike): Tensor {
     return E.pow(this, exponent);
@@ -491,6 +492,8 @@ export class Tensor {
   equal(other: Tensor): boolean { return X.equal(this, other); }
   floorDivide(other: TensorLike): Tensor { return X.floorDivide(this, other); }
   remainder(other: TensorLike): Tensor { return X.remainder(this, other); }
+  fmod(other: TensorLike): Tensor { return X.fmod(this, other); }
+  trunc(): Tensor { return X.trunc(this); }
   log2(): Tensor { return X.log2(this); }
   tan(): Tensor { return TR.tan(this); }
   atan(): Tensor { return TR.atan(this); }
