@@ -65,58 +65,81 @@ function cpuTable(r: Report): string[] {
     const vals = cols.map((c) => cell(c, w.key, w.higher));
     rows.push([w.label, w.unit, ...vals.map(fmt), `${fmt(speedRatio(vals[1], vals[4], w.higher))}x`]);
   }
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  return rows.map((row) => row.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
+  return pad(rows);
 }
 
-export function formatReport(r: Report): string {
+type Ratios = Record<Key, { torch: number | null; tfjsWasm: number | null }>;
+
+function pad(rows: string[][]): string[] {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  const lines = rows.map((row) => row.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
+  lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
+  return lines;
+}
+
+/** The wall-clock table: one column per run (PyTorch: best BLAS per thread count) and the ratios. */
+function mainTable(r: Report, nablaName: string): { lines: string[]; ratios: Ratios } {
   const cores = r.machine.cores;
-  const nablaName = `nabla-wasm-${cores}t`;
-  const cols = ['nabla-js', 'nabla-wasm-1t', nablaName, `${nablaName}-fma`, 'tfjs-cpu', 'tfjs-wasm', 'torch-1t', `torch-${cores}t`].filter((c, i, a) => a.indexOf(c) === i);
+  const cols = [...new Set(['nabla-js', 'nabla-wasm-1t', nablaName, `${nablaName}-fma`, 'tfjs-cpu', 'tfjs-wasm', 'torch-1t', `torch-${cores}t`])];
   const cell = (col: string, w: (typeof WORKLOADS)[number]): number | null =>
     col.startsWith('torch-') ? best(r.runs, `${col}-`, w.key, w.higher)?.value ?? null : num(r.runs[col], w.key);
-  const head = ['workload', 'unit', ...cols, 'vs torch', 'vs tfjs-wasm'];
-  const rows: string[][] = [head];
-  const verdicts: string[] = [];
-  const ratios: Partial<Record<Key, { torch: number | null; tfjsWasm: number | null }>> = {};
+  const rows: string[][] = [['workload', 'unit', ...cols, 'vs torch', 'vs tfjs-wasm']];
+  const ratios = {} as Ratios;
   for (const w of WORKLOADS) {
     const nabla = num(r.runs[nablaName], w.key);
     const torch = best(r.runs, 'torch-', w.key, w.higher)?.value ?? null;
-    const tfw = num(r.runs['tfjs-wasm'], w.key);
-    ratios[w.key] = { torch: speedRatio(nabla, torch, w.higher), tfjsWasm: speedRatio(nabla, tfw, w.higher) };
-    rows.push([w.label, w.unit, ...cols.map((c) => fmt(cell(c, w))), `${fmt(ratios[w.key]!.torch)}x`, `${fmt(ratios[w.key]!.tfjsWasm)}x`]);
+    ratios[w.key] = { torch: speedRatio(nabla, torch, w.higher), tfjsWasm: speedRatio(nabla, num(r.runs['tfjs-wasm'], w.key), w.higher) };
+    rows.push([w.label, w.unit, ...cols.map((c) => fmt(cell(c, w))), `${fmt(ratios[w.key].torch)}x`, `${fmt(ratios[w.key].tfjsWasm)}x`]);
   }
-  const widths = head.map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  const lines = rows.map((row) => row.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
-  lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
-  const m = r.machine;
-  lines.unshift(`machine: ${m.cpu}, ${cores} cores, Node ${m.node}; load average ${m.loadBefore.join(' ')} -> ${m.loadAfter?.join(' ') ?? '?'}; ${r.date}`);
+  return { lines: pad(rows), ratios };
+}
+
+/** Machine, peak, reference and memory lines under the table. */
+function notes(r: Report, nablaName: string): string[] {
+  const cores = r.machine.cores;
+  const lines: string[] = [];
   const sgemm = num(r.runs[nablaName], 'sgemm');
+  const one = num(r.runs['nabla-wasm-1t'], 'sgemm');
   if (r.peak) {
-    lines.push(`FMA register peak (measured): ${fmt(r.peak.one)} GFLOP/s on 1 core, ${fmt(r.peak.all)} on ${cores}; nabla sgemm = ${sgemm ? ((100 * sgemm) / r.peak.all).toFixed(0) : '-'}% of the ${cores}-core peak, 1 thread ${fmt(num(r.runs['nabla-wasm-1t'], 'sgemm'))} = ${((100 * (num(r.runs['nabla-wasm-1t'], 'sgemm') ?? 0)) / r.peak.one).toFixed(0)}% of 1 core`);
+    lines.push(`FMA register peak (measured): ${fmt(r.peak.one)} GFLOP/s on 1 core, ${fmt(r.peak.all)} on ${cores}; nabla sgemm ${fmt(sgemm)} = ${sgemm ? ((100 * sgemm) / r.peak.all).toFixed(0) : '-'}% of the ${cores}-core peak, 1 thread ${fmt(one)} = ${one ? ((100 * one) / r.peak.one).toFixed(0) : '-'}% of 1 core`);
   } else lines.push('FMA register peak: not measured (needs gcc and AVX2-FMA)');
   const torchRef = WORKLOADS.map((w) => `${w.key} ${best(r.runs, 'torch-', w.key, w.higher)?.run ?? '-'}`).join(', ');
-  lines.push(`PyTorch reference = best of its runs per workload (${torchRef}); "vs" columns: speed of ${nablaName} relative to it (>1 = nabla faster)`);
-  const wasmInfo = r.runs[nablaName];
-  if (wasmInfo) lines.push(`nabla wasm: relaxed SIMD ${wasmInfo.relaxedSimd ? 'on' : 'off by default in this engine (plain SIMD mul+add)'}; column ${nablaName}-fma: same with --experimental-wasm-relaxed-simd (relaxed SIMD ${r.runs[`${nablaName}-fma`]?.relaxedSimd ? 'on' : 'not available'})`);
+  lines.push(`PyTorch reference = its best run per workload (${torchRef}); "vs" columns: speed of ${nablaName} relative to it (>1 = nabla faster)`);
+  const fma = r.runs[`${nablaName}-fma`];
+  lines.push(`nabla wasm: relaxed SIMD ${r.runs[nablaName]?.relaxedSimd ? 'on' : 'off by default in this engine (plain SIMD mul+add)'}; column ${nablaName}-fma: same with --experimental-wasm-relaxed-simd (relaxed SIMD ${fma?.relaxedSimd ? 'on' : 'not available'})`);
   const mem = r.memory;
   if (mem && typeof mem.rssBeforeMiB === 'number') {
     lines.push(`memory: RSS ${mem.rssBeforeMiB} MiB before -> ${mem.rssAfterMiB} MiB after ${mem.steps} MLP training steps (wasm backend; every tenth: ${(mem.rssSamplesMiB as unknown as number[]).join(', ')}; ${mem.gcBeforeSamples ? 'full GC before each sample; ' : ''}${Number(mem.seconds).toFixed(0)} s)`);
   }
-  const check = (name: string, ok: boolean | null, detail: string): void => { verdicts.push(`  [${ok === null ? 'n/a ' : ok ? 'PASS' : 'FAIL'}] ${name}: ${detail}`); };
-  const rt = (k: Key, which: 'torch' | 'tfjsWasm'): number | null => ratios[k]?.[which] ?? null;
-  check('MLP >= 10x TF.js-wasm', rt('mlp', 'tfjsWasm') === null ? null : rt('mlp', 'tfjsWasm')! >= 10, `${fmt(rt('mlp', 'tfjsWasm'))}x`);
-  check('MLP >= 0.4x PyTorch', rt('mlp', 'torch') === null ? null : rt('mlp', 'torch')! >= 0.4, `${fmt(rt('mlp', 'torch'))}x`);
-  check('LeNet-5 >= 0.4x PyTorch', rt('lenet', 'torch') === null ? null : rt('lenet', 'torch')! >= 0.4, `${fmt(rt('lenet', 'torch'))}x`);
-  check(`sgemm 1024 >= 35 GFLOP/s with ${cores} threads`, sgemm === null ? null : sgemm >= 35, `${fmt(sgemm)} GFLOP/s`);
-  check('batch-1 latency no worse than PyTorch', rt('infer', 'torch') === null ? null : rt('infer', 'torch')! >= 1, `${fmt(num(r.runs[nablaName], 'infer'))} us vs ${fmt(best(r.runs, 'torch-', 'infer', false)?.value ?? null)} us`);
+  return lines;
+}
+
+/** The issue's floors, judged on the wall-clock table. */
+function floors(r: Report, nablaName: string, ratios: Ratios): string[] {
+  const out = ['floors (wall clock, as required):'];
+  const check = (name: string, value: number | null, ok: (v: number) => boolean, detail: string): void => {
+    out.push(`  [${value === null ? 'n/a ' : ok(value) ? 'PASS' : 'FAIL'}] ${name}: ${detail}`);
+  };
+  check('MLP >= 10x TF.js-wasm', ratios.mlp.tfjsWasm, (v) => v >= 10, `${fmt(ratios.mlp.tfjsWasm)}x`);
+  check('MLP >= 0.4x PyTorch', ratios.mlp.torch, (v) => v >= 0.4, `${fmt(ratios.mlp.torch)}x`);
+  check('LeNet-5 >= 0.4x PyTorch', ratios.lenet.torch, (v) => v >= 0.4, `${fmt(ratios.lenet.torch)}x`);
+  const sgemm = num(r.runs[nablaName], 'sgemm');
+  check(`sgemm 1024 >= 35 GFLOP/s with ${r.machine.cores} threads`, sgemm, (v) => v >= 35, `${fmt(sgemm)} GFLOP/s`);
+  check('batch-1 latency no worse than PyTorch', ratios.infer.torch, (v) => v >= 1, `${fmt(num(r.runs[nablaName], 'infer'))} us vs ${fmt(best(r.runs, 'torch-', 'infer', false)?.value ?? null)} us`);
+  const mem = r.memory;
   if (mem && typeof mem.rssBeforeMiB === 'number') {
-    const before = mem.rssBeforeMiB;
     const after = Number(mem.rssAfterMiB);
-    check('RSS flat over the long run (after <= 1.1 x before)', after <= before * 1.1, `${before} -> ${after} MiB`);
+    check('RSS flat over the long run (after <= 1.1 x before)', after, (v) => v <= Number(mem.rssBeforeMiB) * 1.1, `${mem.rssBeforeMiB} -> ${after} MiB`);
   }
-  lines.push('floors (wall clock, as required):', ...verdicts);
-  lines.push('', ...cpuTable(r));
+  return out;
+}
+
+export function formatReport(r: Report): string {
+  const m = r.machine;
+  const nablaName = `nabla-wasm-${m.cores}t`;
+  const { lines, ratios } = mainTable(r, nablaName);
+  lines.unshift(`machine: ${m.cpu}, ${m.cores} cores, Node ${m.node}; load average ${m.loadBefore.join(' ')} -> ${m.loadAfter?.join(' ') ?? '?'}; ${r.date}`);
+  lines.push(...notes(r, nablaName), ...floors(r, nablaName, ratios), '', ...cpuTable(r));
   for (const [name, row] of Object.entries(r.runs)) {
     for (const [k, v] of Object.entries(row)) {
       if (typeof v === 'string' && (k === 'error' || v.startsWith('cannot'))) lines.push(`note: ${name} ${k}: ${v}`);
