@@ -8,7 +8,7 @@ import { getBackend, type BinaryOp, type UnaryOp } from '../backend/index.js';
 import { allocate, isFloating, promoteTypes, toFloating, type DType } from '../tensor/dtype.js';
 import { broadcastShapes, numel, type Shape } from '../tensor/shape.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
-import { broadcastStrides, strided } from './movement.js';
+import { broadcastStrides, contiguousData, strided } from './movement.js';
 
 /** A number becomes a 0-d tensor of `dtype` (or float32 if it is fractional and dtype is integral). */
 export function asTensor(x: TensorLike, dtype: DType = 'float32'): Tensor {
@@ -30,9 +30,8 @@ function unary(op: UnaryOp, rule: UnaryRule | null, floatOnly = true): (x: Tenso
   return (input) => {
     let x = asTensor(input);
     if (floatOnly) x = cast(x, toFloating(x.dtype));
-    const xc = x.contiguous();
-    const out = allocate(x.dtype, xc.numel());
-    getBackend().unary[op](xc.storage.data.subarray(xc.offset, xc.offset + xc.numel()), out);
+    const out = allocate(x.dtype, x.numel());
+    getBackend().unary[op](contiguousData(x), out);
     const y = Tensor.fromData(out, x.shape);
     if (!rule) return y;
     return record(y, op, [x], (dy) => [rule(x, y, dy)], [x, y]);
@@ -200,9 +199,8 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
 /** Converts to `dtype`; float-to-float casts pass gradients through. */
 export function cast(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
-  const xc = x.contiguous();
-  const out = allocate(dtype, xc.numel());
-  getBackend().cast(xc.storage.data.subarray(xc.offset, xc.offset + xc.numel()), out);
+  const out = allocate(dtype, x.numel());
+  getBackend().cast(contiguousData(x), out);
   const y = Tensor.fromData(out, x.shape);
   if (!isFloating(dtype)) return y;
   return record(y, 'cast', [x], (dy) => [cast(dy, x.dtype)]);

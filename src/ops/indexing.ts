@@ -4,7 +4,7 @@ import { getBackend } from '../backend/index.js';
 import { allocate } from '../tensor/dtype.js';
 import { formatShape, normalizeDim, numel } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { narrow } from './movement.js';
+import { contiguousData, narrow } from './movement.js';
 
 function checkIndex(index: Tensor, size: number, op: string, dim: number): Int32Array {
   if (index.dtype !== 'int32') throw new TypeError(`${op}: index must be an int32 tensor, got ${index.dtype}`);
@@ -18,8 +18,7 @@ function checkIndex(index: Tensor, size: number, op: string, dim: number): Int32
 }
 
 function dense(t: Tensor) {
-  const c = t.contiguous();
-  return c.storage.data.subarray(c.offset, c.offset + c.numel());
+  return contiguousData(t);
 }
 
 /**

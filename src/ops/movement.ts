@@ -4,7 +4,7 @@
  */
 import { record } from '../autograd/graph.js';
 import { getBackend, type Strided } from '../backend/index.js';
-import { allocate, promoteTypes } from '../tensor/dtype.js';
+import { allocate, promoteTypes, type TypedArray } from '../tensor/dtype.js';
 import { contiguousStrides, formatShape, normalizeDim, numel, shapesEqual, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { sumToShape } from './reduce.js';
@@ -40,6 +40,17 @@ function view(t: Tensor, shape: Shape, strides: Shape, offset: number, name: str
 export function contiguous(t: Tensor): Tensor {
   if (t.isContiguous()) return t;
   return clone(t);
+}
+
+/**
+ * The elements of `t` in row-major order as one typed array: the storage array itself when it
+ * holds exactly them (no view object per op), else a subarray of a contiguous copy.
+ */
+export function contiguousData(t: Tensor): TypedArray {
+  const c = contiguous(t);
+  const data = c.storage.data;
+  const n = c.numel();
+  return c.offset === 0 && data.length === n ? data : data.subarray(c.offset, c.offset + n);
 }
 
 /** A dense copy with its own storage. */

@@ -9,7 +9,7 @@ import { formatShape, normalizeDims, normalizeDim, numel, shapesEqual, type Shap
 import { Tensor } from '../tensor/tensor.js';
 import { abs, add, cast, div, eq, exp, log, mul, sqrt, sub, where } from './elementwise.js';
 import { gather } from './indexing.js';
-import { expand, reshape, squeeze } from './movement.js';
+import { contiguousData, expand, reshape, squeeze } from './movement.js';
 
 export interface ValuesIndices {
   values: Tensor;
@@ -50,7 +50,7 @@ function reduceKernel(x: Tensor, dims: readonly number[], op: ReduceOp): Tensor 
     const inner = numel(shape.slice(e + 1));
     if (size === 0 && op !== 'sum') throw new Error(`${op}: cannot reduce over a zero-size dimension (shape ${formatShape(x.shape)})`);
     const out = allocate(cur.dtype, outer * inner);
-    getBackend().reduce[op](cur.storage.data.subarray(cur.offset, cur.offset + cur.numel()), out, outer, size, inner);
+    getBackend().reduce[op](contiguousData(cur), out, outer, size, inner);
     shape = [...shape.slice(0, s), ...shape.slice(s, e + 1).map(() => 1), ...shape.slice(e + 1)];
     cur = Tensor.fromData(out, shape);
   }
@@ -110,11 +110,10 @@ function argReduce(op: ArgReduceOp) {
     const d = normalizeDim(dim, x.ndim, op);
     const size = x.ndim === 0 ? 1 : x.shape[d];
     if (size === 0) throw new Error(`${op}: cannot reduce over a zero-size dimension (shape ${formatShape(x.shape)})`);
-    const xc = x.contiguous();
     const outer = numel(x.shape.slice(0, d));
     const inner = numel(x.shape.slice(d + 1));
     const out = new Int32Array(outer * inner);
-    getBackend().argReduce[op](xc.storage.data.subarray(xc.offset, xc.offset + xc.numel()), out, outer, size, inner);
+    getBackend().argReduce[op](contiguousData(x), out, outer, size, inner);
     const y = Tensor.fromData(out, x.ndim === 0 ? [] : keptShape(x.shape, [d]));
     return keepdim || x.ndim === 0 ? y : squeeze(y, d);
   };

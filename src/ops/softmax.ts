@@ -9,7 +9,7 @@ import { allocate, toFloating, type FloatArray } from '../tensor/dtype.js';
 import { normalizeDim } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { cast, exp, mul, sub } from './elementwise.js';
-import { transpose } from './movement.js';
+import { contiguousData, transpose } from './movement.js';
 import { sum } from './reduce.js';
 
 function lastDimKernel(x: Tensor, dim: number, kernel: 'softmax' | 'logSoftmax', op: string): { y: Tensor; d: number } {
@@ -24,7 +24,7 @@ function lastDimKernel(x: Tensor, dim: number, kernel: 'softmax' | 'logSoftmax',
   const cols = c.shape[c.ndim - 1];
   const rows = cols === 0 ? 0 : c.numel() / cols;
   const out = allocate(c.dtype, c.numel()) as FloatArray;
-  (getBackend()[kernel] as Kernels['softmax'])(c.storage.data.subarray(c.offset, c.offset + c.numel()) as FloatArray, out, rows, cols);
+  (getBackend()[kernel] as Kernels['softmax'])(contiguousData(c) as FloatArray, out, rows, cols);
   let y = Tensor.fromData(out, c.shape);
   if (d !== xf.ndim - 1) y = transpose(y, d, -1);
   return { y, d };
