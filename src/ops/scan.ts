@@ -10,7 +10,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { cast, mul } from './elementwise.js';
 import { flip } from './extra.js';
 import { gather } from './indexing.js';
-import { narrow, reshape, squeeze, transpose, unsqueeze } from './movement.js';
+import { narrow, reshape, squeeze, transpose } from './movement.js';
 import type { ValuesIndices } from './reduce.js';
 
 /** `x` (detached) as rows of its `dim`: a contiguous copy with that dim last. */

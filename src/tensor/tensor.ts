@@ -9,6 +9,7 @@ import * as I from '../ops/indexing.js';
 import { matmul } from '../ops/matmul.js';
 import { logSoftmax, softmax } from '../ops/softmax.js';
 import * as X from '../ops/extra.js';
+import * as L from '../ops/linalg.js';
 import * as S from '../ops/scan.js';
 import * as SC from '../ops/scatter.js';
 import * as TR from '../ops/trig.js';
@@ -509,14 +510,14 @@ export class Tensor {
   atan2(other: TensorLike): Tensor { return TR.atan2(this, other); }
   log10(): Tensor { return X.log10(this); }
   clip(min?: number | null, max?: number | null): Tensor { return E.clamp(this, min, max); }
-  mm(other: Tensor): Tensor { return X.mm(this, other); }
-  bmm(other: Tensor): Tensor { return X.bmm(this, other); }
-  mv(vec: Tensor): Tensor { return X.mv(this, vec); }
-  dot(other: Tensor): Tensor { return X.dot(this, other); }
-  outer(other: Tensor): Tensor { return X.outer(this, other); }
-  trace(): Tensor { return X.trace(this); }
+  mm(other: Tensor): Tensor { return L.mm(this, other); }
+  bmm(other: Tensor): Tensor { return L.bmm(this, other); }
+  mv(vec: Tensor): Tensor { return L.mv(this, vec); }
+  dot(other: Tensor): Tensor { return L.dot(this, other); }
+  outer(other: Tensor): Tensor { return L.outer(this, other); }
+  trace(): Tensor { return L.trace(this); }
   /** Vector p-norm over `dim` (all elements when omitted); `p` 2 by default. */
-  norm(p: number | 'fro' = 2, dim?: number | readonly number[], keepdim = false): Tensor { return X.norm(this, p, dim, keepdim); }
+  norm(p: number | 'fro' = 2, dim?: number | readonly number[], keepdim = false): Tensor { return L.norm(this, p, dim, keepdim); }
   scatter(dim: number, index: Tensor, src: Tensor | number): Tensor { return SC.scatter(this, dim, index, src); }
   scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return SC.scatterAdd(this, dim, index, src); }
   nonzero(): Tensor { return SC.nonzero(this); }

@@ -7,7 +7,7 @@ import { formatShape } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { indexSelect } from '../../ops/indexing.js';
 import { cat, narrow, reshape } from '../../ops/movement.js';
-import { norm } from '../../ops/extra.js';
+import { norm } from '../../ops/linalg.js';
 import { where } from '../../ops/elementwise.js';
 
 /**

@@ -1,0 +1,84 @@
+/** Linear-algebra helpers with PyTorch's names and shape checks: mm, bmm, mv, dot, outer, trace, norm. */
+import { record } from '../autograd/graph.js';
+import { noGrad } from '../autograd/grad-mode.js';
+import { isFloating } from '../tensor/dtype.js';
+import { formatShape, normalizeDims } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { abs, cast, div, eq, mul, ne, pow, sign, where } from './elementwise.js';
+import { matmul } from './matmul.js';
+import { reshape, slice, unsqueeze } from './movement.js';
+import { amax, amin, sum } from './reduce.js';
+
+function needDims(t: Tensor, n: number, op: string, name: string): void {
+  if (t.ndim !== n) throw new Error(`${op}: ${name} must be ${n}-D, got shape ${formatShape(t.shape)}`);
+}
+
+/** Matrix product of two 2-D tensors (no broadcasting), like `torch.mm`. */
+export function mm(a: Tensor, b: Tensor): Tensor {
+  needDims(a, 2, 'mm', 'self');
+  needDims(b, 2, 'mm', 'mat2');
+  return matmul(a, b);
+}
+
+/** Batched product of two 3-D tensors with equal batch sizes, like `torch.bmm`. */
+export function bmm(a: Tensor, b: Tensor): Tensor {
+  needDims(a, 3, 'bmm', 'self');
+  needDims(b, 3, 'bmm', 'mat2');
+  if (a.shape[0] !== b.shape[0]) throw new Error(`bmm: batch sizes differ: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  return matmul(a, b);
+}
+
+/** Matrix-vector product, like `torch.mv`. */
+export function mv(a: Tensor, v: Tensor): Tensor {
+  needDims(a, 2, 'mv', 'self');
+  needDims(v, 1, 'mv', 'vec');
+  return matmul(a, v);
+}
+
+/** Inner product of two 1-D tensors of equal length, like `torch.dot`. */
+export function dot(a: Tensor, b: Tensor): Tensor {
+  needDims(a, 1, 'dot', 'self');
+  needDims(b, 1, 'dot', 'other');
+  if (a.shape[0] !== b.shape[0]) throw new Error(`dot: sizes differ: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  return sum(mul(a, b));
+}
+
+/** Outer product of two 1-D tensors, like `torch.outer`. */
+export function outer(a: Tensor, b: Tensor): Tensor {
+  needDims(a, 1, 'outer', 'self');
+  needDims(b, 1, 'outer', 'vec2');
+  return mul(unsqueeze(a, 1), unsqueeze(b, 0));
+}
+
+/** Sum of the main diagonal of a 2-D tensor, like `torch.trace`. */
+export function trace(x: Tensor): Tensor {
+  needDims(x, 2, 'trace', 'input');
+  const [r, c] = x.shape;
+  const n = Math.min(r, c);
+  return sum(slice(reshape(x, [r * c]), 0, 0, n === 0 ? 0 : (n - 1) * (c + 1) + 1, c + 1));
+}
+
+/**
+ * Vector p-norm over `dim` (all elements when omitted), like `torch.norm(x, p, dim, keepdim)`:
+ * p may be any number, `Infinity`, `-Infinity` or `'fro'` (= 2). The gradient at an all-zero
+ * input is 0, as in PyTorch.
+ * @example
+ * tensor([3, 4]).norm(); // 5
+ */
+export function norm(x: Tensor, p: number | 'fro' = 2, dim?: number | readonly number[], keepdim = false): Tensor {
+  if (!isFloating(x.dtype)) throw new Error(`norm: expected a floating point tensor, got ${x.dtype}`);
+  const ord = p === 'fro' ? 2 : p;
+  const dims = normalizeDims(dim, x.ndim, 'norm');
+  if (ord === Infinity) return amax(abs(x), dims, keepdim);
+  if (ord === -Infinity) return amin(abs(x), dims, keepdim);
+  if (ord === 0) return cast(sum(ne(x, 0), dims, keepdim), x.dtype);
+  if (ord === 1) return sum(abs(x), dims, keepdim);
+  const n = noGrad(() => pow(sum(pow(abs(x), ord), dims, true), 1 / ord));
+  const out = keepdim ? n : reshape(n, n.shape.filter((_, i) => !dims.includes(i)));
+  return record(Tensor.fromData(out.toTypedArray(), out.shape), 'norm', [x], (dy) => {
+    // d‖x‖ₚ/dx = sign(x)·|x|^(p−1) / ‖x‖ₚ^(p−1), taken as 0 where the norm is 0
+    const g = reshape(dy, n.shape);
+    const scale = div(mul(sign(x), pow(abs(x), ord - 1)), pow(n, ord - 1));
+    return [where(eq(n, 0), 0, mul(g, scale))];
+  }, [x]);
+}
