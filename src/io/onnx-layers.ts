@@ -27,6 +27,24 @@ registerOnnxEmitter((m, x, g) => {
   return null;
 });
 
+registerOnnxEmitter((m, x, g) => {
+  if (m instanceof nn.Hardtanh) return g.node('Clip', [x, g.constant(m.minVal), g.constant(m.maxVal)]);
+  if (m instanceof nn.ReLU6) return g.node('Clip', [x, g.constant(0), g.constant(6)]);
+  if (m instanceof nn.LogSigmoid) return g.node('Neg', [g.node('Softplus', [g.node('Neg', [x])])]);
+  if (m instanceof nn.Softplus) {
+    // softplus(beta x) / beta; PyTorch's linear region above `threshold` differs by < 1e-8 there.
+    if (m.beta === 1) return g.node('Softplus', [x]);
+    return g.node('Div', [g.node('Softplus', [g.node('Mul', [x, g.constant(m.beta)])]), g.constant(m.beta)]);
+  }
+  if (m instanceof nn.GELU) {
+    if (m.approximate !== 'none') throw new Error("exportOnnx: GELU(approximate='tanh') is not exported; use the exact GELU");
+    // x/2 * (1 + erf(x / sqrt 2)), as ONNX opset 17 has no Gelu op.
+    const erf = g.node('Erf', [g.node('Div', [x, g.constant(Math.SQRT2)])]);
+    return g.node('Mul', [g.node('Mul', [x, g.constant(0.5)]), g.node('Add', [erf, g.constant(1)])]);
+  }
+  return null;
+});
+
 registerOnnxEmitter((m, x, g, prefix) => {
   if (!(m instanceof nn.Conv2d)) return null;
   const [kh, kw] = m.kernelSize;

@@ -1,5 +1,6 @@
 import * as nn from '../nn/index.js';
 import type { Module } from '../nn/module.js';
+import { tensor } from '../tensor/create.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ProtoWriter } from './protobuf.js';
 
@@ -28,6 +29,11 @@ export class OnnxGraphBuilder {
     const out = `${opType.toLowerCase()}_${this.counter++}`;
     this.nodes.push({ opType, inputs, outputs: [out], attrs });
     return out;
+  }
+
+  /** A float32 scalar constant (e.g. Clip bounds, which ONNX takes as inputs); returns its name. */
+  constant(value: number): string {
+    return this.weight(`const_${this.counter++}`, tensor(value));
   }
 
   /** Registers a float32 initializer (a parameter or buffer) and returns its name. */

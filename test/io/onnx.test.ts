@@ -34,9 +34,14 @@ test('ONNX export of every registered spec layer in an MLP matches onnxruntime-n
   const spec: io.ModelSpec = { type: 'Sequential', layers: [
     { type: 'Flatten' }, { type: 'Linear', inFeatures: 12, outFeatures: 16 }, { type: 'ReLU' },
     { type: 'Linear', inFeatures: 16, outFeatures: 8 }, { type: 'Tanh' }, { type: 'Linear', inFeatures: 8, outFeatures: 8 },
-    { type: 'Sigmoid' }, { type: 'Dropout', p: 0.5 }, { type: 'Linear', inFeatures: 8, outFeatures: 4 }, { type: 'Softmax', dim: 1 },
+    { type: 'Sigmoid' }, { type: 'Dropout', p: 0.5 }, { type: 'Linear', inFeatures: 8, outFeatures: 8 }, { type: 'GELU' },
+    { type: 'Linear', inFeatures: 8, outFeatures: 8 }, { type: 'Hardtanh', minVal: -0.5, maxVal: 0.7 }, { type: 'ReLU6' },
+    { type: 'Softplus', beta: 2, threshold: 20 }, { type: 'LogSigmoid' }, { type: 'Softplus' },
+    { type: 'Linear', inFeatures: 8, outFeatures: 4 }, { type: 'Softmax', dim: 1 },
   ] };
-  await checkExport(io.buildModel(spec), [3, 4], 7);
+  const model = io.buildModel(spec);
+  await checkExport(model, [3, 4], 7);
+  assert.deepEqual(io.exportOnnx(model, { inputShape: [3, 4] }), io.exportOnnx(model, { inputShape: [3, 4] }), 'same model, same bytes');
 });
 
 test('ONNX export of LeNet-5 and more conv/pool/activation layers matches onnxruntime-node', async () => {
