@@ -47,10 +47,15 @@ export function contiguous(t: Tensor): Tensor {
  * holds exactly them (no view object per op), else a subarray of a contiguous copy.
  */
 export function contiguousData(t: Tensor): TypedArray {
-  const c = contiguous(t);
-  const data = c.storage.data;
-  const n = c.numel();
-  return c.offset === 0 && data.length === n ? data : data.subarray(c.offset, c.offset + n);
+  const n = t.numel();
+  if (!t.isContiguous()) {
+    // A raw copy: callers are kernels, so no graph node is recorded for it.
+    const out = allocate(t.dtype, n);
+    getBackend().copy(strided(t), { data: out, strides: contiguousStrides(t.shape), offset: 0 }, t.shape);
+    return out;
+  }
+  const data = t.storage.data;
+  return t.offset === 0 && data.length === n ? data : data.subarray(t.offset, t.offset + n);
 }
 
 /** A dense copy with its own storage. */
