@@ -78,8 +78,15 @@ function checkOutput(r: Result, out: NonNullable<Case['out']>): string | null {
   return r === out.value ? null : `returned ${String(r)}, PyTorch ${String(out.value)}`;
 }
 
+/** `op@T`: the op on transposed views (last two dims) of every input with >= 2 dims. */
+function lookup(op: string): ((xs: Tensor[], a: Args) => Result) | undefined {
+  if (!op.endsWith('@T')) return OPS[op];
+  const f = OPS[op.slice(0, -2)];
+  return f && ((xs, a) => f(xs.map((x) => (x.ndim >= 2 ? x.transpose(-2, -1) : x)), a));
+}
+
 function runCase(c: Case): string | null {
-  const f = OPS[c.op];
+  const f = lookup(c.op);
   if (!f) return `no nabla mapping for op ${c.op}`;
   const grad = c.grads !== undefined;
   const inputs = c.inputs.map((e) => decode(e, grad && (e.dtype === 'float32' || e.dtype === 'float64')));
@@ -113,7 +120,7 @@ const byOp = new Map<string, Case[]>();
 for (const c of fixture.cases) byOp.set(c.op, [...(byOp.get(c.op) ?? []), c]);
 
 test('every fixture op has a nabla mapping', () => {
-  assert.deepEqual([...byOp.keys()].filter((op) => !OPS[op]), []);
+  assert.deepEqual([...byOp.keys()].filter((op) => !lookup(op)), []);
 });
 
 for (const [op, cases] of byOp) {
