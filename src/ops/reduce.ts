@@ -35,7 +35,7 @@ function keptShape(shape: Shape, dims: readonly number[]): number[] {
 function reduceKernel(x: Tensor, dims: readonly number[], op: ReduceOp): Tensor {
   // Nothing to reduce (a 0-d input, or no dims): still a fresh tensor, never `x` itself.
   if (dims.length === 0 || x.ndim === 0) return Tensor.fromData(x.toTypedArray(), x.shape);
-  let cur = x.contiguous();
+  let cur = x.isContiguous() ? x : Tensor.fromData(contiguousData(x), x.shape); // no graph node: kernel input
   let shape = [...x.shape];
   // Group adjacent dims into runs, reducing the last run first so earlier indices stay valid.
   const runs: [number, number][] = [];
