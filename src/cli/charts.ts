@@ -20,7 +20,7 @@ function points(history: readonly EpochRecord[], metric: 'loss' | 'accuracy'): P
 }
 
 /** A Vega line chart: one line per series, epochs on x. */
-export function curveSpec(title: string, values: Point[], width = 420, height = 240): Spec {
+export function curveSpec(title: string, values: Point[], legend: 'top-right' | 'bottom-right' = 'top-right', width = 420, height = 240): Spec {
   return {
     $schema: 'https://vega.github.io/schema/vega/v6.json',
     width, height, padding: 8, background: 'white',
@@ -35,7 +35,7 @@ export function curveSpec(title: string, values: Point[], width = 420, height = 
       { orient: 'bottom', scale: 'x', title: 'epoch', tickMinStep: 1, format: 'd' },
       { orient: 'left', scale: 'y', title, grid: true },
     ],
-    legends: [{ stroke: 'color', orient: 'top-right', symbolType: 'stroke', symbolStrokeWidth: 2 }],
+    legends: [{ stroke: 'color', orient: legend, symbolType: 'stroke', symbolStrokeWidth: 2 }],
     marks: [{
       type: 'group',
       from: { facet: { name: 'series', data: 'points', groupby: 'series' } },
@@ -61,7 +61,8 @@ export async function renderSvg(spec: Spec): Promise<string> {
 export async function trainingCharts(history: readonly EpochRecord[]): Promise<{ loss: string; accuracy: string }> {
   const [loss, accuracy] = await Promise.all([
     renderSvg(curveSpec('loss', points(history, 'loss'))),
-    renderSvg(curveSpec('accuracy', points(history, 'accuracy'))),
+    // Accuracy rises, loss falls: keep each legend out of the way of its curves.
+    renderSvg(curveSpec('accuracy', points(history, 'accuracy'), 'bottom-right')),
   ]);
   return { loss, accuracy };
 }

@@ -24,9 +24,9 @@ export function reportHtml(summary: ReportSummary, charts: { loss: string; accur
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(summary.title)}</title>
 <style>
-body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:960px}
+body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:1100px}
 table{border-collapse:collapse;margin:1rem 0}th,td{padding:.25rem .75rem;border-bottom:1px solid #ddd;text-align:left}
-.charts{display:flex;flex-wrap:wrap;gap:1rem}
+.charts{display:flex;flex-wrap:wrap;gap:1rem}.charts figure{margin:0}
 </style></head><body>
 <h1>${escapeHtml(summary.title)}</h1>
 <table>${facts}</table>
