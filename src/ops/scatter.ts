@@ -83,15 +83,17 @@ export function nonzero(x: Tensor): Tensor {
   const data = x.toTypedArray();
   const strides = contiguousStrides(x.shape);
   const rows: number[] = [];
+  let found = 0;
   for (let k = 0; k < data.length; k++) {
     if (data[k] === 0) continue;
+    found++;
     let rest = k;
     for (const s of strides) {
       rows.push(Math.floor(rest / s));
       rest %= s;
     }
   }
-  return Tensor.fromData(Int32Array.from(rows), [rows.length / Math.max(1, x.ndim), x.ndim]);
+  return Tensor.fromData(Int32Array.from(rows), [found, x.ndim]);
 }
 
 /** The elements where the bool `mask` (broadcast to x) is true, as a 1-D tensor, like `torch.masked_select`. */
