@@ -169,6 +169,7 @@ const SCATTER: Record<string, Op> = {
   nonzero: ([x]) => x.nonzero(),
   maskedSelect: ([x, m]) => x.maskedSelect(m),
   T: ([x]) => x.T,
+  unbind: ([x], a) => x.unbind(num(a, 'dim')),
   maxOther: ([x, y]) => x.max(y),
   minOther: ([x, y]) => x.min(y),
 };
