@@ -111,7 +111,7 @@ function predictCommand(program: Command): void {
       });
       if (opts.json) return json(results);
       for (const r of results) {
-        const top = Object.entries(r.probabilities).slice(0, opts.top).map(([c, p]) => `${c} ${(p * 100).toFixed(1)}%`);
+        const top = r.ranking.slice(0, opts.top).map((c) => `${c.class} ${(c.probability * 100).toFixed(1)}%`);
         console.log(`${r.input}: ${r.class}  (${top.join(', ')})`);
       }
     });

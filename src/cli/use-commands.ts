@@ -62,7 +62,10 @@ export interface Prediction {
   class: string;
   index: number;
   probability: number;
+  /** Probability by class name (in class order when the names look like numbers: JS orders such keys). */
   probabilities: Record<string, number>;
+  /** Every class with its probability, highest first. */
+  ranking: { class: string; probability: number }[];
 }
 
 /** Softmax probabilities of a batch [N, ...inputShape] as predictions, highest first. */
@@ -73,8 +76,9 @@ export function predictBatch(m: io.LoadedModel, x: Tensor, names: string[]): Pre
   return rows.map((p, i) => {
     const order = p.map((v, k) => [v, k] as const).sort((a, b) => b[0] - a[0]);
     const [probability, index] = order[0];
-    const probabilities = Object.fromEntries(order.map(([v, k]) => [classes[k] ?? String(k), v]));
-    return { input: names[i], class: classes[index] ?? String(index), index, probability, probabilities };
+    const ranking = order.map(([v, k]) => ({ class: classes[k] ?? String(k), probability: v }));
+    const probabilities = Object.fromEntries(ranking.map((r) => [r.class, r.probability]));
+    return { input: names[i], class: ranking[0].class, index, probability, probabilities, ranking };
   });
 }
 

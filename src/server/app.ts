@@ -104,8 +104,7 @@ async function predictRequest(req: FastifyRequest, m: ReturnType<typeof openMode
     throw new HttpError(422, (e as Error).message);
   }
   const [p] = predictBatch(m, stack([x]), ['upload']);
-  const predictions = Object.entries(p.probabilities).map(([name, probability]) => ({ class: name, probability }));
-  return { class: p.class, probability: p.probability, predictions, input: { channels: pre.channels, height: pre.height, width: pre.width, pixels: Array.from(x.toTypedArray(), (v) => Math.round(v * 1000) / 1000) } };
+  return { class: p.class, probability: p.probability, predictions: p.ranking, input: { channels: pre.channels, height: pre.height, width: pre.width, pixels: Array.from(x.toTypedArray(), (v) => Math.round(v * 1000) / 1000) } };
 }
 
 /** Starts `nabla serve`; resolves once listening. */

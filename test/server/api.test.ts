@@ -8,7 +8,8 @@ import { Generator, manualSeed, nn } from '../../src/index.js';
 import { saveModel } from '../../src/node.js';
 import { serveModel } from '../../src/server/app.js';
 
-const CLASSES = ['zero', 'one', 'two'];
+// Numeric names on purpose: JS orders integer-like object keys, which must not reorder the ranking.
+const CLASSES = ['7', '3', '5'];
 let dir: string;
 let base: string;
 let close: () => Promise<void>;
