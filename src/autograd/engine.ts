@@ -79,7 +79,7 @@ function propagate(t: Tensor, fn: GradFn, g: Tensor, grads: Map<Tensor, Tensor>)
     }
     if (isAnomalyEnabled()) {
       const bad = firstNonFinite(reduced);
-      if (bad >= 0) throw new Error(`Anomaly detected: the backward of '${fn.name}' produced ${reduced.contiguous().storage.data[bad]} in the gradient of input ${k}`);
+      if (bad >= 0) throw new Error(`Anomaly detected: the backward of '${fn.name}' produced ${reduced.toTypedArray()[bad]} in the gradient of input ${k}`);
     }
     accumulate(grads, input, reduced);
   });

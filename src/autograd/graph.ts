@@ -27,7 +27,7 @@ export function inBackward<T>(fn: () => T): T {
 
 /** The first non-finite element of `t`, or -1. */
 export function firstNonFinite(t: Tensor): number {
-  const data = t.contiguous().storage.data;
+  const data = t.toTypedArray(); // exactly t's elements (a view's storage may hold others)
   for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return i;
   return -1;
 }
@@ -41,7 +41,7 @@ export function record(out: Tensor, name: string, inputs: readonly Tensor[], rul
   if (isAnomalyEnabled() && backwardDepth === 0 && out.isFloatingPoint()) {
     const bad = firstNonFinite(out);
     if (bad >= 0) {
-      throw new Error(`Anomaly detected: '${name}' produced ${out.contiguous().storage.data[bad]} in its forward output (element ${bad} of shape [${out.shape.join(', ')}])`);
+      throw new Error(`Anomaly detected: '${name}' produced ${out.toTypedArray()[bad]} in its forward output (element ${bad} of shape [${out.shape.join(', ')}])`);
     }
   }
   if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) return out;

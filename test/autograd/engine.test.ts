@@ -66,6 +66,9 @@ describe('autograd engine', () => {
     assert.throws(() => detectAnomaly(() => x.log().sum()), /Anomaly detected: 'log'/);
     const z = tensor([0, 1], { requiresGrad: true });
     assert.throws(() => detectAnomaly(() => z.sqrt().sum().backward()), /backward of 'sqrt'/);
+    // A view looks only at its own elements, not the rest of the storage it shares.
+    const w = tensor([Number.NaN, 1, 2], { requiresGrad: true });
+    assert.doesNotThrow(() => detectAnomaly(() => w.narrow(0, 1, 2).mul(2).sum().backward()));
   });
 });
 
