@@ -74,6 +74,8 @@ const CATEGORY: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64
  * PyTorch's result type of two operands: a 0-d tensor (or a number) only raises the type of a
  * dimensioned one when it is of a higher category (bool < integer < float), so
  * `float32[n] + float64[]` stays float32 while `int32[n] + float64[]` becomes float64.
+ * @example
+ * resultType(zeros([2]), tensor(1, { dtype: 'float64' })); // 'float32'
  */
 export function resultType(a: Tensor, b: Tensor): DType {
   const a0 = a.ndim === 0;
