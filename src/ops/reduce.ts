@@ -11,9 +11,14 @@ import { abs, add, cast, div, eq, exp, log, mul, sqrt, sub, where } from './elem
 import { gather } from './indexing.js';
 import { contiguousData, expand, reshape, squeeze } from './movement.js';
 
-export interface ValuesIndices {
-  values: Tensor;
-  indices: Tensor;
+/**
+ * `{ values, indices }` that is also the pair `[values, indices]`, like PyTorch's named tuples:
+ * `x.max(1).indices`, `x.max(1)[1]` and `const [v, i] = x.max(1)` all work.
+ */
+export type ValuesIndices = readonly [Tensor, Tensor] & { readonly values: Tensor; readonly indices: Tensor };
+
+export function valuesIndicesOf(values: Tensor, indices: Tensor): ValuesIndices {
+  return Object.assign([values, indices] as const, { values, indices });
 }
 
 export interface VarOptions {
@@ -126,7 +131,7 @@ function valuesIndices(op: ArgReduceOp) {
     const d = normalizeDim(dim, x.ndim, op === 'argmax' ? 'max' : 'min');
     const indices = argReduce(op)(x, d, true);
     const values = gather(x, d, indices);
-    return keepdim ? { values, indices } : { values: squeeze(values, d), indices: squeeze(indices, d) };
+    return keepdim ? valuesIndicesOf(values, indices) : valuesIndicesOf(squeeze(values, d), squeeze(indices, d));
   };
 }
 /** `{ values, indices }` of the maximum along `dim`, like `torch.max(x, dim)`. */

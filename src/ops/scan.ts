@@ -11,7 +11,7 @@ import { cast, mul } from './elementwise.js';
 import { flip } from './extra.js';
 import { gather } from './indexing.js';
 import { narrow, reshape, squeeze, transpose } from './movement.js';
-import type { ValuesIndices } from './reduce.js';
+import { valuesIndicesOf, type ValuesIndices } from './reduce.js';
 
 /** `x` (detached) as rows of its `dim`: a contiguous copy with that dim last. */
 function rows(x: Tensor, d: number): { data: TypedArray; n: number; shape: readonly number[] } {
@@ -157,7 +157,7 @@ export function sort(x: Tensor, dim = -1, descending = false): ValuesIndices {
   return along(x, dim, 'sort', (x1, d) => {
     const indices = sortIndices(x1, d, descending);
     const values = gather(x1, d, indices);
-    return { values: reshape(values, x.shape), indices: reshape(indices, x.shape) };
+    return valuesIndicesOf(reshape(values, x.shape), reshape(indices, x.shape));
   });
 }
 
@@ -181,7 +181,7 @@ export function topk(x: Tensor, k: number, dim = -1, largest = true): ValuesIndi
     const indices = narrow(sortIndices(x1, d, largest), d, 0, k).contiguous();
     const values = gather(x1, d, indices);
     const shape = x.ndim === 0 ? [] : indices.shape;
-    return { values: reshape(values, shape), indices: reshape(indices, shape) };
+    return valuesIndicesOf(reshape(values, shape), reshape(indices, shape));
   });
 }
 
@@ -201,7 +201,7 @@ export function median(x: Tensor, dim?: number, keepdim = false): Tensor | Value
     if (n === 0) throw new Error(`median: cannot reduce over a zero-size dimension (shape ${formatShape(x.shape)})`);
     const at = narrow(sortIndices(x1, d, false), d, (n - 1) >> 1, 1).contiguous();
     const values = gather(x1, d, at);
-    if (keepdim || x.ndim === 0) return { values: reshape(values, x.ndim === 0 ? [] : at.shape), indices: reshape(at, x.ndim === 0 ? [] : at.shape) };
-    return { values: squeeze(values, d), indices: squeeze(at, d) };
+    if (keepdim || x.ndim === 0) return valuesIndicesOf(reshape(values, x.ndim === 0 ? [] : at.shape), reshape(at, x.ndim === 0 ? [] : at.shape));
+    return valuesIndicesOf(squeeze(values, d), squeeze(at, d));
   });
 }
