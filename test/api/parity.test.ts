@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { Tensor, cat, tensor, type DType } from '../../src/index.js';
+import { Tensor, cat, tensor, type DType, type ValuesIndices } from '../../src/index.js';
 import { OPS, type Args, type Result } from './api-ops.js';
 
 interface Enc {
@@ -53,17 +53,20 @@ function diff(actual: Tensor, expected: Enc, what: string): string | null {
   return null;
 }
 
+const isPair = (r: Result): r is ValuesIndices => typeof r === 'object' && 'values' in r && 'indices' in r;
+
 function primary(r: Result): Tensor {
   if (r instanceof Tensor) return r;
+  if (isPair(r)) return r.values;
   if (Array.isArray(r)) return cat(r.map((t) => t.reshape(-1)));
-  if (typeof r === 'object') return r.values;
   throw new Error('no tensor to differentiate');
 }
 
 function checkOutput(r: Result, out: NonNullable<Case['out']>): string | null {
   if (out.t) return diff(r as Tensor, out.t, 'output');
   if (out.vi) {
-    if (r instanceof Tensor || typeof r !== 'object' || Array.isArray(r)) return 'expected { values, indices }';
+    if (r instanceof Tensor || !isPair(r)) return 'expected { values, indices }';
+    if (r[0] !== r.values || r[1] !== r.indices) return 'the pair [values, indices] disagrees with .values / .indices';
     return diff(r.values, out.vi[0], 'values') ?? diff(r.indices, out.vi[1], 'indices');
   }
   if (out.list) {

@@ -52,6 +52,19 @@ test('.data, .long(), unbind, tolist, normal_/uniform_ and maskedFill_ behave li
   assert.deepEqual([...zeros(6).reshapeAs(zeros(2, 3)).shape], [2, 3]);
 });
 
+test('max(dim), sort, topk results index like PyTorch named tuples: .indices, [1], destructuring', () => {
+  const out = tensor([[0.1, 0.7, 0.2], [0.5, 0.1, 0.4]]);
+  assert.deepEqual(out.max(1)[1].tolist(), [1, 0]); // pred = output.max(1)[1]
+  const [values, indices] = out.topk(2);
+  assert.deepEqual(indices.tolist(), [[1, 2], [0, 2]]);
+  assertClose(values, [[0.7, 0.2], [0.5, 0.4]]);
+  const sorted = out.sort(1, true);
+  assert.equal(sorted[1], sorted.indices);
+  const r = out.min(0);
+  assert.equal(r[0], r.values);
+  assert.equal(r[1], r.indices);
+});
+
 test('Module.requiresGrad_(false) freezes every parameter (fine-tuning)', () => {
   const model = new nn.Sequential(new nn.Linear(3, 4), new nn.ReLU(), new nn.Linear(4, 2));
   (model.at(0) as nn.Module).requiresGrad_(false);
