@@ -20,17 +20,19 @@ interface Operand {
 
 /** Reads `t` (shape [...batch, r, c]) as the kernel wants it, copying only when it must. */
 function operand(t: Tensor, batch: number): Operand {
-  const r = t.shape[t.ndim - 2];
-  const c = t.shape[t.ndim - 1];
-  const [sr, sc] = t.strides.slice(-2);
   const batchDims = t.ndim - 2;
+  const r = t.shape[batchDims];
+  const c = t.shape[batchDims + 1];
+  const sr = t.strides[batchDims];
+  const sc = t.strides[batchDims + 1];
   const matrixSize = r * c;
   const rowMajor = (sc === 1 || c === 1) && (sr === c || r === 1);
   const colMajor = !rowMajor && (sr === 1 || r === 1) && (sc === r || c === 1);
   // Batch dims must be dense (stride r*c per matrix) or all broadcast (stride 0).
   let batchStride = -1;
-  if (batch === 1) batchStride = 0;
-  else if (t.strides.slice(0, batchDims).every((s, i) => s === 0 || t.shape[i] === 1)) batchStride = 0;
+  let broadcast = true;
+  for (let i = 0; i < batchDims && broadcast; i++) broadcast = t.strides[i] === 0 || t.shape[i] === 1;
+  if (batch === 1 || broadcast) batchStride = 0;
   else {
     let expect = matrixSize;
     let dense = true;
@@ -41,7 +43,8 @@ function operand(t: Tensor, batch: number): Operand {
     if (dense) batchStride = matrixSize;
   }
   if ((rowMajor || colMajor) && batchStride >= 0) {
-    return { data: t.storage.data.subarray(t.offset) as FloatArray, trans: colMajor, batchStride };
+    const data = (t.offset === 0 ? t.storage.data : t.storage.data.subarray(t.offset)) as FloatArray;
+    return { data, trans: colMajor, batchStride };
   }
   const c2 = t.clone().detach();
   return { data: c2.storage.data as FloatArray, trans: false, batchStride: batch === 1 ? 0 : matrixSize };
