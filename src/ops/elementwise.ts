@@ -194,7 +194,8 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
   }
   let y = x;
   if (min !== undefined && min !== null) y = where(lt(x, min), min, y);
-  if (max !== undefined && max !== null) y = where(gt(x, max), max, y);
+  // Compare the min-clamped value, so min > max gives max everywhere, as torch.clamp does.
+  if (max !== undefined && max !== null) y = where(gt(y, max), max, y);
   return y;
 }
 
