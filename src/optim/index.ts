@@ -7,6 +7,7 @@ export { SGD, sgdUpdate, type SGDOptions, type SGDHyper, type SGDState } from '.
 export { Adam, AdamW, adamUpdate, type AdamOptions, type AdamHyper, type AdamState, type AdamBuffers } from './adam.js';
 export { RMSprop, rmspropUpdate, type RMSpropOptions, type RMSpropHyper, type RMSpropState, type RMSpropBuffers } from './rmsprop.js';
 export { Adagrad, adagradUpdate, type AdagradOptions, type AdagradHyper, type AdagradState } from './adagrad.js';
+export { Adadelta, adadeltaUpdate, type AdadeltaOptions, type AdadeltaHyper, type AdadeltaState } from './adadelta.js';
 export {
   LRScheduler, StepLR, MultiStepLR, ConstantLR, LinearLR, ExponentialLR, CosineAnnealingLR, LambdaLR,
   type Scheduler, type SchedulerStateDict,

@@ -1,0 +1,70 @@
+import type { FloatArray } from '../tensor/dtype.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { denseRead, denseView, rd, updateInPlace, zerosFor } from './dense.js';
+import { Optimizer, type BaseHyper, type ParamGroup, type ParamsInput } from './optimizer.js';
+
+/** Options of `Adadelta`, PyTorch's names in camelCase. */
+export interface AdadeltaOptions {
+  lr?: number;
+  rho?: number;
+  eps?: number;
+  weightDecay?: number;
+  maximize?: boolean;
+}
+
+export type AdadeltaHyper = Required<AdadeltaOptions> & BaseHyper;
+
+/** Adadelta's per-parameter state: step count, running averages of g² and of squared updates. */
+export type AdadeltaState = { step: number; squareAvg: Tensor; accDelta: Tensor };
+
+/**
+ * One Adadelta step on one parameter, in PyTorch 1.13's order (`_single_tensor_adadelta`):
+ * v = ρ·v + (1−ρ)·g²;  δ = √(u + eps) / √(v + eps) · g;  u = ρ·u + (1−ρ)·δ²;  p −= lr·δ.
+ */
+export function adadeltaUpdate(p: FloatArray, g: FloatArray, v: FloatArray, u: FloatArray, h: AdadeltaHyper): void {
+  const f = p instanceof Float32Array;
+  const rho = rd(f, h.rho);
+  const oneMinusRho = rd(f, 1 - h.rho);
+  const eps = rd(f, h.eps);
+  const wd = rd(f, h.weightDecay);
+  const negLr = rd(f, -h.lr);
+  const sign = h.maximize ? -1 : 1;
+  const decay = h.weightDecay !== 0;
+  for (let i = 0; i < p.length; i++) {
+    let d = sign * g[i];
+    if (decay) d = rd(f, d + rd(f, p[i] * wd));
+    v[i] = rd(f, rd(f, v[i] * rho) + rd(f, rd(f, oneMinusRho * d) * d));
+    const std = rd(f, Math.sqrt(rd(f, v[i] + eps)));
+    const delta = rd(f, rd(f, rd(f, Math.sqrt(rd(f, u[i] + eps))) / std) * d);
+    u[i] = rd(f, rd(f, u[i] * rho) + rd(f, rd(f, oneMinusRho * delta) * delta));
+    p[i] = rd(f, p[i] + rd(f, negLr * delta));
+  }
+}
+
+/**
+ * Adadelta, as `torch.optim.Adadelta` in PyTorch 1.13: defaults lr 1.0, rho 0.9, eps 1e-6,
+ * weightDecay 0 (the optimizer of PyTorch's MNIST example).
+ * @example
+ * const opt = new Adadelta(model.parameters(), { lr: 1.0 });
+ */
+export class Adadelta extends Optimizer<AdadeltaHyper, AdadeltaState> {
+  constructor(params: ParamsInput<AdadeltaHyper>, options: AdadeltaOptions = {}) {
+    const { lr = 1.0, rho = 0.9, eps = 1e-6, weightDecay = 0, maximize = false } = options;
+    if (!(lr >= 0)) throw new RangeError(`Adadelta: invalid learning rate: ${lr}`);
+    if (!(rho >= 0 && rho <= 1)) throw new RangeError(`Adadelta: invalid rho value: ${rho}`);
+    if (!(eps >= 0)) throw new RangeError(`Adadelta: invalid epsilon value: ${eps}`);
+    if (!(weightDecay >= 0)) throw new RangeError(`Adadelta: invalid weightDecay value: ${weightDecay}`);
+    super(params, { lr, rho, eps, weightDecay, maximize });
+  }
+
+  protected initState(param: Tensor): AdadeltaState {
+    return { step: 0, squareAvg: zerosFor(param), accDelta: zerosFor(param) };
+  }
+
+  protected updateParam(param: Tensor, grad: Tensor, state: AdadeltaState, group: ParamGroup<AdadeltaHyper>): void {
+    state.step += 1;
+    const v = denseView(state.squareAvg);
+    const u = denseView(state.accDelta);
+    updateInPlace(param, (p) => adadeltaUpdate(p, denseRead(grad), v, u, group));
+  }
+}
