@@ -67,6 +67,13 @@ test('ONNX export of ResNet-8 (residual adds, batch norm with running statistics
   await checkExport(model, [1, 12, 12], 2);
 });
 
+test('ONNX export of BatchNorm1d on [N, C] features matches onnxruntime-node', async () => {
+  manualSeed(5);
+  const model = new nn.Sequential(new nn.Linear(4, 6), new nn.BatchNorm1d(6), new nn.ReLU(), new nn.Linear(6, 3));
+  noGrad(() => model.forward(randn([16, 4]).mul(2).add(1))); // training-mode pass: running statistics move
+  await checkExport(model, [4], 5);
+});
+
 test('ONNX export names the layer it cannot handle', () => {
   class Weird extends nn.Module {
     forward(x: Tensor): Tensor {
