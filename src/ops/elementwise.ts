@@ -51,7 +51,8 @@ export const sin = unary('sin', (x, _y, dy) => mul(dy, cos(x)));
 export const cos = unary('cos', (x, _y, dy) => neg(mul(dy, sin(x))));
 export const tanh = unary('tanh', (_x, y, dy) => mul(dy, sub(1, mul(y, y)))); // 1 - tanh²
 export const sigmoid = unary('sigmoid', (_x, y, dy) => mul(dy, mul(y, sub(1, y)))); // σ(1-σ)
-export const relu = unary('relu', (_x, y, dy) => mul(dy, cast(gt(y, 0), dy.dtype)), false);
+// Gradient passes unless y <= 0, so a NaN input passes it on (PyTorch's threshold_backward).
+export const relu = unary('relu', (_x, y, dy) => where(le(y, 0), 0, dy), false);
 // d erf(x) = 2/√π · e^{-x²}
 export const erf = unary('erf', (x, _y, dy) => mul(dy, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI))));
 export const log1p = unary('log1p', (x, _y, dy) => div(dy, add(x, 1)));

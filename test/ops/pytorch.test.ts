@@ -16,7 +16,9 @@ interface Fixture {
   grads?: (number[] | null)[];
 }
 
-const fixtures = JSON.parse(readFileSync(new URL('../fixtures/ops.json', import.meta.url), 'utf8')) as { cases: Fixture[] };
+// JSON has no NaN or infinities: the generator writes them as 'nan', 'inf', '-inf'.
+const revive = (_key: string, v: unknown): unknown => (v === 'nan' ? Number.NaN : v === 'inf' ? Infinity : v === '-inf' ? -Infinity : v);
+const fixtures = JSON.parse(readFileSync(new URL('../fixtures/ops.json', import.meta.url), 'utf8'), revive) as { cases: Fixture[] };
 
 const ARRAYS = { float32: Float32Array, float64: Float64Array };
 /** 1e-5 relative for both (float64 agrees to ~1e-12 today; float32 sums may round differently). */

@@ -16,7 +16,8 @@ export const unary: Kernels['unary'] = {
   sqrt: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = Math.sqrt(x[i]); },
   recip: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = 1 / x[i]; },
   abs: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = Math.abs(x[i]); },
-  sign: (x, o) => { for (let i = 0; i < o.length; i++) { const v = x[i]; o[i] = v > 0 ? 1 : v < 0 ? -1 : v === 0 ? 0 : Number.NaN; } },
+  // sign(NaN) is 0, as torch.sign gives in PyTorch 1.13 (so abs' at NaN is 0 too).
+  sign: (x, o) => { for (let i = 0; i < o.length; i++) { const v = x[i]; o[i] = v > 0 ? 1 : v < 0 ? -1 : 0; } },
   sin: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = Math.sin(x[i]); },
   cos: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = Math.cos(x[i]); },
   tanh: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = Math.tanh(x[i]); },
