@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DataLoader, TensorDataset, arange, cat, nn, optim, randomSplit, stack, tensor, where, zeros, type Tensor } from '../../src/index.js';
+import { DataLoader, TensorDataset, arange, cat, einsum, nn, optim, randomSplit, stack, tensor, where, zeros, type Tensor } from '../../src/index.js';
 
 const i32 = (a: number[]): Tensor => tensor(a, { dtype: 'int32' });
 const F = nn.functional;
@@ -96,6 +96,21 @@ const CASES: [string, () => unknown, RegExp[]][] = [
   ['DataLoader batch size', () => new DataLoader(new TensorDataset(arange(3)), { batchSize: 0 }), [/batchSize/, /0/]],
   ['randomSplit lengths', () => randomSplit(new TensorDataset(arange(3)), [0.5, 0.6]), [/\[0\.5, 0\.6\]/, /3/]],
   ['creation shape', () => zeros([-1]), [/\[-1\]/]],
+  // the parity additions
+  ['einsum operand count', () => einsum('ij,jk->ik', zeros([2, 3])), [/2 operand/, /1 tensor/]],
+  ['einsum sizes', () => einsum('ij,jk->ik', zeros([2, 3]), zeros([4, 4])), [/'j'/, /\[4, 4\]/, /3/]],
+  ['einsum subscripts vs rank', () => einsum('ijk->i', zeros([2, 3])), [/'ijk'/, /\[2, 3\]/]],
+  ['scatter index', () => zeros([2, 3]).scatter(1, i32([3, 0]).reshape(1, 2), 1), [/index 3/, /size 3/]],
+  ['oneHot numClasses', () => F.oneHot(i32([3]), 2), [/3/, /numClasses 2/]],
+  ['pad reflect too wide', () => F.pad(zeros([1, 3]), [3, 0], 'reflect'), [/reflect/, /size 3/]],
+  ['glu odd size', () => F.glu(zeros([2, 3])), [/even/, /\[2, 3\]/]],
+  ['klDiv reduction', () => F.klDiv(zeros([2]), zeros([2]), { reduction: 'avg' as 'mean' }), [/avg/, /batchmean/]],
+  ['Embedding paddingIdx', () => new nn.Embedding(4, 2, { paddingIdx: 4 }), [/paddingIdx 4/, /\[-4, 3\]/]],
+  ['embedding float indices', () => F.embedding(zeros([2]), zeros([4, 2])), [/int32/, /float32/]],
+  ['ModuleDict key', () => new nn.ModuleDict({ a: new nn.ReLU() }).get('b'), [/"b"/, /keys: a/]],
+  ['Adadelta negative lr', () => new optim.Adadelta([zeros([1], { requiresGrad: true })], { lr: -1 }), [/learning rate/, /-1/]],
+  ['div roundingMode', () => zeros([2]).div(2, { roundingMode: 'round' as 'floor' }), [/roundingMode/, /round/]],
+  ['prelu channels', () => F.prelu(zeros([2, 3]), zeros([4])), [/4/, /\[2, 3\]/]],
   ['ragged nested array', () => tensor([[1, 2], [3]] as unknown as number[][]), [/ragged/]],
 ];
 
