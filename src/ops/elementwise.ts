@@ -133,14 +133,14 @@ export const pow = binary('pow', (a, b, y, dy) => [
   // d a^b / db = a^b·ln a, taken as 0 where a == 0 and b >= 0
   b.requiresGrad ? where(logicalAnd(eq(a, 0), ge(b, 0)), 0, mul(dy, mul(y, log(a)))) : null,
 ]);
-// Ties split the gradient evenly, as in PyTorch.
-const extremumRule = (win: typeof gt): BinaryRule => (a, b, _y, dy) => {
-  const half = mul(dy, 0.5);
-  const tie = eq(a, b);
-  return [where(win(a, b), dy, where(tie, half, 0)), where(win(b, a), dy, where(tie, half, 0))];
+// PyTorch's rule: an operand gets dy unless it lost (0) or tied (dy/2), so with a NaN, whose
+// comparisons are all false, both operands get dy.
+const extremumRule = (lose: typeof gt): BinaryRule => (a, b, _y, dy) => {
+  const shared = where(eq(a, b), mul(dy, 0.5), dy);
+  return [where(lose(a, b), 0, shared), where(lose(b, a), 0, shared)];
 };
-export const maximum = binary('maximum', extremumRule((p, q) => gt(p, q)));
-export const minimum = binary('minimum', extremumRule((p, q) => lt(p, q)));
+export const maximum = binary('maximum', extremumRule((p, q) => lt(p, q)));
+export const minimum = binary('minimum', extremumRule((p, q) => gt(p, q)));
 export const eq = binary('eq', null);
 export const ne = binary('ne', null);
 export const lt = binary('lt', null);

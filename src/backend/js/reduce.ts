@@ -94,7 +94,8 @@ export function logSoftmax(x: FloatArray, out: FloatArray, rows: number, cols: n
     const base = r * cols;
     let max = -Infinity;
     for (let c = 0; c < cols; c++) if (x[base + c] > max) max = x[base + c];
-    if (max === -Infinity || max === Infinity) max = 0;
+    // No shift for an all -inf row (so it gives NaN, not an error); a +inf makes the row NaN, as in PyTorch.
+    if (max === -Infinity) max = 0;
     let sum = 0;
     for (let c = 0; c < cols; c++) sum += Math.exp(x[base + c] - max);
     const lse = max + Math.log(sum);
