@@ -90,7 +90,13 @@ function evalCommand(program: Command): void {
       const r = evalModel(opts.model, opts.data);
       if (opts.json) return json(r);
       console.log(`${r.data}: accuracy ${(r.accuracy * 100).toFixed(2)}%  loss ${r.loss.toFixed(4)}  (${r.samples} samples)`);
-      for (const [c, a] of Object.entries(r.perClass)) console.log(`  ${c.padEnd(14)} ${Number.isNaN(a) ? '-' : `${(a * 100).toFixed(1)}%`}`);
+      const corner = 'true \\ predicted';
+      const width = Math.max(corner.length, ...r.classes.map((c) => c.length));
+      console.log(`${corner.padEnd(width)} ${r.classes.map((c) => c.slice(0, 6).padStart(6)).join(' ')}   accuracy`);
+      r.classes.forEach((c, i) => {
+        const acc = r.perClass[c];
+        console.log(`${c.padEnd(width)} ${r.confusion[i].map((n) => String(n).padStart(6)).join(' ')}   ${Number.isNaN(acc) ? '-' : `${(acc * 100).toFixed(1)}%`}`);
+      });
     });
 }
 
@@ -177,6 +183,12 @@ function buildProgram(): Command {
   serveCommand(program);
   return program;
 }
+
+// `nabla predict … | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 
 buildProgram().parseAsync(process.argv).catch((e: unknown) => {
   console.error(`nabla: ${e instanceof Error ? e.message : String(e)}`);

@@ -25,6 +25,9 @@ export interface EvalResult {
   loss: number;
   accuracy: number;
   perClass: Record<string, number>;
+  classes: string[];
+  /** `confusion[t][p]`: samples of true class t predicted as p. */
+  confusion: number[][];
 }
 
 /**
@@ -46,15 +49,15 @@ export function evalModel(dir: string, data?: string): EvalResult {
   }
   const r = evaluate(m.model, ds);
   const classes = m.info.classes ?? src.classes;
-  const totals = new Array<number>(classes.length).fill(0);
-  const hits = new Array<number>(classes.length).fill(0);
+  // confusion[true][predicted], like scikit-learn's confusion_matrix.
+  const confusion = classes.map(() => new Array<number>(classes.length).fill(0));
   const labels = noGrad(() => Array.from({ length: ds.length }, (_, i) => ds.getItem(i)[1].item()));
-  labels.forEach((y, i) => {
-    totals[y]++;
-    if (r.predictions[i] === y) hits[y]++;
-  });
-  const perClass = Object.fromEntries(classes.map((c, i) => [c, totals[i] ? hits[i] / totals[i] : Number.NaN]));
-  return { data: name, samples: ds.length, loss: r.loss, accuracy: r.accuracy, perClass };
+  labels.forEach((y, i) => confusion[y][r.predictions[i]]++);
+  const perClass = Object.fromEntries(classes.map((c, i) => {
+    const total = confusion[i].reduce((a, b) => a + b, 0);
+    return [c, total ? confusion[i][i] / total : Number.NaN];
+  }));
+  return { data: name, samples: ds.length, loss: r.loss, accuracy: r.accuracy, perClass, classes, confusion };
 }
 
 export interface Prediction {

@@ -56,6 +56,9 @@ test('nabla eval reproduces the held-out accuracy; predict classifies CSV rows; 
   assert.equal(ev.code, 0, ev.stderr);
   assert.equal(json(ev.stdout).accuracy, training.testAccuracy);
   assert.equal(json(ev.stdout).samples, 30);
+  const confusion = json(ev.stdout).confusion as number[][];
+  assert.equal(confusion.flat().reduce((x, y) => x + y), 30, 'confusion matrix counts every sample');
+  assert.equal(confusion.reduce((d, row, i) => d + row[i], 0) / 30, training.testAccuracy, 'its diagonal is the accuracy');
 
   const rows = readFileSync(join(ROOT, 'data', 'iris.csv'), 'utf8').split('\n');
   writeFileSync(join(work, 'rows.csv'), [rows[0], rows[1], rows[2], rows[148]].join('\n'));
