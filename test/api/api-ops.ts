@@ -3,7 +3,7 @@
  * (names camelCased, same argument order and defaults). Keys match the generator's op names.
  */
 import * as nb from '../../src/index.js';
-import { Tensor, nn, type ValuesIndices } from '../../src/index.js';
+import { Tensor, nn, tensor, type ValuesIndices } from '../../src/index.js';
 
 export type Args = Record<string, unknown>;
 export type Result = Tensor | ValuesIndices | Tensor[] | boolean | number;
@@ -194,6 +194,21 @@ const FUNCTIONAL: Record<string, Op> = {
   threshold: ([x], a) => new nn.Threshold(num(a, 't'), num(a, 'value')).forward(x),
   klDiv: ([i, t], a) => new nn.KLDivLoss({ reduction: a.reduction as nn.functional.KLDivOptions['reduction'] }).forward(i, t),
   klDivLog: ([i, t]) => F.klDiv(i, t, { reduction: 'batchmean', logTarget: true }),
+  conv2d: ([x, w, b], a) => F.conv2d(x, w, b, {
+    padding: a.padding as 'same', stride: opt(a, 'stride'), dilation: opt(a, 'dilation'), groups: opt(a, 'groups'),
+  }),
+  maxPool2d: ([x], a) => F.maxPool2d(x, num(a, 'k'), { stride: opt(a, 'stride'), padding: opt(a, 'padding'), dilation: opt(a, 'dilation'), ceilMode: bool(a, 'ceil_mode') }),
+  avgPool2d: ([x], a) => F.avgPool2d(x, num(a, 'k'), {
+    stride: opt(a, 'stride'), padding: opt(a, 'padding'), ceilMode: bool(a, 'ceil_mode'),
+    countIncludePad: a.count_include_pad !== false, divisorOverride: opt(a, 'divisor_override'),
+  }),
+  adaptiveAvgPool2d: ([x], a) => F.adaptiveAvgPool2d(x, nums(a, 'size') as [number, number]),
+  layerNorm: ([x, w, b], a) => F.layerNorm(x, nums(a, 'shape'), { weight: w, bias: b }),
+  batchNormTrain: ([x, w, b]) => F.batchNorm(x, null, null, { weight: w, bias: b, training: true }),
+  batchNormEval: ([x, w, b], a) => F.batchNorm(x, tensor(nums(a, 'm'), { dtype: 'float64' }), tensor(nums(a, 'v'), { dtype: 'float64' }), { weight: w, bias: b, training: false }),
+  interpolate: ([x], a) => F.interpolate(x, {
+    size: a.size as [number, number] | undefined, scaleFactor: opt(a, 'scale_factor'), mode: a.mode as 'nearest', alignCorners: a.align_corners as boolean | undefined,
+  }),
 };
 
 function build(): Record<string, Op> {
