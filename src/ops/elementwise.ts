@@ -193,11 +193,17 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
   if ((min === undefined || min === null) && (max === undefined || max === null)) {
     throw new Error('clamp: at least one of min and max must be given');
   }
-  let y = x;
-  if (min !== undefined && min !== null) y = where(lt(x, min), min, y);
+  const hasMin = min !== undefined && min !== null;
+  const hasMax = max !== undefined && max !== null;
+  let y = x.detach();
+  if (hasMin) y = where(lt(y, min), min, y);
   // Compare the min-clamped value, so min > max gives max everywhere, as torch.clamp does.
-  if (max !== undefined && max !== null) y = where(gt(y, max), max, y);
-  return y;
+  if (hasMax) y = where(gt(y, max), max, y);
+  // The gradient flows where min <= x <= max, so not at NaN (PyTorch's mask).
+  return record(y, 'clamp', [x], (dy) => {
+    const inside = hasMin && hasMax ? logicalAnd(ge(x, min), le(x, max)) : hasMin ? ge(x, min) : le(x, max!);
+    return [where(inside, dy, 0)];
+  }, [x]);
 }
 
 /** Converts to `dtype`; float-to-float casts pass gradients through. */

@@ -144,8 +144,12 @@ export function variance(x: Tensor, dim?: number | readonly number[], options: V
   const xf = cast(x, toFloating(x.dtype));
   const dims = normalizeDims(dim, x.ndim, 'var');
   const count = dims.reduce((a, d) => a * (x.shape[d] ?? 1), 1);
-  const centered = sub(xf, mean(xf, dims, true));
-  return div(sum(mul(centered, centered), dims, keepdim), Math.max(0, count - correction));
+  const divisor = Math.max(0, count - correction);
+  const centered = sub(xf.detach(), mean(xf.detach(), dims, true));
+  const y = div(sum(mul(centered, centered), dims, keepdim), divisor);
+  // PyTorch's rule, d var = 2 (x - mean) / divisor: the mean's own term (zero in exact
+  // arithmetic) is left out, so an inf in a row gives +-inf gradients rather than NaN.
+  return record(y, 'var', [xf], (dy) => [mul(centered, mul(reshape(dy, keptShape(xf.shape, dims)), 2 / divisor))], [xf]);
 }
 
 export function std(x: Tensor, dim?: number | readonly number[], options: VarOptions = {}): Tensor {
