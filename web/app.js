@@ -14,6 +14,14 @@ async function loadModel() {
   model = await res.json();
   const acc = model.testAccuracy == null ? '' : `, test accuracy ${(model.testAccuracy * 100).toFixed(1)}%`;
   $('model-info').textContent = `${model.directory}: ${model.classes.length} classes, ${model.parameters.toLocaleString()} parameters${acc}`;
+  if (model.preprocessing.kind === 'standardize') {
+    // A model of table rows: type a row instead of dropping an image.
+    $('title').textContent = 'nabla classifier';
+    document.title = 'nabla — classifier';
+    $('drop-zone').hidden = true;
+    $('row-form').hidden = false;
+    $('row-columns').textContent = model.preprocessing.columns.join(', ');
+  }
 }
 
 /** Draws the [C, H, W] input in [0, 1] the model received, scaled up without smoothing. */
@@ -61,7 +69,22 @@ function showPrediction(result) {
     li.append(name, bar, pct);
     list.append(li);
   }
-  drawModelView(result.input);
+  $('images').hidden = !result.input;
+  if (result.input) drawModelView(result.input);
+}
+
+/** Sends one typed row of a tabular model to the API. */
+async function predictRow(text) {
+  const values = text.split(/[\s,;]+/).filter((v) => v !== '').map(Number);
+  const want = model.preprocessing.columns.length;
+  if (values.length !== want || values.some(Number.isNaN)) {
+    return showError(`enter ${want} numbers (${model.preprocessing.columns.join(', ')}); got ${values.length} values`);
+  }
+  const res = await fetch('/api/predict', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rows: [values] }) });
+  const body = await res.json();
+  if (!res.ok) return showError(body.error || `the server answered ${res.status}`);
+  const p = body.predictions[0];
+  showPrediction({ class: p.class, probability: p.probability, predictions: p.ranking });
 }
 
 async function predict(file) {
@@ -90,4 +113,8 @@ zone.addEventListener('drop', (e) => {
   predict(e.dataTransfer.files[0]);
 });
 $('file-input').addEventListener('change', (e) => predict(e.target.files[0]));
+$('row-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  predictRow($('row-input').value).catch((err) => showError(`could not reach the server: ${err.message}`));
+});
 loadModel().catch((e) => showError(`could not load the model description: ${e.message}`));

@@ -114,6 +114,28 @@ test('web app: upload a Fashion-MNIST test image, see the predicted class and ba
   await page.close();
 });
 
+test('web app for a table model: type an Iris row, see the species', { skip: missing ?? false, timeout: 60_000 }, async () => {
+  const trained = spawnSync(process.execPath, ['--import', TSX, MAIN, 'train', '--data', 'iris', '--epochs', '15', '--lr', '0.01', '--out', 'iris'], { cwd: work, encoding: 'utf8' });
+  assert.equal(trained.status, 0, trained.stderr);
+  const server = await startNabla(['serve', '--model', 'iris', '--port', '0'], /at/);
+  const page = await browser!.newPage({ viewport: { width: 900, height: 560 } });
+  await page.goto(server.url);
+  await page.waitForSelector('#row-form:not([hidden])');
+  assert.equal(await page.isHidden('#drop-zone'), true);
+  await page.fill('#row-input', '1, 2');
+  await page.click('#row-form button');
+  await page.waitForSelector('#error:not([hidden])');
+  assert.match((await page.textContent('#error')) ?? '', /enter 4 numbers/);
+  await page.fill('#row-input', '5.1, 3.5, 1.4, 0.2');
+  await page.click('#row-form button');
+  await page.waitForSelector('#result:not([hidden])');
+  assert.equal(await page.textContent('#result-class'), 'setosa');
+  assert.equal(await page.locator('#predictions li').count(), 3);
+  assert.equal(await page.isHidden('#images'), true);
+  await page.screenshot({ path: join(ARTIFACTS, 'web-app-table.png'), fullPage: true });
+  await page.close();
+});
+
 test('training dashboard streams the curves to the browser', { skip: missing ?? false, timeout: 60_000 }, async () => {
   const run = await startNabla(['train', '--data', 'iris', '--epochs', '12', '--lr', '0.01', '--out', 'dash', '--dashboard', '--port', '0'], /dashboard:/);
   const page = await browser!.newPage({ viewport: { width: 1000, height: 700 } });
