@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { initWasm, jsBackend, matmul, randn, setBackend, setNumThreads, Tensor, wasmInfo } from '../../src/index.js';
+import { initWasm, jsBackend, matmul, randn, setBackend, setNumThreads, Tensor, tensor, wasmInfo, where as whereOp } from '../../src/index.js';
 import { linear } from '../../src/ops/matmul.js';
 import { assertClose } from '../helpers.js';
 
@@ -183,7 +183,7 @@ describe('wasm backend fast JS kernels', () => {
     const a = randn([33, 40]);
     const cases: [Tensor, Tensor][] = [[a, randn([33, 40])], [a, randn([40])], [randn([40]), a], [a, randn([])], [a.t(), randn([33])]];
     for (const [p, q] of cases) {
-      for (const op of ['add', 'sub', 'mul', 'div', 'gt'] as const) {
+      for (const op of ['add', 'sub', 'mul', 'div', 'gt', 'ge', 'lt', 'le', 'eq', 'ne'] as const) {
         const ref = p[op](q).toTypedArray();
         setBackend('wasm');
         try {
@@ -191,6 +191,27 @@ describe('wasm backend fast JS kernels', () => {
         } finally {
           setBackend('js');
         }
+      }
+    }
+  });
+});
+
+describe('wasm backend where', () => {
+  it('selects like the reference for dense and scalar branches, signed zeros and NaN included', () => {
+    const x = randn([37, 41]);
+    const y = randn([37, 41]);
+    const special = tensor([Number.NaN, -0, 0, Infinity]);
+    const cases: [Tensor, Tensor | number, Tensor | number][] = [
+      [x.le(0), 0, y], [x.gt(0), y, x], [x.ge(0.5), x, -0], [special.le(0), special, Number.NaN], [x.t().le(0), 1, y.t()],
+    ];
+    for (const [c, a, b] of cases) {
+      const ref = whereOp(c, a, b).toTypedArray();
+      setBackend('wasm');
+      try {
+        const got = whereOp(c, a, b).toTypedArray();
+        got.forEach((v, i) => assert.ok(Object.is(v, ref[i]), `element ${i}: ${v} vs ${ref[i]}`));
+      } finally {
+        setBackend('js');
       }
     }
   });

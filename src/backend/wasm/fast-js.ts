@@ -20,6 +20,11 @@ const LOOPS: Partial<Record<BinaryOp, Loop>> = {
   div: (a, ao, as, b, bo, bs, out, o, n) => { for (let i = 0; i < n; i++) out[o + i] = a[ao + i * as] / b[bo + i * bs]; },
   // +(x > y) compiles to a flag set, not a branch that random signs would mispredict.
   gt: (a, ao, as, b, bo, bs, out, o, n) => { for (let i = 0; i < n; i++) out[o + i] = +(a[ao + i * as] > b[bo + i * bs]); },
+  ge: (a, ao, as, b, bo, bs, out, o, n) => { for (let i = 0; i < n; i++) out[o + i] = +(a[ao + i * as] >= b[bo + i * bs]); },
+  lt: (a, ao, as, b, bo, bs, out, o, n) => { for (let i = 0; i < n; i++) out[o + i] = +(a[ao + i * as] < b[bo + i * bs]); },
+  le: (a, ao, as, b, bo, bs, out, o, n) => { for (let i = 0; i < n; i++) out[o + i] = +(a[ao + i * as] <= b[bo + i * bs]); },
+  eq: (a, ao, as, b, bo, bs, out, o, n) => { for (let i = 0; i < n; i++) out[o + i] = +(a[ao + i * as] === b[bo + i * bs]); },
+  ne: (a, ao, as, b, bo, bs, out, o, n) => { for (let i = 0; i < n; i++) out[o + i] = +(a[ao + i * as] !== b[bo + i * bs]); },
 };
 
 /** Inner (last-axis) stride if `s` is dense (1), a scalar (0), or a row broadcast [.., 0, 1]-like; else -1 = not handled. */
@@ -87,6 +92,33 @@ export const unary: Kernels['unary'] = {
     else jsBackend.unary.relu(x, out);
   },
 };
+
+/**
+ * `out = cond ? a : b` for a dense bool condition and float32 operands that are dense or scalars,
+ * as a bit-select on the float bit patterns: no branch for random masks to mispredict (ReLU's
+ * backward is `where(y <= 0, 0, dy)`). Everything else goes to the reference.
+ */
+export function where(cond: Strided, a: Strided, b: Strided, out: TypedArray, shape: Shape): void {
+  const la = layout(a, shape);
+  const lb = layout(b, shape);
+  const ok = cond.data instanceof Uint8Array && out instanceof Float32Array && a.data instanceof Float32Array && b.data instanceof Float32Array;
+  if (!ok || layout(cond, shape) !== 'dense' || (la !== 'dense' && la !== 'scalar') || (lb !== 'dense' && lb !== 'scalar')) {
+    jsBackend.where(cond, a, b, out, shape);
+    return;
+  }
+  const c = cond.data;
+  const co = cond.offset;
+  const ai = new Int32Array(a.data.buffer, a.data.byteOffset, a.data.length);
+  const bi = new Int32Array(b.data.buffer, b.data.byteOffset, b.data.length);
+  const oi = new Int32Array(out.buffer, out.byteOffset, out.length);
+  const as = la === 'dense' ? 1 : 0;
+  const bs = lb === 'dense' ? 1 : 0;
+  for (let i = 0; i < oi.length; i++) {
+    const v = c[co + i];
+    const mask = -((v | -v) >>> 31); // all ones for any nonzero condition byte
+    oi[i] = (ai[a.offset + i * as] & mask) | (bi[b.offset + i * bs] & ~mask);
+  }
+}
 
 /** Edge of the square tiles a 2-D strided copy (a transpose, typically) walks in. */
 const TILE = 32;
