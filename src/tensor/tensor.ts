@@ -13,6 +13,7 @@ import * as L from '../ops/linalg.js';
 import * as S from '../ops/scan.js';
 import * as SC from '../ops/scatter.js';
 import * as TR from '../ops/trig.js';
+import * as FN from '../ops/functions.js';
 import { allocate, dtypeOf, isFloating, type DType, type TypedArray } from './dtype.js';
 import { formatTensor, type NestedArray } from './format.js';
 import { contiguousStrides, formatShape, numel, type Shape } from './shape.js';
@@ -494,6 +495,9 @@ export class Tensor {
   floorDivide(other: TensorLike): Tensor { return X.floorDivide(this, other); }
   remainder(other: TensorLike): Tensor { return X.remainder(this, other); }
   fmod(other: TensorLike): Tensor { return X.fmod(this, other); }
+  isinf(): Tensor { return FN.isinf(this); }
+  isfinite(): Tensor { return FN.isfinite(this); }
+  nanToNum(options: FN.NanToNumOptions = {}): Tensor { return FN.nanToNum(this, options); }
   trunc(): Tensor { return X.trunc(this); }
   log2(): Tensor { return X.log2(this); }
   tan(): Tensor { return TR.tan(this); }
