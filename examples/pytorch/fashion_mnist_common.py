@@ -42,7 +42,15 @@ def parse(defaults):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--limit", type=int, default=0)
+    p.add_argument("--test-each-epoch", action="store_true", help="print test accuracy every epoch (not timed)")
     return p.parse_args()
+
+
+def test_accuracy(model, xt, yt):
+    model.eval()
+    with torch.no_grad():
+        out = torch.cat([model(xt[i: i + 500]) for i in range(0, len(xt), 500)])
+    return out, (out.argmax(1) == yt).float().mean().item()
 
 
 def train_and_report(name, model, args, augment=None):
@@ -74,14 +82,15 @@ def train_and_report(name, model, args, augment=None):
             total += loss.item() * len(idx)
             correct += (out.argmax(1) == yb).sum().item()
         sched.step()
+        if args.test_each_epoch:
+            t0, c0 = time.perf_counter(), time.process_time()
+            print(f"  after epoch {epoch + 1}: test accuracy {100 * test_accuracy(model, xt, yt)[1]:.2f}%", flush=True)
+            start, cpu = start + time.perf_counter() - t0, cpu + time.process_time() - c0
         print(f"epoch {epoch + 1}/{args.epochs}  loss {total / len(x):.4f}  accuracy {correct / len(x):.4f}  "
               f"[{time.perf_counter() - start:.0f} s]", flush=True)
     seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
-    model.eval()
-    with torch.no_grad():
-        out = torch.cat([model(xt[i: i + 500]) for i in range(0, len(xt), 500)])
-        acc = (out.argmax(1) == yt).float().mean().item()
-        loss = F.cross_entropy(out, yt).item()
+    out, acc = test_accuracy(model, xt, yt)
+    loss = F.cross_entropy(out, yt).item()
     print(f"test accuracy {100 * acc:.2f}%  test loss {loss:.4f}  training wall time {seconds:.1f} s "
           f"({seconds / args.epochs:.1f} s/epoch), CPU time {cpu_seconds:.1f} s")
     print(json.dumps({"example": name, "accuracy": acc, "trainSeconds": seconds, "cpuSeconds": cpu_seconds, "epochs": args.epochs,
