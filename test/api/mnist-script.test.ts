@@ -17,7 +17,7 @@ interface Enc {
   data: number[];
 }
 const dec = (e: Enc): Tensor => tensor(e.data, { dtype: e.dtype }).reshape(e.shape);
-const fx = JSON.parse(readFileSync(new URL('../fixtures/api.json', import.meta.url), 'utf8')).mnistScript;
+const fx = JSON.parse(readFileSync(new URL('../fixtures/api-nn.json', import.meta.url), 'utf8')).mnistScript;
 
 class Net extends nn.Module {
   conv1 = this.registerModule('conv1', new nn.Conv2d(1, 4, 3, { stride: 1 }));
