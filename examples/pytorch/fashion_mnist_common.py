@@ -82,12 +82,12 @@ def train_and_report(name, model, args, augment=None):
             total += loss.item() * len(idx)
             correct += (out.argmax(1) == yb).sum().item()
         sched.step()
+        print(f"epoch {epoch + 1}/{args.epochs}  loss {total / len(x):.4f}  accuracy {correct / len(x):.4f}  "
+              f"[{time.perf_counter() - start:.0f} s]", flush=True)
         if args.test_each_epoch:
             t0, c0 = time.perf_counter(), time.process_time()
             print(f"  after epoch {epoch + 1}: test accuracy {100 * test_accuracy(model, xt, yt)[1]:.2f}%", flush=True)
             start, cpu = start + time.perf_counter() - t0, cpu + time.process_time() - c0
-        print(f"epoch {epoch + 1}/{args.epochs}  loss {total / len(x):.4f}  accuracy {correct / len(x):.4f}  "
-              f"[{time.perf_counter() - start:.0f} s]", flush=True)
     seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
     out, acc = test_accuracy(model, xt, yt)
     loss = F.cross_entropy(out, yt).item()
