@@ -3,7 +3,7 @@
 // B(p, j) at b + 4 * (p * rsB + j * csB), so every transpose variant is only a choice of strides
 // and the packing routines absorb it. Pointers are byte addresses in the (shared) linear memory.
 
-import { gemvRows, GEMV_MAX_ROWS } from './gemv';
+import { gemvRows, useGemv } from './gemv';
 
 // @ts-ignore: decorator
 @inline export const MR: i32 = 4;
@@ -184,7 +184,7 @@ export function gemm(
     for (let i = 0; i < m; i++) memory.fill(c + <usize>i * ldc * 4, 0, <usize>n * 4);
     return;
   }
-  if (m <= GEMV_MAX_ROWS && (csB == 1 || rsB == 1) && k <= MC * KC) {
+  if (useGemv(m, n, k, rsB, csB) && k <= MC * KC) {
     gemvRows(m, n, k, a, rsA, csA, b, rsB, csB, c, ldc, pa);
     return;
   }

@@ -32,7 +32,7 @@ function maxAbs(x: Float32Array): number {
 // tile; the large ones (over 2^21 multiply-adds) take the threaded path, by columns, rows or batch.
 const shapes: [number, number, number, number, number, number][] = [
   [1, 1, 300, 17, 1, 1], [1, 33, 1, 65, 1, 1], [1, 129, 257, 130, 1, 1], [3, 5, 64, 9, 1, 0],
-  [2, 70, 40, 300, 0, 1], [1, 9, 300, 2100, 1, 1], [4, 31, 33, 35, 1, 1], [2, 3, 70, 40, 1, 1], [6, 40, 100, 120, 1, 1], [1, 300, 100, 90, 1, 1],
+  [2, 70, 40, 300, 0, 1], [1, 9, 300, 2100, 1, 1], [4, 31, 33, 35, 1, 1], [2, 3, 70, 40, 1, 1], [6, 40, 100, 120, 1, 1], [1, 300, 100, 90, 1, 1], [2, 7, 300, 500, 1, 1],
 ];
 
 describe('wasm matmul kernel against the js reference', () => {
