@@ -26,4 +26,11 @@ describe('gradcheck itself', () => {
     // detach() hides half the dependence from autograd, so the analytic gradient is wrong.
     assert.throws(() => gradcheck((t) => t.mul(t.detach()), [x]), /gradcheck: input 0/);
   });
+
+  it('checks large inputs along random directions, and still catches a wrong gradient there', () => {
+    const a = makeInput({ shape: [30, 40] });
+    const b = makeInput({ shape: [40, 20] });
+    assert.equal(gradcheck((p, q) => p.matmul(q).tanh(), [a, b], { directions: 4 }), true);
+    assert.throws(() => gradcheck((p, q) => p.matmul(q.detach()).add(q.sum()), [a, b], { directions: 2 }), /input 1 .*direction/);
+  });
 });
