@@ -27,7 +27,9 @@ export { mm, bmm, mv, dot, outer, trace, norm } from './ops/linalg.js';
 export { cumsum, cumprod, prod, sort, argsort, topk, median } from './ops/scan.js';
 export { scatter, scatterAdd, nonzero, maskedSelect } from './ops/scatter.js';
 export { einsum } from './ops/einsum.js';
-export { max, min, unbind, square, rsqrt, t, isnan, isinf, isfinite, nanToNum, type NanToNumOptions } from './ops/functions.js';
+export {
+  max, min, unbind, square, rsqrt, t, isnan, isinf, isfinite, nanToNum, unique, bincount, type NanToNumOptions, type UniqueOptions,
+} from './ops/functions.js';
 export { tan, atan, asin, acos, sinh, cosh, asinh, acosh, atanh, exp2, atan2 } from './ops/trig.js';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled, detectAnomaly, setDetectAnomaly } from './autograd/grad-mode.js';
 export { gradcheck, type GradcheckOptions } from './autograd/gradcheck.js';
