@@ -79,8 +79,8 @@ export interface UniqueOptions {
  * @example
  * const [values, counts] = unique(tensor([2, 1, 2, 2]), { returnCounts: true }); // [1, 2] and [1, 3]
  */
-export function unique(x: Tensor): Tensor;
-export function unique(x: Tensor, options: UniqueOptions): Tensor | Tensor[];
+export function unique(x: Tensor, options?: { returnInverse?: false; returnCounts?: false }): Tensor;
+export function unique(x: Tensor, options: UniqueOptions): Tensor[];
 export function unique(x: Tensor, options: UniqueOptions = {}): Tensor | Tensor[] {
   const data = x.toTypedArray();
   const values = [...new Set(data)].sort((a, b) => (Number.isNaN(a) ? 1 : Number.isNaN(b) ? -1 : a - b));
