@@ -46,13 +46,13 @@ export class Tensor {
   constructor(
     readonly storage: Storage,
     shape: Shape,
-    strides: Shape = contiguousStrides(shape),
+    strides?: Shape,
     readonly offset = 0,
   ) {
     // Copied (callers may reuse their arrays) but not frozen: `readonly` guards them at compile
-    // time, and freezing cost ~10% of a small op's time.
+    // time, and freezing cost ~10% of a small op's time. Omitted strides mean contiguous.
     this.shape = shape.slice();
-    this.strides = strides.slice();
+    this.strides = strides ? strides.slice() : contiguousStrides(shape);
     this.dtype = dtypeOf(storage.data);
   }
 
