@@ -110,6 +110,7 @@ export function full(shape: Shape, value: number, options: TensorOptions = {}): 
 export function arange(start: number, end?: number, step = 1, options: TensorOptions = {}): Tensor {
   if (end === undefined) [start, end] = [0, start];
   if (step === 0) throw new Error('arange: step must be nonzero');
+  if ((end - start) * step < 0) throw new Error(`arange: the range [${start}, ${end}) and step ${step} point in opposite directions (PyTorch raises too)`);
   const n = Math.max(0, Math.ceil((end - start) / step));
   const integral = [start, end, step].every(Number.isInteger);
   return filled([n], { dtype: integral ? 'int32' : 'float32', ...options }, (i) => start + i * step, 'arange');
