@@ -159,6 +159,8 @@ export function std(x: Tensor, dim?: number | readonly number[], options: VarOpt
 /** `log(sum(exp(x)))` over `dim`, computed stably by shifting by the (detached) maximum. */
 export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = false): Tensor {
   const dims = normalizeDims(dim, x.ndim, 'logsumexp');
+  // An empty reduction is log(0) = -inf, as in PyTorch (amax would refuse it).
+  if (dims.some((d) => x.shape[d] === 0)) return finish(log(sum(exp(x), dims, true)), dims, keepdim);
   const m = amax(x.detach(), dims, true);
   const shift = where(eq(abs(m), Infinity), 0, m); // an all-(-inf) row must not give NaN
   const y = add(log(sum(exp(sub(x, shift)), dims, true)), shift);
