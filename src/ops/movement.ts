@@ -22,7 +22,8 @@ export function strided(t: Tensor, shape?: Shape): Strided {
 }
 
 /** Strides that read `t` as if expanded to `shape` (0 along broadcast dimensions). */
-export function broadcastStrides(t: Tensor, shape: Shape): number[] {
+export function broadcastStrides(t: Tensor, shape: Shape): readonly number[] {
+  if (shapesEqual(t.shape, shape)) return t.strides; // the common case: no new array
   const lead = shape.length - t.ndim;
   return shape.map((size, i) => {
     const d = i - lead;
