@@ -18,7 +18,11 @@ function int32Range(n: number, reverse = false): Tensor {
   return Tensor.fromData(data, [n]);
 }
 
-/** Reverses the order of elements along each of `dims`, like `torch.flip` (a copy). */
+/**
+ * Reverses the order of elements along each of `dims`, like `torch.flip` (a copy).
+ * @example
+ * tensor([[1, 2], [3, 4]]).flip(0); // [[3, 4], [1, 2]]
+ */
 export function flip(x: Tensor, dims: readonly number[]): Tensor {
   let y = x;
   for (const d of normalizeDims(dims, x.ndim, 'flip')) {
@@ -34,6 +38,8 @@ function cloneOf(x: Tensor): Tensor {
 /**
  * Rolls elements along `dims` by `shifts` (wrapping around); without `dims` the tensor is
  * flattened, rolled and reshaped, like `torch.roll`.
+ * @example
+ * tensor([1, 2, 3, 4]).roll(1); // [4, 1, 2, 3]
  */
 export function roll(x: Tensor, shifts: number | readonly number[], dims?: number | readonly number[]): Tensor {
   const s = typeof shifts === 'number' ? [shifts] : shifts;
@@ -70,12 +76,20 @@ export function repeat(x: Tensor, sizes: readonly number[]): Tensor {
   return reshape(expand(reshape(x, interleaved), expanded), padded.map((s, i) => s * sizes[i]));
 }
 
-/** `repeat` with missing leading sizes taken as 1, like `torch.tile`. */
+/**
+ * `repeat` with missing leading sizes taken as 1, like `torch.tile`.
+ * @example
+ * tensor([1, 2]).tile(2); // [1, 2, 1, 2]
+ */
 export function tile(x: Tensor, sizes: readonly number[]): Tensor {
   return repeat(x, [...Array<number>(Math.max(0, x.ndim - sizes.length)).fill(1), ...sizes]);
 }
 
-/** Repeats each element `repeats` times along `dim` (flattening first when `dim` is omitted). */
+/**
+ * Repeats each element `repeats` times along `dim` (flattening first when `dim` is omitted).
+ * @example
+ * tensor([1, 2]).repeatInterleave(2); // [1, 1, 2, 2]
+ */
 export function repeatInterleave(x: Tensor, repeats: number, dim?: number): Tensor {
   if (dim === undefined) return repeatInterleave(reshape(x, [x.numel()]), repeats, 0);
   const d = normalizeDim(dim, x.ndim, 'repeatInterleave');
@@ -94,12 +108,20 @@ function triangleMask(x: Tensor, diagonal: number, lower: boolean, op: string): 
   return lower ? le(offset, diagonal) : ge(offset, diagonal);
 }
 
-/** Keeps the lower triangle (`col - row <= diagonal`) of the last two dims, zeroing the rest. */
+/**
+ * Keeps the lower triangle (`col - row <= diagonal`) of the last two dims, zeroing the rest.
+ * @example
+ * ones([3, 3]).tril().sum(); // 6
+ */
 export function tril(x: Tensor, diagonal = 0): Tensor {
   return where(triangleMask(x, diagonal, true, 'tril'), x, 0);
 }
 
-/** Keeps the upper triangle (`col - row >= diagonal`) of the last two dims, zeroing the rest. */
+/**
+ * Keeps the upper triangle (`col - row >= diagonal`) of the last two dims, zeroing the rest.
+ * @example
+ * ones([2, 3]).triu(1); // [[0, 1, 1], [0, 0, 1]]
+ */
 export function triu(x: Tensor, diagonal = 0): Tensor {
   return where(triangleMask(x, diagonal, false, 'triu'), x, 0);
 }
@@ -124,22 +146,45 @@ export function maskedFill(x: Tensor, mask: Tensor, value: TensorLike): Tensor {
 
 const truthy = (x: TensorLike): Tensor => (x instanceof Tensor && x.dtype === 'bool' ? x : ne(x, 0));
 
+/**
+ * True where both are nonzero (bool result), like `torch.logical_and`.
+ * @example
+ * logicalAnd(tensor([true, false]), tensor([true, true])); // [true, false]
+ */
 export function logicalAnd(a: TensorLike, b: TensorLike): Tensor {
   return andBool(truthy(a), truthy(b));
 }
+/**
+ * True where either is nonzero, like `torch.logical_or`.
+ * @example
+ * logicalOr(tensor([true, false]), tensor([false, false])); // [true, false]
+ */
 export function logicalOr(a: TensorLike, b: TensorLike): Tensor {
   return gt(add(cast(truthy(a), 'int32'), cast(truthy(b), 'int32')), 0);
 }
+/**
+ * True where exactly one is nonzero, like `torch.logical_xor`.
+ * @example
+ * logicalXor(tensor([true, false]), tensor([true, true])); // [false, true]
+ */
 export function logicalXor(a: TensorLike, b: TensorLike): Tensor {
   return ne(truthy(a), truthy(b));
 }
 
-/** True where any element along `dim` (all dims when omitted) is nonzero; a bool tensor. */
+/**
+ * True where any element along `dim` (all dims when omitted) is nonzero; a bool tensor.
+ * @example
+ * tensor([[0, 1], [0, 0]]).any(1); // [true, false]
+ */
 export function any(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
   return gt(sum(cast(truthy(x), 'int32'), dim, keepdim), 0);
 }
 
-/** True where every element along `dim` (all dims when omitted) is nonzero; a bool tensor. */
+/**
+ * True where every element along `dim` (all dims when omitted) is nonzero; a bool tensor.
+ * @example
+ * tensor([[1, 1], [0, 1]]).all(1); // [true, false]
+ */
 export function all(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
   const zero = eq(cast(truthy(x), 'int32'), 0);
   return eq(sum(cast(zero, 'int32'), dim, keepdim), 0);
@@ -151,7 +196,11 @@ export interface CloseOptions {
   equalNan?: boolean;
 }
 
-/** `|a - b| <= atol + rtol·|b|` elementwise (infinities equal themselves), like `torch.isclose`. */
+/**
+ * `|a - b| <= atol + rtol·|b|` elementwise (infinities equal themselves), like `torch.isclose`.
+ * @example
+ * tensor([1, 2]).isclose(tensor([1 + 1e-7, 2.1])); // [true, false]
+ */
 export function isclose(a: Tensor, b: TensorLike, options: CloseOptions = {}): Tensor {
   const { rtol = 1e-5, atol = 1e-8, equalNan = false } = options;
   return noGrad(() => {
@@ -168,24 +217,40 @@ export function isclose(a: Tensor, b: TensorLike, options: CloseOptions = {}): T
   });
 }
 
-/** Whether every element of `a` is close to `b` (see `isclose`), like `torch.allclose`. */
+/**
+ * Whether every element of `a` is close to `b` (see `isclose`), like `torch.allclose`.
+ * @example
+ * tensor([1, 2]).allclose(tensor([1, 2 + 1e-6])); // true
+ */
 export function allclose(a: Tensor, b: TensorLike, options: CloseOptions = {}): boolean {
   return all(isclose(a, b, options)).item() !== 0;
 }
 
-/** Same shape and same elements, like `torch.equal`. */
+/**
+ * Same shape and same elements, like `torch.equal`.
+ * @example
+ * equal(tensor([1, 2]), tensor([1, 2])); // true
+ */
 export function equal(a: Tensor, b: Tensor): boolean {
   if (a.ndim !== b.ndim || a.shape.some((s, i) => s !== b.shape[i])) return false;
   return all(eq(a, b)).item() !== 0;
 }
 
-/** `floor(a / b)`, in the operands' promoted type (PyTorch 1.13's `floor_divide`). */
+/**
+ * `floor(a / b)`, in the operands' promoted type (PyTorch 1.13's `floor_divide`).
+ * @example
+ * tensor([-7, 7]).floorDivide(2); // [-4, 3]
+ */
 export function floorDivide(a: TensorLike, b: TensorLike): Tensor {
   const q = floor(div(a, b));
   return cast(q, resultType(asTensor(a, b instanceof Tensor ? b.dtype : 'float32'), asTensor(b, a instanceof Tensor ? a.dtype : 'float32')));
 }
 
-/** `a - floor(a / b)·b`: the remainder with the divisor's sign (Python's `%`, `torch.remainder`). */
+/**
+ * `a - floor(a / b)·b`: the remainder with the divisor's sign (Python's `%`, `torch.remainder`).
+ * @example
+ * tensor([-7, 7]).remainder(3); // [2, 1]
+ */
 export function remainder(a: TensorLike, b: TensorLike): Tensor {
   const q = floor(div(a, b));
   const dt = resultType(asTensor(a, b instanceof Tensor ? b.dtype : 'float32'), asTensor(b, a instanceof Tensor ? a.dtype : 'float32'));
@@ -193,7 +258,11 @@ export function remainder(a: TensorLike, b: TensorLike): Tensor {
   return cast(r, dt);
 }
 
-/** Rounds toward zero (`torch.trunc`); integer tensors are returned as they are. */
+/**
+ * Rounds toward zero (`torch.trunc`); integer tensors are returned as they are.
+ * @example
+ * tensor([-1.5, 1.5]).trunc(); // [-1, 1]
+ */
 export function trunc(x: Tensor): Tensor {
   return where(lt(x, 0), ceil(x), floor(x));
 }
@@ -217,16 +286,28 @@ function operandType(a: TensorLike, b: TensorLike): DType {
   return resultType(asTensor(a, b instanceof Tensor ? b.dtype : 'float32'), asTensor(b, a instanceof Tensor ? a.dtype : 'float32'));
 }
 
-/** `a − trunc(a / b)·b`: the remainder with the dividend's sign (C's fmod, `torch.fmod`). */
+/**
+ * `a − trunc(a / b)·b`: the remainder with the dividend's sign (C's fmod, `torch.fmod`).
+ * @example
+ * tensor([-7, 7]).fmod(3); // [-1, 1]
+ */
 export function fmod(a: TensorLike, b: TensorLike): Tensor {
   return cast(sub(a, mul(b, trunc(div(a, b)))), operandType(a, b));
 }
 
-/** `log2(x)`. */
+/**
+ * `log2(x)`.
+ * @example
+ * tensor([8]).log2(); // [3]
+ */
 export function log2(x: Tensor): Tensor {
   return div(logOf(x), Math.LN2);
 }
-/** `log10(x)`. */
+/**
+ * `log10(x)`.
+ * @example
+ * tensor([100]).log10(); // [2]
+ */
 export function log10(x: Tensor): Tensor {
   return div(logOf(x), Math.LN10);
 }

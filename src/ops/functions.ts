@@ -7,7 +7,11 @@ import { Tensor } from '../tensor/tensor.js';
 import { abs, eq, logicalAnd, ne, where } from './elementwise.js';
 import type { ValuesIndices } from './reduce.js';
 
-/** `torch.max`: the largest element, `{ values, indices }` along `dim`, or the elementwise maximum with a tensor. */
+/**
+ * `torch.max`: the largest element, `{ values, indices }` along `dim`, or the elementwise maximum with a tensor.
+ * @example
+ * max(tensor([[1, 5], [7, 2]]), 1).values; // [5, 7]
+ */
 export function max(x: Tensor): Tensor;
 export function max(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
 export function max(x: Tensor, other: Tensor): Tensor;
@@ -16,7 +20,11 @@ export function max(x: Tensor, dimOrOther?: number | Tensor, keepdim = false): T
   return dimOrOther instanceof Tensor ? x.max(dimOrOther) : x.max(dimOrOther, keepdim);
 }
 
-/** `torch.min`: the smallest element, `{ values, indices }` along `dim`, or the elementwise minimum with a tensor. */
+/**
+ * `torch.min`: the smallest element, `{ values, indices }` along `dim`, or the elementwise minimum with a tensor.
+ * @example
+ * min(tensor([1, 5]), tensor([3, 3])); // [1, 3]
+ */
 export function min(x: Tensor): Tensor;
 export function min(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
 export function min(x: Tensor, other: Tensor): Tensor;
@@ -30,17 +38,29 @@ export const square = (x: Tensor): Tensor => x.square();
 export const rsqrt = (x: Tensor): Tensor => x.rsqrt();
 export const t = (x: Tensor): Tensor => x.t();
 
-/** True where the element is NaN. */
+/**
+ * True where the element is NaN.
+ * @example
+ * isnan(tensor([1, NaN])); // [false, true]
+ */
 export function isnan(x: Tensor): Tensor {
   return ne(x, x);
 }
 
-/** True where the element is +∞ or −∞. */
+/**
+ * True where the element is +∞ or −∞.
+ * @example
+ * isinf(tensor([1, -Infinity])); // [false, true]
+ */
 export function isinf(x: Tensor): Tensor {
   return eq(abs(x), Infinity);
 }
 
-/** True where the element is neither NaN nor infinite. */
+/**
+ * True where the element is neither NaN nor infinite.
+ * @example
+ * isfinite(tensor([1, NaN, Infinity])); // [true, false, false]
+ */
 export function isfinite(x: Tensor): Tensor {
   return logicalAnd(eq(x, x), ne(abs(x), Infinity));
 }

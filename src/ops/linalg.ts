@@ -13,14 +13,22 @@ function needDims(t: Tensor, n: number, op: string, name: string): void {
   if (t.ndim !== n) throw new Error(`${op}: ${name} must be ${n}-D, got shape ${formatShape(t.shape)}`);
 }
 
-/** Matrix product of two 2-D tensors (no broadcasting), like `torch.mm`. */
+/**
+ * Matrix product of two 2-D tensors (no broadcasting), like `torch.mm`.
+ * @example
+ * mm(ones([2, 3]), ones([3, 4])).shape; // [2, 4]
+ */
 export function mm(a: Tensor, b: Tensor): Tensor {
   needDims(a, 2, 'mm', 'self');
   needDims(b, 2, 'mm', 'mat2');
   return matmul(a, b);
 }
 
-/** Batched product of two 3-D tensors with equal batch sizes, like `torch.bmm`. */
+/**
+ * Batched product of two 3-D tensors with equal batch sizes, like `torch.bmm`.
+ * @example
+ * bmm(ones([5, 2, 3]), ones([5, 3, 4])).shape; // [5, 2, 4]
+ */
 export function bmm(a: Tensor, b: Tensor): Tensor {
   needDims(a, 3, 'bmm', 'self');
   needDims(b, 3, 'bmm', 'mat2');
@@ -28,14 +36,22 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
   return matmul(a, b);
 }
 
-/** Matrix-vector product, like `torch.mv`. */
+/**
+ * Matrix-vector product, like `torch.mv`.
+ * @example
+ * mv(tensor([[1, 2], [3, 4]]), tensor([1, 1])); // [3, 7]
+ */
 export function mv(a: Tensor, v: Tensor): Tensor {
   needDims(a, 2, 'mv', 'self');
   needDims(v, 1, 'mv', 'vec');
   return matmul(a, v);
 }
 
-/** Inner product of two 1-D tensors of equal length, like `torch.dot`. */
+/**
+ * Inner product of two 1-D tensors of equal length, like `torch.dot`.
+ * @example
+ * dot(tensor([1, 2, 3]), tensor([4, 5, 6])); // 32
+ */
 export function dot(a: Tensor, b: Tensor): Tensor {
   needDims(a, 1, 'dot', 'self');
   needDims(b, 1, 'dot', 'other');
@@ -43,14 +59,22 @@ export function dot(a: Tensor, b: Tensor): Tensor {
   return sum(mul(a, b));
 }
 
-/** Outer product of two 1-D tensors, like `torch.outer`. */
+/**
+ * Outer product of two 1-D tensors, like `torch.outer`.
+ * @example
+ * outer(tensor([1, 2]), tensor([1, 10])); // [[1, 10], [2, 20]]
+ */
 export function outer(a: Tensor, b: Tensor): Tensor {
   needDims(a, 1, 'outer', 'self');
   needDims(b, 1, 'outer', 'vec2');
   return mul(unsqueeze(a, 1), unsqueeze(b, 0));
 }
 
-/** Sum of the main diagonal of a 2-D tensor, like `torch.trace`. */
+/**
+ * Sum of the main diagonal of a 2-D tensor, like `torch.trace`.
+ * @example
+ * trace(tensor([[1, 2], [3, 4]])); // 5
+ */
 export function trace(x: Tensor): Tensor {
   needDims(x, 2, 'trace', 'input');
   const [r, c] = x.shape;

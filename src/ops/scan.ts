@@ -54,7 +54,11 @@ export function cumsum(x: Tensor, dim: number): Tensor {
   });
 }
 
-/** Cumulative product along `dim`, like `torch.cumprod` (gradient by the product rule). */
+/**
+ * Cumulative product along `dim`, like `torch.cumprod` (gradient by the product rule).
+ * @example
+ * tensor([1, 2, 3]).cumprod(0); // [1, 2, 6]
+ */
 export function cumprod(x: Tensor, dim: number): Tensor {
   const src = x.dtype === 'bool' ? cast(x, 'int32') : x;
   return along(src, dim, 'cumprod', (x1, d) => {
@@ -87,6 +91,8 @@ export function cumprod(x: Tensor, dim: number): Tensor {
 /**
  * Product of all elements, or along `dim`, like `torch.prod` (bool/int32 give int32). The
  * gradient is the product of the other elements, exact when some are zero.
+ * @example
+ * tensor([[1, 2], [3, 4]]).prod(1); // [2, 12]
  */
 export function prod(x: Tensor, dim?: number, keepdim = false): Tensor {
   if (dim === undefined) {
@@ -161,7 +167,11 @@ export function sort(x: Tensor, dim = -1, descending = false): ValuesIndices {
   });
 }
 
-/** The indices that sort `x` along `dim`, like `torch.argsort`. */
+/**
+ * The indices that sort `x` along `dim`, like `torch.argsort`.
+ * @example
+ * tensor([3, 1, 2]).argsort(); // [1, 2, 0]
+ */
 export function argsort(x: Tensor, dim = -1, descending = false): Tensor {
   return sort(x, dim, descending).indices;
 }
@@ -188,6 +198,8 @@ export function topk(x: Tensor, k: number, dim = -1, largest = true): ValuesIndi
 /**
  * The lower median (of an even count, the smaller middle element) of all elements, or
  * `{ values, indices }` along `dim`, like `torch.median`.
+ * @example
+ * tensor([4, 1, 3, 2]).median(); // 2
  */
 export function median(x: Tensor): Tensor;
 export function median(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;

@@ -73,12 +73,20 @@ export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | num
   return scatterImpl('scatter', x, dim, index, src);
 }
 
-/** Like `scatter`, but adds into `x` (repeated indices accumulate), like `Tensor.scatter_add`. */
+/**
+ * Like `scatter`, but adds into `x` (repeated indices accumulate), like `Tensor.scatter_add`.
+ * @example
+ * zeros([3]).scatterAdd(0, tensor([0, 2, 0], { dtype: 'int32' }), ones([3])); // [2, 0, 1]
+ */
 export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
   return scatterImpl('scatterAdd', x, dim, index, src);
 }
 
-/** Indices of the nonzero elements, one row per element: int32 [n, ndim], like `torch.nonzero`. */
+/**
+ * Indices of the nonzero elements, one row per element: int32 [n, ndim], like `torch.nonzero`.
+ * @example
+ * tensor([[0, 1], [2, 0]]).nonzero(); // [[0, 1], [1, 0]]
+ */
 export function nonzero(x: Tensor): Tensor {
   const data = x.toTypedArray();
   const strides = contiguousStrides(x.shape);
@@ -96,7 +104,11 @@ export function nonzero(x: Tensor): Tensor {
   return Tensor.fromData(Int32Array.from(rows), [found, x.ndim]);
 }
 
-/** The elements where the bool `mask` (broadcast to x) is true, as a 1-D tensor, like `torch.masked_select`. */
+/**
+ * The elements where the bool `mask` (broadcast to x) is true, as a 1-D tensor, like `torch.masked_select`.
+ * @example
+ * tensor([1, 2, 3]).maskedSelect(tensor([true, false, true])); // [1, 3]
+ */
 export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
   if (mask.dtype !== 'bool') throw new TypeError(`maskedSelect: mask must be a bool tensor, got ${mask.dtype}`);
   const flatMask = expand(mask, x.shape).toTypedArray();

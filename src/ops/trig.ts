@@ -39,6 +39,11 @@ export const cosh = unaryLoop('cosh', Math.cosh, (x, _y, dy) => dy.mul(sinh(x)))
 export const asinh = unaryLoop('asinh', Math.asinh, (x, _y, dy) => dy.mul(x.square().add(1).rsqrt()));
 export const acosh = unaryLoop('acosh', Math.acosh, (x, _y, dy) => dy.mul(x.square().sub(1).rsqrt()));
 export const atanh = unaryLoop('atanh', Math.atanh, (x, _y, dy) => dy.div(x.square().neg().add(1)));
+/**
+ * `2^x`.
+ * @example
+ * tensor([3]).exp2(); // [8]
+ */
 export function exp2(x: Tensor): Tensor {
   return x.mul(Math.LN2).exp();
 }
