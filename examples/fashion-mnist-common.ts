@@ -1,7 +1,7 @@
 /**
  * Shared by the Fashion-MNIST examples: flags, backend choice, data, the timed training run.
  * Flags: --epochs N --batch N --lr X --seed N --backend js|wasm --threads N --limit N (train on
- * the first N images only, for a quick try) --test-each-epoch (print test accuracy every epoch).
+ * the first N images only, for a quick try) --test-each-epoch (print test accuracy every epoch) --no-augment.
  */
 import { parseArgs } from 'node:util';
 import { cpus } from 'node:os';
@@ -25,6 +25,8 @@ export interface RunConfig {
   limit: number;
   /** Evaluate on the test set after every epoch (its time is left out of the training time). */
   testEachEpoch: boolean;
+  /** Turns off the CNN's data augmentation (--no-augment). */
+  augment: boolean;
 }
 
 export function parseConfig(defaults: { epochs: number; batch: number; lr: number }): RunConfig {
@@ -32,7 +34,7 @@ export function parseConfig(defaults: { epochs: number; batch: number; lr: numbe
     options: {
       epochs: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' },
       backend: { type: 'string' }, threads: { type: 'string' }, limit: { type: 'string' },
-      'test-each-epoch': { type: 'boolean' },
+      'test-each-epoch': { type: 'boolean' }, 'no-augment': { type: 'boolean' },
     },
   });
   const backend = values.backend ?? 'wasm';
@@ -46,6 +48,7 @@ export function parseConfig(defaults: { epochs: number; batch: number; lr: numbe
     threads: Number(values.threads ?? cpus().length),
     limit: Number(values.limit ?? 0),
     testEachEpoch: values['test-each-epoch'] ?? false,
+    augment: !(values['no-augment'] ?? false),
   };
 }
 
@@ -65,11 +68,12 @@ export async function trainAndReport(name: string, model: nn.Module, config: Run
   manualSeed(config.seed);
   const backend = await chooseBackend(config);
   const normal = transforms.normalize([FASHION_MEAN], [FASHION_STD]);
-  const train: MnistDataset = loadFashionMnist({ transform: augment ? transforms.compose(augment, normal) : normal });
+  const used = config.augment ? augment : null;
+  const train: MnistDataset = loadFashionMnist({ transform: used ? transforms.compose(used, normal) : normal });
   const test = loadFashionMnist({ train: false, transform: normal });
   const data = config.limit > 0 ? new Subset(train, Array.from({ length: config.limit }, (_, i) => i)) : train;
   const loader = new DataLoader(data, { batchSize: config.batch, shuffle: true, generator: new Generator(config.seed) });
-  console.log(`${name}: ${data.length} training images, ${config.epochs} epochs, batch ${config.batch}, Adam lr ${config.lr}, backend ${backend}`);
+  console.log(`${name}: ${data.length} training images, ${config.epochs} epochs, batch ${config.batch}, Adam lr ${config.lr}, ${used ? 'augmented, ' : ''}backend ${backend}`);
   console.log(model.toString());
   const optimizer = new optim.Adam(model.parameters(), { lr: config.lr });
   // Cosine decay of the learning rate to 0 over the run, stepped once per epoch.

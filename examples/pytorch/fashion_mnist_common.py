@@ -42,6 +42,7 @@ def parse(defaults):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--limit", type=int, default=0)
+    p.add_argument("--no-augment", action="store_true", help="turn off the CNN's data augmentation")
     p.add_argument("--test-each-epoch", action="store_true", help="print test accuracy every epoch (not timed)")
     return p.parse_args()
 
@@ -54,6 +55,8 @@ def test_accuracy(model, xt, yt):
 
 
 def train_and_report(name, model, args, augment=None):
+    if args.no_augment:
+        augment = None
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     x, y = load("train")
@@ -63,7 +66,7 @@ def train_and_report(name, model, args, augment=None):
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=args.epochs)
     print(f"{name}: {len(x)} training images, {args.epochs} epochs, batch {args.batch}, Adam lr {args.lr}, "
-          f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+          f"{'augmented, ' if augment else ''}torch {torch.__version__}, {torch.get_num_threads()} threads")
     start, cpu = time.perf_counter(), time.process_time()
     for epoch in range(args.epochs):
         model.train()
