@@ -23,7 +23,7 @@ export {
   flip, roll, repeat, tile, repeatInterleave, tril, triu, maskedFill, logicalAnd, logicalOr, logicalXor, any, all,
   isclose, allclose, equal, floorDivide, remainder, fmod, trunc, divide, type RoundingMode, log2, log10, type CloseOptions,
 } from './ops/extra.js';
-export { mm, bmm, mv, dot, outer, trace, norm } from './ops/linalg.js';
+export { mm, bmm, mv, dot, outer, trace, norm, cdist, diag } from './ops/linalg.js';
 export { cumsum, cumprod, prod, sort, argsort, topk, median } from './ops/scan.js';
 export { scatter, scatterAdd, nonzero, maskedSelect } from './ops/scatter.js';
 export { einsum } from './ops/einsum.js';

@@ -1,4 +1,4 @@
-/** Linear-algebra helpers with PyTorch's names and shape checks: mm, bmm, mv, dot, outer, trace, norm. */
+/** Linear-algebra helpers with PyTorch's names and shape checks: mm, bmm, mv, dot, outer, trace, norm, cdist, diag. */
 import { record } from '../autograd/graph.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { isFloating } from '../tensor/dtype.js';
@@ -6,7 +6,9 @@ import { formatShape, normalizeDims } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { abs, cast, div, eq, mul, ne, pow, sign, where } from './elementwise.js';
 import { matmul } from './matmul.js';
-import { reshape, slice, unsqueeze } from './movement.js';
+import { cat, reshape, slice, unsqueeze } from './movement.js';
+import { indexSelect } from './indexing.js';
+import { zeros } from '../tensor/create.js';
 import { amax, amin, sum } from './reduce.js';
 
 function needDims(t: Tensor, n: number, op: string, name: string): void {
@@ -105,4 +107,47 @@ export function norm(x: Tensor, p: number | 'fro' = 2, dim?: number | readonly n
     const scale = div(mul(sign(x), pow(abs(x), ord - 1)), pow(n, ord - 1));
     return [where(eq(n, 0), 0, mul(g, scale))];
   }, [x]);
+}
+
+/**
+ * The p-norm distance between each row of `x1` [..., P, M] and each row of `x2` [..., R, M]:
+ * [..., P, R], like `torch.cdist` (computed from the differences, so exact and differentiable,
+ * with a zero gradient at zero distance).
+ * @example
+ * cdist(tensor([[0, 0], [3, 4]]), tensor([[0, 0]])); // [[0], [5]]
+ */
+export function cdist(x1: Tensor, x2: Tensor, p = 2): Tensor {
+  if (x1.ndim < 2 || x2.ndim < 2 || x1.shape[x1.ndim - 1] !== x2.shape[x2.ndim - 1]) {
+    throw new Error(`cdist: expected [..., P, M] and [..., R, M] with equal M, got shapes ${formatShape(x1.shape)} and ${formatShape(x2.shape)}`);
+  }
+  return norm(unsqueeze(x1, -2).sub(unsqueeze(x2, -3)), p, -1);
+}
+
+/**
+ * The main diagonal of a 2-D tensor (shifted by `diagonal`), or, from a 1-D tensor, the square
+ * matrix with it on that diagonal, like `torch.diag`.
+ * @example
+ * diag(tensor([[1, 2], [3, 4]])); // [1, 4]
+ */
+export function diag(x: Tensor, diagonal = 0): Tensor {
+  if (x.ndim === 2) return diagonalOf(x, diagonal);
+  if (x.ndim !== 1) throw new Error(`diag: expected a 1-D or 2-D tensor, got shape ${formatShape(x.shape)}`);
+  const n = x.shape[0];
+  const size = n + Math.abs(diagonal);
+  // Gather each cell from [x, 0]: index n (the appended zero) off the diagonal.
+  const idx = new Int32Array(size * size).fill(n);
+  for (let i = 0; i < n; i++) {
+    const [r, c] = diagonal >= 0 ? [i, i + diagonal] : [i - diagonal, i];
+    idx[r * size + c] = i;
+  }
+  const padded = cat([x, zeros([1], { dtype: x.dtype })]);
+  return reshape(indexSelect(padded, 0, Tensor.fromData(idx, [idx.length])), [size, size]);
+}
+
+function diagonalOf(x: Tensor, offset: number): Tensor {
+  const [r, c] = x.shape;
+  const start = offset >= 0 ? offset : -offset * c;
+  const length = Math.max(0, offset >= 0 ? Math.min(r, c - offset) : Math.min(r + offset, c));
+  if (length === 0) return reshape(slice(reshape(x, [r * c]), 0, 0, 0), [0]);
+  return slice(reshape(x, [r * c]), 0, start, start + (length - 1) * (c + 1) + 1, c + 1);
 }

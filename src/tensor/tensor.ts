@@ -520,6 +520,7 @@ export class Tensor {
   dot(other: Tensor): Tensor { return L.dot(this, other); }
   outer(other: Tensor): Tensor { return L.outer(this, other); }
   trace(): Tensor { return L.trace(this); }
+  diag(diagonal = 0): Tensor { return L.diag(this, diagonal); }
   /** Vector p-norm over `dim` (all elements when omitted); `p` 2 by default. */
   norm(p: number | 'fro' = 2, dim?: number | readonly number[], keepdim = false): Tensor { return L.norm(this, p, dim, keepdim); }
   scatter(dim: number, index: Tensor, src: Tensor | number): Tensor { return SC.scatter(this, dim, index, src); }

@@ -97,6 +97,15 @@ export function cosineSimilarity(x1: Tensor, x2: Tensor, dim = 1, eps = 1e-8): T
 }
 
 /**
+ * The p-norm of `x1 − x2 + eps` along the last dim, like `F.pairwise_distance(x1, x2, p, eps)`.
+ * @example
+ * pairwiseDistance(tensor([[3, 4]]), tensor([[0, 0]])); // [5]
+ */
+export function pairwiseDistance(x1: Tensor, x2: Tensor, p = 2, eps = 1e-6): Tensor {
+  return norm(x1.sub(x2).add(eps), p, -1);
+}
+
+/**
  * Rows of `weight` picked by int32 `input` (any shape): [...input.shape, embeddingDim], like
  * `F.embedding`. Lookups of `paddingIdx` pass no gradient to that row.
  * @example

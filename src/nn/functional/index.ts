@@ -9,5 +9,5 @@ export { mseLoss, l1Loss, smoothL1Loss, huberLoss, binaryCrossEntropy, binaryCro
 export { nllLoss, crossEntropy, type NLLLossOptions, type CrossEntropyOptions } from './cross-entropy.js';
 export type { Reduction, ReductionOptions } from './reduction.js';
 export * from './conv.js';
-export { oneHot, pad, normalize, cosineSimilarity, embedding, type PadMode } from './extra.js';
+export { oneHot, pad, normalize, cosineSimilarity, pairwiseDistance, embedding, type PadMode } from './extra.js';
 export { selu, celu, mish, hardswish, hardsigmoid, softsign, softmin, glu, prelu, threshold, klDiv, type KLDivOptions } from './activation-extra.js';
