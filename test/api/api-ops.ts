@@ -88,6 +88,9 @@ const LINALG: Record<string, Op> = {
   dot: ([x, y]) => nb.dot(x, y),
   outer: ([x, y]) => x.outer(y),
   trace: ([x]) => x.trace(),
+  cdist: ([x, y], a) => nb.cdist(x, y, num(a, 'p')),
+  pairwiseDistance: ([x, y]) => nn.functional.pairwiseDistance(x, y),
+  diag: ([x], a) => x.diag(num(a, 'diagonal')),
   linear: ([x, w, b]) => nn.functional.linear(x, w, b),
   linearNoBias: ([x, w]) => nn.functional.linear(x, w),
 };

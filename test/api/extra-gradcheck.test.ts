@@ -49,6 +49,8 @@ const CASES: [string, (...xs: Tensor[]) => Tensor, () => Tensor[]][] = [
   ['atan2 with broadcasting', (y, x) => y.atan2(x), () => [x64([2, 3]), x64([3])]],
   ['einsum attention scores', (q, k) => nb.einsum('bqd,bkd->bqk', q, k), () => [x64([2, 3, 4]), x64([2, 5, 4])]],
   ['einsum three operands', (a, b, c) => nb.einsum('ij,jk,kl->il', a, b, c), () => [x64([2, 3]), x64([3, 2]), x64([2, 2])]],
+  ['cdist', (a, b) => nb.cdist(a, b), () => [x64([3, 2]), x64([4, 2])]],
+  ['diag of a vector (offset) and of a matrix', (v, m) => v.diag(1).sum().add(m.diag(-1).mul(2).sum()), () => [x64([3]), x64([3, 4])]],
   ['log2 / log10', (x) => x.abs().add(0.5).log2().add(x.abs().add(0.5).log10()), () => [x64([4])]],
 ];
 
