@@ -124,9 +124,27 @@ test('optimizers with PyTorch defaults take the same three steps', () => {
 type SchedCtor = new (o: optim.Optimizer<optim.BaseHyper>, opts: Record<string, unknown>) => { step(): void; getLastLr(): number[] };
 test('schedulers report the same getLastLr() as PyTorch over 8 epochs', () => {
   const S = optim as unknown as Record<string, SchedCtor>;
-  for (const s of fx.schedulers as { name: string; options: Record<string, unknown>; lrs: number[][] }[]) {
+  // Schedulers built from other schedulers or a function, as the PyTorch side built them.
+  const special: Record<string, (o: optim.SGD) => { step(): void; getLastLr(): number[] }> = {
+    LambdaLR: (o) => new optim.LambdaLR(o, { lrLambda: (epoch) => 0.9 ** epoch }),
+    SequentialLR: (o) => new optim.SequentialLR(o, {
+      schedulers: [new optim.LinearLR(o, { startFactor: 0.1, totalIters: 3 }), new optim.ExponentialLR(o, { gamma: 0.8 })], milestones: [3],
+    }),
+    ChainedScheduler: (o) => new optim.ChainedScheduler([new optim.ConstantLR(o, { factor: 0.5, totalIters: 2 }), new optim.ExponentialLR(o, { gamma: 0.9 })]),
+  };
+  for (const s of fx.schedulers as { name: string; options: Record<string, unknown>; lrs: number[][]; metrics?: number[] }[]) {
     const opt = new optim.SGD([zeros([1], { requiresGrad: true })], { lr: 0.1 });
-    const sched = new S[s.name](opt, s.options);
+    if (s.metrics) {
+      const plateau = new optim.ReduceLROnPlateau(opt, s.options as optim.ReduceLROnPlateauOptions);
+      const got = s.metrics.map((m) => {
+        opt.step();
+        plateau.step(m);
+        return opt.paramGroups.map((g) => g.lr);
+      });
+      assertClose(got, s.lrs, { rtol: 1e-12, atol: 1e-15, message: `${s.name}(${JSON.stringify(s.options)})` });
+      continue;
+    }
+    const sched = special[s.name]?.(opt) ?? new S[s.name](opt, s.options);
     const lrs = [sched.getLastLr()];
     for (let i = 0; i < 8; i++) {
       opt.step();
