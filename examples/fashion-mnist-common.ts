@@ -68,12 +68,12 @@ export async function trainAndReport(name: string, model: nn.Module, config: Run
   manualSeed(config.seed);
   const backend = await chooseBackend(config);
   const normal = transforms.normalize([FASHION_MEAN], [FASHION_STD]);
-  const used = config.augment ? augment : null;
-  const train: MnistDataset = loadFashionMnist({ transform: used ? transforms.compose(used, normal) : normal });
+  const augmentation = config.augment ? augment : null;
+  const train: MnistDataset = loadFashionMnist({ transform: augmentation ? transforms.compose(augmentation, normal) : normal });
   const test = loadFashionMnist({ train: false, transform: normal });
   const data = config.limit > 0 ? new Subset(train, Array.from({ length: config.limit }, (_, i) => i)) : train;
   const loader = new DataLoader(data, { batchSize: config.batch, shuffle: true, generator: new Generator(config.seed) });
-  console.log(`${name}: ${data.length} training images, ${config.epochs} epochs, batch ${config.batch}, Adam lr ${config.lr}, ${used ? 'augmented, ' : ''}backend ${backend}`);
+  console.log(`${name}: ${data.length} training images, ${config.epochs} epochs, batch ${config.batch}, Adam lr ${config.lr}, ${augmentation ? 'augmented, ' : ''}backend ${backend}`);
   console.log(model.toString());
   const optimizer = new optim.Adam(model.parameters(), { lr: config.lr });
   // Cosine decay of the learning rate to 0 over the run, stepped once per epoch.
