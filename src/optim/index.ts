@@ -13,5 +13,7 @@ export {
   type Scheduler, type SchedulerStateDict,
 } from './lr-scheduler.js';
 export { SequentialLR, ChainedScheduler } from './sequential-lr.js';
+export { MultiplicativeLR, PolynomialLR, CosineAnnealingWarmRestarts } from './lr-scheduler-extra.js';
+export { OneCycleLR, type OneCycleLROptions } from './one-cycle-lr.js';
 export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from './reduce-lr-on-plateau.js';
 export { clipGradNorm, clipGradValue } from './clip-grad.js';
