@@ -131,8 +131,26 @@ test('schedulers report the same getLastLr() as PyTorch over 8 epochs', () => {
       schedulers: [new optim.LinearLR(o, { startFactor: 0.1, totalIters: 3 }), new optim.ExponentialLR(o, { gamma: 0.8 })], milestones: [3],
     }),
     ChainedScheduler: (o) => new optim.ChainedScheduler([new optim.ConstantLR(o, { factor: 0.5, totalIters: 2 }), new optim.ExponentialLR(o, { gamma: 0.9 })]),
+    MultiplicativeLR: (o) => new optim.MultiplicativeLR(o, { lrLambda: () => 0.95 }),
   };
-  for (const s of fx.schedulers as { name: string; options: Record<string, unknown>; lrs: number[][]; metrics?: number[] }[]) {
+  for (const s of fx.schedulers as { name: string; options: Record<string, unknown>; lrs: number[][]; metrics?: number[]; adam?: boolean; momentum?: number[] }[]) {
+    if (s.momentum) {
+      const p = zeros([1], { requiresGrad: true });
+      const o = s.adam ? new optim.Adam([p]) : new optim.SGD([p], { lr: 0.1, momentum: 0.9 });
+      const sched = new optim.OneCycleLR(o, s.options as unknown as optim.OneCycleLROptions);
+      const group = () => o.paramGroups[0] as { momentum?: number; betas?: readonly number[] };
+      const lrs = [sched.getLastLr()];
+      const moms = [s.adam ? group().betas![0] : group().momentum!];
+      while (lrs.length < s.lrs.length) {
+        o.step();
+        sched.step();
+        lrs.push(sched.getLastLr());
+        moms.push(s.adam ? group().betas![0] : group().momentum!);
+      }
+      assertClose(lrs, s.lrs, { rtol: 1e-12, atol: 1e-15, message: `OneCycleLR(${JSON.stringify(s.options)}) lr` });
+      assertClose(moms, s.momentum, { rtol: 1e-12, atol: 1e-15, message: `OneCycleLR(${JSON.stringify(s.options)}) momentum` });
+      continue;
+    }
     const opt = new optim.SGD([zeros([1], { requiresGrad: true })], { lr: 0.1 });
     if (s.metrics) {
       const plateau = new optim.ReduceLROnPlateau(opt, s.options as optim.ReduceLROnPlateauOptions);
