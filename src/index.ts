@@ -27,6 +27,7 @@ export { mm, bmm, mv, dot, outer, trace, norm, cdist, diag } from './ops/linalg.
 export { cumsum, cumprod, prod, sort, argsort, topk, median } from './ops/scan.js';
 export { scatter, scatterAdd, nonzero, maskedSelect } from './ops/scatter.js';
 export { einsum } from './ops/einsum.js';
+export { empty, emptyLike, logspace, bernoulli, multinomial, normal } from './ops/sampling.js';
 export {
   max, min, unbind, square, rsqrt, t, isnan, isinf, isfinite, nanToNum, unique, bincount, type NanToNumOptions, type UniqueOptions,
 } from './ops/functions.js';
