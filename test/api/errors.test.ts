@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import * as nb from '../../src/index.js';
 import { DataLoader, TensorDataset, arange, cat, einsum, nn, optim, randomSplit, stack, tensor, where, zeros, type Tensor } from '../../src/index.js';
 
 const i32 = (a: number[]): Tensor => tensor(a, { dtype: 'int32' });
@@ -110,6 +111,8 @@ const CASES: [string, () => unknown, RegExp[]][] = [
   ['ModuleDict key', () => new nn.ModuleDict({ a: new nn.ReLU() }).get('b'), [/"b"/, /keys: a/]],
   ['Adadelta negative lr', () => new optim.Adadelta([zeros([1], { requiresGrad: true })], { lr: -1 }), [/learning rate/, /-1/]],
   ['div roundingMode', () => zeros([2]).div(2, { roundingMode: 'round' as 'floor' }), [/roundingMode/, /round/]],
+  ['multinomial without replacement', () => nb.multinomial(tensor([0, 0, 1]), 2), [/without replacement/, /3 categories|positive weight/]],
+  ['bernoulli probabilities', () => nb.bernoulli(tensor([0.5, 1.5])), [/\[0, 1\]/, /1\.5/]],
   ['prelu channels', () => F.prelu(zeros([2, 3]), zeros([4])), [/4/, /\[2, 3\]/]],
   ['ragged nested array', () => tensor([[1, 2], [3]] as unknown as number[][]), [/ragged/]],
 ];

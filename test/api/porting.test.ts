@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import * as nb from '../../src/index.js';
 import { Generator, manualSeed, nn, noGrad, ones, optim, rand, randint, randn, tensor, zeros } from '../../src/index.js';
 import { assertClose } from '../helpers.js';
 
@@ -63,6 +64,21 @@ test('max(dim), sort, topk results index like PyTorch named tuples: .indices, [1
   const r = out.min(0);
   assert.equal(r[0], r.values);
   assert.equal(r[1], r.indices);
+});
+
+test('sampling: bernoulli, multinomial (with and without replacement), normal, empty, logspace', () => {
+  const g = new Generator(11);
+  assert.ok(Math.abs(nb.bernoulli(nb.full([20000], 0.3), g).mean().item() - 0.3) < 0.015);
+  const counts = nb.bincount(nb.multinomial(tensor([1, 2, 7]), 20000, true, g), null, 3).toTypedArray();
+  [0.1, 0.2, 0.7].forEach((p, k) => assert.ok(Math.abs(counts[k] / 20000 - p) < 0.015, `category ${k}: ${counts[k]}`));
+  const draws = nb.multinomial(tensor([[1, 1, 0, 1], [0, 5, 1, 0]]), 2, false, g);
+  assert.deepEqual([...draws.shape], [2, 2]);
+  for (const row of draws.tolist() as number[][]) assert.notEqual(row[0], row[1], 'without replacement, no repeats');
+  assert.ok(!(draws.tolist() as number[][])[0].includes(2) && (draws.tolist() as number[][])[1].every((k) => k === 1 || k === 2));
+  const n = nb.normal(2, 0.5, [20000], { generator: g });
+  assert.ok(Math.abs(n.mean().item() - 2) < 0.02 && Math.abs(n.std().item() - 0.5) < 0.02);
+  assert.deepEqual([...nb.empty(2, 3).shape], [2, 3]);
+  assertClose(nb.logspace(0, 2, 3), [1, 10, 100]);
 });
 
 test('Module.requiresGrad_(false) freezes every parameter (fine-tuning)', () => {
