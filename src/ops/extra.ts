@@ -4,7 +4,7 @@
  * floorDivide/remainder/fmod/trunc, rounding division, log2/log10.
  */
 import { noGrad } from '../autograd/grad-mode.js';
-import { promoteTypes, toFloating, type DType } from '../tensor/dtype.js';
+import { isFloating, promoteTypes, toFloating, type DType } from '../tensor/dtype.js';
 import { formatShape, normalizeDim, normalizeDims } from '../tensor/shape.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
 import { abs, add, asTensor, cast, ceil, div, eq, floor, ge, gt, le, logicalAnd as andBool, lt, mul, ne, resultType, sub, where } from './elementwise.js';
@@ -242,8 +242,14 @@ export function equal(a: Tensor, b: Tensor): boolean {
  * tensor([-7, 7]).floorDivide(2); // [-4, 3]
  */
 export function floorDivide(a: TensorLike, b: TensorLike): Tensor {
-  const q = floor(div(a, b));
-  return cast(q, resultType(asTensor(a, b instanceof Tensor ? b.dtype : 'float32'), asTensor(b, a instanceof Tensor ? a.dtype : 'float32')));
+  return cast(floor(quotient(a, b)), operandType(a, b));
+}
+
+/** a / b, in float64 when both are integers so the rounded quotient is exact over all of int32. */
+function quotient(a: TensorLike, b: TensorLike): Tensor {
+  if (isFloating(operandType(a, b))) return div(a, b);
+  const wide = (v: TensorLike): TensorLike => (v instanceof Tensor ? cast(v, 'float64') : v);
+  return div(wide(a), wide(b));
 }
 
 /**
@@ -252,10 +258,7 @@ export function floorDivide(a: TensorLike, b: TensorLike): Tensor {
  * tensor([-7, 7]).remainder(3); // [2, 1]
  */
 export function remainder(a: TensorLike, b: TensorLike): Tensor {
-  const q = floor(div(a, b));
-  const dt = resultType(asTensor(a, b instanceof Tensor ? b.dtype : 'float32'), asTensor(b, a instanceof Tensor ? a.dtype : 'float32'));
-  const r = sub(a, mul(b, q));
-  return cast(r, dt);
+  return cast(sub(a, mul(b, floor(quotient(a, b)))), operandType(a, b));
 }
 
 /**
@@ -276,9 +279,9 @@ export type RoundingMode = 'floor' | 'trunc';
  * tensor([-7, 7]).div(2, { roundingMode: 'trunc' }); // [-3, 3]
  */
 export function divide(a: TensorLike, b: TensorLike, roundingMode?: RoundingMode | null): Tensor {
-  const q = div(a, b);
-  if (roundingMode === undefined || roundingMode === null) return q;
+  if (roundingMode === undefined || roundingMode === null) return div(a, b);
   if (roundingMode !== 'floor' && roundingMode !== 'trunc') throw new Error(`div: roundingMode must be 'floor', 'trunc' or null, got ${JSON.stringify(roundingMode)}`);
+  const q = quotient(a, b);
   return cast(roundingMode === 'floor' ? floor(q) : trunc(q), operandType(a, b));
 }
 
@@ -292,7 +295,7 @@ function operandType(a: TensorLike, b: TensorLike): DType {
  * tensor([-7, 7]).fmod(3); // [-1, 1]
  */
 export function fmod(a: TensorLike, b: TensorLike): Tensor {
-  return cast(sub(a, mul(b, trunc(div(a, b)))), operandType(a, b));
+  return cast(sub(a, mul(b, trunc(quotient(a, b)))), operandType(a, b));
 }
 
 /**
