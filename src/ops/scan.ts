@@ -211,7 +211,16 @@ export function median(x: Tensor, dim?: number, keepdim = false): Tensor | Value
   return along(x, dim, 'median', (x1, d) => {
     const n = x1.shape[d];
     if (n === 0) throw new Error(`median: cannot reduce over a zero-size dimension (shape ${formatShape(x.shape)})`);
-    const at = narrow(sortIndices(x1, d, false), d, (n - 1) >> 1, 1).contiguous();
+    // The lower middle of each sorted row; a row holding NaN (sorted last) gives its first NaN, as PyTorch.
+    const { data: order, shape } = rows(sortIndices(x1, d, false), d);
+    const { data: vals } = rows(x1, d);
+    const picked = new Int32Array(order.length / n);
+    for (let r = 0; r < picked.length; r++) {
+      let nans = 0;
+      for (let i = 0; i < n; i++) if (Number.isNaN(vals[r * n + i])) nans++;
+      picked[r] = order[r * n + (nans > 0 ? n - nans : (n - 1) >> 1)];
+    }
+    const at = unrows(picked, [...shape.slice(0, -1), 1], d).contiguous();
     const values = gather(x1, d, at);
     if (keepdim || x.ndim === 0) return valuesIndicesOf(reshape(values, x.ndim === 0 ? [] : at.shape), reshape(at, x.ndim === 0 ? [] : at.shape));
     return valuesIndicesOf(squeeze(values, d), squeeze(at, d));
