@@ -21,8 +21,9 @@ export { matmul } from './ops/matmul.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export {
   flip, roll, repeat, tile, repeatInterleave, tril, triu, maskedFill, logicalAnd, logicalOr, logicalXor, any, all,
-  isclose, allclose, equal, floorDivide, remainder, fmod, trunc, divide, type RoundingMode, log2, log10, type CloseOptions,
+  isclose, allclose, equal, type CloseOptions,
 } from './ops/extra.js';
+export { floorDivide, remainder, fmod, trunc, divide, log2, log10, type RoundingMode } from './ops/division.js';
 export { mm, bmm, mv, dot, outer, trace, norm, cdist, diag } from './ops/linalg.js';
 export { cumsum, cumprod, prod, sort, argsort, topk, median } from './ops/scan.js';
 export { scatter, scatterAdd, nonzero, maskedSelect } from './ops/scatter.js';

@@ -1,13 +1,12 @@
 /**
  * PyTorch tensor functions that are composites of the primitives (their gradients come for
- * free): flip, roll, repeat, tile, tril/triu, maskedFill, logical ops, any/all, isclose,
- * floorDivide/remainder/fmod/trunc, rounding division, log2/log10.
+ * free): flip, roll, repeat, tile, tril/triu, maskedFill, logical ops, any/all, isclose.
  */
 import { noGrad } from '../autograd/grad-mode.js';
-import { isFloating, promoteTypes, toFloating, type DType } from '../tensor/dtype.js';
+import { promoteTypes, toFloating } from '../tensor/dtype.js';
 import { formatShape, normalizeDim, normalizeDims } from '../tensor/shape.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
-import { abs, add, asTensor, cast, ceil, div, eq, floor, ge, gt, le, logicalAnd as andBool, lt, mul, ne, resultType, sub, where } from './elementwise.js';
+import { abs, add, asTensor, cast, eq, ge, gt, le, logicalAnd as andBool, mul, ne, sub, where } from './elementwise.js';
 import { indexSelect } from './indexing.js';
 import { cat, expand, narrow, reshape } from './movement.js';
 import { sum } from './reduce.js';
@@ -234,86 +233,4 @@ export function allclose(a: Tensor, b: TensorLike, options: CloseOptions = {}): 
 export function equal(a: Tensor, b: Tensor): boolean {
   if (a.ndim !== b.ndim || a.shape.some((s, i) => s !== b.shape[i])) return false;
   return all(eq(a, b)).item() !== 0;
-}
-
-/**
- * `floor(a / b)`, in the operands' promoted type (PyTorch 1.13's `floor_divide`).
- * @example
- * tensor([-7, 7]).floorDivide(2); // [-4, 3]
- */
-export function floorDivide(a: TensorLike, b: TensorLike): Tensor {
-  return cast(floor(quotient(a, b)), operandType(a, b));
-}
-
-/** a / b, in float64 when both are integers so the rounded quotient is exact over all of int32. */
-function quotient(a: TensorLike, b: TensorLike): Tensor {
-  if (isFloating(operandType(a, b))) return div(a, b);
-  const wide = (v: TensorLike): TensorLike => (v instanceof Tensor ? cast(v, 'float64') : v);
-  return div(wide(a), wide(b));
-}
-
-/**
- * `a - floor(a / b)·b`: the remainder with the divisor's sign (Python's `%`, `torch.remainder`).
- * @example
- * tensor([-7, 7]).remainder(3); // [2, 1]
- */
-export function remainder(a: TensorLike, b: TensorLike): Tensor {
-  return cast(sub(a, mul(b, floor(quotient(a, b)))), operandType(a, b));
-}
-
-/**
- * Rounds toward zero (`torch.trunc`); integer tensors are returned as they are.
- * @example
- * tensor([-1.5, 1.5]).trunc(); // [-1, 1]
- */
-export function trunc(x: Tensor): Tensor {
-  return where(lt(x, 0), ceil(x), floor(x));
-}
-
-export type RoundingMode = 'floor' | 'trunc';
-
-/**
- * `a / b` rounded by `roundingMode` ('floor' or 'trunc'), keeping an integer type when both
- * operands are integers, like `torch.div(a, b, rounding_mode=...)`; without a mode, true division.
- * @example
- * tensor([-7, 7]).div(2, { roundingMode: 'trunc' }); // [-3, 3]
- */
-export function divide(a: TensorLike, b: TensorLike, roundingMode?: RoundingMode | null): Tensor {
-  if (roundingMode === undefined || roundingMode === null) return div(a, b);
-  if (roundingMode !== 'floor' && roundingMode !== 'trunc') throw new Error(`div: roundingMode must be 'floor', 'trunc' or null, got ${JSON.stringify(roundingMode)}`);
-  const q = quotient(a, b);
-  return cast(roundingMode === 'floor' ? floor(q) : trunc(q), operandType(a, b));
-}
-
-function operandType(a: TensorLike, b: TensorLike): DType {
-  return resultType(asTensor(a, b instanceof Tensor ? b.dtype : 'float32'), asTensor(b, a instanceof Tensor ? a.dtype : 'float32'));
-}
-
-/**
- * `a − trunc(a / b)·b`: the remainder with the dividend's sign (C's fmod, `torch.fmod`).
- * @example
- * tensor([-7, 7]).fmod(3); // [-1, 1]
- */
-export function fmod(a: TensorLike, b: TensorLike): Tensor {
-  return cast(sub(a, mul(b, trunc(quotient(a, b)))), operandType(a, b));
-}
-
-/**
- * `log2(x)`.
- * @example
- * tensor([8]).log2(); // [3]
- */
-export function log2(x: Tensor): Tensor {
-  return div(logOf(x), Math.LN2);
-}
-/**
- * `log10(x)`.
- * @example
- * tensor([100]).log10(); // [2]
- */
-export function log10(x: Tensor): Tensor {
-  return div(logOf(x), Math.LN10);
-}
-function logOf(x: Tensor): Tensor {
-  return x.log();
 }

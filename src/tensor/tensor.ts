@@ -10,6 +10,7 @@ import { matmul } from '../ops/matmul.js';
 import { logSoftmax, softmax } from '../ops/softmax.js';
 import * as X from '../ops/extra.js';
 import * as L from '../ops/linalg.js';
+import * as DV from '../ops/division.js';
 import * as S from '../ops/scan.js';
 import * as SC from '../ops/scatter.js';
 import * as TR from '../ops/trig.js';
@@ -233,8 +234,8 @@ export class Tensor {
     return E.mul(this, other);
   }
   /** True division, or rounded with `{ roundingMode: 'floor' | 'trunc' }` (PyTorch's rounding_mode). */
-  div(other: TensorLike, options: { roundingMode?: X.RoundingMode | null } = {}): Tensor {
-    return X.divide(this, other, options.roundingMode);
+  div(other: TensorLike, options: { roundingMode?: DV.RoundingMode | null } = {}): Tensor {
+    return DV.divide(this, other, options.roundingMode);
   }
   pow(exponent: TensorLike): Tensor {
     return E.pow(this, exponent);
@@ -492,14 +493,14 @@ export class Tensor {
   isclose(other: TensorLike, options: X.CloseOptions = {}): Tensor { return X.isclose(this, other, options); }
   allclose(other: TensorLike, options: X.CloseOptions = {}): boolean { return X.allclose(this, other, options); }
   equal(other: Tensor): boolean { return X.equal(this, other); }
-  floorDivide(other: TensorLike): Tensor { return X.floorDivide(this, other); }
-  remainder(other: TensorLike): Tensor { return X.remainder(this, other); }
-  fmod(other: TensorLike): Tensor { return X.fmod(this, other); }
+  floorDivide(other: TensorLike): Tensor { return DV.floorDivide(this, other); }
+  remainder(other: TensorLike): Tensor { return DV.remainder(this, other); }
+  fmod(other: TensorLike): Tensor { return DV.fmod(this, other); }
   isinf(): Tensor { return FN.isinf(this); }
   isfinite(): Tensor { return FN.isfinite(this); }
   nanToNum(options: FN.NanToNumOptions = {}): Tensor { return FN.nanToNum(this, options); }
-  trunc(): Tensor { return X.trunc(this); }
-  log2(): Tensor { return X.log2(this); }
+  trunc(): Tensor { return DV.trunc(this); }
+  log2(): Tensor { return DV.log2(this); }
   tan(): Tensor { return TR.tan(this); }
   atan(): Tensor { return TR.atan(this); }
   asin(): Tensor { return TR.asin(this); }
@@ -512,7 +513,7 @@ export class Tensor {
   exp2(): Tensor { return TR.exp2(this); }
   /** `atan2(this, other)`: the angle of (other, this), like `torch.atan2(input, other)`. */
   atan2(other: TensorLike): Tensor { return TR.atan2(this, other); }
-  log10(): Tensor { return X.log10(this); }
+  log10(): Tensor { return DV.log10(this); }
   clip(min?: number | null, max?: number | null): Tensor { return E.clamp(this, min, max); }
   mm(other: Tensor): Tensor { return L.mm(this, other); }
   bmm(other: Tensor): Tensor { return L.bmm(this, other); }
