@@ -17,6 +17,7 @@ export { Embedding, type EmbeddingOptions } from './embedding.js';
 export { ModuleDict, Unflatten } from './module-dict.js';
 export { RNN, LSTM, GRU, type RNNOptions } from './rnn.js';
 export { MultiheadAttention, type MultiheadAttentionOptions, type AttentionCallOptions } from './attention.js';
+export { TransformerEncoderLayer, TransformerEncoder, type TransformerEncoderLayerOptions, type EncoderCallOptions } from './transformer.js';
 export { SELU, CELU, Mish, Hardswish, Hardsigmoid, Softsign, Softmin, GLU, PReLU, Threshold, KLDivLoss } from './activation-extra.js';
 export * as init from './init.js';
 export * as functional from './functional/index.js';
