@@ -1,8 +1,9 @@
 /**
  * Fashion-MNIST with a small CNN with batch norm: two 3x3 conv blocks (conv, BN, ReLU, 2x2 max
- * pool) of 32 and 64 channels, then 3136-128-10 with dropout; Adam, cross-entropy, random-crop
- * (pad 2) and horizontal-flip augmentation.
- * Run: npx tsx examples/fashion-mnist-cnn.ts [--epochs 12] [--backend wasm|js]
+ * pool) of 32 and 64 channels, then 3136-128-10 with dropout; Adam, cross-entropy. With
+ * --augment, random-crop (pad 2) and horizontal-flip augmentation (slower to converge: 12 epochs
+ * reach 92.2% with it in PyTorch, against 93% without).
+ * Run: npx tsx examples/fashion-mnist-cnn.ts [--epochs 12] [--augment] [--test-each-epoch] [--backend wasm|js]
  * PyTorch counterpart (same model, epochs, batch, optimizer): examples/pytorch/fashion_mnist_cnn.py
  */
 import { nn, transforms } from '../src/index.js';
@@ -29,6 +30,6 @@ const model = new nn.Sequential(
   new nn.Dropout(0.25),
   new nn.Linear(128, 10),
 );
-// Augmentation runs on each training batch [N, 1, 28, 28]: one crop and one flip draw per image.
+// With --augment, this runs on each training batch [N, 1, 28, 28]: one crop and one flip draw per image.
 const augment = transforms.compose(transforms.randomCrop(28, { padding: 2 }), transforms.randomHorizontalFlip());
 await trainAndReport('fashion-mnist-cnn', model, config, augment);

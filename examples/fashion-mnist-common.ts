@@ -1,7 +1,7 @@
 /**
  * Shared by the Fashion-MNIST examples: flags, backend choice, data, the timed training run.
  * Flags: --epochs N --batch N --lr X --seed N --backend js|wasm --threads N --limit N (train on
- * the first N images only, for a quick try) --test-each-epoch (print test accuracy every epoch) --no-augment.
+ * the first N images only, for a quick try) --test-each-epoch (print test accuracy every epoch) --augment (the CNN's random crop and flip).
  */
 import { parseArgs } from 'node:util';
 import { cpus } from 'node:os';
@@ -25,7 +25,7 @@ export interface RunConfig {
   limit: number;
   /** Evaluate on the test set after every epoch (its time is left out of the training time). */
   testEachEpoch: boolean;
-  /** Turns off the CNN's data augmentation (--no-augment). */
+  /** Turns on the CNN's data augmentation (--augment). */
   augment: boolean;
 }
 
@@ -34,7 +34,7 @@ export function parseConfig(defaults: { epochs: number; batch: number; lr: numbe
     options: {
       epochs: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' },
       backend: { type: 'string' }, threads: { type: 'string' }, limit: { type: 'string' },
-      'test-each-epoch': { type: 'boolean' }, 'no-augment': { type: 'boolean' },
+      'test-each-epoch': { type: 'boolean' }, augment: { type: 'boolean' },
     },
   });
   const backend = values.backend ?? 'wasm';
@@ -48,7 +48,7 @@ export function parseConfig(defaults: { epochs: number; batch: number; lr: numbe
     threads: Number(values.threads ?? cpus().length),
     limit: Number(values.limit ?? 0),
     testEachEpoch: values['test-each-epoch'] ?? false,
-    augment: !(values['no-augment'] ?? false),
+    augment: values.augment ?? false,
   };
 }
 

@@ -42,7 +42,7 @@ def parse(defaults):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--limit", type=int, default=0)
-    p.add_argument("--no-augment", action="store_true", help="turn off the CNN's data augmentation")
+    p.add_argument("--augment", action="store_true", help="turn on the CNN's data augmentation")
     p.add_argument("--test-each-epoch", action="store_true", help="print test accuracy every epoch (not timed)")
     return p.parse_args()
 
@@ -55,7 +55,7 @@ def test_accuracy(model, xt, yt):
 
 
 def train_and_report(name, model, args, augment=None):
-    if args.no_augment:
+    if not args.augment:
         augment = None
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
