@@ -15,7 +15,7 @@ export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, type BatchNormLayerOpti
 export { Dropout2d } from './dropout2d.js';
 export { Embedding, type EmbeddingOptions } from './embedding.js';
 export { ModuleDict, Unflatten } from './module-dict.js';
-export { RNN, LSTM, GRU, type RNNOptions } from './rnn.js';
+export { RNN, LSTM, GRU, padSequence, type RNNOptions } from './rnn.js';
 export { MultiheadAttention, type MultiheadAttentionOptions, type AttentionCallOptions } from './attention.js';
 export { TransformerEncoderLayer, TransformerEncoder, type TransformerEncoderLayerOptions, type EncoderCallOptions } from './transformer.js';
 export { SELU, CELU, Mish, Hardswish, Hardsigmoid, Softsign, Softmin, GLU, PReLU, Threshold, KLDivLoss } from './activation-extra.js';

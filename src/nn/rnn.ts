@@ -10,7 +10,7 @@
  */
 import { linear } from '../ops/matmul.js';
 import { cat, stack } from '../ops/movement.js';
-import { zeros } from '../tensor/create.js';
+import { full, zeros } from '../tensor/create.js';
 import { formatShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { dropout } from './functional/dropout.js';
@@ -195,4 +195,21 @@ export class LSTM extends RNNBase {
     const [out, h, c] = this.run(input, state?.[0] ?? null, state?.[1] ?? null);
     return [out, [h, c!]];
   }
+}
+
+/**
+ * Pads variable-length sequences ([Li, *]) with `paddingValue` to the longest and stacks them:
+ * [Lmax, B, *], or [B, Lmax, *] with `batchFirst`, like `torch.nn.utils.rnn.pad_sequence`.
+ * @example
+ * padSequence([ones([3, 2]), ones([1, 2])], { batchFirst: true }).shape; // [2, 3, 2]
+ */
+export function padSequence(sequences: readonly Tensor[], options: { batchFirst?: boolean; paddingValue?: number } = {}): Tensor {
+  if (sequences.length === 0) throw new Error('padSequence: expected at least one sequence');
+  const { batchFirst = false, paddingValue = 0 } = options;
+  const longest = Math.max(...sequences.map((s) => s.shape[0]));
+  const padded = sequences.map((s) => {
+    const extra = longest - s.shape[0];
+    return extra === 0 ? s : cat([s, full([extra, ...s.shape.slice(1)], paddingValue, { dtype: s.dtype })], 0);
+  });
+  return stack(padded, batchFirst ? 0 : 1);
 }

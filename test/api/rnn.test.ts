@@ -58,6 +58,13 @@ for (const c of cases) {
   });
 }
 
+test('padSequence pads to the longest and stacks like torch.nn.utils.rnn.pad_sequence', () => {
+  const seqs = [tensor([[1, 1], [2, 2], [3, 3]]), tensor([[4, 4]])];
+  assert.deepEqual(nn.padSequence(seqs, { batchFirst: true, paddingValue: -1 }).tolist(), [[[1, 1], [2, 2], [3, 3]], [[4, 4], [-1, -1], [-1, -1]]]);
+  assert.deepEqual([...nn.padSequence(seqs).shape], [3, 2, 2]);
+  assert.deepEqual(nn.padSequence(seqs).select(1, 1).tolist(), [[4, 4], [0, 0], [0, 0]]);
+});
+
 test('fresh recurrent layers: shapes, U(±1/√hidden) init, unbatched input, forward() in Sequential', () => {
   manualSeed(3);
   const lstm = new nn.LSTM(6, 8, { numLayers: 2 });
