@@ -3,7 +3,7 @@ import { conv1d, conv2d, pair, type Pair } from '../ops/conv.js';
 import { convTranspose2d } from '../ops/conv-transpose.js';
 import { formatShape } from '../tensor/shape.js';
 import { empty, type Tensor } from '../tensor/tensor.js';
-import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
+import { layerDefault_ } from './init.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 
@@ -71,12 +71,7 @@ abstract class ConvNd extends Module {
 
   /** kaiming-uniform with a = √5 (U(±1/√fanIn)) for the weight, U(±1/√fanIn) for the bias. */
   resetParameters(): void {
-    kaimingUniform_(this.weight, { a: Math.sqrt(5) });
-    if (this.bias) {
-      const [fanIn] = calculateFanInAndFanOut(this.weight);
-      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-      uniform_(this.bias, -bound, bound);
-    }
+    layerDefault_(this.weight, this.bias);
   }
 
   /** Throws an error naming the layer, the expected layout (e.g. [N, 3, H, W]) and the shape that came. */

@@ -94,3 +94,19 @@ export function kaimingUniform_(t: Tensor, options: KaimingOptions = {}): Tensor
 export function kaimingNormal_(t: Tensor, options: KaimingOptions = {}): Tensor {
   return normal_(t, 0, kaimingStd(t, options), options.generator);
 }
+
+/**
+ * PyTorch's default initialisation of `Linear` and convolution layers: the weight
+ * kaiming-uniform with a = √5, i.e. U(±1/√fanIn), and the bias U(±1/√fanIn).
+ * @example
+ * const fc = new Linear(4, 2);
+ * layerDefault_(fc.weight, fc.bias); // re-initialises both in place
+ */
+export function layerDefault_(weight: Tensor, bias: Tensor | null): void {
+  kaimingUniform_(weight, { a: Math.sqrt(5) });
+  if (bias) {
+    const [fanIn] = calculateFanInAndFanOut(weight);
+    const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+    uniform_(bias, -bound, bound);
+  }
+}

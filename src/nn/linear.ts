@@ -1,6 +1,6 @@
 import { linear } from '../ops/matmul.js';
 import { empty, type Tensor } from '../tensor/tensor.js';
-import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
+import { layerDefault_ } from './init.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 
@@ -26,12 +26,7 @@ export class Linear extends Module {
   }
 
   resetParameters(): void {
-    kaimingUniform_(this.weight, { a: Math.sqrt(5) });
-    if (this.bias) {
-      const [fanIn] = calculateFanInAndFanOut(this.weight);
-      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-      uniform_(this.bias, -bound, bound);
-    }
+    layerDefault_(this.weight, this.bias);
   }
 
   forward(x: Tensor): Tensor {
