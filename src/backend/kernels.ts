@@ -34,6 +34,11 @@ export interface Kernels {
   readonly binary: { readonly [P in BinaryOp]: (a: Strided, b: Strided, out: TypedArray, shape: Shape) => void };
   /** `out = cond ? a : b`, all strided to `shape`. */
   where(cond: Strided, a: Strided, b: Strided, out: TypedArray, shape: Shape): void;
+  /**
+   * Optional fused ReLU backward on dense float32 arrays of equal length: `out = y <= 0 ? 0 : dy`
+   * (`where(le(y, 0), 0, dy)` without the bool mask). Without it the composite runs.
+   */
+  reluBackward?(y: Float32Array, dy: Float32Array, out: Float32Array): void;
   /** Copies a strided view of `shape` into another strided view (contiguous when dst strides are dense). */
   copy(src: Strided, dst: Strided, shape: Shape): void;
   /** Converts element types (bool conversion is `x != 0`). */

@@ -4,6 +4,7 @@
  * (broadcast) shape, so no rule handles broadcasting itself.
  */
 import { record } from '../autograd/graph.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
 import { getBackend, type BinaryOp, type UnaryOp } from '../backend/index.js';
 import { allocate, isFloating, promoteTypes, toFloating, type DType } from '../tensor/dtype.js';
 import { broadcastShapes, numel, type Shape } from '../tensor/shape.js';
@@ -52,7 +53,19 @@ export const cos = unary('cos', (x, _y, dy) => neg(mul(dy, sin(x))));
 export const tanh = unary('tanh', (_x, y, dy) => mul(dy, sub(1, mul(y, y)))); // 1 - tanh²
 export const sigmoid = unary('sigmoid', (_x, y, dy) => mul(dy, mul(y, sub(1, y)))); // σ(1-σ)
 // Gradient passes unless y <= 0, so a NaN input passes it on (PyTorch's threshold_backward).
-export const relu = unary('relu', (_x, y, dy) => where(le(y, 0), 0, dy), false);
+export const relu = unary('relu', (_x, y, dy) => reluGrad(y, dy), false);
+
+/** `where(le(y, 0), 0, dy)`, fused into one pass when the backend has it and no graph is being built. */
+function reluGrad(y: Tensor, dy: Tensor): Tensor {
+  const kernel = getBackend().reluBackward;
+  const same = y.shape.length === dy.shape.length && y.shape.every((d, i) => d === dy.shape[i]);
+  if (kernel && same && y.dtype === 'float32' && dy.dtype === 'float32' && !(isGradEnabled() && dy.requiresGrad)) {
+    const out = new Float32Array(y.numel());
+    kernel(contiguousData(y) as Float32Array, contiguousData(dy) as Float32Array, out);
+    return Tensor.fromData(out, y.shape);
+  }
+  return where(le(y, 0), 0, dy);
+}
 // d erf(x) = 2/√π · e^{-x²}
 export const erf = unary('erf', (x, _y, dy) => mul(dy, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI))));
 export const log1p = unary('log1p', (x, _y, dy) => div(dy, add(x, 1)));

@@ -120,6 +120,23 @@ export function where(cond: Strided, a: Strided, b: Strided, out: TypedArray, sh
   }
 }
 
+/**
+ * ReLU's backward `out = y <= 0 ? 0 : dy` on float32 bit patterns, branch-free: y <= 0 is
+ * ±0, or a set sign bit on a non-NaN; the result is +0 there, as `where(le(y, 0), 0, dy)` gives.
+ */
+export function reluBackward(y: Float32Array, dy: Float32Array, out: Float32Array): void {
+  const n = out.length;
+  const yi = new Int32Array(y.buffer, y.byteOffset, n);
+  const di = new Int32Array(dy.buffer, dy.byteOffset, n);
+  const oi = new Int32Array(out.buffer, out.byteOffset, n);
+  for (let i = 0; i < n; i++) {
+    const v = yi[i];
+    const abs = v & 0x7fffffff;
+    const le = ((v >> 31) & ((abs - 0x7f800001) >> 31)) | ((abs - 1) >> 31);
+    oi[i] = di[i] & ~le;
+  }
+}
+
 /** Edge of the square tiles a 2-D strided copy (a transpose, typically) walks in. */
 const TILE = 32;
 

@@ -9,7 +9,7 @@
 import { jsBackend } from '../js/index.js';
 import type { Backend } from '../kernels.js';
 import * as binaries from './binary.generated.js';
-import { binary, copy, unary, where } from './fast-js.js';
+import { binary, copy, reluBackward, unary, where } from './fast-js.js';
 import { MAX_PAGES, WasmHeap } from './heap.js';
 import { JOB_BASE, SCRATCH_BASE } from './job.js';
 import { makeMatmul, type WasmContext } from './matmul.js';
@@ -84,7 +84,7 @@ async function create(options: WasmOptions): Promise<WasmState> {
   const pool = new ThreadPool(heap, workers, exports.planJob, exports.runJob);
   const info: WasmInfo = { relaxedSimd, sharedMemory: shared, threads: 1 };
   const s: WasmState = { heap, pool, threads: 1, gemm: exports.gemm, info, module, spawn: threadsApi?.spawn ?? null, workers, backend: jsBackend };
-  s.backend = { ...jsBackend, name: 'wasm', matmul: makeMatmul(s), ...makeWindowKernels(s), binary, unary, copy, where };
+  s.backend = { ...jsBackend, name: 'wasm', matmul: makeMatmul(s), ...makeWindowKernels(s), binary, unary, copy, where, reluBackward };
   heap.setThreads(1);
   await resize(s, options.threads ?? threadsApi?.cores ?? 1);
   return s;
