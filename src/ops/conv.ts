@@ -2,14 +2,15 @@
  * Convolution as one primitive: im2col unfolds the input, then one GEMM per group multiplies by
  * the weight. With Y = W·cols (per image and group) the backward pass is
  *   dW = Σₙ dY·colsᵀ,   dcols = Wᵀ·dY → col2im → dX,   db = Σ dY over batch and positions.
- * The columns are recomputed in backward rather than kept, trading one im2col for k² times the
- * input's memory per layer.
+ * The forward keeps the columns for dW when they are small enough (k² times the input's memory,
+ * bounded in conv-gemm.ts) and hands them back after the backward; larger ones are recomputed.
  */
 import { record } from '../autograd/graph.js';
 import { allocate, isFloating, promoteTypes, type FloatArray } from '../tensor/dtype.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { addBias, biasGrad, convForward, convInputGrad, convWeightGrad, type ConvGeometry } from './conv-gemm.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
+import { addBias, biasGrad, convForward, convInputGrad, convWeightGrad, keepCols, releaseCols, type ConvGeometry } from './conv-gemm.js';
 import { cast } from './elementwise.js';
 import { squeeze, unsqueeze } from './movement.js';
 
@@ -87,7 +88,9 @@ function conv2dPrimitive(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv
   const xd = denseData(x);
   const wd = denseData(weight);
   const out = allocate(dtype, g.batch * g.outChannels * g.outH * g.outW) as FloatArray;
-  if (out.length > 0) convForward(xd, wd, g, out);
+  // Keep the columns for dW when it will be needed, instead of unfolding x again in backward.
+  const kept = isGradEnabled() && weight.requiresGrad ? keepCols(xd, g) : null;
+  if (out.length > 0) convForward(xd, wd, g, out, kept);
   if (bias) addBias(out, denseData(bias), g.batch, g.outChannels, g.outH * g.outW);
   const y = Tensor.fromData(out, [g.batch, g.outChannels, g.outH, g.outW]);
   const inputs = bias ? [x, weight, bias] : [x, weight];
@@ -102,8 +105,9 @@ function conv2dPrimitive(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv
     }
     if (weight.requiresGrad) {
       dw = Tensor.fromData(allocate(dtype, weight.numel()), weight.shape);
-      if (dy.length > 0) convWeightGrad(dy, xd, g, dw.storage.data as FloatArray);
+      if (dy.length > 0) convWeightGrad(dy, xd, g, dw.storage.data as FloatArray, kept);
     }
+    releaseCols(kept);
     if (bias?.requiresGrad) {
       db = Tensor.fromData(allocate(dtype, g.outChannels), bias.shape);
       biasGrad(dy, g.batch, g.outChannels, g.outH * g.outW, db.storage.data as FloatArray);
