@@ -3,7 +3,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { add } from '../ops/elementwise.js';
 import { sumToShape } from '../ops/reduce.js';
 import { ones } from '../tensor/create.js';
-import { firstNonFinite, inBackward, type GradFn } from './graph.js';
+import { firstNonFinite, inBackward, isExclusiveGrad, type GradFn } from './graph.js';
 import { isAnomalyEnabled, noGrad } from './grad-mode.js';
 
 /** Tensors reachable from `root` through grad functions, inputs before outputs (iterative DFS). */
@@ -114,7 +114,7 @@ export function runBackward(root: Tensor, gradient?: Tensor, options: BackwardOp
       if (g) {
         grads.delete(t);
         // A leaf's .grad gets its own storage: rules may hand the same tensor to several inputs.
-        if (!fn || t.retainsGrad) t.grad = t.grad ? add(t.grad, g) : g.clone();
+        if (!fn || t.retainsGrad) t.grad = t.grad ? add(t.grad, g) : !fn && isExclusiveGrad(g) ? g : g.clone();
         if (fn) propagate(t, fn, g, grads);
       }
       if (fn && !options.retainGraph) t.attachGradFn(released(fn.name));

@@ -53,3 +53,20 @@ export function record(out: Tensor, name: string, inputs: readonly Tensor[], rul
   });
   return out;
 }
+
+const exclusive = new WeakSet<Tensor>();
+
+/**
+ * Marks a gradient that a backward rule has just allocated and returns for one input only, seen
+ * by nothing else: a leaf may then take it as its `.grad` without the defensive copy (for a
+ * linear layer's weight that copy was a quarter of a training step's allocations).
+ */
+export function exclusiveGrad(t: Tensor): Tensor {
+  exclusive.add(t);
+  return t;
+}
+
+/** Whether `exclusiveGrad` marked `t`. */
+export function isExclusiveGrad(t: Tensor): boolean {
+  return exclusive.has(t);
+}

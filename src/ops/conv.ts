@@ -5,7 +5,7 @@
  * The forward keeps the columns for dW when they are small enough (k² times the input's memory,
  * bounded in conv-gemm.ts) and hands them back after the backward; larger ones are recomputed.
  */
-import { record } from '../autograd/graph.js';
+import { exclusiveGrad, record } from '../autograd/graph.js';
 import { allocate, isFloating, promoteTypes, type FloatArray } from '../tensor/dtype.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -106,6 +106,7 @@ function conv2dPrimitive(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv
     if (weight.requiresGrad) {
       dw = Tensor.fromData(allocate(dtype, weight.numel()), weight.shape);
       if (dy.length > 0) convWeightGrad(dy, xd, g, dw.storage.data as FloatArray, kept);
+      exclusiveGrad(dw);
     }
     releaseCols(kept);
     if (bias?.requiresGrad) {

@@ -4,7 +4,7 @@
  * kernel as flags instead of being copied, which is what the backward pass needs:
  *   dA = dY · Bᵀ,  dB = Aᵀ · dY
  */
-import { record } from '../autograd/graph.js';
+import { exclusiveGrad, record } from '../autograd/graph.js';
 import { getBackend } from '../backend/index.js';
 import { allocate, isFloating, promoteTypes, type FloatArray } from '../tensor/dtype.js';
 import { broadcastShapes, formatShape, numel } from '../tensor/shape.js';
@@ -123,7 +123,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     const rows = (t: Tensor) => t.reshape(-1, t.shape[t.ndim - 1]);
     return [
       x.requiresGrad ? matmul(dy, weight) : null,
-      weight.requiresGrad ? matmul(transpose(rows(dy), 0, 1), rows(x)) : null,
+      weight.requiresGrad ? exclusiveGrad(matmul(transpose(rows(dy), 0, 1), rows(x))) : null,
     ];
   }, [x, weight]);
   return bias ? y.add(bias) : y;
