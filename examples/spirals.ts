@@ -4,27 +4,13 @@
  * Run: npx tsx examples/spirals.ts [--epochs 300]
  */
 import { parseArgs } from 'node:util';
-import { Generator, Tensor, accuracy, fit, manualSeed, nn, optim, predict, tensor } from '../src/index.js';
+import { Generator, accuracy, fit, manualSeed, nn, optim, predict, tensor, twoSpirals } from '../src/index.js';
 
 const { values } = parseArgs({ options: { epochs: { type: 'string', default: '300' } } });
 manualSeed(0);
 const g = new Generator(1);
 
-/** `n` points per spiral, 1.5 turns each, with a little Gaussian noise; labels 0 and 1. */
-function twoSpirals(n: number): [Tensor, Tensor] {
-  const xs: number[][] = [];
-  const ys: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = (i / n) * 3 * Math.PI + 0.5;
-    for (const [c, s] of [[0, 1], [1, -1]]) {
-      xs.push([(s * t * Math.cos(t)) / 10 + g.normal() * 0.02, (s * t * Math.sin(t)) / 10 + g.normal() * 0.02]);
-      ys.push(c);
-    }
-  }
-  return [tensor(xs), tensor(ys, { dtype: 'int32' })];
-}
-
-const [x, y] = twoSpirals(100);
+const [x, y] = twoSpirals(100, g);
 const model = new nn.Sequential(new nn.Linear(2, 32), new nn.Tanh(), new nn.Linear(32, 32), new nn.Tanh(), new nn.Linear(32, 2));
 const start = performance.now();
 const history = fit(model, [x, y], {

@@ -6,3 +6,4 @@ export { parseCsv, type CsvData, type CsvOptions, type ColumnRef } from './csv.j
 export { parseCsvRecords, type CsvRecord } from './csv-parse.js';
 export { StandardScaler } from './standard-scaler.js';
 export * from './image/index.js';
+export { twoSpirals } from './synthetic.js';

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  Generator, StandardScaler, Tensor, TensorDataset, accuracy, evaluate, fit, linspace, manualSeed, mse, nn, optim,
-  predict, stratifiedSplit, tensor, toTensors,
+  Generator, StandardScaler, TensorDataset, accuracy, evaluate, fit, linspace, manualSeed, mse, nn, optim,
+  predict, stratifiedSplit, tensor, toTensors, twoSpirals,
 } from '../../src/index.js';
 import { readCsvFile } from '../../src/node.js';
 
@@ -25,20 +25,6 @@ test('XOR: a 2-4-1 sigmoid net learns by full-batch gradient descent on MSE', ()
   const err = out.sub(y).abs().max().item();
   assert.ok(err < 0.2, `XOR outputs ${JSON.stringify(out.toArray())} are not within 0.2 of [0, 1, 1, 0]`);
 });
-
-/** Two interleaved spirals of `n` points each (1.5 turns), labels 0 and 1, with a little noise. */
-function twoSpirals(n: number, g: Generator): [Tensor, Tensor] {
-  const xs: number[][] = [];
-  const ys: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = (i / n) * 3 * Math.PI + 0.5;
-    for (const [c, s] of [[0, 1], [1, -1]]) {
-      xs.push([(s * t * Math.cos(t)) / 10 + g.normal() * 0.02, (s * t * Math.sin(t)) / 10 + g.normal() * 0.02]);
-      ys.push(c);
-    }
-  }
-  return [tensor(xs), tensor(ys, { dtype: 'int32' })];
-}
 
 test('two spirals: a 2-32-32-2 tanh net reaches >= 98% training accuracy', () => {
   manualSeed(0);
