@@ -35,7 +35,7 @@ export {
 export { tan, atan, asin, acos, sinh, cosh, asinh, acosh, atanh, exp2, atan2 } from './ops/trig.js';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled, detectAnomaly, setDetectAnomaly } from './autograd/grad-mode.js';
 export { gradcheck, type GradcheckOptions } from './autograd/gradcheck.js';
-export type { BackwardOptions } from './autograd/engine.js';
+export { grad, type BackwardOptions, type GradOptions } from './autograd/engine.js';
 export { resultType } from './ops/elementwise.js';
 export {
   getBackend, setBackend, jsBackend, initWasm, setNumThreads, wasmInfo,

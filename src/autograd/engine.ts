@@ -92,7 +92,7 @@ function propagate(t: Tensor, fn: GradFn, g: Tensor, grads: Map<Tensor, Tensor>)
  * `retainGraph`, each node is freed once done, as in PyTorch: a kept `loss` then no longer holds
  * every activation of its step alive.
  */
-export function runBackward(root: Tensor, gradient?: Tensor, options: BackwardOptions = {}): void {
+export function runBackward(root: Tensor, gradient?: Tensor, options: BackwardOptions = {}, capture?: Map<Tensor, Tensor | null>): void {
   if (!root.requiresGrad) {
     throw new Error('backward: the tensor does not require grad and has no grad function (did you forget requiresGrad, or run under noGrad?)');
   }
@@ -113,11 +113,46 @@ export function runBackward(root: Tensor, gradient?: Tensor, options: BackwardOp
       const g = grads.get(t);
       if (g) {
         grads.delete(t);
-        // A leaf's .grad gets its own storage: rules may hand the same tensor to several inputs.
-        if (!fn || t.retainsGrad) t.grad = t.grad ? add(t.grad, g) : !fn && isExclusiveGrad(g) ? g : g.clone();
+        if (capture) {
+          // grad(): hand the gradient back instead of accumulating into .grad.
+          if (capture.has(t)) capture.set(t, g);
+        } else if (!fn || t.retainsGrad) {
+          // A leaf's .grad gets its own storage: rules may hand the same tensor to several inputs.
+          t.grad = t.grad ? add(t.grad, g) : !fn && isExclusiveGrad(g) ? g : g.clone();
+        }
         if (fn) propagate(t, fn, g, grads);
       }
       if (fn && !options.retainGraph) t.attachGradFn(released(fn.name));
     }
+  });
+}
+
+/** Options of `grad()`. */
+export interface GradOptions extends BackwardOptions {
+  /** The vector of the vector-Jacobian product; needed when `output` is not a scalar. */
+  gradOutput?: Tensor;
+  /** Return null for an input the output does not depend on, instead of throwing. */
+  allowUnused?: boolean;
+}
+
+/**
+ * The gradients of `output` with respect to `inputs`, returned instead of accumulated into
+ * `.grad` (PyTorch's `torch.autograd.grad`). Inputs may be leaves or intermediate tensors.
+ * @example
+ * const x = tensor([1, 2, 3], { requiresGrad: true });
+ * const [dx] = grad(x.pow(2).sum(), [x]); // [2, 4, 6]; x.grad stays null
+ */
+export function grad(output: Tensor, inputs: readonly Tensor[], options: GradOptions = {}): (Tensor | null)[] {
+  inputs.forEach((t, k) => {
+    if (!t.requiresGrad) throw new Error(`grad: input ${k} (shape ${formatShape(t.shape)}) does not require grad`);
+  });
+  const capture = new Map<Tensor, Tensor | null>(inputs.map((t) => [t, null]));
+  runBackward(output, options.gradOutput, options, capture);
+  return inputs.map((t, k) => {
+    const g = capture.get(t) ?? null;
+    if (!g && !options.allowUnused) {
+      throw new Error(`grad: input ${k} (shape ${formatShape(t.shape)}) was not used to compute the output; pass { allowUnused: true } to get null for it`);
+    }
+    return g;
   });
 }
