@@ -161,6 +161,10 @@ export const le = binary('le', null);
 export const gt = binary('gt', null);
 export const ge = binary('ge', null);
 
+export function logicalOr(a: Tensor, b: Tensor): Tensor {
+  return cast(add(cast(a, 'int32'), cast(b, 'int32')), 'bool');
+}
+
 export function logicalAnd(a: Tensor, b: Tensor): Tensor {
   return mul(cast(a, 'bool'), cast(b, 'bool')).to('bool');
 }
@@ -198,25 +202,29 @@ export function where(condition: Tensor, x: TensorLike, y: TensorLike): Tensor {
 }
 
 /**
- * Clamps into [min, max]; the gradient flows where min <= x <= max (inclusive, as PyTorch).
+ * Clamps into [min, max]; bounds are numbers or tensors (broadcast). The gradient flows to `x`
+ * where min <= x <= max (inclusive, never at NaN), and to a tensor bound where it was selected —
+ * with PyTorch's rules when min > max (max wins) or min == max.
  * @example
  * tensor([-2, 0.5, 3]).clamp(0, 1); // [0, 0.5, 1]
  */
-export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
-  if ((min === undefined || min === null) && (max === undefined || max === null)) {
-    throw new Error('clamp: at least one of min and max must be given');
-  }
+export function clamp(x: Tensor, min?: TensorLike | null, max?: TensorLike | null): Tensor {
   const hasMin = min !== undefined && min !== null;
   const hasMax = max !== undefined && max !== null;
+  if (!hasMin && !hasMax) throw new Error('clamp: at least one of min and max must be given');
   let y = x.detach();
-  if (hasMin) y = where(lt(y, min), min, y);
+  if (hasMin) y = where(lt(y, min), min instanceof Tensor ? min.detach() : min, y);
   // Compare the min-clamped value, so min > max gives max everywhere, as torch.clamp does.
-  if (hasMax) y = where(gt(y, max), max, y);
-  // The gradient flows where min <= x <= max, so not at NaN (PyTorch's mask).
-  return record(y, 'clamp', [x], (dy) => {
+  if (hasMax) y = where(gt(y, max), max instanceof Tensor ? max.detach() : max, y);
+  const bounds = [hasMin ? min : null, hasMax ? max : null].filter((b): b is Tensor => b instanceof Tensor);
+  return record(y, 'clamp', [x, ...bounds], (dy) => {
     const inside = hasMin && hasMax ? logicalAnd(ge(x, min), le(x, max)) : hasMin ? ge(x, min) : le(x, max!);
-    return [where(inside, dy, 0)];
-  }, [x]);
+    const grads = [where(inside, dy, 0)];
+    // torch 1.13: d/dmin where x < min < max; d/dmax where x > max or max < min.
+    if (min instanceof Tensor) grads.push(where(hasMax ? logicalAnd(lt(x, min), lt(min, max)) : lt(x, min), dy, 0));
+    if (max instanceof Tensor) grads.push(where(hasMin ? logicalOr(gt(x, max), lt(max, min)) : gt(x, max), dy, 0));
+    return grads;
+  }, [x, ...bounds]);
 }
 
 /** Converts to `dtype`; float-to-float casts pass gradients through. */

@@ -306,7 +306,7 @@ export class Tensor {
   round(): Tensor {
     return E.round(this);
   }
-  clamp(min?: number | null, max?: number | null): Tensor {
+  clamp(min?: TensorLike | null, max?: TensorLike | null): Tensor {
     return E.clamp(this, min, max);
   }
   eq(other: TensorLike): Tensor {
@@ -514,7 +514,7 @@ export class Tensor {
   /** `atan2(this, other)`: the angle of (other, this), like `torch.atan2(input, other)`. */
   atan2(other: TensorLike): Tensor { return TR.atan2(this, other); }
   log10(): Tensor { return DV.log10(this); }
-  clip(min?: number | null, max?: number | null): Tensor { return E.clamp(this, min, max); }
+  clip(min?: TensorLike | null, max?: TensorLike | null): Tensor { return E.clamp(this, min, max); }
   mm(other: Tensor): Tensor { return L.mm(this, other); }
   bmm(other: Tensor): Tensor { return L.bmm(this, other); }
   mv(vec: Tensor): Tensor { return L.mv(this, vec); }
@@ -595,7 +595,7 @@ export class Tensor {
   div_(other: TensorLike): this {
     return this.binaryInPlace('div', other);
   }
-  clamp_(min?: number | null, max?: number | null): this {
+  clamp_(min?: TensorLike | null, max?: TensorLike | null): this {
     return this.inPlace('clamp_', () => this.clamp(min, max));
   }
 }
