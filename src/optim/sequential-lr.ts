@@ -23,6 +23,27 @@ function loadChildren(self: object, schedulers: readonly LRScheduler[], state: S
   schedulers.forEach((s, i) => s.loadStateDict(saved[i] as SchedulerStateDict));
 }
 
+/** What `SequentialLR` and `ChainedScheduler` share: child schedulers saved and restored with them. */
+abstract class SchedulerGroup implements Scheduler {
+  protected lastLr: number[] = [];
+
+  protected constructor(readonly optimizer: Optimizer<BaseHyper>, protected readonly schedulers: LRScheduler[]) {}
+
+  abstract step(): void;
+
+  getLastLr(): number[] {
+    return [...this.lastLr];
+  }
+
+  stateDict(): SchedulerStateDict {
+    return saveChildren(this, this.schedulers);
+  }
+
+  loadStateDict(state: SchedulerStateDict): void {
+    loadChildren(this, this.schedulers, state);
+  }
+}
+
 /**
  * Runs schedulers one after another, switching at the milestone epochs, like PyTorch's
  * `SequentialLR`: e.g. a linear warm-up, then cosine annealing. The scheduler taking over at
@@ -32,19 +53,17 @@ function loadChildren(self: object, schedulers: readonly LRScheduler[], state: S
  * const cosine = new CosineAnnealingLR(opt, { TMax: 95 });
  * const sched = new SequentialLR(opt, { schedulers: [warmup, cosine], milestones: [5] });
  */
-export class SequentialLR implements Scheduler {
+export class SequentialLR extends SchedulerGroup {
   lastEpoch: number;
-  private lastLr: number[];
-  private readonly schedulers: LRScheduler[];
   private readonly milestones: number[];
 
-  constructor(readonly optimizer: Optimizer<BaseHyper>, options: { schedulers: readonly LRScheduler[]; milestones: readonly number[]; lastEpoch?: number }) {
+  constructor(optimizer: Optimizer<BaseHyper>, options: { schedulers: readonly LRScheduler[]; milestones: readonly number[]; lastEpoch?: number }) {
     const { schedulers, milestones, lastEpoch = -1 } = options;
     checkSameOptimizer('SequentialLR', optimizer, schedulers);
+    super(optimizer, [...schedulers]);
     if (milestones.length !== schedulers.length - 1) {
       throw new Error(`SequentialLR: expects one more scheduler than milestones, but got ${schedulers.length} schedulers and ${milestones.length} milestones`);
     }
-    this.schedulers = [...schedulers];
     this.milestones = [...milestones];
     this.lastEpoch = lastEpoch + 1;
     // Undo the first steps the schedulers took when they were built, then restart the first.
@@ -63,17 +82,6 @@ export class SequentialLR implements Scheduler {
     this.lastLr = s.getLastLr();
   }
 
-  getLastLr(): number[] {
-    return [...this.lastLr];
-  }
-
-  stateDict(): SchedulerStateDict {
-    return saveChildren(this, this.schedulers);
-  }
-
-  loadStateDict(state: SchedulerStateDict): void {
-    loadChildren(this, this.schedulers, state);
-  }
 }
 
 /**
@@ -82,16 +90,11 @@ export class SequentialLR implements Scheduler {
  * @example
  * const sched = new ChainedScheduler([new ConstantLR(opt, { factor: 0.1, totalIters: 2 }), new ExponentialLR(opt, { gamma: 0.9 })]);
  */
-export class ChainedScheduler implements Scheduler {
-  readonly optimizer: Optimizer<BaseHyper>;
-  private lastLr: number[];
-  private readonly schedulers: LRScheduler[];
-
+export class ChainedScheduler extends SchedulerGroup {
   constructor(schedulers: readonly LRScheduler[]) {
     if (schedulers.length === 0) throw new Error('ChainedScheduler: expects at least one scheduler');
     checkSameOptimizer('ChainedScheduler', schedulers[0].optimizer, schedulers);
-    this.schedulers = [...schedulers];
-    this.optimizer = schedulers[0].optimizer;
+    super(schedulers[0].optimizer, [...schedulers]);
     this.lastLr = this.optimizer.paramGroups.map((g) => g.lr);
   }
 
@@ -100,15 +103,4 @@ export class ChainedScheduler implements Scheduler {
     this.lastLr = this.optimizer.paramGroups.map((g) => g.lr);
   }
 
-  getLastLr(): number[] {
-    return [...this.lastLr];
-  }
-
-  stateDict(): SchedulerStateDict {
-    return saveChildren(this, this.schedulers);
-  }
-
-  loadStateDict(state: SchedulerStateDict): void {
-    loadChildren(this, this.schedulers, state);
-  }
 }
