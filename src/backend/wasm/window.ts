@@ -28,28 +28,25 @@ function writeWindow(job: Int32Array, kind: number, w: Window2d, src: number, ds
  */
 export function makeWindowKernels(ctx: WasmContext): Pick<Kernels, 'im2col' | 'col2im' | 'maxPool2d'> {
   const threadsFor = (n: number): number => (n < PARALLEL_MIN ? 1 : ctx.threads);
+  /** im2col and col2im differ only in direction: copy `src` in, run the job, copy `dst` out. */
+  const unfoldOrFold = (kind: number, src: Float32Array, dst: Float32Array, w: Window2d, work: number): void => {
+    const heap = ctx.heap;
+    heap.reset();
+    const ps = heap.alloc(src.length);
+    const pd = heap.alloc(dst.length);
+    heap.f32.set(src, ps >> 2);
+    writeWindow(heap.job, kind, w, ps, pd, 0);
+    ctx.pool.run(threadsFor(work));
+    dst.set(heap.f32.subarray(pd >> 2, (pd >> 2) + dst.length));
+  };
   return {
     im2col(x, cols, w) {
       if (!(x instanceof Float32Array && cols instanceof Float32Array) || cols.length < WASM_MIN || !ctx.heap.fits(x.length + cols.length)) return jsBackend.im2col(x, cols, w);
-      const heap = ctx.heap;
-      heap.reset();
-      const px = heap.alloc(x.length);
-      const pc = heap.alloc(cols.length);
-      heap.f32.set(x, px >> 2);
-      writeWindow(heap.job, KIND.im2col, w, px, pc, 0);
-      ctx.pool.run(threadsFor(cols.length));
-      cols.set(heap.f32.subarray(pc >> 2, (pc >> 2) + cols.length));
+      unfoldOrFold(KIND.im2col, x, cols, w, cols.length);
     },
     col2im(cols, x, w) {
       if (!(x instanceof Float32Array && cols instanceof Float32Array) || cols.length < WASM_MIN || !ctx.heap.fits(x.length + cols.length)) return jsBackend.col2im(cols, x, w);
-      const heap = ctx.heap;
-      heap.reset();
-      const pc = heap.alloc(cols.length);
-      const px = heap.alloc(x.length);
-      heap.f32.set(cols, pc >> 2);
-      writeWindow(heap.job, KIND.col2im, w, pc, px, 0);
-      ctx.pool.run(threadsFor(cols.length));
-      x.set(heap.f32.subarray(px >> 2, (px >> 2) + x.length));
+      unfoldOrFold(KIND.col2im, cols, x, w, cols.length);
     },
     maxPool2d(x, out, indices, w) {
       if (!(x instanceof Float32Array && out instanceof Float32Array) || x.length < WASM_MIN || !ctx.heap.fits(x.length + 2 * out.length)) return jsBackend.maxPool2d(x, out, indices, w);
