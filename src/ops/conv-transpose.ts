@@ -10,7 +10,7 @@ import { record } from '../autograd/graph.js';
 import { allocate, isFloating, promoteTypes, type FloatArray } from '../tensor/dtype.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { denseData, pair, type Pair } from './conv.js';
+import { denseData, filledLike, pair, type Pair } from './conv.js';
 import { addBias, biasGrad, convForward, convInputGrad, convWeightGrad, type ConvGeometry } from './conv-gemm.js';
 import { cast } from './elementwise.js';
 import { squeeze, unsqueeze } from './movement.js';
@@ -67,18 +67,9 @@ function primitive(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeomet
     let dx: Tensor | null = null;
     let dw: Tensor | null = null;
     let db: Tensor | null = null;
-    if (x.requiresGrad) {
-      dx = Tensor.fromData(allocate(dtype, x.numel()), x.shape);
-      if (x.numel() > 0) convForward(dy, wd, g, dx.storage.data as FloatArray);
-    }
-    if (weight.requiresGrad) {
-      dw = Tensor.fromData(allocate(dtype, weight.numel()), weight.shape);
-      if (xd.length > 0) convWeightGrad(xd, dy, g, dw.storage.data as FloatArray);
-    }
-    if (bias?.requiresGrad) {
-      db = Tensor.fromData(allocate(dtype, g.channels), bias.shape);
-      biasGrad(dy, g.batch, g.channels, L, db.storage.data as FloatArray);
-    }
+    if (x.requiresGrad) dx = filledLike(x, dtype, (out) => convForward(dy, wd, g, out));
+    if (weight.requiresGrad) dw = filledLike(weight, dtype, (out) => xd.length > 0 && convWeightGrad(xd, dy, g, out));
+    if (bias?.requiresGrad) db = filledLike(bias, dtype, (out) => biasGrad(dy, g.batch, g.channels, L, out));
     return [dx, dw, db];
   }, inputs);
 }

@@ -46,6 +46,13 @@ export function denseData(t: Tensor): FloatArray {
   return c.storage.data.subarray(c.offset, c.offset + c.numel()) as FloatArray;
 }
 
+/** A new tensor shaped like `like`, its storage filled by `fill` (a kernel writing gradients). */
+export function filledLike(like: Tensor, dtype: Tensor['dtype'], fill: (out: FloatArray) => void): Tensor {
+  const out = Tensor.fromData(allocate(dtype, like.numel()), like.shape);
+  if (out.numel() > 0) fill(out.storage.data as FloatArray);
+  return out;
+}
+
 /** Padding before the input and output size along one spatial dim. */
 function spatial(size: number, k: number, stride: number, pad: number | 'same', dilation: number): { pad: number; out: number } {
   const span = dilation * (k - 1) + 1;
@@ -99,20 +106,12 @@ function conv2dPrimitive(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv
     let dx: Tensor | null = null;
     let dw: Tensor | null = null;
     let db: Tensor | null = null;
-    if (x.requiresGrad) {
-      dx = Tensor.fromData(allocate(dtype, x.numel()), x.shape);
-      if (x.numel() > 0) convInputGrad(dy, wd, g, dx.storage.data as FloatArray);
-    }
+    if (x.requiresGrad) dx = filledLike(x, dtype, (out) => convInputGrad(dy, wd, g, out));
     if (weight.requiresGrad) {
-      dw = Tensor.fromData(allocate(dtype, weight.numel()), weight.shape);
-      if (dy.length > 0) convWeightGrad(dy, xd, g, dw.storage.data as FloatArray, kept);
-      exclusiveGrad(dw);
+      dw = exclusiveGrad(filledLike(weight, dtype, (out) => dy.length > 0 && convWeightGrad(dy, xd, g, out, kept)));
     }
     releaseCols(kept);
-    if (bias?.requiresGrad) {
-      db = Tensor.fromData(allocate(dtype, g.outChannels), bias.shape);
-      biasGrad(dy, g.batch, g.outChannels, g.outH * g.outW, db.storage.data as FloatArray);
-    }
+    if (bias?.requiresGrad) db = filledLike(bias, dtype, (out) => biasGrad(dy, g.batch, g.outChannels, g.outH * g.outW, out));
     return [dx, dw, db];
   }, inputs);
 }
