@@ -3,6 +3,7 @@
 // every participating thread calls `runJob(job, tid)` and takes chunks until none is left, so
 // the same code serves the calling thread and every worker.
 import { gemm, MR, NR, SCRATCH_BYTES } from './gemm';
+import { convForwardImage, convInputGradImage, convWeightGradImages } from './conv';
 import { col2imPlanes, im2colPlanes, maxPoolPlanes, Win } from './window';
 
 export { gemm, SCRATCH_BYTES };
@@ -14,6 +15,19 @@ const C = 13, LDC = 14, SCRATCH = 15, BATCH = 16, A_BATCH = 17, B_BATCH = 18, C_
 const NEXT = 20, DONE = 21, TOTAL = 22, SLICES = 23;
 /** Window jobs: a Win struct at word WIN, then input/output/indices pointers. */
 const WIN = 32, SRC = 46, DST = 47, IDX = 48;
+/**
+ * Convolution jobs (a Win at WIN; SRC = x, or dy for the input grad; DST = y, dx, or the
+ * weight-gradient partials): output channels, weight, bias (or the bias-gradient partials; 0 for
+ * none), per-thread columns area and its size in bytes, and dy for the weight gradient.
+ */
+const CO = 49, WT = 50, BIAS = 51, COLS = 52, COLS_BYTES = 53, DY = 54;
+/** Job kinds, as in src/backend/wasm/job.ts. */
+const KIND_GEMM = 1, KIND_IM2COL = 2, KIND_COL2IM = 3, KIND_CONV_FORWARD = 5, KIND_CONV_WEIGHT_GRAD = 6, KIND_CONV_INPUT_GRAD = 7;
+/**
+ * Weight-gradient chunks: each sums a fixed run of images into its own partial, and the caller
+ * adds the partials in chunk order, so the result does not depend on which thread took which chunk.
+ */
+const CONV_GRAD_CHUNKS = 16;
 
 // @ts-ignore: decorator
 @inline function field(job: usize, i: i32): i32 {
@@ -59,9 +73,27 @@ function windowChunk(job: usize, c: i32, kind: i32): void {
   const planes = w.batch * w.channels, total = field(job, TOTAL);
   const p0 = <i32>((<i64>planes * c) / total), p1 = <i32>((<i64>planes * (c + 1)) / total);
   const src = <usize>field(job, SRC), dst = <usize>field(job, DST);
-  if (kind == 2) im2colPlanes(w, src, dst, p0, p1);
-  else if (kind == 3) col2imPlanes(w, src, dst, p0, p1);
+  if (kind == KIND_IM2COL) im2colPlanes(w, src, dst, p0, p1);
+  else if (kind == KIND_COL2IM) col2imPlanes(w, src, dst, p0, p1);
   else maxPoolPlanes(w, src, dst, <usize>field(job, IDX), p0, p1);
+}
+
+/** Chunk `c` of a convolution job: one image (forward, input grad) or one run of images (weight grad). */
+function convChunk(job: usize, c: i32, kind: i32, tid: i32, scratch: usize): void {
+  const w = changetype<Win>(job + (<usize>WIN << 2));
+  const co = field(job, CO), src = <usize>field(job, SRC), dst = <usize>field(job, DST);
+  const wt = <usize>field(job, WT), bias = <usize>field(job, BIAS);
+  const cols = <usize>field(job, COLS) + <usize>tid * field(job, COLS_BYTES);
+  if (kind == KIND_CONV_FORWARD) convForwardImage(w, co, src, wt, bias, dst, cols, scratch, c);
+  else if (kind == KIND_CONV_INPUT_GRAD) convInputGradImage(w, co, src, wt, dst, cols, scratch, c);
+  else {
+    const total = field(job, TOTAL), ck = w.channels * w.kernelH * w.kernelW;
+    const n0 = <i32>((<i64>w.batch * c) / total), n1 = <i32>((<i64>w.batch * (c + 1)) / total);
+    const part = dst + <usize>c * co * ck * 4;
+    const dbPart = bias == 0 ? 0 : bias + <usize>c * co * 4;
+    // The thread's area holds the image's columns, then one image's [co, ck] product.
+    convWeightGradImages(w, co, src, <usize>field(job, DY), part, dbPart, cols, cols + <usize>ck * w.outH * w.outW * 4, scratch, n0, n1);
+  }
 }
 
 /**
@@ -72,10 +104,13 @@ function windowChunk(job: usize, c: i32, kind: i32): void {
 export function planJob(job: usize): void {
   const kind = field(job, KIND), nt = field(job, THREADS);
   let total = 1;
-  if (kind == 1) {
+  if (kind == KIND_GEMM) {
     const slices = gemmSlices(job);
     store<i32>(job + (<usize>SLICES << 2), slices);
     total = field(job, BATCH) * slices;
+  } else if (kind >= KIND_CONV_FORWARD) {
+    const batch = changetype<Win>(job + (<usize>WIN << 2)).batch;
+    total = kind == KIND_CONV_WEIGHT_GRAD ? min(batch, CONV_GRAD_CHUNKS) : batch;
   } else {
     const w = changetype<Win>(job + (<usize>WIN << 2));
     total = max(1, min(w.batch * w.channels, nt == 1 ? 1 : 4 * nt));
@@ -92,7 +127,8 @@ export function runJob(job: usize, tid: i32): void {
   for (;;) {
     const c = atomic.add<i32>(job + (<usize>NEXT << 2), 1);
     if (c >= total) return;
-    if (kind == 1) gemmChunk(job, c, scratch);
+    if (kind == KIND_GEMM) gemmChunk(job, c, scratch);
+    else if (kind >= KIND_CONV_FORWARD) convChunk(job, c, kind, tid, scratch);
     else windowChunk(job, c, kind);
     atomic.add<i32>(job + (<usize>DONE << 2), 1);
   }

@@ -39,6 +39,18 @@ export interface Kernels {
    * (`where(le(y, 0), 0, dy)` without the bool mask). Without it the composite runs.
    */
   reluBackward?(y: Float32Array, dy: Float32Array, out: Float32Array): void;
+  /**
+   * Optional fused convolution (groups 1) on dense float arrays: the backend unfolds and
+   * multiplies image by image, so the batch's unfolded columns never exist. Each kernel returns
+   * false when it declines (dtype, size) and the composite of im2col, matmul and col2im runs.
+   * `forward` writes `out = conv(x, weight) + bias`; `weightGrad` overwrites `dw` (and `db`);
+   * `inputGrad` overwrites `dx`.
+   */
+  readonly conv2d?: {
+    forward(x: FloatArray, weight: FloatArray, bias: FloatArray | null, out: FloatArray, w: ConvWindow): boolean;
+    weightGrad(dy: FloatArray, x: FloatArray, dw: FloatArray, db: FloatArray | null, w: ConvWindow): boolean;
+    inputGrad(dy: FloatArray, weight: FloatArray, dx: FloatArray, w: ConvWindow): boolean;
+  };
   /** Copies a strided view of `shape` into another strided view (contiguous when dst strides are dense). */
   copy(src: Strided, dst: Strided, shape: Shape): void;
   /** Converts element types (bool conversion is `x != 0`). */
@@ -124,6 +136,11 @@ export interface Window2d {
   readonly dilationW: number;
   readonly outH: number;
   readonly outW: number;
+}
+
+/** A convolution's window and its number of output channels (weight `[outChannels, channels, kernelH, kernelW]`). */
+export interface ConvWindow extends Window2d {
+  readonly outChannels: number;
 }
 
 /** A backend: a name and its kernels. */

@@ -114,8 +114,16 @@ function sizes(g: ConvGeometry): { L: number; ck: number; co: number } {
   return { L: g.outH * g.outW, ck: (g.channels / g.groups) * g.kernelH * g.kernelW, co: g.outChannels / g.groups };
 }
 
-/** Y[n, group] = W[group] · im2col(X)[n, group]: x `[N, channels, height, width]` → out `[N, outChannels, outH, outW]`. */
-export function convForward(x: FloatArray, w: FloatArray, g: ConvGeometry, out: FloatArray, kept: KeptCols | null = null): void {
+/**
+ * Y[n, group] = W[group] · im2col(X)[n, group] (+ bias): x `[N, channels, height, width]` → out
+ * `[N, outChannels, outH, outW]`. A backend's fused kernel runs it when it can (kept columns are
+ * then handed back unused); otherwise im2col and one GEMM per group.
+ */
+export function convForward(x: FloatArray, w: FloatArray, bias: FloatArray | null, g: ConvGeometry, out: FloatArray, kept: KeptCols | null = null): void {
+  if (g.groups === 1 && getBackend().conv2d?.forward(x, w, bias, out, g)) {
+    releaseCols(kept);
+    return;
+  }
   const { L, ck, co } = sizes(g);
   forEachChunk(g, (cg, xr, yr) => {
     let cols: FloatArray;
@@ -132,10 +140,12 @@ export function convForward(x: FloatArray, w: FloatArray, g: ConvGeometry, out: 
       if (cg.groups > 1) copyRows(tmp, y, cg.batch, co, L, grp * co, cg.outChannels);
     }
   });
+  if (bias) addBias(out, bias, g.batch, g.outChannels, L);
 }
 
 /** dX = col2im(W[group]ᵀ · dY[n, group]): the adjoint of `convForward` in x. */
 export function convInputGrad(dy: FloatArray, w: FloatArray, g: ConvGeometry, dx: FloatArray): void {
+  if (g.groups === 1 && getBackend().conv2d?.inputGrad(dy, w, dx, g)) return;
   const { L, ck, co } = sizes(g);
   forEachChunk(g, (cg, xr, yr) => {
     const gy = dy.subarray(...yr);
@@ -150,9 +160,17 @@ export function convInputGrad(dy: FloatArray, w: FloatArray, g: ConvGeometry, dx
   });
 }
 
-/** dW[group] = Σₙ dY[n, group] · im2col(X)[n, group]ᵀ (overwrites dw). */
-export function convWeightGrad(dy: FloatArray, x: FloatArray, g: ConvGeometry, dw: FloatArray, kept: KeptCols | null = null): void {
+/**
+ * dW[group] = Σₙ dY[n, group] · im2col(X)[n, group]ᵀ (overwrites dw), and with `db`, also
+ * db = Σ dY over batch and positions (overwrites db).
+ */
+export function convWeightGrad(dy: FloatArray, x: FloatArray, g: ConvGeometry, dw: FloatArray, kept: KeptCols | null = null, db: FloatArray | null = null): void {
+  if (g.groups === 1 && getBackend().conv2d?.weightGrad(dy, x, dw, db, g)) return;
   const { L, ck, co } = sizes(g);
+  if (db) {
+    db.fill(0);
+    biasGrad(dy, g.batch, g.outChannels, L, db);
+  }
   dw.fill(0);
   const sum = like(dw, co * ck);
   forEachChunk(g, (cg, xr, yr) => {

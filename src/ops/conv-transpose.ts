@@ -67,7 +67,7 @@ function primitive(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeomet
     let dx: Tensor | null = null;
     let dw: Tensor | null = null;
     let db: Tensor | null = null;
-    if (x.requiresGrad) dx = filledLike(x, dtype, (out) => convForward(dy, wd, g, out));
+    if (x.requiresGrad) dx = filledLike(x, dtype, (out) => convForward(dy, wd, null, g, out));
     if (weight.requiresGrad) dw = filledLike(weight, dtype, (out) => xd.length > 0 && convWeightGrad(xd, dy, g, out));
     if (bias?.requiresGrad) db = filledLike(bias, dtype, (out) => biasGrad(dy, g.batch, g.channels, L, out));
     return [dx, dw, db];

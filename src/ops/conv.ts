@@ -10,7 +10,7 @@ import { allocate, isFloating, promoteTypes, type FloatArray } from '../tensor/d
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
-import { addBias, biasGrad, convForward, convInputGrad, convWeightGrad, keepCols, releaseCols, type ConvGeometry } from './conv-gemm.js';
+import { biasGrad, convForward, convInputGrad, convWeightGrad, keepCols, releaseCols, type ConvGeometry } from './conv-gemm.js';
 import { cast } from './elementwise.js';
 import { squeeze, unsqueeze } from './movement.js';
 
@@ -97,8 +97,7 @@ function conv2dPrimitive(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv
   const out = allocate(dtype, g.batch * g.outChannels * g.outH * g.outW) as FloatArray;
   // Keep the columns for dW when it will be needed, instead of unfolding x again in backward.
   const kept = isGradEnabled() && weight.requiresGrad ? keepCols(xd, g) : null;
-  if (out.length > 0) convForward(xd, wd, g, out, kept);
-  if (bias) addBias(out, denseData(bias), g.batch, g.outChannels, g.outH * g.outW);
+  if (out.length > 0) convForward(xd, wd, bias ? denseData(bias) : null, g, out, kept);
   const y = Tensor.fromData(out, [g.batch, g.outChannels, g.outH, g.outW]);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(y, 'conv2d', inputs, (gy) => {
@@ -107,11 +106,15 @@ function conv2dPrimitive(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv
     let dw: Tensor | null = null;
     let db: Tensor | null = null;
     if (x.requiresGrad) dx = filledLike(x, dtype, (out) => convInputGrad(dy, wd, g, out));
+    // One pass computes the weight gradient and, when wanted, the bias gradient with it.
+    const dbData = bias?.requiresGrad ? (allocate(dtype, g.outChannels) as FloatArray) : null;
     if (weight.requiresGrad) {
-      dw = exclusiveGrad(filledLike(weight, dtype, (out) => dy.length > 0 && convWeightGrad(dy, xd, g, out, kept)));
-    }
+      dw = exclusiveGrad(filledLike(weight, dtype, (out) => {
+        if (dy.length > 0) convWeightGrad(dy, xd, g, out, kept, dbData);
+      }));
+    } else if (dbData) biasGrad(dy, g.batch, g.outChannels, g.outH * g.outW, dbData);
     releaseCols(kept);
-    if (bias?.requiresGrad) db = filledLike(bias, dtype, (out) => biasGrad(dy, g.batch, g.outChannels, g.outH * g.outW, out));
+    if (dbData) db = Tensor.fromData(dbData, bias!.shape);
     return [dx, dw, db];
   }, inputs);
 }

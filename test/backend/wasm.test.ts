@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { initWasm, jsBackend, matmul, randn, setBackend, setNumThreads, Tensor, tensor, wasmInfo, where as whereOp } from '../../src/index.js';
 import { linear } from '../../src/ops/matmul.js';
+import { convForward, convInputGrad, convWeightGrad } from '../../src/ops/conv-gemm.js';
 import { assertClose } from '../helpers.js';
 
 const wasm = await initWasm();
@@ -247,5 +248,73 @@ describe('wasm max pooling edge values', () => {
     wasm.maxPool2d(x, got, ig, w);
     assert.deepEqual(got, want);
     assert.deepEqual(ig, iw);
+  });
+});
+
+describe('wasm fused convolution against the im2col + GEMM composite', () => {
+  // [batch, channels, height, width, outChannels, kernelH, kernelW, stride, pad, dilation]: LeNet's
+  // two layers, odd sizes, strides, dilation, non-square kernels, a 1x1 layer, batches over and
+  // under the 16 weight-gradient chunks, and ones large enough to split across threads.
+  const cases: number[][] = [
+    [64, 1, 28, 28, 6, 5, 5, 1, 2, 1], [64, 6, 14, 14, 16, 5, 5, 1, 0, 1], [3, 5, 13, 11, 7, 3, 3, 2, 1, 1],
+    [2, 3, 17, 17, 4, 3, 5, 2, 0, 2], [20, 4, 9, 9, 8, 1, 1, 1, 0, 1], [1, 2, 6, 7, 3, 3, 2, 1, 1, 1], [17, 16, 16, 16, 32, 3, 3, 1, 1, 1],
+  ];
+  for (const threads of [1, 2]) {
+    for (const [batch, channels, height, width, outChannels, kH, kW, stride, pad, dil] of cases) {
+      const outH = Math.floor((height + 2 * pad - dil * (kH - 1) - 1) / stride) + 1;
+      const outW = Math.floor((width + 2 * pad - dil * (kW - 1) - 1) / stride) + 1;
+      const g = {
+        batch, channels, height, width, kernelH: kH, kernelW: kW, strideH: stride, strideW: stride,
+        padH: pad, padW: pad, dilationH: dil, dilationW: dil, outH, outW, outChannels, groups: 1,
+      };
+      const x = random(batch * channels * height * width, height + kH);
+      const w = random(outChannels * channels * kH * kW, outChannels);
+      const bias = random(outChannels, 5);
+      const dy = random(batch * outChannels * outH * outW, 9);
+      const close = (got: Float32Array, want: Float32Array): void => assertClose(Array.from(got), Array.from(want), { rtol: 1e-5, atol: 1e-5 * maxAbs(want) });
+      it(`${threads} thread(s): ${batch}x${channels}x${height}x${width} -> ${outChannels}, k${kH}x${kW} s${stride} p${pad} d${dil}`, async () => {
+        await setNumThreads(threads);
+        const conv = wasm.conv2d!;
+        setBackend('js');
+        const y = new Float32Array(dy.length);
+        convForward(x, w, bias, g, y);
+        const dw = new Float32Array(w.length);
+        const db = new Float32Array(outChannels);
+        convWeightGrad(dy, x, g, dw, null, db);
+        const dx = new Float32Array(x.length);
+        convInputGrad(dy, w, g, dx);
+
+        const yGot = new Float32Array(y.length).fill(Number.NaN);
+        assert.equal(conv.forward(x, w, bias, yGot, g), true);
+        close(yGot, y);
+        const dwGot = new Float32Array(dw.length).fill(Number.NaN);
+        const dbGot = new Float32Array(outChannels).fill(Number.NaN);
+        assert.equal(conv.weightGrad(dy, x, dwGot, dbGot, g), true);
+        close(dwGot, dw);
+        close(dbGot, db);
+        const dxGot = new Float32Array(dx.length).fill(Number.NaN);
+        assert.equal(conv.inputGrad(dy, w, dxGot, g), true);
+        close(dxGot, dx);
+      });
+    }
+  }
+
+  it('gives the same weight gradient bit for bit on 1 and 2 threads (partials are summed in a fixed order)', async () => {
+    const g = { batch: 40, channels: 6, height: 14, width: 14, kernelH: 5, kernelW: 5, strideH: 1, strideW: 1, padH: 0, padW: 0, dilationH: 1, dilationW: 1, outH: 10, outW: 10, outChannels: 16 };
+    const x = random(40 * 6 * 14 * 14, 3);
+    const dy = random(40 * 16 * 100, 4);
+    const run = async (threads: number): Promise<Float32Array> => {
+      await setNumThreads(threads);
+      const dw = new Float32Array(16 * 150);
+      wasm.conv2d!.weightGrad(dy, x, dw, null, g);
+      return dw;
+    };
+    assert.deepEqual(await run(1), await run(2));
+    assert.deepEqual(await run(2), await run(2));
+  });
+
+  it('declines float64, so the composite runs', () => {
+    const g = { batch: 1, channels: 1, height: 4, width: 4, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, padH: 0, padW: 0, dilationH: 1, dilationW: 1, outH: 2, outW: 2, outChannels: 1 };
+    assert.equal(wasm.conv2d!.forward(new Float64Array(16), new Float64Array(9), null, new Float64Array(4), g), false);
   });
 });

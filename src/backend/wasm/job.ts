@@ -12,10 +12,15 @@ export const F = {
   next: 20, done: 21, total: 22, slices: 23,
   /** A Window2d's 14 fields in declaration order (batch ... outW), then the window job's pointers. */
   win: 32, src: 46, dst: 47, idx: 48,
+  /** Convolution jobs: output channels, weight, bias, per-thread columns area and its bytes, dy (weight grad). */
+  co: 49, wt: 50, bias: 51, cols: 52, colsBytes: 53, dy: 54,
 } as const;
 
 /** Job kinds understood by `runJob`; -1 tells workers to exit. */
-export const KIND = { exit: -1, gemm: 1, im2col: 2, col2im: 3, maxPool2d: 4 } as const;
+export const KIND = { exit: -1, gemm: 1, im2col: 2, col2im: 3, maxPool2d: 4, convForward: 5, convWeightGrad: 6, convInputGrad: 7 } as const;
+
+/** Weight-gradient chunks of a convolution job (CONV_GRAD_CHUNKS in assembly/index.ts). */
+export const CONV_GRAD_CHUNKS = 16;
 
 /** First byte of the per-thread scratch areas; everything below holds the job descriptor. */
 export const SCRATCH_BASE = 65536;

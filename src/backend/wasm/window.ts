@@ -13,7 +13,8 @@ const FIELDS: readonly (keyof Window2d)[] = [
   'padH', 'padW', 'dilationH', 'dilationW', 'outH', 'outW',
 ];
 
-function writeWindow(job: Int32Array, kind: number, w: Window2d, src: number, dst: number, idx: number): void {
+/** Writes a window job's kind, window fields and pointers into the job descriptor. */
+export function writeWindow(job: Int32Array, kind: number, w: Window2d, src: number, dst: number, idx: number): void {
   job[F.kind] = kind;
   FIELDS.forEach((f, i) => { job[F.win + i] = w[f]; });
   job[F.src] = src;
