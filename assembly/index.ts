@@ -96,12 +96,17 @@ function convChunk(job: usize, c: i32, kind: i32, tid: i32, scratch: usize): voi
   }
 }
 
+/** Chunk numbers fill the low 24 bits of the NEXT word; the high 8 bits tag the job they belong to. */
+const CHUNK_BITS = 24;
+const CHUNK_MASK = (1 << CHUNK_BITS) - 1;
+
 /**
- * Cuts the job at `job` into chunks (TOTAL) and resets the chunk counters; the calling thread
- * runs this before waking any worker. Threads then take chunks from a shared counter, so a
+ * Cuts the job at `job` into chunks (TOTAL) and resets the chunk counters, tagging them with
+ * `tag` (the job's generation, mod 256); the calling thread runs this after writing every other
+ * field and before waking any worker. Threads then take chunks from the shared counter, so a
  * worker the OS has not scheduled yet simply gets fewer chunks instead of holding the others up.
  */
-export function planJob(job: usize): void {
+export function planJob(job: usize, tag: i32): void {
   const kind = field(job, KIND), nt = field(job, THREADS);
   let total = 1;
   if (kind == KIND_GEMM) {
@@ -117,16 +122,27 @@ export function planJob(job: usize): void {
   }
   store<i32>(job + (<usize>TOTAL << 2), total);
   atomic.store<i32>(job + (<usize>DONE << 2), 0);
-  atomic.store<i32>(job + (<usize>NEXT << 2), 0);
+  atomic.store<i32>(job + (<usize>NEXT << 2), (tag & 0xff) << CHUNK_BITS);
 }
 
-/** Takes and runs chunks of the job at `job` until none is left; `tid` picks the thread's scratch. */
-export function runJob(job: usize, tid: i32): void {
-  const kind = field(job, KIND), total = field(job, TOTAL);
+/**
+ * Takes and runs chunks of the job tagged `tag` until none is left; `tid` picks the thread's
+ * scratch. A chunk is claimed by compare-and-swap on the tagged counter, so a worker that wakes
+ * after its job is over finds another tag (or no chunk left) and takes nothing: the caller never
+ * waits for late workers, only for chunks that were actually claimed.
+ */
+export function runJob(job: usize, tid: i32, tag: i32): void {
+  const next = job + (<usize>NEXT << 2);
   const scratch = <usize>field(job, SCRATCH) + <usize>tid * SCRATCH_BYTES;
   for (;;) {
-    const c = atomic.add<i32>(job + (<usize>NEXT << 2), 1);
-    if (c >= total) return;
+    const v = atomic.load<i32>(next);
+    if ((v >>> CHUNK_BITS) != (tag & 0xff)) return;
+    const c = v & CHUNK_MASK;
+    // Fields are stable while this job has unclaimed chunks: the caller rewrites them only after
+    // every chunk is done, and retags the counter last.
+    if (c >= field(job, TOTAL)) return;
+    if (atomic.cmpxchg<i32>(next, v, v + 1) != v) continue;
+    const kind = field(job, KIND);
     if (kind == KIND_GEMM) gemmChunk(job, c, scratch);
     else if (kind >= KIND_CONV_FORWARD) convChunk(job, c, kind, tid, scratch);
     else windowChunk(job, c, kind);

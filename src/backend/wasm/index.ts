@@ -77,7 +77,7 @@ async function create(options: WasmOptions): Promise<WasmState> {
   const memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const exports = instance.exports as {
-    planJob(job: number): void; runJob(job: number, tid: number): void; gemm: WasmContext['gemm']; SCRATCH_BYTES: WebAssembly.Global;
+    planJob(job: number, tag: number): void; runJob(job: number, tid: number, tag: number): void; gemm: WasmContext['gemm']; SCRATCH_BYTES: WebAssembly.Global;
   };
   const heap = new WasmHeap(memory, exports.SCRATCH_BYTES.value as number);
   const threadsApi = shared ? await threadSupport() : null;

@@ -6,7 +6,7 @@ export const JOB_BASE = 1024;
 export const JOB_WORDS = 64;
 
 export const F = {
-  gen: 0, pending: 1, kind: 2, threads: 3, m: 4, n: 5, k: 6, a: 7, rsA: 8, csA: 9, b: 10, rsB: 11, csB: 12,
+  gen: 0, kind: 2, threads: 3, m: 4, n: 5, k: 6, a: 7, rsA: 8, csA: 9, b: 10, rsB: 11, csB: 12,
   c: 13, ldc: 14, scratch: 15, batch: 16, aBatch: 17, bBatch: 18, cBatch: 19,
   /** Chunk scheduling (written by planJob): next chunk, chunks done, chunk count, GEMM slices. */
   next: 20, done: 21, total: 22, slices: 23,

@@ -20,9 +20,9 @@ export type SpawnWorker = (init: WorkerInit) => Promise<WorkerHandle>;
 
 /**
  * Source of every worker, Node or browser: instantiate the shared module, then sleep on the job
- * generation word; on a new generation take chunks until none is left, wake the caller waiting
- * on `done`, and count down `pending`. A short spin before sleeping keeps back-to-back kernels
- * from paying a futex wake-up each.
+ * generation word; on a new generation take chunks of that job (tagged with the generation) until
+ * none is left, and wake the caller waiting on `done`. A short spin before sleeping keeps
+ * back-to-back kernels from paying a futex wake-up each.
  */
 export const WORKER_SOURCE = `
 function start(d, post) {
@@ -38,9 +38,8 @@ function start(d, post) {
     gen = g;
     if (Atomics.load(ctl, ${F.kind}) === ${KIND.exit}) return;
     if (d.tid < Atomics.load(ctl, ${F.threads})) {
-      run(d.job, d.tid);
+      run(d.job, d.tid, gen);
       Atomics.notify(ctl, ${F.done});
-      if (Atomics.sub(ctl, ${F.pending}, 1) === 1) Atomics.notify(ctl, ${F.pending});
     }
   }
 }
@@ -49,17 +48,18 @@ function start(d, post) {
 /**
  * Runs jobs on the calling thread plus `workers.length` workers over one shared memory. The
  * calling thread plans the job, wakes the workers, takes chunks itself and returns once every
- * chunk is done, so kernels stay synchronous. A worker that wakes late finds no chunk left and
- * only has to check out (`pending`) before the next job reuses the descriptor.
+ * chunk is done, so kernels stay synchronous. A worker that wakes late finds the job over and
+ * takes nothing, so the next job never waits for it.
  */
 export class ThreadPool {
   private canBlock = true;
+  private generation = 0;
 
   constructor(
     private readonly heap: WasmHeap,
     private readonly workers: WorkerHandle[],
-    private readonly planJob: (job: number) => void,
-    private readonly runJob: (job: number, tid: number) => void,
+    private readonly planJob: (job: number, tag: number) => void,
+    private readonly runJob: (job: number, tid: number, tag: number) => void,
   ) {}
 
   /** The job words; re-read each time because a private memory's view changes when it grows. */
@@ -75,17 +75,15 @@ export class ThreadPool {
   /** Runs the job already written at JOB_BASE (all fields but the scheduling ones) on up to `threads` threads. */
   run(threads: number): void {
     const ctl = this.ctl;
-    // Workers of the previous job may still be checking out; they read the chunk counters.
-    this.waitFor(F.pending, (v) => v === 0);
     const helpers = Math.min(threads, this.size) - 1;
+    const tag = (this.generation = (this.generation + 1) | 0);
     Atomics.store(ctl, F.threads, helpers + 1);
-    this.planJob(JOB_BASE);
+    this.planJob(JOB_BASE, tag);
     if (helpers > 0) {
-      Atomics.store(ctl, F.pending, helpers);
-      Atomics.add(ctl, F.gen, 1);
+      Atomics.store(ctl, F.gen, tag);
       Atomics.notify(ctl, F.gen);
     }
-    this.runJob(JOB_BASE, 0);
+    this.runJob(JOB_BASE, 0, tag);
     if (helpers > 0) {
       const total = ctl[F.total];
       this.waitFor(F.done, (v) => v >= total);
@@ -111,9 +109,8 @@ export class ThreadPool {
   /** Stops every worker. */
   close(): void {
     if (this.workers.length > 0) {
-      this.waitFor(F.pending, (v) => v === 0);
       Atomics.store(this.ctl, F.kind, KIND.exit);
-      Atomics.add(this.ctl, F.gen, 1);
+      Atomics.store(this.ctl, F.gen, (this.generation = (this.generation + 1) | 0));
       Atomics.notify(this.ctl, F.gen);
     }
     for (const w of this.workers) w.terminate();
