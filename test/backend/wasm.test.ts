@@ -195,6 +195,21 @@ describe('wasm backend fast JS kernels', () => {
       }
     }
   });
+
+  it('scatterAdd (max pooling backward) matches the reference bit for bit, repeated indices included', () => {
+    const [outer, outSize, idxSize] = [7, 30, 12];
+    const src = random(outer * idxSize, 21);
+    const index = Int32Array.from({ length: outer * idxSize }, (_, i) => (i * 7 + (i >> 2)) % outSize);
+    for (const inner of [1, 3]) {
+      const srcN = random(outer * idxSize * inner, 22 + inner);
+      const indexN = inner === 1 ? index : Int32Array.from({ length: outer * idxSize * inner }, (_, i) => (i * 5) % outSize);
+      const want = random(outer * outSize * inner, 5);
+      const got = want.slice();
+      jsBackend.scatterAdd(inner === 1 ? src : srcN, indexN, want, outer, outSize, idxSize, inner);
+      wasm.scatterAdd(inner === 1 ? src : srcN, indexN, got, outer, outSize, idxSize, inner);
+      assert.deepEqual(got, want, `inner ${inner}`);
+    }
+  });
 });
 
 describe('wasm backend where', () => {

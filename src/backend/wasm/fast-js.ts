@@ -170,3 +170,19 @@ export function copy(src: Strided, dst: Strided, shape: Shape): void {
   }
   jsBackend.copy(src, dst, shape);
 }
+
+/**
+ * `scatterAdd` for float32 with `inner = 1` (max pooling's backward: each plane's gradient goes
+ * to the argmax positions) as one monomorphic loop; the reference's generic loop nest costs
+ * about four times as much there. Same additions in the same order as the reference.
+ */
+export function scatterAdd(src: TypedArray, index: Int32Array, out: TypedArray, outer: number, outSize: number, idxSize: number, inner: number): void {
+  if (inner !== 1 || !(src instanceof Float32Array) || !(out instanceof Float32Array)) {
+    jsBackend.scatterAdd(src, index, out, outer, outSize, idxSize, inner);
+    return;
+  }
+  for (let o = 0, j = 0; o < outer; o++) {
+    const base = o * outSize;
+    for (const end = j + idxSize; j < end; j++) out[base + index[j]] += src[j];
+  }
+}

@@ -9,7 +9,7 @@
 import { jsBackend } from '../js/index.js';
 import type { Backend } from '../kernels.js';
 import * as binaries from './binary.generated.js';
-import { binary, copy, reluBackward, unary, where } from './fast-js.js';
+import { binary, copy, reluBackward, scatterAdd, unary, where } from './fast-js.js';
 import { MAX_PAGES, WasmHeap } from './heap.js';
 import { JOB_BASE, SCRATCH_BASE } from './job.js';
 import { makeConvKernels } from './conv.js';
@@ -85,7 +85,7 @@ async function create(options: WasmOptions): Promise<WasmState> {
   const pool = new ThreadPool(heap, workers, exports.planJob, exports.runJob);
   const info: WasmInfo = { relaxedSimd, sharedMemory: shared, threads: 1 };
   const s: WasmState = { heap, pool, threads: 1, gemm: exports.gemm, info, module, spawn: threadsApi?.spawn ?? null, workers, backend: jsBackend };
-  s.backend = { ...jsBackend, name: 'wasm', matmul: makeMatmul(s), ...makeWindowKernels(s), conv2d: makeConvKernels(s), binary, unary, copy, where, reluBackward };
+  s.backend = { ...jsBackend, name: 'wasm', matmul: makeMatmul(s), ...makeWindowKernels(s), conv2d: makeConvKernels(s), binary, unary, copy, where, reluBackward, scatterAdd };
   heap.setThreads(1);
   await resize(s, options.threads ?? threadsApi?.cores ?? 1);
   return s;
