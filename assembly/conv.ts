@@ -23,10 +23,17 @@ function addInto(dst: usize, src: usize, count: i32): void {
   for (; i < count; i++) store<f32>(dst + <usize>i * 4, load<f32>(dst + <usize>i * 4) + load<f32>(src + <usize>i * 4));
 }
 
-/** Sum of `count` floats at `p` in double precision, left to right, as the reference sums. */
+/** Sum of `count` floats at `p` in double precision (two floats per f64x2 lane pair, four running sums). */
 function rowSum(p: usize, count: i32): f64 {
-  let s: f64 = 0;
-  for (let i = 0; i < count; i++) s += <f64>load<f32>(p + <usize>i * 4);
+  let lo = f64x2.splat(0), hi = f64x2.splat(0);
+  let i = 0;
+  for (; i + 4 <= count; i += 4) {
+    const v = v128.load(p + <usize>i * 4);
+    lo = f64x2.add(lo, f64x2.promote_low_f32x4(v));
+    hi = f64x2.add(hi, f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)));
+  }
+  let s = f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1) + f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1);
+  for (; i < count; i++) s += <f64>load<f32>(p + <usize>i * 4);
   return s;
 }
 
