@@ -3,7 +3,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { add } from '../ops/elementwise.js';
 import { sumToShape } from '../ops/reduce.js';
 import { ones } from '../tensor/create.js';
-import { firstNonFinite, inBackward, isExclusiveGrad, type GradFn } from './graph.js';
+import { firstNonFinite, inBackward, isExclusiveGrad, isFreshlyZeroed, type GradFn } from './graph.js';
 import { isAnomalyEnabled, noGrad } from './grad-mode.js';
 
 /** Tensors reachable from `root` through grad functions, inputs before outputs (iterative DFS). */
@@ -116,15 +116,25 @@ export function runBackward(root: Tensor, gradient?: Tensor, options: BackwardOp
         if (capture) {
           // grad(): hand the gradient back instead of accumulating into .grad.
           if (capture.has(t)) capture.set(t, g);
-        } else if (!fn || t.retainsGrad) {
-          // A leaf's .grad gets its own storage: rules may hand the same tensor to several inputs.
-          t.grad = t.grad ? add(t.grad, g) : !fn && isExclusiveGrad(g) ? g : g.clone();
-        }
+        } else if (!fn || t.retainsGrad) accumulateGrad(t, g, !fn);
         if (fn) propagate(t, fn, g, grads);
       }
       if (fn && !options.retainGraph) t.attachGradFn(released(fn.name));
     }
   });
+}
+
+/**
+ * Adds `g` into `t.grad` as PyTorch's AccumulateGrad does: in place when a gradient is there (so
+ * a reference to it sees the sum; one that zeroGrad just zeroed is overwritten by a copy), else
+ * `g` becomes the gradient in its own storage, since rules may hand one tensor to several inputs.
+ */
+function accumulateGrad(t: Tensor, g: Tensor, leaf: boolean): void {
+  const have = t.grad;
+  if (!have) t.grad = leaf && isExclusiveGrad(g) ? g : g.clone();
+  else if (!shapesEqual(have.shape, g.shape) || have.dtype !== g.dtype) t.grad = add(have, g);
+  else if (isFreshlyZeroed(have)) have.copy_(g);
+  else have.add_(g);
 }
 
 /** Options of `grad()`. */

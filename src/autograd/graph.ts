@@ -70,3 +70,18 @@ export function exclusiveGrad(t: Tensor): Tensor {
 export function isExclusiveGrad(t: Tensor): boolean {
   return exclusive.has(t);
 }
+
+// Storages zeroed by zeroGrad, with the version they had right after: while the version is
+// unchanged the gradient is still all zeros, and backward can copy into it instead of adding.
+const zeroedAt = new WeakMap<object, number>();
+
+/** Zeroes a gradient in place (`zeroGrad` with setToNone false) and remembers that it is all zeros. */
+export function zeroGradInPlace(grad: Tensor): void {
+  grad.zero_();
+  zeroedAt.set(grad.storage, grad.storage.version);
+}
+
+/** Whether `grad` is still exactly as `zeroGradInPlace` left it. */
+export function isFreshlyZeroed(grad: Tensor): boolean {
+  return zeroedAt.get(grad.storage) === grad.storage.version;
+}

@@ -1,4 +1,5 @@
 import { noGrad } from '../autograd/grad-mode.js';
+import { zeroGradInPlace } from '../autograd/graph.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Parameter } from './parameter.js';
@@ -116,11 +117,16 @@ export abstract class Module {
     return this.train(false);
   }
 
-  /** Clears gradients (to null by default, like PyTorch's `set_to_none=True`). */
-  zeroGrad(setToNone = true): void {
+  /**
+   * Clears gradients: to zeros in place (default, as PyTorch 1.13's `zero_grad()`), or to null
+   * with `setToNone` (PyTorch ≥ 2.0's default).
+   * @example
+   * model.zeroGrad(true); // drop the gradients instead of zeroing them
+   */
+  zeroGrad(setToNone = false): void {
     for (const p of this.parameters()) {
       if (setToNone) p.grad = null;
-      else p.grad?.zero_();
+      else if (p.grad) noGrad(() => zeroGradInPlace(p.grad!));
     }
   }
 

@@ -1,4 +1,5 @@
 import { enableGrad, noGrad } from '../autograd/grad-mode.js';
+import { zeroGradInPlace } from '../autograd/graph.js';
 import { isFloating } from '../tensor/dtype.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -94,15 +95,17 @@ export abstract class Optimizer<H extends BaseHyper, S extends ParamState = Para
   }
 
   /**
-   * Clears the gradients of every parameter: to null (default, as `Module.zeroGrad` and
-   * PyTorch ≥ 2.0; PyTorch 1.13 defaulted to zeros), or to zeros in place.
+   * Clears the gradients of every parameter: to zeros in place (default, as PyTorch 1.13's
+   * `zero_grad()`), or to null with `setToNone` (PyTorch ≥ 2.0's default), which frees them.
+   * @example
+   * opt.zeroGrad(); // every p.grad that exists is now zeros
    */
-  zeroGrad(setToNone = true): void {
+  zeroGrad(setToNone = false): void {
     for (const g of this.paramGroups) {
       for (const p of g.params) {
         if (!p.grad) continue;
         if (setToNone) p.grad = null;
-        else noGrad(() => p.grad!.zero_());
+        else noGrad(() => zeroGradInPlace(p.grad!));
       }
     }
   }

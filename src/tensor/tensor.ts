@@ -562,7 +562,13 @@ export class Tensor {
     return this.inPlace('copy_', () => E.asTensor(src, this.dtype));
   }
   fill_(value: number): this {
-    return this.inPlace('fill_', () => E.asTensor(value, this.dtype));
+    // A dense float tensor is filled natively (zeroGrad zeros every gradient each step).
+    const direct = (): boolean => {
+      if (!isFloating(this.dtype) || !this.isContiguous()) return false;
+      this.storage.data.fill(value, this.offset, this.offset + this.numel());
+      return true;
+    };
+    return this.inPlace('fill_', () => E.asTensor(value, this.dtype), direct);
   }
   /** Fills with N(mean, std²) samples, like `Tensor.normal_`. */
   normal_(mean = 0, std = 1, generator: Generator = defaultGenerator): this {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { noGrad, tensor, zeros } from '../../src/index.js';
+import { noGrad, ones, tensor, zeros } from '../../src/index.js';
 import { Adagrad, Adam, AdamW, RMSprop, SGD, type OptimizerStateDict } from '../../src/optim/index.js';
 import { assertClose } from '../helpers.js';
 import { describeCase, fixture, makeOptimizer, makeParams, trainStep } from './problem.js';
@@ -76,18 +76,37 @@ describe('stateDict / loadStateDict', () => {
 });
 
 describe('Optimizer base', () => {
-  it('zeroGrad sets grads to null by default, or zeros them in place', () => {
+  it('zeroGrad zeros grads in place by default (PyTorch 1.13), or sets them to null', () => {
     const [w, b] = makeParams();
     const opt = new SGD([w, b], { lr: 0.1 });
     w.grad = zeros([3, 4]).add(2);
     b.grad = zeros([4]).add(3);
     const g = b.grad;
-    opt.zeroGrad(false);
+    opt.zeroGrad();
     assert.equal(b.grad, g);
     assert.deepEqual(b.grad.toArray(), [0, 0, 0, 0]);
-    opt.zeroGrad();
+    opt.zeroGrad(true);
     assert.equal(w.grad, null);
     assert.equal(b.grad, null);
+  });
+
+  it('backward accumulates into an existing grad in place, as torch 1.13 does', () => {
+    // torch: (w*2).sum().backward(); g = w.grad; (w*3).sum().backward() -> g is w.grad, g == 5;
+    // opt.zero_grad() -> w.grad is still g, now zeros; a new backward then writes into it.
+    const w = ones([3]).requiresGrad_();
+    w.mul(2).sum().backward();
+    const g = w.grad!;
+    w.mul(3).sum().backward();
+    assert.equal(w.grad, g);
+    assert.deepEqual(g.toArray(), [5, 5, 5]);
+    const opt = new SGD([w], { lr: 0.1 });
+    opt.zeroGrad();
+    assert.equal(w.grad, g);
+    assert.deepEqual(g.toArray(), [0, 0, 0]);
+    w.mul(4).sum().backward();
+    w.mul(1).sum().backward();
+    assert.equal(w.grad, g);
+    assert.deepEqual(g.toArray(), [5, 5, 5]);
   });
 
   it('skips parameters without a gradient and creates their state only when they get one', () => {
