@@ -7,6 +7,7 @@ import { convForwardImage, convInputGradImage, convWeightGradImages } from './co
 import { col2imPlanes, im2colPlanes, maxPoolPlanes, Win } from './window';
 
 export { gemm, SCRATCH_BYTES };
+export { reluBackwardRange, reluRange } from './activation';
 
 /** Field indices (i32 words) of a job descriptor; mirrored in src/backend/wasm/job.ts. */
 const KIND = 2, THREADS = 3, M = 4, N = 5, K = 6, A = 7, RSA = 8, CSA = 9, B = 10, RSB = 11, CSB = 12;

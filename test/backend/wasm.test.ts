@@ -244,6 +244,32 @@ describe('wasm backend relu', () => {
     wasm.unary.relu(x, got);
     got.forEach((v, i) => assert.ok(Object.is(v, want[i]), `element ${i}: ${v} vs ${want[i]}`));
   });
+
+  it('large arrays (the SIMD path) give the same bits as the reference, forward and backward', () => {
+    // Special values scattered through 200,003 elements: odd length, so the scalar tail runs too.
+    const n = 200_003;
+    const specials = [Number.NaN, -0, 0, Infinity, -Infinity, 1e-45, -1e-45];
+    const x = random(n, 77);
+    const dy = random(n, 78);
+    for (let i = 0; i < n; i += 997) x[i] = specials[(i / 997) % specials.length];
+    x[n - 1] = -0;
+    new DataView(x.buffer).setUint32(4 * 5, 0xffc00000, true);
+    const bits = (a: Float32Array): Uint32Array => new Uint32Array(a.buffer, a.byteOffset, a.length);
+    const want = new Float32Array(n);
+    const got = new Float32Array(n);
+    jsBackend.unary.relu(x, want);
+    wasm.unary.relu(x, got);
+    assert.deepEqual(bits(got), bits(want));
+    const dWant = new Float32Array(n);
+    const dGot = new Float32Array(n);
+    jsBackend.where(
+      { data: Uint8Array.from(x, (v) => (v <= 0 ? 1 : 0)), strides: [1], offset: 0 },
+      { data: new Float32Array([0]), strides: [0], offset: 0 },
+      { data: dy, strides: [1], offset: 0 }, dWant, [n],
+    );
+    wasm.reluBackward!(x, dy, dGot);
+    assert.deepEqual(bits(dGot), bits(dWant));
+  });
 });
 
 describe('wasm max pooling edge values', () => {
