@@ -3,6 +3,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { add } from '../ops/elementwise.js';
 import { sumToShape } from '../ops/reduce.js';
 import { ones } from '../tensor/create.js';
+import { recycle } from '../tensor/dtype.js';
 import { firstNonFinite, inBackward, isExclusiveGrad, isFreshlyZeroed, type GradFn } from './graph.js';
 import { isAnomalyEnabled, noGrad } from './grad-mode.js';
 
@@ -117,11 +118,25 @@ export function runBackward(root: Tensor, gradient?: Tensor, options: BackwardOp
           // grad(): hand the gradient back instead of accumulating into .grad.
           if (capture.has(t)) capture.set(t, g);
         } else if (!fn || t.retainsGrad) accumulateGrad(t, g, !fn);
-        if (fn) propagate(t, fn, g, grads);
+        if (fn) {
+          propagate(t, fn, g, grads);
+          if (!capture && !t.retainsGrad) recycleIfDead(g, grads);
+        }
       }
       if (fn && !options.retainGraph) t.attachGradFn(released(fn.name));
     }
   });
+}
+
+/**
+ * Once a node's rule has run, its incoming gradient is dead if a rule allocated it for this node
+ * alone (`exclusiveGrad`) and the rule did not pass it (or a view of it) on to an input: its
+ * buffer then serves a later allocation of the same size (see `recycle`).
+ */
+function recycleIfDead(g: Tensor, grads: Map<Tensor, Tensor>): void {
+  if (!isExclusiveGrad(g) || !(g.storage.data instanceof Float32Array)) return;
+  for (const pending of grads.values()) if (pending.storage === g.storage) return;
+  recycle(g.storage.data);
 }
 
 /**
@@ -131,10 +146,19 @@ export function runBackward(root: Tensor, gradient?: Tensor, options: BackwardOp
  */
 function accumulateGrad(t: Tensor, g: Tensor, leaf: boolean): void {
   const have = t.grad;
-  if (!have) t.grad = leaf && isExclusiveGrad(g) ? g : g.clone();
-  else if (!shapesEqual(have.shape, g.shape) || have.dtype !== g.dtype) t.grad = add(have, g);
-  else if (isFreshlyZeroed(have)) have.copy_(g);
+  if (!have) {
+    t.grad = leaf && isExclusiveGrad(g) ? g : g.clone();
+    return;
+  }
+  if (!shapesEqual(have.shape, g.shape) || have.dtype !== g.dtype) {
+    t.grad = add(have, g);
+    return;
+  }
+  if (isFreshlyZeroed(have)) have.copy_(g);
   else have.add_(g);
+  // A leaf's exclusive gradient is dead once added in: nothing else ever saw it, and a leaf
+  // passes nothing on. Its buffer serves the same rule's next allocation (next training step).
+  if (leaf && isExclusiveGrad(g) && g.storage.data instanceof Float32Array && g.storage !== have.storage) recycle(g.storage.data);
 }
 
 /** Options of `grad()`. */

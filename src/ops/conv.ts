@@ -105,7 +105,7 @@ function conv2dPrimitive(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv
     let dx: Tensor | null = null;
     let dw: Tensor | null = null;
     let db: Tensor | null = null;
-    if (x.requiresGrad) dx = filledLike(x, dtype, (out) => convInputGrad(dy, wd, g, out));
+    if (x.requiresGrad) dx = exclusiveGrad(filledLike(x, dtype, (out) => convInputGrad(dy, wd, g, out)));
     // One pass computes the weight gradient and, when wanted, the bias gradient with it.
     const dbData = bias?.requiresGrad ? (allocate(dtype, g.outChannels) as FloatArray) : null;
     if (weight.requiresGrad) {

@@ -3,7 +3,7 @@
  * Each rule returns the gradient at the output's shape; the engine sums it back to each input's
  * (broadcast) shape, so no rule handles broadcasting itself.
  */
-import { record } from '../autograd/graph.js';
+import { exclusiveGrad, record } from '../autograd/graph.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import { getBackend, type BinaryOp, type UnaryOp } from '../backend/index.js';
 import { allocate, isFloating, promoteTypes, toFloating, type DType } from '../tensor/dtype.js';
@@ -60,9 +60,9 @@ function reluGrad(y: Tensor, dy: Tensor): Tensor {
   const kernel = getBackend().reluBackward;
   const same = y.shape.length === dy.shape.length && y.shape.every((d, i) => d === dy.shape[i]);
   if (kernel && same && y.dtype === 'float32' && dy.dtype === 'float32' && !(isGradEnabled() && dy.requiresGrad)) {
-    const out = new Float32Array(y.numel());
+    const out = allocate('float32', y.numel()) as Float32Array;
     kernel(contiguousData(y) as Float32Array, contiguousData(dy) as Float32Array, out);
-    return Tensor.fromData(out, y.shape);
+    return exclusiveGrad(Tensor.fromData(out, y.shape));
   }
   return where(le(y, 0), 0, dy);
 }

@@ -122,7 +122,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   const y = record(product, 'linear', [x, weight], (dy) => {
     const rows = (t: Tensor) => t.reshape(-1, t.shape[t.ndim - 1]);
     return [
-      x.requiresGrad ? matmul(dy, weight) : null,
+      x.requiresGrad ? exclusiveGrad(matmul(dy, weight)) : null,
       weight.requiresGrad ? exclusiveGrad(matmul(transpose(rows(dy), 0, 1), rows(x))) : null,
     ];
   }, [x, weight]);

@@ -3,7 +3,7 @@
  * and divisors included. Max pooling keeps the argmax of each window; its gradient is a
  * scatter-add of dy at those positions. Average pooling's gradient spreads dy over each window.
  */
-import { record } from '../autograd/graph.js';
+import { exclusiveGrad, record } from '../autograd/graph.js';
 import { getBackend, type Window2d } from '../backend/index.js';
 import { allocate, isFloating, type FloatArray } from '../tensor/dtype.js';
 import { formatShape } from '../tensor/shape.js';
@@ -88,7 +88,7 @@ export function maxPool2dWithIndices(x: Tensor, kernelSize: Pair, options: MaxPo
       const dx = allocate(dy.dtype, x4.numel());
       // Each output's gradient lands on its window's argmax: a scatter-add per plane.
       getBackend().scatterAdd(denseData(dy), idx, dx, planes, w.height * w.width, L, 1);
-      return [Tensor.fromData(dx, x4.shape)];
+      return [exclusiveGrad(Tensor.fromData(dx, x4.shape))];
     });
     return { values, indices: Tensor.fromData(idx, shape) };
   });
@@ -121,7 +121,7 @@ export function avgPool2d(x: Tensor, kernelSize: Pair, options: AvgPool2dOptions
     return record(Tensor.fromData(out, [w.batch, w.channels, w.outH, w.outW]), 'avgPool2d', [x4], (dy) => {
       const dx = allocate(dy.dtype, x4.numel()) as FloatArray;
       if (dx.length > 0) getBackend().avgPool2dBackward(denseData(dy), dx, w, includePad, divisor);
-      return [Tensor.fromData(dx, x4.shape)];
+      return [exclusiveGrad(Tensor.fromData(dx, x4.shape))];
     });
   });
 }

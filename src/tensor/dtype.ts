@@ -4,11 +4,39 @@ export type DType = 'float32' | 'float64' | 'int32' | 'bool';
 export type FloatArray = Float32Array | Float64Array;
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
+// Float32 buffers handed back by `recycle` (a parameter's gradient after backward has added it
+// into `.grad`): the next step allocates the same sizes again, and reusing them spares the fresh
+// memory's page faults and the garbage collections that megabytes of new buffers per step trigger.
+const RECYCLE_MIN = 1 << 12;
+const RECYCLE_PER_SIZE = 2;
+const RECYCLE_MAX_BYTES = 64 << 20;
+const recycled = new Map<number, Float32Array[]>();
+let recycledBytes = 0;
+
+/**
+ * Hands a float32 buffer nothing references any more back for reuse by `allocate`. Only for
+ * buffers the caller owns outright (no tensor, view or user can still reach them).
+ */
+export function recycle(data: Float32Array): void {
+  if (data.length < RECYCLE_MIN || data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength) return;
+  if (recycledBytes + data.byteLength > RECYCLE_MAX_BYTES) return;
+  const list = recycled.get(data.length) ?? [];
+  if (list.length >= RECYCLE_PER_SIZE) return;
+  list.push(data);
+  recycled.set(data.length, list);
+  recycledBytes += data.byteLength;
+}
+
 /** Allocates zeroed storage of `size` elements for `dtype`. */
 export function allocate(dtype: DType, size: number): TypedArray {
   // One `new` per constructor: a table lookup made this call site megamorphic (~10% of small ops).
   switch (dtype) {
-    case 'float32': return new Float32Array(size);
+    case 'float32': {
+      const reused = size >= RECYCLE_MIN ? recycled.get(size)?.pop() : undefined;
+      if (!reused) return new Float32Array(size);
+      recycledBytes -= reused.byteLength;
+      return reused.fill(0);
+    }
     case 'float64': return new Float64Array(size);
     case 'int32': return new Int32Array(size);
     default: return new Uint8Array(size);
