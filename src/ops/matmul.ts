@@ -5,11 +5,12 @@
  *   dA = dY · Bᵀ,  dB = Aᵀ · dY
  */
 import { exclusiveGrad, record } from '../autograd/graph.js';
+import { noGrad } from '../autograd/grad-mode.js';
 import { getBackend } from '../backend/index.js';
 import { allocate, isFloating, promoteTypes, type FloatArray } from '../tensor/dtype.js';
 import { broadcastShapes, formatShape, numel } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { cast } from './elementwise.js';
+import { binaryInto, cast } from './elementwise.js';
 import { expand, squeeze, transpose, unsqueeze } from './movement.js';
 
 interface Operand {
@@ -119,12 +120,17 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     throw new Error(`linear: input has ${x.shape[x.ndim - 1]} features (shape ${formatShape(x.shape)}) but the weight expects ${weight.shape[1]} (weight shape ${formatShape(weight.shape)})`);
   }
   const product = matmul(x.detach(), transpose(weight.detach(), 0, 1));
-  const y = record(product, 'linear', [x, weight], (dy) => {
+  // The bias goes into the fresh product in place (same values as a separate add, one buffer and
+  // one node fewer); its gradient is dy, which the engine sums down to the bias's shape.
+  const fused = bias ? noGrad(() => binaryInto('add', product, bias.detach())) : false;
+  const inputs = fused ? [x, weight, bias!] : [x, weight];
+  const y = record(product, 'linear', inputs, (dy) => {
     const rows = (t: Tensor) => t.reshape(-1, t.shape[t.ndim - 1]);
     return [
       x.requiresGrad ? exclusiveGrad(matmul(dy, weight)) : null,
       weight.requiresGrad ? exclusiveGrad(matmul(transpose(rows(dy), 0, 1), rows(x))) : null,
+      fused && bias!.requiresGrad ? dy : null,
     ];
   }, [x, weight]);
-  return bias ? y.add(bias) : y;
+  return bias && !fused ? y.add(bias) : y;
 }
