@@ -165,11 +165,65 @@ function maxPoolInside(w: Win, x: usize, out: usize, indices: usize, p0: i32, p1
   }
 }
 
+/** Lanes where candidate `v` replaces `best`: larger, or the first NaN (the reference's rule). */
+// @ts-ignore: decorator
+@inline function takeMax(v: v128, best: v128): v128 {
+  return v128.or(f32x4.gt(v, best), v128.and(f32x4.ne(v, v), f32x4.eq(best, best)));
+}
+
+/**
+ * 2x2 windows with stride 2 inside the plane (the usual CNN pooling): four outputs at a time from
+ * two 8-float loads per row, split into even and odd columns by shuffles instead of gathered
+ * element by element. Candidates in row-major window order, so ties and NaNs resolve as the reference.
+ */
+function maxPool2x2(w: Win, x: usize, out: usize, indices: usize, p0: i32, p1: i32): void {
+  const outH = w.outH, outW = w.outW, height = w.height, width = w.width;
+  const lanes = i32x4(0, 2, 4, 6);
+  let o = <usize>p0 * outH * outW;
+  for (let p = p0; p < p1; p++) {
+    const base = x + <usize>p * height * width * 4;
+    for (let oh = 0; oh < outH; oh++, o += <usize>outW) {
+      const r0 = base + <usize>(2 * oh) * width * 4, r1 = r0 + <usize>width * 4;
+      const rowIdx = 2 * oh * width;
+      let ow = 0;
+      // Four outputs read input columns 2ow .. 2ow+7, all inside the row while 2ow + 8 <= width.
+      for (; ow + 4 <= outW && 2 * ow + 8 <= width; ow += 4) {
+        const at = <usize>(2 * ow) * 4;
+        const a0 = v128.load(r0 + at), a1 = v128.load(r0 + at, 16);
+        const b0 = v128.load(r1 + at), b1 = v128.load(r1 + at, 16);
+        const i00 = i32x4.add(i32x4.splat(rowIdx + 2 * ow), lanes);
+        let best = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6);
+        let bestIdx = i00;
+        let v = v128.shuffle<f32>(a0, a1, 1, 3, 5, 7);
+        let vi = i32x4.add(i00, i32x4.splat(1));
+        let take = takeMax(v, best);
+        best = v128.bitselect(v, best, take); bestIdx = v128.bitselect(vi, bestIdx, take);
+        v = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6);
+        vi = i32x4.add(i00, i32x4.splat(width));
+        take = takeMax(v, best);
+        best = v128.bitselect(v, best, take); bestIdx = v128.bitselect(vi, bestIdx, take);
+        v = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7);
+        vi = i32x4.add(i00, i32x4.splat(width + 1));
+        take = takeMax(v, best);
+        best = v128.bitselect(v, best, take); bestIdx = v128.bitselect(vi, bestIdx, take);
+        v128.store(out + (o + <usize>ow) * 4, best);
+        v128.store(indices + (o + <usize>ow) * 4, bestIdx);
+      }
+      for (; ow < outW; ow++) windowMax(base, width, 2 * oh, 2 * ow, 2, 2, out + (o + <usize>ow) * 4, indices + (o + <usize>ow) * 4);
+    }
+  }
+}
+
 /** Max pooling for planes [p0, p1), first maximum on ties, NaN wins (as the reference). */
 export function maxPoolPlanes(w: Win, x: usize, out: usize, indices: usize, p0: i32, p1: i32): void {
   const kH = w.kernelH, kW = w.kernelW, sH = w.strideH, sW = w.strideW, pH = w.padH, pW = w.padW;
   const dH = w.dilationH, dW = w.dilationW, outH = w.outH, outW = w.outW, height = w.height, width = w.width;
-  if (pH == 0 && pW == 0 && dH == 1 && dW == 1 && (outH - 1) * sH + kH <= height && (outW - 1) * sW + kW <= width) {
+  const inside = pH == 0 && pW == 0 && dH == 1 && dW == 1 && (outH - 1) * sH + kH <= height && (outW - 1) * sW + kW <= width;
+  if (inside && kH == 2 && kW == 2 && sH == 2 && sW == 2) {
+    maxPool2x2(w, x, out, indices, p0, p1);
+    return;
+  }
+  if (inside) {
     maxPoolInside(w, x, out, indices, p0, p1);
     return;
   }
