@@ -2,7 +2,10 @@
 
 export interface MeasureOptions {
   repeats: number;
+  /** Warm-up calls (3) ... */
   warmup?: number;
+  /** ... running for at least this long (500 ms), so JIT compilation and first-use allocations are past; torch_bench.py does the same. */
+  warmupMs?: number;
   minMs?: number;
   minCalls?: number;
 }
@@ -19,7 +22,8 @@ export interface Rates {
  * core would give.
  */
 export async function medianRates(step: () => unknown | Promise<unknown>, items: number, o: MeasureOptions): Promise<Rates> {
-  for (let i = 0; i < (o.warmup ?? 3); i++) await step();
+  const warmStart = performance.now();
+  for (let i = 0; i < (o.warmup ?? 3) || performance.now() - warmStart < (o.warmupMs ?? 500); i++) await step();
   const wall: number[] = [];
   const cpu: number[] = [];
   for (let r = 0; r < o.repeats; r++) {
@@ -37,11 +41,6 @@ export async function medianRates(step: () => unknown | Promise<unknown>, items:
     cpu.push((n * items) / ((used.user + used.system) / 1e6));
   }
   return { wall: median(wall), cpu: median(cpu) };
-}
-
-/** Median items per wall-clock second (see medianRates). */
-export async function medianRate(step: () => unknown | Promise<unknown>, items: number, o: MeasureOptions): Promise<number> {
-  return (await medianRates(step, items, o)).wall;
 }
 
 export function median(xs: number[]): number {

@@ -12,10 +12,13 @@ import torch
 import torch.nn as nn
 
 
-def median_rates(step, items, repeats, warmup=3, min_seconds=0.5):
-    """Items per wall-clock and per process-CPU second of `step`: warm-up excluded, medians over `repeats` runs."""
-    for _ in range(warmup):
+def median_rates(step, items, repeats, warmup=3, warmup_seconds=0.5, min_seconds=0.5):
+    """Items per wall-clock and per process-CPU second of `step`: warm-up (at least `warmup` calls and
+    `warmup_seconds`, as bench/measure.ts) excluded, medians over `repeats` runs."""
+    warm_start, calls = time.perf_counter(), 0
+    while calls < warmup or time.perf_counter() - warm_start < warmup_seconds:
         step()
+        calls += 1
     wall, cpu = [], []
     for _ in range(repeats):
         n, start, cpu0 = 0, time.perf_counter(), time.process_time()
