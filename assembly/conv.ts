@@ -13,6 +13,76 @@ import { col2imPlanes, im2colPlanes, Win } from './window';
   return w.channels * w.kernelH * w.kernelW;
 }
 
+/** Rows and columns of the zero-padded image `unfold` reads (a window reaches up to the last one). */
+// @ts-ignore: decorator
+@inline function paddedRows(w: Win): i32 {
+  return max(w.height + w.padH, (w.outH - 1) * w.strideH + w.kernelH);
+}
+// @ts-ignore: decorator
+@inline function paddedCols(w: Win): i32 {
+  return max(w.width + w.padW, w.outW - 1 + w.kernelW);
+}
+
+/** Whether `unfold` takes its fast path: unit column stride, no dilation. */
+// @ts-ignore: decorator
+@inline function plainWindow(w: Win): bool {
+  return w.strideW == 1 && w.dilationH == 1 && w.dilationW == 1;
+}
+
+/** Floats of a thread's padded-image area: 0 unless the fast path needs a padded copy. Mirrored in src/backend/wasm/conv.ts. */
+export function paddedImageFloats(w: Win): i32 {
+  return plainWindow(w) && (w.padH != 0 || w.padW != 0) ? w.channels * paddedRows(w) * paddedCols(w) : 0;
+}
+
+/** Copies n floats, 16 bytes a step; the last 1-3 as one vector ending at n (n >= 4), overlapping. */
+// @ts-ignore: decorator
+@inline function copyRow(dst: usize, src: usize, n: i32): void {
+  if (n < 4) {
+    for (let i = 0; i < n; i++) store<f32>(dst + <usize>i * 4, load<f32>(src + <usize>i * 4));
+    return;
+  }
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(dst + <usize>i * 4, v128.load(src + <usize>i * 4));
+  if (i < n) v128.store(dst + <usize>(n - 4) * 4, v128.load(src + <usize>(n - 4) * 4));
+}
+
+/**
+ * im2col of one image into cols [ck, L]. With unit column stride and no dilation every row of
+ * cols is outH straight copies of outW floats, from a zero-padded copy of the image (in `pad`)
+ * when the window has padding: no per-row bounds or zero-fill logic (which cost as much as the
+ * copies for LeNet's 28-wide rows). Other windows go through the general im2colPlanes.
+ */
+function unfold(w: Win, x: usize, cols: usize, pad: usize): void {
+  if (!plainWindow(w)) {
+    im2colPlanes(w, x, cols, 0, w.channels);
+    return;
+  }
+  const C = w.channels, H = w.height, W = w.width, kH = w.kernelH, kW = w.kernelW;
+  const outH = w.outH, outW = w.outW;
+  let src = x, Hp = H, Wp = W;
+  if (w.padH != 0 || w.padW != 0) {
+    Hp = paddedRows(w);
+    Wp = paddedCols(w);
+    memory.fill(pad, 0, <usize>C * Hp * Wp * 4);
+    for (let c = 0; c < C; c++) {
+      for (let r = 0; r < H; r++) {
+        copyRow(pad + ((<usize>c * Hp + r + w.padH) * Wp + w.padW) * 4, x + (<usize>c * H + r) * W * 4, W);
+      }
+    }
+    src = pad;
+  }
+  const rowStep = <usize>w.strideH * Wp * 4;
+  let dst = cols;
+  for (let c = 0; c < C; c++) {
+    for (let ki = 0; ki < kH; ki++) {
+      for (let kj = 0; kj < kW; kj++) {
+        let at = src + ((<usize>c * Hp + ki) * Wp + kj) * 4;
+        for (let oh = 0; oh < outH; oh++, at += rowStep, dst += <usize>outW * 4) copyRow(dst, at, outW);
+      }
+    }
+  }
+}
+
 /** dst[i] += src[i] for `count` floats. */
 function addInto(dst: usize, src: usize, count: i32): void {
   let i = 0;
@@ -38,9 +108,9 @@ function rowSum(p: usize, count: i32): f64 {
 }
 
 /** y[n] = W · im2col(x[n]) (+ bias per output channel, added after the product like the reference). */
-export function convForwardImage(w: Win, co: i32, x: usize, wt: usize, bias: usize, y: usize, cols: usize, scratch: usize, n: i32): void {
+export function convForwardImage(w: Win, co: i32, x: usize, wt: usize, bias: usize, y: usize, cols: usize, pad: usize, scratch: usize, n: i32): void {
   const ck = unfoldSize(w), L = w.outH * w.outW;
-  im2colPlanes(w, x + <usize>n * w.channels * w.height * w.width * 4, cols, 0, w.channels);
+  unfold(w, x + <usize>n * w.channels * w.height * w.width * 4, cols, pad);
   const yn = y + <usize>n * co * L * 4;
   gemm(co, L, ck, wt, ck, 1, cols, L, 1, yn, L, scratch);
   if (bias == 0) return;
@@ -59,11 +129,11 @@ export function convForwardImage(w: Win, co: i32, x: usize, wt: usize, bias: usi
  * is not 0, their per-channel sums of dy into `dbPart` ([co]). `tmp` holds one image's product.
  */
 export function convWeightGradImages(
-  w: Win, co: i32, x: usize, dy: usize, part: usize, dbPart: usize, cols: usize, tmp: usize, scratch: usize, n0: i32, n1: i32,
+  w: Win, co: i32, x: usize, dy: usize, part: usize, dbPart: usize, cols: usize, tmp: usize, pad: usize, scratch: usize, n0: i32, n1: i32,
 ): void {
   const ck = unfoldSize(w), L = w.outH * w.outW;
   for (let n = n0; n < n1; n++) {
-    im2colPlanes(w, x + <usize>n * w.channels * w.height * w.width * 4, cols, 0, w.channels);
+    unfold(w, x + <usize>n * w.channels * w.height * w.width * 4, cols, pad);
     const dyn = dy + <usize>n * co * L * 4;
     gemm(co, ck, L, dyn, L, 1, cols, 1, L, tmp, ck, scratch);
     addInto(part, tmp, co * ck);

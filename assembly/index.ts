@@ -7,6 +7,7 @@ import { convForwardImage, convInputGradImage, convWeightGradImages } from './co
 import { col2imPlanes, im2colPlanes, maxPoolPlanes, Win } from './window';
 
 export { gemm, SCRATCH_BYTES };
+export { paddedImageFloats } from './conv';
 export { reluBackwardRange, reluRange } from './activation';
 
 /** Field indices (i32 words) of a job descriptor; mirrored in src/backend/wasm/job.ts. */
@@ -84,16 +85,20 @@ function convChunk(job: usize, c: i32, kind: i32, tid: i32, scratch: usize): voi
   const w = changetype<Win>(job + (<usize>WIN << 2));
   const co = field(job, CO), src = <usize>field(job, SRC), dst = <usize>field(job, DST);
   const wt = <usize>field(job, WT), bias = <usize>field(job, BIAS);
+  // The thread's area: one image's columns [ck, L], a [co, ck] product (weight grad), then the
+  // zero-padded image the fast unfold reads (see assembly/conv.ts).
+  const ck = w.channels * w.kernelH * w.kernelW, L = w.outH * w.outW;
   const cols = <usize>field(job, COLS) + <usize>tid * field(job, COLS_BYTES);
-  if (kind == KIND_CONV_FORWARD) convForwardImage(w, co, src, wt, bias, dst, cols, scratch, c);
+  const tmp = cols + <usize>ck * L * 4;
+  const pad = tmp + <usize>co * ck * 4;
+  if (kind == KIND_CONV_FORWARD) convForwardImage(w, co, src, wt, bias, dst, cols, pad, scratch, c);
   else if (kind == KIND_CONV_INPUT_GRAD) convInputGradImage(w, co, src, wt, dst, cols, scratch, c);
   else {
-    const total = field(job, TOTAL), ck = w.channels * w.kernelH * w.kernelW;
+    const total = field(job, TOTAL);
     const n0 = <i32>((<i64>w.batch * c) / total), n1 = <i32>((<i64>w.batch * (c + 1)) / total);
     const part = dst + <usize>c * co * ck * 4;
     const dbPart = bias == 0 ? 0 : bias + <usize>c * co * 4;
-    // The thread's area holds the image's columns, then one image's [co, ck] product.
-    convWeightGradImages(w, co, src, <usize>field(job, DY), part, dbPart, cols, cols + <usize>ck * w.outH * w.outW * 4, scratch, n0, n1);
+    convWeightGradImages(w, co, src, <usize>field(job, DY), part, dbPart, cols, tmp, pad, scratch, n0, n1);
   }
 }
 

@@ -340,6 +340,25 @@ describe('wasm fused convolution against the im2col + GEMM composite', () => {
     }
   }
 
+  it("'same' padding with an even kernel (one more padded row and column at the bottom and right)", async () => {
+    // conv2d's geometry for padding 'same', 4x4 kernel: 1 before, 2 after, output the input's size.
+    const g = { batch: 5, channels: 2, height: 9, width: 11, kernelH: 4, kernelW: 4, strideH: 1, strideW: 1, padH: 1, padW: 1, dilationH: 1, dilationW: 1, outH: 9, outW: 11, outChannels: 3, groups: 1 };
+    const x = random(5 * 2 * 9 * 11, 31);
+    const w = random(3 * 2 * 16, 32);
+    const dy = random(5 * 3 * 9 * 11, 33);
+    for (const threads of [1, 2]) {
+      await setNumThreads(threads);
+      setBackend('js');
+      const [y, dw, db, dx] = [new Float32Array(dy.length), new Float32Array(w.length), new Float32Array(3), new Float32Array(x.length)];
+      convForward(x, w, null, g, y);
+      convWeightGrad(dy, x, g, dw, null, db);
+      convInputGrad(dy, w, g, dx);
+      const [y2, dw2, db2, dx2] = [new Float32Array(dy.length), new Float32Array(w.length), new Float32Array(3), new Float32Array(x.length)];
+      assert.ok(wasm.conv2d!.forward(x, w, null, y2, g) && wasm.conv2d!.weightGrad(dy, x, dw2, db2, g) && wasm.conv2d!.inputGrad(dy, w, dx2, g));
+      for (const [got, want] of [[y2, y], [dw2, dw], [db2, db], [dx2, dx]]) assertClose(Array.from(got), Array.from(want), { rtol: 1e-5, atol: 1e-5 * maxAbs(want) });
+    }
+  });
+
   it('gives the same weight gradient bit for bit on 1 and 2 threads (partials are summed in a fixed order)', async () => {
     const g = { batch: 40, channels: 6, height: 14, width: 14, kernelH: 5, kernelW: 5, strideH: 1, strideW: 1, padH: 0, padW: 0, dilationH: 1, dilationW: 1, outH: 10, outW: 10, outChannels: 16 };
     const x = random(40 * 6 * 14 * 14, 3);

@@ -22,7 +22,19 @@ export function makeConvKernels(ctx: WasmContext): NonNullable<Kernels['conv2d']
     const L = w.outH * w.outW;
     return { ck, L, threads: w.batch * w.outChannels * ck * L < PARALLEL_MIN_MACS ? 1 : ctx.threads };
   };
-  const areaBytes = (floats: number): number => Math.ceil((floats * 4) / 64) * 64;
+  /**
+   * Bytes of one thread's area (see convChunk in assembly/index.ts): an image's columns [ck, L],
+   * a [co, ck] product, and the zero-padded image of the fast unfold (paddedImageFloats in
+   * assembly/conv.ts, mirrored here).
+   */
+  const areaBytes = (w: ConvWindow): number => {
+    const ck = w.channels * w.kernelH * w.kernelW;
+    const plain = w.strideW === 1 && w.dilationH === 1 && w.dilationW === 1 && (w.padH !== 0 || w.padW !== 0);
+    const rows = Math.max(w.height + w.padH, (w.outH - 1) * w.strideH + w.kernelH);
+    const columns = Math.max(w.width + w.padW, w.outW - 1 + w.kernelW);
+    const floats = ck * w.outH * w.outW + w.outChannels * ck + (plain ? w.channels * rows * columns : 0);
+    return Math.ceil((floats * 4) / 64) * 64;
+  };
   /** Resets the operand area and reserves blocks of these sizes, or returns null when they cannot fit. */
   const reserve = (sizes: number[]): number[] | null => {
     if (!ctx.heap.fits(sizes.reduce((s, n) => s + n + SLACK, 0))) return null;
@@ -47,7 +59,7 @@ export function makeConvKernels(ctx: WasmContext): NonNullable<Kernels['conv2d']
     forward(x, weight, bias, out, w) {
       if (!f32(x, weight, bias, out)) return false;
       const { ck, L, threads } = dims(w);
-      const colsBytes = areaBytes(ck * L);
+      const colsBytes = areaBytes(w);
       const at = reserve([x.length, weight.length, bias?.length ?? 0, out.length, (threads * colsBytes) / 4]);
       if (!at) return false;
       const [px, pw, pb, py, pcols] = at;
@@ -64,8 +76,7 @@ export function makeConvKernels(ctx: WasmContext): NonNullable<Kernels['conv2d']
       const { ck, L, threads } = dims(w);
       const co = w.outChannels;
       const chunks = Math.min(w.batch, CONV_GRAD_CHUNKS);
-      // Each thread's area: one image's columns, then one image's [co, ck] product.
-      const colsBytes = areaBytes(ck * L + co * ck);
+      const colsBytes = areaBytes(w);
       const at = reserve([x.length, dy.length, chunks * co * ck, db ? chunks * co : 0, (threads * colsBytes) / 4]);
       if (!at) return false;
       const [px, pdy, ppart, pdb, pcols] = at;
@@ -94,7 +105,7 @@ export function makeConvKernels(ctx: WasmContext): NonNullable<Kernels['conv2d']
     inputGrad(dy, weight, dx, w) {
       if (!f32(dy, weight, dx)) return false;
       const { ck, L, threads } = dims(w);
-      const colsBytes = areaBytes(ck * L);
+      const colsBytes = areaBytes(w);
       const at = reserve([dy.length, weight.length, dx.length, (threads * colsBytes) / 4]);
       if (!at) return false;
       const [pdy, pw, pdx, pcols] = at;
