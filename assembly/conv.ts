@@ -107,6 +107,47 @@ function rowSum(p: usize, count: i32): f64 {
   return s;
 }
 
+/** dst[i] += src[i] for n floats (rows of a fold: non-overlapping within one call). */
+// @ts-ignore: decorator
+@inline function addRow(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(dst + <usize>i * 4, f32x4.add(v128.load(dst + <usize>i * 4), v128.load(src + <usize>i * 4)));
+  for (; i < n; i++) store<f32>(dst + <usize>i * 4, load<f32>(dst + <usize>i * 4) + load<f32>(src + <usize>i * 4));
+}
+
+/**
+ * col2im of one image (the adjoint of `unfold`), overwriting x: with unit column stride and no
+ * dilation every row of cols adds straight into a row of the (zero-padded, when the window has
+ * padding) image, whose interior is then copied to x. Additions per element in the same order
+ * as the reference (rows of cols in order). Other windows go through the general col2imPlanes.
+ */
+function fold(w: Win, cols: usize, x: usize, pad: usize): void {
+  if (!plainWindow(w)) {
+    col2imPlanes(w, cols, x, 0, w.channels);
+    return;
+  }
+  const C = w.channels, H = w.height, W = w.width, kH = w.kernelH, kW = w.kernelW;
+  const outH = w.outH, outW = w.outW;
+  const padded = w.padH != 0 || w.padW != 0;
+  const Hp = padded ? paddedRows(w) : H, Wp = padded ? paddedCols(w) : W;
+  const dst = padded ? pad : x;
+  memory.fill(dst, 0, <usize>C * Hp * Wp * 4);
+  const rowStep = <usize>w.strideH * Wp * 4;
+  let src = cols;
+  for (let c = 0; c < C; c++) {
+    for (let ki = 0; ki < kH; ki++) {
+      for (let kj = 0; kj < kW; kj++) {
+        let at = dst + ((<usize>c * Hp + ki) * Wp + kj) * 4;
+        for (let oh = 0; oh < outH; oh++, at += rowStep, src += <usize>outW * 4) addRow(at, src, outW);
+      }
+    }
+  }
+  if (!padded) return;
+  for (let c = 0; c < C; c++) {
+    for (let r = 0; r < H; r++) copyRow(x + (<usize>c * H + r) * W * 4, pad + ((<usize>c * Hp + r + w.padH) * Wp + w.padW) * 4, W);
+  }
+}
+
 /** y[n] = W · im2col(x[n]) (+ bias per output channel, added after the product like the reference). */
 export function convForwardImage(w: Win, co: i32, x: usize, wt: usize, bias: usize, y: usize, cols: usize, pad: usize, scratch: usize, n: i32): void {
   const ck = unfoldSize(w), L = w.outH * w.outW;
@@ -146,8 +187,8 @@ export function convWeightGradImages(
 }
 
 /** dx[n] = col2im(Wᵀ · dy[n]), overwriting the image. */
-export function convInputGradImage(w: Win, co: i32, dy: usize, wt: usize, dx: usize, cols: usize, scratch: usize, n: i32): void {
+export function convInputGradImage(w: Win, co: i32, dy: usize, wt: usize, dx: usize, cols: usize, pad: usize, scratch: usize, n: i32): void {
   const ck = unfoldSize(w), L = w.outH * w.outW;
   gemm(ck, L, co, wt, 1, ck, dy + <usize>n * co * L * 4, L, 1, cols, L, scratch);
-  col2imPlanes(w, cols, dx + <usize>n * w.channels * w.height * w.width * 4, 0, w.channels);
+  fold(w, cols, dx + <usize>n * w.channels * w.height * w.width * 4, pad);
 }

@@ -92,7 +92,7 @@ function convChunk(job: usize, c: i32, kind: i32, tid: i32, scratch: usize): voi
   const tmp = cols + <usize>ck * L * 4;
   const pad = tmp + <usize>co * ck * 4;
   if (kind == KIND_CONV_FORWARD) convForwardImage(w, co, src, wt, bias, dst, cols, pad, scratch, c);
-  else if (kind == KIND_CONV_INPUT_GRAD) convInputGradImage(w, co, src, wt, dst, cols, scratch, c);
+  else if (kind == KIND_CONV_INPUT_GRAD) convInputGradImage(w, co, src, wt, dst, cols, pad, scratch, c);
   else {
     const total = field(job, TOTAL);
     const n0 = <i32>((<i64>w.batch * c) / total), n1 = <i32>((<i64>w.batch * (c + 1)) / total);
