@@ -3,7 +3,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { add } from '../ops/elementwise.js';
 import { sumToShape } from '../ops/reduce.js';
 import { ones } from '../tensor/create.js';
-import { recycle } from '../tensor/dtype.js';
+import { reuseStorageData } from '../tensor/storage.js';
 import { firstNonFinite, inBackward, isExclusiveGrad, isFreshlyZeroed, type GradFn } from './graph.js';
 import { isAnomalyEnabled, noGrad } from './grad-mode.js';
 
@@ -136,7 +136,7 @@ export function runBackward(root: Tensor, gradient?: Tensor, options: BackwardOp
 function recycleIfDead(g: Tensor, grads: Map<Tensor, Tensor>): void {
   if (!isExclusiveGrad(g) || !(g.storage.data instanceof Float32Array)) return;
   for (const pending of grads.values()) if (pending.storage === g.storage) return;
-  recycle(g.storage.data);
+  reuseStorageData(g.storage.data);
 }
 
 /**
@@ -158,7 +158,7 @@ function accumulateGrad(t: Tensor, g: Tensor, leaf: boolean): void {
   else have.add_(g);
   // A leaf's exclusive gradient is dead once added in: nothing else ever saw it, and a leaf
   // passes nothing on. Its buffer serves the same rule's next allocation (next training step).
-  if (leaf && isExclusiveGrad(g) && g.storage.data instanceof Float32Array && g.storage !== have.storage) recycle(g.storage.data);
+  if (leaf && isExclusiveGrad(g) && g.storage.data instanceof Float32Array && g.storage !== have.storage) reuseStorageData(g.storage.data);
 }
 
 /** Options of `grad()`. */

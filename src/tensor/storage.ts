@@ -1,4 +1,4 @@
-import type { TypedArray } from './dtype.js';
+import { recycle, type TypedArray } from './dtype.js';
 
 /** Storages at least this long are findable from their buffer (see `storageOf`). */
 export const TRACKED_MIN_LENGTH = 16384;
@@ -22,4 +22,13 @@ export class Storage {
 /** The Storage whose memory `view` lies in, if it is tracked (large) and exactly one owns it. */
 export function storageOf(view: TypedArray): Storage | undefined {
   return owners.get(view.buffer) ?? undefined;
+}
+
+/**
+ * Hands the float32 memory of a storage nothing references any more to `allocate` for reuse
+ * (see `recycle`), forgetting its owner so the storage the memory gets next is found by `storageOf`.
+ */
+export function reuseStorageData(data: Float32Array): void {
+  owners.delete(data.buffer);
+  recycle(data);
 }

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { grad, jsBackend, nn, optim, randn, setBackend, type Tensor } from '../../src/index.js';
 import { linear } from '../../src/ops/matmul.js';
+import { allocate } from '../../src/tensor/dtype.js';
+import { reuseStorageData, Storage, storageOf } from '../../src/tensor/storage.js';
 import { backendsUnderTest, withBackend } from '../backends.js';
 import { assertClose } from '../helpers.js';
 
@@ -87,5 +89,19 @@ describe('gradient buffer recycling', () => {
     const labels = randn([64, 10]).argmax(1);
     if (backendsUnderTest().length < 2) return;
     assertClose(train('wasm'), train('js'), { rtol: 1e-4, atol: 1e-5 });
+  });
+});
+
+describe('reused storage memory', () => {
+  it('comes back from allocate zeroed, and the storage it gets next is the one storageOf finds', () => {
+    const n = 1 << 15;
+    const first = new Storage(new Float32Array(n).fill(3));
+    assert.equal(storageOf(first.data), first);
+    reuseStorageData(first.data as Float32Array);
+    const again = allocate('float32', n);
+    assert.equal(again, first.data);
+    assert.ok(again.every((v) => v === 0));
+    const second = new Storage(again);
+    assert.equal(storageOf(again), second);
   });
 });
