@@ -46,51 +46,12 @@ export function paddedImageFloats(w: Win): i32 {
   if (i < n) v128.store(dst + <usize>(n - 4) * 4, v128.load(src + <usize>(n - 4) * 4));
 }
 
-/**
- * im2col of one image into cols [ck, L]. With unit column stride and no dilation every row of
- * cols is outH straight copies of outW floats, from a zero-padded copy of the image (in `pad`)
- * when the window has padding: no per-row bounds or zero-fill logic (which cost as much as the
- * copies for LeNet's 28-wide rows). Other windows go through the general im2colPlanes.
- */
-function unfold(w: Win, x: usize, cols: usize, pad: usize): void {
-  if (!plainWindow(w)) {
-    im2colPlanes(w, x, cols, 0, w.channels);
-    return;
-  }
-  const C = w.channels, H = w.height, W = w.width, kH = w.kernelH, kW = w.kernelW;
-  const outH = w.outH, outW = w.outW;
-  let src = x, Hp = H, Wp = W;
-  if (w.padH != 0 || w.padW != 0) {
-    Hp = paddedRows(w);
-    Wp = paddedCols(w);
-    memory.fill(pad, 0, <usize>C * Hp * Wp * 4);
-    for (let c = 0; c < C; c++) {
-      for (let r = 0; r < H; r++) {
-        copyRow(pad + ((<usize>c * Hp + r + w.padH) * Wp + w.padW) * 4, x + (<usize>c * H + r) * W * 4, W);
-      }
-    }
-    src = pad;
-  }
-  const rowStep = <usize>w.strideH * Wp * 4;
-  let dst = cols;
-  for (let c = 0; c < C; c++) {
-    for (let ki = 0; ki < kH; ki++) {
-      for (let kj = 0; kj < kW; kj++) {
-        let at = src + ((<usize>c * Hp + ki) * Wp + kj) * 4;
-        for (let oh = 0; oh < outH; oh++, at += rowStep, dst += <usize>outW * 4) copyRow(dst, at, outW);
-      }
-    }
-  }
-}
-
-/** dst[i] += src[i] for `count` floats. */
-function addInto(dst: usize, src: usize, count: i32): void {
+/** dst[i] += src[i] for n floats (non-overlapping). */
+// @ts-ignore: decorator
+@inline function addFloats(dst: usize, src: usize, n: i32): void {
   let i = 0;
-  for (; i + 4 <= count; i += 4) {
-    const at = <usize>i * 4;
-    v128.store(dst + at, f32x4.add(v128.load(dst + at), v128.load(src + at)));
-  }
-  for (; i < count; i++) store<f32>(dst + <usize>i * 4, load<f32>(dst + <usize>i * 4) + load<f32>(src + <usize>i * 4));
+  for (; i + 4 <= n; i += 4) v128.store(dst + <usize>i * 4, f32x4.add(v128.load(dst + <usize>i * 4), v128.load(src + <usize>i * 4)));
+  for (; i < n; i++) store<f32>(dst + <usize>i * 4, load<f32>(dst + <usize>i * 4) + load<f32>(src + <usize>i * 4));
 }
 
 /** Sum of `count` floats at `p` in double precision (two floats per f64x2 lane pair, four running sums). */
@@ -107,45 +68,77 @@ function rowSum(p: usize, count: i32): f64 {
   return s;
 }
 
-/** dst[i] += src[i] for n floats (rows of a fold: non-overlapping within one call). */
+/**
+ * The rows of cols [ck, L] against the image rows they read, for unit column stride and no
+ * dilation: row (c, ki, kj) of cols is outH runs of outW floats, run oh starting at image row
+ * oh·strideH + ki, column kj of channel c (an image of Hp × Wp per channel). Copies the image
+ * into cols (im2col) or adds cols into the image (col2im, rows in order as the reference adds them).
+ * Inlined, so each call site's constant `addIntoImage` takes the branch out of the loop.
+ */
 // @ts-ignore: decorator
-@inline function addRow(dst: usize, src: usize, n: i32): void {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) v128.store(dst + <usize>i * 4, f32x4.add(v128.load(dst + <usize>i * 4), v128.load(src + <usize>i * 4)));
-  for (; i < n; i++) store<f32>(dst + <usize>i * 4, load<f32>(dst + <usize>i * 4) + load<f32>(src + <usize>i * 4));
+@inline function windowRows(w: Win, image: usize, Hp: i32, Wp: i32, cols: usize, addIntoImage: bool): void {
+  const outH = w.outH, outW = w.outW, kH = w.kernelH, kW = w.kernelW;
+  const rowStep = <usize>w.strideH * Wp * 4;
+  let at = cols;
+  for (let c = 0; c < w.channels; c++) {
+    for (let ki = 0; ki < kH; ki++) {
+      for (let kj = 0; kj < kW; kj++) {
+        let row = image + ((<usize>c * Hp + ki) * Wp + kj) * 4;
+        for (let oh = 0; oh < outH; oh++, row += rowStep, at += <usize>outW * 4) {
+          if (addIntoImage) addFloats(row, at, outW);
+          else copyRow(at, row, outW);
+        }
+      }
+    }
+  }
+}
+
+/** Copies each channel's H × W image between `x` and the interior of the padded image `pad` (either way). */
+function padInterior(w: Win, x: usize, pad: usize, toPad: bool): void {
+  const H = w.height, W = w.width, Hp = paddedRows(w), Wp = paddedCols(w);
+  for (let c = 0; c < w.channels; c++) {
+    for (let r = 0; r < H; r++) {
+      const plain = x + (<usize>c * H + r) * W * 4, padded = pad + ((<usize>c * Hp + r + w.padH) * Wp + w.padW) * 4;
+      if (toPad) copyRow(padded, plain, W);
+      else copyRow(plain, padded, W);
+    }
+  }
 }
 
 /**
- * col2im of one image (the adjoint of `unfold`), overwriting x: with unit column stride and no
- * dilation every row of cols adds straight into a row of the (zero-padded, when the window has
- * padding) image, whose interior is then copied to x. Additions per element in the same order
- * as the reference (rows of cols in order). Other windows go through the general col2imPlanes.
+ * im2col of one image into cols [ck, L]. With unit column stride and no dilation every row of
+ * cols is straight copies from the image, or from a zero-padded copy of it (in `pad`) when the
+ * window has padding: no per-row bounds or zero-fill logic (which cost as much as the copies for
+ * LeNet's 28-wide rows). Other windows go through the general im2colPlanes.
  */
+function unfold(w: Win, x: usize, cols: usize, pad: usize): void {
+  if (!plainWindow(w)) {
+    im2colPlanes(w, x, cols, 0, w.channels);
+    return;
+  }
+  if (w.padH == 0 && w.padW == 0) {
+    windowRows(w, x, w.height, w.width, cols, false);
+    return;
+  }
+  memory.fill(pad, 0, <usize>paddedImageFloats(w) * 4);
+  padInterior(w, x, pad, true);
+  windowRows(w, pad, paddedRows(w), paddedCols(w), cols, false);
+}
+
+/** col2im of one image (the adjoint of `unfold`), overwriting x; general windows go through col2imPlanes. */
 function fold(w: Win, cols: usize, x: usize, pad: usize): void {
   if (!plainWindow(w)) {
     col2imPlanes(w, cols, x, 0, w.channels);
     return;
   }
-  const C = w.channels, H = w.height, W = w.width, kH = w.kernelH, kW = w.kernelW;
-  const outH = w.outH, outW = w.outW;
-  const padded = w.padH != 0 || w.padW != 0;
-  const Hp = padded ? paddedRows(w) : H, Wp = padded ? paddedCols(w) : W;
-  const dst = padded ? pad : x;
-  memory.fill(dst, 0, <usize>C * Hp * Wp * 4);
-  const rowStep = <usize>w.strideH * Wp * 4;
-  let src = cols;
-  for (let c = 0; c < C; c++) {
-    for (let ki = 0; ki < kH; ki++) {
-      for (let kj = 0; kj < kW; kj++) {
-        let at = dst + ((<usize>c * Hp + ki) * Wp + kj) * 4;
-        for (let oh = 0; oh < outH; oh++, at += rowStep, src += <usize>outW * 4) addRow(at, src, outW);
-      }
-    }
+  if (w.padH == 0 && w.padW == 0) {
+    memory.fill(x, 0, <usize>w.channels * w.height * w.width * 4);
+    windowRows(w, x, w.height, w.width, cols, true);
+    return;
   }
-  if (!padded) return;
-  for (let c = 0; c < C; c++) {
-    for (let r = 0; r < H; r++) copyRow(x + (<usize>c * H + r) * W * 4, pad + ((<usize>c * Hp + r + w.padH) * Wp + w.padW) * 4, W);
-  }
+  memory.fill(pad, 0, <usize>paddedImageFloats(w) * 4);
+  windowRows(w, pad, paddedRows(w), paddedCols(w), cols, true);
+  padInterior(w, x, pad, false);
 }
 
 /** y[n] = W · im2col(x[n]) (+ bias per output channel, added after the product like the reference). */
@@ -177,7 +170,7 @@ export function convWeightGradImages(
     unfold(w, x + <usize>n * w.channels * w.height * w.width * 4, cols, pad);
     const dyn = dy + <usize>n * co * L * 4;
     gemm(co, ck, L, dyn, L, 1, cols, 1, L, tmp, ck, scratch);
-    addInto(part, tmp, co * ck);
+    addFloats(part, tmp, co * ck);
     if (dbPart == 0) continue;
     for (let c = 0; c < co; c++) {
       const at = dbPart + <usize>c * 4;
