@@ -4,9 +4,9 @@ export type DType = 'float32' | 'float64' | 'int32' | 'bool';
 export type FloatArray = Float32Array | Float64Array;
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
-// Float32 buffers handed back by `recycle` (a parameter's gradient after backward has added it
-// into `.grad`): the next step allocates the same sizes again, and reusing them spares the fresh
-// memory's page faults and the garbage collections that megabytes of new buffers per step trigger.
+// Float32 buffers handed back by `recycle` (gradients backward knows are dead, see engine.ts):
+// the next training step allocates the same sizes again, and reusing them spares fresh memory's
+// page faults and the garbage collections that megabytes of new buffers per step trigger.
 const RECYCLE_MIN = 1 << 12;
 const RECYCLE_PER_SIZE = 2;
 const RECYCLE_MAX_BYTES = 64 << 20;

@@ -15,9 +15,8 @@ export interface ActivationExports {
  * ReLU and its backward for large float32 arrays in WASM SIMD, bit-identical to the JS loops
  * (which a JS engine runs one element at a time, about 1 ns each); small arrays stay in JS.
  */
-export function makeActivationKernels(heap: () => WasmHeap, exports: ActivationExports): { unary: Kernels['unary']; reluBackward: NonNullable<Kernels['reluBackward']> } {
+export function makeActivationKernels(h: WasmHeap, exports: ActivationExports): { unary: Kernels['unary']; reluBackward: NonNullable<Kernels['reluBackward']> } {
   const relu: Kernels['unary']['relu'] = (x, out) => {
-    const h = heap();
     if (!(x instanceof Float32Array && out instanceof Float32Array) || out.length < WASM_MIN || !h.fits(2 * out.length + 64)) {
       fastUnary.relu(x, out);
       return;
@@ -26,12 +25,11 @@ export function makeActivationKernels(heap: () => WasmHeap, exports: ActivationE
     h.reset();
     const px = h.alloc(n);
     const po = h.alloc(n);
-    h.f32.set(x.length === n ? x : x.subarray(0, n), px >> 2);
+    h.f32.set(x.subarray(0, n), px >> 2);
     exports.reluRange(px, po, n);
     out.set(h.f32.subarray(po >> 2, (po >> 2) + n));
   };
   const reluBackward = (y: Float32Array, dy: Float32Array, out: Float32Array): void => {
-    const h = heap();
     const n = out.length;
     if (n < WASM_MIN || !h.fits(3 * n + 64)) {
       reluBackwardJs(y, dy, out);

@@ -17,18 +17,15 @@ const SLACK = 16;
  */
 export function makeConvKernels(ctx: WasmContext): NonNullable<Kernels['conv2d']> {
   const f32 = (...arrays: (FloatArray | null)[]): boolean => arrays.every((a) => a === null || a instanceof Float32Array);
-  const dims = (w: ConvWindow): { ck: number; L: number; threads: number } => {
-    const ck = w.channels * w.kernelH * w.kernelW;
-    const L = w.outH * w.outW;
-    return { ck, L, threads: w.batch * w.outChannels * ck * L < PARALLEL_MIN_MACS ? 1 : ctx.threads };
-  };
+  const unfolded = (w: ConvWindow): number => w.channels * w.kernelH * w.kernelW;
+  const threadsFor = (w: ConvWindow): number => (w.batch * w.outChannels * unfolded(w) * w.outH * w.outW < PARALLEL_MIN_MACS ? 1 : ctx.threads);
   /**
    * Bytes of one thread's area (see convChunk in assembly/index.ts): an image's columns [ck, L],
    * a [co, ck] product, and the zero-padded image of the fast unfold (paddedImageFloats in
    * assembly/conv.ts, mirrored here).
    */
   const areaBytes = (w: ConvWindow): number => {
-    const ck = w.channels * w.kernelH * w.kernelW;
+    const ck = unfolded(w);
     const plain = w.strideW === 1 && w.dilationH === 1 && w.dilationW === 1 && (w.padH !== 0 || w.padW !== 0);
     const rows = Math.max(w.height + w.padH, (w.outH - 1) * w.strideH + w.kernelH);
     const columns = Math.max(w.width + w.padW, w.outW - 1 + w.kernelW);
@@ -58,7 +55,7 @@ export function makeConvKernels(ctx: WasmContext): NonNullable<Kernels['conv2d']
   return {
     forward(x, weight, bias, out, w) {
       if (!f32(x, weight, bias, out)) return false;
-      const { ck, L, threads } = dims(w);
+      const threads = threadsFor(w);
       const colsBytes = areaBytes(w);
       const at = reserve([x.length, weight.length, bias?.length ?? 0, out.length, (threads * colsBytes) / 4]);
       if (!at) return false;
@@ -73,8 +70,8 @@ export function makeConvKernels(ctx: WasmContext): NonNullable<Kernels['conv2d']
     },
     weightGrad(dy, x, dw, db, w) {
       if (!f32(dy, x, dw, db)) return false;
-      const { ck, L, threads } = dims(w);
-      const co = w.outChannels;
+      const threads = threadsFor(w);
+      const [co, ck] = [w.outChannels, unfolded(w)];
       const chunks = Math.min(w.batch, CONV_GRAD_CHUNKS);
       const colsBytes = areaBytes(w);
       const at = reserve([x.length, dy.length, chunks * co * ck, db ? chunks * co : 0, (threads * colsBytes) / 4]);
@@ -104,7 +101,7 @@ export function makeConvKernels(ctx: WasmContext): NonNullable<Kernels['conv2d']
     },
     inputGrad(dy, weight, dx, w) {
       if (!f32(dy, weight, dx)) return false;
-      const { ck, L, threads } = dims(w);
+      const threads = threadsFor(w);
       const colsBytes = areaBytes(w);
       const at = reserve([dy.length, weight.length, dx.length, (threads * colsBytes) / 4]);
       if (!at) return false;

@@ -86,7 +86,7 @@ async function create(options: WasmOptions): Promise<WasmState> {
   const pool = new ThreadPool(heap, workers, exports.planJob, exports.runJob);
   const info: WasmInfo = { relaxedSimd, sharedMemory: shared, threads: 1 };
   const s: WasmState = { heap, pool, threads: 1, gemm: exports.gemm, info, module, spawn: threadsApi?.spawn ?? null, workers, backend: jsBackend };
-  s.backend = { ...jsBackend, name: 'wasm', matmul: makeMatmul(s), ...makeWindowKernels(s), conv2d: makeConvKernels(s), binary, copy, where, scatterAdd, ...makeActivationKernels(() => s.heap, exports) };
+  s.backend = { ...jsBackend, name: 'wasm', matmul: makeMatmul(s), ...makeWindowKernels(s), conv2d: makeConvKernels(s), binary, copy, where, scatterAdd, ...makeActivationKernels(heap, exports) };
   heap.setThreads(1);
   await resize(s, options.threads ?? threadsApi?.cores ?? 1);
   return s;
