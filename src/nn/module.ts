@@ -1,5 +1,6 @@
 import { noGrad } from '../autograd/grad-mode.js';
 import { zeroGradInPlace } from '../autograd/graph.js';
+import { isFloating, type DType } from '../tensor/dtype.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Parameter } from './parameter.js';
@@ -115,6 +116,37 @@ export abstract class Module {
 
   eval(): this {
     return this.train(false);
+  }
+
+  /**
+   * Casts every floating point parameter and buffer, and the parameters' gradients, to `dtype`
+   * in place, as PyTorch's `module.to(dtype)`: the tensor objects stay the same (each gets new
+   * data), so references to them stay valid; create the optimizer afterwards, as in PyTorch.
+   * Integer buffers (BatchNorm's batch count) keep their dtype.
+   * @example
+   * const model = new Sequential(new Linear(3, 4), new ReLU(), new Linear(4, 1)).to('float64');
+   * model.forward(randn([2, 3], { dtype: 'float64' })).dtype; // 'float64'
+   */
+  to(dtype: DType): this {
+    if (!isFloating(dtype)) throw new TypeError(`Module.to: only floating point dtypes are supported, got ${dtype}`);
+    noGrad(() => {
+      for (const t of [...this.parameters(), ...this.buffers()]) {
+        if (!isFloating(t.dtype) || t.dtype === dtype) continue;
+        t.data = t.data.to(dtype);
+        if (t.grad) t.grad = t.grad.to(dtype);
+      }
+    });
+    return this;
+  }
+
+  /** `to('float64')`, PyTorch's `double()`. */
+  double(): this {
+    return this.to('float64');
+  }
+
+  /** `to('float32')`, PyTorch's `float()`. */
+  float(): this {
+    return this.to('float32');
   }
 
   /**

@@ -538,6 +538,27 @@ export class Tensor {
   tolist(): NestedArray { return this.toArray(); }
   /** This tensor's memory outside autograd (PyTorch's `.data`): in-place ops on it are not recorded. */
   get data(): Tensor { return this.detach(); }
+  /**
+   * Points this leaf at `value`'s memory, shape and dtype, as PyTorch's `t.data = value`: how
+   * `Module.to(dtype)` converts parameters while every reference to them stays valid. Autograd
+   * does not record it.
+   * @example
+   * const p = tensor([1, 2], { requiresGrad: true });
+   * p.data = p.data.to('float64'); // p.dtype === 'float64', still the same tensor object
+   */
+  set data(value: Tensor) {
+    if (this._gradFn) throw new Error('data: only a leaf tensor (no grad function) can have its data replaced');
+    if (this._requiresGrad && !isFloating(value.dtype)) {
+      throw new TypeError(`data: a tensor that requires grad needs floating point data, got ${value.dtype}`);
+    }
+    const v = value.detach();
+    const self = this as unknown as { storage: Storage; shape: readonly number[]; strides: readonly number[]; offset: number; dtype: DType };
+    self.storage = v.storage;
+    self.shape = v.shape.slice();
+    self.strides = v.strides.slice();
+    self.offset = v.offset;
+    self.dtype = v.dtype;
+  }
 
   // ---- in-place (only where autograd is not watching) ----------------------------------------
 
