@@ -30,7 +30,7 @@ import { col2imPlanes, im2colPlanes, Win } from './window';
 }
 
 /** Floats of a thread's padded-image area: 0 unless the fast path needs a padded copy. Mirrored in src/backend/wasm/conv.ts. */
-export function paddedImageFloats(w: Win): i32 {
+function paddedImageFloats(w: Win): i32 {
   return plainWindow(w) && (w.padH != 0 || w.padW != 0) ? w.channels * paddedRows(w) * paddedCols(w) : 0;
 }
 

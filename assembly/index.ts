@@ -7,7 +7,6 @@ import { convForwardImage, convInputGradImage, convWeightGradImages } from './co
 import { col2imPlanes, im2colPlanes, maxPoolPlanes, Win } from './window';
 
 export { gemm, SCRATCH_BYTES };
-export { paddedImageFloats } from './conv';
 export { reluBackwardRange, reluRange } from './activation';
 
 /** Field indices (i32 words) of a job descriptor; mirrored in src/backend/wasm/job.ts. */
