@@ -2,14 +2,15 @@
  * Fashion-MNIST with a small CNN with batch norm: two 3x3 conv blocks (conv, BN, ReLU, 2x2 max
  * pool) of 32 and 64 channels, then 3136-128-10 with dropout; Adam, cross-entropy. With
  * --augment, random-crop (pad 2) and horizontal-flip augmentation (slower to converge: 12 epochs
- * reach 92.2% with it in PyTorch, against 93% without).
- * Run: npx tsx examples/fashion-mnist-cnn.ts [--epochs 12] [--augment] [--test-each-epoch] [--backend wasm|js]
+ * reach 92.2% with it in PyTorch, against 93% without). 15 epochs by default: 12 end right at 93%
+ * (93.02% and 92.99% with two builds of the kernels, one seed), 15 clear it (93.28%).
+ * Run: npx tsx examples/fashion-mnist-cnn.ts [--epochs 15] [--augment] [--test-each-epoch] [--backend wasm|js]
  * PyTorch counterpart (same model, epochs, batch, optimizer): examples/pytorch/fashion_mnist_cnn.py
  */
 import { nn, transforms } from '../src/index.js';
 import { parseConfig, trainAndReport } from './fashion-mnist-common.js';
 
-const config = parseConfig({ epochs: 12, batch: 128, lr: 2e-3 });
+const config = parseConfig({ epochs: 15, batch: 128, lr: 2e-3 });
 
 function block(inChannels: number, outChannels: number): nn.Module[] {
   return [
