@@ -5,7 +5,7 @@
  * costs: process CPU time would charge a kernel with what worker threads spend spinning or
  * sleeping around it. Used by `npm run bench -- --profile`; on a busy machine, repeat it.
  */
-import type { Backend } from '../src/index.js';
+import type { Backend } from 'nabla';
 
 export interface KernelStat { calls: number; ms: number }
 

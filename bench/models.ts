@@ -1,5 +1,5 @@
 /** The benchmark's models, built from nabla's own layers; the PyTorch and TF.js runners mirror them. */
-import { nn } from '../src/index.js';
+import { nn } from 'nabla';
 
 /** MLP 784-512-256-10 with ReLU: the training workload. */
 export function mlp(): nn.Module {
@@ -12,4 +12,4 @@ export function smallMlp(): nn.Module {
 }
 
 /** LeNet-5 from the model zoo (ReLU, max pooling; conv 6@5x5 pad 2, conv 16@5x5, 120-84-10), as torch_bench.py builds it. */
-export { lenet5 } from '../src/models/index.js';
+export { lenet5 } from 'nabla/models';

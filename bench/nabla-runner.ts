@@ -4,7 +4,7 @@
  * Usage: tsx bench/nabla-runner.ts js|wasm [--threads N] [--repeats N] [--workloads a,b] [--profile]
  *        tsx bench/nabla-runner.ts wasm --memory-steps 10000   (RSS over a long MLP run)
  */
-import { getBackend, initWasm, matmul, nn, noGrad, optim, randint, randn, setBackend, wasmInfo, type Tensor } from '../src/index.js';
+import { getBackend, initWasm, matmul, nn, noGrad, optim, randint, randn, setBackend, wasmInfo, type Tensor } from 'nabla';
 import { formatProfile, profiled } from './kernel-profile.js';
 import { flag, medianRates } from './measure.js';
 import { lenet5, mlp, smallMlp } from './models.js';

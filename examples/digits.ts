@@ -6,13 +6,13 @@
  */
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { Generator, TensorDataset, evaluate, fit, manualSeed, nn, optim, stratifiedSplit, toTensors } from '../src/index.js';
-import { readCsvFile } from '../src/node.js';
+import { Generator, TensorDataset, evaluate, fit, manualSeed, nn, optim, stratifiedSplit, toTensors } from 'nabla';
+import { readCsvFile } from 'nabla/node';
 
 const { values } = parseArgs({ options: { epochs: { type: 'string', default: '100' } } });
 manualSeed(0);
 const g = new Generator(0);
-const digits = await readCsvFile(fileURLToPath(new URL('../data/digits.csv', import.meta.url)), { target: 'digit', targetType: 'categorical' });
+const digits = await readCsvFile(fileURLToPath(new URL('../packages/app/data/digits.csv', import.meta.url)), { target: 'digit', targetType: 'categorical' });
 const [trainSet, testSet] = stratifiedSplit(new TensorDataset(digits.features.div(16), digits.target!), digits.target!, [0.8, 0.2], g);
 const [xTest, yTest] = toTensors(testSet);
 

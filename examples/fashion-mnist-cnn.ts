@@ -7,7 +7,7 @@
  * Run: npx tsx examples/fashion-mnist-cnn.ts [--epochs 15] [--augment] [--test-each-epoch] [--backend wasm|js]
  * PyTorch counterpart (same model, epochs, batch, optimizer): examples/pytorch/fashion_mnist_cnn.py
  */
-import { nn, transforms } from '../src/index.js';
+import { nn, transforms } from 'nabla';
 import { parseConfig, trainAndReport } from './fashion-mnist-common.js';
 
 const config = parseConfig({ epochs: 15, batch: 128, lr: 2e-3 });

@@ -8,8 +8,8 @@ import { cpus } from 'node:os';
 import {
   DataLoader, Generator, Subset, evaluate, fit, initWasm, manualSeed, nn, optim, setBackend, transforms, wasmInfo,
   type Callback, type MnistDataset,
-} from '../src/index.js';
-import { loadFashionMnist } from '../src/node.js';
+} from 'nabla';
+import { loadFashionMnist } from 'nabla/node';
 
 /** Mean and standard deviation of Fashion-MNIST's training pixels (in [0, 1]). */
 export const FASHION_MEAN = 0.286;

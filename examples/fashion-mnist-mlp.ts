@@ -4,7 +4,7 @@
  * PyTorch counterpart (same model, epochs, batch, optimizer): examples/pytorch/fashion_mnist_mlp.py
  * Needs Fashion-MNIST in /usr/share/datasets/fashion-mnist (scripts/install-fashion-mnist.sh).
  */
-import { nn } from '../src/index.js';
+import { nn } from 'nabla';
 import { parseConfig, trainAndReport } from './fashion-mnist-common.js';
 
 const config = parseConfig({ epochs: 10, batch: 128, lr: 1e-3 });

@@ -5,14 +5,14 @@
  */
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { Generator, StandardScaler, TensorDataset, evaluate, fit, manualSeed, nn, optim, predict, stratifiedSplit, toTensors } from '../src/index.js';
-import { readCsvFile } from '../src/node.js';
+import { Generator, StandardScaler, TensorDataset, evaluate, fit, manualSeed, nn, optim, predict, stratifiedSplit, toTensors } from 'nabla';
+import { readCsvFile } from 'nabla/node';
 
 const { values } = parseArgs({ options: { epochs: { type: 'string', default: '60' }, seed: { type: 'string', default: '0' } } });
 const seed = Number(values.seed);
 manualSeed(seed);
 
-const iris = await readCsvFile(fileURLToPath(new URL('../data/iris.csv', import.meta.url)), { target: 'species' });
+const iris = await readCsvFile(fileURLToPath(new URL('../packages/app/data/iris.csv', import.meta.url)), { target: 'species' });
 const labels = iris.target!;
 const g = new Generator(seed);
 const [trainSet, testSet] = stratifiedSplit(new TensorDataset(iris.features, labels), labels, [0.8, 0.2], g);

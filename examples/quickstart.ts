@@ -2,7 +2,7 @@
  * The README's quick start: the four steps of backpropagation written out by hand.
  * Run: npx tsx examples/quickstart.ts   (in your own project, import from 'nabla')
  */
-import { linspace, manualSeed, nn, optim } from '../src/index.js';
+import { linspace, manualSeed, nn, optim } from 'nabla';
 
 manualSeed(0);
 const x = linspace(-3, 3, 200).reshape(200, 1); // 200 points, as a column [200, 1]

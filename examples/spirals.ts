@@ -4,7 +4,7 @@
  * Run: npx tsx examples/spirals.ts [--epochs 300]
  */
 import { parseArgs } from 'node:util';
-import { Generator, accuracy, fit, manualSeed, nn, optim, predict, tensor, twoSpirals } from '../src/index.js';
+import { Generator, accuracy, fit, manualSeed, nn, optim, predict, tensor, twoSpirals } from 'nabla';
 
 const { values } = parseArgs({ options: { epochs: { type: 'string', default: '300' } } });
 manualSeed(0);

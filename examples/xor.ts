@@ -3,7 +3,7 @@
  * plain full-batch gradient descent on the mean squared error, with the loop written out.
  * Run: npx tsx examples/xor.ts
  */
-import { manualSeed, nn, optim, predict, tensor } from '../src/index.js';
+import { manualSeed, nn, optim, predict, tensor } from 'nabla';
 
 manualSeed(0);
 const x = tensor([[0, 0], [0, 1], [1, 0], [1, 1]]);

@@ -1,0 +1,33 @@
+// `npm test [-- PATH…]`: builds the WASM kernels when assembly/ changed, type-checks the whole
+// repository, and runs every *.test.ts under the given paths (default: both packages and test/)
+// on Node's test runner, with `nabla` resolved to the library's sources. With paths, the type
+// check is skipped (a quick loop while editing); `npm test` with no paths is what CI runs.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+process.chdir(root);
+const paths = process.argv.slice(2);
+const roots = paths.length ? paths : ['packages/nabla/test', 'packages/app/test', 'test'];
+
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+function testFiles(path) {
+  if (statSync(path).isFile()) return path.endsWith('.test.ts') ? [path] : [];
+  return readdirSync(path).sort().flatMap((name) => testFiles(join(path, name)));
+}
+
+run(process.execPath, ['packages/nabla/scripts/build-wasm.mjs']);
+if (!paths.length) {
+  run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json']);
+}
+const files = roots.flatMap(testFiles);
+if (!files.length) {
+  console.error(`npm test: no *.test.ts under ${roots.join(', ')}`);
+  process.exit(1);
+}
+run(process.execPath, ['--conditions=nabla-source', '--import', 'tsx', '--test', '--test-reporter=spec', ...files]);
