@@ -1,8 +1,7 @@
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { add } from '../ops/elementwise.js';
-import { sumToShape } from '../ops/reduce.js';
 import { ones } from '../tensor/create.js';
+import { addGrads, addInto, castGrad, cloneGrad, copyInto, sumToShape } from './accumulate.js';
 import { reuseStorageData } from '../tensor/storage.js';
 import { firstNonFinite, inBackward, isExclusiveGrad, isFreshlyZeroed, type GradFn } from './graph.js';
 import { isAnomalyEnabled, noGrad } from './grad-mode.js';
@@ -43,7 +42,7 @@ function checkSavedVersions(t: Tensor): void {
 
 function accumulate(grads: Map<Tensor, Tensor>, t: Tensor, g: Tensor): void {
   const previous = grads.get(t);
-  grads.set(t, previous ? add(previous, g) : g);
+  grads.set(t, previous ? addGrads(previous, g) : g);
 }
 
 /** Options of `backward()`. */
@@ -74,7 +73,7 @@ function propagate(t: Tensor, fn: GradFn, g: Tensor, grads: Map<Tensor, Tensor>)
   fn.inputs.forEach((input, k) => {
     const ig = inputGrads[k];
     if (!input.requiresGrad || !ig) return;
-    const reduced = sumToShape(ig, input.shape).to(input.dtype);
+    const reduced = castGrad(sumToShape(ig, input.shape), input.dtype);
     if (!shapesEqual(reduced.shape, input.shape)) {
       throw new Error(`backward: '${fn.name}' returned a gradient of shape ${formatShape(reduced.shape)} for input ${k} of shape ${formatShape(input.shape)}`);
     }
@@ -147,15 +146,15 @@ function recycleIfDead(g: Tensor, grads: Map<Tensor, Tensor>): void {
 function accumulateGrad(t: Tensor, g: Tensor, leaf: boolean): void {
   const have = t.grad;
   if (!have) {
-    t.grad = leaf && isExclusiveGrad(g) ? g : g.clone();
+    t.grad = leaf && isExclusiveGrad(g) ? g : cloneGrad(g);
     return;
   }
   if (!shapesEqual(have.shape, g.shape) || have.dtype !== g.dtype) {
-    t.grad = add(have, g);
+    t.grad = addGrads(have, g);
     return;
   }
-  if (isFreshlyZeroed(have)) have.copy_(g);
-  else have.add_(g);
+  if (isFreshlyZeroed(have)) copyInto(have, g);
+  else addInto(have, g);
   // A leaf's exclusive gradient is dead once added in: nothing else ever saw it, and a leaf
   // passes nothing on. Its buffer serves the same rule's next allocation (next training step).
   if (leaf && isExclusiveGrad(g) && g.storage.data instanceof Float32Array && g.storage !== have.storage) reuseStorageData(g.storage.data);

@@ -1,0 +1,113 @@
+/**
+ * The few tensor primitives the engine needs to move gradients around: un-broadcasting
+ * (sum-to-shape), casting, copying and adding. They call backend kernels directly and record
+ * nothing (backward runs under noGrad), so the engine sits below the op layer and imports no op.
+ * The kernels and their order are the ones `sum`, `cast`, `clone` and `add_` use, so the numbers
+ * are the same bit for bit.
+ */
+import { getBackend, type Strided } from '../backend/index.js';
+import { allocate, promoteTypes, type DType, type TypedArray } from '../tensor/dtype.js';
+import { broadcastShapes, contiguousStrides, formatShape, numel, shapesEqual, type Shape } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+
+/** The kernel-facing view of `t`, read as if expanded to `shape` (stride 0 along broadcast dims). */
+function stridedOf(t: Tensor, shape: Shape = t.shape): Strided {
+  if (shapesEqual(t.shape, shape)) return { data: t.storage.data, strides: t.strides, offset: t.offset };
+  const lead = shape.length - t.ndim;
+  const strides = shape.map((size, i) => {
+    const d = i - lead;
+    return d < 0 || (t.shape[d] === 1 && size !== 1) ? 0 : t.strides[d];
+  });
+  return { data: t.storage.data, strides, offset: t.offset };
+}
+
+/** `t`'s elements in row-major order: its own array when dense, else a packed copy. */
+function denseData(t: Tensor): TypedArray {
+  const n = t.numel();
+  if (t.isContiguous()) {
+    const data = t.storage.data;
+    return t.offset === 0 && data.length === n ? data : data.subarray(t.offset, t.offset + n);
+  }
+  const out = allocate(t.dtype, n);
+  getBackend().copy(stridedOf(t), { data: out, strides: contiguousStrides(t.shape), offset: 0 }, t.shape);
+  return out;
+}
+
+/** A dense copy of `t` in its own storage. */
+export function cloneGrad(t: Tensor): Tensor {
+  const out = allocate(t.dtype, t.numel());
+  getBackend().copy(stridedOf(t), { data: out, strides: contiguousStrides(t.shape), offset: 0 }, t.shape);
+  return Tensor.fromData(out, t.shape);
+}
+
+/** `t` as `dtype` (itself when it already is). */
+export function castGrad(t: Tensor, dtype: DType): Tensor {
+  if (t.dtype === dtype) return t;
+  const out = allocate(dtype, t.numel());
+  getBackend().cast(denseData(t), out);
+  return Tensor.fromData(out, t.shape);
+}
+
+/**
+ * Sums `g` over the dimensions broadcasting added so that it has `shape`: leading extra dims and
+ * dims that are 1 in `shape`. The one place un-broadcasting of gradients happens.
+ */
+export function sumToShape(g: Tensor, shape: Shape): Tensor {
+  if (shapesEqual(g.shape, shape)) return g;
+  const lead = g.ndim - shape.length;
+  if (lead < 0) throw new Error(`sumToShape: gradient of shape ${formatShape(g.shape)} cannot be reduced to ${formatShape(shape)}`);
+  const dims: number[] = [];
+  g.shape.forEach((s, i) => {
+    if (i < lead || (shape[i - lead] === 1 && s !== 1)) dims.push(i);
+  });
+  // A gradient whose other dims do not match is returned unreduced: the engine's shape check
+  // then names the rule that produced it.
+  if (g.shape.some((s, i) => i >= lead && s !== shape[i - lead] && shape[i - lead] !== 1)) return g;
+  // Adjacent dims are reduced as one run, the last run first (as `sum` does).
+  const runs: [number, number][] = [];
+  for (const d of dims) {
+    const last = runs[runs.length - 1];
+    if (last && last[1] === d - 1) last[1] = d;
+    else runs.push([d, d]);
+  }
+  let data = denseData(g);
+  let cur = [...g.shape];
+  for (const [s, e] of runs.reverse()) {
+    const outer = numel(cur.slice(0, s));
+    const size = numel(cur.slice(s, e + 1));
+    const inner = numel(cur.slice(e + 1));
+    const out = allocate(g.dtype, outer * inner);
+    getBackend().reduce.sum(data, out, outer, size, inner);
+    cur = [...cur.slice(0, s), ...cur.slice(s, e + 1).map(() => 1), ...cur.slice(e + 1)];
+    data = out;
+  }
+  return Tensor.fromData(data, shape);
+}
+
+/** `a + b` in a new tensor, broadcast and promoted as `add` does. */
+export function addGrads(a: Tensor, b: Tensor): Tensor {
+  const dtype = promoteTypes(a.dtype, b.dtype);
+  const x = castGrad(a, dtype);
+  const y = castGrad(b, dtype);
+  const shape = broadcastShapes(x.shape, y.shape, 'add');
+  const out = allocate(dtype, numel(shape));
+  getBackend().binary.add(stridedOf(x, shape), stridedOf(y, shape), out, shape);
+  return Tensor.fromData(out, shape);
+}
+
+/** Overwrites `target` (same shape and dtype) with `g`, counting it as an in-place write. */
+export function copyInto(target: Tensor, g: Tensor): void {
+  getBackend().copy(stridedOf(g), stridedOf(target), target.shape);
+  target.storage.version++;
+}
+
+/** `target += g` in place (same shape and dtype), counting it as an in-place write. */
+export function addInto(target: Tensor, g: Tensor): void {
+  if (target.isContiguous() && g.storage !== target.storage) {
+    const n = target.numel();
+    getBackend().binary.add(stridedOf(target), stridedOf(g), target.storage.data.subarray(target.offset, target.offset + n), target.shape);
+  } else {
+    getBackend().copy(stridedOf(addGrads(target, g)), stridedOf(target), target.shape);
+  }
+  target.storage.version++;
+}
