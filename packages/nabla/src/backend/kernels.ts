@@ -1,5 +1,6 @@
 import type { FloatArray, TypedArray } from '../tensor/dtype.js';
 import type { Shape } from '../tensor/shape.js';
+import type { DataKernels, OptimKernels } from './optim-kernels.js';
 
 /**
  * The kernel table a backend implements. Every member is required, and op families are mapped
@@ -114,6 +115,10 @@ export interface Kernels {
    * norm's forward and input gradient each in one pass.
    */
   channelAffine(x: FloatArray, y: FloatArray | null, a: Float64Array, b: Float64Array, d: Float64Array, out: FloatArray, outer: number, channels: number, inner: number): void;
+  /** Fused per-parameter optimizer steps (see optim-kernels.ts), in place on dense arrays. */
+  readonly optim: OptimKernels;
+  /** Data set kernels: batch gathering and per-channel normalisation. */
+  readonly data: DataKernels;
 }
 
 /**
@@ -142,6 +147,8 @@ export interface Window2d {
 export interface ConvWindow extends Window2d {
   readonly outChannels: number;
 }
+
+export type { AdadeltaStep, AdagradStep, AdamStep, ChannelNorm, DataKernels, OptimKernels, RmspropStep, SgdStep } from './optim-kernels.js';
 
 /** A backend: a name and its kernels. */
 export interface Backend extends Kernels {

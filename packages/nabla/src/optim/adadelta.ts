@@ -1,6 +1,7 @@
 import type { FloatArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { denseRead, denseView, rd, updateInPlace, zerosFor } from './dense.js';
+import { getBackend } from '../backend/index.js';
+import { denseRead, denseView, updateInPlace, zerosFor } from './dense.js';
 import { Optimizer, type BaseHyper, type ParamGroup, type ParamsInput } from './optimizer.js';
 
 /** Options of `Adadelta`, PyTorch's names in camelCase. */
@@ -22,23 +23,7 @@ export type AdadeltaState = { step: number; squareAvg: Tensor; accDelta: Tensor 
  * v = ρ·v + (1−ρ)·g²;  δ = √(u + eps) / √(v + eps) · g;  u = ρ·u + (1−ρ)·δ²;  p −= lr·δ.
  */
 export function adadeltaUpdate(p: FloatArray, g: FloatArray, v: FloatArray, u: FloatArray, h: AdadeltaHyper): void {
-  const f = p instanceof Float32Array;
-  const rho = rd(f, h.rho);
-  const oneMinusRho = rd(f, 1 - h.rho);
-  const eps = rd(f, h.eps);
-  const wd = rd(f, h.weightDecay);
-  const negLr = rd(f, -h.lr);
-  const sign = h.maximize ? -1 : 1;
-  const decay = h.weightDecay !== 0;
-  for (let i = 0; i < p.length; i++) {
-    let d = sign * g[i];
-    if (decay) d = rd(f, d + rd(f, p[i] * wd));
-    v[i] = rd(f, rd(f, v[i] * rho) + rd(f, rd(f, oneMinusRho * d) * d));
-    const std = rd(f, Math.sqrt(rd(f, v[i] + eps)));
-    const delta = rd(f, rd(f, rd(f, Math.sqrt(rd(f, u[i] + eps))) / std) * d);
-    u[i] = rd(f, rd(f, u[i] * rho) + rd(f, rd(f, oneMinusRho * delta) * delta));
-    p[i] = rd(f, p[i] + rd(f, negLr * delta));
-  }
+  getBackend().optim.adadelta(p, g, v, u, h);
 }
 
 /**

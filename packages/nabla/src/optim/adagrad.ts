@@ -1,6 +1,7 @@
 import type { FloatArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { denseRead, denseView, rd, updateInPlace, zerosFor } from './dense.js';
+import { getBackend } from '../backend/index.js';
+import { denseRead, denseView, updateInPlace, zerosFor } from './dense.js';
 import { Optimizer, type BaseHyper, type ParamGroup, type ParamsInput } from './optimizer.js';
 
 /** Options of `Adagrad`, PyTorch's names in camelCase. */
@@ -26,19 +27,7 @@ export type AdagradState = { step: number; sum: Tensor };
  * adagradUpdate(p, g, stateSum, 1, hyper); // first Adagrad step
  */
 export function adagradUpdate(p: FloatArray, g: FloatArray, sum: FloatArray, step: number, h: AdagradHyper): void {
-  const f = p instanceof Float32Array;
-  const negClr = rd(f, -(h.lr / (1 + (step - 1) * h.lrDecay)));
-  const eps = rd(f, h.eps);
-  const wd = rd(f, h.weightDecay);
-  const sign = h.maximize ? -1 : 1;
-  const decay = h.weightDecay !== 0;
-  for (let i = 0; i < p.length; i++) {
-    let d = sign * g[i];
-    if (decay) d = rd(f, p[i] * wd + d);
-    sum[i] = rd(f, sum[i] + rd(f, d * d));
-    const std = rd(f, rd(f, Math.sqrt(sum[i])) + eps);
-    p[i] = rd(f, p[i] + rd(f, rd(f, negClr * d) / std));
-  }
+  getBackend().optim.adagrad(p, g, sum, step, h);
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { FloatArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { denseRead, denseView, orEmpty, rd, updateInPlace, zerosFor } from './dense.js';
+import { getBackend } from '../backend/index.js';
+import { denseRead, denseView, updateInPlace, zerosFor } from './dense.js';
 import { Optimizer, type BaseHyper, type ParamGroup, type ParamsInput } from './optimizer.js';
 
 /** Options of `Adam` / `AdamW`, PyTorch's names in camelCase. */
@@ -35,37 +36,7 @@ export interface AdamBuffers {
  * adamUpdate(p, g, { expAvg: m, expAvgSq: v, maxExpAvgSq: null }, 1, hyper, false); // first Adam step
  */
 export function adamUpdate(p: FloatArray, g: FloatArray, s: AdamBuffers, step: number, h: AdamHyper, decoupled: boolean): void {
-  const f = p instanceof Float32Array;
-  const [beta1, beta2] = h.betas;
-  const b1 = rd(f, beta1);
-  const b2 = rd(f, beta2);
-  const oneMinusB1 = rd(f, 1 - beta1);
-  const oneMinusB2 = rd(f, 1 - beta2);
-  const stepSize = h.lr / (1 - beta1 ** step);
-  const negStep = rd(f, -stepSize);
-  const bc2Sqrt = rd(f, Math.sqrt(1 - beta2 ** step));
-  const eps = rd(f, h.eps);
-  const wd = rd(f, h.weightDecay);
-  const shrink = rd(f, 1 - h.lr * h.weightDecay);
-  const { expAvg: m, expAvgSq: v } = s;
-  const sign = h.maximize ? -1 : 1;
-  const l2 = !decoupled && h.weightDecay !== 0;
-  const ams = s.maxExpAvgSq !== null;
-  const vMax = orEmpty(s.maxExpAvgSq, p);
-  for (let i = 0; i < p.length; i++) {
-    let d = sign * g[i];
-    if (decoupled) p[i] = rd(f, p[i] * shrink);
-    else if (l2) d = rd(f, p[i] * wd + d);
-    m[i] = rd(f, d * oneMinusB1 + rd(f, m[i] * b1));
-    v[i] = rd(f, rd(f, v[i] * b2) + rd(f, rd(f, oneMinusB2 * d) * d));
-    let second = v[i];
-    if (ams) {
-      if (second > vMax[i] || second !== second) vMax[i] = second; // NaN propagates, as torch.maximum
-      second = vMax[i];
-    }
-    const denom = rd(f, rd(f, rd(f, Math.sqrt(second)) / bc2Sqrt) + eps);
-    p[i] = rd(f, p[i] + rd(f, rd(f, negStep * m[i]) / denom));
-  }
+  getBackend().optim.adam(p, g, s.expAvg, s.expAvgSq, s.maxExpAvgSq, step, h, decoupled);
 }
 
 function checkAdamOptions(name: string, o: AdamOptions): void {

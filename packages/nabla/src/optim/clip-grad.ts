@@ -1,4 +1,5 @@
 import { noGrad } from '../autograd/grad-mode.js';
+import { getBackend } from '../backend/index.js';
 import { tensor } from '../tensor/create.js';
 import { Tensor } from '../tensor/tensor.js';
 import { denseRead } from './dense.js';
@@ -7,27 +8,8 @@ function asList(params: Tensor | Iterable<Tensor>): Tensor[] {
   return params instanceof Tensor ? [params] : [...params];
 }
 
-/** The p-norm of `values` as `torch.norm` defines it (p = ±Infinity: max/min |x|; p = 0: count of non-zeros). */
 function vectorNorm(values: ArrayLike<number>, p: number): number {
-  if (p === Infinity || p === -Infinity) {
-    let m = p === Infinity ? 0 : Infinity;
-    for (let i = 0; i < values.length; i++) {
-      const a = Math.abs(values[i]);
-      if (Number.isNaN(a)) return NaN;
-      m = p === Infinity ? Math.max(m, a) : Math.min(m, a);
-    }
-    return m;
-  }
-  let s = 0;
-  for (let i = 0; i < values.length; i++) {
-    const a = Math.abs(values[i]);
-    if (p === 0) s += a !== 0 ? 1 : 0;
-    else if (p === 1) s += a;
-    else if (p === 2) s += a * a;
-    else s += a ** p;
-  }
-  if (p === 0 || p === 1) return s;
-  return p === 2 ? Math.sqrt(s) : s ** (1 / p);
+  return getBackend().optim.vectorNorm(values, p);
 }
 
 /**

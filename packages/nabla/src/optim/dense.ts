@@ -1,7 +1,6 @@
 /**
- * Raw data access for optimizer updates. Updates are elementwise, so they run as plain loops
- * over contiguous typed arrays; writing into a Float32Array rounds like PyTorch's float32
- * kernels, and `rd` rounds the temporaries PyTorch would also hold in float32.
+ * Dense views of parameters and state buffers, which the optimizer kernels of the backend
+ * (the optim member of the kernel table) update in place.
  */
 import { noGrad } from '../autograd/grad-mode.js';
 import type { FloatArray } from '../tensor/dtype.js';
@@ -9,27 +8,6 @@ import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { tensor } from '../tensor/create.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { NestedArray } from '../tensor/format.js';
-
-/**
- * Rounds `x` to float32 when `f32`, else returns it: what PyTorch's float32 kernels do to every
- * temporary. Kernels call this module-level function with a flag; calling a rounding function
- * held in a variable instead was measured 10× slower once V8 re-optimized a kernel.
- */
-export function rd(f32: boolean, x: number): number {
-  return f32 ? Math.fround(x) : x;
-}
-
-const EMPTY32 = new Float32Array(0);
-const EMPTY64 = new Float64Array(0);
-
-/**
- * `buf`, or an empty array of `like`'s type. Hot loops take this instead of null and test a
- * boolean flag, so each element access only ever sees one typed-array type.
- */
-export function orEmpty(buf: FloatArray | null, like: FloatArray): FloatArray {
-  return buf ?? (like instanceof Float32Array ? EMPTY32 : EMPTY64);
-}
-
 
 /** The elements of a contiguous tensor, as a view of its storage (writes go to the tensor). */
 export function denseView(t: Tensor): FloatArray {

@@ -1,6 +1,7 @@
 import type { FloatArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { denseRead, denseView, orEmpty, rd, updateInPlace, zerosFor } from './dense.js';
+import { getBackend } from '../backend/index.js';
+import { denseRead, denseView, updateInPlace, zerosFor } from './dense.js';
 import { Optimizer, type BaseHyper, type ParamGroup, type ParamsInput } from './optimizer.js';
 
 /** Options of `RMSprop`, PyTorch's names in camelCase. */
@@ -34,39 +35,7 @@ export interface RMSpropBuffers {
  * rmspropUpdate(p, g, { squareAvg: s, momentumBuffer: null, gradAvg: null }, hyper);
  */
 export function rmspropUpdate(p: FloatArray, g: FloatArray, s: RMSpropBuffers, h: RMSpropHyper): void {
-  const f = p instanceof Float32Array;
-  const alpha = rd(f, h.alpha);
-  const oneMinusAlpha = rd(f, 1 - h.alpha);
-  const eps = rd(f, h.eps);
-  const wd = rd(f, h.weightDecay);
-  const mom = rd(f, h.momentum);
-  const negLr = rd(f, -h.lr);
-  const sq = s.squareAvg;
-  const centered = s.gradAvg !== null;
-  const useBuf = s.momentumBuffer !== null;
-  const ga = orEmpty(s.gradAvg, p);
-  const buf = orEmpty(s.momentumBuffer, p);
-  const sign = h.maximize ? -1 : 1;
-  const decay = h.weightDecay !== 0;
-  for (let i = 0; i < p.length; i++) {
-    let d = sign * g[i];
-    if (decay) d = rd(f, p[i] * wd + d);
-    sq[i] = rd(f, rd(f, sq[i] * alpha) + rd(f, rd(f, oneMinusAlpha * d) * d));
-    let avg: number;
-    if (centered) {
-      ga[i] = rd(f, d * oneMinusAlpha + rd(f, ga[i] * alpha));
-      avg = rd(f, Math.sqrt(rd(f, sq[i] + rd(f, -ga[i] * ga[i]))));
-    } else {
-      avg = rd(f, Math.sqrt(sq[i]));
-    }
-    avg = rd(f, avg + eps);
-    if (useBuf) {
-      buf[i] = rd(f, rd(f, buf[i] * mom) + rd(f, d / avg));
-      p[i] = rd(f, buf[i] * negLr + p[i]);
-    } else {
-      p[i] = rd(f, p[i] + rd(f, rd(f, negLr * d) / avg));
-    }
-  }
+  getBackend().optim.rmsprop(p, g, s.squareAvg, s.momentumBuffer, s.gradAvg, h);
 }
 
 /**
