@@ -2,7 +2,8 @@
 import { conv1d, conv2d, pair, type Pair } from '../ops/conv.js';
 import { convTranspose2d } from '../ops/conv-transpose.js';
 import { formatShape } from '../tensor/shape.js';
-import { empty, type Tensor } from '../tensor/tensor.js';
+import { empty } from '../tensor/create.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { layerDefault_ } from './init.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';

@@ -1,6 +1,6 @@
 import { randn } from '../tensor/create.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { embedding } from './functional/extra.js';
+import { embedding } from './functional/embedding.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 import { noGrad } from '../autograd/grad-mode.js';

@@ -30,3 +30,24 @@ export class Identity extends Module {
     return x;
   }
 }
+
+/**
+ * Splits dim `dim` into `sizes` (the inverse of Flatten), like `torch.nn.Unflatten`.
+ * @example
+ * new Unflatten(1, [2, 3]).forward(zeros([4, 6])).shape; // [4, 2, 3]
+ */
+export class Unflatten extends Module {
+  constructor(readonly dim: number, readonly sizes: readonly number[]) {
+    super();
+  }
+
+  forward(x: Tensor): Tensor {
+    const d = this.dim < 0 ? this.dim + x.ndim : this.dim;
+    if (d < 0 || d >= x.ndim) throw new RangeError(`Unflatten: dim ${this.dim} is out of range for shape [${x.shape.join(', ')}]`);
+    return x.reshape([...x.shape.slice(0, d), ...this.sizes, ...x.shape.slice(d + 1)]);
+  }
+
+  override extraRepr(): string {
+    return `dim=${this.dim}, unflattenedSize=[${this.sizes.join(', ')}]`;
+  }
+}

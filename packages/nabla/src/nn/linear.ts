@@ -1,5 +1,6 @@
 import { linear } from '../ops/matmul.js';
-import { empty, type Tensor } from '../tensor/tensor.js';
+import { empty } from '../tensor/create.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { layerDefault_ } from './init.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';

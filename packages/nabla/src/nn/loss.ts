@@ -159,3 +159,13 @@ export class BCEWithLogitsLoss extends Loss {
     return F.binaryCrossEntropyWithLogits(input, target, { weight: this.weight, posWeight: this.posWeight, reduction: this.reduction });
   }
 }
+
+/** `F.klDiv` as a module (input: log-probabilities). @example new KLDivLoss({ reduction: 'batchmean' }).forward(logp, p); */
+export class KLDivLoss extends Module {
+  constructor(readonly options: F.KLDivOptions = {}) {
+    super();
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return F.klDiv(input, target, this.options);
+  }
+}

@@ -1,5 +1,5 @@
 /**
- * Regression and binary classification losses, with PyTorch 1.13's formulas and defaults,
+ * Regression, binary classification and KL-divergence losses, with PyTorch 1.13's formulas and defaults,
  * composed from primitive ops (gradients come from their rules).
  */
 import { abs, add, clamp, exp, gt, le, log, lt, mul, neg, sub, where } from '../../ops/elementwise.js';
@@ -135,4 +135,36 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
   let loss = add(mul(sub(1, target), input), logWeight ? mul(logWeight, softplusNeg) : softplusNeg);
   if (options.weight) loss = mul(loss, options.weight.to(loss.dtype));
   return reduce(loss, options.reduction ?? 'mean', op);
+}
+
+export interface KLDivOptions {
+  /** 'mean' (over all elements, PyTorch's default), 'batchmean' (sum / batch size), 'sum' or 'none'. */
+  reduction?: 'none' | 'mean' | 'batchmean' | 'sum';
+  /** Whether `target` holds log-probabilities. */
+  logTarget?: boolean;
+}
+
+/**
+ * KL divergence with `input` as log-probabilities: `target·(log target − input)` (0 where
+ * target is 0), like `F.kl_div`.
+ * @example
+ * klDiv(tensor([[0.25, 0.75]]).log(), tensor([[0.5, 0.5]]), { reduction: 'batchmean' }); // 0.1438
+ */
+export function klDiv(input: Tensor, target: Tensor, options: KLDivOptions = {}): Tensor {
+  const { reduction = 'mean', logTarget = false } = options;
+  const pointwise = logTarget
+    ? target.exp().mul(target.sub(input))
+    : where(target.gt(0), target.mul(where(target.gt(0), target, 1).log().sub(input)), 0);
+  switch (reduction) {
+    case 'none':
+      return pointwise;
+    case 'sum':
+      return pointwise.sum();
+    case 'mean':
+      return pointwise.mean();
+    case 'batchmean':
+      return pointwise.sum().div(input.ndim === 0 ? 1 : input.shape[0]);
+    default:
+      throw new Error(`klDiv: '${String(reduction)}' is not a valid value for reduction (expected 'none', 'mean', 'batchmean' or 'sum')`);
+  }
 }
