@@ -8,6 +8,7 @@ import { col2imPlanes, im2colPlanes, maxPoolPlanes, Win } from './window';
 
 export { gemm, SCRATCH_BYTES };
 export { reluBackwardRange, reluRange } from './activation';
+export { adadeltaRange, adagradRange, adamRange, rmspropRange, sgdRange } from './optim';
 
 /** Field indices (i32 words) of a job descriptor; mirrored in src/backend/wasm/job.ts. */
 const KIND = 2, THREADS = 3, M = 4, N = 5, K = 6, A = 7, RSA = 8, CSA = 9, B = 10, RSB = 11, CSB = 12;

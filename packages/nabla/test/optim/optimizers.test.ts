@@ -2,24 +2,27 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { noGrad, ones, tensor, zeros } from '../../src/index.js';
 import { Adagrad, Adam, AdamW, RMSprop, SGD, type OptimizerStateDict } from '../../src/optim/index.js';
+import { backendsUnderTest, withBackend } from '../backends.js';
 import { assertClose } from '../helpers.js';
 import { describeCase, fixture, makeOptimizer, makeParams, trainStep } from './problem.js';
 
 const TOL = { rtol: 1e-5, atol: 1e-6 };
 
-describe('optimizers follow PyTorch 1.13 over 10 steps (float32)', () => {
-  for (const c of fixture.optimizers) {
-    it(describeCase(c), () => {
-      const params = makeParams();
-      const opt = makeOptimizer(c, params);
-      c.trajectory.forEach((expected, step) => {
-        const loss = trainStep(opt, params);
-        assertClose(loss, c.losses[step], { ...TOL, message: `loss at step ${step + 1}` });
-        params.forEach((p, i) => assertClose(p, expected[i], { ...TOL, message: `param ${i} after step ${step + 1}` }));
-      });
-    });
-  }
-});
+for (const backend of backendsUnderTest()) {
+  describe(`optimizers follow PyTorch 1.13 over 10 steps (float32, ${backend.name} backend)`, () => {
+    for (const c of fixture.optimizers) {
+      it(describeCase(c), () => withBackend(backend, () => {
+        const params = makeParams();
+        const opt = makeOptimizer(c, params);
+        c.trajectory.forEach((expected, step) => {
+          const loss = trainStep(opt, params);
+          assertClose(loss, c.losses[step], { ...TOL, message: `loss at step ${step + 1}` });
+          params.forEach((p, i) => assertClose(p, expected[i], { ...TOL, message: `param ${i} after step ${step + 1}` }));
+        });
+      }));
+    }
+  });
+}
 
 describe('stateDict / loadStateDict', () => {
   const { resumeAt } = fixture.problem;

@@ -10,6 +10,7 @@ import { jsBackend } from '../js/index.js';
 import type { Backend } from '../kernels.js';
 import * as binaries from './binary.generated.js';
 import { makeActivationKernels, type ActivationExports } from './activation.js';
+import { makeOptimKernels, type OptimExports } from './optim.js';
 import { binary, copy, scatterAdd, where } from './fast-js.js';
 import { MAX_PAGES, WasmHeap } from './heap.js';
 import { JOB_BASE, SCRATCH_BASE } from './job.js';
@@ -77,7 +78,7 @@ async function create(options: WasmOptions): Promise<WasmState> {
   const module = await WebAssembly.compile(bytes);
   const memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  const exports = instance.exports as unknown as ActivationExports & {
+  const exports = instance.exports as unknown as ActivationExports & OptimExports & {
     planJob(job: number, tag: number): void; runJob(job: number, tid: number, tag: number): void; gemm: WasmContext['gemm']; SCRATCH_BYTES: WebAssembly.Global;
   };
   const heap = new WasmHeap(memory, exports.SCRATCH_BYTES.value as number);
@@ -86,7 +87,7 @@ async function create(options: WasmOptions): Promise<WasmState> {
   const pool = new ThreadPool(heap, workers, exports.planJob, exports.runJob);
   const info: WasmInfo = { relaxedSimd, sharedMemory: shared, threads: 1 };
   const s: WasmState = { heap, pool, threads: 1, gemm: exports.gemm, info, module, spawn: threadsApi?.spawn ?? null, workers, backend: jsBackend };
-  s.backend = { ...jsBackend, name: 'wasm', matmul: makeMatmul(s), ...makeWindowKernels(s), conv2d: makeConvKernels(s), binary, copy, where, scatterAdd, ...makeActivationKernels(heap, exports) };
+  s.backend = { ...jsBackend, name: 'wasm', matmul: makeMatmul(s), ...makeWindowKernels(s), conv2d: makeConvKernels(s), binary, copy, where, scatterAdd, ...makeActivationKernels(heap, exports), optim: makeOptimKernels(heap, exports) };
   heap.setThreads(1);
   await resize(s, options.threads ?? threadsApi?.cores ?? 1);
   return s;

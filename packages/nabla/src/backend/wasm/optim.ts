@@ -1,0 +1,105 @@
+/**
+ * The optimizer steps of the WASM backend: float32 parameters are updated by the SIMD kernels of
+ * assembly/optim.ts, bit-identical to the JS loops; float64 ones stay on the JS kernels. Parameters
+ * live in JS memory, so each call streams them through the WASM heap in cache-sized chunks: copy
+ * in, update, copy back, while the chunk is still in cache, so main memory sees one pass over
+ * each array, as with the JS loop.
+ */
+import { optim as jsOptim, adamScalars } from '../js/optim.js';
+import type { OptimKernels } from '../optim-kernels.js';
+import type { FloatArray } from '../../tensor/dtype.js';
+import type { WasmHeap } from './heap.js';
+
+/** Floats per array per chunk: five arrays of 32 KiB stay within a core's L2. */
+const CHUNK = 8192;
+
+// Flag bits, as in assembly/optim.ts.
+const MAXIMIZE = 1, DECAY = 2, BUF = 4, FIRST = 8, NESTEROV = 16, DECOUPLED = 32, AMSGRAD = 64, CENTERED = 128;
+
+/** The module's exports these kernels call (one thread: the copies bound them, not the arithmetic). */
+export interface OptimExports {
+  sgdRange(p: number, g: number, b: number, n: number, wd: number, mom: number, damp: number, negLr: number, flags: number): void;
+  adamRange(
+    p: number, g: number, m: number, v: number, vmax: number, n: number,
+    b1: number, b2: number, omb1: number, omb2: number, negStep: number, bc2Sqrt: number, eps: number, wd: number, shrink: number, flags: number,
+  ): void;
+  rmspropRange(p: number, g: number, sq: number, b: number, ga: number, n: number, alpha: number, oma: number, eps: number, wd: number, mom: number, negLr: number, flags: number): void;
+  adagradRange(p: number, g: number, sum: number, n: number, negClr: number, eps: number, wd: number, flags: number): void;
+  adadeltaRange(p: number, g: number, v: number, u: number, n: number, rho: number, omr: number, eps: number, wd: number, negLr: number, flags: number): void;
+}
+
+/** Arrays of one step: [array, written back]; null entries (options off) get no block. */
+type Operand = readonly [Float32Array | null, boolean];
+
+function allF32(arrays: readonly (FloatArray | null)[]): arrays is (Float32Array | null)[] {
+  return arrays.every((a) => a === null || a instanceof Float32Array);
+}
+
+/**
+ * Streams `ops` through the heap in chunks and calls `kernel` with each operand's block address
+ * (0 for a null operand) and the chunk length. False when the operands cannot fit the heap.
+ */
+function streamed(h: WasmHeap, ops: readonly Operand[], kernel: (ptrs: number[], n: number) => void): boolean {
+  const n = ops[0][0]!.length;
+  const chunk = Math.min(CHUNK, n);
+  if (!h.fits(ops.length * (chunk + 16))) return false;
+  h.reset();
+  const ptrs = ops.map(([a]) => (a ? h.alloc(chunk + 4) : 0));
+  for (let at = 0; at < n; at += chunk) {
+    const len = Math.min(chunk, n - at);
+    const heap = h.f32;
+    ops.forEach(([a], k) => a && heap.set(a.subarray(at, at + len), ptrs[k] >> 2));
+    kernel(ptrs, len);
+    ops.forEach(([a, out], k) => out && a && a.set(heap.subarray(ptrs[k] >> 2, (ptrs[k] >> 2) + len), at));
+  }
+  return true;
+}
+
+const f = Math.fround;
+
+/** The optimizer kernels on the WASM heap, falling back to the JS ones for float64 or oversized operands. */
+export function makeOptimKernels(h: WasmHeap, x: OptimExports): OptimKernels {
+  return {
+    ...jsOptim,
+    sgd(p, g, buf, first, hp) {
+      const flags = (hp.maximize ? MAXIMIZE : 0) | (hp.weightDecay !== 0 ? DECAY : 0) | (buf ? BUF : 0) | (first ? FIRST : 0) | (hp.nesterov ? NESTEROV : 0);
+      const args = [f(hp.weightDecay), f(hp.momentum), f(1 - hp.dampening), f(-hp.lr)] as const;
+      const arrays = [p, g, buf];
+      if (!allF32(arrays) || !streamed(h, [[arrays[0], true], [arrays[1], false], [arrays[2], true]], (q, n) => x.sgdRange(q[0], q[1], q[2], n, ...args, flags))) {
+        jsOptim.sgd(p, g, buf, first, hp);
+      }
+    },
+    adam(p, g, m, v, vMax, step, hp, decoupled) {
+      const s = adamScalars(true, step, hp);
+      const flags = (hp.maximize ? MAXIMIZE : 0) | (decoupled ? DECOUPLED : hp.weightDecay !== 0 ? DECAY : 0) | (vMax ? AMSGRAD : 0);
+      const arrays = [p, g, m, v, vMax];
+      const ok = allF32(arrays) && streamed(h, [[arrays[0], true], [arrays[1], false], [arrays[2], true], [arrays[3], true], [arrays[4], true]], (q, n) =>
+        x.adamRange(q[0], q[1], q[2], q[3], q[4], n, s.b1, s.b2, s.oneMinusB1, s.oneMinusB2, s.negStep, s.bc2Sqrt, s.eps, s.wd, s.shrink, flags));
+      if (!ok) jsOptim.adam(p, g, m, v, vMax, step, hp, decoupled);
+    },
+    rmsprop(p, g, sq, buf, gradAvg, hp) {
+      const flags = (hp.maximize ? MAXIMIZE : 0) | (hp.weightDecay !== 0 ? DECAY : 0) | (buf ? BUF : 0) | (gradAvg ? CENTERED : 0);
+      const args = [f(hp.alpha), f(1 - hp.alpha), f(hp.eps), f(hp.weightDecay), f(hp.momentum), f(-hp.lr)] as const;
+      const arrays = [p, g, sq, buf, gradAvg];
+      const ok = allF32(arrays) && streamed(h, [[arrays[0], true], [arrays[1], false], [arrays[2], true], [arrays[3], true], [arrays[4], true]], (q, n) =>
+        x.rmspropRange(q[0], q[1], q[2], q[3], q[4], n, ...args, flags));
+      if (!ok) jsOptim.rmsprop(p, g, sq, buf, gradAvg, hp);
+    },
+    adagrad(p, g, sum, step, hp) {
+      const flags = (hp.maximize ? MAXIMIZE : 0) | (hp.weightDecay !== 0 ? DECAY : 0);
+      const negClr = f(-(hp.lr / (1 + (step - 1) * hp.lrDecay)));
+      const arrays = [p, g, sum];
+      const ok = allF32(arrays) && streamed(h, [[arrays[0], true], [arrays[1], false], [arrays[2], true]], (q, n) =>
+        x.adagradRange(q[0], q[1], q[2], n, negClr, f(hp.eps), f(hp.weightDecay), flags));
+      if (!ok) jsOptim.adagrad(p, g, sum, step, hp);
+    },
+    adadelta(p, g, v, u, hp) {
+      const flags = (hp.maximize ? MAXIMIZE : 0) | (hp.weightDecay !== 0 ? DECAY : 0);
+      const args = [f(hp.rho), f(1 - hp.rho), f(hp.eps), f(hp.weightDecay), f(-hp.lr)] as const;
+      const arrays = [p, g, v, u];
+      const ok = allF32(arrays) && streamed(h, [[arrays[0], true], [arrays[1], false], [arrays[2], true], [arrays[3], true]], (q, n) =>
+        x.adadeltaRange(q[0], q[1], q[2], q[3], n, ...args, flags));
+      if (!ok) jsOptim.adadelta(p, g, v, u, hp);
+    },
+  };
+}
