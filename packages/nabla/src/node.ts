@@ -1,4 +1,4 @@
-/** Node-only entry (`nabla/node`): file system loaders, threads. Never imported by the core. */
+/** Node-only entry (`nabla/node`): file system loaders, threads, the native BLAS backend. Never imported by the core. */
 export { readCsvFile } from './data/read-csv-file.js';
 export {
   writeFileAtomic, writeModelFiles, readModelFiles, saveModel, loadModel, saveSafetensors, loadSafetensors,
@@ -6,9 +6,19 @@ export {
 export * from './data/image-node/index.js';
 
 import { initWasm } from './backend/index.js';
+import { initNative } from './backend/native/index.js';
 
-// The Node entry selects the fastest backend on import: WASM SIMD on worker threads (every Node
-// this package supports has WebAssembly SIMD). NABLA_BACKEND=js keeps the JS reference; a
-// failure to start WASM also leaves the reference in place.
-if (process.env.NABLA_BACKEND !== 'js') await initWasm().catch(() => undefined);
-export { initWasm, setNumThreads, wasmInfo, setBackend, getBackend } from './backend/index.js';
+// The Node entry selects the fastest backend on import: the platform BLAS through FFI for GEMM
+// work over WASM SIMD on worker threads for the rest ('native'), else WASM alone (every Node this
+// package supports has WebAssembly SIMD); backendInfo().nativeUnavailable says why in one line.
+// NABLA_BACKEND=js|wasm|native picks one; a failure to start leaves the previous one in place.
+const wanted = process.env.NABLA_BACKEND;
+if (wanted !== 'js') {
+  await initWasm().catch(() => undefined);
+  if (wanted !== 'wasm') {
+    const started = await initNative();
+    if (typeof started === 'string' && wanted === 'native') console.warn(`nabla: NABLA_BACKEND=native: ${started}; using ${(await import('./backend/index.js')).getBackend().name}`);
+  }
+}
+export { initWasm, setNumThreads, wasmInfo, setBackend, getBackend, backendInfo, type BackendInfo } from './backend/index.js';
+export { initNative, type NativeOptions } from './backend/native/index.js';
