@@ -5,7 +5,14 @@ import { sameFloat } from './gemm.js';
 import { foldImages, interleave, unfoldImages } from './unfold.js';
 
 /** Unfolded elements per chunk of images: one GEMM covers a chunk, and its columns stay bounded (16 MiB in float32). */
-const CHUNK_FLOATS = 1 << 22;
+let chunkFloats = 1 << 22;
+
+/** @internal Sets the unfolded elements per chunk (tests force several chunks); returns the old value. */
+export function setNativeChunkFloats(floats: number): number {
+  const old = chunkFloats;
+  chunkFloats = floats;
+  return old;
+}
 
 /** Reused temporaries (two slots per element type), grown on demand and kept for the next call. */
 const scratch = new Map<string, FloatArray>();
@@ -25,10 +32,10 @@ function isPointwise(w: ConvWindow): boolean {
     && w.outH === w.height && w.outW === w.width;
 }
 
-/** Calls `fn(first, count)` over chunks of the batch sized so each chunk's columns fit CHUNK_FLOATS. */
+/** Calls `fn(first, count)` over chunks of the batch sized so each chunk's columns fit `chunkFloats`. */
 function chunks(w: ConvWindow, fn: (first: number, count: number) => void): void {
   const per = Math.max(1, w.channels * w.kernelH * w.kernelW * w.outH * w.outW);
-  const step = Math.max(1, Math.floor(CHUNK_FLOATS / per));
+  const step = Math.max(1, Math.floor(chunkFloats / per));
   for (let first = 0; first < w.batch; first += step) fn(first, Math.min(step, w.batch - first));
 }
 
