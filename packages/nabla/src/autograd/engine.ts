@@ -1,5 +1,5 @@
 import { formatShape, shapesEqual } from '../tensor/shape.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { ones } from '../tensor/create.js';
 import { addGrads, addInto, castGrad, cloneGrad, copyInto, sumToShape } from './accumulate.js';
 import { reuseStorageData } from '../tensor/storage.js';
@@ -188,4 +188,37 @@ export function grad(output: Tensor, inputs: readonly Tensor[], options: GradOpt
     }
     return g;
   });
+}
+
+/**
+ * Backpropagates from this tensor: fills `.grad` of every leaf that requires grad. A
+ * non-scalar output needs `gradient` (the vector in the vector-Jacobian product). The graph is
+ * freed afterwards unless `{ retainGraph: true }`, as in PyTorch.
+ * @example
+ * const x = tensor([1, 2], { requiresGrad: true });
+ * const loss = x.mul(x).sum();
+ * loss.backward(undefined, { retainGraph: true }); // keeps the graph for a second pass
+ * loss.backward();
+ * x.grad!.toArray(); // [4, 8]
+ */
+function backward(this: Tensor, gradient?: Tensor, options?: BackwardOptions): void {
+  runBackward(this, gradient, options);
+}
+// Installed here rather than declared in the class, so the tensor layer does not import autograd.
+Object.defineProperty(Tensor.prototype, 'backward', { value: backward, writable: true, configurable: true, enumerable: false });
+declare module '../tensor/tensor.js' {
+  interface Tensor {
+    /**
+     * Backpropagates from this tensor: fills `.grad` of every leaf that requires grad. A
+     * non-scalar output needs `gradient` (the vector in the vector-Jacobian product). The graph
+     * is freed afterwards unless `{ retainGraph: true }`, as in PyTorch.
+     * @example
+     * const x = tensor([1, 2], { requiresGrad: true });
+     * const loss = x.mul(x).sum();
+     * loss.backward(undefined, { retainGraph: true }); // keeps the graph for a second pass
+     * loss.backward();
+     * x.grad!.toArray(); // [4, 8]
+     */
+    backward(gradient?: Tensor, options?: BackwardOptions): void;
+  }
 }

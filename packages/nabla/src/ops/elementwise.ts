@@ -8,8 +8,11 @@ import { isGradEnabled } from '../autograd/grad-mode.js';
 import { getBackend, type BinaryOp, type UnaryOp } from '../backend/index.js';
 import { allocate, isFloating, promoteTypes, toFloating, type DType } from '../tensor/dtype.js';
 import { broadcastShapes, numel, type Shape } from '../tensor/shape.js';
+import { installMethods, type MethodsOf } from '../tensor/methods.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
-import { broadcastStrides, contiguousData, strided } from './movement.js';
+import { logicalAnd, logicalOr } from './comparison.js';
+import { broadcastStrides, contiguousData, strided } from './strided.js';
+import './methods.js';
 
 /** A number becomes a 0-d tensor of `dtype` (or float32 if it is fractional and dtype is integral). */
 export function asTensor(x: TensorLike, dtype: DType = 'float32'): Tensor {
@@ -70,6 +73,10 @@ function reluGrad(y: Tensor, dy: Tensor): Tensor {
 export const erf = unary('erf', (x, _y, dy) => mul(dy, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI))));
 export const log1p = unary('log1p', (x, _y, dy) => div(dy, add(x, 1)));
 export const expm1 = unary('expm1', (_x, y, dy) => mul(dy, add(y, 1)));
+/** `x·x`, like `torch.square`. */
+export const square = (x: TensorLike): Tensor => mul(x, x);
+/** `1/√x`, like `torch.rsqrt`. */
+export const rsqrt = (x: TensorLike): Tensor => reciprocal(sqrt(x));
 export const floor = unary('floor', zeroGrad, false);
 export const ceil = unary('ceil', zeroGrad, false);
 export const round = unary('round', zeroGrad, false);
@@ -161,14 +168,6 @@ export const le = binary('le', null);
 export const gt = binary('gt', null);
 export const ge = binary('ge', null);
 
-export function logicalOr(a: Tensor, b: Tensor): Tensor {
-  return cast(add(cast(a, 'int32'), cast(b, 'int32')), 'bool');
-}
-
-export function logicalAnd(a: Tensor, b: Tensor): Tensor {
-  return mul(cast(a, 'bool'), cast(b, 'bool')).to('bool');
-}
-
 /**
  * Writes `target op other` straight into `target`'s memory when that is safe and exact: target
  * contiguous, the result type is target's, `other` broadcasts to target's shape and does not
@@ -238,3 +237,56 @@ export function cast(x: Tensor, dtype: DType): Tensor {
 }
 
 export type { Shape };
+
+/** The Tensor methods of this family (see tensor/methods.ts). */
+export const elementwiseMethods = {
+  /** Casts to `dtype` (differentiable between float types); returns `this` if it already is. */
+  to(this: Tensor, dtype: DType): Tensor { return cast(this, dtype); },
+  float(this: Tensor): Tensor { return cast(this, 'float32'); },
+  double(this: Tensor): Tensor { return cast(this, 'float64'); },
+  int(this: Tensor): Tensor { return cast(this, 'int32'); },
+  bool(this: Tensor): Tensor { return cast(this, 'bool'); },
+  /** int32: nabla's integer type stands in for PyTorch's int64 (`y.long()` for class labels). */
+  long(this: Tensor): Tensor { return cast(this, 'int32'); },
+  typeAs(this: Tensor, other: Tensor): Tensor { return cast(this, other.dtype); },
+  add(this: Tensor, other: TensorLike, alpha?: number): Tensor { return add(this, alpha === undefined ? other : mul(other, alpha)); },
+  sub(this: Tensor, other: TensorLike, alpha?: number): Tensor { return sub(this, alpha === undefined ? other : mul(other, alpha)); },
+  mul(this: Tensor, other: TensorLike): Tensor { return mul(this, other); },
+  pow(this: Tensor, exponent: TensorLike): Tensor { return pow(this, exponent); },
+  maximum(this: Tensor, other: TensorLike): Tensor { return maximum(this, other); },
+  minimum(this: Tensor, other: TensorLike): Tensor { return minimum(this, other); },
+  neg(this: Tensor): Tensor { return neg(this); },
+  exp(this: Tensor): Tensor { return exp(this); },
+  log(this: Tensor): Tensor { return log(this); },
+  sqrt(this: Tensor): Tensor { return sqrt(this); },
+  rsqrt(this: Tensor): Tensor { return rsqrt(this); },
+  reciprocal(this: Tensor): Tensor { return reciprocal(this); },
+  square(this: Tensor): Tensor { return square(this); },
+  abs(this: Tensor): Tensor { return abs(this); },
+  sign(this: Tensor): Tensor { return sign(this); },
+  sin(this: Tensor): Tensor { return sin(this); },
+  cos(this: Tensor): Tensor { return cos(this); },
+  tanh(this: Tensor): Tensor { return tanh(this); },
+  sigmoid(this: Tensor): Tensor { return sigmoid(this); },
+  relu(this: Tensor): Tensor { return relu(this); },
+  erf(this: Tensor): Tensor { return erf(this); },
+  log1p(this: Tensor): Tensor { return log1p(this); },
+  expm1(this: Tensor): Tensor { return expm1(this); },
+  floor(this: Tensor): Tensor { return floor(this); },
+  ceil(this: Tensor): Tensor { return ceil(this); },
+  round(this: Tensor): Tensor { return round(this); },
+  clamp(this: Tensor, min?: TensorLike | null, max?: TensorLike | null): Tensor { return clamp(this, min, max); },
+  clip(this: Tensor, min?: TensorLike | null, max?: TensorLike | null): Tensor { return clamp(this, min, max); },
+  eq(this: Tensor, other: TensorLike): Tensor { return eq(this, other); },
+  ne(this: Tensor, other: TensorLike): Tensor { return ne(this, other); },
+  lt(this: Tensor, other: TensorLike): Tensor { return lt(this, other); },
+  le(this: Tensor, other: TensorLike): Tensor { return le(this, other); },
+  gt(this: Tensor, other: TensorLike): Tensor { return gt(this, other); },
+  ge(this: Tensor, other: TensorLike): Tensor { return ge(this, other); },
+  /** `where(condition, this, other)`, like `Tensor.where` in PyTorch. */
+  where(this: Tensor, condition: Tensor, other: TensorLike): Tensor { return where(condition, this, other); },
+};
+installMethods(elementwiseMethods);
+declare module '../tensor/tensor.js' {
+  interface Tensor extends MethodsOf<typeof elementwiseMethods> {}
+}

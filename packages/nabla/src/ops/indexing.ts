@@ -3,8 +3,11 @@ import { record } from '../autograd/graph.js';
 import { getBackend } from '../backend/index.js';
 import { allocate } from '../tensor/dtype.js';
 import { formatShape, normalizeDim, numel } from '../tensor/shape.js';
+import { installMethods, type MethodsOf } from '../tensor/methods.js';
 import { Tensor } from '../tensor/tensor.js';
-import { contiguousData, narrow } from './movement.js';
+import { narrow } from './movement.js';
+import { contiguousData } from './strided.js';
+import './methods.js';
 
 function checkIndex(index: Tensor, size: number, op: string, dim: number): Int32Array {
   if (index.dtype !== 'int32') throw new TypeError(`${op}: index must be an int32 tensor, got ${index.dtype}`);
@@ -67,4 +70,14 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
     getBackend().indexAdd(dense(dy), idx, g, outer, size, inner);
     return [Tensor.fromData(g, x.shape)];
   });
+}
+
+/** The Tensor methods of this family (see tensor/methods.ts). */
+export const indexingMethods = {
+  indexSelect(this: Tensor, dim: number, index: Tensor): Tensor { return indexSelect(this, dim, index); },
+  gather(this: Tensor, dim: number, index: Tensor): Tensor { return gather(this, dim, index); },
+};
+installMethods(indexingMethods);
+declare module '../tensor/tensor.js' {
+  interface Tensor extends MethodsOf<typeof indexingMethods> {}
 }

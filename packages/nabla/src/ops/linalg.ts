@@ -3,6 +3,7 @@ import { record } from '../autograd/graph.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { isFloating } from '../tensor/dtype.js';
 import { formatShape, normalizeDims } from '../tensor/shape.js';
+import { installMethods, type MethodsOf } from '../tensor/methods.js';
 import { Tensor } from '../tensor/tensor.js';
 import { abs, cast, div, eq, mul, ne, pow, sign, where } from './elementwise.js';
 import { matmul } from './matmul.js';
@@ -10,6 +11,7 @@ import { cat, reshape, slice, unsqueeze } from './movement.js';
 import { indexSelect } from './indexing.js';
 import { zeros } from '../tensor/create.js';
 import { amax, amin, sum } from './reduce.js';
+import './methods.js';
 
 function needDims(t: Tensor, n: number, op: string, name: string): void {
   if (t.ndim !== n) throw new Error(`${op}: ${name} must be ${n}-D, got shape ${formatShape(t.shape)}`);
@@ -150,4 +152,21 @@ function diagonalOf(x: Tensor, offset: number): Tensor {
   const length = Math.max(0, offset >= 0 ? Math.min(r, c - offset) : Math.min(r + offset, c));
   if (length === 0) return reshape(slice(reshape(x, [r * c]), 0, 0, 0), [0]);
   return slice(reshape(x, [r * c]), 0, start, start + (length - 1) * (c + 1) + 1, c + 1);
+}
+
+/** The Tensor methods of this family (see tensor/methods.ts). */
+export const linalgMethods = {
+  mm(this: Tensor, other: Tensor): Tensor { return mm(this, other); },
+  bmm(this: Tensor, other: Tensor): Tensor { return bmm(this, other); },
+  mv(this: Tensor, vec: Tensor): Tensor { return mv(this, vec); },
+  dot(this: Tensor, other: Tensor): Tensor { return dot(this, other); },
+  outer(this: Tensor, other: Tensor): Tensor { return outer(this, other); },
+  trace(this: Tensor): Tensor { return trace(this); },
+  diag(this: Tensor, diagonal = 0): Tensor { return diag(this, diagonal); },
+  /** Vector p-norm over `dim` (all elements when omitted); `p` 2 by default. */
+  norm(this: Tensor, p: number | 'fro' = 2, dim?: number | readonly number[], keepdim = false): Tensor { return norm(this, p, dim, keepdim); },
+};
+installMethods(linalgMethods);
+declare module '../tensor/tensor.js' {
+  interface Tensor extends MethodsOf<typeof linalgMethods> {}
 }

@@ -9,9 +9,11 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { getBackend } from '../backend/index.js';
 import { allocate, isFloating, promoteTypes, type FloatArray } from '../tensor/dtype.js';
 import { broadcastShapes, formatShape, numel } from '../tensor/shape.js';
+import { installMethods, type MethodsOf } from '../tensor/methods.js';
 import { Tensor } from '../tensor/tensor.js';
 import { binaryInto, cast } from './elementwise.js';
 import { expand, squeeze, transpose, unsqueeze } from './movement.js';
+import './methods.js';
 
 interface Operand {
   data: FloatArray;
@@ -133,4 +135,13 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     ];
   }, [x, weight]);
   return bias && !fused ? y.add(bias) : y;
+}
+
+/** The Tensor methods of this family (see tensor/methods.ts). */
+export const matmulMethods = {
+  matmul(this: Tensor, other: Tensor): Tensor { return matmul(this, other); },
+};
+installMethods(matmulMethods);
+declare module '../tensor/tensor.js' {
+  interface Tensor extends MethodsOf<typeof matmulMethods> {}
 }

@@ -3,34 +3,14 @@
  * (contiguous, cat). A view's gradient is the inverse movement of the output's gradient.
  */
 import { record } from '../autograd/graph.js';
-import { getBackend, type Strided } from '../backend/index.js';
-import { allocate, promoteTypes, type TypedArray } from '../tensor/dtype.js';
+import { sumToShape } from '../autograd/accumulate.js';
+import { getBackend } from '../backend/index.js';
+import { allocate, promoteTypes } from '../tensor/dtype.js';
+import { installGetters, installMethods, type GettersOf, type MethodsOf } from '../tensor/methods.js';
 import { contiguousStrides, formatShape, normalizeDim, numel, shapesEqual, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { sumToShape } from './reduce.js';
-
-export const dimIndex = normalizeDim;
-
-/** Accepts `f(2, 3)` and `f([2, 3])` alike. */
-export function shapeArgs(args: number[] | [readonly number[]]): readonly number[] {
-  return Array.isArray(args[0]) ? (args[0] as readonly number[]) : (args as number[]);
-}
-
-/** The kernel-facing view of a tensor, optionally broadcast to `shape`. */
-export function strided(t: Tensor, shape?: Shape): Strided {
-  return { data: t.storage.data, strides: shape ? broadcastStrides(t, shape) : t.strides, offset: t.offset };
-}
-
-/** Strides that read `t` as if expanded to `shape` (0 along broadcast dimensions). */
-export function broadcastStrides(t: Tensor, shape: Shape): readonly number[] {
-  if (shapesEqual(t.shape, shape)) return t.strides; // the common case: no new array
-  const lead = shape.length - t.ndim;
-  return shape.map((size, i) => {
-    const d = i - lead;
-    if (d < 0) return 0;
-    return t.shape[d] === 1 && size !== 1 ? 0 : t.strides[d];
-  });
-}
+import { broadcastStrides, shapeArgs, strided } from './strided.js';
+import './methods.js';
 
 function view(t: Tensor, shape: Shape, strides: Shape, offset: number, name: string, rule: (dy: Tensor) => Tensor): Tensor {
   const out = new Tensor(t.storage, shape, strides, offset);
@@ -41,22 +21,6 @@ function view(t: Tensor, shape: Shape, strides: Shape, offset: number, name: str
 export function contiguous(t: Tensor): Tensor {
   if (t.isContiguous()) return t;
   return clone(t);
-}
-
-/**
- * The elements of `t` in row-major order as one typed array: the storage array itself when it
- * holds exactly them (no view object per op), else a subarray of a contiguous copy.
- */
-export function contiguousData(t: Tensor): TypedArray {
-  const n = t.numel();
-  if (!t.isContiguous()) {
-    // A raw copy: callers are kernels, so no graph node is recorded for it.
-    const out = allocate(t.dtype, n);
-    getBackend().copy(strided(t), { data: out, strides: contiguousStrides(t.shape), offset: 0 }, t.shape);
-    return out;
-  }
-  const data = t.storage.data;
-  return t.offset === 0 && data.length === n ? data : data.subarray(t.offset, t.offset + n);
 }
 
 /** A dense copy with its own storage. */
@@ -303,4 +267,64 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   });
   const d = normalizeDim(dim, tensors[0].ndim + 1, 'stack');
   return cat(tensors.map((t) => unsqueeze(t, d)), d);
+}
+
+/**
+ * The slices along `dim` (each without it), like `torch.unbind`.
+ * @example
+ * unbind(tensor([[1, 2], [3, 4]])).length; // 2
+ */
+export function unbind(t: Tensor, dim = 0): Tensor[] {
+  return Array.from({ length: t.shape[normalizeDim(dim, t.ndim, 'unbind')] }, (_, i) => select(t, dim, i));
+}
+
+/**
+ * Transpose of a 2-D tensor (a 1-D or 0-D tensor is returned as is), like `torch.t`.
+ * @example
+ * t(tensor([[1, 2]])).shape; // [2, 1]
+ */
+export function t(x: Tensor): Tensor {
+  if (x.ndim > 2) throw new Error(`t() expects a tensor with <= 2 dimensions, but got ${x.ndim}`);
+  return x.ndim < 2 ? x : transpose(x, 0, 1);
+}
+
+/** The Tensor methods of this family (see tensor/methods.ts). */
+export const movementMethods = {
+  contiguous(this: Tensor): Tensor { return contiguous(this); },
+  clone(this: Tensor): Tensor { return clone(this); },
+  reshape(this: Tensor, ...shape: number[] | [readonly number[]]): Tensor { return reshape(this, shapeArgs(shape)); },
+  view(this: Tensor, ...shape: number[] | [readonly number[]]): Tensor { return viewAs(this, shapeArgs(shape)); },
+  reshapeAs(this: Tensor, other: Tensor): Tensor { return reshape(this, other.shape); },
+  viewAs(this: Tensor, other: Tensor): Tensor { return viewAs(this, other.shape); },
+  flatten(this: Tensor, startDim = 0, endDim = -1): Tensor { return flatten(this, startDim, endDim); },
+  squeeze(this: Tensor, dim?: number): Tensor { return squeeze(this, dim); },
+  unsqueeze(this: Tensor, dim: number): Tensor { return unsqueeze(this, dim); },
+  permute(this: Tensor, ...dims: number[] | [readonly number[]]): Tensor { return permute(this, shapeArgs(dims)); },
+  transpose(this: Tensor, dim0: number, dim1: number): Tensor { return transpose(this, dim0, dim1); },
+  /** Transpose of a 2-D tensor (a 1-D or 0-D tensor is returned as is). */
+  t(this: Tensor): Tensor { return t(this); },
+  expand(this: Tensor, ...shape: number[] | [readonly number[]]): Tensor { return expand(this, shapeArgs(shape)); },
+  expandAs(this: Tensor, other: Tensor): Tensor { return expand(this, other.shape); },
+  narrow(this: Tensor, dim: number, start: number, length: number): Tensor { return narrow(this, dim, start, length); },
+  /** `x[..., start:end:step, ...]` along `dim` (negative and omitted bounds as in Python). */
+  slice(this: Tensor, dim: number, start?: number, end?: number, step = 1): Tensor { return slice(this, dim, start, end, step); },
+  /** `x[..., index, ...]`: removes `dim`. */
+  select(this: Tensor, dim: number, index: number): Tensor { return select(this, dim, index); },
+  split(this: Tensor, splitSize: number | readonly number[], dim = 0): Tensor[] { return split(this, splitSize, dim); },
+  chunk(this: Tensor, chunks: number, dim = 0): Tensor[] { return chunk(this, chunks, dim); },
+  /** The slices along `dim` (each without it), like `torch.unbind`. */
+  unbind(this: Tensor, dim = 0): Tensor[] { return unbind(this, dim); },
+};
+installMethods(movementMethods);
+
+/** Read-only properties of this family. */
+export const movementGetters = {
+  /** Swaps the last two dimensions. */
+  mT: (self: Tensor): Tensor => transpose(self, -2, -1),
+  /** All dims reversed (PyTorch's `.T`; the transpose for 2-D). */
+  T: (self: Tensor): Tensor => permute(self, self.shape.map((_, i) => self.ndim - 1 - i)),
+};
+installGetters(movementGetters);
+declare module '../tensor/tensor.js' {
+  interface Tensor extends MethodsOf<typeof movementMethods>, GettersOf<typeof movementGetters> {}
 }

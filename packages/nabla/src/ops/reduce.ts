@@ -5,11 +5,14 @@
 import { record } from '../autograd/graph.js';
 import { getBackend, type ArgReduceOp, type ReduceOp } from '../backend/index.js';
 import { allocate, isFloating, toFloating } from '../tensor/dtype.js';
-import { formatShape, normalizeDims, normalizeDim, numel, shapesEqual, type Shape } from '../tensor/shape.js';
+import { formatShape, normalizeDims, normalizeDim, numel, type Shape } from '../tensor/shape.js';
+import { installMethods, type MethodsOf } from '../tensor/methods.js';
 import { Tensor } from '../tensor/tensor.js';
-import { abs, add, cast, div, eq, exp, log, mul, sqrt, sub, where } from './elementwise.js';
+import { abs, add, cast, div, eq, exp, log, maximum, minimum, mul, sqrt, sub, where } from './elementwise.js';
 import { gather } from './indexing.js';
-import { contiguousData, expand, reshape, squeeze } from './movement.js';
+import { expand, reshape, squeeze } from './movement.js';
+import { contiguousData } from './strided.js';
+import './methods.js';
 
 /**
  * `{ values, indices }` that is also the pair `[values, indices]`, like PyTorch's named tuples:
@@ -167,16 +170,60 @@ export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = 
   return finish(y, dims, keepdim);
 }
 
-/** Sums `g` over broadcast dimensions so it has `shape` (the one place un-broadcasting happens). */
-export function sumToShape(g: Tensor, shape: Shape): Tensor {
-  if (shapesEqual(g.shape, shape)) return g;
-  const lead = g.ndim - shape.length;
-  if (lead < 0) throw new Error(`sumToShape: gradient of shape ${formatShape(g.shape)} cannot be reduced to ${formatShape(shape)}`);
-  const dims: number[] = [];
-  g.shape.forEach((s, i) => {
-    if (i < lead || (shape[i - lead] === 1 && s !== 1)) dims.push(i);
-  });
-  const summed = dims.length ? sum(g, dims, true) : g;
-  return reshape(summed, shape);
+/**
+ * `torch.max`: the largest element, `{ values, indices }` along `dim`, or the elementwise maximum with a tensor.
+ * @example
+ * max(tensor([[1, 5], [7, 2]]), 1).values; // [5, 7]
+ */
+export function max(x: Tensor): Tensor;
+export function max(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
+export function max(x: Tensor, other: Tensor): Tensor;
+export function max(x: Tensor, dimOrOther?: number | Tensor, keepdim = false): Tensor | ValuesIndices {
+  if (dimOrOther === undefined) return amax(x);
+  return dimOrOther instanceof Tensor ? maximum(x, dimOrOther) : maxDim(x, dimOrOther, keepdim);
 }
 
+/**
+ * `torch.min`: the smallest element, `{ values, indices }` along `dim`, or the elementwise minimum with a tensor.
+ * @example
+ * min(tensor([1, 5]), tensor([3, 3])); // [1, 3]
+ */
+export function min(x: Tensor): Tensor;
+export function min(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
+export function min(x: Tensor, other: Tensor): Tensor;
+export function min(x: Tensor, dimOrOther?: number | Tensor, keepdim = false): Tensor | ValuesIndices {
+  if (dimOrOther === undefined) return amin(x);
+  return dimOrOther instanceof Tensor ? minimum(x, dimOrOther) : minDim(x, dimOrOther, keepdim);
+}
+
+/** The Tensor methods of this family (see tensor/methods.ts). */
+export const reduceMethods = {
+  sum(this: Tensor, dim?: number | readonly number[], keepdim = false): Tensor { return sum(this, dim, keepdim); },
+  mean(this: Tensor, dim?: number | readonly number[], keepdim = false): Tensor { return mean(this, dim, keepdim); },
+  amax(this: Tensor, dim?: number | readonly number[], keepdim = false): Tensor { return amax(this, dim, keepdim); },
+  amin(this: Tensor, dim?: number | readonly number[], keepdim = false): Tensor { return amin(this, dim, keepdim); },
+  argmax(this: Tensor, dim?: number, keepdim = false): Tensor { return argmax(this, dim, keepdim); },
+  argmin(this: Tensor, dim?: number, keepdim = false): Tensor { return argmin(this, dim, keepdim); },
+  /** Variance; `correction` 1 (unbiased, PyTorch's default) or 0. */
+  var(this: Tensor, dim?: number | readonly number[], options: VarOptions = {}): Tensor { return variance(this, dim, options); },
+  std(this: Tensor, dim?: number | readonly number[], options: VarOptions = {}): Tensor { return std(this, dim, options); },
+  logsumexp(this: Tensor, dim: number | readonly number[], keepdim = false): Tensor { return logsumexp(this, dim, keepdim); },
+};
+installMethods(reduceMethods);
+// max/min are overloaded, which a mapped type cannot carry: typed by hand below.
+installMethods({
+  max(this: Tensor, dim?: number | Tensor, keepdim = false): Tensor | ValuesIndices { return max(this, dim as number, keepdim); },
+  min(this: Tensor, dim?: number | Tensor, keepdim = false): Tensor | ValuesIndices { return min(this, dim as number, keepdim); },
+});
+declare module '../tensor/tensor.js' {
+  interface Tensor extends MethodsOf<typeof reduceMethods> {
+    /** Without `dim`: the maximum element. With `dim`: `{ values, indices }` along it. */
+    max(): Tensor;
+    max(dim: number, keepdim?: boolean): ValuesIndices;
+    /** With a tensor: the elementwise maximum, like `torch.max(a, b)`. */
+    max(other: Tensor): Tensor;
+    min(): Tensor;
+    min(dim: number, keepdim?: boolean): ValuesIndices;
+    min(other: Tensor): Tensor;
+  }
+}

@@ -1,6 +1,6 @@
 /**
  * Sampling functions of `torch.*` (bernoulli, multinomial, normal) and the remaining creation
- * helpers (empty, emptyLike, logspace). Draws come from nabla's seeded Generator, so they are
+ * helper logspace. Draws come from nabla's seeded Generator, so they are
  * reproducible but not PyTorch's stream.
  */
 import { allocate } from '../tensor/dtype.js';
@@ -8,16 +8,7 @@ import { linspace, zeros, type TensorOptions } from '../tensor/create.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { formatShape, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-
-/** An uninitialised tensor in PyTorch; zero-filled here (JS has no uninitialised memory). */
-export function empty(shape: Shape, options?: TensorOptions): Tensor;
-export function empty(...sizes: number[]): Tensor;
-export function empty(...args: [Shape, TensorOptions?] | number[]): Tensor {
-  const byArray = args.length > 0 && typeof args[0] !== 'number';
-  return zeros(byArray ? (args[0] as Shape) : (args as number[]), byArray ? ((args[1] ?? {}) as TensorOptions) : {});
-}
-
-export const emptyLike = (t: Tensor, options: TensorOptions = {}): Tensor => zeros(t.shape, { dtype: t.dtype, ...options });
+import './methods.js';
 
 /**
  * `steps` points from base^start to base^end, evenly spaced in the exponent, like `torch.logspace`.

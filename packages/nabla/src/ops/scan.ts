@@ -6,12 +6,14 @@
 import { record } from '../autograd/graph.js';
 import { allocate, type TypedArray } from '../tensor/dtype.js';
 import { formatShape, normalizeDim } from '../tensor/shape.js';
+import { installMethods, type MethodsOf } from '../tensor/methods.js';
 import { Tensor } from '../tensor/tensor.js';
 import { cast, mul } from './elementwise.js';
-import { flip } from './extra.js';
+import { flip } from './rearrange.js';
 import { gather } from './indexing.js';
 import { narrow, reshape, squeeze, transpose } from './movement.js';
 import { valuesIndicesOf, type ValuesIndices } from './reduce.js';
+import './methods.js';
 
 /** `x` (detached) as rows of its `dim`: a contiguous copy with that dim last. */
 function rows(x: Tensor, d: number): { data: TypedArray; n: number; shape: readonly number[] } {
@@ -225,4 +227,26 @@ export function median(x: Tensor, dim?: number, keepdim = false): Tensor | Value
     if (keepdim || x.ndim === 0) return valuesIndicesOf(reshape(values, x.ndim === 0 ? [] : at.shape), reshape(at, x.ndim === 0 ? [] : at.shape));
     return valuesIndicesOf(squeeze(values, d), squeeze(at, d));
   });
+}
+
+/** The Tensor methods of this family (see tensor/methods.ts). */
+export const scanMethods = {
+  cumsum(this: Tensor, dim: number): Tensor { return cumsum(this, dim); },
+  cumprod(this: Tensor, dim: number): Tensor { return cumprod(this, dim); },
+  prod(this: Tensor, dim?: number, keepdim = false): Tensor { return prod(this, dim, keepdim); },
+  /** `{ values, indices }` sorted along `dim` (default -1). */
+  sort(this: Tensor, dim = -1, descending = false): ValuesIndices { return sort(this, dim, descending); },
+  argsort(this: Tensor, dim = -1, descending = false): Tensor { return argsort(this, dim, descending); },
+  topk(this: Tensor, k: number, dim = -1, largest = true): ValuesIndices { return topk(this, k, dim, largest); },
+};
+installMethods(scanMethods);
+// median is overloaded, which a mapped type cannot carry: typed by hand below.
+installMethods({
+  median(this: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices { return dim === undefined ? median(this) : median(this, dim, keepdim); },
+});
+declare module '../tensor/tensor.js' {
+  interface Tensor extends MethodsOf<typeof scanMethods> {
+    median(): Tensor;
+    median(dim: number, keepdim?: boolean): ValuesIndices;
+  }
 }

@@ -5,9 +5,11 @@
 import { record } from '../autograd/graph.js';
 import { allocate, type TypedArray } from '../tensor/dtype.js';
 import { contiguousStrides, formatShape, normalizeDim, numel } from '../tensor/shape.js';
+import { installMethods, type MethodsOf } from '../tensor/methods.js';
 import { Tensor } from '../tensor/tensor.js';
 import { asTensor, cast } from './elementwise.js';
 import { expand, reshape } from './movement.js';
+import './methods.js';
 
 /** Calls `visit(outOffset, srcOffset)` for every element of `index` (both in contiguous layouts). */
 function walk(index: Int32Array, iShape: readonly number[], outShape: readonly number[], srcShape: readonly number[], d: number,
@@ -116,4 +118,16 @@ export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
   flatMask.forEach((m, k) => m && picks.push(k));
   const flat = reshape(x, [x.numel()]);
   return flat.indexSelect(0, Tensor.fromData(Int32Array.from(picks), [picks.length]));
+}
+
+/** The Tensor methods of this family (see tensor/methods.ts). */
+export const scatterMethods = {
+  scatter(this: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor { return scatter(this, dim, index, src); },
+  scatterAdd(this: Tensor, dim: number, index: Tensor, src: Tensor): Tensor { return scatterAdd(this, dim, index, src); },
+  nonzero(this: Tensor): Tensor { return nonzero(this); },
+  maskedSelect(this: Tensor, mask: Tensor): Tensor { return maskedSelect(this, mask); },
+};
+installMethods(scatterMethods);
+declare module '../tensor/tensor.js' {
+  interface Tensor extends MethodsOf<typeof scatterMethods> {}
 }

@@ -7,10 +7,13 @@ import { record } from '../autograd/graph.js';
 import { getBackend, type Kernels } from '../backend/index.js';
 import { allocate, toFloating, type FloatArray } from '../tensor/dtype.js';
 import { normalizeDim } from '../tensor/shape.js';
+import { installMethods, type MethodsOf } from '../tensor/methods.js';
 import { Tensor } from '../tensor/tensor.js';
 import { cast, exp, mul, sub } from './elementwise.js';
-import { contiguousData, transpose } from './movement.js';
+import { transpose } from './movement.js';
+import { contiguousData } from './strided.js';
 import { sum } from './reduce.js';
+import './methods.js';
 
 function lastDimKernel(x: Tensor, dim: number, kernel: 'softmax' | 'logSoftmax', op: string): { y: Tensor; d: number } {
   const xf = cast(x, toFloating(x.dtype));
@@ -46,4 +49,14 @@ export function logSoftmax(x: Tensor, dim: number): Tensor {
   const xf = cast(x, toFloating(x.dtype));
   const { y, d } = lastDimKernel(xf, dim, 'logSoftmax', 'logSoftmax');
   return record(y, 'logSoftmax', [xf], (dy) => [sub(dy, mul(exp(y), sum(dy, d, true)))], [y]);
+}
+
+/** The Tensor methods of this family (see tensor/methods.ts). */
+export const softmaxMethods = {
+  softmax(this: Tensor, dim: number): Tensor { return softmax(this, dim); },
+  logSoftmax(this: Tensor, dim: number): Tensor { return logSoftmax(this, dim); },
+};
+installMethods(softmaxMethods);
+declare module '../tensor/tensor.js' {
+  interface Tensor extends MethodsOf<typeof softmaxMethods> {}
 }

@@ -6,9 +6,11 @@
 import { record } from '../autograd/graph.js';
 import { allocate, toFloating } from '../tensor/dtype.js';
 import { broadcastShapes } from '../tensor/shape.js';
+import { installMethods, type MethodsOf } from '../tensor/methods.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
 import { asTensor, cast, resultType } from './elementwise.js';
 import { expand } from './movement.js';
+import './methods.js';
 
 type Rule = (x: Tensor, y: Tensor, dy: Tensor) => Tensor;
 
@@ -68,4 +70,24 @@ export function atan2(yIn: TensorLike, xIn: TensorLike): Tensor {
     const r2 = x.square().add(y.square());
     return [dy.mul(x).div(r2), dy.mul(y).neg().div(r2)];
   }, [y, x]);
+}
+
+/** The Tensor methods of this family (see tensor/methods.ts). */
+export const trigMethods = {
+  tan(this: Tensor): Tensor { return tan(this); },
+  atan(this: Tensor): Tensor { return atan(this); },
+  asin(this: Tensor): Tensor { return asin(this); },
+  acos(this: Tensor): Tensor { return acos(this); },
+  sinh(this: Tensor): Tensor { return sinh(this); },
+  cosh(this: Tensor): Tensor { return cosh(this); },
+  asinh(this: Tensor): Tensor { return asinh(this); },
+  acosh(this: Tensor): Tensor { return acosh(this); },
+  atanh(this: Tensor): Tensor { return atanh(this); },
+  exp2(this: Tensor): Tensor { return exp2(this); },
+  /** `atan2(this, other)`: the angle of (other, this), like `torch.atan2(input, other)`. */
+  atan2(this: Tensor, other: TensorLike): Tensor { return atan2(this, other); },
+};
+installMethods(trigMethods);
+declare module '../tensor/tensor.js' {
+  interface Tensor extends MethodsOf<typeof trigMethods> {}
 }

@@ -95,6 +95,19 @@ export function zeros(...args: SizeArgs<TensorOptions>): Tensor {
   return filled(shape, options, () => 0, 'zeros');
 }
 
+/**
+ * An uninitialised tensor in PyTorch; zero-filled here (JS has no uninitialised memory).
+ * @example
+ * empty(2, 3).shape; // [2, 3]
+ */
+export function empty(shape: Shape, options?: TensorOptions): Tensor;
+export function empty(...sizes: number[]): Tensor;
+export function empty(...args: SizeArgs<TensorOptions>): Tensor {
+  const [shape, options] = sizeArgs(args);
+  checkShape(shape, 'empty');
+  return finish(Tensor.fromData(allocate(options.dtype ?? 'float32', numel(shape)), shape), options); // allocate zero-fills
+}
+
 export function ones(shape: Shape, options?: TensorOptions): Tensor;
 export function ones(...sizes: number[]): Tensor;
 export function ones(...args: SizeArgs<TensorOptions>): Tensor {
@@ -169,6 +182,7 @@ export function randperm(n: number, options: RandomOptions = {}): Tensor {
 }
 
 const like = (t: Tensor, options: TensorOptions): TensorOptions => ({ dtype: t.dtype, ...options });
+export const emptyLike = (t: Tensor, options: TensorOptions = {}): Tensor => empty(t.shape, like(t, options));
 export const zerosLike = (t: Tensor, options: TensorOptions = {}): Tensor => zeros(t.shape, like(t, options));
 export const onesLike = (t: Tensor, options: TensorOptions = {}): Tensor => ones(t.shape, like(t, options));
 export const fullLike = (t: Tensor, value: number, options: TensorOptions = {}): Tensor => full(t.shape, value, like(t, options));

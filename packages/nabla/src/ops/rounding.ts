@@ -1,10 +1,12 @@
 /**
- * Division-like ops with PyTorch's rounding and result types: floorDivide, remainder, fmod,
- * trunc, div with a rounding mode; and log2 / log10.
+ * Rounding division with PyTorch's result types: div with a rounding mode (the `x.div` method),
+ * floorDivide, remainder, fmod, and trunc. Composites of the elementwise primitives.
  */
 import { isFloating, type DType } from '../tensor/dtype.js';
+import { installMethods, type MethodsOf } from '../tensor/methods.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
 import { asTensor, cast, ceil, div, floor, lt, mul, resultType, sub, where } from './elementwise.js';
+import './methods.js';
 
 /**
  * `floor(a / b)`, in the operands' promoted type (PyTorch 1.13's `floor_divide`).
@@ -68,22 +70,16 @@ export function fmod(a: TensorLike, b: TensorLike): Tensor {
   return cast(sub(a, mul(b, trunc(quotient(a, b)))), operandType(a, b));
 }
 
-/**
- * `log2(x)`.
- * @example
- * tensor([8]).log2(); // [3]
- */
-export function log2(x: Tensor): Tensor {
-  return div(logOf(x), Math.LN2);
-}
-/**
- * `log10(x)`.
- * @example
- * tensor([100]).log10(); // [2]
- */
-export function log10(x: Tensor): Tensor {
-  return div(logOf(x), Math.LN10);
-}
-function logOf(x: Tensor): Tensor {
-  return x.log();
+/** The Tensor methods of this family (see tensor/methods.ts). */
+export const roundingMethods = {
+  /** True division, or rounded with `{ roundingMode: 'floor' | 'trunc' }` (PyTorch's rounding_mode). */
+  div(this: Tensor, other: TensorLike, options: { roundingMode?: RoundingMode | null } = {}): Tensor { return divide(this, other, options.roundingMode); },
+  floorDivide(this: Tensor, other: TensorLike): Tensor { return floorDivide(this, other); },
+  remainder(this: Tensor, other: TensorLike): Tensor { return remainder(this, other); },
+  fmod(this: Tensor, other: TensorLike): Tensor { return fmod(this, other); },
+  trunc(this: Tensor): Tensor { return trunc(this); },
+};
+installMethods(roundingMethods);
+declare module '../tensor/tensor.js' {
+  interface Tensor extends MethodsOf<typeof roundingMethods> {}
 }
