@@ -1,3 +1,5 @@
+import { getBackend } from '../../backend/index.js';
+import type { ChannelNorm } from '../../backend/kernels.js';
 import { defaultGenerator, type Generator } from '../../tensor/random.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { cropView, flipView, padView, resizeView, type PaddingMode } from './geometry.js';
@@ -40,19 +42,41 @@ export function compose(...transforms: Transform[]): Transform {
 export function normalize(mean: readonly number[], std: readonly number[]): Transform {
   if (mean.length !== std.length) throw new Error(`normalize: mean has ${mean.length} values but std has ${std.length}`);
   if (std.some((s) => s === 0)) throw new Error(`normalize: std must not contain 0, got [${std.join(', ')}]`);
-  return (image) => {
+  const fn: Transform = (image) => {
     const v = viewImage(image, 'normalize');
-    if (mean.length !== v.channels && mean.length !== 1) {
+    const norm = perChannel(mean, std, v.channels);
+    if (!norm) {
       throw new Error(`normalize: ${mean.length} means for an image with ${v.channels} channels (shape [${image.shape.join(', ')}])`);
     }
     const out = makeImage(v, v.channels, v.height, v.width);
-    const plane = v.height * v.width;
-    for (let i = 0; i < v.data.length; i++) {
-      const c = mean.length === 1 ? 0 : Math.floor(i / plane) % v.channels;
-      out.data[i] = (v.data[i] - mean[c]) / std[c];
-    }
+    getBackend().data.normalize(v.data, out.data, norm, v.height * v.width);
     return out.tensor;
   };
+  normalizations.set(fn, { mean: [...mean], std: [...std] });
+  return fn;
+}
+
+/** The statistics of each transform made by `normalize`, so data sets can fuse it into gathering. */
+const normalizations = new WeakMap<Transform, { mean: number[]; std: number[] }>();
+
+/** One mean and std per channel (a single value serves every channel); null when the counts differ. */
+function perChannel(mean: readonly number[], std: readonly number[], channels: number): ChannelNorm | null {
+  if (mean.length !== channels && mean.length !== 1) return null;
+  return {
+    mean: Float64Array.from({ length: channels }, (_, c) => mean[mean.length === 1 ? 0 : c]),
+    std: Float64Array.from({ length: channels }, (_, c) => std[std.length === 1 ? 0 : c]),
+  };
+}
+
+/**
+ * The per-channel statistics of `t` when it is a transform made by `normalize` that fits images
+ * of `channels` channels, else null (image data sets use it to normalise while gathering).
+ * @example
+ * channelNormalization(normalize([0.5], [0.25]), 3)?.mean.length; // 3
+ */
+export function channelNormalization(t: Transform, channels: number): ChannelNorm | null {
+  const n = normalizations.get(t);
+  return n ? perChannel(n.mean, n.std, channels) : null;
 }
 
 /**
