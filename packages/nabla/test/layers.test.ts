@@ -39,8 +39,13 @@ export function layerOf(rel: string): number {
   return i;
 }
 
+const parsed = new Map<string, string[]>();
+
 /** Module specifiers `source` loads at run time: type-only imports and exports are skipped. */
 export function runtimeImports(fileName: string, source: string): string[] {
+  const key = `${fileName}\0${source}`;
+  const known = parsed.get(key);
+  if (known) return known;
   const file = ts.createSourceFile(fileName, source, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
   const out: string[] = [];
   const visit = (node: ts.Node): void => {
@@ -69,6 +74,7 @@ export function runtimeImports(fileName: string, source: string): string[] {
     ts.forEachChild(node, visit);
   };
   visit(file);
+  parsed.set(key, out);
   return out;
 }
 
@@ -88,7 +94,33 @@ export function upwardEdges(root: string, files: readonly { path: string; text: 
   return bad;
 }
 
+/** Files (relative to src/) that `rel` loads at run time, directly or through others. */
+function closure(root: string, rel: string, texts: ReadonlyMap<string, string>): Set<string> {
+  const seen = new Set<string>([rel]);
+  const stack = [rel];
+  while (stack.length) {
+    const cur = stack.pop()!;
+    for (const spec of runtimeImports(cur, texts.get(cur) ?? '')) {
+      if (!spec.startsWith('.')) continue;
+      const target = relative(root, resolve(dirname(join(root, cur)), spec)).replace(/\.js$/, '.ts');
+      if (!seen.has(target) && texts.has(target)) {
+        seen.add(target);
+        stack.push(target);
+      }
+    }
+  }
+  return seen;
+}
+
 describe('layers', () => {
+  it('every op and nn module loads ops/methods.ts, so tensors have all their methods', () => {
+    const texts = new Map(sourceFiles(src).map((path) => [relative(src, path), readFileSync(path, 'utf8')]));
+    const missing = [...texts.keys()]
+      .filter((rel) => /^(ops|nn)\//.test(rel) && !['ops/strided.ts', 'ops/conv-gemm.ts'].includes(rel))
+      .filter((rel) => !closure(src, rel, texts).has('ops/methods.ts'));
+    assert.deepEqual(missing, []);
+  });
+
   it('no runtime import in src/ points to a higher layer', () => {
     const files = sourceFiles(src).map((path) => ({ path, text: readFileSync(path, 'utf8') }));
     assert.ok(files.length > 100, `found only ${files.length} source files under ${src}`);

@@ -1,4 +1,5 @@
 import { Tensor } from '../tensor/tensor.js';
+import '../ops/methods.js'; // tensors get their op methods (see tensor/methods.ts)
 
 /**
  * A tensor that a `Module` owns and an optimizer updates: a leaf that requires grad.

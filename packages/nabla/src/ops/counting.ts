@@ -1,6 +1,7 @@
 /** Counting values: unique (with inverse indices and counts) and bincount. No gradients. */
 import { allocate } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
+import './methods.js';
 
 export interface UniqueOptions {
   /** Also return, for each input element, the index of its value in the output. */

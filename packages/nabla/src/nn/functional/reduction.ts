@@ -1,6 +1,7 @@
 /** The `reduction` option shared by every loss, and the shape checks the losses share. */
 import { formatShape, shapesEqual } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import '../../ops/methods.js'; // tensors get their op methods (see tensor/methods.ts)
 
 /** How a loss combines its per-element values: kept as is, averaged, or summed. */
 export type Reduction = 'none' | 'mean' | 'sum';
