@@ -1,6 +1,6 @@
 /**
- * What a script ported from PyTorch relies on beyond tensor ops (test/fixtures/api.json from
- * scripts/fixtures/gen_api.py): state-dict keys/shapes/buffers of fresh layers, init bounds,
+ * What a script ported from PyTorch relies on beyond tensor ops (test/fixtures/api-nn.json from
+ * scripts/fixtures/gen_api_nn.py): state-dict keys/shapes/buffers of fresh layers, init bounds,
  * loss modules with their defaults, optimizer defaults over three steps, scheduler
  * getLastLr(), clipGradNorm's returned norm, DataLoader batch counts and randomSplit lengths.
  */

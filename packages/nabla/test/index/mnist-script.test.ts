@@ -1,7 +1,7 @@
 /**
  * PyTorch's basic MNIST example (shrunk: 12x12 inputs, 4/8 channels), ported line by line and
  * started from PyTorch's own initial state dict: two Adadelta + StepLR steps must give the same
- * losses, learning rates, predictions and final weights (fixture: gen_api.py mnist_script).
+ * losses, learning rates, predictions and final weights (fixture: gen_api_nn.py mnist_script).
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * MultiheadAttention against PyTorch 1.13 (fixture: gen_api.py attention): from PyTorch's state
+ * MultiheadAttention against PyTorch 1.13 (fixture: gen_api_nn.py attention): from PyTorch's state
  * dict, output and attention weights (averaged or per head) and the gradients wrt query, key,
  * value and every parameter agree, with no mask, a causal bool mask, a key padding mask and an
  * additive float mask; plus the parameter names and init of a fresh layer.

@@ -1,5 +1,5 @@
 /**
- * RNN / LSTM / GRU against PyTorch 1.13 (fixture: gen_api.py recurrent): loaded from PyTorch's
+ * RNN / LSTM / GRU against PyTorch 1.13 (fixture: gen_api_nn.py recurrent): loaded from PyTorch's
  * state dict, the output sequence, final states and the gradients wrt input and every parameter
  * agree (float64); plus shapes, naming and init of fresh layers.
  */

@@ -1,5 +1,5 @@
 /**
- * TransformerEncoderLayer / TransformerEncoder against PyTorch 1.13 (fixture: gen_api.py
+ * TransformerEncoderLayer / TransformerEncoder against PyTorch 1.13 (fixture: gen_api_nn.py
  * transformer), from PyTorch's state dicts in eval mode: post-norm ReLU, pre-norm GELU with a
  * causal mask, and a two-layer encoder with a final LayerNorm and a padding mask.
  */

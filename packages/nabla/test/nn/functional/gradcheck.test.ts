@@ -1,6 +1,6 @@
 /** Finite-difference checks (float64) of every nn.functional activation and loss. */
 import { describe, it } from 'node:test';
-import { Generator, gradcheck, nn, rand, randint, randn, tensor, type Tensor } from '../../src/index.js';
+import { Generator, gradcheck, nn, rand, randint, randn, tensor, type Tensor } from '../../../src/index.js';
 
 const F = nn.functional;
 const gen = new Generator(7);

@@ -1,8 +1,8 @@
 /** nn.functional activations and losses against PyTorch 1.13 (scripts/fixtures/gen_nn.py). */
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { nn, tensor, type DType, type Tensor } from '../../src/index.js';
-import { assertClose } from '../helpers.js';
+import { nn, tensor, type DType, type Tensor } from '../../../src/index.js';
+import { assertClose } from '../../helpers.js';
 
 const F = nn.functional;
 
@@ -27,7 +27,7 @@ interface LossCase extends Result {
   posWeight?: Nested;
 }
 
-const fixtures = JSON.parse(readFileSync(new URL('../fixtures/nn.json', import.meta.url), 'utf8')) as {
+const fixtures = JSON.parse(readFileSync(new URL('../../fixtures/nn.json', import.meta.url), 'utf8')) as {
   activations: ActivationCase[];
   losses: LossCase[];
 };
