@@ -57,7 +57,9 @@ export class ByteImageDataset implements Dataset {
   getBatch(indices: Int32Array): Tensor[] {
     for (const i of indices) this.checkIndex(i, `${this.constructor.name}.getBatch`);
     const [images] = this.gather(indices, true);
-    return [images, Tensor.fromData(Int32Array.from(indices, (i) => this.labels[i]), [indices.length])];
+    const labels = new Int32Array(indices.length);
+    getBackend().indexSelect(this.labels, indices, labels, 1, this.length, 1);
+    return [images, Tensor.fromData(labels, [indices.length])];
   }
 
   private gather(indices: Int32Array, batched: boolean): [Tensor] {
