@@ -11,5 +11,10 @@ export function smallMlp(): nn.Module {
   return new nn.Sequential(new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 256), new nn.ReLU(), new nn.Linear(256, 10));
 }
 
+/** Tiny MLP 20-5-1 with ReLU: the batch-1 training-step workload (per-step overhead). */
+export function tinyMlp(): nn.Module {
+  return new nn.Sequential(new nn.Linear(20, 5), new nn.ReLU(), new nn.Linear(5, 1));
+}
+
 /** LeNet-5 from the model zoo (ReLU, max pooling; conv 6@5x5 pad 2, conv 16@5x5, 120-84-10), as torch_bench.py builds it. */
 export { lenet5 } from 'nabla/models';

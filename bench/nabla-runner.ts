@@ -1,13 +1,14 @@
 /**
  * nabla side of `npm run bench`: sgemm 1024, MLP and LeNet-5 training (SGD momentum 0.9,
- * cross-entropy), batch-1 small-MLP inference, on one backend; prints one JSON line.
- * Usage: tsx bench/nabla-runner.ts js|wasm [--threads N] [--repeats N] [--workloads a,b] [--profile]
- *        tsx bench/nabla-runner.ts wasm --memory-steps 10000   (RSS over a long MLP run)
+ * cross-entropy), batch-1 small-MLP inference, a batch-1 training step of a 20-5-1 MLP (SGD, MSE),
+ * on one backend; prints one JSON line.
+ * Usage: tsx bench/nabla-runner.ts js|wasm|native [--threads N] [--repeats N] [--workloads a,b] [--profile]
+ *        tsx bench/nabla-runner.ts wasm|native --memory-steps 10000   (RSS over a long MLP run)
  */
-import { getBackend, initWasm, matmul, nn, noGrad, optim, randint, randn, setBackend, wasmInfo, type Tensor } from 'nabla';
+import { backendInfo, getBackend, initWasm, matmul, nn, noGrad, optim, randint, randn, setBackend, wasmInfo, type Tensor } from 'nabla';
 import { formatProfile, profiled } from './kernel-profile.js';
 import { flag, medianRates } from './measure.js';
-import { lenet5, mlp, smallMlp } from './models.js';
+import { lenet5, mlp, smallMlp, tinyMlp } from './models.js';
 
 function trainStep(model: nn.Module, x: Tensor, y: Tensor): () => void {
   const opt = new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
@@ -27,6 +28,20 @@ function workload(name: string): { step: () => void; items: number; scale: (rate
   }
   if (name === 'mlp') return { step: trainStep(mlp(), randn([128, 784]), randint(0, 10, [128])), items: 128, scale: (r) => r };
   if (name === 'lenet') return { step: trainStep(lenet5(), randn([64, 1, 28, 28]), randint(0, 10, [64])), items: 64, scale: (r) => r };
+  if (name === 'step1') {
+    // Online learning: one sample per step, so the per-step overhead is all there is.
+    const model = tinyMlp();
+    const opt = new optim.SGD(model.parameters(), { lr: 0.01 });
+    const loss = new nn.MSELoss();
+    const x = randn([1, 20]);
+    const y = randn([1, 1]);
+    const step = (): void => {
+      opt.zeroGrad();
+      loss.forward(model.forward(x), y).backward();
+      opt.step();
+    };
+    return { step, items: 1, scale: (r) => 1e6 / r };
+  }
   const model = smallMlp();
   model.eval();
   const x = randn([1, 784]);
@@ -59,9 +74,22 @@ function memoryRun(steps: number): Record<string, unknown> {
 
 async function main(): Promise<void> {
   const backend = process.argv[2];
-  if (backend === 'wasm') await initWasm({ threads: Number(flag('threads', '0')) || undefined });
-  setBackend(backend === 'wasm' ? 'wasm' : 'js');
-  const out: Record<string, unknown> = { backend, threads: wasmInfo()?.threads ?? 1, relaxedSimd: wasmInfo()?.relaxedSimd ?? false };
+  const threads = Number(flag('threads', '0')) || undefined;
+  if (backend === 'native') {
+    // nabla/node loads the BLAS (and selects native) on import; then one thread count for both pools.
+    const { initNative } = await import('nabla/node');
+    const started = await initNative(threads === undefined ? {} : { threads });
+    if (typeof started === 'string') {
+      console.log(JSON.stringify({ backend, error: started }));
+      return;
+    }
+  } else if (backend === 'wasm') await initWasm({ threads });
+  setBackend(backend === 'native' ? 'native' : backend === 'wasm' ? 'wasm' : 'js');
+  const info = backendInfo();
+  const out: Record<string, unknown> = {
+    backend, threads: info.threads, relaxedSimd: wasmInfo()?.relaxedSimd ?? false,
+    ...(info.blas ? { blas: `${info.blas.library} ${info.blas.corename ?? ''}`.trim(), blasThreads: info.blas.threads ?? 0 } : {}),
+  };
   const memorySteps = Number(flag('memory-steps', '0'));
   if (memorySteps > 0) {
     Object.assign(out, memoryRun(memorySteps));
@@ -70,7 +98,7 @@ async function main(): Promise<void> {
   }
   const repeats = Number(flag('repeats', '3'));
   const profile = process.argv.includes('--profile');
-  for (const name of flag('workloads', 'sgemm,mlp,lenet,infer').split(',')) {
+  for (const name of flag('workloads', 'sgemm,mlp,lenet,infer,step1').split(',')) {
     const w = workload(name);
     const rates = await medianRates(w.step, w.items, { repeats, minCalls: 1 });
     out[name] = w.scale(rates.wall);
@@ -79,7 +107,7 @@ async function main(): Promise<void> {
       const { backend: wrapped, stats } = profiled(getBackend());
       const base = getBackend();
       setBackend(wrapped);
-      const calls = name === 'infer' ? 2000 : name === 'sgemm' ? 3 : 50;
+      const calls = name === 'infer' || name === 'step1' ? 2000 : name === 'sgemm' ? 3 : 50;
       const t = performance.now();
       for (let i = 0; i < calls; i++) w.step();
       out[`${name}Profile`] = formatProfile(stats, performance.now() - t, calls);

@@ -6,11 +6,25 @@ import { join } from 'node:path';
 
 export type Row = Record<string, number | string | boolean | string[] | undefined>;
 
-const PYTHON = '/usr/bin/python3';
+export const PYTHON = '/usr/bin/python3';
+
+/**
+ * Variables that make OpenBLAS pick a kernel other than the one it detects (a machine may set
+ * OPENBLAS_CORETYPE=Haswell on a newer core). Every child the bench starts, PyTorch and nabla
+ * alike, runs without them, so each BLAS uses its best kernel for this CPU.
+ */
+export const UNSET_BLAS_ENV = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'] as const;
+
+/** The children's environment: ours plus `extra`, minus UNSET_BLAS_ENV. */
+export function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env, ...extra };
+  for (const k of UNSET_BLAS_ENV) delete env[k];
+  return env;
+}
 
 /** Runs a command that prints one JSON line last; returns it, or an error row. */
 export function runJson(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 900_000): Row {
-  const r = spawnSync(cmd, args, { env: { ...process.env, ...env }, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 1 << 24 });
+  const r = spawnSync(cmd, args, { env: childEnv(env), encoding: 'utf8', timeout: timeoutMs, maxBuffer: 1 << 24 });
   const last = (r.stdout ?? '').trim().split('\n').pop() ?? '';
   try {
     return JSON.parse(last) as Row;
@@ -36,11 +50,11 @@ export function blasVariants(): { name: string; dir: string }[] {
 }
 
 /** PyTorch at `threads` threads with the BLAS in `dir` (all threading knobs pinned to the same count). */
-export function runTorch(threads: number, repeats: number, dir: string | null): Row {
+export function runTorch(threads: number, repeats: number, dir: string | null, workloads: string[] = []): Row {
   const n = String(threads);
   const env: NodeJS.ProcessEnv = { OMP_NUM_THREADS: n, OPENBLAS_NUM_THREADS: n, MKL_NUM_THREADS: n };
   if (dir) env.LD_LIBRARY_PATH = dir;
-  return runJson(PYTHON, [new URL('./torch_bench.py', import.meta.url).pathname, n, String(repeats)], env);
+  return runJson(PYTHON, [new URL('./torch_bench.py', import.meta.url).pathname, n, String(repeats), ...workloads], env);
 }
 
 /** Register-only AVX2-FMA GFLOP/s at 1 and `cores` threads, or null where gcc or AVX2 is missing. */

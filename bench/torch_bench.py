@@ -1,4 +1,4 @@
-"""PyTorch side of `npm run bench`: the same workloads as bench/workloads.ts, printed as one JSON line.
+"""PyTorch side of `npm run bench`: the same workloads as bench/nabla-runner.ts, printed as one JSON line.
 
 Usage: /usr/bin/python3 bench/torch_bench.py THREADS REPEATS [workload ...]
 The BLAS is chosen by the caller (LD_LIBRARY_PATH); this script reports which one torch loaded.
@@ -70,9 +70,24 @@ def infer_latency_us(repeats):
     return 1e6 / wall, 1e6 / cpu
 
 
+def step1_us(repeats):
+    """Batch-1 training step of a 20-5-1 MLP with SGD and MSE: per-step overhead (online learning)."""
+    model = nn.Sequential(nn.Linear(20, 5), nn.ReLU(), nn.Linear(5, 1))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    loss_fn = nn.MSELoss()
+    x, y = torch.randn(1, 20), torch.randn(1, 1)
+
+    def step():
+        opt.zero_grad()
+        loss_fn(model(x), y).backward()
+        opt.step()
+    wall, cpu = median_rates(step, 1, repeats)
+    return 1e6 / wall, 1e6 / cpu
+
+
 def main():
     threads, repeats = int(sys.argv[1]), int(sys.argv[2])
-    wanted = sys.argv[3:] or ['sgemm', 'mlp', 'lenet', 'infer']
+    wanted = sys.argv[3:] or ['sgemm', 'mlp', 'lenet', 'infer', 'step1']
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     out = {'threads': threads, 'torch': torch.__version__}
@@ -81,6 +96,7 @@ def main():
         'mlp': lambda: train_rate(mlp(), torch.randn(128, 784), torch.randint(0, 10, (128,)), repeats),
         'lenet': lambda: train_rate(lenet(), torch.randn(64, 1, 28, 28), torch.randint(0, 10, (64,)), repeats),
         'infer': lambda: infer_latency_us(repeats),
+        'step1': lambda: step1_us(repeats),
     }
     for name in wanted:
         out[name], out[name + 'Cpu'] = runs[name]()

@@ -4,7 +4,7 @@
  * --augment, random-crop (pad 2) and horizontal-flip augmentation (slower to converge: 12 epochs
  * reach 92.2% with it in PyTorch, against 93% without). 15 epochs by default: 12 end right at 93%
  * (93.02% and 92.99% with two builds of the kernels, one seed), 15 clear it (93.28%).
- * Run: npx tsx examples/fashion-mnist-cnn.ts [--epochs 15] [--augment] [--test-each-epoch] [--backend wasm|js]
+ * Run: npx tsx examples/fashion-mnist-cnn.ts [--epochs 15] [--augment] [--test-each-epoch] [--backend native|wasm|js]
  * PyTorch counterpart (same model, epochs, batch, optimizer): examples/pytorch/fashion_mnist_cnn.py
  */
 import { nn, transforms } from 'nabla';

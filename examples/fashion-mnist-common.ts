@@ -1,15 +1,15 @@
 /**
  * Shared by the Fashion-MNIST examples: flags, backend choice, data, the timed training run.
- * Flags: --epochs N --batch N --lr X --seed N --backend js|wasm --threads N --limit N (train on
+ * Flags: --epochs N --batch N --lr X --seed N --backend native|wasm|js (native: the platform BLAS, else wasm) --threads N --limit N (train on
  * the first N images only, for a quick try) --test-each-epoch (print test accuracy every epoch) --augment (the CNN's random crop and flip).
  */
 import { parseArgs } from 'node:util';
 import { cpus } from 'node:os';
 import {
-  DataLoader, Generator, Subset, evaluate, fit, initWasm, manualSeed, nn, optim, setBackend, transforms, wasmInfo,
+  DataLoader, Generator, Subset, backendInfo, evaluate, fit, initWasm, manualSeed, nn, optim, setBackend, transforms, wasmInfo,
   type Callback, type MnistDataset,
 } from 'nabla';
-import { loadFashionMnist } from 'nabla/node';
+import { initNative, loadFashionMnist } from 'nabla/node';
 
 /** Mean and standard deviation of Fashion-MNIST's training pixels (in [0, 1]). */
 export const FASHION_MEAN = 0.286;
@@ -20,7 +20,7 @@ export interface RunConfig {
   batch: number;
   lr: number;
   seed: number;
-  backend: 'js' | 'wasm';
+  backend: 'js' | 'wasm' | 'native';
   threads: number;
   limit: number;
   /** Evaluate on the test set after every epoch (its time is left out of the training time). */
@@ -37,8 +37,8 @@ export function parseConfig(defaults: { epochs: number; batch: number; lr: numbe
       'test-each-epoch': { type: 'boolean' }, augment: { type: 'boolean' },
     },
   });
-  const backend = values.backend ?? 'wasm';
-  if (backend !== 'js' && backend !== 'wasm') throw new Error(`--backend must be js or wasm, got ${backend}`);
+  const backend = values.backend ?? 'native';
+  if (backend !== 'js' && backend !== 'wasm' && backend !== 'native') throw new Error(`--backend must be native, wasm or js, got ${backend}`);
   return {
     epochs: Number(values.epochs ?? defaults.epochs),
     batch: Number(values.batch ?? defaults.batch),
@@ -57,6 +57,12 @@ export async function chooseBackend(config: RunConfig): Promise<string> {
   if (config.backend === 'js') {
     setBackend('js');
     return 'js (reference, 1 thread)';
+  }
+  if (config.backend === 'native') {
+    const started = await initNative({ threads: config.threads });
+    const blas = backendInfo().blas;
+    if (typeof started !== 'string' && blas) return `native (${blas.library} ${blas.corename ?? ''}, ${blas.threads ?? config.threads} threads)`;
+    console.log(`native backend unavailable (${String(started)}); using wasm`);
   }
   await initWasm({ threads: config.threads });
   const info = wasmInfo();

@@ -1,6 +1,6 @@
 /**
  * Fashion-MNIST with a multilayer perceptron, 784-256-128-10 with ReLU, Adam, cross-entropy.
- * Run: npx tsx examples/fashion-mnist-mlp.ts [--epochs 10] [--backend wasm|js]
+ * Run: npx tsx examples/fashion-mnist-mlp.ts [--epochs 10] [--backend native|wasm|js]
  * PyTorch counterpart (same model, epochs, batch, optimizer): examples/pytorch/fashion_mnist_mlp.py
  * Needs Fashion-MNIST in /usr/share/datasets/fashion-mnist (scripts/install-fashion-mnist.sh).
  */

@@ -1,8 +1,7 @@
 import type { FloatArray } from '../../tensor/dtype.js';
 import type { ConvWindow, Kernels } from '../kernels.js';
 import type { Blas } from './blas.js';
-import { sameFloat } from './gemm.js';
-import { foldImages, interleave, unfoldImages } from './unfold.js';
+import { from, sameFloat } from './gemm.js';
 
 /** Unfolded elements per chunk of images: one GEMM covers a chunk, and its columns stay bounded (16 MiB in float32). */
 let chunkFloats = 1 << 22;
@@ -40,25 +39,21 @@ function chunks(w: ConvWindow, fn: (first: number, count: number) => void): void
 }
 
 /**
- * Convolution (groups 1) as im2col + GEMM on the BLAS, a chunk of images per GEMM: the chunk's
- * images are unfolded side by side into `[ck, count·L]`, so the product is `[co, ck] × [ck, count·L]`,
- * wide enough for the BLAS's blocking and threads even for LeNet-sized layers. A batch of one
- * multiplies straight into the output (its side-by-side layout is NCHW already).
+ * Convolution (groups 1) as im2col + GEMM on the BLAS: a chunk of images is unfolded at a time by
+ * the base backend's window kernels (WASM SIMD on its threads; the chunk bounds the columns'
+ * memory), then one GEMM per image multiplies in place, no copies between layouts. Measured
+ * (bench/native-conv.ts, loaded machine) the JS side-by-side unfold that fed one wide GEMM per chunk cost 3-8 ms
+ * per LeNet-5 layer against well under 1 ms for the GEMMs, so the unfold is what matters here.
  */
-export function makeNativeConv(blas: Blas): NonNullable<Kernels['conv2d']> {
-  /** The chunk's unfolded input: x itself for one image of a pointwise window, else im2col'd. */
+export function makeNativeConv(blas: Blas, base: Pick<Kernels, 'im2col' | 'col2im'>): NonNullable<Kernels['conv2d']> {
+  /** The chunk's unfolded input `[count, ck, L]`: x itself for a pointwise window, else im2col'd. */
   const unfolded = (x: FloatArray, w: ConvWindow, first: number, count: number, ck: number, L: number): FloatArray => {
-    if (count === 1 && isPointwise(w)) return x.subarray(first * ck * L, (first + 1) * ck * L);
-    const cols = temp(x, ck * count * L, 'cols');
-    unfoldImages(x, cols, w, first, count);
+    const per = w.channels * w.height * w.width;
+    const images = x.subarray(first * per, (first + count) * per);
+    if (isPointwise(w)) return images;
+    const cols = temp(x, count * ck * L, 'cols');
+    base.im2col(images, cols, count === w.batch ? w : { ...w, batch: count });
     return cols;
-  };
-  /** dY of a chunk as `[co, count·L]`: a view for one image, a copy otherwise. */
-  const gradCat = (dy: FloatArray, co: number, L: number, first: number, count: number): FloatArray => {
-    if (count === 1) return dy.subarray(first * co * L, (first + 1) * co * L);
-    const cat = temp(dy, co * count * L, 'tmp');
-    interleave(dy, cat, co, L, first, count, true);
-    return cat;
   };
   const empty = (w: ConvWindow): boolean => w.batch === 0 || w.outChannels === 0 || w.outH * w.outW === 0;
   return {
@@ -72,14 +67,12 @@ export function makeNativeConv(blas: Blas): NonNullable<Kernels['conv2d']> {
       else {
         chunks(w, (first, count) => {
           const cols = unfolded(x, w, first, count, ck, L);
-          const y = count === 1 ? out.subarray(first * co * L, (first + 1) * co * L) : temp(out, co * count * L, 'tmp');
-          blas.gemm(false, false, co, count * L, ck, 1, weight, ck, cols, count * L, 0, y, count * L);
-          if (count > 1) interleave(y, out, co, L, first, count, false);
+          for (let i = 0; i < count; i++) blas.gemm(false, false, co, L, ck, 1, weight, ck, from(cols, i * ck * L), L, 0, from(out, (first + i) * co * L), L);
         });
       }
       if (bias) {
-        for (let p = 0; p < w.batch * co; p++) {
-          const b = bias[p % co];
+        for (let p = 0, c = 0; p < w.batch * co; p++, c = c + 1 === co ? 0 : c + 1) {
+          const b = bias[c];
           for (let i = p * L, end = i + L; i < end; i++) out[i] += b;
         }
       }
@@ -100,12 +93,9 @@ export function makeNativeConv(blas: Blas): NonNullable<Kernels['conv2d']> {
         }
       }
       if (empty(w) || ck === 0) return true;
-      let beta = 0;
       chunks(w, (first, count) => {
         const cols = unfolded(x, w, first, count, ck, L);
-        const g = gradCat(dy, co, L, first, count);
-        blas.gemm(false, true, co, ck, count * L, 1, g, count * L, cols, count * L, beta, dw, ck);
-        beta = 1;
+        for (let i = 0; i < count; i++) blas.gemm(false, true, co, ck, L, 1, from(dy, (first + i) * co * L), L, from(cols, i * ck * L), L, 1, dw, ck);
       });
       return true;
     },
@@ -118,15 +108,12 @@ export function makeNativeConv(blas: Blas): NonNullable<Kernels['conv2d']> {
         dx.fill(0);
         return true;
       }
+      const per = w.channels * w.height * w.width;
       chunks(w, (first, count) => {
-        const g = gradCat(dy, co, L, first, count);
-        if (count === 1 && isPointwise(w)) {
-          blas.gemm(true, false, ck, L, co, 1, weight, ck, g, L, 0, dx.subarray(first * ck * L, (first + 1) * ck * L), L);
-          return;
-        }
-        const dcols = temp(dx, ck * count * L, 'cols');
-        blas.gemm(true, false, ck, count * L, co, 1, weight, ck, g, count * L, 0, dcols, count * L);
-        foldImages(dcols, dx, w, first, count);
+        const images = dx.subarray(first * per, (first + count) * per);
+        const dcols = isPointwise(w) ? images : temp(dx, count * ck * L, 'cols');
+        for (let i = 0; i < count; i++) blas.gemm(true, false, ck, L, co, 1, weight, ck, from(dy, (first + i) * co * L), L, 0, from(dcols, i * ck * L), L);
+        if (!isPointwise(w)) base.col2im(dcols, images, count === w.batch ? w : { ...w, batch: count });
       });
       return true;
     },

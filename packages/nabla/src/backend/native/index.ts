@@ -24,7 +24,7 @@ export interface NativeOptions {
 
 /** Builds the native backend over `base` (the WASM backend, or the JS reference without WASM). */
 export function makeNativeBackend(blas: Blas, base: Backend): Backend {
-  return { ...base, name: 'native', matmul: makeNativeMatmul(blas, base.matmul), conv2d: makeNativeConv(blas) };
+  return { ...base, name: 'native', matmul: makeNativeMatmul(blas, base.matmul), conv2d: makeNativeConv(blas, base) };
 }
 
 /**
