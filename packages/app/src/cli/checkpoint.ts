@@ -1,9 +1,9 @@
 /** Checkpoints: a model directory plus optimizer state, RNG streams, history and the run's options. */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { io, type nn, type optim } from 'nabla';
+import { Checkpoint, io, type nn, type optim } from 'nabla';
 import { readModelFiles, writeModelFiles } from 'nabla/node';
-import type { StepOptimizer, TrainState } from './trainer.js';
+import { trainState, type TrainState } from './trainer.js';
 
 /** The options of a training run (what `--resume` reuses). */
 export interface TrainConfig {
@@ -32,14 +32,25 @@ const OPTIMIZER_FILE = 'optimizer.safetensors';
 const CHECKPOINT_JSON = 'checkpoint.json';
 
 /** Writes `<out>/checkpoint/` (each file atomically; checkpoint.json, which names the epoch, last). */
-export function saveCheckpoint(out: string, model: nn.Module, info: io.ModelInfo, opt: StepOptimizer, state: TrainState, config: TrainConfig): void {
-  const packedOptim = io.packState(opt.stateDict());
+export function saveCheckpoint(out: string, model: nn.Module, info: io.ModelInfo, optimizer: optim.OptimizerStateDict, state: TrainState, config: TrainConfig): void {
+  const packedOptim = io.packState(optimizer);
   const packedState = io.packState(state);
   const files = io.packModel(model, info, { epoch: state.epoch });
   files[OPTIMIZER_FILE] = io.encodeSafetensors(packedOptim.tensors);
   const dir = join(out, CHECKPOINT_DIR);
   writeModelFiles(dir, files);
   writeModelFiles(dir, { [CHECKPOINT_JSON]: new TextEncoder().encode(JSON.stringify({ config, state: packedState.json, optimizer: packedOptim.json }, null, 1)) });
+}
+
+/**
+ * The library's `Checkpoint` callback writing `<out>/checkpoint/` after every epoch; `history`
+ * is the run's records (kept by `runEpochs` before this callback runs).
+ */
+export function checkpointCallback(out: string, info: io.ModelInfo, config: TrainConfig, history: TrainState['history']): Checkpoint {
+  return new Checkpoint((s, ctx) => {
+    if (!s.optimizer) throw new Error('checkpoint: the optimizer has no stateDict()');
+    saveCheckpoint(out, ctx.model, info, s.optimizer, trainState(s, history), config);
+  });
 }
 
 export interface LoadedCheckpoint {

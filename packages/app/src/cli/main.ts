@@ -38,7 +38,7 @@ async function trainAction(opts: Record<string, unknown>, cmd: Command): Promise
   const dash = await startDashboard(opts.port as number);
   console.log(`dashboard: ${dash.url}`);
   try {
-    await train(config, { resume, hooks: dash.hooks });
+    await train(config, { resume, callbacks: [dash.callback] });
     await dash.finish();
   } catch (e) {
     await dash.close();

@@ -1,6 +1,7 @@
 /** Terminal output of `nabla train`: a live bar per epoch (on a TTY) and one summary line per epoch. */
 import { SingleBar } from 'cli-progress';
-import type { EpochRecord, TrainHooks, TrainState } from './trainer.js';
+import type { BatchLogs, Callback, EpochLogs, TrainingContext } from 'nabla';
+import { epochRecord, EpochMeans, type EpochRecord } from './trainer.js';
 
 const fmt = (v: number | null, d = 4) => (v === null ? '-' : v.toFixed(d));
 
@@ -11,36 +12,34 @@ export function summaryLine(r: EpochRecord, epochs: number): string {
 }
 
 /**
- * Hooks that draw a progress bar on stderr (only when it is a terminal, so logs and tests see
- * only the summary lines) and print the summary line after each epoch.
+ * A `fit` callback that draws a progress bar on stderr (only when it is a terminal, so logs
+ * and tests see only the summary lines) and prints the summary line after each epoch.
  */
-export function progressHooks(startEpoch: number, epochs: number, batchSize: number, print: (line: string) => void, extra: TrainHooks = {}): TrainHooks {
-  const tty = Boolean(process.stderr.isTTY);
-  let bar: SingleBar | null = null;
-  let started = startEpoch;
-  let epochStarted = 0;
-  return {
-    onBatch(done, total, loss, accuracy) {
-      if (done === 1) {
-        epochStarted = performance.now();
-        if (tty) {
-          bar = new SingleBar({
-            format: `epoch ${started + 1}/${epochs} [{bar}] {percentage}% | loss {loss} | acc {acc} | {speed} samples/s | ETA {eta_formatted}`,
-            barsize: 24, hideCursor: true, clearOnComplete: true, stream: process.stderr,
-          });
-          bar.start(total, 0, { loss: '-', acc: '-', speed: '-' });
-        }
-      }
-      const seconds = (performance.now() - epochStarted) / 1000;
-      bar?.update(done, { loss: loss.toFixed(4), acc: accuracy.toFixed(3), speed: seconds > 0 ? Math.round((done * batchSize) / seconds) : '-' });
-      extra.onBatch?.(done, total, loss, accuracy);
-    },
-    onEpoch(record: EpochRecord, state: TrainState) {
-      bar?.stop();
-      bar = null;
-      started = record.epoch;
-      print(summaryLine(record, epochs));
-      extra.onEpoch?.(record, state);
-    },
-  };
+export class ProgressBar implements Callback {
+  private bar: SingleBar | null = null;
+  private readonly means = new EpochMeans();
+
+  constructor(private readonly print: (line: string) => void, private readonly tty = Boolean(process.stderr.isTTY)) {}
+
+  onEpochBegin(epoch: number, ctx: TrainingContext): void {
+    this.means.reset();
+    if (!this.tty) return;
+    this.bar = new SingleBar({
+      format: `epoch ${epoch + 1}/${ctx.epochs} [{bar}] {percentage}% | loss {loss} | acc {acc} | {speed} samples/s | ETA {eta_formatted}`,
+      barsize: 24, hideCursor: true, clearOnComplete: true, stream: process.stderr,
+    });
+    this.bar.start(ctx.batchesPerEpoch, 0, { loss: '-', acc: '-', speed: '-' });
+  }
+
+  onBatchEnd(batch: number, logs: BatchLogs, ctx: TrainingContext): void {
+    const { loss, accuracy } = this.means.add(logs);
+    const seconds = ctx.epochSeconds;
+    this.bar?.update(batch + 1, { loss: loss.toFixed(4), acc: accuracy.toFixed(3), speed: seconds > 0 ? Math.round(ctx.epochSamples / seconds) : '-' });
+  }
+
+  onEpochEnd(epoch: number, logs: EpochLogs, ctx: TrainingContext): void {
+    this.bar?.stop();
+    this.bar = null;
+    this.print(summaryLine(epochRecord(epoch, logs, ctx), ctx.epochs));
+  }
 }

@@ -1,14 +1,14 @@
 /** `nabla train`: data + model spec in, model directory + report + checkpoint out. */
 import { join, resolve } from 'node:path';
-import { io, manualSeed, type nn } from 'nabla';
+import { io, manualSeed, type Callback, type nn } from 'nabla';
 import { saveModel } from 'nabla/node';
 import { TRAIN_DEFAULTS } from './defaults.js';
-import { saveCheckpoint, loadCheckpoint, type TrainConfig } from './checkpoint.js';
+import { checkpointCallback, loadCheckpoint, type TrainConfig } from './checkpoint.js';
 import { loadData, prepareTabular, type DataSource } from './data-source.js';
 import { resolveModelSpec, parameterCount } from './models.js';
-import { progressHooks } from './progress.js';
+import { ProgressBar } from './progress.js';
 import { writeReport } from './report.js';
-import { evaluate, initialState, makeOptimizer, runEpochs, splitIndices, subset, type StepOptimizer, type TrainHooks, type TrainState } from './trainer.js';
+import { evaluate, initialState, makeOptimizer, runEpochs, splitIndices, subset, type StepOptimizer, type TrainState } from './trainer.js';
 
 /** The data, split, model and optimizer of a run, rebuilt identically from its config. */
 interface Setup {
@@ -97,27 +97,22 @@ async function finishRun({ config, s, state }: Run, out: string, print: (line: s
 }
 
 /**
- * Trains (or resumes) a run: prints a summary line per epoch, checkpoints after each epoch,
- * then writes the model directory, `report/` (SVG curves + HTML) and the held-out accuracy.
+ * Trains (or resumes) a run through the library's `fit` loop with callbacks: a progress bar and
+ * summary line per epoch, a checkpoint after each epoch, then any of `options.callbacks` (the
+ * dashboard); then writes the model directory, `report/` (SVG curves + HTML) and the held-out accuracy.
  * @example
  * await train({ data: 'iris', epochs: 20, out: 'runs/iris' });
  * await train({ epochs: 40 }, { resume: 'runs/iris' }); // continue to epoch 40
  */
-export async function train(given: Partial<TrainConfig>, options: { resume?: string; print?: (s: string) => void; hooks?: TrainHooks } = {}): Promise<TrainResult> {
+export async function train(given: Partial<TrainConfig>, options: { resume?: string; print?: (s: string) => void; callbacks?: readonly Callback[] } = {}): Promise<TrainResult> {
   const print = options.print ?? ((line: string) => console.log(line));
   const run = startRun(given, options.resume, print);
   const { config, s, opt, state } = run;
   print(`data ${s.src.name}: ${s.train.length} train, ${s.val.length} validation, ${s.test.length} test samples, ${s.src.classes.length} classes`);
   print(`model ${config.model}: ${parameterCount(s.model)} parameters; optimizer ${config.optimizer} lr ${config.lr}; batch ${config.batchSize}; seed ${config.seed}`);
   const out = resolve(config.out);
-  const hooks = progressHooks(state.epoch, config.epochs, config.batchSize, print, {
-    onBatch: options.hooks?.onBatch,
-    onEpoch: (record, st) => {
-      saveCheckpoint(out, s.model, s.info, opt, st, config);
-      options.hooks?.onEpoch?.(record, st);
-    },
-  });
-  await runEpochs(s.model, opt, s.train, s.val, state, { epochs: config.epochs, batchSize: config.batchSize, patience: config.patience, seed: config.seed }, hooks);
+  const callbacks = [new ProgressBar(print), checkpointCallback(out, s.info, config, state.history), ...(options.callbacks ?? [])];
+  await runEpochs(s.model, opt, s.train, s.val, state, { epochs: config.epochs, batchSize: config.batchSize, patience: config.patience, seed: config.seed }, callbacks);
   if (state.stopped) print(`early stop: validation loss did not improve for ${config.patience} epochs`);
   return finishRun(run, out, print);
 }

@@ -1,8 +1,15 @@
-/** The CLI's epoch loop: seeded splits and shuffles, validation, early stopping, checkpoints that resume bit-exactly. */
-import { DataLoader, defaultGenerator, Generator, nn, noGrad, optim, randperm, Subset, type Dataset, type Tensor } from 'nabla';
+/**
+ * What `nabla train` adds to the library's `fit`: the optimizer names, the seeded split, the
+ * records it prints and saves, and `runEpochs`, which trains through `fitAsync` with the
+ * library's early stopping so that a checkpointed run resumes bit-exactly.
+ */
+import {
+  DataLoader, defaultGenerator, EarlyStopping, fitAsync, Generator, History, nn, noGrad, optim, randperm, Subset,
+  type BatchLogs, type Callback, type Dataset, type EpochLogs, type Tensor, type TrainingContext, type TrainingState,
+} from 'nabla';
 import { OPTIMIZERS } from './defaults.js';
 
-/** One epoch's numbers, as printed, plotted and saved in training.json. */
+/** One epoch's numbers, as printed, plotted and saved in training.json (`epoch` counts from 1). */
 export interface EpochRecord {
   epoch: number;
   loss: number;
@@ -13,7 +20,7 @@ export interface EpochRecord {
   samplesPerSecond: number;
 }
 
-/** Everything needed to continue training exactly where it stopped. */
+/** Everything needed to continue training exactly where it stopped (checkpoint.json's `state`). */
 export interface TrainState {
   epoch: number;
   history: EpochRecord[];
@@ -24,7 +31,7 @@ export interface TrainState {
   globalRng: number[];
 }
 
-/** A minimal optimizer surface the loop needs (every nabla optimizer has it). */
+/** A minimal optimizer surface the CLI needs (every nabla optimizer has it). */
 export interface StepOptimizer {
   zeroGrad(): void;
   step(): void;
@@ -60,7 +67,10 @@ export function subset(ds: Dataset, indices: Int32Array): Dataset {
   return new Subset(ds, Array.from(indices));
 }
 
-/** Mean cross-entropy and accuracy of `model` on `ds` (eval mode, no graph). */
+/**
+ * Mean cross-entropy, accuracy and predicted classes of `model` on `ds` (eval mode, no graph):
+ * the held-out numbers of `nabla train` and `nabla eval`, counted exactly so both agree.
+ */
 export function evaluate(model: nn.Module, ds: Dataset, batchSize = 256): { loss: number; accuracy: number; predictions: Int32Array } {
   model.eval();
   let loss = 0;
@@ -82,15 +92,36 @@ export function evaluate(model: nn.Module, ds: Dataset, batchSize = 256): { loss
   return { loss: loss / Math.max(1, ds.length), accuracy: correct / Math.max(1, ds.length), predictions };
 }
 
-/** Progress hooks for the bar, the summary lines and the dashboard. */
-export interface TrainHooks {
-  onBatch?(done: number, total: number, loss: number, accuracy: number): void;
-  onEpoch?(record: EpochRecord, state: TrainState): void;
+/** The record of the epoch that just ended (its time and throughput as `fit` measured them). */
+export function epochRecord(epoch: number, logs: EpochLogs, ctx: TrainingContext): EpochRecord {
+  return {
+    epoch: epoch + 1, loss: logs.loss, accuracy: logs.accuracy, valLoss: logs.valLoss ?? null, valAccuracy: logs.valAccuracy ?? null,
+    seconds: ctx.epochSeconds, samplesPerSecond: ctx.epochSamples / ctx.epochSeconds,
+  };
+}
+
+/** Loss and accuracy averaged over the batches of the current epoch so far (for live displays). */
+export class EpochMeans {
+  private samples = 0;
+  private loss = 0;
+  private accuracy = 0;
+
+  reset(): void {
+    this.samples = this.loss = this.accuracy = 0;
+  }
+
+  add(logs: BatchLogs): { loss: number; accuracy: number } {
+    this.samples += logs.size;
+    this.loss += logs.loss * logs.size;
+    this.accuracy += logs.accuracy * logs.size;
+    return { loss: this.loss / this.samples, accuracy: this.accuracy / this.samples };
+  }
 }
 
 export interface LoopOptions {
   epochs: number;
   batchSize: number;
+  /** Epochs without a better validation loss before stopping (0: never). */
   patience: number;
   seed: number;
 }
@@ -100,65 +131,54 @@ export function initialState(seed: number): TrainState {
   return { epoch: 0, history: [], bestValLoss: Infinity, badEpochs: 0, stopped: false, shuffleRng: new Generator(seed + 2).getState(), globalRng: defaultGenerator.getState() };
 }
 
+/** The checkpoint state of a run from a library `Checkpoint`'s state and the records so far. */
+export function trainState(s: TrainingState, history: EpochRecord[]): TrainState {
+  const es = s.earlyStopping;
+  return {
+    epoch: s.epoch, history, bestValLoss: es?.best ?? Infinity, badEpochs: es?.wait ?? 0, stopped: s.stopped,
+    shuffleRng: s.generator, globalRng: s.globalGenerator,
+  };
+}
+
+/** The library `History` of saved records, for a resumed `fit` to continue. */
+function historyOf(records: readonly EpochRecord[]): History {
+  const history = new History();
+  for (const r of records) {
+    const logs: EpochLogs = { epoch: r.epoch - 1, loss: r.loss, accuracy: r.accuracy };
+    if (r.valLoss !== null) logs.valLoss = r.valLoss;
+    if (r.valAccuracy !== null) logs.valAccuracy = r.valAccuracy;
+    history.epochs.push(logs);
+  }
+  return history;
+}
+
 /**
- * Runs epochs `state.epoch + 1 … options.epochs` (fewer with early stopping), mutating `state`.
- * Both random streams are restored from `state` first, so a resumed run draws exactly what an
- * uninterrupted one would.
+ * Trains epochs `state.epoch + 1 … options.epochs` (fewer with early stopping) through the
+ * library's `fitAsync`: cross-entropy, accuracy, validation each epoch, seeded shuffles and
+ * `EarlyStopping` on the validation loss (the training loss without validation data), both
+ * restored from `state` so a resumed run draws and decides exactly as an uninterrupted one.
+ * `state` is kept up to date after every epoch, before `callbacks` (progress, checkpoint,
+ * dashboard) run, in their order.
  */
-export async function runEpochs(model: nn.Module, opt: StepOptimizer, train: Dataset, val: Dataset | null, state: TrainState, options: LoopOptions, hooks: TrainHooks = {}): Promise<void> {
-  const shuffle = new Generator(0);
-  shuffle.setState(state.shuffleRng);
+export async function runEpochs(model: nn.Module, opt: StepOptimizer, train: Dataset, val: Dataset | null, state: TrainState, options: LoopOptions, callbacks: readonly Callback[] = []): Promise<void> {
+  const generator = new Generator(0);
+  generator.setState(state.shuffleRng);
   defaultGenerator.setState(state.globalRng);
-  const loader = new DataLoader(train, { batchSize: options.batchSize, shuffle: true, generator: shuffle });
-  while (state.epoch < options.epochs && !state.stopped) {
-    const t0 = performance.now();
-    const { loss, accuracy } = await trainOneEpoch(model, opt, loader, hooks);
-    const v = val && val.length > 0 ? evaluate(model, val) : null;
-    const seconds = (performance.now() - t0) / 1000;
-    state.epoch += 1;
-    const record: EpochRecord = { epoch: state.epoch, loss, accuracy, valLoss: v?.loss ?? null, valAccuracy: v?.accuracy ?? null, seconds, samplesPerSecond: train.length / seconds };
-    state.history.push(record);
-    const monitored = v ? v.loss : loss;
-    if (monitored < state.bestValLoss) {
-      state.bestValLoss = monitored;
-      state.badEpochs = 0;
-    } else if (options.patience > 0 && ++state.badEpochs >= options.patience) {
-      state.stopped = true;
-    }
-    state.shuffleRng = shuffle.getState();
-    state.globalRng = defaultGenerator.getState();
-    hooks.onEpoch?.(record, state);
-  }
-}
-
-/** Lets timers and sockets run (the dashboard, Ctrl-C) without slowing the loop: at most every 50 ms. */
-let lastYield = 0;
-async function yieldSometimes(): Promise<void> {
-  if (performance.now() - lastYield < 50) return;
-  await new Promise((r) => setImmediate(r));
-  lastYield = performance.now();
-}
-
-async function trainOneEpoch(model: nn.Module, opt: StepOptimizer, loader: DataLoader, hooks: TrainHooks): Promise<{ loss: number; accuracy: number }> {
-  model.train();
-  let lossSum = 0;
-  let correct = 0;
-  let seen = 0;
-  let batch = 0;
-  for (const [x, y] of loader) {
-    opt.zeroGrad();
-    const out = model.forward(x);
-    const loss = nn.functional.crossEntropy(out, y);
-    loss.backward();
-    opt.step();
-    const n = y.shape[0];
-    lossSum += loss.item() * n;
-    const pred = out.detach().argmax(1).toTypedArray();
-    const labels = y.toTypedArray();
-    for (let i = 0; i < n; i++) if (pred[i] === labels[i]) correct++;
-    seen += n;
-    hooks.onBatch?.(++batch, loader.length, lossSum / seen, correct / seen);
-    await yieldSometimes();
-  }
-  return { loss: lossSum / seen, accuracy: correct / seen };
+  // patience 0 never stops but still counts, so checkpoints carry the same numbers either way.
+  const earlyStopping = new EarlyStopping({ patience: options.patience > 0 ? options.patience : Infinity, restoreBestWeights: false });
+  earlyStopping.loadStateDict({ best: state.bestValLoss, bestEpoch: -1, wait: state.badEpochs });
+  const keeper: Callback = {
+    onEpochEnd(epoch, logs, ctx) {
+      state.history.push(epochRecord(epoch, logs, ctx));
+      Object.assign(state, { epoch: epoch + 1, bestValLoss: earlyStopping.best, badEpochs: earlyStopping.wait, stopped: ctx.stopRequested });
+      state.shuffleRng = generator.getState();
+      state.globalRng = defaultGenerator.getState();
+    },
+  };
+  await fitAsync(model, train, {
+    loss: nn.functional.crossEntropy, optimizer: opt, metrics: ['accuracy'], generator,
+    epochs: options.epochs, initialEpoch: state.epoch, history: historyOf(state.history), batchSize: options.batchSize,
+    validationData: val && val.length > 0 ? val : undefined,
+    callbacks: [earlyStopping, keeper, ...callbacks],
+  });
 }

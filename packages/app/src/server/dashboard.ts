@@ -1,13 +1,15 @@
 /** `nabla train --dashboard`: streams batch progress and epoch curves to the browser (server-sent events). */
 import type { ServerResponse } from 'node:http';
 import Fastify from 'fastify';
+import type { Callback } from 'nabla';
 import { trainingCharts } from '../cli/charts.js';
-import type { EpochRecord, TrainHooks } from '../cli/trainer.js';
+import { epochRecord, EpochMeans, type EpochRecord } from '../cli/trainer.js';
 import { jsonErrors, serveStatic } from './app.js';
 
 export interface Dashboard {
   url: string;
-  hooks: TrainHooks;
+  /** The `fit` callback that streams the run to the pages. */
+  callback: Callback;
   /** Sends the final curves and tells the pages training ended (the server keeps serving them). */
   finish(): Promise<void>;
   close(): Promise<void>;
@@ -43,14 +45,19 @@ export async function startDashboard(port: number, host = '127.0.0.1'): Promise<
   app.get('/api/history', async () => history);
   const url = await app.listen({ port, host });
   let lastBatch = 0;
-  const hooks: TrainHooks = {
-    onBatch(done, total, loss, accuracy) {
+  const means = new EpochMeans();
+  const callback: Callback = {
+    onEpochBegin: () => means.reset(),
+    onBatchEnd(batch, logs, ctx) {
+      const { loss, accuracy } = means.add(logs);
       const now = performance.now();
-      if (done !== total && now - lastBatch < 250) return;
+      const done = batch + 1;
+      if (done !== ctx.batchesPerEpoch && now - lastBatch < 250) return;
       lastBatch = now;
-      send('batch', { epoch: history.length + 1, done, total, loss, accuracy });
+      send('batch', { epoch: ctx.epoch + 1, done, total: ctx.batchesPerEpoch, loss, accuracy });
     },
-    onEpoch(record) {
+    onEpochEnd(epoch, logs, ctx) {
+      const record = epochRecord(epoch, logs, ctx);
       history.push(record);
       // Rendering is async; the training loop does not wait for it.
       void trainingCharts(history).then((charts) => {
@@ -60,7 +67,7 @@ export async function startDashboard(port: number, host = '127.0.0.1'): Promise<
   };
   return {
     url,
-    hooks,
+    callback,
     async finish() {
       if (history.length) lastEpochEvent = send('epoch', { record: history[history.length - 1], history, charts: await trainingCharts(history) });
       lastEpochEvent = `${lastEpochEvent ?? ''}${send('done', { epochs: history.length })}`;

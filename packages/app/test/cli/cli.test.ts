@@ -14,9 +14,12 @@ const TSX = import.meta.resolve('tsx');
 const work = mkdtempSync(join(tmpdir(), 'nabla-cli-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
-/** Runs the real `nabla` entry point (the bin's source, through tsx) and returns its output. */
+/**
+ * Runs the real `nabla` entry point (the bin's source, through tsx) and returns its output. The
+ * nabla-source condition makes it use the library's sources too, not a possibly stale dist/.
+ */
 function nabla(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', TSX, MAIN, ...args], { cwd: work, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['--conditions=nabla-source', '--import', TSX, MAIN, ...args], { cwd: work, encoding: 'utf8', timeout: 60_000 });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { fitAsync, manualSeed, nn, optim, randn } from 'nabla';
+import type { EpochRecord } from '../../src/cli/trainer.js';
 import { startDashboard } from '../../src/server/dashboard.js';
-import { initialState, type EpochRecord } from '../../src/cli/trainer.js';
 
 /** Reads server-sent events from `url` until `until` returns true; returns them in order. */
 async function readEvents(url: string, until: (events: { event: string; data: unknown }[]) => boolean, onOpen: () => void) {
@@ -28,26 +29,32 @@ async function readEvents(url: string, until: (events: { event: string; data: un
   return events;
 }
 
-const record = (epoch: number): EpochRecord => ({ epoch, loss: 1 / epoch, accuracy: 0.5 + epoch / 10, valLoss: 1.2 / epoch, valAccuracy: 0.4 + epoch / 10, seconds: 0.1, samplesPerSecond: 1000 });
-
 test('the dashboard streams batch progress, epoch curves as SVG, and the end of training', async () => {
   const dash = await startDashboard(0);
   try {
     const page = await fetch(dash.url);
     assert.match(await page.text(), /nabla training dashboard/);
-    const events = await readEvents(`${dash.url}/events`, (ev) => ev.some((e) => e.event === 'done'), () => {
-      dash.hooks.onBatch?.(1, 4, 0.9, 0.5);
-      dash.hooks.onBatch?.(4, 4, 0.7, 0.6);
-      dash.hooks.onEpoch?.(record(1), initialState(0));
-      dash.hooks.onEpoch?.(record(2), initialState(0));
-      void dash.finish();
-    });
+    // A real run: 2 epochs of 4 batches, the dashboard as one of fit's callbacks.
+    manualSeed(0);
+    const x = randn([32, 2]);
+    const y = x.select(1, 0).gt(0).to('int32');
+    const model = new nn.Linear(2, 2);
+    const train = () => fitAsync(model, [x, y], {
+      loss: nn.functional.crossEntropy, optimizer: new optim.SGD(model.parameters(), { lr: 0.1 }), epochs: 2, batchSize: 8,
+      metrics: ['accuracy'], validationData: [x, y], callbacks: [dash.callback],
+    }).then(() => dash.finish());
+    const events = await readEvents(`${dash.url}/events`, (ev) => ev.some((e) => e.event === 'done'), () => void train());
     const kinds = events.map((e) => e.event);
     assert.equal(kinds[0], 'batch');
+    const batches = events.filter((e) => e.event === 'batch').map((e) => e.data as { epoch: number; done: number; total: number; loss: number; accuracy: number });
+    // Throttled, but each epoch's last batch is always sent.
+    assert.deepEqual(batches.filter((b) => b.done === b.total).map((b) => [b.epoch, b.total]), [[1, 4], [2, 4]]);
+    assert.ok(batches.every((b) => b.loss > 0 && b.accuracy >= 0 && b.accuracy <= 1));
     assert.equal(kinds.at(-1), 'done');
     const last = events.filter((e) => e.event === 'epoch').at(-1)!.data as { record: EpochRecord; history: EpochRecord[]; charts: { loss: string; accuracy: string } };
     assert.equal(last.record.epoch, 2);
     assert.equal(last.history.length, 2);
+    assert.ok(last.record.valLoss !== null && last.record.samplesPerSecond > 0);
     assert.match(last.charts.loss, /^<svg/);
     assert.match(last.charts.accuracy, /validation/);
     const history = (await (await fetch(`${dash.url}/api/history`)).json()) as EpochRecord[];

@@ -1,5 +1,7 @@
 import { noGrad } from '../autograd/grad-mode.js';
 import type { Module, StateDict } from '../nn/module.js';
+import type { OptimizerStateDict } from '../optim/optimizer.js';
+import type { Generator } from '../tensor/random.js';
 import type { EpochLogs, History } from './history.js';
 
 /** The smallest optimizer `fit` can drive (every `optim` optimizer is one). */
@@ -7,6 +9,8 @@ export interface OptimizerLike {
   zeroGrad(): void;
   step(): unknown;
   readonly paramGroups?: readonly { lr: number }[];
+  /** Saved by `Checkpoint` when present. */
+  stateDict?(): OptimizerStateDict;
 }
 
 /** What callbacks see and can do while `fit` runs. */
@@ -14,24 +18,44 @@ export interface TrainingContext {
   readonly model: Module;
   readonly optimizer: OptimizerLike;
   readonly history: History;
+  /** The generator that shuffles the training data (save its state to resume the same shuffles). */
+  readonly generator: Generator;
+  /** The callbacks of this run, in the order they are called. */
+  readonly callbacks: readonly Callback[];
+  /** The current epoch (0-based) and the epoch training ends after (`epochs` of `fit`). */
+  readonly epoch: number;
+  readonly epochs: number;
+  /** Batches in one epoch of the training data. */
+  readonly batchesPerEpoch: number;
+  /** Training samples seen so far in the current epoch. */
+  readonly epochSamples: number;
+  /**
+   * Seconds the current epoch has taken: live while it trains, then fixed once its training
+   * and validation end, so every `onEpochEnd` sees the same value whatever its place.
+   */
+  readonly epochSeconds: number;
   /** Ends training after the current batch (its epoch is logged, cut short). */
   stop(): void;
   readonly stopRequested: boolean;
 }
 
+/** What `onBatchEnd` receives: the batch's loss, its sample count, and each metric on it. */
+export type BatchLogs = { loss: number; size: number } & Record<string, number>;
+
 /**
- * Hooks into `fit`; every member is optional.
+ * Hooks into `fit`; every member is optional. A member may return a promise: `fitAsync` waits
+ * for it before going on (`fit` does not).
  * @example
  * const printer: Callback = { onEpochEnd: (e, logs) => console.log(e, logs.loss) };
  * const stopAtLoss: Callback = { onBatchEnd: (b, logs, ctx) => { if (logs.loss < 1e-3) ctx.stop(); } };
  */
 export interface Callback {
-  onTrainBegin?(ctx: TrainingContext): void;
-  onEpochBegin?(epoch: number, ctx: TrainingContext): void;
+  onTrainBegin?(ctx: TrainingContext): void | Promise<void>;
+  onEpochBegin?(epoch: number, ctx: TrainingContext): void | Promise<void>;
   /** After each optimizer step; `logs.loss` is the batch's loss, `logs.size` its sample count. */
-  onBatchEnd?(batch: number, logs: { loss: number; size: number }, ctx: TrainingContext): void;
-  onEpochEnd?(epoch: number, logs: EpochLogs, ctx: TrainingContext): void;
-  onTrainEnd?(history: History, ctx: TrainingContext): void;
+  onBatchEnd?(batch: number, logs: BatchLogs, ctx: TrainingContext): void | Promise<void>;
+  onEpochEnd?(epoch: number, logs: EpochLogs, ctx: TrainingContext): void | Promise<void>;
+  onTrainEnd?(history: History, ctx: TrainingContext): void | Promise<void>;
 }
 
 export interface EarlyStoppingOptions {
@@ -45,6 +69,13 @@ export interface EarlyStoppingOptions {
   mode?: 'min' | 'max' | 'auto';
   /** Put back the weights of the best epoch when training ends (default true). */
   restoreBestWeights?: boolean;
+}
+
+/** What `EarlyStopping` must carry across a checkpoint to decide as an uninterrupted run would. */
+export interface EarlyStoppingState {
+  best: number;
+  bestEpoch: number;
+  wait: number;
 }
 
 function snapshot(model: Module): StateDict {
@@ -64,8 +95,12 @@ export class EarlyStopping implements Callback {
   monitor: string | undefined;
   best = Number.NaN;
   bestEpoch = -1;
-  private wait = 0;
+  /** Epochs since the last improvement. */
+  wait = 0;
+  /** The epoch after which it stopped training in the last run, else -1. */
+  stoppedEpoch = -1;
   private bestWeights: StateDict | null = null;
+  private restored = false;
 
   constructor(private readonly options: EarlyStoppingOptions = {}) {
     this.monitor = options.monitor;
@@ -80,12 +115,38 @@ export class EarlyStopping implements Callback {
     return /acc|auc|f1|precision|recall/i.test(this.monitor ?? '') ? -1 : 1;
   }
 
+  /** The counters a resumed run needs (best value, its epoch, epochs waited). */
+  stateDict(): EarlyStoppingState {
+    return { best: this.best, bestEpoch: this.bestEpoch, wait: this.wait };
+  }
+
+  /**
+   * Continues from a saved `stateDict()`: the next `fit` starts with these counters instead of
+   * fresh ones. Best weights are not saved; with `restoreBestWeights` only an improvement after
+   * resuming is restored.
+   * @example
+   * const es = new EarlyStopping({ patience: 5 });
+   * es.loadStateDict(saved.earlyStopping); // from a Checkpoint's state
+   * fit(model, data, { ..., initialEpoch: saved.epoch, callbacks: [es] });
+   */
+  loadStateDict(state: EarlyStoppingState): void {
+    this.best = state.best;
+    this.bestEpoch = state.bestEpoch;
+    this.wait = state.wait;
+    this.restored = true;
+  }
+
   onTrainBegin(): void {
     this.monitor = this.options.monitor;
+    this.stoppedEpoch = -1;
+    this.bestWeights = null;
+    if (this.restored) {
+      this.restored = false;
+      return;
+    }
     this.best = Number.NaN;
     this.bestEpoch = -1;
     this.wait = 0;
-    this.bestWeights = null;
   }
 
   onEpochEnd(epoch: number, logs: EpochLogs, ctx: TrainingContext): void {
@@ -102,12 +163,15 @@ export class EarlyStopping implements Callback {
       if (this.restoreBestWeights) this.bestWeights = snapshot(ctx.model);
       return;
     }
-    if (++this.wait >= this.patience) ctx.stop();
+    if (++this.wait >= this.patience) {
+      this.stoppedEpoch = epoch;
+      ctx.stop();
+    }
   }
 
   onTrainEnd(history: History, ctx: TrainingContext): void {
     if (this.bestEpoch < 0) return;
     history.bestEpoch = this.bestEpoch;
-    if (this.bestWeights) ctx.model.loadStateDict(this.bestWeights);
+    if (this.bestWeights && this.restoreBestWeights) ctx.model.loadStateDict(this.bestWeights);
   }
 }

@@ -4,7 +4,8 @@ import { randomSplit } from '../data/split.js';
 import type { Module } from '../nn/module.js';
 import { ReduceLROnPlateau } from '../optim/reduce-lr-on-plateau.js';
 import { formatShape } from '../tensor/shape.js';
-import { defaultGenerator, type Generator } from '../tensor/random.js';
+// `Rng`: the name `Generator` is taken here by the loop's generator functions.
+import { defaultGenerator, type Generator as Rng } from '../tensor/random.js';
 import { EarlyStopping, type Callback, type EarlyStoppingOptions, type OptimizerLike, type TrainingContext } from './callbacks.js';
 import { asDataset, computeLoss, evaluate, splitBatch, type Data, type Loss } from './evaluate.js';
 import { History, valName, type EpochLogs } from './history.js';
@@ -22,8 +23,12 @@ export interface FitOptions {
   /** `(output, target) => scalar` or a loss module. */
   loss: Loss;
   optimizer: OptimizerLike;
-  /** Passes over the training data (default 1). */
+  /** The epoch to end after, counted from the first (default 1); with `initialEpoch`, the total, like Keras. */
   epochs?: number;
+  /** Epochs already trained (default 0): training runs epochs `initialEpoch … epochs - 1`, e.g. to resume a checkpoint. */
+  initialEpoch?: number;
+  /** A history to continue (a resumed run's earlier epochs); the new epochs are appended to it and it is returned. */
+  history?: History;
   /** Batch size when the data is not a DataLoader (default 32). */
   batchSize?: number;
   /** Reshuffle training samples every epoch (default true; ignored for a DataLoader). */
@@ -43,16 +48,21 @@ export interface FitOptions {
    */
   scheduler?: SchedulerLike;
   schedulerMonitor?: string;
-  /** Random source for shuffling and `valSplit` (default: the global generator, see `manualSeed`). */
-  generator?: Generator;
+  /**
+   * Random source for shuffling and `valSplit` (default: the global generator, see `manualSeed`).
+   * Its `getState()` after an epoch, restored with `setState()`, resumes the same shuffles.
+   */
+  generator?: Rng;
   /** Print one line per epoch (true: console.log; or a function receiving the line). */
   verbose?: boolean | ((line: string) => void);
 }
 
 type Metric = { name: string; fn: MetricFn };
 
-function prepareData(data: Data, options: FitOptions): { train: DataLoader; validation: Data | null } {
-  const generator = options.generator ?? defaultGenerator;
+/** What the loop yields to its driver: a callback's pending promise, or nothing (a batch ended). */
+type Pause = Promise<unknown> | undefined;
+
+function prepareData(data: Data, options: FitOptions, generator: Rng): { train: DataLoader; validation: Data | null } {
   const batchSize = options.batchSize ?? 32;
   const loader = (ds: Dataset) => new DataLoader(ds, { batchSize, shuffle: options.shuffle ?? true, generator });
   if (options.valSplit === undefined) {
@@ -65,14 +75,39 @@ function prepareData(data: Data, options: FitOptions): { train: DataLoader; vali
   return { train: loader(train), validation: new DataLoader(val, { batchSize: 256 }) };
 }
 
+/** A callback's result as a pause: a promise is handed to the driver (awaited by `fitAsync`). */
+const pending = (result: unknown): Pause => (result instanceof Promise ? result : undefined);
+
+/** Mutable side of the context: what the loop updates as it goes. */
+interface LoopState {
+  epoch: number;
+  samples: number;
+  epochStart: number;
+  /** Seconds of the finished epoch, frozen before `onEpochEnd`; null while it runs. */
+  seconds: number | null;
+  stopRequested: boolean;
+}
+
+function makeContext(model: Module, optimizer: OptimizerLike, history: History, generator: Rng, epochs: number, batches: number, callbacks: readonly Callback[]) {
+  const s: LoopState = { epoch: 0, samples: 0, epochStart: 0, seconds: null, stopRequested: false };
+  const ctx: TrainingContext = {
+    model, optimizer, history, generator, epochs, batchesPerEpoch: batches, callbacks,
+    stop: () => void (s.stopRequested = true),
+    get stopRequested() { return s.stopRequested; },
+    get epoch() { return s.epoch; },
+    get epochSamples() { return s.samples; },
+    get epochSeconds() { return s.seconds ?? (performance.now() - s.epochStart) / 1000; },
+  };
+  return { ctx, s };
+}
+
 /**
  * One epoch of the training loop, spelled out: for each batch, clear gradients, run the model
  * forward, compute the loss, backpropagate, and let the optimizer update the parameters.
  */
-function trainEpoch(model: Module, loader: DataLoader, options: FitOptions, metrics: Metric[], callbacks: readonly Callback[], ctx: TrainingContext): EpochLogs {
+function* trainEpoch(model: Module, loader: DataLoader, options: FitOptions, metrics: Metric[], callbacks: readonly Callback[], ctx: TrainingContext, s: LoopState): Generator<Pause, EpochLogs> {
   const { optimizer, loss: lossFn } = options;
   const totals: Record<string, number> = { loss: 0 };
-  let count = 0;
   let b = 0;
   model.train();
   for (const batch of loader) {
@@ -84,17 +119,21 @@ function trainEpoch(model: Module, loader: DataLoader, options: FitOptions, metr
     loss.backward(); // 4. backpropagation: d loss / d parameter into every .grad
     optimizer.step(); // 5. update the parameters from their gradients
     const n = target.shape[0] ?? 1;
-    const value = loss.item();
-    totals.loss += value * n;
-    for (const m of metrics) totals[m.name] = (totals[m.name] ?? 0) + m.fn(output.detach(), target) * n;
-    count += n;
-    for (const cb of callbacks) cb.onBatchEnd?.(b, { loss: value, size: n }, ctx);
+    const logs = { loss: loss.item(), size: n } as { loss: number; size: number } & Record<string, number>;
+    totals.loss += logs.loss * n;
+    for (const m of metrics) {
+      logs[m.name] = m.fn(output.detach(), target);
+      totals[m.name] = (totals[m.name] ?? 0) + logs[m.name] * n;
+    }
+    s.samples += n;
+    for (const cb of callbacks) yield pending(cb.onBatchEnd?.(b, logs, ctx));
     b++;
+    yield undefined;
     if (ctx.stopRequested) break;
   }
-  if (count === 0) throw new Error('fit: the training data produced no batches');
-  const logs: EpochLogs = { epoch: 0, loss: totals.loss / count };
-  for (const [k, v] of Object.entries(totals)) logs[k] = v / count;
+  if (s.samples === 0) throw new Error('fit: the training data produced no batches');
+  const logs: EpochLogs = { epoch: s.epoch, loss: totals.loss / s.samples };
+  for (const [k, v] of Object.entries(totals)) logs[k] = v / s.samples;
   return logs;
 }
 
@@ -116,23 +155,50 @@ function stepScheduler(options: FitOptions, logs: EpochLogs): void {
   scheduler.step(value);
 }
 
-function makeContext(model: Module, optimizer: OptimizerLike, history: History): TrainingContext {
-  let stopRequested = false;
-  return {
-    model,
-    optimizer,
-    history,
-    stop: () => void (stopRequested = true),
-    get stopRequested() {
-      return stopRequested;
-    },
-  };
+/**
+ * The whole run as a generator: it pauses after every batch and hands over any promise a
+ * callback returned, so `fit` (which ignores pauses) and `fitAsync` (which awaits them and
+ * lets the event loop run) share one loop.
+ */
+function* run(model: Module, data: Data, options: FitOptions): Generator<Pause, History> {
+  const epochs = options.epochs ?? 1;
+  const initialEpoch = options.initialEpoch ?? 0;
+  if (!Number.isInteger(initialEpoch) || initialEpoch < 0) throw new Error(`fit: initialEpoch must be a non-negative integer, got ${initialEpoch}`);
+  const generator = options.generator ?? defaultGenerator;
+  const { train, validation } = prepareData(data, options, generator);
+  const metrics = (options.metrics ?? []).map(resolveMetric);
+  const es = options.earlyStopping;
+  const callbacks: Callback[] = [...(options.callbacks ?? []), ...(es ? [es instanceof EarlyStopping ? es : new EarlyStopping(es)] : [])];
+  const print = options.verbose === true ? console.log : options.verbose || null;
+  const history = options.history ?? new History();
+  const { ctx, s } = makeContext(model, options.optimizer, history, generator, epochs, train.length, callbacks);
+  for (const cb of callbacks) yield pending(cb.onTrainBegin?.(ctx));
+  for (let epoch = initialEpoch; epoch < epochs && !ctx.stopRequested; epoch++) {
+    Object.assign(s, { epoch, samples: 0, epochStart: performance.now(), seconds: null });
+    for (const cb of callbacks) yield pending(cb.onEpochBegin?.(epoch, ctx));
+    const lr = options.optimizer.paramGroups?.[0]?.lr;
+    const logs = yield* trainEpoch(model, train, options, metrics, callbacks, ctx, s);
+    if (validation) {
+      const val = evaluate(model, validation, { loss: options.loss, metrics: options.metrics });
+      for (const [k, v] of Object.entries(val)) logs[valName(k)] = v;
+    }
+    if (lr !== undefined) logs.lr = lr;
+    s.seconds = (performance.now() - s.epochStart) / 1000;
+    history.epochs.push(logs);
+    print?.(formatLogs(logs, epochs, s.seconds * 1000));
+    for (const cb of callbacks) yield pending(cb.onEpochEnd?.(epoch, logs, ctx));
+    stepScheduler(options, logs);
+    if (ctx.stopRequested && epoch < epochs - 1) history.stoppedEpoch = epoch;
+  }
+  for (const cb of callbacks) yield pending(cb.onTrainEnd?.(history, ctx));
+  return history;
 }
 
 /**
  * Trains `model` on `data` (`[x, y]` tensors, a Dataset, or a DataLoader) for `epochs` passes
  * with the explicit loop zeroGrad → forward → loss → backward → step, evaluating validation
  * data after every epoch, with optional metrics, early stopping, callbacks and an LR scheduler.
+ * Promises returned by callbacks are not awaited; use `fitAsync` for that.
  * @example
  * const history = fit(model, [xTrain, yTrain], {
  *   loss: nn.functional.crossEntropy, optimizer: new optim.Adam(model.parameters(), { lr: 1e-2 }),
@@ -141,32 +207,40 @@ function makeContext(model: Module, optimizer: OptimizerLike, history: History):
  * history.get('valAccuracy');
  */
 export function fit(model: Module, data: Data, options: FitOptions): History {
-  const epochs = options.epochs ?? 1;
-  const { train, validation } = prepareData(data, options);
-  const metrics = (options.metrics ?? []).map(resolveMetric);
-  const es = options.earlyStopping;
-  const callbacks: Callback[] = [...(options.callbacks ?? []), ...(es ? [es instanceof EarlyStopping ? es : new EarlyStopping(es)] : [])];
-  const print = options.verbose === true ? console.log : options.verbose || null;
-  const history = new History();
-  const ctx = makeContext(model, options.optimizer, history);
-  for (const cb of callbacks) cb.onTrainBegin?.(ctx);
-  for (let epoch = 0; epoch < epochs && !ctx.stopRequested; epoch++) {
-    const start = performance.now();
-    for (const cb of callbacks) cb.onEpochBegin?.(epoch, ctx);
-    const lr = options.optimizer.paramGroups?.[0]?.lr;
-    const logs = trainEpoch(model, train, options, metrics, callbacks, ctx);
-    logs.epoch = epoch;
-    if (validation) {
-      const val = evaluate(model, validation, { loss: options.loss, metrics: options.metrics });
-      for (const [k, v] of Object.entries(val)) logs[valName(k)] = v;
-    }
-    if (lr !== undefined) logs.lr = lr;
-    history.epochs.push(logs);
-    print?.(formatLogs(logs, epochs, performance.now() - start));
-    for (const cb of callbacks) cb.onEpochEnd?.(epoch, logs, ctx);
-    stepScheduler(options, logs);
-    if (ctx.stopRequested && epoch < epochs - 1) history.stoppedEpoch = epoch;
+  const loop = run(model, data, options);
+  for (;;) {
+    const next = loop.next();
+    if (next.done) return next.value;
   }
-  for (const cb of callbacks) cb.onTrainEnd?.(history, ctx);
-  return history;
+}
+
+type Scheduler = (fn: () => void) => void;
+/** A macrotask turn: `setImmediate` where there is one (Node), else a zero timeout. */
+const macrotask: Scheduler = (globalThis as { setImmediate?: Scheduler }).setImmediate ?? ((fn) => void setTimeout(fn, 0));
+
+/**
+ * `fit` for programs that must stay responsive while training (a server streaming progress,
+ * a page, Ctrl-C): the same loop and options, but it awaits promises returned by callbacks
+ * (before the loop goes on) and lets timers and I/O run between batches at most every
+ * `yieldMs` milliseconds (default 50; 0: after every batch).
+ * @example
+ * const history = await fitAsync(model, [xTrain, yTrain], {
+ *   loss: nn.functional.crossEntropy, optimizer: new optim.SGD(model.parameters(), { lr: 0.1 }),
+ *   epochs: 3, callbacks: [{ onEpochEnd: async (epoch, logs) => console.log(epoch, logs.loss) }],
+ * });
+ */
+export async function fitAsync(model: Module, data: Data, options: FitOptions & { yieldMs?: number }): Promise<History> {
+  const yieldMs = options.yieldMs ?? 50;
+  const loop = run(model, data, options);
+  let lastYield = performance.now();
+  for (;;) {
+    const next = loop.next();
+    if (next.done) return next.value;
+    if (next.value) {
+      await next.value;
+    } else if (performance.now() - lastYield >= yieldMs) {
+      await new Promise<void>((resolve) => macrotask(resolve));
+      lastYield = performance.now();
+    }
+  }
 }

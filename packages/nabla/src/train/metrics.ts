@@ -16,6 +16,11 @@ function sameNumel(output: Tensor, target: Tensor, name: string): Tensor {
   return target.reshape(output.shape).to(output.dtype);
 }
 
+/** The exact fraction of true elements: a count (exact in float32 below 2^24) divided in double precision. */
+function fractionTrue(hits: Tensor): number {
+  return hits.to('float32').sum().item() / Math.max(1, hits.numel());
+}
+
 /**
  * Fraction of correct predictions. Multi-class: `output` holds scores `[N, C, ...]` (logits or
  * probabilities) and `target` int32 class indices `[N, ...]`; the prediction is the argmax over
@@ -30,10 +35,10 @@ export function accuracy(output: Tensor, target: Tensor, threshold = 0.5): numbe
       if (output.shape[0] !== target.shape[0] || output.shape.slice(2).join() !== target.shape.slice(1).join()) {
         throw new Error(`accuracy: scores of shape ${formatShape(output.shape)} do not match class indices of shape ${formatShape(target.shape)} (expected [N, C, ...] and [N, ...])`);
       }
-      return output.argmax(1).eq(target).to('float32').mean().item();
+      return fractionTrue(output.argmax(1).eq(target));
     }
     const t = sameNumel(output, target, 'accuracy');
-    return output.gt(threshold).eq(t.gt(0.5)).to('float32').mean().item();
+    return fractionTrue(output.gt(threshold).eq(t.gt(0.5)));
   });
 }
 
