@@ -148,7 +148,7 @@ export interface ConvWindow extends Window2d {
   readonly outChannels: number;
 }
 
-export type { AdadeltaStep, AdagradStep, AdamStep, ChannelNorm, DataKernels, OptimKernels, RmspropStep, SgdStep } from './optim-kernels.js';
+export type { AdadeltaStep, AdagradStep, AdamStep, ChannelNorm, DataKernels, OptimKernels, PlaneGeometry, RmspropStep, SgdStep } from './optim-kernels.js';
 
 /** A backend: a name and its kernels. */
 export interface Backend extends Kernels {
