@@ -4,6 +4,7 @@
  */
 export { Tensor, type TensorLike } from './tensor/tensor.js';
 export type { DType, TypedArray } from './tensor/dtype.js';
+export { setDebugRecycling } from './tensor/dtype.js';
 export type { Shape } from './tensor/shape.js';
 export { Generator, manualSeed, defaultGenerator } from './tensor/random.js';
 export {

@@ -3,7 +3,8 @@ import { Tensor } from '../tensor/tensor.js';
 import { ones } from '../tensor/create.js';
 import { addGrads, addInto, castGrad, cloneGrad, copyInto, sumToShape } from './accumulate.js';
 import { reuseStorageData } from '../tensor/storage.js';
-import { firstNonFinite, inBackward, isExclusiveGrad, isFreshlyZeroed, type GradFn } from './graph.js';
+import { isDebugRecycling } from '../tensor/dtype.js';
+import { checkExclusive, checkNotRecycled, firstNonFinite, inBackward, isExclusiveGrad, isFreshlyZeroed, shareGrad, type GradFn } from './graph.js';
 import { isAnomalyEnabled, noGrad } from './grad-mode.js';
 
 /** Tensors reachable from `root` through grad functions, inputs before outputs (iterative DFS). */
@@ -70,18 +71,31 @@ function released(name: string): GradFn {
 function propagate(t: Tensor, fn: GradFn, g: Tensor, grads: Map<Tensor, Tensor>): void {
   checkSavedVersions(t);
   const inputGrads = inBackward(() => fn.backward(g));
-  fn.inputs.forEach((input, k) => {
+  if (isDebugRecycling()) {
+    checkExclusive(fn, t, g, inputGrads);
+    checkNotRecycled(`backward of ${fn.name}`, [g, ...inputGrads.filter((x): x is Tensor => x !== null)]);
+  }
+  const reduced = fn.inputs.map((input, k): Tensor | null => {
     const ig = inputGrads[k];
-    if (!input.requiresGrad || !ig) return;
-    const reduced = castGrad(sumToShape(ig, input.shape), input.dtype);
-    if (!shapesEqual(reduced.shape, input.shape)) {
-      throw new Error(`backward: '${fn.name}' returned a gradient of shape ${formatShape(reduced.shape)} for input ${k} of shape ${formatShape(input.shape)}`);
+    if (!input.requiresGrad || !ig) return null;
+    const r = castGrad(sumToShape(ig, input.shape), input.dtype);
+    if (!shapesEqual(r.shape, input.shape)) {
+      throw new Error(`backward: '${fn.name}' returned a gradient of shape ${formatShape(r.shape)} for input ${k} of shape ${formatShape(input.shape)}`);
     }
     if (isAnomalyEnabled()) {
-      const bad = firstNonFinite(reduced);
-      if (bad >= 0) throw new Error(`Anomaly detected: the backward of '${fn.name}' produced ${reduced.toTypedArray()[bad]} in the gradient of input ${k}`);
+      const bad = firstNonFinite(r);
+      if (bad >= 0) throw new Error(`Anomaly detected: the backward of '${fn.name}' produced ${r.toTypedArray()[bad]} in the gradient of input ${k}`);
     }
-    accumulate(grads, input, reduced);
+    return r;
+  });
+  // An exclusive gradient handed on unchanged (the incoming one passed through, as add's rule
+  // does, or one buffer given to two inputs) is shared from here on: no leaf may take it without
+  // a copy, and no later node may recycle it.
+  reduced.forEach((r, k) => {
+    if (r && isExclusiveGrad(r) && (r.storage === g.storage || reduced.some((o, j) => j !== k && o?.storage === r.storage))) shareGrad(r);
+  });
+  reduced.forEach((r, k) => {
+    if (r) accumulate(grads, fn.inputs[k], r);
   });
 }
 

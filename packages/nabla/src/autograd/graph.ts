@@ -1,4 +1,5 @@
 import type { Tensor } from '../tensor/tensor.js';
+import { isDebugRecycling, isRecycled } from '../tensor/dtype.js';
 import { isAnomalyEnabled, isGradEnabled } from './grad-mode.js';
 
 /** A backward rule: the output's gradient in, one gradient (or null) per input out. */
@@ -38,6 +39,7 @@ export function firstNonFinite(t: Tensor): number {
  * `saved` lists tensors the rule reads, so a later in-place change to them is detected.
  */
 export function record(out: Tensor, name: string, inputs: readonly Tensor[], rule: BackwardRule, saved: readonly Tensor[] = []): Tensor {
+  if (isDebugRecycling()) checkNotRecycled(name, inputs);
   if (isAnomalyEnabled() && backwardDepth === 0 && out.isFloatingPoint()) {
     const bad = firstNonFinite(out);
     if (bad >= 0) {
@@ -54,6 +56,35 @@ export function record(out: Tensor, name: string, inputs: readonly Tensor[], rul
   return out;
 }
 
+/** Throws when an op is handed a tensor whose memory backward recycled (debug recycling only). */
+export function checkNotRecycled(name: string, tensors: readonly Tensor[]): void {
+  for (const t of tensors) {
+    if (isRecycled(t.storage.data)) {
+      throw new Error(
+        `'${name}' read a tensor of shape [${t.shape.join(', ')}] whose memory backward already handed back for reuse ` +
+          '(debug recycling): a backward rule kept a view of a gradient it marked exclusiveGrad, or returned one that something else still uses',
+      );
+    }
+  }
+}
+
+// ---- contracts of gradient-buffer reuse --------------------------------------------------------
+//
+// Backward reuses float32 gradient memory; three unwritten rules keep that correct:
+// 1. `exclusiveGrad(g)`: a rule marks a gradient it has just allocated (never its incoming
+//    gradient or a view of it or of anything saved) and returns it for exactly one input, keeping
+//    no reference (no closure, cache or view). A leaf then takes it as `.grad` without a copy.
+// 2. `recycleIfDead` (engine.ts): once a node's rule has run, an exclusive incoming gradient
+//    that no pending gradient shares storage with is dead: its buffer goes back to `allocate`
+//    (dtype.ts `recycle`). A leaf's exclusive gradient added into an existing `.grad` is dead too.
+// 3. `zeroedAt`: a `.grad` that zeroGrad zeroed and nothing wrote since (same storage version)
+//    is overwritten by a copy instead of added to.
+// Break 1 and a kept view reads the buffer's next owner: wrong numbers a step later. Debug
+// recycling (`setDebugRecycling(true)` or `NABLA_DEBUG=recycle`) poisons every handed-back
+// buffer with NaN and never reuses it, makes ops that read one throw (`checkNotRecycled`), and
+// has backward check each exclusive gradient against the rule's other tensors
+// (`checkExclusive`). The test suite runs the autograd and training tests once with it on.
+
 const exclusive = new WeakSet<Tensor>();
 
 /**
@@ -69,6 +100,39 @@ export function exclusiveGrad(t: Tensor): Tensor {
 /** Whether `exclusiveGrad` marked `t`. */
 export function isExclusiveGrad(t: Tensor): boolean {
   return exclusive.has(t);
+}
+
+/** Clears `exclusiveGrad`'s mark: the engine found the gradient handed to more than one place. */
+export function shareGrad(t: Tensor): void {
+  exclusive.delete(t);
+}
+
+/**
+ * Debug recycling: each gradient `fn`'s rule marked exclusive must share memory with nothing the
+ * rule could still reach: the incoming gradient, the other gradients it returned, its inputs,
+ * its output or the tensors it saved.
+ */
+export function checkExclusive(fn: GradFn, out: Tensor, gradOutput: Tensor, grads: readonly (Tensor | null)[]): void {
+  grads.forEach((g, k) => {
+    // The incoming gradient passed on as it is: the engine drops its mark (see propagate).
+    if (!g || !exclusive.has(g) || g === gradOutput) return;
+    const buffer = g.storage.data.buffer;
+    const others: [string, Tensor | null][] = [
+      ['the incoming gradient', gradOutput],
+      ['its output', out],
+      ...grads.map((o, j): [string, Tensor | null] => [`the gradient for input ${j}`, j === k ? null : o]),
+      ...fn.inputs.map((t, j): [string, Tensor] => [`input ${j}`, t]),
+      ...fn.saved.map((s, j): [string, Tensor] => [`saved tensor ${j}`, s.tensor]),
+    ];
+    for (const [what, t] of others) {
+      if (t && t.storage.data.buffer === buffer) {
+        throw new Error(
+          `backward: '${fn.name}' marked the gradient for input ${k} exclusive (exclusiveGrad) but it shares memory with ${what}; ` +
+            'an exclusive gradient must be a fresh buffer that nothing else references (debug recycling)',
+        );
+      }
+    }
+  });
 }
 
 // Storages zeroed by zeroGrad, with the version they had right after: while the version is

@@ -4,9 +4,11 @@ export type DType = 'float32' | 'float64' | 'int32' | 'bool';
 export type FloatArray = Float32Array | Float64Array;
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
-// Float32 buffers handed back by `recycle` (gradients backward knows are dead, see engine.ts):
-// the next training step allocates the same sizes again, and reusing them spares fresh memory's
-// page faults and the garbage collections that megabytes of new buffers per step trigger.
+// Float32 buffers handed back by `recycle` (gradients backward knows are dead, see the contracts
+// in autograd/graph.ts): the next training step allocates the same sizes again, and reusing them
+// spares fresh memory's page faults and the garbage collections that megabytes of new buffers per
+// step trigger. A buffer handed back while something still views it would be overwritten by its
+// next owner: wrong numbers a step later. The debug mode below turns that into NaN and an error.
 const RECYCLE_MIN = 1 << 12;
 const RECYCLE_PER_SIZE = 2;
 const RECYCLE_MAX_BYTES = 64 << 20;
@@ -18,6 +20,13 @@ let recycledBytes = 0;
  * buffers the caller owns outright (no tensor, view or user can still reach them).
  */
 export function recycle(data: Float32Array): void {
+  if (debugRecycling) {
+    // Poisoned and kept out of the pool: a view that outlived the buffer reads NaN, and ops that
+    // meet it throw (see isRecycled), instead of silently reading the next owner's numbers.
+    data.fill(NaN);
+    poisoned.add(data.buffer);
+    return;
+  }
   if (data.length < RECYCLE_MIN || data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength) return;
   if (recycledBytes + data.byteLength > RECYCLE_MAX_BYTES) return;
   const list = recycled.get(data.length) ?? [];
@@ -25,6 +34,41 @@ export function recycle(data: Float32Array): void {
   list.push(data);
   recycled.set(data.length, list);
   recycledBytes += data.byteLength;
+}
+
+let debugRecycling = readDebugEnv();
+const poisoned = new WeakSet<ArrayBufferLike>();
+
+function readDebugEnv(): boolean {
+  const env = typeof process !== 'undefined' ? process.env?.NABLA_DEBUG : undefined;
+  return (env ?? '').split(',').map((s) => s.trim()).includes('recycle');
+}
+
+/**
+ * Debug mode for recycled gradient buffers (also on with the environment variable
+ * `NABLA_DEBUG=recycle`): every buffer backward hands back is filled with NaN and never reused,
+ * ops that read one throw, and backward checks that a gradient a rule marked exclusive shares
+ * memory with nothing the rule can still reach. Slower (no reuse); for testing backward rules.
+ * @example
+ * setDebugRecycling(true);
+ * // ... run training steps: a rule that kept a view of its exclusive gradient now throws
+ * setDebugRecycling(false);
+ */
+export function setDebugRecycling(enabled: boolean): void {
+  debugRecycling = enabled;
+  if (enabled) {
+    recycled.clear();
+    recycledBytes = 0;
+  }
+}
+
+export function isDebugRecycling(): boolean {
+  return debugRecycling;
+}
+
+/** Whether `data`'s memory was handed back by backward while debug recycling was on. */
+export function isRecycled(data: TypedArray): boolean {
+  return poisoned.has(data.buffer);
 }
 
 /** Allocates zeroed storage of `size` elements for `dtype`. */

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { grad, jsBackend, nn, optim, randn, setBackend, type Tensor } from '../../src/index.js';
 import { linear } from '../../src/ops/matmul.js';
-import { allocate } from '../../src/tensor/dtype.js';
+import { allocate, isDebugRecycling, setDebugRecycling } from '../../src/tensor/dtype.js';
 import { reuseStorageData, Storage, storageOf } from '../../src/tensor/storage.js';
 import { backendsUnderTest, withBackend } from '../backends.js';
 import { assertClose } from '../helpers.js';
@@ -94,6 +94,10 @@ describe('gradient buffer recycling', () => {
 
 describe('reused storage memory', () => {
   it('comes back from allocate zeroed, and the storage it gets next is the one storageOf finds', () => {
+    // Reuse itself is under test: debug recycling (NABLA_DEBUG=recycle) never reuses a buffer.
+    const debug = isDebugRecycling();
+    setDebugRecycling(false);
+    after(() => setDebugRecycling(debug));
     const n = 1 << 15;
     const first = new Storage(new Float32Array(n).fill(3));
     assert.equal(storageOf(first.data), first);
@@ -103,5 +107,18 @@ describe('reused storage memory', () => {
     assert.ok(again.every((v) => v === 0));
     const second = new Storage(again);
     assert.equal(storageOf(again), second);
+  });
+
+  it('under debug recycling is poisoned with NaN and never handed out again', () => {
+    const debug = isDebugRecycling();
+    setDebugRecycling(true);
+    after(() => setDebugRecycling(debug));
+    const n = 1 << 15;
+    const first = new Storage(new Float32Array(n).fill(3));
+    reuseStorageData(first.data as Float32Array);
+    assert.ok(first.data.every((v) => Number.isNaN(v)));
+    const again = allocate('float32', n);
+    assert.notEqual(again, first.data);
+    assert.ok(again.every((v) => v === 0));
   });
 });
