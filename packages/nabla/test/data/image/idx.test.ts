@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -18,6 +18,42 @@ describe('IDX', () => {
     assert.deepEqual(Array.from(images.data), fixtures.idx.images.data);
     assert.deepEqual(labels.shape, [5]);
     assert.deepEqual(Array.from(labels.data), fixtures.idx.labels.data);
+  });
+
+  it('keeps a large gzipped file decompressed in the cache and reads it from there next time', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nabla-idx-cache-'));
+    const saved = { xdg: process.env.XDG_CACHE_HOME, off: process.env.NABLA_IDX_CACHE };
+    try {
+      process.env.XDG_CACHE_HOME = join(dir, 'cache');
+      delete process.env.NABLA_IDX_CACHE;
+      const n = 1500;
+      const raw = new Uint8Array(16 + n * 28 * 28);
+      new DataView(raw.buffer).setUint32(0, 0x803);
+      [n, 28, 28].forEach((d, i) => new DataView(raw.buffer).setUint32(4 + 4 * i, d));
+      raw.forEach((_, i) => i >= 16 && (raw[i] = (i * 7) % 251));
+      const file = join(dir, 'big-idx3-ubyte.gz');
+      writeFileSync(file, gzipSync(raw));
+      const first = readIdx(file);
+      const cacheDir = join(dir, 'cache', 'nabla', 'idx');
+      const [entry] = readdirSync(cacheDir);
+      assert.deepEqual(readFileSync(join(cacheDir, entry)), Buffer.from(raw));
+      const second = readIdx(file);
+      assert.deepEqual(second.shape, [n, 28, 28]);
+      assert.deepEqual(Buffer.from(second.data.buffer, second.data.byteOffset, second.data.byteLength), Buffer.from(first.data.buffer, first.data.byteOffset, first.data.byteLength));
+      // A truncated cache entry is not trusted (the gzip trailer gives the size).
+      writeFileSync(join(cacheDir, entry), raw.subarray(0, 100));
+      assert.deepEqual(readIdx(file).shape, [n, 28, 28]);
+      rmSync(cacheDir, { recursive: true });
+      process.env.NABLA_IDX_CACHE = '0';
+      readIdx(file);
+      assert.throws(() => readdirSync(cacheDir), /ENOENT/);
+    } finally {
+      for (const [k, v] of [['XDG_CACHE_HOME', saved.xdg], ['NABLA_IDX_CACHE', saved.off]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('decodes big-endian int16, int32, float32 and float64', () => {
