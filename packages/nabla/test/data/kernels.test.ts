@@ -44,6 +44,24 @@ describe('data kernels', () => {
       }
     });
 
+    it(`${backend.name}: remapPlanes and resizeBilinear equal the js kernels bit for bit`, () => {
+      const g = { batch: 2, channels: 3, inH: 5, inW: 7, outH: 6, outW: 4 };
+      const x = Float32Array.from(bytes(2 * 3 * 5 * 7, 3), (b) => b / 7 - 10);
+      const rows = Int32Array.from({ length: 2 * 6 }, (_, k) => (k % 6) - 1);
+      const cols = Int32Array.from({ length: 2 * 4 }, (_, k) => (k < 4 ? 6 - k : k - 4));
+      for (const [name, run] of [
+        ['remapPlanes', (k: typeof jsBackend, out: Float32Array) => k.data.remapPlanes(x, out, g, rows, cols, -0.5)],
+        ['resizeBilinear', (k: typeof jsBackend, out: Float32Array) => k.data.resizeBilinear(x, out, g)],
+      ] as const) {
+        const want = new Float32Array(2 * 3 * 6 * 4);
+        const got = new Float32Array(want.length);
+        run(jsBackend, want);
+        run(backend, got);
+        assert.deepEqual(new Uint32Array(got.buffer), new Uint32Array(want.buffer), name);
+        if (name === 'remapPlanes') assert.equal(want[0], -0.5, 'row -1 is the fill');
+      }
+    });
+
     it(`${backend.name}: a data set with normalize gathers in one pass, with the bits of normalising after`, () => withBackend(backend, () => {
       SHAPES.forEach(([c, h, w], k) => {
         for (const mean of [MEANS[k], [0.5]]) {
