@@ -6,6 +6,11 @@ import { describe, it } from 'node:test';
 import { jsBackend, type Backend } from '../../src/index.js';
 import type { OptimKernels } from '../../src/backend/kernels.js';
 import { backendsUnderTest } from '../backends.js';
+import { optimWasmMin } from '../../src/backend/wasm/optim.js';
+
+// Every size goes through the WASM kernels here (small ones otherwise stay on the JS loop).
+optimWasmMin.sgd = 0;
+optimWasmMin.other = 0;
 
 const SIZES = [1, 3, 4, 7, 33, 8192 + 5, 20000];
 const others = backendsUnderTest().filter((b) => b !== jsBackend);
