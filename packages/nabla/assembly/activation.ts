@@ -1,5 +1,5 @@
 // ReLU and its backward over large float32 arrays, on the bit patterns exactly as the JS kernels
-// in src/backend/wasm/fast-js.ts (NaN kept, -0 -> +0), four lanes at a time.
+// in src/backend/wasm/js-elementwise.ts (NaN kept, -0 -> +0), four lanes at a time.
 
 /** out[i] = relu(x[i]) for n floats. */
 export function reluRange(x: usize, out: usize, n: i32): void {

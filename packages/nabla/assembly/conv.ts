@@ -29,9 +29,21 @@ import { col2imPlanes, im2colPlanes, Win } from './window';
   return w.strideW == 1 && w.dilationH == 1 && w.dilationW == 1;
 }
 
-/** Floats of a thread's padded-image area: 0 unless the fast path needs a padded copy. Mirrored in src/backend/wasm/conv.ts. */
-function paddedImageFloats(w: Win): i32 {
-  return plainWindow(w) && (w.padH != 0 || w.padW != 0) ? w.channels * paddedRows(w) * paddedCols(w) : 0;
+/** Floats of a thread's padded-image area: 0 unless the fast path needs a padded copy. */
+function paddedImageFloats(w: Win): i64 {
+  return plainWindow(w) && (w.padH != 0 || w.padW != 0) ? <i64>w.channels * paddedRows(w) * paddedCols(w) : 0;
+}
+
+/**
+ * Bytes of one thread's area in a convolution job with `co` output channels, 64-byte aligned: an
+ * image's columns [ck, L], a [co, ck] product (weight grad), then the zero-padded image. The JS
+ * side reserves `threads` of these through the module's `convAreaBytes`, so this is the only
+ * formula; sizes past 2^31 - 1 bytes come back as that (they never fit the memory).
+ */
+export function threadAreaBytes(w: Win, co: i32): i32 {
+  const ck = <i64>unfoldSize(w);
+  const floats = ck * w.outH * w.outW + <i64>co * ck + paddedImageFloats(w);
+  return <i32>min<i64>((floats * 4 + 63) / 64 * 64, 0x7fffffff);
 }
 
 /** Copies n floats, 16 bytes a step; the last 1-3 as one vector ending at n (n >= 4), overlapping. */

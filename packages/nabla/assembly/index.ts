@@ -3,33 +3,21 @@
 // every participating thread calls `runJob(job, tid)` and takes chunks until none is left, so
 // the same code serves the calling thread and every worker.
 import { gemm, MR, NR, SCRATCH_BYTES } from './gemm';
-import { convForwardImage, convInputGradImage, convWeightGradImages } from './conv';
+import { convForwardImage, convInputGradImage, convWeightGradImages, threadAreaBytes } from './conv';
 import { col2imPlanes, im2colPlanes, maxPoolPlanes, Win } from './window';
 
 export { gemm, SCRATCH_BYTES };
 export { reluBackwardRange, reluRange } from './activation';
 export { adadeltaRange, adagradRange, adamRange, rmspropRange, sgdRange } from './optim';
 
-/** Field indices (i32 words) of a job descriptor; mirrored in src/backend/wasm/job.ts. */
-const KIND = 2, THREADS = 3, M = 4, N = 5, K = 6, A = 7, RSA = 8, CSA = 9, B = 10, RSB = 11, CSB = 12;
-const C = 13, LDC = 14, SCRATCH = 15, BATCH = 16, A_BATCH = 17, B_BATCH = 18, C_BATCH = 19;
-/** Chunk scheduling: next chunk to take, chunks finished, chunk count, GEMM slices per batch entry. */
-const NEXT = 20, DONE = 21, TOTAL = 22, SLICES = 23;
-/** Window jobs: a Win struct at word WIN, then input/output/indices pointers. */
-const WIN = 32, SRC = 46, DST = 47, IDX = 48;
-/**
- * Convolution jobs (a Win at WIN; SRC = x, or dy for the input grad; DST = y, dx, or the
- * weight-gradient partials): output channels, weight, bias (or the bias-gradient partials; 0 for
- * none), per-thread columns area and its size in bytes, and dy for the weight gradient.
- */
-const CO = 49, WT = 50, BIAS = 51, COLS = 52, COLS_BYTES = 53, DY = 54;
-/** Job kinds, as in src/backend/wasm/job.ts. */
-const KIND_GEMM = 1, KIND_IM2COL = 2, KIND_COL2IM = 3, KIND_CONV_FORWARD = 5, KIND_CONV_WEIGHT_GRAD = 6, KIND_CONV_INPUT_GRAD = 7;
-/**
- * Weight-gradient chunks: each sums a fixed run of images into its own partial, and the caller
- * adds the partials in chunk order, so the result does not depend on which thread took which chunk.
- */
-const CONV_GRAD_CHUNKS = 16;
+// Job fields (word indices), job kinds and CONV_GRAD_CHUNKS come from src/backend/wasm/layout.ts
+// through the generated file; re-exported so the JS side can check the binary matches its layout.
+import {
+  A, A_BATCH, B, B_BATCH, BATCH, BIAS, C, C_BATCH, CO, COLS, COLS_BYTES, CONV_GRAD_CHUNKS, CS_A, CS_B, DONE, DST, DY, IDX, K,
+  KIND, KIND_COL2IM, KIND_CONV_FORWARD, KIND_CONV_INPUT_GRAD, KIND_CONV_WEIGHT_GRAD, KIND_GEMM, KIND_IM2COL, LDC, M, N, NEXT,
+  RS_A, RS_B, SCRATCH, SLICES, SRC, THREADS, TOTAL, WIN, WT,
+} from './layout.generated';
+export * from './layout.generated';
 
 // @ts-ignore: decorator
 @inline function field(job: usize, i: i32): i32 {
@@ -39,7 +27,7 @@ const CONV_GRAD_CHUNKS = 16;
 /** One batch entry of the GEMM job, restricted to rows [i0, i1) and columns [j0, j1). */
 function gemmSlice(job: usize, bi: i32, i0: i32, i1: i32, j0: i32, j1: i32, scratch: usize): void {
   if (i1 <= i0 || j1 <= j0) return;
-  const rsA = field(job, RSA), csA = field(job, CSA), rsB = field(job, RSB), csB = field(job, CSB), ldc = field(job, LDC);
+  const rsA = field(job, RS_A), csA = field(job, CS_A), rsB = field(job, RS_B), csB = field(job, CS_B), ldc = field(job, LDC);
   const a = <usize>field(job, A) + (<usize>bi * field(job, A_BATCH) + <usize>i0 * rsA) * 4;
   const b = <usize>field(job, B) + (<usize>bi * field(job, B_BATCH) + <usize>j0 * csB) * 4;
   const c = <usize>field(job, C) + (<usize>bi * field(job, C_BATCH) + <usize>i0 * ldc + <usize>j0) * 4;
@@ -80,13 +68,21 @@ function windowChunk(job: usize, c: i32, kind: i32): void {
   else maxPoolPlanes(w, src, dst, <usize>field(job, IDX), p0, p1);
 }
 
+/**
+ * Bytes of one thread's area for the convolution job at `job`, whose window and CO fields are
+ * written (see threadAreaBytes in conv.ts): the JS side sizes COLS_BYTES with it.
+ */
+export function convAreaBytes(job: usize): i32 {
+  return threadAreaBytes(changetype<Win>(job + (<usize>WIN << 2)), field(job, CO));
+}
+
 /** Chunk `c` of a convolution job: one image (forward, input grad) or one run of images (weight grad). */
 function convChunk(job: usize, c: i32, kind: i32, tid: i32, scratch: usize): void {
   const w = changetype<Win>(job + (<usize>WIN << 2));
   const co = field(job, CO), src = <usize>field(job, SRC), dst = <usize>field(job, DST);
   const wt = <usize>field(job, WT), bias = <usize>field(job, BIAS);
-  // The thread's area: one image's columns [ck, L], a [co, ck] product (weight grad), then the
-  // zero-padded image the fast unfold reads (see assembly/conv.ts).
+  // The thread's area (threadAreaBytes in conv.ts): one image's columns [ck, L], a [co, ck]
+  // product (weight grad), then the zero-padded image the fast unfold reads.
   const ck = w.channels * w.kernelH * w.kernelW, L = w.outH * w.outW;
   const cols = <usize>field(job, COLS) + <usize>tid * field(job, COLS_BYTES);
   const tmp = cols + <usize>ck * L * 4;

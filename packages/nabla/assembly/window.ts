@@ -2,12 +2,10 @@
 // and max pooling with argmax indices. Each works on a range of planes so threads split by plane.
 // Semantics mirror the JS reference in src/backend/js/conv.ts and pool.ts exactly.
 
-/** A 2-D window; field order of the job words starting at WIN in index.ts. */
-@unmanaged
-export class Win {
-  batch: i32; channels: i32; height: i32; width: i32; kernelH: i32; kernelW: i32;
-  strideH: i32; strideW: i32; padH: i32; padW: i32; dilationH: i32; dilationW: i32; outH: i32; outW: i32;
-}
+import { Win } from './layout.generated';
+
+// A 2-D window: its field order is the job words' from WIN (WINDOW_FIELDS in src/backend/wasm/layout.ts).
+export { Win };
 
 // @ts-ignore: decorator
 @inline function validLo(shift: i32, stride: i32, outW: i32): i32 {

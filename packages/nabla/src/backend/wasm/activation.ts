@@ -1,5 +1,5 @@
 import type { Kernels } from '../kernels.js';
-import { reluBackward as reluBackwardJs, unary as fastUnary } from './fast-js.js';
+import { reluBackward as reluBackwardJs, unary as jsUnary } from './js-elementwise.js';
 import type { WasmHeap } from './heap.js';
 
 /** From this many elements the SIMD loop plus the copies in and out beat the JS loop (measured ~3x at 300k). */
@@ -18,7 +18,7 @@ export interface ActivationExports {
 export function makeActivationKernels(h: WasmHeap, exports: ActivationExports): { unary: Kernels['unary']; reluBackward: NonNullable<Kernels['reluBackward']> } {
   const relu: Kernels['unary']['relu'] = (x, out) => {
     if (!(x instanceof Float32Array && out instanceof Float32Array) || out.length < WASM_MIN || !h.fits(2 * out.length + 64)) {
-      fastUnary.relu(x, out);
+      jsUnary.relu(x, out);
       return;
     }
     const n = out.length;
@@ -44,5 +44,5 @@ export function makeActivationKernels(h: WasmHeap, exports: ActivationExports): 
     exports.reluBackwardRange(py, pd, po, n);
     out.set(h.f32.subarray(po >> 2, (po >> 2) + n));
   };
-  return { unary: { ...fastUnary, relu }, reluBackward };
+  return { unary: { ...jsUnary, relu }, reluBackward };
 }

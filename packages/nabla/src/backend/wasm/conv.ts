@@ -1,6 +1,6 @@
 import type { FloatArray } from '../../tensor/dtype.js';
 import type { ConvWindow, Kernels } from '../kernels.js';
-import { CONV_GRAD_CHUNKS, F, KIND, SCRATCH_BASE } from './job.js';
+import { CONV_GRAD_CHUNKS, F, JOB_BASE, KIND, SCRATCH_BASE } from './layout.js';
 import type { WasmContext } from './matmul.js';
 import { writeWindow } from './window.js';
 
@@ -15,34 +15,31 @@ const SLACK = 16;
  * multiplies it there, and only the result is copied out. Compared with im2col + GEMM as separate
  * kernels, the batch's columns are never written out of WASM memory and read back in.
  */
-export function makeConvKernels(ctx: WasmContext): NonNullable<Kernels['conv2d']> {
+export function makeConvKernels(ctx: WasmContext, areaBytes: (job: number) => number): NonNullable<Kernels['conv2d']> {
   const f32 = (...arrays: (FloatArray | null)[]): boolean => arrays.every((a) => a === null || a instanceof Float32Array);
   const unfolded = (w: ConvWindow): number => w.channels * w.kernelH * w.kernelW;
   const threadsFor = (w: ConvWindow): number => (w.batch * w.outChannels * unfolded(w) * w.outH * w.outW < PARALLEL_MIN_MACS ? 1 : ctx.threads);
-  /**
-   * Bytes of one thread's area (see convChunk in assembly/index.ts): an image's columns [ck, L],
-   * a [co, ck] product, and the zero-padded image of the fast unfold (paddedImageFloats in
-   * assembly/conv.ts, mirrored here).
-   */
-  const areaBytes = (w: ConvWindow): number => {
-    const ck = unfolded(w);
-    const plain = w.strideW === 1 && w.dilationH === 1 && w.dilationW === 1 && (w.padH !== 0 || w.padW !== 0);
-    const rows = Math.max(w.height + w.padH, (w.outH - 1) * w.strideH + w.kernelH);
-    const columns = Math.max(w.width + w.padW, w.outW - 1 + w.kernelW);
-    const floats = ck * w.outH * w.outW + w.outChannels * ck + (plain ? w.channels * rows * columns : 0);
-    return Math.ceil((floats * 4) / 64) * 64;
-  };
   /** Resets the operand area and reserves blocks of these sizes, or returns null when they cannot fit. */
   const reserve = (sizes: number[]): number[] | null => {
     if (!ctx.heap.fits(sizes.reduce((s, n) => s + n + SLACK, 0))) return null;
     ctx.heap.reset();
     return sizes.map((n) => ctx.heap.alloc(n));
   };
-  /** Writes a convolution job's fields (its window fields via writeWindow) and runs it. */
-  const run = (kind: number, w: ConvWindow, threads: number, f: { src: number; dst: number; wt: number; bias: number; cols: number; colsBytes: number; dy: number }): void => {
+  /**
+   * Writes the job's kind, window and output channels, and returns the bytes of one thread's
+   * area, which the module computes from them (convAreaBytes in assembly/index.ts).
+   */
+  const plan = (kind: number, w: ConvWindow): number => {
     const job = ctx.heap.job;
-    writeWindow(job, kind, w, f.src, f.dst, 0);
+    writeWindow(job, kind, w, 0, 0, 0);
     job[F.co] = w.outChannels;
+    return areaBytes(JOB_BASE);
+  };
+  /** Writes the planned job's pointers and runs it; the job view is re-read since `reserve` may grow memory. */
+  const run = (threads: number, f: { src: number; dst: number; wt: number; bias: number; cols: number; colsBytes: number; dy: number }): void => {
+    const job = ctx.heap.job;
+    job[F.src] = f.src;
+    job[F.dst] = f.dst;
     job[F.wt] = f.wt;
     job[F.bias] = f.bias;
     job[F.cols] = f.cols;
@@ -56,7 +53,7 @@ export function makeConvKernels(ctx: WasmContext): NonNullable<Kernels['conv2d']
     forward(x, weight, bias, out, w) {
       if (!f32(x, weight, bias, out)) return false;
       const threads = threadsFor(w);
-      const colsBytes = areaBytes(w);
+      const colsBytes = plan(KIND.convForward, w);
       const at = reserve([x.length, weight.length, bias?.length ?? 0, out.length, (threads * colsBytes) / 4]);
       if (!at) return false;
       const [px, pw, pb, py, pcols] = at;
@@ -64,7 +61,7 @@ export function makeConvKernels(ctx: WasmContext): NonNullable<Kernels['conv2d']
       mem.set(x, px >> 2);
       mem.set(weight, pw >> 2);
       if (bias) mem.set(bias, pb >> 2);
-      run(KIND.convForward, w, threads, { src: px, dst: py, wt: pw, bias: bias ? pb : 0, cols: pcols, colsBytes, dy: 0 });
+      run(threads, { src: px, dst: py, wt: pw, bias: bias ? pb : 0, cols: pcols, colsBytes, dy: 0 });
       out.set(ctx.heap.f32.subarray(py >> 2, (py >> 2) + out.length));
       return true;
     },
@@ -73,7 +70,7 @@ export function makeConvKernels(ctx: WasmContext): NonNullable<Kernels['conv2d']
       const threads = threadsFor(w);
       const [co, ck] = [w.outChannels, unfolded(w)];
       const chunks = Math.min(w.batch, CONV_GRAD_CHUNKS);
-      const colsBytes = areaBytes(w);
+      const colsBytes = plan(KIND.convWeightGrad, w);
       const at = reserve([x.length, dy.length, chunks * co * ck, db ? chunks * co : 0, (threads * colsBytes) / 4]);
       if (!at) return false;
       const [px, pdy, ppart, pdb, pcols] = at;
@@ -82,7 +79,7 @@ export function makeConvKernels(ctx: WasmContext): NonNullable<Kernels['conv2d']
       mem.set(dy, pdy >> 2);
       mem.fill(0, ppart >> 2, (ppart >> 2) + chunks * co * ck);
       if (db) mem.fill(0, pdb >> 2, (pdb >> 2) + chunks * co);
-      run(KIND.convWeightGrad, w, threads, { src: px, dst: ppart, wt: 0, bias: db ? pdb : 0, cols: pcols, colsBytes, dy: pdy });
+      run(threads, { src: px, dst: ppart, wt: 0, bias: db ? pdb : 0, cols: pcols, colsBytes, dy: pdy });
       // Partials are added in chunk order, so the sum does not depend on thread timing.
       const size = co * ck;
       if (sums.length < size) sums = new Float64Array(size);
@@ -102,14 +99,14 @@ export function makeConvKernels(ctx: WasmContext): NonNullable<Kernels['conv2d']
     inputGrad(dy, weight, dx, w) {
       if (!f32(dy, weight, dx)) return false;
       const threads = threadsFor(w);
-      const colsBytes = areaBytes(w);
+      const colsBytes = plan(KIND.convInputGrad, w);
       const at = reserve([dy.length, weight.length, dx.length, (threads * colsBytes) / 4]);
       if (!at) return false;
       const [pdy, pw, pdx, pcols] = at;
       const mem = ctx.heap.f32;
       mem.set(dy, pdy >> 2);
       mem.set(weight, pw >> 2);
-      run(KIND.convInputGrad, w, threads, { src: pdy, dst: pdx, wt: pw, bias: 0, cols: pcols, colsBytes, dy: 0 });
+      run(threads, { src: pdy, dst: pdx, wt: pw, bias: 0, cols: pcols, colsBytes, dy: 0 });
       dx.set(ctx.heap.f32.subarray(pdx >> 2, (pdx >> 2) + dx.length));
       return true;
     },

@@ -1,10 +1,9 @@
-import { JOB_BASE, JOB_WORDS, SCRATCH_BASE } from './job.js';
+import { JOB_BASE, JOB_WORDS, MAX_PAGES, SCRATCH_BASE } from './layout.js';
 
 const PAGE = 65536;
 /** Size of the region that keeps copies of large, rarely changing operands (weights at inference). */
 const CACHE_BYTES = 32 << 20;
-/** The memory's maximum (32768 pages, as declared in index.ts); larger operands stay on the JS kernels. */
-export const MAX_PAGES = 32768;
+/** The memory's maximum in bytes (layout.ts); larger operands stay on the JS kernels. */
 const MAX_BYTES = MAX_PAGES * PAGE;
 
 /**
@@ -15,7 +14,7 @@ const MAX_BYTES = MAX_PAGES * PAGE;
 export class WasmHeap {
   f32: Float32Array;
   i32: Int32Array;
-  /** The job descriptor words (see job.ts). */
+  /** The job descriptor words (see layout.ts). */
   job: Int32Array;
   private operandBase = SCRATCH_BASE;
   private top = SCRATCH_BASE;

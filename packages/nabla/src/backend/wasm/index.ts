@@ -11,9 +11,9 @@ import type { Backend } from '../kernels.js';
 import * as binaries from './binary.generated.js';
 import { makeActivationKernels, type ActivationExports } from './activation.js';
 import { makeOptimKernels, type OptimExports } from './optim.js';
-import { binary, copy, scatterAdd, where } from './fast-js.js';
-import { MAX_PAGES, WasmHeap } from './heap.js';
-import { JOB_BASE, SCRATCH_BASE } from './job.js';
+import { binary, copy, scatterAdd, where } from './js-elementwise.js';
+import { WasmHeap } from './heap.js';
+import { checkWasmLayout, INITIAL_PAGES, JOB_BASE, MAX_PAGES } from './layout.js';
 import { makeConvKernels } from './conv.js';
 import { makeMatmul, type WasmContext } from './matmul.js';
 import { makeWindowKernels } from './window.js';
@@ -76,10 +76,12 @@ async function create(options: WasmOptions): Promise<WasmState> {
   const bytes = relaxedSimd ? relaxedBytes : decode(shared ? binaries.simdShared : binaries.simdPrivate);
   if (!WebAssembly.validate(bytes)) throw new Error('initWasm: this engine lacks WebAssembly SIMD; the js backend stays in use');
   const module = await WebAssembly.compile(bytes);
-  const memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
+  const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  checkWasmLayout(instance.exports);
   const exports = instance.exports as unknown as ActivationExports & OptimExports & {
     planJob(job: number, tag: number): void; runJob(job: number, tid: number, tag: number): void; gemm: WasmContext['gemm']; SCRATCH_BYTES: WebAssembly.Global;
+    convAreaBytes(job: number): number;
   };
   const heap = new WasmHeap(memory, exports.SCRATCH_BYTES.value as number);
   const threadsApi = shared ? await threadSupport() : null;
@@ -87,7 +89,7 @@ async function create(options: WasmOptions): Promise<WasmState> {
   const pool = new ThreadPool(heap, workers, exports.planJob, exports.runJob);
   const info: WasmInfo = { relaxedSimd, sharedMemory: shared, threads: 1 };
   const s: WasmState = { heap, pool, threads: 1, gemm: exports.gemm, info, module, spawn: threadsApi?.spawn ?? null, workers, backend: jsBackend };
-  s.backend = { ...jsBackend, name: 'wasm', matmul: makeMatmul(s), ...makeWindowKernels(s), conv2d: makeConvKernels(s), binary, copy, where, scatterAdd, ...makeActivationKernels(heap, exports), optim: makeOptimKernels(heap, exports) };
+  s.backend = { ...jsBackend, name: 'wasm', matmul: makeMatmul(s), ...makeWindowKernels(s), conv2d: makeConvKernels(s, exports.convAreaBytes), binary, copy, where, scatterAdd, ...makeActivationKernels(heap, exports), optim: makeOptimKernels(heap, exports) };
   heap.setThreads(1);
   await resize(s, options.threads ?? threadsApi?.cores ?? 1);
   return s;
@@ -98,9 +100,20 @@ async function resize(s: WasmState, threads: number): Promise<void> {
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`wasm threads must be a positive integer, got ${threads}`);
   const want = s.spawn ? threads : 1;
   s.heap.setThreads(Math.max(want, s.pool.size));
-  while (s.spawn && s.pool.size < want) {
-    const tid = s.pool.size;
-    s.workers.push(await s.spawn({ module: s.module, memory: s.heap.memory, job: JOB_BASE, tid, spin: 20000 }));
+  const spawn = s.spawn;
+  if (spawn && s.pool.size < want) {
+    // Started together: each takes a while to load and instantiate (much longer from the .ts sources).
+    const first = s.pool.size;
+    const started = await Promise.allSettled(
+      Array.from({ length: want - first }, (_, i) => spawn({ module: s.module, memory: s.heap.memory, job: JOB_BASE, tid: first + i, spin: 20000 })),
+    );
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed) {
+      // Thread ids must stay contiguous: keep none of this batch.
+      for (const r of started) if (r.status === 'fulfilled') r.value.terminate();
+      throw failed.reason;
+    }
+    for (const r of started) if (r.status === 'fulfilled') s.workers.push(r.value);
   }
   s.threads = want;
   s.info.threads = want;
@@ -144,4 +157,3 @@ export async function setNumThreads(threads: number): Promise<void> {
   await resize(state, threads);
 }
 
-export { SCRATCH_BASE };

@@ -3,7 +3,7 @@ import { storageOf, TRACKED_MIN_LENGTH, type Storage } from '../../tensor/storag
 import { matmul as jsMatmul } from '../js/matmul.js';
 import type { Kernels } from '../kernels.js';
 import type { WasmHeap } from './heap.js';
-import { F, KIND, SCRATCH_BASE } from './job.js';
+import { F, KIND, SCRATCH_BASE } from './layout.js';
 import type { ThreadPool } from './pool.js';
 
 /** Below this many multiply-adds the copies into WASM memory cost more than the JS loop. */

@@ -1,5 +1,5 @@
 import type { WasmHeap } from './heap.js';
-import { F, JOB_BASE, KIND } from './job.js';
+import { F, JOB_BASE, KIND } from './layout.js';
 
 /** What a worker needs to join: the compiled module, the shared memory, its thread id. */
 export interface WorkerInit {
@@ -15,35 +15,8 @@ export interface WorkerHandle {
   terminate(): void;
 }
 
-/** Starts one worker running WORKER_SOURCE's `start(init, post)` and resolves once it is waiting. */
+/** Starts one worker running worker.ts's `runWorker(init, post)` and resolves once it is waiting. */
 export type SpawnWorker = (init: WorkerInit) => Promise<WorkerHandle>;
-
-/**
- * Source of every worker, Node or browser: instantiate the shared module, then sleep on the job
- * generation word; on a new generation take chunks of that job (tagged with the generation) until
- * none is left, and wake the caller waiting on `done`. A short spin before sleeping keeps
- * back-to-back kernels from paying a futex wake-up each.
- */
-export const WORKER_SOURCE = `
-function start(d, post) {
-  const inst = new WebAssembly.Instance(d.module, { env: { memory: d.memory } });
-  const ctl = new Int32Array(d.memory.buffer, d.job, ${F.slices + 1});
-  const run = inst.exports.runJob;
-  let gen = Atomics.load(ctl, ${F.gen});
-  post('ready');
-  for (;;) {
-    let g = gen;
-    for (let s = 0; s < d.spin && g === gen; s++) g = Atomics.load(ctl, ${F.gen});
-    if (g === gen) { Atomics.wait(ctl, ${F.gen}, gen); continue; }
-    gen = g;
-    if (Atomics.load(ctl, ${F.kind}) === ${KIND.exit}) return;
-    if (d.tid < Atomics.load(ctl, ${F.threads})) {
-      run(d.job, d.tid, gen);
-      Atomics.notify(ctl, ${F.done});
-    }
-  }
-}
-`;
 
 /**
  * Runs jobs on the calling thread plus `workers.length` workers over one shared memory. The

@@ -1,6 +1,6 @@
 import { jsBackend } from '../js/index.js';
 import type { Kernels, Window2d } from '../kernels.js';
-import { F, KIND } from './job.js';
+import { F, KIND, WINDOW_FIELDS } from './layout.js';
 import type { WasmContext } from './matmul.js';
 
 /** Below this many output elements the copies cost more than the JS loop: stay in JS. */
@@ -8,10 +8,8 @@ const WASM_MIN = 4096;
 /** Output elements from which a window kernel is split across threads by plane. */
 const PARALLEL_MIN = 1 << 18;
 
-const FIELDS: readonly (keyof Window2d)[] = [
-  'batch', 'channels', 'height', 'width', 'kernelH', 'kernelW', 'strideH', 'strideW',
-  'padH', 'padW', 'dilationH', 'dilationW', 'outH', 'outW',
-];
+/** The window's fields in job word order; typed so that each must be a field of Window2d. */
+const FIELDS: readonly (keyof Window2d)[] = WINDOW_FIELDS;
 
 /** Writes a window job's kind, window fields and pointers into the job descriptor. */
 export function writeWindow(job: Int32Array, kind: number, w: Window2d, src: number, dst: number, idx: number): void {
