@@ -1,5 +1,6 @@
 import type { FloatArray, TypedArray } from '../tensor/dtype.js';
 import type { Shape } from '../tensor/shape.js';
+import type { OpKernels } from './op-kernels.js';
 import type { DataKernels, OptimKernels } from './optim-kernels.js';
 
 /**
@@ -119,6 +120,8 @@ export interface Kernels {
   readonly optim: OptimKernels;
   /** Data set kernels: batch gathering and per-channel normalisation. */
   readonly data: DataKernels;
+  /** Kernels of the ops outside this core table: scans, sorts, scatter, extra math, conv bias. */
+  readonly ops: OpKernels;
 }
 
 /**
@@ -149,6 +152,8 @@ export interface ConvWindow extends Window2d {
 }
 
 export type { AdadeltaStep, AdagradStep, AdamStep, ChannelNorm, DataKernels, OptimKernels, PlaneGeometry, RmspropStep, SgdStep } from './optim-kernels.js';
+
+export type { MathOp, OpKernels, ScatterMode } from './op-kernels.js';
 
 /** A backend: a name and its kernels. */
 export interface Backend extends Kernels {

@@ -5,6 +5,7 @@ import { binary, cast, copy, unary, where } from './elementwise.js';
 import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
 import { matmul } from './matmul.js';
 import { channelAffine, channelGradSums, channelMoments } from './norm.js';
+import { ops } from './ops.js';
 import { optim } from './optim.js';
 import { avgPool2d, avgPool2dBackward, maxPool2d } from './pool.js';
 import { argReduce, logSoftmax, reduce, softmax } from './reduce.js';
@@ -15,5 +16,5 @@ export const jsBackend: Backend = {
   unary, binary, where, copy, cast, reduce, argReduce, matmul, softmax, logSoftmax,
   gather, scatterAdd, indexSelect, indexAdd,
   im2col, col2im, maxPool2d, avgPool2d, avgPool2dBackward, channelMoments, channelGradSums, channelAffine,
-  optim, data,
+  optim, data, ops,
 };
