@@ -48,6 +48,14 @@ export const KIND_MAX_POOL2D: i32 = 4;
 export const KIND_CONV_FORWARD: i32 = 5;
 export const KIND_CONV_WEIGHT_GRAD: i32 = 6;
 export const KIND_CONV_INPUT_GRAD: i32 = 7;
+export const OPTIM_MAXIMIZE: i32 = 1;
+export const OPTIM_DECAY: i32 = 2;
+export const OPTIM_BUF: i32 = 4;
+export const OPTIM_FIRST: i32 = 8;
+export const OPTIM_NESTEROV: i32 = 16;
+export const OPTIM_DECOUPLED: i32 = 32;
+export const OPTIM_AMSGRAD: i32 = 64;
+export const OPTIM_CENTERED: i32 = 128;
 
 /** A 2-D window, as written into the job words from WIN. */
 @unmanaged

@@ -4,8 +4,11 @@
 // same in f64x2. Every loop covers n rounded up to a multiple of 4: the caller's blocks are
 // 64-byte aligned and padded, and the lanes past n are never copied out.
 
-// Flag bits shared by the kernels (mirrored in src/backend/wasm/optim.ts).
-const MAXIMIZE = 1, DECAY = 2, BUF = 4, FIRST = 8, NESTEROV = 16, DECOUPLED = 32, AMSGRAD = 64, CENTERED = 128;
+// Flag bits: OPTIM_FLAG in src/backend/wasm/layout.ts.
+import {
+  OPTIM_AMSGRAD as AMSGRAD, OPTIM_BUF as BUF, OPTIM_CENTERED as CENTERED, OPTIM_DECAY as DECAY, OPTIM_DECOUPLED as DECOUPLED,
+  OPTIM_FIRST as FIRST, OPTIM_MAXIMIZE as MAXIMIZE, OPTIM_NESTEROV as NESTEROV,
+} from './layout.generated';
 
 /** fround(a·k + c) computed as the JS does: f64 product (exact) and sum, then one rounding; `k` is an f64x2 splat. */
 // @ts-ignore: decorator

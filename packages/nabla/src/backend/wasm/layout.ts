@@ -1,7 +1,7 @@
 /**
  * The one definition of what the JS side and the WASM kernels (assembly/) must agree on: where
  * the job descriptor lives in shared memory, its fields and job kinds, the window struct's field
- * order, the memory's size limits. scripts/build-wasm.mjs evaluates this file and writes
+ * order, the memory's size limits, the optimizer kernels' flag bits. scripts/build-wasm.mjs evaluates this file and writes
  * assembly/layout.generated.ts from `wasmConstants()`, and the module exports every constant so
  * that `startWasm` checks the binary it loads against this file (`checkWasmLayout`): a stale
  * binary fails loudly instead of corrupting shared memory. Keep it free of imports: the build
@@ -56,6 +56,9 @@ export const F = {
 /** Job kinds understood by `runJob`; `exit` tells workers to stop. */
 export const KIND = { exit: -1, gemm: 1, im2col: 2, col2im: 3, maxPool2d: 4, convForward: 5, convWeightGrad: 6, convInputGrad: 7 } as const;
 
+/** Flag bits of the optimizer kernels' `flags` argument (assembly/optim.ts). */
+export const OPTIM_FLAG = { maximize: 1, decay: 2, buf: 4, first: 8, nesterov: 16, decoupled: 32, amsgrad: 64, centered: 128 } as const;
+
 /** `rsA` -> `RS_A`, `convForward` -> `CONV_FORWARD`. */
 function snake(name: string): string {
   return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
@@ -63,12 +66,14 @@ function snake(name: string): string {
 
 /**
  * Every shared integer constant under its name on the WASM side: fields as `KIND`, `RS_A`, ...,
- * job kinds as `KIND_GEMM`, ..., and the scalars above. The build emits exactly these.
+ * job kinds as `KIND_GEMM`, ..., optimizer flags as `OPTIM_MAXIMIZE`, ..., and the scalars
+ * above. The build emits exactly these.
  */
 export function wasmConstants(): Record<string, number> {
   const out: Record<string, number> = { INITIAL_PAGES, MAX_PAGES, JOB_BASE, JOB_WORDS, SCRATCH_BASE, CONV_GRAD_CHUNKS };
   for (const [name, word] of Object.entries(F)) out[snake(name)] = word;
   for (const [name, kind] of Object.entries(KIND)) out[`KIND_${snake(name)}`] = kind;
+  for (const [name, bit] of Object.entries(OPTIM_FLAG)) out[`OPTIM_${snake(name)}`] = bit;
   if (Math.max(...Object.values(F)) >= JOB_WORDS) throw new Error('wasm layout: a job field lies past JOB_WORDS');
   if (JOB_BASE + JOB_WORDS * 4 > SCRATCH_BASE) throw new Error('wasm layout: the job descriptor overlaps the scratch area');
   return out;

@@ -9,6 +9,7 @@ import { optim as jsOptim, adamScalars } from '../js/optim.js';
 import type { OptimKernels } from '../optim-kernels.js';
 import type { FloatArray } from '../../tensor/dtype.js';
 import type { WasmHeap } from './heap.js';
+import { OPTIM_FLAG } from './layout.js';
 
 /** Floats per array per chunk: five arrays of 32 KiB stay within a core's L2. */
 const CHUNK = 8192;
@@ -21,8 +22,10 @@ const CHUNK = 8192;
  */
 export const optimWasmMin = { sgd: 16384, other: 64 };
 
-// Flag bits, as in assembly/optim.ts.
-const MAXIMIZE = 1, DECAY = 2, BUF = 4, FIRST = 8, NESTEROV = 16, DECOUPLED = 32, AMSGRAD = 64, CENTERED = 128;
+// The kernels' flag bits (one definition in layout.ts, shared with assembly/optim.ts).
+const {
+  maximize: MAXIMIZE, decay: DECAY, buf: BUF, first: FIRST, nesterov: NESTEROV, decoupled: DECOUPLED, amsgrad: AMSGRAD, centered: CENTERED,
+} = OPTIM_FLAG;
 
 /** The module's exports these kernels call (one thread: the copies bound them, not the arithmetic). */
 export interface OptimExports {
