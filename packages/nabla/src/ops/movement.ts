@@ -12,7 +12,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { broadcastStrides, shapeArgs, strided } from './strided.js';
 import './methods.js';
 
-function view(t: Tensor, shape: Shape, strides: Shape, offset: number, name: string, rule: (dy: Tensor) => Tensor): Tensor {
+function makeView(t: Tensor, shape: Shape, strides: Shape, offset: number, name: string, rule: (dy: Tensor) => Tensor): Tensor {
   const out = new Tensor(t.storage, shape, strides, offset);
   return record(out, name, [t], (dy) => [rule(dy)]);
 }
@@ -80,20 +80,19 @@ export function reshape(t: Tensor, shape: Shape): Tensor {
   const target = inferShape(t, shape, 'reshape');
   if (shapesEqual(target, t.shape)) return t;
   const strides = viewStrides(t.shape, t.strides, target);
-  if (strides) return view(t, target, strides, t.offset, 'reshape', (dy) => reshape(dy, t.shape));
+  if (strides) return makeView(t, target, strides, t.offset, 'reshape', (dy) => reshape(dy, t.shape));
   const src = clone(t);
-  return view(src, target, contiguousStrides(target), 0, 'reshape', (dy) => reshape(dy, t.shape));
+  return makeView(src, target, contiguousStrides(target), 0, 'reshape', (dy) => reshape(dy, t.shape));
 }
 
 /** Like `reshape`, but refuses to copy (PyTorch's `view`). */
-export function viewAs(t: Tensor, shape: Shape): Tensor {
+export function view(t: Tensor, shape: Shape): Tensor {
   const target = inferShape(t, shape, 'view');
   if (!viewStrides(t.shape, t.strides, target)) {
     throw new Error(`view: a tensor of shape ${formatShape(t.shape)} and strides ${formatShape(t.strides)} cannot be viewed as ${formatShape(shape)} without a copy; use reshape() (which copies) or contiguous() first`);
   }
   return reshape(t, target);
 }
-export { viewAs as view };
 
 export function flatten(t: Tensor, startDim = 0, endDim = -1): Tensor {
   if (t.ndim === 0) return reshape(t, [1]);
@@ -115,7 +114,7 @@ export function squeeze(t: Tensor, dim?: number): Tensor {
   }
   const dims = t.shape.map((_, i) => i).filter(keep);
   if (dims.length === t.ndim) return t;
-  return view(t, dims.map((i) => t.shape[i]), dims.map((i) => t.strides[i]), t.offset, 'squeeze', (dy) => reshape(dy, t.shape));
+  return makeView(t, dims.map((i) => t.shape[i]), dims.map((i) => t.strides[i]), t.offset, 'squeeze', (dy) => reshape(dy, t.shape));
 }
 
 export function unsqueeze(t: Tensor, dim: number): Tensor {
@@ -124,7 +123,7 @@ export function unsqueeze(t: Tensor, dim: number): Tensor {
   const strides = [...t.strides];
   shape.splice(d, 0, 1);
   strides.splice(d, 0, d < t.ndim ? t.strides[d] * t.shape[d] : 1);
-  return view(t, shape, strides, t.offset, 'unsqueeze', (dy) => squeeze(dy, d));
+  return makeView(t, shape, strides, t.offset, 'unsqueeze', (dy) => squeeze(dy, d));
 }
 
 export function permute(t: Tensor, dims: Shape): Tensor {
@@ -133,7 +132,7 @@ export function permute(t: Tensor, dims: Shape): Tensor {
   if (new Set(perm).size !== perm.length) throw new Error(`permute: repeated dim in ${formatShape(dims)}`);
   const inverse = new Array<number>(perm.length);
   perm.forEach((p, i) => (inverse[p] = i));
-  return view(t, perm.map((p) => t.shape[p]), perm.map((p) => t.strides[p]), t.offset, 'permute', (dy) => permute(dy, inverse));
+  return makeView(t, perm.map((p) => t.shape[p]), perm.map((p) => t.strides[p]), t.offset, 'permute', (dy) => permute(dy, inverse));
 }
 
 export function transpose(t: Tensor, dim0: number, dim1: number): Tensor {
@@ -160,7 +159,7 @@ export function expand(t: Tensor, shape: Shape): Tensor {
     }
   });
   if (shapesEqual(target, t.shape)) return t;
-  return view(t, target, broadcastStrides(t, target), t.offset, 'expand', (dy) => sumToShape(dy, t.shape));
+  return makeView(t, target, broadcastStrides(t, target), t.offset, 'expand', (dy) => sumToShape(dy, t.shape));
 }
 
 /** `x[..., start:end:step, ...]` along `dim`, as a view. */
@@ -176,7 +175,7 @@ export function slice(t: Tensor, dim: number, start?: number, end?: number, step
   const strides = [...t.strides];
   shape[d] = length;
   strides[d] = t.strides[d] * step;
-  return view(t, shape, strides, t.offset + s * t.strides[d], 'slice', (dy) => {
+  return makeView(t, shape, strides, t.offset + s * t.strides[d], 'slice', (dy) => {
     // The gradient of a slice is zeros with dy written back into the sliced region.
     const full = Tensor.fromData(allocate(dy.dtype, t.numel()), t.shape);
     const region = { data: full.storage.data, strides: contiguousStrides(t.shape).map((st, i) => (i === d ? st * step : st)), offset: s * contiguousStrides(t.shape)[d] };
@@ -293,9 +292,9 @@ export const movementMethods = {
   contiguous(this: Tensor): Tensor { return contiguous(this); },
   clone(this: Tensor): Tensor { return clone(this); },
   reshape(this: Tensor, ...shape: number[] | [readonly number[]]): Tensor { return reshape(this, shapeArgs(shape)); },
-  view(this: Tensor, ...shape: number[] | [readonly number[]]): Tensor { return viewAs(this, shapeArgs(shape)); },
+  view(this: Tensor, ...shape: number[] | [readonly number[]]): Tensor { return view(this, shapeArgs(shape)); },
   reshapeAs(this: Tensor, other: Tensor): Tensor { return reshape(this, other.shape); },
-  viewAs(this: Tensor, other: Tensor): Tensor { return viewAs(this, other.shape); },
+  viewAs(this: Tensor, other: Tensor): Tensor { return view(this, other.shape); },
   flatten(this: Tensor, startDim = 0, endDim = -1): Tensor { return flatten(this, startDim, endDim); },
   squeeze(this: Tensor, dim?: number): Tensor { return squeeze(this, dim); },
   unsqueeze(this: Tensor, dim: number): Tensor { return unsqueeze(this, dim); },
