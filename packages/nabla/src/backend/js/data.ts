@@ -1,22 +1,26 @@
 import type { FloatArray } from '../../tensor/dtype.js';
 import type { ChannelNorm, DataKernels, PlaneGeometry } from '../optim-kernels.js';
 
-/** The reference data kernels: plain loops, the oracle the faster ones match. */
+/**
+ * Gathers through a 256-entry table per channel: a byte has only 256 values, so each result is
+ * computed once, with the same operations as element by element (the scaled byte rounded to
+ * float32 first, as when normalising apart), and the loop is a lookup.
+ */
 function gatherBytes(src: Uint8Array, index: Int32Array, per: number, out: Float32Array, divisor: number, norm: ChannelNorm | null, plane: number): void {
+  const channels = norm ? norm.mean.length : 1;
+  const tables = Array.from({ length: channels }, (_, c) => {
+    const t = new Float32Array(256);
+    for (let b = 0; b < 256; b++) t[b] = norm ? (Math.fround(b / divisor) - norm.mean[c]) / norm.std[c] : b / divisor;
+    return t;
+  });
+  const step = norm ? plane : per;
   for (let k = 0; k < index.length; k++) {
     const s = index[k] * per;
     const o = k * per;
-    if (!norm) {
-      for (let i = 0; i < per; i++) out[o + i] = src[s + i] / divisor;
-      continue;
-    }
-    const channels = norm.mean.length;
-    // Per channel plane: the scaled byte is rounded to float32 first, as when normalising apart.
-    for (let i0 = 0, c = 0; i0 < per; i0 += plane, c = (c + 1) % channels) {
-      const mean = norm.mean[c];
-      const std = norm.std[c];
-      const end = Math.min(per, i0 + plane);
-      for (let i = i0; i < end; i++) out[o + i] = (Math.fround(src[s + i] / divisor) - mean) / std;
+    for (let i0 = 0, c = 0; i0 < per; i0 += step, c = (c + 1) % channels) {
+      const t = tables[c];
+      const end = Math.min(per, i0 + step);
+      for (let i = i0; i < end; i++) out[o + i] = t[src[s + i]];
     }
   }
 }
