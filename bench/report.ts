@@ -48,6 +48,10 @@ function fmt(v: number | null): string {
   return v >= 100 ? Math.round(v).toLocaleString('en-US') : v >= 10 ? v.toFixed(1) : v.toFixed(2);
 }
 
+function times(v: number | null): string {
+  return v === null ? '-' : `${fmt(v)}×`;
+}
+
 /** Speed of `a` relative to `b` (>1: a is faster), for rates and times alike. */
 function speedRatio(a: number | null, b: number | null, higher: boolean): number | null {
   if (a === null || b === null || a === 0 || b === 0) return null;
@@ -90,7 +94,7 @@ function tableRows(r: Report): string[][] {
   for (const w of WORKLOADS) {
     const vals = cols.map((c) => c.cell(w.key, w.higher));
     if (vals.every((v) => v === null)) continue;
-    rows.push([w.label, w.unit, ...vals.map(fmt), `${fmt(q[w.key].native)}×`, `${fmt(q[w.key].wasm)}×`, `${fmt(q[w.key].tfjsWasm)}×`]);
+    rows.push([w.label, w.unit, ...vals.map(fmt), times(q[w.key].native), times(q[w.key].wasm), times(q[w.key].tfjsWasm)]);
   }
   return rows;
 }
@@ -104,9 +108,9 @@ function cpuTable(r: Report): string[] {
   for (const w of WORKLOADS.filter((x) => !x.key.startsWith('fashion'))) {
     const vals = cols.map((c) => cell(c, w.key, w.higher));
     if (vals.every((v) => v === null)) continue;
-    rows.push([w.label, w.unit, ...vals.map(fmt), `${fmt(speedRatio(vals[2], vals[5], w.higher))}×`, `${fmt(speedRatio(vals[1], vals[5], w.higher))}×`]);
+    rows.push([w.label, w.unit, ...vals.map(fmt), times(speedRatio(vals[2], vals[5], w.higher)), times(speedRatio(vals[1], vals[5], w.higher))]);
   }
-  return pad(rows);
+  return rows.length > 1 ? pad(rows) : [];
 }
 
 /** Which BLAS each side ran on, the references, the FMA peak, memory. */
@@ -119,6 +123,12 @@ function notes(r: Report): string[] {
   lines.push(`PyTorch reference = its best run per workload (${torchRef}); ratios: nabla's best native / WASM run relative to it (>1 = nabla faster)`);
   const sgemm = best(r.runs, isNabla('native'), 'sgemm', true) ?? best(r.runs, isNabla('wasm'), 'sgemm', true);
   if (r.peak) lines.push(`FMA register peak (AVX2, measured): ${fmt(r.peak.one)} GFLOP/s on 1 core, ${fmt(r.peak.all)} on ${n}; nabla's best sgemm ${fmt(sgemm?.value ?? null)} (${sgemm?.run ?? '-'})`);
+  for (const key of ['fashionMlp', 'fashionCnn']) {
+    // The recipes' own training time, without process start, data loading and the test pass.
+    const train = Object.entries(r.runs).filter(([, v]) => typeof v[`${key}Train`] === 'number').map(([k, v]) => `${k} ${fmt(Number(v[`${key}Train`]))}`);
+    const acc = Object.entries(r.runs).filter(([, v]) => typeof v[`${key}Accuracy`] === 'number').map(([k, v]) => `${k} ${(100 * Number(v[`${key}Accuracy`])).toFixed(1)}%`);
+    if (train.length) lines.push(`${key}: training alone (s): ${train.join(', ')}; test accuracy: ${acc.join(', ')}`);
+  }
   const mem = r.memory;
   if (mem && typeof mem.rssBeforeMiB === 'number') {
     lines.push(`memory: RSS ${mem.rssBeforeMiB} MiB before -> ${mem.rssAfterMiB} MiB after ${mem.steps} MLP training steps (${String(mem.backend)} backend; every tenth: ${(mem.rssSamplesMiB as unknown as number[]).join(', ')}; ${Number(mem.seconds).toFixed(0)} s)`);
@@ -131,7 +141,7 @@ function targets(r: Report): string[] {
   const q = ratios(r);
   const out = ['targets (wall clock):'];
   const check = (name: string, value: number | null, min: number): void => {
-    out.push(`  [${value === null ? 'n/a ' : value >= min ? 'PASS' : 'FAIL'}] ${name}: ${fmt(value)}× (needs ≥ ${min}×)`);
+    out.push(`  [${value === null ? 'n/a ' : value >= min ? 'PASS' : 'FAIL'}] ${name}: ${fmt(value)}× (needs ≥ ${fmt(min)}×)`);
   };
   check('native MLP training vs PyTorch', q.mlp.native, 1);
   check('native LeNet-5 training vs PyTorch', q.lenet.native, 1);

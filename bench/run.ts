@@ -59,7 +59,7 @@ function configs(o: Options): Config[] {
       for (const t of threads) out.push({ name: `nabla-wasm-${t}t`, run: (p) => node('nabla-runner.ts', ['wasm', '--threads', String(t), '--repeats', '1', ...w, ...p]) });
       if (spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', '-e', '0']).status === 0) {
         // What fused multiply-add would give where the engine ships relaxed SIMD (Node 20 keeps it behind this flag).
-        out.push({ name: `nabla-wasm-${o.cores}t-fma`, run: () => node('nabla-runner.ts', ['wasm', '--threads', String(o.cores), '--repeats', '1', ...w], ['--experimental-wasm-relaxed-simd']) });
+        out.push({ name: `nabla-wasm-${o.cores}t-fma`, slow: true, run: () => node('nabla-runner.ts', ['wasm', '--threads', String(o.cores), '--repeats', '1', ...w], ['--experimental-wasm-relaxed-simd']) });
       }
     }
     if (o.backends.includes('native')) {

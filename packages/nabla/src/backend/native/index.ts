@@ -1,7 +1,8 @@
 /**
  * The `native` backend (Node only): the WASM backend's kernel table with GEMM-shaped work —
  * matmul and the fused convolution kernels — on the platform BLAS, loaded at run time through
- * koffi. Reached only from the Node entry (node.ts), by dynamic import.
+ * koffi. Reached only from the Node entry (node.ts); the browser entry never imports it (the
+ * wasm-workers test checks that nothing index.ts reaches imports a node: module).
  */
 import type { Backend } from '../kernels.js';
 import { registerNative, setBackend, setNumThreads } from '../index.js';
