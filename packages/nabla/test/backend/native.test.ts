@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { backendInfo, getBackend, jsBackend, setBackend, setNumThreads, type Backend } from '../../src/backend/index.js';
 import type { ConvWindow } from '../../src/backend/kernels.js';
 import { loadBlas } from '../../src/backend/native/blas.js';
-import { setNativeChunkFloats } from '../../src/backend/native/conv.js';
+import { setNativeChunkFloats, setNativeThinK } from '../../src/backend/native/conv.js';
 import { initNative } from '../../src/backend/native/index.js';
 import type { FloatArray } from '../../src/tensor/dtype.js';
 
@@ -136,10 +136,12 @@ const WINDOWS: ConvWindow[] = [
 ];
 
 describe('native conv2d kernels against im2col + GEMM on the js backend', { skip }, () => {
-  for (const [label, chunk] of [['one chunk', 1 << 22], ['a chunk per 1-2 images', 600]] as const) {
+  // thin 0: every layer through the BLAS; the default hands short windows (ck < 64) to the WASM fused kernel.
+  for (const [label, chunk, thin] of [['one chunk', 1 << 22, 0], ['a chunk per 1-2 images', 600, 0], ['default routing', 1 << 22, 64]] as const) {
     for (const f64 of [false, true]) {
       it(`forward, weight and input gradients (${label}, ${f64 ? 'float64' : 'float32'})`, () => {
         const old = setNativeChunkFloats(chunk);
+        const oldThin = setNativeThinK(thin);
         try {
           for (const w of WINDOWS) {
             const conv = native?.conv2d;
@@ -182,6 +184,7 @@ describe('native conv2d kernels against im2col + GEMM on the js backend', { skip
           }
         } finally {
           setNativeChunkFloats(old);
+          setNativeThinK(oldThin);
         }
       });
     }

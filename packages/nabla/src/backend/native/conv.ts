@@ -6,6 +6,13 @@ import { from, sameFloat } from './gemm.js';
 /** Unfolded elements per chunk of images: one GEMM covers a chunk, and its columns stay bounded (16 MiB in float32). */
 let chunkFloats = 1 << 22;
 
+/** @internal Sets the window length below which the base's fused kernel runs (tests pass 0 to force the GEMMs); returns the old value. */
+export function setNativeThinK(k: number): number {
+  const old = thinK;
+  thinK = k;
+  return old;
+}
+
 /** @internal Sets the unfolded elements per chunk (tests force several chunks); returns the old value. */
 export function setNativeChunkFloats(floats: number): number {
   const old = chunkFloats;
@@ -26,6 +33,9 @@ function temp(like: FloatArray, size: number, slot: 'cols' | 'tmp'): FloatArray 
   return buf.subarray(0, size);
 }
 
+/** Unfolded window length below which forward and weight gradient stay on the base backend's fused kernel. */
+let thinK = 64;
+
 function isPointwise(w: ConvWindow): boolean {
   return w.kernelH === 1 && w.kernelW === 1 && w.strideH === 1 && w.strideW === 1 && w.padH === 0 && w.padW === 0
     && w.outH === w.height && w.outW === w.width;
@@ -44,8 +54,12 @@ function chunks(w: ConvWindow, fn: (first: number, count: number) => void): void
  * memory), then one GEMM per image multiplies in place, no copies between layouts. Measured
  * (bench/native-conv.ts, loaded machine) the JS side-by-side unfold that fed one wide GEMM per chunk cost 3-8 ms
  * per LeNet-5 layer against well under 1 ms for the GEMMs, so the unfold is what matters here.
+ * Layers whose unfolded window is short (ck < 64: a first layer on 1-3 channels) keep the
+ * base backend's fused kernel for forward and weight gradient: per-image GEMMs with K = 9 or 25
+ * spend their time packing (Fashion-MNIST's 1→32 3×3 layer, b128: 7.2 ms native vs 3.3 ms WASM
+ * forward; its 32→64 layer: 26.5 vs 31.0 ms; fastest of 15 calls on the loaded 2-core machine).
  */
-export function makeNativeConv(blas: Blas, base: Pick<Kernels, 'im2col' | 'col2im'>): NonNullable<Kernels['conv2d']> {
+export function makeNativeConv(blas: Blas, base: Pick<Kernels, 'im2col' | 'col2im' | 'conv2d'>): NonNullable<Kernels['conv2d']> {
   /** The chunk's unfolded input `[count, ck, L]`: x itself for a pointwise window, else im2col'd. */
   const unfolded = (x: FloatArray, w: ConvWindow, first: number, count: number, ck: number, L: number): FloatArray => {
     const per = w.channels * w.height * w.width;
@@ -61,6 +75,7 @@ export function makeNativeConv(blas: Blas, base: Pick<Kernels, 'im2col' | 'col2i
       if (!sameFloat(x, weight, bias, out)) return false;
       const co = w.outChannels;
       const ck = w.channels * w.kernelH * w.kernelW;
+      if (ck < thinK && base.conv2d?.forward(x, weight, bias, out, w)) return true;
       const L = w.outH * w.outW;
       if (empty(w)) return true;
       if (ck === 0) out.fill(0);
@@ -82,6 +97,7 @@ export function makeNativeConv(blas: Blas, base: Pick<Kernels, 'im2col' | 'col2i
       if (!sameFloat(dy, x, dw, db)) return false;
       const co = w.outChannels;
       const ck = w.channels * w.kernelH * w.kernelW;
+      if (ck < thinK && base.conv2d?.weightGrad(dy, x, dw, db, w)) return true;
       const L = w.outH * w.outW;
       dw.fill(0);
       if (db) {
