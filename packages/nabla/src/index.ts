@@ -29,8 +29,9 @@ export {
 export { cumsum, cumprod, prod, sort, argsort, topk, median } from './ops/scan.js';
 export { unique, bincount, type UniqueOptions } from './ops/counting.js';
 export {
-  reshape, flatten, squeeze, unsqueeze, permute, transpose, t, expand, narrow, slice, select, split, chunk, unbind, cat, stack,
+  reshape, flatten, squeeze, unsqueeze, permute, transpose, t, expand, narrow, slice, select, cat, stack,
 } from './ops/movement.js';
+export { split, chunk, unbind } from './ops/split.js';
 export { flip, roll, repeat, tile, repeatInterleave } from './ops/rearrange.js';
 export { tril, triu, maskedFill } from './ops/masking.js';
 export { gather, indexSelect } from './ops/indexing.js';

@@ -21,4 +21,5 @@ import './rounding.js';
 import './scan.js';
 import './scatter.js';
 import './softmax.js';
+import './split.js';
 import './trig.js';

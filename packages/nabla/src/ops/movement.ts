@@ -9,6 +9,7 @@ import { allocate, promoteTypes } from '../tensor/dtype.js';
 import { installGetters, installMethods, type GettersOf, type MethodsOf } from '../tensor/methods.js';
 import { contiguousStrides, formatShape, normalizeDim, numel, shapesEqual, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { split } from './split.js';
 import { broadcastStrides, shapeArgs, strided } from './strided.js';
 import './methods.js';
 
@@ -202,32 +203,6 @@ export function select(t: Tensor, dim: number, index: number): Tensor {
   return squeeze(narrow(t, d, index < 0 ? index + size : index, 1), d);
 }
 
-export function split(t: Tensor, splitSize: number | readonly number[], dim = 0): Tensor[] {
-  const d = normalizeDim(dim, t.ndim, 'split');
-  const size = t.shape[d];
-  if (typeof splitSize === 'number' && !(Number.isInteger(splitSize) && splitSize > 0)) {
-    throw new Error(`split: splitSize must be a positive integer, got ${splitSize}`);
-  }
-  const sizes = typeof splitSize === 'number'
-    ? Array.from({ length: Math.max(1, Math.ceil(size / splitSize)) }, (_, i) => Math.min(splitSize, size - i * splitSize))
-    : [...splitSize];
-  if (sizes.reduce((a, b) => a + b, 0) !== size) {
-    throw new Error(`split: sizes ${formatShape(sizes)} do not add up to ${size} (dimension ${dim} of shape ${formatShape(t.shape)})`);
-  }
-  let start = 0;
-  return sizes.map((n) => {
-    const part = narrow(t, d, start, n);
-    start += n;
-    return part;
-  });
-}
-
-export function chunk(t: Tensor, chunks: number, dim = 0): Tensor[] {
-  const d = normalizeDim(dim, t.ndim, 'chunk');
-  if (!Number.isInteger(chunks) || chunks < 1) throw new Error(`chunk: chunks must be a positive integer, got ${chunks}`);
-  return split(t, Math.max(1, Math.ceil(t.shape[d] / chunks)), d);
-}
-
 /**
  * Joins tensors along an existing dimension.
  * @example
@@ -269,15 +244,6 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
 }
 
 /**
- * The slices along `dim` (each without it), like `torch.unbind`.
- * @example
- * unbind(tensor([[1, 2], [3, 4]])).length; // 2
- */
-export function unbind(t: Tensor, dim = 0): Tensor[] {
-  return Array.from({ length: t.shape[normalizeDim(dim, t.ndim, 'unbind')] }, (_, i) => select(t, dim, i));
-}
-
-/**
  * Transpose of a 2-D tensor (a 1-D or 0-D tensor is returned as is), like `torch.t`.
  * @example
  * t(tensor([[1, 2]])).shape; // [2, 1]
@@ -309,10 +275,6 @@ export const movementMethods = {
   slice(this: Tensor, dim: number, start?: number, end?: number, step = 1): Tensor { return slice(this, dim, start, end, step); },
   /** `x[..., index, ...]`: removes `dim`. */
   select(this: Tensor, dim: number, index: number): Tensor { return select(this, dim, index); },
-  split(this: Tensor, splitSize: number | readonly number[], dim = 0): Tensor[] { return split(this, splitSize, dim); },
-  chunk(this: Tensor, chunks: number, dim = 0): Tensor[] { return chunk(this, chunks, dim); },
-  /** The slices along `dim` (each without it), like `torch.unbind`. */
-  unbind(this: Tensor, dim = 0): Tensor[] { return unbind(this, dim); },
 };
 installMethods(movementMethods);
 
