@@ -101,3 +101,12 @@ declare module '../tensor/tensor.js' {
     clamp_(min?: TensorLike | null, max?: TensorLike | null): this;
   }
 }
+
+// The declarations above are written by hand (a mapped type cannot say `this`); this fails to
+// compile when one of them takes other arguments than its table entry.
+type SameArgs<K extends keyof typeof inPlaceMethods> =
+  Parameters<OmitThisParameter<(typeof inPlaceMethods)[K]>> extends Parameters<Tensor[K]>
+    ? Parameters<Tensor[K]> extends Parameters<OmitThisParameter<(typeof inPlaceMethods)[K]>> ? true : false
+    : false;
+export type InPlaceDeclarationsMatch = { [K in keyof typeof inPlaceMethods]: SameArgs<K> } extends Record<keyof typeof inPlaceMethods, true> ? true : never;
+export const inPlaceDeclarationsMatch: InPlaceDeclarationsMatch = true;
