@@ -10,7 +10,8 @@ import ts from 'typescript';
 export const LAYERS: readonly (readonly string[])[] = [
   ['tensor/dtype.ts', 'tensor/shape.ts', 'tensor/storage.ts', 'tensor/random.ts', 'tensor/format.ts'],
   ['backend/'],
-  ['tensor/'], // the Tensor class core, creation functions and the method installer
+  ['tensor/'], // the Tensor class core (no op methods), creation functions and the method installer
+  // autograd: graph, grad mode, the engine (installs backward()); ops: each family installs its methods
   ['autograd/'],
   ['ops/'],
   ['nn/'],
@@ -18,7 +19,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['data/'],
   ['train/'],
   ['models/'],
-  ['io/'],
+  ['io/'], // above models: io/zoo.ts builds the zoo's models to load weights into
   ['index.ts', 'node.ts'],
 ];
 
