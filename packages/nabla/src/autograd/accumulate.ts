@@ -5,38 +5,16 @@
  * The kernels and their order are the ones `sum`, `cast`, `clone` and `add_` use, so the numbers
  * are the same bit for bit.
  */
-import { getBackend, type Strided } from '../backend/index.js';
-import { allocate, promoteTypes, type DType, type TypedArray } from '../tensor/dtype.js';
+import { getBackend } from '../backend/index.js';
+import { allocate, promoteTypes, type DType } from '../tensor/dtype.js';
 import { broadcastShapes, contiguousStrides, formatShape, numel, shapesEqual, type Shape } from '../tensor/shape.js';
+import { contiguousData, strided } from '../tensor/strided.js';
 import { Tensor } from '../tensor/tensor.js';
-
-/** The kernel-facing view of `t`, read as if expanded to `shape` (stride 0 along broadcast dims). */
-function stridedOf(t: Tensor, shape: Shape = t.shape): Strided {
-  if (shapesEqual(t.shape, shape)) return { data: t.storage.data, strides: t.strides, offset: t.offset };
-  const lead = shape.length - t.ndim;
-  const strides = shape.map((size, i) => {
-    const d = i - lead;
-    return d < 0 || (t.shape[d] === 1 && size !== 1) ? 0 : t.strides[d];
-  });
-  return { data: t.storage.data, strides, offset: t.offset };
-}
-
-/** `t`'s elements in row-major order: its own array when dense, else a packed copy. */
-function denseData(t: Tensor): TypedArray {
-  const n = t.numel();
-  if (t.isContiguous()) {
-    const data = t.storage.data;
-    return t.offset === 0 && data.length === n ? data : data.subarray(t.offset, t.offset + n);
-  }
-  const out = allocate(t.dtype, n);
-  getBackend().copy(stridedOf(t), { data: out, strides: contiguousStrides(t.shape), offset: 0 }, t.shape);
-  return out;
-}
 
 /** A dense copy of `t` in its own storage. */
 export function cloneGrad(t: Tensor): Tensor {
   const out = allocate(t.dtype, t.numel());
-  getBackend().copy(stridedOf(t), { data: out, strides: contiguousStrides(t.shape), offset: 0 }, t.shape);
+  getBackend().copy(strided(t), { data: out, strides: contiguousStrides(t.shape), offset: 0 }, t.shape);
   return Tensor.fromData(out, t.shape);
 }
 
@@ -44,7 +22,7 @@ export function cloneGrad(t: Tensor): Tensor {
 export function castGrad(t: Tensor, dtype: DType): Tensor {
   if (t.dtype === dtype) return t;
   const out = allocate(dtype, t.numel());
-  getBackend().cast(denseData(t), out);
+  getBackend().cast(contiguousData(t), out);
   return Tensor.fromData(out, t.shape);
 }
 
@@ -70,7 +48,7 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
     if (last && last[1] === d - 1) last[1] = d;
     else runs.push([d, d]);
   }
-  let data = denseData(g);
+  let data = contiguousData(g);
   let cur = [...g.shape];
   for (const [s, e] of runs.reverse()) {
     const outer = numel(cur.slice(0, s));
@@ -91,13 +69,13 @@ export function addGrads(a: Tensor, b: Tensor): Tensor {
   const y = castGrad(b, dtype);
   const shape = broadcastShapes(x.shape, y.shape, 'add');
   const out = allocate(dtype, numel(shape));
-  getBackend().binary.add(stridedOf(x, shape), stridedOf(y, shape), out, shape);
+  getBackend().binary.add(strided(x, shape), strided(y, shape), out, shape);
   return Tensor.fromData(out, shape);
 }
 
 /** Overwrites `target` (same shape and dtype) with `g`, counting it as an in-place write. */
 export function copyInto(target: Tensor, g: Tensor): void {
-  getBackend().copy(stridedOf(g), stridedOf(target), target.shape);
+  getBackend().copy(strided(g), strided(target), target.shape);
   target.storage.version++;
 }
 
@@ -105,9 +83,9 @@ export function copyInto(target: Tensor, g: Tensor): void {
 export function addInto(target: Tensor, g: Tensor): void {
   if (target.isContiguous() && g.storage !== target.storage) {
     const n = target.numel();
-    getBackend().binary.add(stridedOf(target), stridedOf(g), target.storage.data.subarray(target.offset, target.offset + n), target.shape);
+    getBackend().binary.add(strided(target), strided(g), target.storage.data.subarray(target.offset, target.offset + n), target.shape);
   } else {
-    getBackend().copy(stridedOf(addGrads(target, g)), stridedOf(target), target.shape);
+    getBackend().copy(strided(addGrads(target, g)), strided(target), target.shape);
   }
   target.storage.version++;
 }

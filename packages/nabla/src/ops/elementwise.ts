@@ -11,7 +11,7 @@ import { broadcastShapes, numel, type Shape } from '../tensor/shape.js';
 import { installMethods, type MethodsOf } from '../tensor/methods.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
 import { logicalAnd, logicalOr } from './comparison.js';
-import { broadcastStrides, contiguousData, strided } from './strided.js';
+import { broadcastStrides, contiguousData, strided } from '../tensor/strided.js';
 import './methods.js';
 
 /** A number becomes a 0-d tensor of `dtype` (or float32 if it is fractional and dtype is integral). */

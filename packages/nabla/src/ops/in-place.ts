@@ -12,7 +12,7 @@ import { Tensor, type TensorLike } from '../tensor/tensor.js';
 import { add, asTensor, binaryInto, cast, clamp, div, mul, sub } from './elementwise.js';
 import { maskedFill } from './masking.js';
 import { expand } from './movement.js';
-import { strided } from './strided.js';
+import { strided } from '../tensor/strided.js';
 import './methods.js';
 
 /**

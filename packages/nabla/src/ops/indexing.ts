@@ -6,7 +6,7 @@ import { formatShape, normalizeDim, numel } from '../tensor/shape.js';
 import { installMethods, type MethodsOf } from '../tensor/methods.js';
 import { Tensor } from '../tensor/tensor.js';
 import { narrow } from './movement.js';
-import { contiguousData } from './strided.js';
+import { contiguousData } from '../tensor/strided.js';
 import './methods.js';
 
 function checkIndex(index: Tensor, size: number, op: string, dim: number): Int32Array {

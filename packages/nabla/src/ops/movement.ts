@@ -10,7 +10,7 @@ import { installGetters, installMethods, type GettersOf, type MethodsOf } from '
 import { contiguousStrides, formatShape, normalizeDim, numel, shapesEqual, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { split } from './split.js';
-import { broadcastStrides, shapeArgs, strided } from './strided.js';
+import { broadcastStrides, shapeArgs, strided } from '../tensor/strided.js';
 import './methods.js';
 
 function makeView(t: Tensor, shape: Shape, strides: Shape, offset: number, name: string, rule: (dy: Tensor) => Tensor): Tensor {

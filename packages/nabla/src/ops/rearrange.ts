@@ -7,7 +7,7 @@ import { installMethods, type MethodsOf } from '../tensor/methods.js';
 import { Tensor } from '../tensor/tensor.js';
 import { indexSelect } from './indexing.js';
 import { cat, clone, expand, narrow, reshape } from './movement.js';
-import { shapeArgs } from './strided.js';
+import { shapeArgs } from '../tensor/strided.js';
 import './methods.js';
 
 /** `[0, 1, …, n-1]` (or reversed) as an int32 index tensor. */

@@ -11,7 +11,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { abs, add, cast, div, eq, exp, log, maximum, minimum, mul, sqrt, sub, where } from './elementwise.js';
 import { gather } from './indexing.js';
 import { expand, reshape, squeeze } from './movement.js';
-import { contiguousData } from './strided.js';
+import { contiguousData } from '../tensor/strided.js';
 import './methods.js';
 
 /**

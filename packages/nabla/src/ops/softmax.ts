@@ -11,7 +11,7 @@ import { installMethods, type MethodsOf } from '../tensor/methods.js';
 import { Tensor } from '../tensor/tensor.js';
 import { cast, exp, mul, sub } from './elementwise.js';
 import { transpose } from './movement.js';
-import { contiguousData } from './strided.js';
+import { contiguousData } from '../tensor/strided.js';
 import { sum } from './reduce.js';
 import './methods.js';
 

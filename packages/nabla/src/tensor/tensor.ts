@@ -1,9 +1,9 @@
 import type { GradFn } from '../autograd/graph.js';
-import { getBackend } from '../backend/index.js';
-import { allocate, dtypeOf, isFloating, type DType, type TypedArray } from './dtype.js';
+import { dtypeOf, isFloating, type DType, type TypedArray } from './dtype.js';
 import { formatTensor, type NestedArray } from './format.js';
 import { contiguousStrides, formatShape, normalizeDim, numel, type Shape } from './shape.js';
 import { Storage } from './storage.js';
+import { contiguousData } from './strided.js';
 
 /** A tensor operand: a tensor or a plain number (broadcast as a scalar). */
 export type TensorLike = Tensor | number;
@@ -141,11 +141,8 @@ export class Tensor {
 
   /** The elements in row-major order, as a new typed array. */
   toTypedArray(): TypedArray {
-    const n = this.numel();
-    if (this.isContiguous()) return this.storage.data.slice(this.offset, this.offset + n);
-    const out = allocate(this.dtype, n);
-    getBackend().copy({ data: this.storage.data, strides: this.strides, offset: this.offset }, { data: out, strides: contiguousStrides(this.shape), offset: 0 }, this.shape);
-    return out;
+    // contiguousData packs a strided tensor into a fresh array, but hands back a dense one's own memory.
+    return this.isContiguous() ? this.storage.data.slice(this.offset, this.offset + this.numel()) : contiguousData(this);
   }
 
   /** The elements as nested JS arrays (booleans for bool tensors). */

@@ -1,11 +1,11 @@
 /**
- * How ops hand tensors to kernels: strided views (broadcast with stride 0), dense element
+ * How ops and the autograd engine hand tensors to kernels: strided views (broadcast with stride 0), dense element
  * arrays, and the `f(2, 3)` / `f([2, 3])` argument convention of shape-taking methods.
  */
 import { getBackend, type Strided } from '../backend/index.js';
-import { allocate, type TypedArray } from '../tensor/dtype.js';
-import { contiguousStrides, shapesEqual, type Shape } from '../tensor/shape.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { allocate, type TypedArray } from './dtype.js';
+import { contiguousStrides, shapesEqual, type Shape } from './shape.js';
+import type { Tensor } from './tensor.js';
 
 /** Accepts `f(2, 3)` and `f([2, 3])` alike. */
 export function shapeArgs(args: number[] | [readonly number[]]): readonly number[] {
