@@ -126,19 +126,21 @@ function predictCommand(program: Command): void {
 function infoCommand(program: Command): void {
   program
     .command('info')
-    .description('architecture, parameter count and training summary of a model directory')
+    .description('the backend that runs kernels (BLAS library, kernel, threads); with a model directory, also its architecture, parameter count and training summary')
     .argument('[dir]', 'model directory')
     .option('--model <dir>', 'model directory')
     .option('--json', 'print JSON')
     .action(async (dir: string | undefined, opts: { model?: string; json?: boolean }) => {
-      const { modelInfo } = await import('./use-commands.js');
+      const { modelInfo, runtimeInfo } = await import('./use-commands.js');
       const path = dir ?? opts.model;
-      if (!path) throw new InvalidArgumentError('give a model directory: nabla info DIR');
+      const runtime = runtimeInfo();
+      if (!path) return opts.json ? json({ runtime }) : console.log(runtime.summary);
       const info = modelInfo(path);
-      if (opts.json) return json(info);
+      if (opts.json) return json({ ...info, runtime });
       const { summary, architecture: _a, ...rest } = info;
       console.log(summary);
       for (const [k, v] of Object.entries(rest)) if (v !== undefined) console.log(`${k}: ${Array.isArray(v) ? v.join(', ') : String(v)}`);
+      console.log(runtime.summary);
     });
 }
 

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { io, noGrad, parseCsv, stack, type Tensor } from 'nabla';
-import { loadModel, writeFileAtomic } from 'nabla/node';
+import { backendInfo, loadModel, writeFileAtomic, type BackendInfo } from 'nabla/node';
 import type { TrainConfig } from './checkpoint.js';
 import { loadData } from './data-source.js';
 import { parameterCount } from './models.js';
@@ -124,4 +124,12 @@ export function modelInfo(dir: string): Record<string, unknown> {
     testAccuracy: m.metadata.testAccuracy,
     trainedOn: (m.metadata.config as TrainConfig | undefined)?.data,
   };
+}
+
+/** The backend `nabla/node` chose for this process, with a one-line summary for `nabla info`. */
+export function runtimeInfo(): BackendInfo & { summary: string } {
+  const info = backendInfo();
+  const blas = info.blas ? `, ${info.blas.library} (${info.blas.corename ?? 'kernel unknown'}, ${info.blas.threads ?? '?'} BLAS threads)` : '';
+  const why = info.nativeUnavailable ? ` (native unavailable: ${info.nativeUnavailable})` : '';
+  return { ...info, summary: `backend: ${info.backend}, ${info.threads} thread${info.threads === 1 ? '' : 's'}${blas}${why}` };
 }

@@ -78,6 +78,14 @@ test('nabla eval reproduces the held-out accuracy; predict classifies CSV rows; 
   assert.equal(info.code, 0, info.stderr);
   assert.equal(json(info.stdout).parameters, 4 * 64 + 64 + 64 * 3 + 3);
   assert.match(String(json(info.stdout).summary), /Linear\(inFeatures=4, outFeatures=64/);
+  // The runtime line names the backend nabla/node chose (native where a BLAS loads) and its threads.
+  const runtime = json(info.stdout).runtime as { backend: string; threads: number; blas: { corename: string | null } | null };
+  assert.ok(['native', 'wasm', 'js'].includes(runtime.backend), runtime.backend);
+  assert.ok(runtime.threads >= 1);
+  if (runtime.backend === 'native') assert.ok(runtime.blas, 'native backend reports its BLAS');
+  const bare = nabla('info');
+  assert.equal(bare.code, 0, bare.stderr);
+  assert.match(bare.stdout, new RegExp(`^backend: ${runtime.backend}, \\d+ threads?`));
 });
 
 test('nabla export writes ONNX that onnxruntime-node runs to the probabilities nabla predicts', async () => {
