@@ -81,7 +81,7 @@ describe('native BLAS loader', () => {
 type Case = [number, number, number, number, boolean, boolean, boolean, boolean];
 const SHAPES: [number, number, number, number][] = [
   [1, 1, 1, 1], [1, 1, 300, 1], [1, 20, 1, 30], [1, 0, 5, 4], [2, 3, 0, 4], [0, 3, 4, 5], [1, 16, 16, 16],
-  [3, 17, 33, 29], [4, 1, 64, 10], [2, 65, 31, 1], [5, 40, 12, 9], [1, 128, 96, 70],
+  [3, 17, 33, 29], [4, 1, 64, 10], [2, 65, 31, 1], [5, 40, 12, 9], [1, 128, 96, 70], [1, 1, 200, 40], [3, 30, 40, 1],
 ];
 const CASES: Case[] = SHAPES.flatMap(([batch, m, k, n]) =>
   [[false, false], [true, false], [false, true], [true, true]].flatMap(([tA, tB]) =>

@@ -21,6 +21,12 @@ export interface Blas {
    */
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
     a: FloatArray, lda: number, b: FloatArray, ldb: number, beta: number, c: FloatArray, ldc: number): void;
+  /**
+   * `y = op(a)·x` with `a` a row-major `rows × cols` matrix (leading dimension `lda`) and `x`, `y`
+   * contiguous vectors (sgemv/dgemv by the element type): GEMM with one row or column, which
+   * OpenBLAS 0.3.21's sgemm runs 4-9× slower (it packs the whole matrix for one product row).
+   */
+  gemv(trans: boolean, rows: number, cols: number, a: FloatArray, lda: number, x: FloatArray, y: FloatArray): void;
   /** Sets the library's thread count (no-op where it has no such call). */
   setThreads(threads: number): void;
   /** The library's thread count, or null where it cannot tell. */
@@ -90,6 +96,10 @@ function bind(lib: Lib, c: Candidate): Blas {
     `void ${name}(int, int, int, int, int, int, ${t}, const ${t} *, int, const ${t} *, int, ${t}, ${t} *, int)`;
   const sgemm = lib.func(gemmSig('float', 'cblas_sgemm'));
   const dgemm = lib.func(gemmSig('double', 'cblas_dgemm'));
+  const gemvSig = (t: string, name: string): string =>
+    `void ${name}(int, int, int, int, ${t}, const ${t} *, int, const ${t} *, int, ${t}, ${t} *, int)`;
+  const sgemv = lib.func(gemvSig('float', 'cblas_sgemv'));
+  const dgemv = lib.func(gemvSig('double', 'cblas_dgemv'));
   const str = (name: string): string | null => {
     const f = optional(lib, `const char *${name}()`);
     const v = f ? f() : null;
@@ -109,6 +119,10 @@ function bind(lib: Lib, c: Candidate): Blas {
     gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, out, ldc) {
       const f = out instanceof Float64Array ? dgemm : sgemm;
       f(ROW_MAJOR, transA ? TRANS : NO_TRANS, transB ? TRANS : NO_TRANS, m, n, k, alpha, a, lda, b, ldb, beta, out, ldc);
+    },
+    gemv(trans, rows, cols, a, lda, x, y) {
+      const f = y instanceof Float64Array ? dgemv : sgemv;
+      f(ROW_MAJOR, trans ? TRANS : NO_TRANS, rows, cols, 1, a, lda, x, 1, 0, y, 1);
     },
     setThreads(threads) {
       if (set) set(c.library === 'BLIS' ? BigInt(threads) : threads);

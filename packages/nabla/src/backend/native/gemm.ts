@@ -35,6 +35,11 @@ export function makeNativeMatmul(blas: Blas, fallback: Kernels['matmul']): Kerne
     if (m === 0 || n === 0 || batch === 0) return;
     const lda = transA ? m : k;
     const ldb = transB ? k : n;
+    if (m === 1 || n === 1) {
+      // One product row (x @ W at batch 1) or column: GEMV, 4-9× faster than OpenBLAS's sgemm here.
+      for (let i = 0; i < batch; i++) gemv(blas, a, b, out, m, k, n, transA, transB, i * aBatchStride, i * bBatchStride, i * m * n);
+      return;
+    }
     if (!transA && bBatchStride === 0 && (batch === 1 || aBatchStride === m * k)) {
       blas.gemm(false, transB, batch * m, n, k, 1, a, lda, b, ldb, 0, out, n);
       return;
@@ -43,4 +48,19 @@ export function makeNativeMatmul(blas: Blas, fallback: Kernels['matmul']): Kerne
       blas.gemm(transA, transB, m, n, k, 1, from(a, i * aBatchStride), lda, from(b, i * bBatchStride), ldb, 0, from(out, i * m * n), n);
     }
   };
+}
+
+/**
+ * One `m × n` product with m = 1 or n = 1 as a GEMV: the single row of op(a) (or column of op(b))
+ * is contiguous in either layout, and the matrix side keeps its own layout through `trans`.
+ */
+function gemv(blas: Blas, a: FloatArray, b: FloatArray, out: FloatArray, m: number, k: number, n: number,
+  transA: boolean, transB: boolean, aOff: number, bOff: number, outOff: number): void {
+  const y = from(out, outOff);
+  if (m === 1) {
+    // out[n] = a[k] · op(b): b is stored [n, k] when transposed, else [k, n].
+    if (transB) blas.gemv(false, n, k, from(b, bOff), k, from(a, aOff), y);
+    else blas.gemv(true, k, n, from(b, bOff), n, from(a, aOff), y);
+  } else if (transA) blas.gemv(true, k, m, from(a, aOff), m, from(b, bOff), y);
+  else blas.gemv(false, m, k, from(a, aOff), k, from(b, bOff), y);
 }
