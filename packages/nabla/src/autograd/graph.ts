@@ -1,4 +1,4 @@
-import type { Tensor } from '../tensor/tensor.js';
+import { EXCLUSIVE_GRAD, type Tensor } from '../tensor/tensor.js';
 import { isDebugRecycling, isRecycled } from '../tensor/dtype.js';
 import { isAnomalyEnabled, isGradEnabled } from './grad-mode.js';
 
@@ -85,26 +85,24 @@ export function checkNotRecycled(name: string, tensors: readonly Tensor[]): void
 // has backward check each exclusive gradient against the rule's other tensors
 // (`checkExclusive`). The test suite runs the autograd and training tests once with it on.
 
-const exclusive = new WeakSet<Tensor>();
-
 /**
  * Marks a gradient that a backward rule has just allocated and returns for one input only, seen
  * by nothing else: a leaf may then take it as its `.grad` without the defensive copy (for a
  * linear layer's weight that copy was a quarter of a training step's allocations).
  */
 export function exclusiveGrad(t: Tensor): Tensor {
-  exclusive.add(t);
+  t[EXCLUSIVE_GRAD] = true;
   return t;
 }
 
 /** Whether `exclusiveGrad` marked `t`. */
 export function isExclusiveGrad(t: Tensor): boolean {
-  return exclusive.has(t);
+  return t[EXCLUSIVE_GRAD];
 }
 
 /** Clears `exclusiveGrad`'s mark: the engine found the gradient handed to more than one place. */
 export function shareGrad(t: Tensor): void {
-  exclusive.delete(t);
+  t[EXCLUSIVE_GRAD] = false;
 }
 
 /**
@@ -115,7 +113,7 @@ export function shareGrad(t: Tensor): void {
 export function checkExclusive(fn: GradFn, out: Tensor, gradOutput: Tensor, grads: readonly (Tensor | null)[]): void {
   grads.forEach((g, k) => {
     // The incoming gradient passed on as it is: the engine drops its mark (see propagate).
-    if (!g || !exclusive.has(g) || g === gradOutput) return;
+    if (!g || !g[EXCLUSIVE_GRAD] || g === gradOutput) return;
     const buffer = g.storage.data.buffer;
     const others: [string, Tensor | null][] = [
       ['the incoming gradient', gradOutput],

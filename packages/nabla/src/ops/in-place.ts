@@ -54,13 +54,14 @@ function binaryInPlace<T extends Tensor>(self: T, op: 'add' | 'sub' | 'mul' | 'd
 }
 
 function fill_<T extends Tensor>(self: T, value: number): T {
-  // A dense float tensor is filled natively (zeroGrad zeros every gradient each step).
-  const direct = (): boolean => {
-    if (!isFloating(self.dtype) || !self.isContiguous()) return false;
+  // A dense float tensor is filled natively (zeroGrad zeros every gradient each step), without
+  // inPlace's closures.
+  if (isFloating(self.dtype) && self.isContiguous() && !(isGradEnabled() && self.requiresGrad)) {
     self.storage.data.fill(value, self.offset, self.offset + self.numel());
-    return true;
-  };
-  return inPlace(self, 'fill_', () => asTensor(value, self.dtype), direct);
+    self.storage.version++;
+    return self;
+  }
+  return inPlace(self, 'fill_', () => asTensor(value, self.dtype));
 }
 
 /** The in-place Tensor methods (typed below: they return `this`, which a mapped type cannot say). */

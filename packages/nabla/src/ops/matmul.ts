@@ -127,7 +127,6 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   const fused = bias ? noGrad(() => binaryInto('add', product, bias.detach())) : false;
   const inputs = fused ? [x, weight, bias!] : [x, weight];
   const y = record(product, 'linear', inputs, (dy) => {
-    const rows = (t: Tensor) => t.reshape(-1, t.shape[t.ndim - 1]);
     return [
       x.requiresGrad ? exclusiveGrad(matmul(dy, weight)) : null,
       weight.requiresGrad ? exclusiveGrad(matmul(transpose(rows(dy), 0, 1), rows(x))) : null,
@@ -135,6 +134,11 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     ];
   }, [x, weight]);
   return bias && !fused ? y.add(bias) : y;
+}
+
+/** `t` as a matrix of its last dim's rows (a module function: no closure per backward). */
+function rows(t: Tensor): Tensor {
+  return t.reshape(-1, t.shape[t.ndim - 1]);
 }
 
 /** The Tensor methods of this family (see tensor/methods.ts). */
