@@ -59,11 +59,6 @@ const ALLOWED: Record<string, Allowance> = {
   'src/nn/init.ts': { storage: 1, loop: 1, why: 'init: filling a parameter from the generator, not an op (kernel pending, as sampling)' },
   'src/nn/functional/dropout.ts': { loop: 1, why: 'dropout mask drawn from the generator (kernel pending, as sampling)' },
   'src/nn/functional/conv.ts': { loop: 1, why: 'dropout2d channel mask drawn from the generator (kernel pending, as sampling)' },
-  // Kernel pending: element loops still in op/data files.
-  'src/ops/conv-gemm.ts': { loop: 6, why: 'kernel pending: addBias and biasGrad of the composite convolution' },
-  'src/ops/scan.ts': { loop: 12, why: 'kernel pending: cumulative sums/products/extrema' },
-  'src/ops/scatter.ts': { loop: 3, why: 'kernel pending: scatter with reductions' },
-  'src/ops/trig.ts': { loop: 2, why: 'kernel pending: the extra trigonometric functions and atan2' },
 };
 
 const TYPED = 'Float32Array|Float64Array|Int32Array|Uint8Array|Uint8ClampedArray|Int8Array|Int16Array|Uint16Array|Uint32Array|FloatArray|TypedArray';

@@ -188,23 +188,10 @@ export function convWeightGrad(dy: FloatArray, x: FloatArray, g: ConvGeometry, d
 
 /** out[n, c, :] += bias[c] over `[batch, channels, L]`. */
 export function addBias(out: FloatArray, bias: FloatArray, batch: number, channels: number, L: number): void {
-  for (let n = 0; n < batch; n++) {
-    for (let c = 0; c < channels; c++) {
-      const b = bias[c];
-      const base = (n * channels + c) * L;
-      for (let i = 0; i < L; i++) out[base + i] += b;
-    }
-  }
+  getBackend().ops.addChannelBias(out, bias, batch, channels, L);
 }
 
 /** db[c] += Σ dY over batch and positions, per channel of `[batch, channels, L]`. */
 export function biasGrad(dy: FloatArray, batch: number, channels: number, L: number, db: FloatArray): void {
-  for (let n = 0; n < batch; n++) {
-    for (let c = 0; c < channels; c++) {
-      const base = (n * channels + c) * L;
-      let acc = 0;
-      for (let i = 0; i < L; i++) acc += dy[base + i];
-      db[c] += acc;
-    }
-  }
+  getBackend().ops.channelBiasGrad(dy, batch, channels, L, db);
 }

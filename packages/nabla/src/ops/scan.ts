@@ -4,6 +4,7 @@
  * Sorting only computes indices; values are gathered, so their gradient is gather's.
  */
 import { record } from '../autograd/graph.js';
+import { getBackend } from '../backend/index.js';
 import { allocate, type TypedArray } from '../tensor/dtype.js';
 import { formatShape, normalizeDim } from '../tensor/shape.js';
 import { installMethods, type MethodsOf } from '../tensor/methods.js';
@@ -33,13 +34,6 @@ function along<T>(x: Tensor, dim: number, op: string, fn: (x1: Tensor, d: number
   return fn(x.ndim === 0 ? reshape(x, [1]) : x, d);
 }
 
-function scanRows(data: TypedArray, n: number, combine: (acc: number, v: number) => number): void {
-  for (let r = 0; r < data.length; r += n) {
-    let acc = data[r];
-    for (let i = 1; i < n; i++) data[r + i] = acc = combine(acc, data[r + i]);
-  }
-}
-
 /**
  * Cumulative sum along `dim` (bool and int32 give int32), like `torch.cumsum`.
  * @example
@@ -49,7 +43,7 @@ export function cumsum(x: Tensor, dim: number): Tensor {
   const src = x.dtype === 'bool' ? cast(x, 'int32') : x;
   return along(src, dim, 'cumsum', (x1, d) => {
     const { data, n, shape } = rows(x1, d);
-    scanRows(data, n, (a, v) => a + v);
+    getBackend().ops.scanRows('sum', data, n);
     const y = reshape(unrows(data, shape, d), x.shape);
     // The gradient of a prefix sum is the suffix sum of dy.
     return record(y, 'cumsum', [src], (dy) => [reshape(flip(cumsum(flip(reshape(dy, x1.shape), [d]), d), [d]), src.shape)]);
@@ -65,26 +59,14 @@ export function cumprod(x: Tensor, dim: number): Tensor {
   const src = x.dtype === 'bool' ? cast(x, 'int32') : x;
   return along(src, dim, 'cumprod', (x1, d) => {
     const { data, n, shape } = rows(x1, d);
-    scanRows(data, n, (a, v) => a * v);
+    getBackend().ops.scanRows('prod', data, n);
     const y = reshape(unrows(data, shape, d), x.shape);
     return record(y, 'cumprod', [src], (dy) => {
       // dL/dx_i = Σ_{j≥i} dy_j · Π_{k≤j, k≠i} x_k, computed exactly (zeros included) per row.
       const g = rows(reshape(dy, x1.shape), d).data;
       const xs = rows(x1, d).data;
       const out = allocate(dy.dtype, xs.length);
-      for (let r = 0; r < xs.length; r += n) {
-        for (let i = 0; i < n; i++) {
-          let prefix = 1;
-          for (let k = 0; k < i; k++) prefix *= xs[r + k];
-          let acc = 0;
-          let run = prefix;
-          for (let j = i; j < n; j++) {
-            if (j > i) run *= xs[r + j];
-            acc += g[r + j] * run;
-          }
-          out[r + i] = acc;
-        }
-      }
+      getBackend().ops.cumprodBackward(xs, g, out, n);
       return [reshape(unrows(out, shape, d), src.shape)];
     }, [src]);
   });
@@ -106,47 +88,24 @@ export function prod(x: Tensor, dim?: number, keepdim = false): Tensor {
     const { data, n, shape } = rows(x1, d);
     const keptShape = [...shape.slice(0, -1), 1];
     const out = allocate(src.dtype, keptShape.reduce((a, b) => a * b, 1));
-    for (let r = 0; r < out.length; r++) {
-      let acc = 1;
-      for (let i = 0; i < n; i++) acc *= data[r * n + i];
-      out[r] = acc;
-    }
+    getBackend().ops.prodRows(data, out, n);
     const kept = unrows(out, keptShape, d); // x1's shape with size 1 at d
     const y = src.ndim === 0 ? reshape(kept, []) : keepdim ? kept : squeeze(kept, d);
     return record(Tensor.fromData(y.toTypedArray(), y.shape), 'prod', [src], (dy) => {
       // d/dx_i Π x = Π_{k≠i} x_k (computed directly, so zeros are exact)
       const others = allocate(dy.dtype, data.length);
-      for (let r = 0; r < data.length; r += n) {
-        for (let i = 0; i < n; i++) {
-          let acc = 1;
-          for (let k = 0; k < n; k++) if (k !== i) acc *= data[r + k];
-          others[r + i] = acc;
-        }
-      }
+      getBackend().ops.prodOthers(data, others, n);
       const g = reshape(dy, kept.shape);
       return [reshape(mul(g, unrows(others, shape, d)), src.shape)];
     });
   });
 }
 
-/** NaN sorts as the largest value, as in PyTorch. */
-function compareAsc(a: number, b: number): number {
-  const an = Number.isNaN(a);
-  const bn = Number.isNaN(b);
-  if (an || bn) return an === bn ? 0 : an ? 1 : -1;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 function sortIndices(x: Tensor, d: number, descending: boolean): Tensor {
   const { data, n, shape } = rows(x, d);
   const idx = new Int32Array(data.length);
-  const order = Array.from({ length: n }, (_, i) => i);
-  for (let r = 0; r < data.length; r += n) {
-    const row = order.slice();
-    // Array.prototype.sort is stable: equal elements keep their order, as with stable=True.
-    row.sort((i, j) => (descending ? compareAsc(data[r + j], data[r + i]) : compareAsc(data[r + i], data[r + j])));
-    for (let i = 0; i < n; i++) idx[r + i] = row[i];
-  }
+  // Stable, NaN largest (as PyTorch's stable sort).
+  getBackend().ops.sortRows(data, idx, n, descending);
   return unrows(idx, shape, d);
 }
 
@@ -217,11 +176,7 @@ export function median(x: Tensor, dim?: number, keepdim = false): Tensor | Value
     const { data: order, shape } = rows(sortIndices(x1, d, false), d);
     const { data: vals } = rows(x1, d);
     const picked = new Int32Array(order.length / n);
-    for (let r = 0; r < picked.length; r++) {
-      let nans = 0;
-      for (let i = 0; i < n; i++) if (Number.isNaN(vals[r * n + i])) nans++;
-      picked[r] = order[r * n + (nans > 0 ? n - nans : (n - 1) >> 1)];
-    }
+    getBackend().ops.medianRows(order, vals, picked, n);
     const at = unrows(picked, [...shape.slice(0, -1), 1], d).contiguous();
     const values = gather(x1, d, at);
     if (keepdim || x.ndim === 0) return valuesIndicesOf(reshape(values, x.ndim === 0 ? [] : at.shape), reshape(at, x.ndim === 0 ? [] : at.shape));

@@ -1,33 +1,17 @@
 /**
  * scatter / scatterAdd (the inverses of gather), and the data-dependent selections nonzero and
- * maskedSelect. Scatter walks the index once in JS; its gradients are gathers of the output's.
+ * maskedSelect. Scatter walks the index once (the backend's ops.scatterAlong); its gradients are
+ * gathers of the output's.
  */
 import { record } from '../autograd/graph.js';
+import { getBackend } from '../backend/index.js';
 import { allocate, type TypedArray } from '../tensor/dtype.js';
-import { contiguousStrides, formatShape, normalizeDim, numel } from '../tensor/shape.js';
+import { formatShape, normalizeDim, numel } from '../tensor/shape.js';
 import { installMethods, type MethodsOf } from '../tensor/methods.js';
 import { Tensor } from '../tensor/tensor.js';
 import { asTensor, cast } from './elementwise.js';
 import { expand, reshape } from './movement.js';
 import './methods.js';
-
-/** Calls `visit(outOffset, srcOffset)` for every element of `index` (both in contiguous layouts). */
-function walk(index: Int32Array, iShape: readonly number[], outShape: readonly number[], srcShape: readonly number[], d: number,
-  visit: (outAt: number, srcAt: number) => void): void {
-  const outStrides = contiguousStrides(outShape);
-  const srcStrides = contiguousStrides(srcShape);
-  const pos = new Array<number>(iShape.length).fill(0);
-  for (let k = 0; k < index.length; k++) {
-    let o = 0;
-    let s = 0;
-    for (let j = 0; j < pos.length; j++) {
-      o += (j === d ? index[k] : pos[j]) * outStrides[j];
-      s += pos[j] * srcStrides[j];
-    }
-    visit(o, s);
-    for (let j = pos.length - 1; j >= 0 && ++pos[j] === iShape[j]; j--) pos[j] = 0;
-  }
-}
 
 function checkArgs(op: string, x: Tensor, d: number, index: Tensor, src: Tensor): Int32Array {
   if (index.dtype !== 'int32') throw new TypeError(`${op}: index must be an int32 tensor, got ${index.dtype}`);
@@ -51,15 +35,16 @@ function scatterImpl(op: 'scatter' | 'scatterAdd', x: Tensor, dim: number, index
   const idx = checkArgs(op, x, d, index, src);
   const out = x.toTypedArray();
   const s = src.toTypedArray();
-  walk(idx, index.shape, x.shape, src.shape, d, op === 'scatter' ? (o, k) => (out[o] = s[k]) : (o, k) => (out[o] += s[k]));
+  const kernels = getBackend().ops;
+  kernels.scatterAlong(op === 'scatter' ? 'assign' : 'add', out, s, idx, index.shape, x.shape, src.shape, d);
   const inputs = source instanceof Tensor ? [x, src] : [x];
   return record(Tensor.fromData(out, x.shape), op, inputs, (dy) => {
     const g = dy.toTypedArray();
     const gx: TypedArray = g.slice();
     const gs = allocate(dy.dtype, numel(src.shape));
-    walk(idx, index.shape, x.shape, src.shape, d, (o, k) => (gs[k] = g[o]));
+    kernels.scatterAlong('gather', g, gs, idx, index.shape, x.shape, src.shape, d);
     // scatter overwrote those positions, so x's old values there did not reach the output
-    if (op === 'scatter') walk(idx, index.shape, x.shape, src.shape, d, (o) => (gx[o] = 0));
+    if (op === 'scatter') kernels.scatterAlong('zero', gx, gs, idx, index.shape, x.shape, src.shape, d);
     const dx = Tensor.fromData(gx, x.shape);
     return source instanceof Tensor ? [dx, Tensor.fromData(gs, src.shape)] : [dx];
   }, [x, src]);
@@ -91,19 +76,10 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
  */
 export function nonzero(x: Tensor): Tensor {
   const data = x.toTypedArray();
-  const strides = contiguousStrides(x.shape);
-  const rows: number[] = [];
-  let found = 0;
-  for (let k = 0; k < data.length; k++) {
-    if (data[k] === 0) continue;
-    found++;
-    let rest = k;
-    for (const s of strides) {
-      rows.push(Math.floor(rest / s));
-      rest %= s;
-    }
-  }
-  return Tensor.fromData(Int32Array.from(rows), [found, x.ndim]);
+  const coords = getBackend().ops.nonzero(data, x.shape);
+  // A 0-d tensor's nonzero rows have no coordinates to count, so count its one element.
+  const found = x.ndim === 0 ? Number(data[0] !== 0) : coords.length / x.ndim;
+  return Tensor.fromData(coords, [found, x.ndim]);
 }
 
 /**
@@ -114,10 +90,9 @@ export function nonzero(x: Tensor): Tensor {
 export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
   if (mask.dtype !== 'bool') throw new TypeError(`maskedSelect: mask must be a bool tensor, got ${mask.dtype}`);
   const flatMask = expand(mask, x.shape).toTypedArray();
-  const picks: number[] = [];
-  flatMask.forEach((m, k) => m && picks.push(k));
+  const picks = getBackend().ops.nonzero(flatMask, [flatMask.length]);
   const flat = reshape(x, [x.numel()]);
-  return flat.indexSelect(0, Tensor.fromData(Int32Array.from(picks), [picks.length]));
+  return flat.indexSelect(0, Tensor.fromData(picks, [picks.length]));
 }
 
 /** The Tensor methods of this family (see tensor/methods.ts). */

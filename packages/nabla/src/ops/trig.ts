@@ -1,10 +1,12 @@
 /**
- * Trigonometric and hyperbolic functions PyTorch has and the kernel table does not. Each runs a
- * JS loop forward (Math.tan, Math.asinh, ...; like the scans) with a one-line rule written in
- * tensor ops; exp2 is a composite.
+ * Trigonometric and hyperbolic functions PyTorch has and the core unary table does not. Each runs
+ * the backend's ops.math kernel forward (double-precision Math.tan, Math.asinh, ... in the js
+ * backend) with a one-line rule written in tensor ops; exp2 is a composite.
  */
 import { record } from '../autograd/graph.js';
-import { allocate, toFloating } from '../tensor/dtype.js';
+import { getBackend } from '../backend/index.js';
+import type { MathOp } from '../backend/kernels.js';
+import { allocate, toFloating, type FloatArray } from '../tensor/dtype.js';
 import { broadcastShapes } from '../tensor/shape.js';
 import { installMethods, type MethodsOf } from '../tensor/methods.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
@@ -14,33 +16,33 @@ import './methods.js';
 
 type Rule = (x: Tensor, y: Tensor, dy: Tensor) => Tensor;
 
-function unaryLoop(name: string, f: (v: number) => number, rule: Rule): (x: Tensor) => Tensor {
+function unaryLoop(name: MathOp, rule: Rule): (x: Tensor) => Tensor {
   return (input) => {
     const x = cast(input, toFloating(input.dtype));
     const src = x.toTypedArray();
-    const out = allocate(x.dtype, src.length);
-    for (let i = 0; i < src.length; i++) out[i] = f(src[i]);
+    const out = allocate(x.dtype, src.length) as FloatArray;
+    getBackend().ops.math[name](src, out);
     const y = Tensor.fromData(out, x.shape);
     return record(y, name, [x], (dy) => [rule(x, y, dy)], [x]);
   };
 }
 
 // d tan x = 1 + tan²x
-export const tan = unaryLoop('tan', Math.tan, (_x, y, dy) => dy.mul(y.square().add(1)));
+export const tan = unaryLoop('tan', (_x, y, dy) => dy.mul(y.square().add(1)));
 // d atan x = 1 / (1 + x²)
-export const atan = unaryLoop('atan', Math.atan, (x, _y, dy) => dy.div(x.square().add(1)));
+export const atan = unaryLoop('atan', (x, _y, dy) => dy.div(x.square().add(1)));
 // d asin x = 1 / √(1 − x²)
-export const asin = unaryLoop('asin', Math.asin, (x, _y, dy) => dy.mul(x.square().neg().add(1).rsqrt()));
+export const asin = unaryLoop('asin', (x, _y, dy) => dy.mul(x.square().neg().add(1).rsqrt()));
 // d acos x = −1 / √(1 − x²)
-export const acos = unaryLoop('acos', Math.acos, (x, _y, dy) => dy.mul(x.square().neg().add(1).rsqrt()).neg());
+export const acos = unaryLoop('acos', (x, _y, dy) => dy.mul(x.square().neg().add(1).rsqrt()).neg());
 
 // d sinh x = cosh x;  d cosh x = sinh x
-export const sinh = unaryLoop('sinh', Math.sinh, (x, _y, dy) => dy.mul(cosh(x)));
-export const cosh = unaryLoop('cosh', Math.cosh, (x, _y, dy) => dy.mul(sinh(x)));
+export const sinh = unaryLoop('sinh', (x, _y, dy) => dy.mul(cosh(x)));
+export const cosh = unaryLoop('cosh', (x, _y, dy) => dy.mul(sinh(x)));
 // d asinh x = 1 / √(x² + 1);  d acosh x = 1 / √(x² − 1);  d atanh x = 1 / (1 − x²)
-export const asinh = unaryLoop('asinh', Math.asinh, (x, _y, dy) => dy.mul(x.square().add(1).rsqrt()));
-export const acosh = unaryLoop('acosh', Math.acosh, (x, _y, dy) => dy.mul(x.square().sub(1).rsqrt()));
-export const atanh = unaryLoop('atanh', Math.atanh, (x, _y, dy) => dy.div(x.square().neg().add(1)));
+export const asinh = unaryLoop('asinh', (x, _y, dy) => dy.mul(x.square().add(1).rsqrt()));
+export const acosh = unaryLoop('acosh', (x, _y, dy) => dy.mul(x.square().sub(1).rsqrt()));
+export const atanh = unaryLoop('atanh', (x, _y, dy) => dy.div(x.square().neg().add(1)));
 /**
  * `2^x`.
  * @example
@@ -63,8 +65,8 @@ export function atan2(yIn: TensorLike, xIn: TensorLike): Tensor {
   const [y, x] = [cast(y0, dtype), cast(x0, dtype)];
   const ys = expand(y.detach(), shape).toTypedArray();
   const xs = expand(x.detach(), shape).toTypedArray();
-  const out = allocate(dtype, ys.length);
-  for (let i = 0; i < out.length; i++) out[i] = Math.atan2(ys[i], xs[i]);
+  const out = allocate(dtype, ys.length) as FloatArray;
+  getBackend().ops.atan2(ys, xs, out);
   // d atan2(y, x) = (x·dy − y·dx) / (x² + y²)
   return record(Tensor.fromData(out, shape), 'atan2', [y, x], (dy) => {
     const r2 = x.square().add(y.square());
