@@ -5,7 +5,7 @@
  *   dA = dY · Bᵀ,  dB = Aᵀ · dY
  */
 import { exclusiveGrad, record } from '../autograd/graph.js';
-import { noGrad } from '../autograd/grad-mode.js';
+import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import { getBackend } from '../backend/index.js';
 import { allocate, isFloating, promoteTypes, type FloatArray } from '../tensor/dtype.js';
 import { broadcastShapes, formatShape, numel } from '../tensor/shape.js';
@@ -49,8 +49,40 @@ function operand(t: Tensor, batch: number): Operand {
     const data = (t.offset === 0 ? t.storage.data : t.storage.data.subarray(t.offset)) as FloatArray;
     return { data, trans: colMajor, batchStride };
   }
-  const c2 = t.clone().detach();
+  const c2 = noGrad(() => t.clone());
   return { data: c2.storage.data as FloatArray, trans: false, batchStride: batch === 1 ? 0 : matrixSize };
+}
+
+/**
+ * `a · b` for 2-D tensors of one float dtype, recording nothing: the kernel call bmm makes for
+ * them (same operands, flags and strides, so the same numbers) without its broadcasting, expand
+ * and detach views, which were most of a batch-1 product's time.
+ */
+function product2d(a: Tensor, b: Tensor): Tensor {
+  const m = a.shape[0];
+  const k = a.shape[1];
+  const n = b.shape[1];
+  const A = operand(a, 1);
+  const B = operand(b, 1);
+  const out = allocate(a.dtype, m * n) as FloatArray;
+  if (out.length > 0) getBackend().matmul(A.data, B.data, out, 1, m, k, n, A.trans, B.trans, 0, 0);
+  return Tensor.fromData(out, [m, n]);
+}
+
+/** Whether `product2d(a, b)` computes `matmul(a, b)`, with no graph to record. */
+function plain2d(a: Tensor, b: Tensor): boolean {
+  return a.ndim === 2 && b.ndim === 2 && a.dtype === b.dtype && isFloating(a.dtype) && a.shape[1] === b.shape[0]
+    && !(isGradEnabled() && (a.requiresGrad || b.requiresGrad));
+}
+
+/** `matmul` for the 2-D products of backward rules (which run under noGrad): product2d when it can. */
+function mm(a: Tensor, b: Tensor): Tensor {
+  return plain2d(a, b) ? product2d(a, b) : matmul(a, b);
+}
+
+/** A detached `[in, out]` view of a `[out, in]` weight: transpose(weight.detach()) in one object. */
+function weightT(weight: Tensor): Tensor {
+  return new Tensor(weight.storage, [weight.shape[1], weight.shape[0]], [weight.strides[1], weight.strides[0]], weight.offset);
 }
 
 /** The batched product of ≥2-D tensors whose batch dims broadcast. */
@@ -121,15 +153,19 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   if (weight.ndim !== 2 || x.ndim === 0 || x.shape[x.ndim - 1] !== weight.shape[1]) {
     throw new Error(`linear: input has ${x.shape[x.ndim - 1]} features (shape ${formatShape(x.shape)}) but the weight expects ${weight.shape[1]} (weight shape ${formatShape(weight.shape)})`);
   }
-  const product = matmul(x.detach(), transpose(weight.detach(), 0, 1));
+  // 2-D input of the weight's float dtype (every nn.Linear call on a batch): the product without
+  // matmul's general path; x is only read (the product is recorded below as 'linear').
+  const product = x.ndim === 2 && x.dtype === weight.dtype && isFloating(x.dtype)
+    ? product2d(x, weightT(weight))
+    : matmul(x.detach(), transpose(weight.detach(), 0, 1));
   // The bias goes into the fresh product in place (same values as a separate add, one buffer and
   // one node fewer); its gradient is dy, which the engine sums down to the bias's shape.
   const fused = bias ? noGrad(() => binaryInto('add', product, bias.detach())) : false;
   const inputs = fused ? [x, weight, bias!] : [x, weight];
   const y = record(product, 'linear', inputs, (dy) => {
     return [
-      x.requiresGrad ? exclusiveGrad(matmul(dy, weight)) : null,
-      weight.requiresGrad ? exclusiveGrad(matmul(transpose(rows(dy), 0, 1), rows(x))) : null,
+      x.requiresGrad ? exclusiveGrad(mm(dy, weight)) : null,
+      weight.requiresGrad ? exclusiveGrad(mm(transpose(rows(dy), 0, 1), rows(x))) : null,
       fused && bias!.requiresGrad ? dy : null,
     ];
   }, [x, weight]);
