@@ -177,10 +177,15 @@ export function binaryInto(op: 'add' | 'sub' | 'mul' | 'div', target: Tensor, ot
   const b0 = other instanceof Tensor ? other : asTensor(other, target.dtype);
   if (!target.isContiguous() || b0.storage === target.storage || !isFloating(target.dtype)) return false;
   if (resultType(target, b0) !== target.dtype || b0.ndim > target.ndim) return false;
-  if (b0.shape.some((s, i) => s !== 1 && s !== target.shape[target.ndim - b0.ndim + i])) return false;
+  for (let i = 0, lead = target.ndim - b0.ndim; i < b0.ndim; i++) {
+    if (b0.shape[i] !== 1 && b0.shape[i] !== target.shape[lead + i]) return false;
+  }
   const b = cast(b0, target.dtype);
   const n = target.numel();
-  getBackend().binary[op](strided(target), strided(b, target.shape), target.storage.data.subarray(target.offset, target.offset + n), target.shape);
+  const data = target.storage.data;
+  // The whole array (a fresh product, a gradient) is passed as it is: no view per call.
+  const out = target.offset === 0 && data.length === n ? data : data.subarray(target.offset, target.offset + n);
+  getBackend().binary[op](strided(target), strided(b, target.shape), out, target.shape);
   return true;
 }
 

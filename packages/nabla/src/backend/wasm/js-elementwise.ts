@@ -186,8 +186,9 @@ export function copy(src: Strided, dst: Strided, shape: Shape): void {
   const sameType = src.data.constructor === dst.data.constructor;
   if (sameType && layout(src, shape) === 'dense' && layout(dst, shape) === 'dense') {
     let n = 1;
-    for (const d of shape) n *= d;
-    (dst.data as Float32Array).set((src.data as Float32Array).subarray(src.offset, src.offset + n), dst.offset);
+    for (let d = 0; d < shape.length; d++) n *= shape[d];
+    const whole = src.offset === 0 && src.data.length === n; // a gradient's own array: no view to make
+    (dst.data as Float32Array).set(whole ? (src.data as Float32Array) : (src.data as Float32Array).subarray(src.offset, src.offset + n), dst.offset);
     return;
   }
   if (sameType && shape.length === 2 && shape[0] * shape[1] >= TILE * TILE) {
