@@ -46,7 +46,6 @@ const ALLOWED: Record<string, Allowance> = {
   'src/ops/rearrange.ts': { loop: 2, why: 'int32Range and repeatInterleave: index tensors for indexSelect' },
   'src/nn/functional/padding.ts': { loop: 1, why: 'pad: the gather index of replicate/circular/reflect padding' },
   'src/nn/functional/cross-entropy.ts': { loop: 1, why: 'class labels to safe gather indices and per-sample weights (one per sample, not per element)' },
-  'src/ops/counting.ts': { loop: 1, callback: 2, why: "kernel pending: unique's inverse and counts (a hash map over values) and bincount" },
   'src/data/dataset.ts': { callback: 1, why: 'Subset: checking the sample indices it is given' },
   // Per-channel scalars: a handful of batch-norm statistics, not tensor elements.
   'src/ops/norm.ts': { callback: 3, why: 'per-channel invstd and weight gradient from the channel statistics the kernels return' },

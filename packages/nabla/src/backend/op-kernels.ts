@@ -37,6 +37,10 @@ export interface OpKernels {
   scatterAlong(mode: ScatterMode, out: TypedArray, src: TypedArray, index: Int32Array, iShape: readonly number[], outShape: readonly number[], srcShape: readonly number[], d: number): void;
   /** The row-major coordinates (in `shape`) of every nonzero element of x, `[found, ndim]` flattened. */
   nonzero(x: TypedArray, shape: readonly number[]): Int32Array;
+  /** `out[x[i]] += weights ? weights[i] : 1` (x's values are valid indices of out). */
+  bincount(x: TypedArray, weights: TypedArray | null, out: TypedArray): void;
+  /** `inverse[i]` = the position of `data[i]` among the distinct `values`; `counts[j]` = how often `values[j]` occurs. */
+  uniqueInverse(data: TypedArray, values: readonly number[], inverse: Int32Array, counts: Int32Array): void;
   /** `out[n, c, :] += bias[c]` over `[batch, channels, L]`. */
   addChannelBias(out: FloatArray, bias: FloatArray, batch: number, channels: number, L: number): void;
   /** `db[c] += Σ dy[n, c, :]`, summed per image in float64 and added into db image by image. */

@@ -1,4 +1,5 @@
 /** Counting values: unique (with inverse indices and counts) and bincount. No gradients. */
+import { getBackend } from '../backend/index.js';
 import { allocate } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import './methods.js';
@@ -25,10 +26,9 @@ export function unique(x: Tensor, options: UniqueOptions = {}): Tensor | Tensor[
   values.forEach((v, i) => (buf[i] = v));
   const out = Tensor.fromData(buf, [values.length]);
   if (!options.returnInverse && !options.returnCounts) return out;
-  const position = new Map(values.map((v, i) => [v, i]));
-  const inverse = Int32Array.from(data, (v) => position.get(v)!);
+  const inverse = new Int32Array(data.length);
   const counts = new Int32Array(values.length);
-  for (const i of inverse) counts[i]++;
+  getBackend().ops.uniqueInverse(data, values, inverse, counts);
   return [
     out,
     ...(options.returnInverse ? [Tensor.fromData(inverse, x.shape)] : []),
@@ -56,6 +56,6 @@ export function bincount(x: Tensor, weights: Tensor | null = null, minlength = 0
   const n = Math.max(max + 1, minlength);
   const w = weights?.toTypedArray();
   const out = weights ? (weights.dtype === 'float32' ? new Float32Array(n) : new Float64Array(n)) : new Int32Array(n);
-  data.forEach((v, i) => (out[v] += w ? w[i] : 1));
+  getBackend().ops.bincount(data, w ?? null, out);
   return Tensor.fromData(out, [n]);
 }

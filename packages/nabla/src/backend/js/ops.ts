@@ -119,6 +119,16 @@ function nonzero(data: TypedArray, shape: readonly number[]): Int32Array {
   return Int32Array.from(rows);
 }
 
+function bincount(data: TypedArray, w: TypedArray | null, out: TypedArray): void {
+  data.forEach((v, i) => (out[v] += w ? w[i] : 1));
+}
+
+function uniqueInverse(data: TypedArray, values: readonly number[], inverse: Int32Array, counts: Int32Array): void {
+  const position = new Map(values.map((v, i) => [v, i]));
+  for (let i = 0; i < data.length; i++) inverse[i] = position.get(data[i])!;
+  for (const i of inverse) counts[i]++;
+}
+
 function addChannelBias(out: FloatArray, bias: FloatArray, batch: number, channels: number, L: number): void {
   for (let n = 0; n < batch; n++) {
     for (let c = 0; c < channels; c++) {
@@ -141,5 +151,5 @@ function channelBiasGrad(dy: FloatArray, batch: number, channels: number, L: num
 }
 
 export const ops: OpKernels = {
-  math, atan2, scanRows, cumprodBackward, prodRows, prodOthers, sortRows, medianRows, scatterAlong, nonzero, addChannelBias, channelBiasGrad,
+  math, atan2, scanRows, cumprodBackward, prodRows, prodOthers, sortRows, medianRows, scatterAlong, nonzero, bincount, uniqueInverse, addChannelBias, channelBiasGrad,
 };
