@@ -106,6 +106,28 @@ describe('native matmul against the js backend', { skip }, () => {
   }
 });
 
+describe('native GEMV', { skip }, () => {
+  it('a one-row product below the threading size runs on one BLAS thread and leaves the count as it was', async () => {
+    const before = backendInfo().threads;
+    setBackend('native');
+    try {
+      await setNumThreads(2);
+      const [k, n] = [300, 200];
+      const a = random(k);
+      const b = random(k * n);
+      const expected = new Float32Array(n);
+      const actual = new Float32Array(n);
+      jsBackend.matmul(a, b, expected, 1, 1, k, n, false, true, 0, 0);
+      native?.matmul(a, b, actual, 1, 1, k, n, false, true, 0, 0);
+      assertNear(actual, expected, 2e-5, '1x300 @ (200x300)T');
+      if (backendInfo().blas?.threads !== null) assert.equal(backendInfo().blas?.threads, 2);
+    } finally {
+      await setNumThreads(before);
+      setBackend(jsBackend);
+    }
+  });
+});
+
 /** The reference convolution: im2col then one GEMM per image, on the js backend. */
 function reference(x: FloatArray, weight: FloatArray, w: ConvWindow): { cols: FloatArray; y: FloatArray } {
   const ck = w.channels * w.kernelH * w.kernelW;
