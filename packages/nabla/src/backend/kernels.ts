@@ -1,7 +1,8 @@
 import type { FloatArray, TypedArray } from '../tensor/dtype.js';
 import type { Shape } from '../tensor/shape.js';
 import type { OpKernels } from './op-kernels.js';
-import type { DataKernels, OptimKernels } from './optim-kernels.js';
+import type { DataKernels } from './data-kernels.js';
+import type { OptimKernels } from './optim-kernels.js';
 
 /**
  * The kernel table a backend implements. Every member is required, and op families are mapped
@@ -151,7 +152,8 @@ export interface ConvWindow extends Window2d {
   readonly outChannels: number;
 }
 
-export type { AdadeltaStep, AdagradStep, AdamStep, ChannelNorm, DataKernels, OptimKernels, PlaneGeometry, RmspropStep, SgdStep } from './optim-kernels.js';
+export type { AdadeltaStep, AdagradStep, AdamStep, OptimKernels, RmspropStep, SgdStep } from './optim-kernels.js';
+export type { ChannelNorm, DataKernels, PlaneGeometry } from './data-kernels.js';
 
 export type { MathOp, OpKernels, ScatterMode } from './op-kernels.js';
 

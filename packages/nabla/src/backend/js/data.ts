@@ -1,5 +1,5 @@
 import type { FloatArray } from '../../tensor/dtype.js';
-import type { ChannelNorm, DataKernels, PlaneGeometry } from '../optim-kernels.js';
+import type { ChannelNorm, DataKernels, PlaneGeometry } from '../data-kernels.js';
 
 /**
  * Gathers through a 256-entry table per channel: a byte has only 256 values, so each result is
