@@ -6,7 +6,7 @@
 import { exclusiveGrad, record } from '../autograd/graph.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import { getBackend, type BinaryOp, type UnaryOp } from '../backend/index.js';
-import { allocate, isFloating, promoteTypes, toFloating, type DType } from '../tensor/dtype.js';
+import { allocate, allocateOverwritten, isFloating, promoteTypes, toFloating, type DType } from '../tensor/dtype.js';
 import { broadcastShapes, numel, type Shape } from '../tensor/shape.js';
 import { installMethods, type MethodsOf } from '../tensor/methods.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
@@ -63,7 +63,7 @@ function reluGrad(y: Tensor, dy: Tensor): Tensor {
   const kernel = getBackend().reluBackward;
   const same = y.shape.length === dy.shape.length && y.shape.every((d, i) => d === dy.shape[i]);
   if (kernel && same && y.dtype === 'float32' && dy.dtype === 'float32' && !(isGradEnabled() && dy.requiresGrad)) {
-    const out = allocate('float32', y.numel()) as Float32Array;
+    const out = allocateOverwritten('float32', y.numel()) as Float32Array; // the kernel writes every element
     kernel(contiguousData(y) as Float32Array, contiguousData(dy) as Float32Array, out);
     return exclusiveGrad(Tensor.fromData(out, y.shape));
   }

@@ -7,7 +7,7 @@
 import { exclusiveGrad, record } from '../autograd/graph.js';
 import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import { getBackend } from '../backend/index.js';
-import { allocate, isFloating, promoteTypes, type FloatArray } from '../tensor/dtype.js';
+import { allocateOverwritten, isFloating, promoteTypes, type FloatArray } from '../tensor/dtype.js';
 import { broadcastShapes, formatShape, numel } from '../tensor/shape.js';
 import { installMethods, type MethodsOf } from '../tensor/methods.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -64,7 +64,7 @@ function product2d(a: Tensor, b: Tensor): Tensor {
   const n = b.shape[1];
   const A = operand(a, 1);
   const B = operand(b, 1);
-  const out = allocate(a.dtype, m * n) as FloatArray;
+  const out = allocateOverwritten(a.dtype, m * n) as FloatArray; // the kernel writes every element
   if (out.length > 0) getBackend().matmul(A.data, B.data, out, 1, m, k, n, A.trans, B.trans, 0, 0);
   return Tensor.fromData(out, [m, n]);
 }
@@ -104,7 +104,7 @@ function bmm(a: Tensor, b: Tensor): Tensor {
   const be = expand(b.detach(), [...batchShape, k, n]);
   const A = operand(ae, batch);
   const B = operand(be, batch);
-  const out = allocate(a.dtype, batch * m * n) as FloatArray;
+  const out = allocateOverwritten(a.dtype, batch * m * n) as FloatArray; // the kernel writes every element
   if (out.length > 0) getBackend().matmul(A.data, B.data, out, batch, m, k, n, A.trans, B.trans, A.batchStride, B.batchStride);
   const y = Tensor.fromData(out, [...batchShape, m, n]);
   return record(y, 'matmul', [a, b], (dy) => [
