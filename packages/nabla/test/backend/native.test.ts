@@ -128,6 +128,32 @@ describe('native GEMV', { skip }, () => {
   });
 });
 
+describe('native bias add (GER)', { skip }, () => {
+  it('adds a row to every row of a batch in place with the same bits as the js loop', () => {
+    for (const f64 of [false, true]) {
+      for (const [lead, rows, cols] of [[1, 128, 300], [2, 40, 64], [1, 4096, 1]]) {
+        const shape = lead === 1 ? [rows, cols] : [lead, rows, cols];
+        const n = lead * rows * cols;
+        const target = random(n + 3, f64);
+        target[5] = Number.NaN;
+        target[6] = Number.POSITIVE_INFINITY;
+        target[7] = -0;
+        const bias = random(cols, f64);
+        bias[0] = -0;
+        const strides = lead === 1 ? [cols, 1] : [rows * cols, cols, 1];
+        const bStrides = lead === 1 ? [0, 1] : [0, 0, 1];
+        const expected = target.slice(3);
+        jsBackend.binary.add({ data: expected, strides, offset: 0 }, { data: bias, strides: bStrides, offset: 0 }, expected, shape);
+        const out = target.subarray(3);
+        native?.binary.add({ data: target, strides, offset: 3 }, { data: bias, strides: bStrides, offset: 0 }, out, shape);
+        for (let i = 0; i < n; i++) {
+          assert.ok(Object.is(out[i], expected[i]), `${shape.join('x')} ${f64 ? 'f64' : 'f32'}: element ${i} is ${out[i]}, the js loop gives ${expected[i]}`);
+        }
+      }
+    }
+  });
+});
+
 /** The reference convolution: im2col then one GEMM per image, on the js backend. */
 function reference(x: FloatArray, weight: FloatArray, w: ConvWindow): { cols: FloatArray; y: FloatArray } {
   const ck = w.channels * w.kernelH * w.kernelW;

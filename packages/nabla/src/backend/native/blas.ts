@@ -27,6 +27,12 @@ export interface Blas {
    * OpenBLAS 0.3.21's sgemm runs 4-9× slower (it packs the whole matrix for one product row).
    */
   gemv(trans: boolean, rows: number, cols: number, a: FloatArray, lda: number, x: FloatArray, y: FloatArray): void;
+  /**
+   * `a += x·yᵀ` on a row-major `rows × cols` matrix (leading dimension `lda`), x and y contiguous
+   * (sger/dger by the element type). With x all ones it adds y to every row, each element
+   * rounded once, exactly as an elementwise add: `fma(1, y, a)` is `a + y` rounded.
+   */
+  ger(rows: number, cols: number, x: FloatArray, y: FloatArray, a: FloatArray, lda: number): void;
   /** Sets the library's thread count (no-op where it has no such call). */
   setThreads(threads: number): void;
   /** The library's thread count, or null where it cannot tell. */
@@ -100,6 +106,9 @@ function bind(lib: Lib, c: Candidate): Blas {
     `void ${name}(int, int, int, int, ${t}, const ${t} *, int, const ${t} *, int, ${t}, ${t} *, int)`;
   const sgemv = lib.func(gemvSig('float', 'cblas_sgemv'));
   const dgemv = lib.func(gemvSig('double', 'cblas_dgemv'));
+  const gerSig = (t: string, name: string): string => `void ${name}(int, int, int, ${t}, const ${t} *, int, const ${t} *, int, ${t} *, int)`;
+  const sger = lib.func(gerSig('float', 'cblas_sger'));
+  const dger = lib.func(gerSig('double', 'cblas_dger'));
   const str = (name: string): string | null => {
     const f = optional(lib, `const char *${name}()`);
     const v = f ? f() : null;
@@ -111,7 +120,7 @@ function bind(lib: Lib, c: Candidate): Blas {
   const get = optional(lib, 'int openblas_get_num_threads()')
     ?? optional(lib, 'int MKL_Get_Max_Threads()')
     ?? optional(lib, 'int64_t bli_thread_get_num_threads()');
-  // OpenBLAS threads a GEMV from 9216 matrix elements on, where waking its threads costs more
+  // OpenBLAS threads a GEMV (and GER) from 9216 matrix elements on, where waking its threads costs more
   // than it saves: 256x784 takes 14.3 us wall on 2 threads vs 8.7 on 1, 1024x1024 69 vs 59; only
   // from ~4M elements (1024x4096: 126 vs 265) do threads pay. Below that the call runs on one
   // thread (setting the count down and back only changes a variable once the threads exist).
@@ -139,6 +148,13 @@ function bind(lib: Lib, c: Candidate): Blas {
       const threads = oneThread && rows * cols < threadedGemvMin ? threadCount() : 1;
       if (threads > 1) set!(1);
       f(ROW_MAJOR, trans ? TRANS : NO_TRANS, rows, cols, 1, a, lda, x, 1, 0, y, 1);
+      if (threads > 1) set!(threads);
+    },
+    ger(rows, cols, x, y, a, lda) {
+      const f = a instanceof Float64Array ? dger : sger;
+      const threads = oneThread && rows * cols < threadedGemvMin ? threadCount() : 1;
+      if (threads > 1) set!(1);
+      f(ROW_MAJOR, rows, cols, 1, x, 1, y, 1, a, lda);
       if (threads > 1) set!(threads);
     },
     setThreads(threads) {

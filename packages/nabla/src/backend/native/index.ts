@@ -11,6 +11,7 @@ import { startWasm, wasmInfo } from '../wasm/index.js';
 import { cores } from '../wasm/threads-node.js';
 import { loadBlas, type Blas } from './blas.js';
 import { makeNativeConv } from './conv.js';
+import { makeNativeAdd } from './elementwise.js';
 import { makeNativeMatmul } from './gemm.js';
 
 /** Options of `initNative`. */
@@ -25,7 +26,13 @@ export interface NativeOptions {
 
 /** Builds the native backend over `base` (the WASM backend, or the JS reference without WASM). */
 export function makeNativeBackend(blas: Blas, base: Backend): Backend {
-  return { ...base, name: 'native', matmul: makeNativeMatmul(blas, base.matmul), conv2d: makeNativeConv(blas, base) };
+  return {
+    ...base,
+    name: 'native',
+    matmul: makeNativeMatmul(blas, base.matmul),
+    conv2d: makeNativeConv(blas, base),
+    binary: { ...base.binary, add: makeNativeAdd(blas, base.binary.add) },
+  };
 }
 
 /**
