@@ -29,6 +29,8 @@ export function storageOf(view: TypedArray): Storage | undefined {
  * (see `recycle`), forgetting its owner so the storage the memory gets next is found by `storageOf`.
  */
 export function reuseStorageData(data: Float32Array): void {
-  owners.delete(data.buffer);
+  // A short whole array was never tracked: skip the lookup (and `.buffer`, which makes V8
+  // materialise an ArrayBuffer for a small on-heap array).
+  if (data.length >= TRACKED_MIN_LENGTH) owners.delete(data.buffer);
   recycle(data);
 }

@@ -96,6 +96,9 @@ const table: { -readonly [P in BinaryOp]: Kernels['binary'][P] } = { ...jsBacken
 for (const [op, loop] of Object.entries(LOOPS) as [BinaryOp, Loop][]) table[op] = fastBinary(op, loop);
 export const binary: Kernels['binary'] = table;
 
+/** Arrays shorter than this skip the bit-pattern loops (three typed-array views per call). */
+const SMALL = 64;
+
 /**
  * float32 ReLU on the bit patterns, branch-free (a compare-and-branch mispredicts on every other
  * element of zero-mean data, 4x slower): clears values whose sign bit is set unless they are NaN.
@@ -114,7 +117,8 @@ function reluBits(x: Float32Array, out: Float32Array): void {
 export const unary: Kernels['unary'] = {
   ...jsBackend.unary,
   relu: (x, out) => {
-    if (x instanceof Float32Array && out instanceof Float32Array) reluBits(x, out);
+    // Below SMALL the Int32Array views cost more than the reference loop's mispredictions.
+    if (x instanceof Float32Array && out instanceof Float32Array && out.length >= SMALL) reluBits(x, out);
     else jsBackend.unary.relu(x, out);
   },
 };
@@ -152,6 +156,11 @@ export function where(cond: Strided, a: Strided, b: Strided, out: TypedArray, sh
  */
 export function reluBackward(y: Float32Array, dy: Float32Array, out: Float32Array): void {
   const n = out.length;
+  if (n < SMALL) {
+    // A batch-1 layer: the reference's comparison (NaN y passes dy, ±0 gives +0), no views.
+    for (let i = 0; i < n; i++) out[i] = y[i] <= 0 ? 0 : dy[i];
+    return;
+  }
   const yi = new Int32Array(y.buffer, y.byteOffset, n);
   const di = new Int32Array(dy.buffer, dy.byteOffset, n);
   const oi = new Int32Array(out.buffer, out.byteOffset, n);
