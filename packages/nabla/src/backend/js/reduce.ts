@@ -19,9 +19,22 @@ function sum32(x: Float32Array, out: Float32Array, outer: number, size: number, 
     return;
   }
   const acc = new Float64Array(inner);
-  for (let o = 0, p = 0; o < outer; o++) {
+  for (let o = 0; o < outer; o++) {
     acc.fill(0);
-    for (let s = 0; s < size; s++) for (let i = 0; i < inner; i++) acc[i] += x[p++];
+    const base = o * size * inner;
+    let s = 0;
+    // Four rows per pass over acc: each column still adds its rows in order, one at a time.
+    for (; s + 4 <= size; s += 4) {
+      const r0 = base + s * inner;
+      const r1 = r0 + inner;
+      const r2 = r1 + inner;
+      const r3 = r2 + inner;
+      for (let i = 0; i < inner; i++) acc[i] = acc[i] + x[r0 + i] + x[r1 + i] + x[r2 + i] + x[r3 + i];
+    }
+    for (; s < size; s++) {
+      const r = base + s * inner;
+      for (let i = 0; i < inner; i++) acc[i] += x[r + i];
+    }
     out.set(acc, o * inner);
   }
 }
