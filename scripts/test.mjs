@@ -1,8 +1,9 @@
-// `npm test [-- PATH…]`: builds the WASM kernels when assembly/ changed, type-checks the whole
-// repository, and runs every *.test.ts under the given paths (default: both packages and test/)
-// on Node's test runner, with `nabla` resolved to the library's sources. With paths, the type
-// check is skipped (a quick loop while editing); `npm test` with no paths is what CI runs, and it
-// runs the autograd and training tests a second time with NABLA_DEBUG=recycle.
+// `npm test [-- PATH…]`: builds the WASM kernels when assembly/ changed, checks formatting and lint
+// (Biome), type-checks the whole repository, and runs every *.test.ts under the given paths
+// (default: both packages and test/) on Node's test runner, with `nabla` resolved to the library's
+// sources. With paths, Biome and the type check are skipped (a quick loop while editing); `npm test`
+// with no paths is what CI runs, and it runs the autograd and training tests a second time with
+// NABLA_DEBUG=recycle.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,6 +25,8 @@ function testFiles(path) {
 
 run(process.execPath, ['packages/nabla/scripts/build-wasm.mjs']);
 if (!paths.length) {
+  // Formatting and lint (Biome) first: it takes a second and names the file and line.
+  run(process.execPath, ['node_modules/@biomejs/biome/bin/biome', 'check', '--error-on-warnings', '.']);
   run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json']);
 }
 const files = roots.flatMap(testFiles);

@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import { stack, tensor } from 'nabla';
+import { stack, tensor, type Tensor } from 'nabla';
 import { openModel, predictBatch } from '../cli/use-commands.js';
 import { parameterCount } from '../cli/models.js';
 import { imageToInput, standardize, type Preprocessing } from '../cli/preprocess.js';
@@ -97,7 +97,7 @@ async function predictRequest(req: FastifyRequest, m: ReturnType<typeof openMode
   }
   const bytes = await uploadBytes(req);
   checkUpload(bytes, maxPixels);
-  let x;
+  let x: Tensor;
   try {
     x = imageToInput(bytes, pre, 'upload');
   } catch (e) {

@@ -16,7 +16,7 @@ async function readEvents(url: string, until: (events: { event: string; data: un
     const { value, done } = await reader.read();
     if (done) break;
     buffer += new TextDecoder().decode(value);
-    let end;
+    let end: number;
     while ((end = buffer.indexOf('\n\n')) >= 0) {
       const block = buffer.slice(0, end);
       buffer = buffer.slice(end + 2);

@@ -149,7 +149,10 @@ function stepScheduler(options: FitOptions, logs: EpochLogs): void {
   if (!scheduler) return;
   const plateau = scheduler instanceof ReduceLROnPlateau;
   const schedulerMonitor = options.schedulerMonitor ?? (plateau ? ('valLoss' in logs ? 'valLoss' : 'loss') : undefined);
-  if (schedulerMonitor === undefined) return (scheduler as { step(): void }).step();
+  if (schedulerMonitor === undefined) {
+    (scheduler as { step(): void }).step();
+    return;
+  }
   const value = logs[schedulerMonitor];
   if (value === undefined) throw new Error(`fit: schedulerMonitor '${schedulerMonitor}' is not logged; available: ${Object.keys(logs).join(', ')}`);
   scheduler.step(value);

@@ -10,6 +10,7 @@ import { checkWasmLayout, F, INITIAL_PAGES, JOB_BASE, JOB_WORDS, MAX_PAGES, wasm
 const generated = readFileSync(new URL('../../assembly/layout.generated.ts', import.meta.url), 'utf8');
 
 function instantiate(variant: keyof typeof binaries): WebAssembly.Exports | null {
+  // biome-ignore lint/performance/noDynamicNamespaceImportAccess: the four variants are chosen by name
   const bytes = Buffer.from(binaries[variant], 'base64');
   if (!WebAssembly.validate(bytes)) return null; // relaxed SIMD where the engine lacks it
   const shared = variant.endsWith('Shared');

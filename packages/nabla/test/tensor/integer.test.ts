@@ -8,7 +8,10 @@ const ties = () => tensor([[1, 3, 3], [2, 2, -1]]);
 const ints = () => tensor([[3, -4, 0], [-1, 5, 2]], { dtype: 'int32' });
 
 function check(actual: Tensor | number, key: string, dtype?: string): void {
-  if (typeof actual === 'number') return assert.equal(actual, expected[key]);
+  if (typeof actual === 'number') {
+    assert.equal(actual, expected[key]);
+    return;
+  }
   assert.deepEqual(actual.toArray(), expected[key], key);
   if (dtype) assert.equal(actual.dtype, dtype, `${key} dtype`);
 }

@@ -127,8 +127,9 @@ export function logSigmoid(x: Tensor): Tensor {
   return where(lt(x, 0), sub(neg, log1p(exp(neg))), mul(log1p(exp(mul(pos, -1))), -1));
 }
 
-const SELU_ALPHA = 1.6732632423543772848170429916717;
-const SELU_SCALE = 1.0507009873554804934193349852946;
+// PyTorch's constants (1.6732632423543772848…, 1.0507009873554804934…) to the nearest double.
+const SELU_ALPHA = 1.6732632423543772;
+const SELU_SCALE = 1.0507009873554805;
 
 /** max(0, x) + min(0, α(eˣ − 1)) for x of any sign (computed on the clamped value to avoid overflow). */
 function eluCore(x: Tensor, alpha: number, inner = 1): Tensor {
