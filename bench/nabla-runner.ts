@@ -83,7 +83,12 @@ async function main(): Promise<void> {
       console.log(JSON.stringify({ backend, error: started }));
       return;
     }
-  } else if (backend === 'wasm') await initWasm({ threads });
+  } else if (backend === 'wasm') {
+    // As a Node user runs WASM: nabla/node brings worker_threads (NABLA_BACKEND=wasm: no BLAS loaded).
+    process.env.NABLA_BACKEND = 'wasm';
+    await import('nabla/node');
+    await initWasm({ threads });
+  }
   setBackend(backend === 'native' ? 'native' : backend === 'wasm' ? 'wasm' : 'js');
   const info = backendInfo();
   const out: Record<string, unknown> = {

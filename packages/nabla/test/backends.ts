@@ -1,4 +1,5 @@
 import { initWasm, jsBackend, setBackend, type Backend } from '../src/index.js';
+import '../src/node.js'; // Node's worker_threads for the WASM pool (the browser entry alone runs one thread in Node)
 import { initNative } from '../src/backend/native/index.js';
 
 // initWasm selects the WASM backend; tests start from the reference and opt in per backend.

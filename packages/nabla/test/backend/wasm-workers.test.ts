@@ -45,6 +45,15 @@ describe('wasm workers: what browsers load stays free of node: imports', () => {
     });
   }
 
+  it('a bundler with default settings bundles the browser entry (no node: module reached, dynamic imports included)', async () => {
+    const { build } = await import('esbuild');
+    const result = await build({
+      entryPoints: [resolve(SRC, 'index.ts')], bundle: true, format: 'esm', write: false, logLevel: 'silent', outdir: 'out',
+    }).catch((e: { errors?: { text: string }[] }) => ({ errors: e.errors ?? [{ text: String(e) }], outputFiles: [] }));
+    assert.deepEqual(result.errors.map((e) => e.text), []);
+    assert.ok(result.outputFiles.some((f) => f.text.includes('installMethods')), 'the bundle holds the library');
+  });
+
   it('the scan does see node: imports (threads-node.ts is Node-only)', () => {
     assert.ok(nodeImportsReached(resolve(SRC, 'backend/wasm/threads-node.ts')).some((s) => s.startsWith('node:worker_threads')));
   });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { initWasm, jsBackend, matmul, randn, setBackend, setNumThreads, Tensor, tensor, wasmInfo, where as whereOp } from '../../src/index.js';
+import '../../src/node.js'; // worker_threads for the WASM pool
 import { linear } from '../../src/ops/matmul.js';
 import { convForward, convInputGrad, convWeightGrad } from '../../src/ops/conv-gemm.js';
 import { assertClose } from '../helpers.js';

@@ -58,12 +58,25 @@ function sharedMemoryUsable(): boolean {
   return g.crossOriginIsolated !== false;
 }
 
-async function threadSupport(): Promise<{ spawn: SpawnWorker; cores: number } | null> {
-  const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
-  if (isNode) {
-    const m = await import('./threads-node.js');
-    return { spawn: m.spawnWorker, cores: m.cores() };
-  }
+/** How the pool starts threads outside a browser: Node's worker_threads, handed in by `nabla/node`. */
+export interface HostThreads {
+  spawn: SpawnWorker;
+  cores: number;
+}
+
+let hostThreads: HostThreads | null = null;
+
+/**
+ * Gives the WASM pool a way to start threads where Web Workers are missing (Node). `nabla/node`
+ * calls it with worker_threads before it starts WASM; the browser entry never reaches any `node:`
+ * module this way, with any bundler's default settings. Without it, Node runs WASM on one thread.
+ */
+export function setHostThreads(threads: HostThreads): void {
+  hostThreads = threads;
+}
+
+async function threadSupport(): Promise<HostThreads | null> {
+  if (hostThreads) return hostThreads;
   if (typeof Worker === 'undefined' || typeof Blob === 'undefined') return null;
   const m = await import('./threads-web.js');
   return { spawn: m.spawnWorker, cores: m.cores() };
