@@ -5,16 +5,47 @@ import * as F from './functional/activation.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 
+/** A module whose `forward` takes one tensor, plus the read-only settings `S` it was built with. */
+type OneInput<S> = Module & S & { forward(x: Tensor): Tensor };
+
+/**
+ * The module over a parameterless elementwise function: each public class below extends the
+ * class this returns, so it keeps its own name, TSDoc and `instanceof`, and has no state.
+ * (The declared return types keep Module's private members out of the emitted declarations.)
+ */
+function unary(fn: (x: Tensor) => Tensor): new () => OneInput<object> {
+  return class extends Module {
+    forward(x: Tensor): Tensor {
+      return fn(x);
+    }
+  };
+}
+
+/** The module over `fn(x, alpha)` with PyTorch's `alpha = 1` default (ELU, CELU). */
+function withAlpha(
+  fn: (x: Tensor, alpha: number) => Tensor,
+): new (
+  alpha?: number,
+) => OneInput<{ readonly alpha: number }> {
+  return class extends Module {
+    constructor(readonly alpha = 1) {
+      super();
+    }
+    forward(x: Tensor): Tensor {
+      return fn(x, this.alpha);
+    }
+    override extraRepr(): string {
+      return `alpha=${this.alpha}`;
+    }
+  };
+}
+
 /**
  * `max(0, x)` elementwise.
  * @example
  * new ReLU().forward(tensor([-1, 2])); // [0, 2]
  */
-export class ReLU extends Module {
-  forward(x: Tensor): Tensor {
-    return F.relu(x);
-  }
-}
+export class ReLU extends unary(F.relu) {}
 
 /**
  * `x` for `x > 0`, else `negativeSlope · x`.
@@ -34,32 +65,16 @@ export class LeakyReLU extends Module {
 }
 
 /** The logistic function `1 / (1 + e^−x)`. @example new Sigmoid().forward(tensor([0])); // [0.5] */
-export class Sigmoid extends Module {
-  forward(x: Tensor): Tensor {
-    return F.sigmoid(x);
-  }
-}
+export class Sigmoid extends unary(F.sigmoid) {}
 
 /** Hyperbolic tangent. @example new Tanh().forward(tensor([0])); // [0] */
-export class Tanh extends Module {
-  forward(x: Tensor): Tensor {
-    return F.tanh(x);
-  }
-}
+export class Tanh extends unary(F.tanh) {}
 
 /** `x · σ(x)` (swish). @example new SiLU().forward(tensor([1])); // [0.7311] */
-export class SiLU extends Module {
-  forward(x: Tensor): Tensor {
-    return F.silu(x);
-  }
-}
+export class SiLU extends unary(F.silu) {}
 
 /** `log σ(x)`, stable for large |x|. @example new LogSigmoid().forward(tensor([0])); // [-0.6931] */
-export class LogSigmoid extends Module {
-  forward(x: Tensor): Tensor {
-    return F.logSigmoid(x);
-  }
-}
+export class LogSigmoid extends unary(F.logSigmoid) {}
 
 /**
  * Gaussian error linear unit, exact (`approximate: 'none'`, the default) or the tanh form.
@@ -85,21 +100,14 @@ export class GELU extends Module {
 }
 
 /** `x` for `x > 0`, else `alpha · (e^x − 1)`. @example new ELU(1).forward(tensor([-1])); // [-0.6321] */
-export class ELU extends Module {
-  constructor(readonly alpha = 1) {
-    super();
-  }
-  forward(x: Tensor): Tensor {
-    return F.elu(x, this.alpha);
-  }
-  override extraRepr(): string {
-    return `alpha=${this.alpha}`;
-  }
-}
+export class ELU extends withAlpha(F.elu) {}
 
 /** `log(1 + e^{βx}) / β`, linear where `βx > threshold`. @example new Softplus().forward(tensor([0])); // [0.6931] */
 export class Softplus extends Module {
-  constructor(readonly beta = 1, readonly threshold = 20) {
+  constructor(
+    readonly beta = 1,
+    readonly threshold = 20,
+  ) {
     super();
   }
   forward(x: Tensor): Tensor {
@@ -112,7 +120,10 @@ export class Softplus extends Module {
 
 /** Clamps to `[minVal, maxVal]` (gradient 0 at the bounds). @example new Hardtanh().forward(tensor([2])); // [1] */
 export class Hardtanh extends Module {
-  constructor(readonly minVal = -1, readonly maxVal = 1) {
+  constructor(
+    readonly minVal = -1,
+    readonly maxVal = 1,
+  ) {
     super();
     if (minVal > maxVal) throw new Error(`Hardtanh: minVal (${minVal}) must not exceed maxVal (${maxVal})`);
   }
@@ -125,15 +136,30 @@ export class Hardtanh extends Module {
 }
 
 /** `min(max(0, x), 6)`. @example new ReLU6().forward(tensor([-1, 7])); // [0, 6] */
-export class ReLU6 extends Module {
-  forward(x: Tensor): Tensor {
-    return F.relu6(x);
-  }
-}
+export class ReLU6 extends unary(F.relu6) {}
 
 /** PyTorch's implicit dim when none is given: 0 for 0-, 1- and 3-D inputs, else 1 (deprecated there). */
 function softmaxDim(dim: number | null, x: Tensor): number {
   return dim ?? F.implicitSoftmaxDim(x.ndim);
+}
+
+/** The module over `fn(x, dim)` whose `dim` may be left out (Softmax, LogSoftmax). */
+function softmaxLike(
+  fn: (x: Tensor, dim: number) => Tensor,
+): new (
+  dim?: number | null,
+) => OneInput<{ readonly dim: number | null }> {
+  return class extends Module {
+    constructor(readonly dim: number | null = null) {
+      super();
+    }
+    forward(x: Tensor): Tensor {
+      return fn(x, softmaxDim(this.dim, x));
+    }
+    override extraRepr(): string {
+      return `dim=${this.dim}`;
+    }
+  };
 }
 
 /**
@@ -142,78 +168,28 @@ function softmaxDim(dim: number | null, x: Tensor): number {
  * @example
  * new Softmax(1).forward(tensor([[1, 2, 3]])); // [[0.0900, 0.2447, 0.6652]]
  */
-export class Softmax extends Module {
-  constructor(readonly dim: number | null = null) {
-    super();
-  }
-  forward(x: Tensor): Tensor {
-    return F.softmax(x, softmaxDim(this.dim, x));
-  }
-  override extraRepr(): string {
-    return `dim=${this.dim}`;
-  }
-}
+export class Softmax extends softmaxLike(F.softmax) {}
 
 /** `log(softmax(x, dim))`, computed stably. @example new LogSoftmax(1).forward(logits); */
-export class LogSoftmax extends Module {
-  constructor(readonly dim: number | null = null) {
-    super();
-  }
-  forward(x: Tensor): Tensor {
-    return F.logSoftmax(x, softmaxDim(this.dim, x));
-  }
-  override extraRepr(): string {
-    return `dim=${this.dim}`;
-  }
-}
+export class LogSoftmax extends softmaxLike(F.logSoftmax) {}
 
 /** Self-normalising ELU with PyTorch's fixed α and scale. @example new SELU().forward(tensor([-1, 1])); // [-1.1113, 1.0507] */
-export class SELU extends Module {
-  forward(x: Tensor): Tensor {
-    return F.selu(x);
-  }
-}
+export class SELU extends unary(F.selu) {}
 
 /** `max(0,x) + min(0, α(e^{x/α} − 1))`. @example new CELU(2).forward(tensor([-2])); // [-1.2642] */
-export class CELU extends Module {
-  constructor(readonly alpha = 1) {
-    super();
-  }
-  forward(x: Tensor): Tensor {
-    return F.celu(x, this.alpha);
-  }
-  override extraRepr(): string {
-    return `alpha=${this.alpha}`;
-  }
-}
+export class CELU extends withAlpha(F.celu) {}
 
 /** `x·tanh(softplus(x))`. @example new Mish().forward(tensor([1])); // [0.8651] */
-export class Mish extends Module {
-  forward(x: Tensor): Tensor {
-    return F.mish(x);
-  }
-}
+export class Mish extends unary(F.mish) {}
 
 /** `x·relu6(x + 3)/6`. @example new Hardswish().forward(tensor([1])); // [0.6667] */
-export class Hardswish extends Module {
-  forward(x: Tensor): Tensor {
-    return F.hardswish(x);
-  }
-}
+export class Hardswish extends unary(F.hardswish) {}
 
 /** `relu6(x + 3)/6`. @example new Hardsigmoid().forward(tensor([0])); // [0.5] */
-export class Hardsigmoid extends Module {
-  forward(x: Tensor): Tensor {
-    return F.hardsigmoid(x);
-  }
-}
+export class Hardsigmoid extends unary(F.hardsigmoid) {}
 
 /** `x / (1 + |x|)`. @example new Softsign().forward(tensor([1])); // [0.5] */
-export class Softsign extends Module {
-  forward(x: Tensor): Tensor {
-    return F.softsign(x);
-  }
-}
+export class Softsign extends unary(F.softsign) {}
 
 /** `softmax(−x)` along `dim`. @example new Softmin(0).forward(tensor([0, 0])); // [0.5, 0.5] */
 export class Softmin extends Module {
@@ -249,7 +225,10 @@ export class GLU extends Module {
  */
 export class PReLU extends Module {
   readonly weight: Parameter;
-  constructor(readonly numParameters = 1, init = 0.25) {
+  constructor(
+    readonly numParameters = 1,
+    init = 0.25,
+  ) {
     super();
     this.weight = this.registerParameter('weight', new Parameter(full([numParameters], init)));
   }
@@ -263,7 +242,10 @@ export class PReLU extends Module {
 
 /** `x` where x > threshold, else `value`. @example new Threshold(0.5, -1).forward(tensor([0.2, 0.7])); // [-1, 0.7] */
 export class Threshold extends Module {
-  constructor(readonly threshold: number, readonly value: number) {
+  constructor(
+    readonly threshold: number,
+    readonly value: number,
+  ) {
     super();
   }
   forward(x: Tensor): Tensor {
