@@ -7,13 +7,11 @@
  *             dW = Σₙ x·im2col(dy)ᵀ,  db = Σ dy.
  */
 import { record } from '../autograd/graph.js';
-import { allocate, isFloating, promoteTypes, type FloatArray } from '../tensor/dtype.js';
+import { allocate, type FloatArray } from '../tensor/dtype.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { denseData, filledLike, pair, type Pair } from './conv.js';
+import { convEntry, denseData, filledLike, pair, type Pair } from './conv.js';
 import { addBias, biasGrad, convForward, convInputGrad, convWeightGrad, type ConvGeometry } from './conv-gemm.js';
-import { cast } from './elementwise.js';
-import { squeeze, unsqueeze } from './movement.js';
 
 export interface ConvTranspose2dOptions {
   stride?: Pair;
@@ -82,14 +80,5 @@ function primitive(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeomet
  * convTranspose2d(randn([1, 16, 7, 7]), randn([16, 8, 4, 4]), null, { stride: 2, padding: 1 }).shape; // [1, 8, 14, 14]
  */
 export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: ConvTranspose2dOptions = {}): Tensor {
-  if (!isFloating(x.dtype) || !isFloating(weight.dtype)) {
-    throw new TypeError(`convTranspose2d: expected floating point input and weight, got ${x.dtype} and ${weight.dtype}`);
-  }
-  if (x.ndim === 3) return squeeze(convTranspose2d(unsqueeze(x, 0), weight, bias, options), 0);
-  const g = transposeGeometry(x, weight, options);
-  if (bias && (bias.ndim !== 1 || bias.shape[0] !== g.channels)) {
-    throw new Error(`convTranspose2d: expected a bias of shape [${g.channels}], got ${formatShape(bias.shape)}`);
-  }
-  const dtype = promoteTypes(x.dtype, weight.dtype);
-  return primitive(cast(x, dtype), cast(weight, dtype), bias ? cast(bias, dtype) : null, g);
+  return convEntry('convTranspose2d', x, weight, bias, options, transposeGeometry, (g) => g.channels, primitive);
 }

@@ -90,6 +90,35 @@ export function geometry(x: Tensor, weight: Tensor, options: Conv2dOptions): Con
   };
 }
 
+/**
+ * What conv2d and convTranspose2d do before their primitive: check dtypes, run an unbatched
+ * `[C, H, W]` input as a batch of one, check the bias against `biasSize(g)` channels, and cast
+ * input, weight and bias to the promoted dtype.
+ */
+export function convEntry<O>(
+  op: string,
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  options: O,
+  geometryOf: (x: Tensor, weight: Tensor, options: O) => ConvGeometry,
+  biasSize: (g: ConvGeometry) => number,
+  primitive: (x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry) => Tensor,
+): Tensor {
+  if (!isFloating(x.dtype) || !isFloating(weight.dtype)) {
+    throw new TypeError(`${op}: expected floating point input and weight, got ${x.dtype} and ${weight.dtype}`);
+  }
+  if (x.ndim === 3) {
+    return squeeze(convEntry(op, unsqueeze(x, 0), weight, bias, options, geometryOf, biasSize, primitive), 0);
+  }
+  const g = geometryOf(x, weight, options);
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== biasSize(g))) {
+    throw new Error(`${op}: expected a bias of shape [${biasSize(g)}], got ${formatShape(bias.shape)}`);
+  }
+  const dtype = promoteTypes(x.dtype, weight.dtype);
+  return primitive(cast(x, dtype), cast(weight, dtype), bias ? cast(bias, dtype) : null, g);
+}
+
 function conv2dPrimitive(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry): Tensor {
   const dtype = x.dtype;
   const xd = denseData(x);
@@ -126,16 +155,7 @@ function conv2dPrimitive(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv
  * const y = conv2d(randn([8, 3, 32, 32]), randn([16, 3, 3, 3]), null, { padding: 1 }); // [8, 16, 32, 32]
  */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Tensor {
-  if (!isFloating(x.dtype) || !isFloating(weight.dtype)) {
-    throw new TypeError(`conv2d: expected floating point input and weight, got ${x.dtype} and ${weight.dtype}`);
-  }
-  if (x.ndim === 3) return squeeze(conv2d(unsqueeze(x, 0), weight, bias, options), 0);
-  const g = geometry(x, weight, options);
-  if (bias && (bias.ndim !== 1 || bias.shape[0] !== g.outChannels)) {
-    throw new Error(`conv2d: expected a bias of shape [${g.outChannels}], got ${formatShape(bias.shape)}`);
-  }
-  const dtype = promoteTypes(x.dtype, weight.dtype);
-  return conv2dPrimitive(cast(x, dtype), cast(weight, dtype), bias ? cast(bias, dtype) : null, g);
+  return convEntry('conv2d', x, weight, bias, options, geometry, (g) => g.outChannels, conv2dPrimitive);
 }
 
 /**
