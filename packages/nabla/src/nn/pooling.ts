@@ -6,45 +6,44 @@ import { Module } from './module.js';
 
 const show = (v: unknown): string => (Array.isArray(v) ? `[${v.join(', ')}]` : String(v));
 
+/** `kernelSize=…, stride=…, padding=…` with PyTorch's defaults filled in (stride = kernel size). */
+function windowRepr(kernelSize: Pair, o: { stride?: Pair | null; padding?: Pair }): string {
+  return `kernelSize=${show(kernelSize)}, stride=${show(o.stride ?? kernelSize)}, padding=${show(o.padding ?? 0)}`;
+}
+
+/** A pooling module over `pool(x, kernelSize, options)`, printed by `repr`; the public classes below extend it. */
+function windowPool<K extends Pair, O extends object>(
+  pool: (x: Tensor, kernelSize: K, options: O) => Tensor,
+  repr: (kernelSize: K, options: O) => string,
+): new (kernelSize: K, options?: O) => Module & { readonly kernelSize: K; readonly options: O; forward(x: Tensor): Tensor } {
+  return class extends Module {
+    constructor(readonly kernelSize: K, readonly options: O = {} as O) {
+      super();
+    }
+
+    forward(x: Tensor): Tensor {
+      return pool(x, this.kernelSize, this.options);
+    }
+
+    override extraRepr(): string {
+      return repr(this.kernelSize, this.options);
+    }
+  };
+}
+
 /**
  * Max over windows of `[N, C, H, W]`; the stride defaults to the kernel size.
  * @example
  * new MaxPool2d(2).forward(randn([8, 6, 28, 28])).shape; // [8, 6, 14, 14]
  */
-export class MaxPool2d extends Module {
-  constructor(readonly kernelSize: Pair, readonly options: MaxPool2dOptions = {}) {
-    super();
-  }
-
-  forward(x: Tensor): Tensor {
-    return maxPool2d(x, this.kernelSize, this.options);
-  }
-
-  override extraRepr(): string {
-    const o = this.options;
-    return `kernelSize=${show(this.kernelSize)}, stride=${show(o.stride ?? this.kernelSize)}, padding=${show(o.padding ?? 0)}, dilation=${show(o.dilation ?? 1)}, ceilMode=${o.ceilMode ?? false}`;
-  }
-}
+export class MaxPool2d extends windowPool<Pair, MaxPool2dOptions>(maxPool2d, (k, o) => `${windowRepr(k, o)}, dilation=${show(o.dilation ?? 1)}, ceilMode=${o.ceilMode ?? false}`) {}
 
 /**
  * Mean over windows of `[N, C, H, W]` (padding counted in the divisor unless `countIncludePad: false`).
  * @example
  * new AvgPool2d(2).forward(randn([8, 6, 28, 28])).shape; // [8, 6, 14, 14]
  */
-export class AvgPool2d extends Module {
-  constructor(readonly kernelSize: Pair, readonly options: AvgPool2dOptions = {}) {
-    super();
-  }
-
-  forward(x: Tensor): Tensor {
-    return avgPool2d(x, this.kernelSize, this.options);
-  }
-
-  override extraRepr(): string {
-    const o = this.options;
-    return `kernelSize=${show(this.kernelSize)}, stride=${show(o.stride ?? this.kernelSize)}, padding=${show(o.padding ?? 0)}`;
-  }
-}
+export class AvgPool2d extends windowPool<Pair, AvgPool2dOptions>(avgPool2d, windowRepr) {}
 
 /**
  * Average pooling to a fixed output size whatever the input size; `new AdaptiveAvgPool2d(1)` is
@@ -77,35 +76,11 @@ export interface Pool1dOptions {
  * @example
  * new MaxPool1d(2).forward(randn([4, 8, 100])).shape; // [4, 8, 50]
  */
-export class MaxPool1d extends Module {
-  constructor(readonly kernelSize: number, readonly options: Pool1dOptions & { dilation?: number } = {}) {
-    super();
-  }
-
-  forward(x: Tensor): Tensor {
-    return maxPool1d(x, this.kernelSize, this.options);
-  }
-
-  override extraRepr(): string {
-    return `kernelSize=${this.kernelSize}, stride=${this.options.stride ?? this.kernelSize}, padding=${this.options.padding ?? 0}`;
-  }
-}
+export class MaxPool1d extends windowPool<number, Pool1dOptions & { dilation?: number }>(maxPool1d, windowRepr) {}
 
 /**
  * Mean over windows of `[N, C, L]`.
  * @example
  * new AvgPool1d(4).forward(randn([4, 8, 100])).shape; // [4, 8, 25]
  */
-export class AvgPool1d extends Module {
-  constructor(readonly kernelSize: number, readonly options: Pool1dOptions & { countIncludePad?: boolean } = {}) {
-    super();
-  }
-
-  forward(x: Tensor): Tensor {
-    return avgPool1d(x, this.kernelSize, this.options);
-  }
-
-  override extraRepr(): string {
-    return `kernelSize=${this.kernelSize}, stride=${this.options.stride ?? this.kernelSize}, padding=${this.options.padding ?? 0}`;
-  }
-}
+export class AvgPool1d extends windowPool<number, Pool1dOptions & { countIncludePad?: boolean }>(avgPool1d, windowRepr) {}
