@@ -2,65 +2,67 @@ import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 
 /**
- * Runs modules in order, each one's output feeding the next. Children are named '0', '1', …
- * @example
- * const model = new Sequential(new Linear(2, 4), new Sigmoid(), new Linear(4, 1));
+ * What Sequential and ModuleList share: children kept in order under the names '0', '1', …, with
+ * `length`, `at()` and iteration. Exported only for the declarations of the two classes.
  */
-export class Sequential extends Module {
-  private readonly layers: Module[];
+export abstract class OrderedModules extends Module {
+  protected readonly ordered: Module[] = [];
 
-  constructor(...layers: Module[]) {
+  /** `owner` and `noun` word the out-of-range error (`Sequential.at: … for 3 layers`). */
+  protected constructor(
+    private readonly owner: string,
+    private readonly noun: string,
+  ) {
     super();
-    this.layers = layers.map((m, i) => this.registerModule(String(i), m));
+  }
+
+  protected add(m: Module): void {
+    this.ordered.push(this.registerModule(String(this.ordered.length), m));
   }
 
   get length(): number {
-    return this.layers.length;
+    return this.ordered.length;
   }
 
   at(index: number): Module {
-    const m = this.layers.at(index);
-    if (!m) throw new RangeError(`Sequential.at: index ${index} is out of range for ${this.layers.length} layers`);
+    const m = this.ordered.at(index);
+    if (!m) throw new RangeError(`${this.owner}.at: index ${index} is out of range for ${this.ordered.length} ${this.noun}`);
     return m;
   }
 
   [Symbol.iterator](): Iterator<Module> {
-    return this.layers[Symbol.iterator]();
+    return this.ordered[Symbol.iterator]();
+  }
+}
+
+/**
+ * Runs modules in order, each one's output feeding the next. Children are named '0', '1', …
+ * @example
+ * const model = new Sequential(new Linear(2, 4), new Sigmoid(), new Linear(4, 1));
+ */
+export class Sequential extends OrderedModules {
+  constructor(...layers: Module[]) {
+    super('Sequential', 'layers');
+    for (const m of layers) this.add(m);
   }
 
   forward(x: Tensor): Tensor {
     let out = x;
-    for (const layer of this.layers) out = layer.forward(out);
+    for (const layer of this.ordered) out = layer.forward(out);
     return out;
   }
 }
 
 /** Holds sub-modules in a list so their parameters are registered; has no forward of its own. */
-export class ModuleList extends Module {
-  private readonly items: Module[] = [];
-
+export class ModuleList extends OrderedModules {
   constructor(modules: Module[] = []) {
-    super();
+    super('ModuleList', 'modules');
     for (const m of modules) this.append(m);
   }
 
   append(m: Module): this {
-    this.items.push(this.registerModule(String(this.items.length), m));
+    this.add(m);
     return this;
-  }
-
-  get length(): number {
-    return this.items.length;
-  }
-
-  at(index: number): Module {
-    const m = this.items.at(index);
-    if (!m) throw new RangeError(`ModuleList.at: index ${index} is out of range for ${this.items.length} modules`);
-    return m;
-  }
-
-  [Symbol.iterator](): Iterator<Module> {
-    return this.items[Symbol.iterator]();
   }
 
   forward(): Tensor {
