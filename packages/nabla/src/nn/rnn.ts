@@ -142,15 +142,8 @@ abstract class RNNBase extends Module {
   }
 }
 
-/**
- * Elman RNN, `h' = tanh(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh)` (or ReLU), like `torch.nn.RNN`.
- * @example
- * const [out, hN] = new RNN(3, 5).forwardWithState(randn([7, 2, 3])); // out [7, 2, 5], hN [1, 2, 5]
- */
-export class RNN extends RNNBase {
-  constructor(inputSize: number, hiddenSize: number, options: RNNOptions & { nonlinearity?: 'tanh' | 'relu' } = {}) {
-    super(options.nonlinearity === 'relu' ? 'RNN_RELU' : 'RNN_TANH', inputSize, hiddenSize, options);
-  }
+/** RNN and GRU: one hidden state `h` in and out (LSTM also carries a cell state). */
+abstract class HiddenStateRNN extends RNNBase {
   forward(input: Tensor, hx?: Tensor): Tensor {
     return this.run(input, hx ?? null, null)[0];
   }
@@ -161,20 +154,24 @@ export class RNN extends RNNBase {
 }
 
 /**
+ * Elman RNN, `h' = tanh(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh)` (or ReLU), like `torch.nn.RNN`.
+ * @example
+ * const [out, hN] = new RNN(3, 5).forwardWithState(randn([7, 2, 3])); // out [7, 2, 5], hN [1, 2, 5]
+ */
+export class RNN extends HiddenStateRNN {
+  constructor(inputSize: number, hiddenSize: number, options: RNNOptions & { nonlinearity?: 'tanh' | 'relu' } = {}) {
+    super(options.nonlinearity === 'relu' ? 'RNN_RELU' : 'RNN_TANH', inputSize, hiddenSize, options);
+  }
+}
+
+/**
  * Gated recurrent unit, like `torch.nn.GRU`.
  * @example
  * const [out, hN] = new GRU(3, 5, { batchFirst: true }).forwardWithState(randn([2, 7, 3])); // out [2, 7, 5]
  */
-export class GRU extends RNNBase {
+export class GRU extends HiddenStateRNN {
   constructor(inputSize: number, hiddenSize: number, options: RNNOptions = {}) {
     super('GRU', inputSize, hiddenSize, options);
-  }
-  forward(input: Tensor, hx?: Tensor): Tensor {
-    return this.run(input, hx ?? null, null)[0];
-  }
-  forwardWithState(input: Tensor, hx?: Tensor): [Tensor, Tensor] {
-    const [out, h] = this.run(input, hx ?? null, null);
-    return [out, h];
   }
 }
 
