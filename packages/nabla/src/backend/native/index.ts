@@ -13,6 +13,7 @@ import { loadBlas, type Blas } from './blas.js';
 import { makeNativeConv } from './conv.js';
 import { makeNativeAdd } from './elementwise.js';
 import { makeNativeMatmul } from './gemm.js';
+import { retainFreedMemory } from './malloc.js';
 
 /** Options of `initNative`. */
 export interface NativeOptions {
@@ -52,6 +53,8 @@ export async function initNative(options: NativeOptions = {}): Promise<Backend |
   }
   const base = await startWasm(options.threads === undefined ? {} : { threads: options.threads }).catch(() => jsBackend);
   const backend = makeNativeBackend(blas, base);
+  // Fresh output buffers would otherwise fault in new pages inside every large GEMM (malloc.ts).
+  await retainFreedMemory();
   registerNative({ backend, blas }, null);
   // One thread count for both: the WASM pool's (the machine's cores unless given).
   await setNumThreads(options.threads ?? wasmInfo()?.threads ?? cores());
