@@ -35,19 +35,35 @@ function along<T>(x: Tensor, dim: number, op: string, fn: (x1: Tensor, d: number
 }
 
 /**
+ * What cumsum and cumprod share: bool counts as int32, the backend scans each dim-last row in
+ * place, and `grad(dy1, x1, d, n, shape)` gives the input gradient from `dy1` (in x1's shape).
+ * A cumprod's rule reads the input, so the input is saved for it; a cumsum's does not.
+ */
+function scan(
+  x: Tensor,
+  dim: number,
+  kind: 'sum' | 'prod',
+  grad: (dy1: Tensor, x1: Tensor, d: number, n: number, shape: readonly number[]) => Tensor,
+): Tensor {
+  const op = kind === 'sum' ? 'cumsum' : 'cumprod';
+  const src = x.dtype === 'bool' ? cast(x, 'int32') : x;
+  return along(src, dim, op, (x1, d) => {
+    const { data, n, shape } = rows(x1, d);
+    getBackend().ops.scanRows(kind, data, n);
+    const y = reshape(unrows(data, shape, d), x.shape);
+    const rule = (dy: Tensor): Tensor[] => [reshape(grad(reshape(dy, x1.shape), x1, d, n, shape), src.shape)];
+    return record(y, op, [src], rule, kind === 'prod' ? [src] : []);
+  });
+}
+
+/**
  * Cumulative sum along `dim` (bool and int32 give int32), like `torch.cumsum`.
  * @example
  * tensor([1, 2, 3]).cumsum(0); // [1, 3, 6]
  */
 export function cumsum(x: Tensor, dim: number): Tensor {
-  const src = x.dtype === 'bool' ? cast(x, 'int32') : x;
-  return along(src, dim, 'cumsum', (x1, d) => {
-    const { data, n, shape } = rows(x1, d);
-    getBackend().ops.scanRows('sum', data, n);
-    const y = reshape(unrows(data, shape, d), x.shape);
-    // The gradient of a prefix sum is the suffix sum of dy.
-    return record(y, 'cumsum', [src], (dy) => [reshape(flip(cumsum(flip(reshape(dy, x1.shape), [d]), d), [d]), src.shape)]);
-  });
+  // The gradient of a prefix sum is the suffix sum of dy.
+  return scan(x, dim, 'sum', (dy1, _x1, d) => flip(cumsum(flip(dy1, [d]), d), [d]));
 }
 
 /**
@@ -56,19 +72,13 @@ export function cumsum(x: Tensor, dim: number): Tensor {
  * tensor([1, 2, 3]).cumprod(0); // [1, 2, 6]
  */
 export function cumprod(x: Tensor, dim: number): Tensor {
-  const src = x.dtype === 'bool' ? cast(x, 'int32') : x;
-  return along(src, dim, 'cumprod', (x1, d) => {
-    const { data, n, shape } = rows(x1, d);
-    getBackend().ops.scanRows('prod', data, n);
-    const y = reshape(unrows(data, shape, d), x.shape);
-    return record(y, 'cumprod', [src], (dy) => {
-      // dL/dx_i = Σ_{j≥i} dy_j · Π_{k≤j, k≠i} x_k, computed exactly (zeros included) per row.
-      const g = rows(reshape(dy, x1.shape), d).data;
-      const xs = rows(x1, d).data;
-      const out = allocate(dy.dtype, xs.length);
-      getBackend().ops.cumprodBackward(xs, g, out, n);
-      return [reshape(unrows(out, shape, d), src.shape)];
-    }, [src]);
+  return scan(x, dim, 'prod', (dy1, x1, d, n, shape) => {
+    // dL/dx_i = Σ_{j≥i} dy_j · Π_{k≤j, k≠i} x_k, computed exactly (zeros included) per row.
+    const g = rows(dy1, d).data;
+    const xs = rows(x1, d).data;
+    const out = allocate(dy1.dtype, xs.length);
+    getBackend().ops.cumprodBackward(xs, g, out, n);
+    return unrows(out, shape, d);
   });
 }
 
