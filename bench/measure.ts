@@ -21,7 +21,11 @@ export interface Rates {
  * rate is what a busy machine distorts least: for a single-threaded run it is the rate an idle
  * core would give.
  */
-export async function medianRates(step: () => unknown | Promise<unknown>, items: number, o: MeasureOptions): Promise<Rates> {
+export async function medianRates(
+  step: () => unknown | Promise<unknown>,
+  items: number,
+  o: MeasureOptions,
+): Promise<Rates> {
   const warmStart = performance.now();
   for (let i = 0; i < (o.warmup ?? 3) || performance.now() - warmStart < (o.warmupMs ?? 500); i++) await step();
   const wall: number[] = [];

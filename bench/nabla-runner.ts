@@ -5,7 +5,20 @@
  * Usage: tsx bench/nabla-runner.ts js|wasm|native [--threads N] [--repeats N] [--workloads a,b] [--profile]
  *        tsx bench/nabla-runner.ts wasm|native --memory-steps 10000   (RSS over a long MLP run)
  */
-import { backendInfo, getBackend, initWasm, matmul, nn, noGrad, optim, randint, randn, setBackend, wasmInfo, type Tensor } from 'nabla';
+import {
+  backendInfo,
+  getBackend,
+  initWasm,
+  matmul,
+  nn,
+  noGrad,
+  optim,
+  randint,
+  randn,
+  setBackend,
+  wasmInfo,
+  type Tensor,
+} from 'nabla';
 import { formatProfile, profiled } from './kernel-profile.js';
 import { flag, medianRates } from './measure.js';
 import { lenet5, mlp, smallMlp, tinyMlp } from './models.js';
@@ -26,8 +39,10 @@ function workload(name: string): { step: () => void; items: number; scale: (rate
     const b = randn([1024, 1024]);
     return { step: () => matmul(a, b), items: 2 * 1024 ** 3, scale: (r) => r / 1e9 };
   }
-  if (name === 'mlp') return { step: trainStep(mlp(), randn([128, 784]), randint(0, 10, [128])), items: 128, scale: (r) => r };
-  if (name === 'lenet') return { step: trainStep(lenet5(), randn([64, 1, 28, 28]), randint(0, 10, [64])), items: 64, scale: (r) => r };
+  if (name === 'mlp')
+    return { step: trainStep(mlp(), randn([128, 784]), randint(0, 10, [128])), items: 128, scale: (r) => r };
+  if (name === 'lenet')
+    return { step: trainStep(lenet5(), randn([64, 1, 28, 28]), randint(0, 10, [64])), items: 64, scale: (r) => r };
   if (name === 'step1') {
     // Online learning: one sample per step, so the per-step overhead is all there is.
     const model = tinyMlp();
@@ -69,7 +84,14 @@ function memoryRun(steps: number): Record<string, unknown> {
     if (i % Math.max(1, Math.floor(steps / 10)) === 0) samples.push(mib());
   }
   const seconds = (performance.now() - start) / 1000;
-  return { steps, rssBeforeMiB: before, rssAfterMiB: mib(), rssSamplesMiB: samples, seconds, gcBeforeSamples: gc !== undefined };
+  return {
+    steps,
+    rssBeforeMiB: before,
+    rssAfterMiB: mib(),
+    rssSamplesMiB: samples,
+    seconds,
+    gcBeforeSamples: gc !== undefined,
+  };
 }
 
 async function main(): Promise<void> {
@@ -92,8 +114,12 @@ async function main(): Promise<void> {
   setBackend(backend === 'native' ? 'native' : backend === 'wasm' ? 'wasm' : 'js');
   const info = backendInfo();
   const out: Record<string, unknown> = {
-    backend, threads: info.threads, relaxedSimd: wasmInfo()?.relaxedSimd ?? false,
-    ...(info.blas ? { blas: `${info.blas.library} ${info.blas.corename ?? ''}`.trim(), blasThreads: info.blas.threads ?? 0 } : {}),
+    backend,
+    threads: info.threads,
+    relaxedSimd: wasmInfo()?.relaxedSimd ?? false,
+    ...(info.blas
+      ? { blas: `${info.blas.library} ${info.blas.corename ?? ''}`.trim(), blasThreads: info.blas.threads ?? 0 }
+      : {}),
   };
   const memorySteps = Number(flag('memory-steps', '0'));
   if (memorySteps > 0) {

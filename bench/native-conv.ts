@@ -25,20 +25,97 @@ const T = (f: () => void, reps = 15): string => {
   return best.toFixed(3);
 };
 for (const w of [
-  { batch: 64, channels: 1, height: 28, width: 28, kernelH: 5, kernelW: 5, strideH: 1, strideW: 1, padH: 2, padW: 2, dilationH: 1, dilationW: 1, outH: 28, outW: 28, outChannels: 6 },
-  { batch: 64, channels: 6, height: 14, width: 14, kernelH: 5, kernelW: 5, strideH: 1, strideW: 1, padH: 0, padW: 0, dilationH: 1, dilationW: 1, outH: 10, outW: 10, outChannels: 16 },
+  {
+    batch: 64,
+    channels: 1,
+    height: 28,
+    width: 28,
+    kernelH: 5,
+    kernelW: 5,
+    strideH: 1,
+    strideW: 1,
+    padH: 2,
+    padW: 2,
+    dilationH: 1,
+    dilationW: 1,
+    outH: 28,
+    outW: 28,
+    outChannels: 6,
+  },
+  {
+    batch: 64,
+    channels: 6,
+    height: 14,
+    width: 14,
+    kernelH: 5,
+    kernelW: 5,
+    strideH: 1,
+    strideW: 1,
+    padH: 0,
+    padW: 0,
+    dilationH: 1,
+    dilationW: 1,
+    outH: 10,
+    outW: 10,
+    outChannels: 16,
+  },
   // The Fashion-MNIST CNN's two 3×3 layers at batch 128.
-  { batch: 128, channels: 1, height: 28, width: 28, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, dilationH: 1, dilationW: 1, outH: 28, outW: 28, outChannels: 32 },
-  { batch: 128, channels: 32, height: 14, width: 14, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, dilationH: 1, dilationW: 1, outH: 14, outW: 14, outChannels: 64 },
+  {
+    batch: 128,
+    channels: 1,
+    height: 28,
+    width: 28,
+    kernelH: 3,
+    kernelW: 3,
+    strideH: 1,
+    strideW: 1,
+    padH: 1,
+    padW: 1,
+    dilationH: 1,
+    dilationW: 1,
+    outH: 28,
+    outW: 28,
+    outChannels: 32,
+  },
+  {
+    batch: 128,
+    channels: 32,
+    height: 14,
+    width: 14,
+    kernelH: 3,
+    kernelW: 3,
+    strideH: 1,
+    strideW: 1,
+    padH: 1,
+    padW: 1,
+    dilationH: 1,
+    dilationW: 1,
+    outH: 14,
+    outW: 14,
+    outChannels: 64,
+  },
 ]) {
-  const ck = w.channels * w.kernelH * w.kernelW, L = w.outH * w.outW;
-  const x = rnd(w.batch * w.channels * w.height * w.width), wt = rnd(w.outChannels * ck), b = rnd(w.outChannels);
-  const y = new Float32Array(w.batch * w.outChannels * L), dy = rnd(y.length), dw = new Float32Array(wt.length), db = new Float32Array(w.outChannels), dx = new Float32Array(x.length);
+  const ck = w.channels * w.kernelH * w.kernelW,
+    L = w.outH * w.outW;
+  const x = rnd(w.batch * w.channels * w.height * w.width),
+    wt = rnd(w.outChannels * ck),
+    b = rnd(w.outChannels);
+  const y = new Float32Array(w.batch * w.outChannels * L),
+    dy = rnd(y.length),
+    dw = new Float32Array(wt.length),
+    db = new Float32Array(w.outChannels),
+    dx = new Float32Array(x.length);
   const cols = new Float32Array(ck * w.batch * L);
   console.log(`conv ${w.channels}->${w.outChannels} L=${L}: wasm im2col ${T(() => wasm.im2col(x, cols, w))} ms`);
   const tmp = new Float32Array(w.outChannels * w.batch * L);
-  console.log(`  gemm fwd ${T(() => blas.gemm(false, false, w.outChannels, w.batch * L, ck, 1, wt, ck, cols, w.batch * L, 0, tmp, w.batch * L))} ms, gemm dW ${T(() => blas.gemm(false, true, w.outChannels, ck, w.batch * L, 1, tmp, w.batch * L, cols, w.batch * L, 0, dw, ck))} ms, gemm dcols ${T(() => blas.gemm(true, false, ck, w.batch * L, w.outChannels, 1, wt, ck, tmp, w.batch * L, 0, cols, w.batch * L))} ms`);
-  console.log(`  native fwd ${T(() => conv.forward(x, wt, b, y, w))} dW ${T(() => conv.weightGrad(dy, x, dw, db, w))} dX ${T(() => conv.inputGrad(dy, wt, dx, w))}`);
-  console.log(`  wasm   fwd ${T(() => wasm.conv2d!.forward(x, wt, b, y, w))} dW ${T(() => wasm.conv2d!.weightGrad(dy, x, dw, db, w))} dX ${T(() => wasm.conv2d!.inputGrad(dy, wt, dx, w))}`);
+  console.log(
+    `  gemm fwd ${T(() => blas.gemm(false, false, w.outChannels, w.batch * L, ck, 1, wt, ck, cols, w.batch * L, 0, tmp, w.batch * L))} ms, gemm dW ${T(() => blas.gemm(false, true, w.outChannels, ck, w.batch * L, 1, tmp, w.batch * L, cols, w.batch * L, 0, dw, ck))} ms, gemm dcols ${T(() => blas.gemm(true, false, ck, w.batch * L, w.outChannels, 1, wt, ck, tmp, w.batch * L, 0, cols, w.batch * L))} ms`,
+  );
+  console.log(
+    `  native fwd ${T(() => conv.forward(x, wt, b, y, w))} dW ${T(() => conv.weightGrad(dy, x, dw, db, w))} dX ${T(() => conv.inputGrad(dy, wt, dx, w))}`,
+  );
+  console.log(
+    `  wasm   fwd ${T(() => wasm.conv2d!.forward(x, wt, b, y, w))} dW ${T(() => wasm.conv2d!.weightGrad(dy, x, dw, db, w))} dX ${T(() => wasm.conv2d!.inputGrad(dy, wt, dx, w))}`,
+  );
 }
 process.exit(0);

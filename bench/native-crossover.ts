@@ -17,7 +17,18 @@ const time = (f: () => void, reps = 20000): string => {
   for (let i = 0; i < reps; i++) f();
   return (((performance.now() - t0) / reps) * 1000).toFixed(2);
 };
-for (const [m, k, n] of [[1, 5, 1], [1, 20, 5], [4, 8, 8], [1, 16, 16], [1, 32, 32], [8, 16, 16], [1, 256, 10], [1, 128, 32], [32, 20, 5], [128, 20, 5]]) {
+for (const [m, k, n] of [
+  [1, 5, 1],
+  [1, 20, 5],
+  [4, 8, 8],
+  [1, 16, 16],
+  [1, 32, 32],
+  [8, 16, 16],
+  [1, 256, 10],
+  [1, 128, 32],
+  [32, 20, 5],
+  [128, 20, 5],
+]) {
   const a = rnd(m * k);
   const b = rnd(k * n);
   const c = new Float32Array(m * n);

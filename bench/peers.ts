@@ -29,7 +29,9 @@ export function runJson(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}
   try {
     return JSON.parse(last) as Row;
   } catch {
-    return { error: `${cmd} ${args.join(' ')} failed (status ${r.status}): ${(r.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}` };
+    return {
+      error: `${cmd} ${args.join(' ')} failed (status ${r.status}): ${(r.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}`,
+    };
   }
 }
 
@@ -43,7 +45,8 @@ export function blasVariants(): { name: string; dir: string }[] {
   for (const base of ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu']) {
     if (!existsSync(base)) continue;
     for (const d of readdirSync(base)) {
-      if (d.startsWith('openblas-') && existsSync(join(base, d, 'libblas.so.3'))) out.push({ name: d, dir: join(base, d) });
+      if (d.startsWith('openblas-') && existsSync(join(base, d, 'libblas.so.3')))
+        out.push({ name: d, dir: join(base, d) });
     }
   }
   return out;
@@ -54,15 +57,24 @@ export function runTorch(threads: number, repeats: number, dir: string | null, w
   const n = String(threads);
   const env: NodeJS.ProcessEnv = { OMP_NUM_THREADS: n, OPENBLAS_NUM_THREADS: n, MKL_NUM_THREADS: n };
   if (dir) env.LD_LIBRARY_PATH = dir;
-  return runJson(PYTHON, [new URL('./torch_bench.py', import.meta.url).pathname, n, String(repeats), ...workloads], env);
+  return runJson(
+    PYTHON,
+    [new URL('./torch_bench.py', import.meta.url).pathname, n, String(repeats), ...workloads],
+    env,
+  );
 }
 
 /** Register-only AVX2-FMA GFLOP/s at 1 and `cores` threads, or null where gcc or AVX2 is missing. */
 export function fmaPeak(cores: number): { one: number; all: number } | null {
   const exe = join(tmpdir(), `nabla-fma-peak-${process.pid}`);
   try {
-    execFileSync('gcc', ['-O2', '-mavx2', '-mfma', '-pthread', new URL('./fma-peak.c', import.meta.url).pathname, '-o', exe], { stdio: 'ignore' });
-    const run = (t: number): number => Math.max(...[0, 1, 2].map(() => Number(execFileSync(exe, [String(t)], { encoding: 'utf8' }).trim())));
+    execFileSync(
+      'gcc',
+      ['-O2', '-mavx2', '-mfma', '-pthread', new URL('./fma-peak.c', import.meta.url).pathname, '-o', exe],
+      { stdio: 'ignore' },
+    );
+    const run = (t: number): number =>
+      Math.max(...[0, 1, 2].map(() => Number(execFileSync(exe, [String(t)], { encoding: 'utf8' }).trim())));
     return { one: run(1), all: run(cores) };
   } catch {
     return null;

@@ -10,7 +10,11 @@ const { linear } = nn.functional;
 function mlp(sizes: number[]): { params: Tensor[]; step: (x: Tensor, y: Tensor) => number } {
   const params: Tensor[] = [];
   for (let i = 0; i + 1 < sizes.length; i++) {
-    params.push(randn([sizes[i + 1], sizes[i]]).mul(1 / Math.sqrt(sizes[i])).requiresGrad_());
+    params.push(
+      randn([sizes[i + 1], sizes[i]])
+        .mul(1 / Math.sqrt(sizes[i]))
+        .requiresGrad_(),
+    );
     params.push(zeros([sizes[i + 1]], { requiresGrad: true }));
   }
   const step = (x: Tensor, y: Tensor): number => {
@@ -36,7 +40,10 @@ function mlp(sizes: number[]): { params: Tensor[]; step: (x: Tensor, y: Tensor) 
 function time(label: string, sizes: number[], batch: number, iterations: number): void {
   const { step } = mlp(sizes);
   const x = randn([batch, sizes[0]]);
-  const y = tensor(Array.from({ length: batch }, (_, i) => [i % sizes[sizes.length - 1]]), { dtype: 'int32' });
+  const y = tensor(
+    Array.from({ length: batch }, (_, i) => [i % sizes[sizes.length - 1]]),
+    { dtype: 'int32' },
+  );
   for (let i = 0; i < Math.min(200, iterations); i++) step(x, y); // warm up the JIT
   let best = Infinity;
   for (let round = 0; round < 5; round++) {
@@ -45,7 +52,9 @@ function time(label: string, sizes: number[], batch: number, iterations: number)
     const used = process.cpuUsage(start);
     best = Math.min(best, (used.user + used.system) / iterations);
   }
-  console.log(`${label} (${sizes.join('-')}), batch ${batch}: ${best.toFixed(1)} µs CPU per forward+backward+update (best of 5 rounds)`);
+  console.log(
+    `${label} (${sizes.join('-')}), batch ${batch}: ${best.toFixed(1)} µs CPU per forward+backward+update (best of 5 rounds)`,
+  );
 }
 
 const iterations = Number(process.argv[2] ?? 1000);

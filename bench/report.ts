@@ -11,7 +11,12 @@ export interface Report {
   notes: string[];
 }
 
-interface Workload { key: string; label: string; unit: string; higher: boolean }
+interface Workload {
+  key: string;
+  label: string;
+  unit: string;
+  higher: boolean;
+}
 
 export const WORKLOADS: readonly Workload[] = [
   { key: 'sgemm', label: 'sgemm 1024×1024×1024', unit: 'GFLOP/s', higher: true },
@@ -29,7 +34,12 @@ function num(row: Row | undefined, key: string): number | null {
 }
 
 /** Best value of `key` over the runs whose name matches (max rate, min time). */
-function best(runs: Record<string, Row>, match: (name: string) => boolean, key: string, higher: boolean): { value: number; run: string } | null {
+function best(
+  runs: Record<string, Row>,
+  match: (name: string) => boolean,
+  key: string,
+  higher: boolean,
+): { value: number; run: string } | null {
   let out: { value: number; run: string } | null = null;
   for (const [name, row] of Object.entries(runs)) {
     const v = num(row, key);
@@ -41,7 +51,10 @@ function best(runs: Record<string, Row>, match: (name: string) => boolean, key: 
 
 const isTorch = (name: string): boolean => name.startsWith('torch-');
 /** nabla's best run of one backend (1 thread or all cores; relaxed-SIMD runs apart), as PyTorch's best thread count is its reference. */
-const isNabla = (backend: string) => (name: string): boolean => new RegExp(`^nabla-${backend}-\\d+t$`).test(name);
+const isNabla =
+  (backend: string) =>
+  (name: string): boolean =>
+    new RegExp(`^nabla-${backend}-\\d+t$`).test(name);
 
 function fmt(v: number | null): string {
   if (v === null) return '-';
@@ -58,7 +71,11 @@ function speedRatio(a: number | null, b: number | null, higher: boolean): number
   return higher ? a / b : b / a;
 }
 
-interface Ratio { native: number | null; wasm: number | null; tfjsWasm: number | null }
+interface Ratio {
+  native: number | null;
+  wasm: number | null;
+  tfjsWasm: number | null;
+}
 
 function ratios(r: Report): Record<string, Ratio> {
   const out: Record<string, Ratio> = {};
@@ -66,7 +83,11 @@ function ratios(r: Report): Record<string, Ratio> {
     const torch = best(r.runs, isTorch, w.key, w.higher)?.value ?? null;
     const native = best(r.runs, isNabla('native'), w.key, w.higher)?.value ?? null;
     const wasm = best(r.runs, isNabla('wasm'), w.key, w.higher)?.value ?? null;
-    out[w.key] = { native: speedRatio(native, torch, w.higher), wasm: speedRatio(wasm, torch, w.higher), tfjsWasm: speedRatio(wasm, num(r.runs['tfjs-wasm'], w.key), w.higher) };
+    out[w.key] = {
+      native: speedRatio(native, torch, w.higher),
+      wasm: speedRatio(wasm, torch, w.higher),
+      tfjsWasm: speedRatio(wasm, num(r.runs['tfjs-wasm'], w.key), w.higher),
+    };
   }
   return out;
 }
@@ -74,10 +95,27 @@ function ratios(r: Report): Record<string, Ratio> {
 /** The columns of the main table and how each cell is found (PyTorch: best BLAS build per thread count). */
 function columns(r: Report): { name: string; cell: (key: string, higher: boolean) => number | null }[] {
   const n = r.machine.cores;
-  const names = [...new Set(['nabla-js', 'nabla-wasm-1t', `nabla-wasm-${n}t`, `nabla-wasm-${n}t-fma`, 'nabla-native-1t', `nabla-native-${n}t`, 'tfjs-cpu', 'tfjs-wasm', 'torch-1t', `torch-${n}t`])];
+  const names = [
+    ...new Set([
+      'nabla-js',
+      'nabla-wasm-1t',
+      `nabla-wasm-${n}t`,
+      `nabla-wasm-${n}t-fma`,
+      'nabla-native-1t',
+      `nabla-native-${n}t`,
+      'tfjs-cpu',
+      'tfjs-wasm',
+      'torch-1t',
+      `torch-${n}t`,
+    ]),
+  ];
   return names
-    .filter((c) => Object.keys(r.runs).some((run) => run === c || run.startsWith(`${c}-`) && isTorch(c)))
-    .map((c) => ({ name: c, cell: (key, higher) => (isTorch(c) ? best(r.runs, (x) => x.startsWith(`${c}-`), key, higher)?.value ?? null : num(r.runs[c], key)) }));
+    .filter((c) => Object.keys(r.runs).some((run) => run === c || (run.startsWith(`${c}-`) && isTorch(c))))
+    .map((c) => ({
+      name: c,
+      cell: (key, higher) =>
+        isTorch(c) ? (best(r.runs, (x) => x.startsWith(`${c}-`), key, higher)?.value ?? null) : num(r.runs[c], key),
+    }));
 }
 
 function pad(rows: string[][]): string[] {
@@ -94,7 +132,14 @@ function tableRows(r: Report): string[][] {
   for (const w of WORKLOADS) {
     const vals = cols.map((c) => c.cell(w.key, w.higher));
     if (vals.every((v) => v === null)) continue;
-    rows.push([w.label, w.unit, ...vals.map(fmt), times(q[w.key].native), times(q[w.key].wasm), times(q[w.key].tfjsWasm)]);
+    rows.push([
+      w.label,
+      w.unit,
+      ...vals.map(fmt),
+      times(q[w.key].native),
+      times(q[w.key].wasm),
+      times(q[w.key].tfjsWasm),
+    ]);
   }
   return rows;
 }
@@ -103,12 +148,20 @@ function tableRows(r: Report): string[][] {
 function cpuTable(r: Report): string[] {
   const cols = ['nabla-js', 'nabla-wasm-1t', 'nabla-native-1t', 'tfjs-cpu', 'tfjs-wasm', 'torch-1t'];
   const cell = (col: string, key: string, higher: boolean): number | null =>
-    isTorch(col) ? best(r.runs, (x) => x.startsWith(`${col}-`), `${key}Cpu`, higher)?.value ?? null : num(r.runs[col], `${key}Cpu`);
+    isTorch(col)
+      ? (best(r.runs, (x) => x.startsWith(`${col}-`), `${key}Cpu`, higher)?.value ?? null)
+      : num(r.runs[col], `${key}Cpu`);
   const rows = [['per CPU-second, 1 thread', 'unit', ...cols, 'native÷torch', 'wasm÷torch']];
   for (const w of WORKLOADS.filter((x) => !x.key.startsWith('fashion'))) {
     const vals = cols.map((c) => cell(c, w.key, w.higher));
     if (vals.every((v) => v === null)) continue;
-    rows.push([w.label, w.unit, ...vals.map(fmt), times(speedRatio(vals[2], vals[5], w.higher)), times(speedRatio(vals[1], vals[5], w.higher))]);
+    rows.push([
+      w.label,
+      w.unit,
+      ...vals.map(fmt),
+      times(speedRatio(vals[2], vals[5], w.higher)),
+      times(speedRatio(vals[1], vals[5], w.higher)),
+    ]);
   }
   return rows.length > 1 ? pad(rows) : [];
 }
@@ -117,21 +170,39 @@ function cpuTable(r: Report): string[] {
 function notes(r: Report): string[] {
   const n = r.machine.cores;
   const lines = [...r.notes];
-  const blas = [...new Set(Object.entries(r.runs).filter(([k]) => k.startsWith('nabla-native')).map(([, v]) => v.blas).filter(Boolean))];
+  const blas = [
+    ...new Set(
+      Object.entries(r.runs)
+        .filter(([k]) => k.startsWith('nabla-native'))
+        .map(([, v]) => v.blas)
+        .filter(Boolean),
+    ),
+  ];
   if (blas.length) lines.push(`nabla native: ${blas.join(', ')}; WASM kernels for the rest`);
   const torchRef = WORKLOADS.map((w) => `${w.key} ${best(r.runs, isTorch, w.key, w.higher)?.run ?? '-'}`).join(', ');
-  lines.push(`PyTorch reference = its best run per workload (${torchRef}); ratios: nabla's best native / WASM run relative to it (>1 = nabla faster)`);
+  lines.push(
+    `PyTorch reference = its best run per workload (${torchRef}); ratios: nabla's best native / WASM run relative to it (>1 = nabla faster)`,
+  );
   const sgemm = best(r.runs, isNabla('native'), 'sgemm', true) ?? best(r.runs, isNabla('wasm'), 'sgemm', true);
-  if (r.peak) lines.push(`FMA register peak (AVX2, measured): ${fmt(r.peak.one)} GFLOP/s on 1 core, ${fmt(r.peak.all)} on ${n}; nabla's best sgemm ${fmt(sgemm?.value ?? null)} (${sgemm?.run ?? '-'})`);
+  if (r.peak)
+    lines.push(
+      `FMA register peak (AVX2, measured): ${fmt(r.peak.one)} GFLOP/s on 1 core, ${fmt(r.peak.all)} on ${n}; nabla's best sgemm ${fmt(sgemm?.value ?? null)} (${sgemm?.run ?? '-'})`,
+    );
   for (const key of ['fashionMlp', 'fashionCnn']) {
     // The recipes' own training time, without process start, data loading and the test pass.
-    const train = Object.entries(r.runs).filter(([, v]) => typeof v[`${key}Train`] === 'number').map(([k, v]) => `${k} ${fmt(Number(v[`${key}Train`]))}`);
-    const acc = Object.entries(r.runs).filter(([, v]) => typeof v[`${key}Accuracy`] === 'number').map(([k, v]) => `${k} ${(100 * Number(v[`${key}Accuracy`])).toFixed(1)}%`);
+    const train = Object.entries(r.runs)
+      .filter(([, v]) => typeof v[`${key}Train`] === 'number')
+      .map(([k, v]) => `${k} ${fmt(Number(v[`${key}Train`]))}`);
+    const acc = Object.entries(r.runs)
+      .filter(([, v]) => typeof v[`${key}Accuracy`] === 'number')
+      .map(([k, v]) => `${k} ${(100 * Number(v[`${key}Accuracy`])).toFixed(1)}%`);
     if (train.length) lines.push(`${key}: training alone (s): ${train.join(', ')}; test accuracy: ${acc.join(', ')}`);
   }
   const mem = r.memory;
   if (mem && typeof mem.rssBeforeMiB === 'number') {
-    lines.push(`memory: RSS ${mem.rssBeforeMiB} MiB before -> ${mem.rssAfterMiB} MiB after ${mem.steps} MLP training steps (${String(mem.backend)} backend; every tenth: ${(mem.rssSamplesMiB as unknown as number[]).join(', ')}; ${Number(mem.seconds).toFixed(0)} s)`);
+    lines.push(
+      `memory: RSS ${mem.rssBeforeMiB} MiB before -> ${mem.rssAfterMiB} MiB after ${mem.steps} MLP training steps (${String(mem.backend)} backend; every tenth: ${(mem.rssSamplesMiB as unknown as number[]).join(', ')}; ${Number(mem.seconds).toFixed(0)} s)`,
+    );
   }
   return lines;
 }
@@ -141,7 +212,9 @@ function targets(r: Report): string[] {
   const q = ratios(r);
   const out = ['targets (wall clock):'];
   const check = (name: string, value: number | null, min: number): void => {
-    out.push(`  [${value === null ? 'n/a ' : value >= min ? 'PASS' : 'FAIL'}] ${name}: ${fmt(value)}× (needs ≥ ${fmt(min)}×)`);
+    out.push(
+      `  [${value === null ? 'n/a ' : value >= min ? 'PASS' : 'FAIL'}] ${name}: ${fmt(value)}× (needs ≥ ${fmt(min)}×)`,
+    );
   };
   check('native MLP training vs PyTorch', q.mlp.native, 1);
   check('native LeNet-5 training vs PyTorch', q.lenet.native, 1);
@@ -154,19 +227,24 @@ function targets(r: Report): string[] {
   const mem = r.memory;
   if (mem && typeof mem.rssBeforeMiB === 'number') {
     const flat = Number(mem.rssAfterMiB) <= Number(mem.rssBeforeMiB) * 1.1;
-    out.push(`  [${flat ? 'PASS' : 'FAIL'}] RSS flat over the long run (after ≤ 1.1× before): ${mem.rssBeforeMiB} -> ${mem.rssAfterMiB} MiB`);
+    out.push(
+      `  [${flat ? 'PASS' : 'FAIL'}] RSS flat over the long run (after ≤ 1.1× before): ${mem.rssBeforeMiB} -> ${mem.rssAfterMiB} MiB`,
+    );
   }
   return out;
 }
 
 export function formatReport(r: Report): string {
   const m = r.machine;
-  const lines = [`machine: ${m.cpu}, ${m.cores} cores, Node ${m.node}; load average ${m.loadBefore.join(' ')} -> ${m.loadAfter?.join(' ') ?? '?'}; ${r.date}`];
+  const lines = [
+    `machine: ${m.cpu}, ${m.cores} cores, Node ${m.node}; load average ${m.loadBefore.join(' ')} -> ${m.loadAfter?.join(' ') ?? '?'}; ${r.date}`,
+  ];
   lines.push(...pad(tableRows(r)), ...notes(r), ...targets(r), '', ...cpuTable(r));
   for (const [name, row] of Object.entries(r.runs)) {
     for (const [k, v] of Object.entries(row)) {
       if (typeof v === 'string' && (k === 'error' || k.endsWith('Error'))) lines.push(`note: ${name} ${k}: ${v}`);
-      if (typeof v === 'string' && k.endsWith('Profile')) lines.push(`profile ${name} ${k.replace('Profile', '')} (per step):\n${v}`);
+      if (typeof v === 'string' && k.endsWith('Profile'))
+        lines.push(`profile ${name} ${k.replace('Profile', '')} (per step):\n${v}`);
     }
   }
   return lines.join('\n');

@@ -40,12 +40,22 @@ function log(msg: string): void {
 const SYNTHETIC = ['sgemm', 'mlp', 'lenet', 'infer', 'step1'];
 
 interface Options {
-  repeats: number; memorySteps: number; only: string[]; backends: string[]; workloads: string[];
-  cores: number; profile: boolean; write: boolean;
+  repeats: number;
+  memorySteps: number;
+  only: string[];
+  backends: string[];
+  workloads: string[];
+  cores: number;
+  profile: boolean;
+  write: boolean;
 }
 
 /** One measured configuration; `slow` ones (the pure-JS baselines) run in the first round only. */
-interface Config { name: string; slow?: boolean; run: (profile: string[]) => Row }
+interface Config {
+  name: string;
+  slow?: boolean;
+  run: (profile: string[]) => Row;
+}
 
 function configs(o: Options): Config[] {
   const out: Config[] = [];
@@ -54,16 +64,38 @@ function configs(o: Options): Config[] {
   const w = ['--workloads', synthetic.join(',')];
   const threads = [...new Set([1, o.cores])];
   if (o.only.includes('nabla')) {
-    if (o.backends.includes('js')) out.push({ name: 'nabla-js', slow: true, run: (p) => node('nabla-runner.ts', ['js', '--repeats', '1', ...w, ...p]) });
+    if (o.backends.includes('js'))
+      out.push({
+        name: 'nabla-js',
+        slow: true,
+        run: (p) => node('nabla-runner.ts', ['js', '--repeats', '1', ...w, ...p]),
+      });
     if (o.backends.includes('wasm')) {
-      for (const t of threads) out.push({ name: `nabla-wasm-${t}t`, run: (p) => node('nabla-runner.ts', ['wasm', '--threads', String(t), '--repeats', '1', ...w, ...p]) });
+      for (const t of threads)
+        out.push({
+          name: `nabla-wasm-${t}t`,
+          run: (p) => node('nabla-runner.ts', ['wasm', '--threads', String(t), '--repeats', '1', ...w, ...p]),
+        });
       if (spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', '-e', '0']).status === 0) {
         // What fused multiply-add would give where the engine ships relaxed SIMD (Node 20 keeps it behind this flag).
-        out.push({ name: `nabla-wasm-${o.cores}t-fma`, slow: true, run: () => node('nabla-runner.ts', ['wasm', '--threads', String(o.cores), '--repeats', '1', ...w], ['--experimental-wasm-relaxed-simd']) });
+        out.push({
+          name: `nabla-wasm-${o.cores}t-fma`,
+          slow: true,
+          run: () =>
+            node(
+              'nabla-runner.ts',
+              ['wasm', '--threads', String(o.cores), '--repeats', '1', ...w],
+              ['--experimental-wasm-relaxed-simd'],
+            ),
+        });
       }
     }
     if (o.backends.includes('native')) {
-      for (const t of threads) out.push({ name: `nabla-native-${t}t`, run: (p) => node('nabla-runner.ts', ['native', '--threads', String(t), '--repeats', '1', ...w, ...p]) });
+      for (const t of threads)
+        out.push({
+          name: `nabla-native-${t}t`,
+          run: (p) => node('nabla-runner.ts', ['native', '--threads', String(t), '--repeats', '1', ...w, ...p]),
+        });
     }
   }
   if (o.only.includes('tfjs')) {
@@ -77,7 +109,10 @@ function configs(o: Options): Config[] {
     const variants = blasVariants();
     for (const t of threads) {
       for (const v of variants.length ? variants : [{ name: 'default', dir: '' }]) {
-        out.push({ name: `torch-${t}t-${v.name}`, run: () => ({ ...runTorch(t, 1, v.dir || null, synthetic), blasName: v.name, blasDir: v.dir }) });
+        out.push({
+          name: `torch-${t}t-${v.name}`,
+          run: () => ({ ...runTorch(t, 1, v.dir || null, synthetic), blasName: v.name, blasDir: v.dir }),
+        });
       }
     }
   }
@@ -116,7 +151,8 @@ function torchBlasFor(runs: Record<string, Row>, key: string): string | null {
   let best: { v: number; dir: string } | null = null;
   for (const [name, row] of Object.entries(runs)) {
     const v = row[key];
-    if (name.startsWith('torch-') && typeof v === 'number' && (!best || v > best.v)) best = { v, dir: String(row.blasDir ?? '') };
+    if (name.startsWith('torch-') && typeof v === 'number' && (!best || v > best.v))
+      best = { v, dir: String(row.blasDir ?? '') };
   }
   return best?.dir || null;
 }
@@ -158,10 +194,14 @@ function measureRecipes(o: Options, runs: Record<string, Row>): string | null {
 function options(): Options {
   const list = (name: string, fallback: string): string[] => flag(name, fallback).split(',').filter(Boolean);
   return {
-    repeats: Number(flag('repeats', '3')), memorySteps: Number(flag('memory-steps', '10000')),
-    only: list('only', 'nabla,tfjs,torch'), backends: list('backends', 'js,wasm,native'),
+    repeats: Number(flag('repeats', '3')),
+    memorySteps: Number(flag('memory-steps', '10000')),
+    only: list('only', 'nabla,tfjs,torch'),
+    backends: list('backends', 'js,wasm,native'),
     workloads: list('workloads', [...SYNTHETIC, 'fashion-mlp', 'fashion-cnn'].join(',')),
-    cores: availableParallelism(), profile: process.argv.includes('--profile'), write: !process.argv.includes('--no-write'),
+    cores: availableParallelism(),
+    profile: process.argv.includes('--profile'),
+    write: !process.argv.includes('--no-write'),
   };
 }
 
@@ -173,11 +213,21 @@ function main(): void {
   const o = options();
   const cores = o.cores;
   const unset = UNSET_BLAS_ENV.map((k) => `${k}=${process.env[k] ?? '(not set)'}`).join(', ');
-  log(`child processes run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (here: ${unset}), PyTorch and nabla alike`);
+  log(
+    `child processes run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (here: ${unset}), PyTorch and nabla alike`,
+  );
   const report: Report = {
     date: new Date().toISOString(),
-    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores, node: process.version, loadBefore: loadavg().map((x) => +x.toFixed(2)) },
-    peak: null, runs: {}, memory: null, notes: [`unset in every child's environment: ${unset}`],
+    machine: {
+      cpu: cpus()[0]?.model ?? 'unknown',
+      cores,
+      node: process.version,
+      loadBefore: loadavg().map((x) => +x.toFixed(2)),
+    },
+    peak: null,
+    runs: {},
+    memory: null,
+    notes: [`unset in every child's environment: ${unset}`],
   };
   if (o.only.includes('torch') && !torchAvailable()) {
     log('PyTorch not measured: `import torch` fails under /usr/bin/python3 (scripts/install-pytorch.sh installs it)');
@@ -191,7 +241,10 @@ function main(): void {
   if (o.only.includes('nabla') && o.memorySteps > 0) {
     const backend = o.backends.includes('native') && !report.runs[`nabla-native-${cores}t`]?.error ? 'native' : 'wasm';
     log(`RSS over ${o.memorySteps} MLP training steps (${backend} backend)`);
-    report.memory = { ...node('nabla-runner.ts', [backend, '--memory-steps', String(o.memorySteps)], ['--expose-gc']), backend };
+    report.memory = {
+      ...node('nabla-runner.ts', [backend, '--memory-steps', String(o.memorySteps)], ['--expose-gc']),
+      backend,
+    };
   }
   report.machine.loadAfter = loadavg().map((x) => +x.toFixed(2));
   const text = formatReport(report);

@@ -13,12 +13,18 @@ type Params = tf.Variable[];
 
 function dense(inp: number, out: number): Params {
   const bound = 1 / Math.sqrt(inp);
-  return [tf.variable(tf.randomUniform([inp, out], -bound, bound)), tf.variable(tf.randomUniform([out], -bound, bound))];
+  return [
+    tf.variable(tf.randomUniform([inp, out], -bound, bound)),
+    tf.variable(tf.randomUniform([out], -bound, bound)),
+  ];
 }
 
 function conv(k: number, inC: number, outC: number): Params {
   const bound = 1 / Math.sqrt(inC * k * k);
-  return [tf.variable(tf.randomUniform([k, k, inC, outC], -bound, bound)), tf.variable(tf.randomUniform([outC], -bound, bound))];
+  return [
+    tf.variable(tf.randomUniform([k, k, inC, outC], -bound, bound)),
+    tf.variable(tf.randomUniform([outC], -bound, bound)),
+  ];
 }
 
 function mlpForward(p: Params, x: tf.Tensor2D): tf.Tensor2D {
@@ -31,13 +37,37 @@ function mlpForward(p: Params, x: tf.Tensor2D): tf.Tensor2D {
 }
 
 function lenetForward(p: Params, x: tf.Tensor4D): tf.Tensor2D {
-  const block = (h: tf.Tensor4D, i: number, pad: 'valid' | [[number, number], [number, number], [number, number], [number, number]]): tf.Tensor4D =>
-    tf.maxPool(tf.relu(tf.add(tf.conv2d(h, p[i] as tf.Variable<tf.Rank.R4>, 1, pad), p[i + 1])) as tf.Tensor4D, 2, 2, 'valid');
-  const h = block(block(x, 0, [[0, 0], [2, 2], [2, 2], [0, 0]]), 2, 'valid');
+  const block = (
+    h: tf.Tensor4D,
+    i: number,
+    pad: 'valid' | [[number, number], [number, number], [number, number], [number, number]],
+  ): tf.Tensor4D =>
+    tf.maxPool(
+      tf.relu(tf.add(tf.conv2d(h, p[i] as tf.Variable<tf.Rank.R4>, 1, pad), p[i + 1])) as tf.Tensor4D,
+      2,
+      2,
+      'valid',
+    );
+  const h = block(
+    block(x, 0, [
+      [0, 0],
+      [2, 2],
+      [2, 2],
+      [0, 0],
+    ]),
+    2,
+    'valid',
+  );
   return mlpForward(p.slice(4), tf.reshape(h, [h.shape[0], 400]));
 }
 
-async function trainRate(params: Params, forward: (x: tf.Tensor) => tf.Tensor2D, x: tf.Tensor, labels: tf.Tensor2D, repeats: number): Promise<Rates> {
+async function trainRate(
+  params: Params,
+  forward: (x: tf.Tensor) => tf.Tensor2D,
+  x: tf.Tensor,
+  labels: tf.Tensor2D,
+  repeats: number,
+): Promise<Rates> {
   const opt = tf.train.momentum(0.01, 0.9);
   const step = async () => {
     const loss = opt.minimize(() => tf.losses.softmaxCrossEntropy(labels, forward(x)), true, params);
@@ -54,21 +84,52 @@ async function run(workload: string, repeats: number): Promise<Rates> {
     if (workload === 'sgemm') {
       const a = tf.randomNormal([1024, 1024]);
       const b = tf.randomNormal([1024, 1024]);
-      return scale(await medianRates(async () => { const c = tf.matMul(a, b); await c.data(); c.dispose(); }, 2 * 1024 ** 3, { repeats, minCalls: 1, warmup: 1 }), (r) => r / 1e9);
+      return scale(
+        await medianRates(
+          async () => {
+            const c = tf.matMul(a, b);
+            await c.data();
+            c.dispose();
+          },
+          2 * 1024 ** 3,
+          { repeats, minCalls: 1, warmup: 1 },
+        ),
+        (r) => r / 1e9,
+      );
     }
     if (workload === 'mlp') {
       const labels = tf.oneHot(tf.randomUniform([128], 0, 10, 'int32') as tf.Tensor1D, 10) as tf.Tensor2D;
       const params = [...dense(784, 512), ...dense(512, 256), ...dense(256, 10)];
-      return trainRate(params, (x) => mlpForward(params, x as tf.Tensor2D), tf.randomNormal([128, 784]), labels, repeats);
+      return trainRate(
+        params,
+        (x) => mlpForward(params, x as tf.Tensor2D),
+        tf.randomNormal([128, 784]),
+        labels,
+        repeats,
+      );
     }
     if (workload === 'lenet') {
       const labels = tf.oneHot(tf.randomUniform([64], 0, 10, 'int32') as tf.Tensor1D, 10) as tf.Tensor2D;
       const params = [...conv(5, 1, 6), ...conv(5, 6, 16), ...dense(400, 120), ...dense(120, 84), ...dense(84, 10)];
-      return trainRate(params, (x) => lenetForward(params, x as tf.Tensor4D), tf.randomNormal([64, 28, 28, 1]), labels, repeats);
+      return trainRate(
+        params,
+        (x) => lenetForward(params, x as tf.Tensor4D),
+        tf.randomNormal([64, 28, 28, 1]),
+        labels,
+        repeats,
+      );
     }
     const params = [...dense(784, 256), ...dense(256, 256), ...dense(256, 10)];
     const x = tf.randomNormal([1, 784]) as tf.Tensor2D;
-    const rate = await medianRates(() => { const y = tf.tidy(() => mlpForward(params, x)); y.dataSync(); y.dispose(); }, 1, { repeats });
+    const rate = await medianRates(
+      () => {
+        const y = tf.tidy(() => mlpForward(params, x));
+        y.dataSync();
+        y.dispose();
+      },
+      1,
+      { repeats },
+    );
     return scale(rate, (r) => 1e6 / r);
   })();
 }

@@ -12,8 +12,16 @@ import { readCsvFile } from 'nabla/node';
 const { values } = parseArgs({ options: { epochs: { type: 'string', default: '100' } } });
 manualSeed(0);
 const g = new Generator(0);
-const digits = await readCsvFile(fileURLToPath(new URL('../packages/app/data/digits.csv', import.meta.url)), { target: 'digit', targetType: 'categorical' });
-const [trainSet, testSet] = stratifiedSplit(new TensorDataset(digits.features.div(16), digits.target!), digits.target!, [0.8, 0.2], g);
+const digits = await readCsvFile(fileURLToPath(new URL('../packages/app/data/digits.csv', import.meta.url)), {
+  target: 'digit',
+  targetType: 'categorical',
+});
+const [trainSet, testSet] = stratifiedSplit(
+  new TensorDataset(digits.features.div(16), digits.target!),
+  digits.target!,
+  [0.8, 0.2],
+  g,
+);
 const [xTest, yTest] = toTensors(testSet);
 
 const model = new nn.Sequential(new nn.Linear(64, 64), new nn.ReLU(), new nn.Dropout(0.2), new nn.Linear(64, 10));
@@ -29,7 +37,14 @@ const history = fit(model, trainSet, {
   earlyStopping: { monitor: 'valLoss', patience: 8, minDelta: 1e-4 },
   scheduler: new optim.ReduceLROnPlateau(optimizer, { factor: 0.5, patience: 3 }),
   generator: g,
-  callbacks: [{ onEpochEnd: (e, l) => console.log(`epoch ${e + 1}  loss ${l.loss.toFixed(4)}  valLoss ${l.valLoss.toFixed(4)}  valAccuracy ${l.valAccuracy.toFixed(3)}  lr ${l.lr.toExponential(1)}`) }],
+  callbacks: [
+    {
+      onEpochEnd: (e, l) =>
+        console.log(
+          `epoch ${e + 1}  loss ${l.loss.toFixed(4)}  valLoss ${l.valLoss.toFixed(4)}  valAccuracy ${l.valAccuracy.toFixed(3)}  lr ${l.lr.toExponential(1)}`,
+        ),
+    },
+  ],
 });
 const seconds = (performance.now() - start) / 1000;
 const stopped = history.stoppedEpoch === null ? 'ran all epochs' : `stopped after epoch ${history.stoppedEpoch + 1}`;

@@ -6,8 +6,21 @@
 import { parseArgs } from 'node:util';
 import { cpus } from 'node:os';
 import {
-  DataLoader, Generator, Subset, backendInfo, evaluate, fit, initWasm, manualSeed, nn, optim, setBackend, transforms, wasmInfo,
-  type Callback, type MnistDataset,
+  DataLoader,
+  Generator,
+  Subset,
+  backendInfo,
+  evaluate,
+  fit,
+  initWasm,
+  manualSeed,
+  nn,
+  optim,
+  setBackend,
+  transforms,
+  wasmInfo,
+  type Callback,
+  type MnistDataset,
 } from 'nabla';
 import { initNative, loadFashionMnist } from 'nabla/node';
 
@@ -32,13 +45,20 @@ export interface RunConfig {
 export function parseConfig(defaults: { epochs: number; batch: number; lr: number }): RunConfig {
   const { values } = parseArgs({
     options: {
-      epochs: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' },
-      backend: { type: 'string' }, threads: { type: 'string' }, limit: { type: 'string' },
-      'test-each-epoch': { type: 'boolean' }, augment: { type: 'boolean' },
+      epochs: { type: 'string' },
+      batch: { type: 'string' },
+      lr: { type: 'string' },
+      seed: { type: 'string' },
+      backend: { type: 'string' },
+      threads: { type: 'string' },
+      limit: { type: 'string' },
+      'test-each-epoch': { type: 'boolean' },
+      augment: { type: 'boolean' },
     },
   });
   const backend = values.backend ?? 'native';
-  if (backend !== 'js' && backend !== 'wasm' && backend !== 'native') throw new Error(`--backend must be native, wasm or js, got ${backend}`);
+  if (backend !== 'js' && backend !== 'wasm' && backend !== 'native')
+    throw new Error(`--backend must be native, wasm or js, got ${backend}`);
   return {
     epochs: Number(values.epochs ?? defaults.epochs),
     batch: Number(values.batch ?? defaults.batch),
@@ -61,7 +81,8 @@ export async function chooseBackend(config: RunConfig): Promise<string> {
   if (config.backend === 'native') {
     const started = await initNative({ threads: config.threads });
     const blas = backendInfo().blas;
-    if (typeof started !== 'string' && blas) return `native (${blas.library} ${blas.corename ?? ''}, ${blas.threads ?? config.threads} threads)`;
+    if (typeof started !== 'string' && blas)
+      return `native (${blas.library} ${blas.corename ?? ''}, ${blas.threads ?? config.threads} threads)`;
     console.log(`native backend unavailable (${String(started)}); using wasm`);
   }
   await initWasm({ threads: config.threads });
@@ -70,16 +91,35 @@ export async function chooseBackend(config: RunConfig): Promise<string> {
 }
 
 /** Trains `model` with Adam (cosine-annealed learning rate) and cross-entropy, then reports test accuracy and wall time. */
-export async function trainAndReport(name: string, model: nn.Module, config: RunConfig, augment: transforms.Transform | null): Promise<void> {
+export async function trainAndReport(
+  name: string,
+  model: nn.Module,
+  config: RunConfig,
+  augment: transforms.Transform | null,
+): Promise<void> {
   manualSeed(config.seed);
   const backend = await chooseBackend(config);
   const normal = transforms.normalize([FASHION_MEAN], [FASHION_STD]);
   const augmentation = config.augment ? augment : null;
-  const train: MnistDataset = loadFashionMnist({ transform: augmentation ? transforms.compose(augmentation, normal) : normal });
+  const train: MnistDataset = loadFashionMnist({
+    transform: augmentation ? transforms.compose(augmentation, normal) : normal,
+  });
   const test = loadFashionMnist({ train: false, transform: normal });
-  const data = config.limit > 0 ? new Subset(train, Array.from({ length: config.limit }, (_, i) => i)) : train;
-  const loader = new DataLoader(data, { batchSize: config.batch, shuffle: true, generator: new Generator(config.seed) });
-  console.log(`${name}: ${data.length} training images, ${config.epochs} epochs, batch ${config.batch}, Adam lr ${config.lr}, ${augmentation ? 'augmented, ' : ''}backend ${backend}`);
+  const data =
+    config.limit > 0
+      ? new Subset(
+          train,
+          Array.from({ length: config.limit }, (_, i) => i),
+        )
+      : train;
+  const loader = new DataLoader(data, {
+    batchSize: config.batch,
+    shuffle: true,
+    generator: new Generator(config.seed),
+  });
+  console.log(
+    `${name}: ${data.length} training images, ${config.epochs} epochs, batch ${config.batch}, Adam lr ${config.lr}, ${augmentation ? 'augmented, ' : ''}backend ${backend}`,
+  );
   console.log(model.toString());
   const optimizer = new optim.Adam(model.parameters(), { lr: config.lr });
   // Cosine decay of the learning rate to 0 over the run, stepped once per epoch.
@@ -98,7 +138,11 @@ export async function trainAndReport(name: string, model: nn.Module, config: Run
   const start = performance.now();
   const cpu = process.cpuUsage();
   fit(model, loader, {
-    loss: nn.functional.crossEntropy, optimizer, scheduler, epochs: config.epochs, metrics: ['accuracy'],
+    loss: nn.functional.crossEntropy,
+    optimizer,
+    scheduler,
+    epochs: config.epochs,
+    metrics: ['accuracy'],
     callbacks: config.testEachEpoch ? [testEachEpoch] : [],
     verbose: (line) => console.log(`${line}  [${((performance.now() - start - evalMs) / 1000).toFixed(0)} s]`),
   });
@@ -106,6 +150,18 @@ export async function trainAndReport(name: string, model: nn.Module, config: Run
   const used = process.cpuUsage(cpu);
   const cpuSeconds = (used.user + used.system - evalCpu) / 1e6;
   const result = evaluate(model, test, { loss: nn.functional.crossEntropy, metrics: ['accuracy'], batchSize: 500 });
-  console.log(`test accuracy ${(100 * result.accuracy).toFixed(2)}%  test loss ${result.loss.toFixed(4)}  training wall time ${trainSeconds.toFixed(1)} s (${(trainSeconds / config.epochs).toFixed(1)} s/epoch), CPU time ${cpuSeconds.toFixed(1)} s`);
-  console.log(JSON.stringify({ example: name, accuracy: result.accuracy, trainSeconds, cpuSeconds, epochs: config.epochs, batch: config.batch, backend }));
+  console.log(
+    `test accuracy ${(100 * result.accuracy).toFixed(2)}%  test loss ${result.loss.toFixed(4)}  training wall time ${trainSeconds.toFixed(1)} s (${(trainSeconds / config.epochs).toFixed(1)} s/epoch), CPU time ${cpuSeconds.toFixed(1)} s`,
+  );
+  console.log(
+    JSON.stringify({
+      example: name,
+      accuracy: result.accuracy,
+      trainSeconds,
+      cpuSeconds,
+      epochs: config.epochs,
+      batch: config.batch,
+      backend,
+    }),
+  );
 }

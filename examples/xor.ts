@@ -6,7 +6,12 @@
 import { manualSeed, nn, optim, predict, tensor } from 'nabla';
 
 manualSeed(0);
-const x = tensor([[0, 0], [0, 1], [1, 0], [1, 1]]);
+const x = tensor([
+  [0, 0],
+  [0, 1],
+  [1, 0],
+  [1, 1],
+]);
 const y = tensor([[0], [1], [1], [0]]);
 const model = new nn.Sequential(new nn.Linear(2, 4), new nn.Sigmoid(), new nn.Linear(4, 1), new nn.Sigmoid());
 const optimizer = new optim.SGD(model.parameters(), { lr: 2 });

@@ -20,7 +20,9 @@ function run(cmd, args, env = process.env) {
 
 function testFiles(path) {
   if (statSync(path).isFile()) return path.endsWith('.test.ts') ? [path] : [];
-  return readdirSync(path).sort().flatMap((name) => testFiles(join(path, name)));
+  return readdirSync(path)
+    .sort()
+    .flatMap((name) => testFiles(join(path, name)));
 }
 
 run(process.execPath, ['packages/nabla/scripts/build-wasm.mjs']);
@@ -39,5 +41,9 @@ if (!paths.length) {
   // Once more with gradient-buffer debugging on (autograd/graph.ts): recycled buffers are poisoned
   // with NaN and exclusivity is asserted, so a backward rule that breaks the contract fails here.
   const debugFiles = ['packages/nabla/test/autograd', 'packages/nabla/test/train'].flatMap(testFiles);
-  run(process.execPath, ['--conditions=nabla-source', '--import', 'tsx', '--test', '--test-reporter=spec', ...debugFiles], { ...process.env, NABLA_DEBUG: 'recycle' });
+  run(
+    process.execPath,
+    ['--conditions=nabla-source', '--import', 'tsx', '--test', '--test-reporter=spec', ...debugFiles],
+    { ...process.env, NABLA_DEBUG: 'recycle' },
+  );
 }

@@ -14,11 +14,13 @@ import { fileURLToPath } from 'node:url';
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
 function markdownUnder(dir: string): string[] {
-  return readdirSync(dir).sort().flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return markdownUnder(path);
-    return name.endsWith('.md') ? [path] : [];
-  });
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) return markdownUnder(path);
+      return name.endsWith('.md') ? [path] : [];
+    });
 }
 
 /** The ```ts blocks of a Markdown file. */
@@ -34,10 +36,17 @@ test('TypeScript in README.md and docs/ uses only exported API', async () => {
   };
   const root = entries.nabla as {
     nn: Record<string, unknown> & { functional: Record<string, unknown> };
-    optim: Record<string, unknown>; io: Record<string, unknown>; transforms: Record<string, unknown>;
+    optim: Record<string, unknown>;
+    io: Record<string, unknown>;
+    transforms: Record<string, unknown>;
   };
   const namespaces: Record<string, Record<string, unknown>> = {
-    nn: root.nn, optim: root.optim, io: root.io, transforms: root.transforms, F: root.nn.functional, 'nn.functional': root.nn.functional,
+    nn: root.nn,
+    optim: root.optim,
+    io: root.io,
+    transforms: root.transforms,
+    F: root.nn.functional,
+    'nn.functional': root.nn.functional,
   };
   const files = [join(ROOT, 'README.md'), ...markdownUnder(join(ROOT, 'docs'))];
   const missing: string[] = [];
@@ -48,7 +57,10 @@ test('TypeScript in README.md and docs/ uses only exported API', async () => {
       for (const m of code.matchAll(/^import\s*\{([^}]*)\}\s*from\s*'([^']+)'/gm)) {
         const exports = entries[m[2]];
         if (!exports) continue;
-        for (const spec of m[1].split(',').map((s) => s.trim()).filter(Boolean)) {
+        for (const spec of m[1]
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)) {
           if (spec.startsWith('type ')) continue; // types are not there at run time; tsc checks them
           const name = spec.split(/\s+as\s+/)[0];
           names++;

@@ -13,17 +13,22 @@ const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
 function markdownUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).sort().flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return markdownUnder(path);
-    return name.endsWith('.md') ? [path] : [];
-  });
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) return markdownUnder(path);
+      return name.endsWith('.md') ? [path] : [];
+    });
 }
 
 /** The documents checked: the front page, docs/, and each package's README files. */
 function documents(): string[] {
   const packageReadmes = readdirSync(join(ROOT, 'packages')).flatMap((p) =>
-    [join(ROOT, 'packages', p, 'README.md'), join(ROOT, 'packages', p, 'data', 'README.md')].filter((f) => existsSync(f)));
+    [join(ROOT, 'packages', p, 'README.md'), join(ROOT, 'packages', p, 'data', 'README.md')].filter((f) =>
+      existsSync(f),
+    ),
+  );
   return [join(ROOT, 'README.md'), ...markdownUnder(join(ROOT, 'docs')), ...packageReadmes];
 }
 
@@ -83,7 +88,8 @@ test('relative links in README.md and docs/ point to files and headings that exi
         broken.push(`${where}: no such file`);
         continue;
       }
-      if (fragment && dest.endsWith('.md') && !anchors(dest).has(fragment)) broken.push(`${where}: no heading #${fragment} in ${relative(ROOT, dest)}`);
+      if (fragment && dest.endsWith('.md') && !anchors(dest).has(fragment))
+        broken.push(`${where}: no heading #${fragment} in ${relative(ROOT, dest)}`);
     }
   }
   assert.ok(checked > 20, `only ${checked} links found: the link pattern is broken`);

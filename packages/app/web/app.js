@@ -1,5 +1,5 @@
 // The image-recognition page: upload an image, show the top classes and the model's input.
-'use strict';
+
 const $ = (id) => document.getElementById(id);
 let model = null;
 
@@ -13,7 +13,8 @@ async function loadModel() {
   const res = await fetch('/api/model');
   model = await res.json();
   const acc = model.testAccuracy == null ? '' : `, test accuracy ${(model.testAccuracy * 100).toFixed(1)}%`;
-  $('model-info').textContent = `${model.directory}: ${model.classes.length} classes, ${model.parameters.toLocaleString()} parameters${acc}`;
+  $('model-info').textContent =
+    `${model.directory}: ${model.classes.length} classes, ${model.parameters.toLocaleString()} parameters${acc}`;
   if (model.preprocessing.kind === 'standardize') {
     // A model of table rows: type a row instead of dropping an image.
     $('title').textContent = 'nabla classifier';
@@ -75,12 +76,19 @@ function showPrediction(result) {
 
 /** Sends one typed row of a tabular model to the API. */
 async function predictRow(text) {
-  const values = text.split(/[\s,;]+/).filter((v) => v !== '').map(Number);
+  const values = text
+    .split(/[\s,;]+/)
+    .filter((v) => v !== '')
+    .map(Number);
   const want = model.preprocessing.columns.length;
   if (values.length !== want || values.some(Number.isNaN)) {
     return showError(`enter ${want} numbers (${model.preprocessing.columns.join(', ')}); got ${values.length} values`);
   }
-  const res = await fetch('/api/predict', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rows: [values] }) });
+  const res = await fetch('/api/predict', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ rows: [values] }),
+  });
   const body = await res.json();
   if (!res.ok) return showError(body.error || `the server answered ${res.status}`);
   const p = body.predictions[0];
@@ -103,9 +111,16 @@ async function predict(file) {
 }
 
 const zone = $('drop-zone');
-zone.addEventListener('click', (e) => { if (e.target.tagName !== 'LABEL') $('file-input').click(); });
-zone.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') $('file-input').click(); });
-zone.addEventListener('dragover', (e) => { e.preventDefault(); zone.classList.add('over'); });
+zone.addEventListener('click', (e) => {
+  if (e.target.tagName !== 'LABEL') $('file-input').click();
+});
+zone.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' || e.key === ' ') $('file-input').click();
+});
+zone.addEventListener('dragover', (e) => {
+  e.preventDefault();
+  zone.classList.add('over');
+});
 zone.addEventListener('dragleave', () => zone.classList.remove('over'));
 zone.addEventListener('drop', (e) => {
   e.preventDefault();

@@ -1,5 +1,5 @@
 // Live training view: batch progress and loss/accuracy curves pushed by the server (SSE).
-'use strict';
+
 const $ = (id) => document.getElementById(id);
 const events = new EventSource('/events');
 const fmt = (v) => (v == null ? '–' : v.toFixed(4));
@@ -17,7 +17,8 @@ events.addEventListener('epoch', (e) => {
   // The SVGs are rendered by nabla's own report code on the server.
   $('loss-chart').innerHTML = charts.loss;
   $('accuracy-chart').innerHTML = charts.accuracy;
-  $('last-epoch').textContent = `epoch ${record.epoch}: loss ${fmt(record.loss)}, accuracy ${fmt(record.accuracy)}, ` +
+  $('last-epoch').textContent =
+    `epoch ${record.epoch}: loss ${fmt(record.loss)}, accuracy ${fmt(record.accuracy)}, ` +
     `validation loss ${fmt(record.valLoss)}, validation accuracy ${fmt(record.valAccuracy)}`;
 });
 
@@ -26,4 +27,6 @@ events.addEventListener('done', (e) => {
   $('status').textContent = `training finished after ${epochs} epochs`;
   events.close();
 });
-events.onerror = () => { $('status').textContent = 'disconnected from the training process'; };
+events.onerror = () => {
+  $('status').textContent = 'disconnected from the training process';
+};

@@ -1,7 +1,13 @@
 /** Node-only entry (`nabla/node`): file system loaders, threads, the native BLAS backend. Never imported by the core. */
 export { readCsvFile } from './data/read-csv-file.js';
 export {
-  writeFileAtomic, writeModelFiles, readModelFiles, saveModel, loadModel, saveSafetensors, loadSafetensors,
+  writeFileAtomic,
+  writeModelFiles,
+  readModelFiles,
+  saveModel,
+  loadModel,
+  saveSafetensors,
+  loadSafetensors,
 } from './io/node-files.js';
 export * from './data/image-node/index.js';
 
@@ -22,8 +28,19 @@ if (wanted !== 'js') {
   await initWasm().catch(() => undefined);
   if (wanted !== 'wasm') {
     const started = await initNative();
-    if (typeof started === 'string' && wanted === 'native') console.warn(`nabla: NABLA_BACKEND=native: ${started}; using ${(await import('./backend/index.js')).getBackend().name}`);
+    if (typeof started === 'string' && wanted === 'native')
+      console.warn(
+        `nabla: NABLA_BACKEND=native: ${started}; using ${(await import('./backend/index.js')).getBackend().name}`,
+      );
   }
 }
-export { initWasm, setNumThreads, wasmInfo, setBackend, getBackend, backendInfo, type BackendInfo } from './backend/index.js';
+export {
+  initWasm,
+  setNumThreads,
+  wasmInfo,
+  setBackend,
+  getBackend,
+  backendInfo,
+  type BackendInfo,
+} from './backend/index.js';
 export { initNative, type NativeOptions } from './backend/native/index.js';

@@ -3,7 +3,10 @@ import '../src/node.js'; // Node's worker_threads for the WASM pool (the browser
 import { initNative } from '../src/backend/native/index.js';
 
 // initWasm selects the WASM backend; tests start from the reference and opt in per backend.
-const wasm = await initWasm().then((b) => b, () => null);
+const wasm = await initWasm().then(
+  (b) => b,
+  () => null,
+);
 // The native backend (platform BLAS through koffi) joins where a BLAS loads (CI installs OpenBLAS).
 const started = await initNative({ select: false });
 const native = typeof started === 'string' ? null : started;

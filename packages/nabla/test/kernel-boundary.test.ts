@@ -33,36 +33,87 @@ interface Allowance {
 /** Legitimate or not-yet-converted places, per file (paths from packages/nabla). */
 const ALLOWED: Record<string, Allowance> = {
   // Accessors: a tensor's storage handed, as a view or a relabelled result, to kernels or to a new tensor.
-  'src/ops/conv.ts': { storage: 2, why: 'denseData (the dense view kernels read) and filling a fresh output through its kernel' },
-  'src/ops/elementwise.ts': { storage: 3, why: 'the Strided operands and in-place target handed to the binary kernels' },
-  'src/ops/in-place.ts': { storage: 1, why: "fill_: TypedArray.fill on a dense float tensor's range (the engine's native fill)" },
+  'src/ops/conv.ts': {
+    storage: 2,
+    why: 'denseData (the dense view kernels read) and filling a fresh output through its kernel',
+  },
+  'src/ops/elementwise.ts': {
+    storage: 3,
+    why: 'the Strided operands and in-place target handed to the binary kernels',
+  },
+  'src/ops/in-place.ts': {
+    storage: 1,
+    why: "fill_: TypedArray.fill on a dense float tensor's range (the engine's native fill)",
+  },
   'src/ops/matmul.ts': { storage: 3, why: 'the dense operands handed to the matmul kernel' },
-  'src/ops/movement.ts': { storage: 1, why: "slice's backward: the Strided region of the gradient that the copy kernel writes" },
-  'src/ops/reduce.ts': { storage: 1, why: "a reduction's dense result relabelled to its output shape (no element access)" },
-  'src/ops/strided.ts': { storage: 2, why: 'strided() and contiguousData(): the views every kernel call is built from' },
-  'src/optim/dense.ts': { storage: 1, why: 'denseView: the dense view of a parameter or state buffer that optimizer kernels update in place' },
+  'src/ops/movement.ts': {
+    storage: 1,
+    why: "slice's backward: the Strided region of the gradient that the copy kernel writes",
+  },
+  'src/ops/reduce.ts': {
+    storage: 1,
+    why: "a reduction's dense result relabelled to its output shape (no element access)",
+  },
+  'src/ops/strided.ts': {
+    storage: 2,
+    why: 'strided() and contiguousData(): the views every kernel call is built from',
+  },
+  'src/optim/dense.ts': {
+    storage: 1,
+    why: 'denseView: the dense view of a parameter or state buffer that optimizer kernels update in place',
+  },
   // Index bookkeeping: int32 index arrays (positions, not tensor elements) built for gather/indexSelect kernels.
   'src/ops/linalg.ts': { loop: 1, why: 'diag: the gather index of the diagonal cells' },
   'src/ops/rearrange.ts': { loop: 2, why: 'int32Range and repeatInterleave: index tensors for indexSelect' },
   'src/nn/functional/padding.ts': { loop: 1, why: 'pad: the gather index of replicate/circular/reflect padding' },
-  'src/nn/functional/cross-entropy.ts': { loop: 1, why: 'class labels to safe gather indices and per-sample weights (one per sample, not per element)' },
+  'src/nn/functional/cross-entropy.ts': {
+    loop: 1,
+    why: 'class labels to safe gather indices and per-sample weights (one per sample, not per element)',
+  },
   'src/data/dataset.ts': { callback: 1, why: 'Subset: checking the sample indices it is given' },
   // Per-channel scalars: a handful of batch-norm statistics, not tensor elements.
-  'src/ops/norm.ts': { callback: 3, why: 'per-channel invstd and weight gradient from the channel statistics the kernels return' },
+  'src/ops/norm.ts': {
+    callback: 3,
+    why: 'per-channel invstd and weight gradient from the channel statistics the kernels return',
+  },
   // Parsing and decoding (one file or image at a time, before any tensor exists).
-  'src/data/image/raw-image.ts': { storage: 1, loop: 3, why: 'viewImage hands an image view to the kernels; toTensor and convertImage decode one image (HWC bytes to CHW, PIL luma)' },
+  'src/data/image/raw-image.ts': {
+    storage: 1,
+    loop: 3,
+    why: 'viewImage hands an image view to the kernels; toTensor and convertImage decode one image (HWC bytes to CHW, PIL luma)',
+  },
   'src/data/image-node/decode-image.ts': { loop: 2, why: 'decoding: PNG RGBA to the requested channels' },
-  'src/data/image-node/image-folder.ts': { loop: 1, why: 'decoding: a resized image back to bytes when the folder is loaded' },
+  'src/data/image-node/image-folder.ts': {
+    loop: 1,
+    why: 'decoding: a resized image back to bytes when the folder is loaded',
+  },
   // Random draws come from the JS Generator (a sequential stream), so they are made where it lives.
-  'src/ops/sampling.ts': { storage: 1, loop: 4, why: 'bernoulli, multinomial, normal: draws from the generator (kernel pending: generator streams in the kernel table)' },
-  'src/nn/init.ts': { storage: 1, loop: 1, why: 'init: filling a parameter from the generator, not an op (kernel pending, as sampling)' },
-  'src/nn/functional/dropout.ts': { loop: 1, why: 'dropout mask drawn from the generator (kernel pending, as sampling)' },
-  'src/nn/functional/conv.ts': { loop: 1, why: 'dropout2d channel mask drawn from the generator (kernel pending, as sampling)' },
+  'src/ops/sampling.ts': {
+    storage: 1,
+    loop: 4,
+    why: 'bernoulli, multinomial, normal: draws from the generator (kernel pending: generator streams in the kernel table)',
+  },
+  'src/nn/init.ts': {
+    storage: 1,
+    loop: 1,
+    why: 'init: filling a parameter from the generator, not an op (kernel pending, as sampling)',
+  },
+  'src/nn/functional/dropout.ts': {
+    loop: 1,
+    why: 'dropout mask drawn from the generator (kernel pending, as sampling)',
+  },
+  'src/nn/functional/conv.ts': {
+    loop: 1,
+    why: 'dropout2d channel mask drawn from the generator (kernel pending, as sampling)',
+  },
 };
 
-const TYPED = 'Float32Array|Float64Array|Int32Array|Uint8Array|Uint8ClampedArray|Int8Array|Int16Array|Uint16Array|Uint32Array|FloatArray|TypedArray';
+const TYPED =
+  'Float32Array|Float64Array|Int32Array|Uint8Array|Uint8ClampedArray|Int8Array|Int16Array|Uint16Array|Uint32Array|FloatArray|TypedArray';
 /** Right-hand sides that make a typed array of tensor elements. */
-const TYPED_SOURCE = new RegExp(`^(new (${TYPED})\\(|(${TYPED})\\.(from|of)\\(|allocate\\(|dense\\w*\\(|contiguousData\\(|[\\w.]+\\.toTypedArray\\(\\)|[\\w.]+\\.storage\\.data)`);
+const TYPED_SOURCE = new RegExp(
+  `^(new (${TYPED})\\(|(${TYPED})\\.(from|of)\\(|allocate\\(|dense\\w*\\(|contiguousData\\(|[\\w.]+\\.toTypedArray\\(\\)|[\\w.]+\\.storage\\.data)`,
+);
 
 /** Source without comments and string/template contents, line structure kept. */
 function stripped(src: string): string {
@@ -82,7 +133,9 @@ interface Decl {
 /** Every annotated parameter/variable and every initialised variable, in source order. */
 function declarations(src: string): Decl[] {
   const out: Decl[] = [];
-  for (const m of src.matchAll(/(?:\b(?:const|let|var)\s+|[(,]\s*|\breadonly\s+)(\w+)\??\s*:\s*(?:readonly\s+)?([\w.]+)(\s*\[)?/g)) {
+  for (const m of src.matchAll(
+    /(?:\b(?:const|let|var)\s+|[(,]\s*|\breadonly\s+)(\w+)\??\s*:\s*(?:readonly\s+)?([\w.]+)(\s*\[)?/g,
+  )) {
     out.push({ name: m[1], at: m.index, typed: new RegExp(`^(${TYPED})$`).test(m[2]) && !m[3] });
   }
   for (const m of src.matchAll(/\b(?:const|let|var)\s+(\w+)(?:\s*:[^=]+)?\s*=\s*([^;\n]+)/g)) {
@@ -132,7 +185,10 @@ export function findings(source: string): { kind: Kind; line: number }[] {
     const indexesTyped = [...body.matchAll(/(?<![\w.])(?:this\.)?(\w+)\[/g)].some((r) => typedAt(r[1], m.index));
     if (indexesTyped || /\.data\[/.test(body)) out.push({ kind: 'loop', line: lineOf(src, m.index) });
   }
-  const perElement = new RegExp(`\\b(?:${TYPED})\\.from\\(\\s*(?:this\\.)?([\\w.]+)\\s*,|(?<![\\w.])(?:this\\.)?(\\w+)\\.(?:map|forEach)\\(`, 'g');
+  const perElement = new RegExp(
+    `\\b(?:${TYPED})\\.from\\(\\s*(?:this\\.)?([\\w.]+)\\s*,|(?<![\\w.])(?:this\\.)?(\\w+)\\.(?:map|forEach)\\(`,
+    'g',
+  );
   for (const m of src.matchAll(perElement)) {
     const name = m[1] ?? m[2];
     if (name.endsWith('.data') || typedAt(name, m.index)) out.push({ kind: 'callback', line: lineOf(src, m.index) });
@@ -142,7 +198,8 @@ export function findings(source: string): { kind: Kind; line: number }[] {
 
 function sources(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []);
+    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
 describe('kernel boundary', () => {
@@ -150,9 +207,13 @@ describe('kernel boundary', () => {
     const kinds = (src: string): Kind[] => findings(src).map((f) => f.kind);
     assert.deepEqual(kinds('const d = t.storage.data;'), ['storage']);
     assert.deepEqual(kinds('function f(x: Float32Array) { for (let i = 0; i < x.length; i++) x[i] *= 2; }'), ['loop']);
-    assert.deepEqual(kinds('const out = new Float64Array(n);\nfor (let i = 0; i < n; i++) {\n  out[i] = 1;\n}'), ['loop']);
+    assert.deepEqual(kinds('const out = new Float64Array(n);\nfor (let i = 0; i < n; i++) {\n  out[i] = 1;\n}'), [
+      'loop',
+    ]);
     assert.deepEqual(kinds('let i = 0; while (i < 3) v.data[i++] = 0;'), ['loop']);
-    assert.deepEqual(kinds('function f(bytes: Uint8Array) { return Float32Array.from(bytes, (b) => b / 255); }'), ['callback']);
+    assert.deepEqual(kinds('function f(bytes: Uint8Array) { return Float32Array.from(bytes, (b) => b / 255); }'), [
+      'callback',
+    ]);
     assert.deepEqual(kinds('const n = Int32Array.from({ length: 3 }, (_, i) => i);'), []);
     assert.deepEqual(kinds('const shape = [2, 3];\nfor (let d = 0; d < shape.length; d++) strides[d] = shape[d];'), []);
     assert.deepEqual(kinds('// for (let i = 0; i < n; i++) x.storage.data[i] = 0;\nconst s = "a.data[0]";'), []);
@@ -166,12 +227,19 @@ describe('kernel boundary', () => {
       for (const kind of ['storage', 'loop', 'callback'] as const) {
         const lines = found.filter((f) => f.kind === kind).map((f) => f.line);
         const limit = allowed?.[kind] ?? 0;
-        assert.ok(lines.length <= limit,
-          `${rel}: ${lines.length} ${kind} finding(s) at line(s) ${lines.join(', ')} but ${limit} allowed: element work belongs in a backend kernel (src/backend), or add a reasoned entry to ALLOWED`);
+        assert.ok(
+          lines.length <= limit,
+          `${rel}: ${lines.length} ${kind} finding(s) at line(s) ${lines.join(', ')} but ${limit} allowed: element work belongs in a backend kernel (src/backend), or add a reasoned entry to ALLOWED`,
+        );
       }
       if (allowed) {
-        const used = (['storage', 'loop', 'callback'] as const).some((k) => (allowed[k] ?? 0) > 0 && found.some((f) => f.kind === k));
-        assert.ok(used || found.length > 0, `${rel}: its ALLOWED entry is no longer needed (${allowed.why}); remove it`);
+        const used = (['storage', 'loop', 'callback'] as const).some(
+          (k) => (allowed[k] ?? 0) > 0 && found.some((f) => f.kind === k),
+        );
+        assert.ok(
+          used || found.length > 0,
+          `${rel}: its ALLOWED entry is no longer needed (${allowed.why}); remove it`,
+        );
       }
     });
   }

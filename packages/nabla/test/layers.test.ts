@@ -26,11 +26,13 @@ export const LAYERS: readonly (readonly string[])[] = [
 const src = resolve(new URL('../src', import.meta.url).pathname);
 
 function sourceFiles(dir: string): string[] {
-  return readdirSync(dir).sort().flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return sourceFiles(path);
-    return name.endsWith('.ts') && !name.endsWith('.d.ts') ? [path] : [];
-  });
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) return sourceFiles(path);
+      return name.endsWith('.ts') && !name.endsWith('.d.ts') ? [path] : [];
+    });
 }
 
 /** The layer of a path relative to src/: the first entry that names it or a folder above it. */
@@ -66,7 +68,11 @@ export function runtimeImports(fileName: string, source: string): string[] {
     } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
       const clause = node.exportClause;
       const typeOnly =
-        node.isTypeOnly || (clause !== undefined && ts.isNamedExports(clause) && clause.elements.length > 0 && clause.elements.every((e) => e.isTypeOnly));
+        node.isTypeOnly ||
+        (clause !== undefined &&
+          ts.isNamedExports(clause) &&
+          clause.elements.length > 0 &&
+          clause.elements.every((e) => e.isTypeOnly));
       if (!typeOnly) out.push(node.moduleSpecifier.text);
     } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
       const [arg] = node.arguments;
@@ -89,7 +95,10 @@ export function upwardEdges(root: string, files: readonly { path: string; text: 
       if (!spec.startsWith('.')) continue; // packages and node: builtins are outside the layering
       const target = relative(root, resolve(dirname(path), spec)).replace(/\.js$/, '.ts');
       const to = layerOf(target);
-      if (to > from) bad.push(`src/${rel} imports '${spec}' (layer ${to}: ${LAYERS[to].join(' ')}) from layer ${from} (${LAYERS[from].join(' ')})`);
+      if (to > from)
+        bad.push(
+          `src/${rel} imports '${spec}' (layer ${to}: ${LAYERS[to].join(' ')}) from layer ${from} (${LAYERS[from].join(' ')})`,
+        );
     }
   }
   return bad;
@@ -131,19 +140,31 @@ describe('layers', () => {
   it('catches an upward edge and ignores type-only ones', () => {
     const at = (rel: string, text: string) => ({ path: join(src, rel), text });
     const bad = upwardEdges(src, [
-      at('tensor/tensor.ts', "import { add } from '../ops/elementwise.js';\nimport type { GradFn } from '../autograd/graph.js';"),
-      at('autograd/engine.ts', "import { type Tensor } from '../tensor/tensor.js';\nimport { sum, type X } from '../ops/reduce.js';"),
-      at('ops/x.ts', "export { nn } from '../nn/index.js';\nexport type { Module } from '../nn/module.js';\nimport '../optim/sgd.js';"),
+      at(
+        'tensor/tensor.ts',
+        "import { add } from '../ops/elementwise.js';\nimport type { GradFn } from '../autograd/graph.js';",
+      ),
+      at(
+        'autograd/engine.ts',
+        "import { type Tensor } from '../tensor/tensor.js';\nimport { sum, type X } from '../ops/reduce.js';",
+      ),
+      at(
+        'ops/x.ts',
+        "export { nn } from '../nn/index.js';\nexport type { Module } from '../nn/module.js';\nimport '../optim/sgd.js';",
+      ),
       at('tensor/dtype.ts', "const m = await import('../backend/index.js');"),
       at('ops/y.ts', "import { Tensor } from '../tensor/tensor.js';\nimport { record } from '../autograd/graph.js';"),
     ]);
-    assert.deepEqual(bad.map((line) => line.split(' (')[0]), [
-      "src/tensor/tensor.ts imports '../ops/elementwise.js'",
-      "src/autograd/engine.ts imports '../ops/reduce.js'",
-      "src/ops/x.ts imports '../nn/index.js'",
-      "src/ops/x.ts imports '../optim/sgd.js'",
-      "src/tensor/dtype.ts imports '../backend/index.js'",
-    ]);
+    assert.deepEqual(
+      bad.map((line) => line.split(' (')[0]),
+      [
+        "src/tensor/tensor.ts imports '../ops/elementwise.js'",
+        "src/autograd/engine.ts imports '../ops/reduce.js'",
+        "src/ops/x.ts imports '../nn/index.js'",
+        "src/ops/x.ts imports '../optim/sgd.js'",
+        "src/tensor/dtype.ts imports '../backend/index.js'",
+      ],
+    );
     assert.throws(() => layerOf('newdir/thing.ts'), /belongs to no layer/);
   });
 });

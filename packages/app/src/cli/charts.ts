@@ -20,15 +20,38 @@ function points(history: readonly EpochRecord[], metric: 'loss' | 'accuracy'): P
 }
 
 /** A Vega line chart: one line per series, epochs on x. */
-export function curveSpec(title: string, values: Point[], legend: 'top-right' | 'bottom-right' = 'top-right', width = 420, height = 240): Spec {
+export function curveSpec(
+  title: string,
+  values: Point[],
+  legend: 'top-right' | 'bottom-right' = 'top-right',
+  width = 420,
+  height = 240,
+): Spec {
   return {
     $schema: 'https://vega.github.io/schema/vega/v6.json',
-    width, height, padding: 8, background: 'white',
+    width,
+    height,
+    padding: 8,
+    background: 'white',
     title: { text: title, fontSize: 14 },
     data: [{ name: 'points', values }],
     scales: [
-      { name: 'x', type: 'linear', domain: { data: 'points', field: 'epoch' }, range: 'width', zero: false, nice: false },
-      { name: 'y', type: 'linear', domain: { data: 'points', field: 'value' }, range: 'height', zero: false, nice: true },
+      {
+        name: 'x',
+        type: 'linear',
+        domain: { data: 'points', field: 'epoch' },
+        range: 'width',
+        zero: false,
+        nice: false,
+      },
+      {
+        name: 'y',
+        type: 'linear',
+        domain: { data: 'points', field: 'value' },
+        range: 'height',
+        zero: false,
+        nice: true,
+      },
       { name: 'color', type: 'ordinal', domain: ['train', 'validation'], range: ['#1f77b4', '#ff7f0e'] },
     ],
     axes: [
@@ -36,14 +59,38 @@ export function curveSpec(title: string, values: Point[], legend: 'top-right' | 
       { orient: 'left', scale: 'y', title, grid: true },
     ],
     legends: [{ stroke: 'color', orient: legend, symbolType: 'stroke', symbolStrokeWidth: 2 }],
-    marks: [{
-      type: 'group',
-      from: { facet: { name: 'series', data: 'points', groupby: 'series' } },
-      marks: [
-        { type: 'line', from: { data: 'series' }, encode: { enter: { x: { scale: 'x', field: 'epoch' }, y: { scale: 'y', field: 'value' }, stroke: { scale: 'color', field: 'series' }, strokeWidth: { value: 2 } } } },
-        { type: 'symbol', from: { data: 'series' }, encode: { enter: { x: { scale: 'x', field: 'epoch' }, y: { scale: 'y', field: 'value' }, fill: { scale: 'color', field: 'series' }, size: { value: 20 } } } },
-      ],
-    }],
+    marks: [
+      {
+        type: 'group',
+        from: { facet: { name: 'series', data: 'points', groupby: 'series' } },
+        marks: [
+          {
+            type: 'line',
+            from: { data: 'series' },
+            encode: {
+              enter: {
+                x: { scale: 'x', field: 'epoch' },
+                y: { scale: 'y', field: 'value' },
+                stroke: { scale: 'color', field: 'series' },
+                strokeWidth: { value: 2 },
+              },
+            },
+          },
+          {
+            type: 'symbol',
+            from: { data: 'series' },
+            encode: {
+              enter: {
+                x: { scale: 'x', field: 'epoch' },
+                y: { scale: 'y', field: 'value' },
+                fill: { scale: 'color', field: 'series' },
+                size: { value: 20 },
+              },
+            },
+          },
+        ],
+      },
+    ],
   };
 }
 

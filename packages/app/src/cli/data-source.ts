@@ -43,13 +43,18 @@ export { BUILTIN_DATA } from './defaults.js';
  */
 export function loadData(spec: string, options: DataOptions = {}): DataSource {
   const builtin = BUILTIN_CSV[spec];
-  if (builtin) return loadCsv(join(DATA_DIR, builtin.file), spec, { ...options, target: options.target ?? builtin.target }, true);
-  if (spec === 'fashion-mnist') return imageSource('fashion-mnist', loadFashionMnist(), loadFashionMnist({ train: false }));
+  if (builtin)
+    return loadCsv(join(DATA_DIR, builtin.file), spec, { ...options, target: options.target ?? builtin.target }, true);
+  if (spec === 'fashion-mnist')
+    return imageSource('fashion-mnist', loadFashionMnist(), loadFashionMnist({ train: false }));
   if (!existsSync(spec)) {
-    throw new Error(`--data '${spec}': no such file or folder, and not a built-in data set (${BUILTIN_DATA.join(', ')})`);
+    throw new Error(
+      `--data '${spec}': no such file or folder, and not a built-in data set (${BUILTIN_DATA.join(', ')})`,
+    );
   }
   if (statSync(spec).isFile()) {
-    if (!spec.toLowerCase().endsWith('.csv')) throw new Error(`--data '${spec}': expected a .csv file, an IDX folder or an image folder`);
+    if (!spec.toLowerCase().endsWith('.csv'))
+      throw new Error(`--data '${spec}': expected a .csv file, an IDX folder or an image folder`);
     return loadCsv(spec, spec, options, false);
   }
   const files = readdirSync(spec);
@@ -64,7 +69,11 @@ export function loadData(spec: string, options: DataOptions = {}): DataSource {
   return imageSource(spec, folder, null);
 }
 
-function imageSource(name: string, train: Dataset & { classes: readonly string[]; imageShape: readonly number[] }, test: Dataset | null): DataSource {
+function imageSource(
+  name: string,
+  train: Dataset & { classes: readonly string[]; imageShape: readonly number[] },
+  test: Dataset | null,
+): DataSource {
   const [c, h, w] = train.imageShape;
   const preprocessing: Preprocessing = { kind: 'image', channels: c, height: h, width: w };
   return { name, train, test, classes: [...train.classes], inputShape: [c, h, w], preprocessing, tabular: null };
@@ -80,9 +89,15 @@ function loadCsv(path: string, name: string, options: DataOptions, builtin: bool
     classNames: pre?.classes,
     source: path,
   });
-  if (!csv.target || !csv.classNames || !csv.targetName) throw new Error(`${path}: needs a target column (--target NAME)`);
+  if (!csv.target || !csv.classNames || !csv.targetName)
+    throw new Error(`${path}: needs a target column (--target NAME)`);
   const preprocessing: Preprocessing = pre ?? {
-    kind: 'standardize', columns: csv.featureNames, target: csv.targetName, classes: csv.classNames, mean: [], std: [],
+    kind: 'standardize',
+    columns: csv.featureNames,
+    target: csv.targetName,
+    classes: csv.classNames,
+    mean: [],
+    std: [],
   };
   const features = pre ? standardize(csv.features, pre) : csv.features;
   return {
@@ -102,7 +117,13 @@ function loadCsv(path: string, name: string, options: DataOptions, builtin: bool
  */
 export function prepareTabular(src: DataSource, trainIndices: Int32Array): DataSource {
   if (!src.tabular || src.preprocessing.kind !== 'standardize') return src;
-  const { mean, std } = fitStandardize(src.tabular.features.indexSelect(0, Tensor.fromData(trainIndices, [trainIndices.length])));
+  const { mean, std } = fitStandardize(
+    src.tabular.features.indexSelect(0, Tensor.fromData(trainIndices, [trainIndices.length])),
+  );
   const preprocessing: Preprocessing = { ...src.preprocessing, mean, std };
-  return { ...src, preprocessing, train: new TensorDataset(standardize(src.tabular.features, preprocessing), src.tabular.target) };
+  return {
+    ...src,
+    preprocessing,
+    train: new TensorDataset(standardize(src.tabular.features, preprocessing), src.tabular.target),
+  };
 }

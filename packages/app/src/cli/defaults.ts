@@ -3,7 +3,17 @@ import type { TrainConfig } from './checkpoint.js';
 
 /** Defaults of `nabla train`: the bundled 8x8 digits, a small MLP, Adam; well under a minute. */
 export const TRAIN_DEFAULTS: TrainConfig = {
-  data: 'digits', model: 'auto', optimizer: 'adam', lr: 0.001, epochs: 30, batchSize: 32, patience: 5, seed: 0, valSplit: 0.1, testSplit: 0.2, out: 'runs/latest',
+  data: 'digits',
+  model: 'auto',
+  optimizer: 'adam',
+  lr: 0.001,
+  epochs: 30,
+  batchSize: 32,
+  patience: 5,
+  seed: 0,
+  valSplit: 0.1,
+  testSplit: 0.2,
+  out: 'runs/latest',
 };
 
 /** Built-in CSV data sets (in data/) and their target columns. */

@@ -8,7 +8,9 @@ function number(kind: 'int' | 'float', min: number, max = Infinity) {
   return (value: string): number => {
     const v = Number(value);
     if (!Number.isFinite(v) || (kind === 'int' && !Number.isInteger(v)) || v < min || v > max) {
-      throw new InvalidArgumentError(`expected ${kind === 'int' ? 'an integer' : 'a number'} in [${min}, ${max}], got '${value}'`);
+      throw new InvalidArgumentError(
+        `expected ${kind === 'int' ? 'an integer' : 'a number'} in [${min}, ${max}], got '${value}'`,
+      );
     }
     return v;
   };
@@ -16,7 +18,8 @@ function number(kind: 'int' | 'float', min: number, max = Infinity) {
 
 function imageSize(value: string): [number, number] {
   const m = /^(\d+)(?:x(\d+))?$/.exec(value);
-  if (!m || Number(m[1]) < 1 || (m[2] !== undefined && Number(m[2]) < 1)) throw new InvalidArgumentError(`expected N or HxW (e.g. 28 or 32x48), got '${value}'`);
+  if (!m || Number(m[1]) < 1 || (m[2] !== undefined && Number(m[2]) < 1))
+    throw new InvalidArgumentError(`expected N or HxW (e.g. 28 or 32x48), got '${value}'`);
   return [Number(m[1]), Number(m[2] ?? m[1])];
 }
 
@@ -28,8 +31,13 @@ async function trainAction(opts: Record<string, unknown>, cmd: Command): Promise
   const { train } = await import('./train-command.js');
   const resume = opts.resume as string | undefined;
   const config: Partial<TrainConfig> = resume
-    ? { ...(given('epochs') ? { epochs: opts.epochs as number } : {}), ...(given('out') ? { out: opts.out as string } : {}) }
-    : (Object.fromEntries(Object.entries(opts).filter(([k]) => !['dashboard', 'port', 'resume'].includes(k))) as unknown as TrainConfig);
+    ? {
+        ...(given('epochs') ? { epochs: opts.epochs as number } : {}),
+        ...(given('out') ? { out: opts.out as string } : {}),
+      }
+    : (Object.fromEntries(
+        Object.entries(opts).filter(([k]) => !['dashboard', 'port', 'resume'].includes(k)),
+      ) as unknown as TrainConfig);
   if (!opts.dashboard) {
     await train(config, { resume });
     return;
@@ -56,18 +64,39 @@ function trainCommand(program: Command): void {
   const d = TRAIN_DEFAULTS;
   program
     .command('train')
-    .description('train a classifier; with no arguments: an MLP on the bundled 8x8 digits, then prints held-out accuracy')
-    .option('--data <data>', `built-in name (${BUILTIN_DATA.join(', ')}), a .csv file, an IDX folder or an image folder`, d.data)
+    .description(
+      'train a classifier; with no arguments: an MLP on the bundled 8x8 digits, then prints held-out accuracy',
+    )
+    .option(
+      '--data <data>',
+      `built-in name (${BUILTIN_DATA.join(', ')}), a .csv file, an IDX folder or an image folder`,
+      d.data,
+    )
     .option('--target <column>', 'target column of a CSV file (default: the last one)')
     .option('--model <model>', "'auto', an MLP spec like mlp:64-128-10, or a zoo name (lenet5, resnet8)", d.model)
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(OPTIMIZERS).default(d.optimizer))
     .option('--lr <rate>', 'learning rate', number('float', 0), d.lr)
     .option('--epochs <n>', 'epochs to train (with --resume: the epoch to reach)', number('int', 1), d.epochs)
     .option('--batch-size <n>', 'samples per batch', number('int', 1), d.batchSize)
-    .option('--patience <n>', 'stop after this many epochs without a better validation loss (0: never)', number('int', 0), d.patience)
+    .option(
+      '--patience <n>',
+      'stop after this many epochs without a better validation loss (0: never)',
+      number('int', 0),
+      d.patience,
+    )
     .option('--seed <n>', 'seed of the split, the initial weights and the shuffles', number('int', 0), d.seed)
-    .option('--val-split <fraction>', 'fraction of the training samples held out for validation', number('float', 0, 0.9), d.valSplit)
-    .option('--test-split <fraction>', 'fraction held out for the final test (data without a test split)', number('float', 0, 0.9), d.testSplit)
+    .option(
+      '--val-split <fraction>',
+      'fraction of the training samples held out for validation',
+      number('float', 0, 0.9),
+      d.valSplit,
+    )
+    .option(
+      '--test-split <fraction>',
+      'fraction held out for the final test (data without a test split)',
+      number('float', 0, 0.9),
+      d.testSplit,
+    )
     .option('--image-size <size>', 'resize image-folder images: N or HxW (needed when their sizes differ)', imageSize)
     .option('--rgb', 'read image folders in colour (default grey)')
     .option('--limit <n>', 'train on only the first n samples of the data', number('int', 1))
@@ -89,13 +118,17 @@ function evalCommand(program: Command): void {
       const { evalModel } = await import('./use-commands.js');
       const r = evalModel(opts.model, opts.data);
       if (opts.json) return json(r);
-      console.log(`${r.data}: accuracy ${(r.accuracy * 100).toFixed(2)}%  loss ${r.loss.toFixed(4)}  (${r.samples} samples)`);
+      console.log(
+        `${r.data}: accuracy ${(r.accuracy * 100).toFixed(2)}%  loss ${r.loss.toFixed(4)}  (${r.samples} samples)`,
+      );
       const corner = 'true \\ predicted';
       const width = Math.max(corner.length, ...r.classes.map((c) => c.length));
       console.log(`${corner.padEnd(width)} ${r.classes.map((c) => c.slice(0, 6).padStart(6)).join(' ')}   accuracy`);
       r.classes.forEach((c, i) => {
         const acc = r.perClass[c];
-        console.log(`${c.padEnd(width)} ${r.confusion[i].map((n) => String(n).padStart(6)).join(' ')}   ${Number.isNaN(acc) ? '-' : `${(acc * 100).toFixed(1)}%`}`);
+        console.log(
+          `${c.padEnd(width)} ${r.confusion[i].map((n) => String(n).padStart(6)).join(' ')}   ${Number.isNaN(acc) ? '-' : `${(acc * 100).toFixed(1)}%`}`,
+        );
       });
     });
 }
@@ -126,7 +159,9 @@ function predictCommand(program: Command): void {
 function infoCommand(program: Command): void {
   program
     .command('info')
-    .description('the backend that runs kernels (BLAS library, kernel, threads); with a model directory, also its architecture, parameter count and training summary')
+    .description(
+      'the backend that runs kernels (BLAS library, kernel, threads); with a model directory, also its architecture, parameter count and training summary',
+    )
     .argument('[dir]', 'model directory')
     .option('--model <dir>', 'model directory')
     .option('--json', 'print JSON')
@@ -139,7 +174,8 @@ function infoCommand(program: Command): void {
       if (opts.json) return json({ ...info, runtime });
       const { summary, architecture: _a, ...rest } = info;
       console.log(summary);
-      for (const [k, v] of Object.entries(rest)) if (v !== undefined) console.log(`${k}: ${Array.isArray(v) ? v.join(', ') : String(v)}`);
+      for (const [k, v] of Object.entries(rest))
+        if (v !== undefined) console.log(`${k}: ${Array.isArray(v) ? v.join(', ') : String(v)}`);
       console.log(runtime.summary);
     });
 }
@@ -192,7 +228,9 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-buildProgram().parseAsync(process.argv).catch((e: unknown) => {
-  console.error(`nabla: ${e instanceof Error ? e.message : String(e)}`);
-  process.exitCode = 1;
-});
+buildProgram()
+  .parseAsync(process.argv)
+  .catch((e: unknown) => {
+    console.error(`nabla: ${e instanceof Error ? e.message : String(e)}`);
+    process.exitCode = 1;
+  });

@@ -18,8 +18,12 @@ export function resolveModelSpec(model: string, src: DataSource): io.ModelSpec {
   if (model.startsWith('mlp:')) {
     const spec = io.parseMlpSpec(model);
     const widths = model.slice(4).split('-').map(Number);
-    if (widths[0] !== inFeatures) throw new Error(`--model ${model}: the data has ${inFeatures} input features (shape [${src.inputShape.join(', ')}]), not ${widths[0]}`);
-    if (widths[widths.length - 1] !== classes) throw new Error(`--model ${model}: the data has ${classes} classes, not ${widths[widths.length - 1]}`);
+    if (widths[0] !== inFeatures)
+      throw new Error(
+        `--model ${model}: the data has ${inFeatures} input features (shape [${src.inputShape.join(', ')}]), not ${widths[0]}`,
+      );
+    if (widths[widths.length - 1] !== classes)
+      throw new Error(`--model ${model}: the data has ${classes} classes, not ${widths[widths.length - 1]}`);
     return spec;
   }
   return zooModel(model, src);
@@ -27,7 +31,10 @@ export function resolveModelSpec(model: string, src: DataSource): io.ModelSpec {
 
 /** Zoo models are stored as the spec of the module they build (LeNet-5 is a Sequential). */
 function zooModel(name: string, src: DataSource): io.ModelSpec {
-  if (src.inputShape.length !== 3) throw new Error(`--model ${name} takes images [C, H, W]; the data has samples of shape [${src.inputShape.join(', ')}]`);
+  if (src.inputShape.length !== 3)
+    throw new Error(
+      `--model ${name} takes images [C, H, W]; the data has samples of shape [${src.inputShape.join(', ')}]`,
+    );
   return io.zooSpec(name, src.classes.length, src.inputShape[0]);
 }
 

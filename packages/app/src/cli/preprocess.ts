@@ -22,7 +22,9 @@ export function fitStandardize(x: Tensor): { mean: number[]; std: number[] } {
 export function standardize(x: Tensor, pre: Preprocessing): Tensor {
   if (pre.kind !== 'standardize') return x;
   if (x.ndim !== 2 || x.shape[1] !== pre.mean.length) {
-    throw new Error(`expected ${pre.mean.length} feature columns (${pre.columns.join(', ')}), got shape [${x.shape.join(', ')}]`);
+    throw new Error(
+      `expected ${pre.mean.length} feature columns (${pre.columns.join(', ')}), got shape [${x.shape.join(', ')}]`,
+    );
   }
   return noGrad(() => x.sub(tensor(pre.mean)).div(tensor(pre.std)));
 }
@@ -32,7 +34,8 @@ export function standardize(x: Tensor, pre: Preprocessing): Tensor {
  * the model's channels and resized to its size. Throws a clear error for non-images.
  */
 export function imageToInput(bytes: Uint8Array, pre: Preprocessing, source = 'image'): Tensor {
-  if (pre.kind !== 'image') throw new Error(`${source}: this model takes tabular rows (${pre.columns.join(', ')}), not images`);
+  if (pre.kind !== 'image')
+    throw new Error(`${source}: this model takes tabular rows (${pre.columns.join(', ')}), not images`);
   const raw = convertImage(decodeImage(bytes, source), pre.channels === 1 ? 1 : 3);
   let x = toTensor(raw);
   if (raw.height !== pre.height || raw.width !== pre.width) x = resize([pre.height, pre.width])(x);

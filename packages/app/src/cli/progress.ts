@@ -19,14 +19,20 @@ export class ProgressBar implements Callback {
   private bar: SingleBar | null = null;
   private readonly means = new EpochMeans();
 
-  constructor(private readonly print: (line: string) => void, private readonly tty = Boolean(process.stderr.isTTY)) {}
+  constructor(
+    private readonly print: (line: string) => void,
+    private readonly tty = Boolean(process.stderr.isTTY),
+  ) {}
 
   onEpochBegin(epoch: number, ctx: TrainingContext): void {
     this.means.reset();
     if (!this.tty) return;
     this.bar = new SingleBar({
       format: `epoch ${epoch + 1}/${ctx.epochs} [{bar}] {percentage}% | loss {loss} | acc {acc} | {speed} samples/s | ETA {eta_formatted}`,
-      barsize: 24, hideCursor: true, clearOnComplete: true, stream: process.stderr,
+      barsize: 24,
+      hideCursor: true,
+      clearOnComplete: true,
+      stream: process.stderr,
     });
     this.bar.start(ctx.batchesPerEpoch, 0, { loss: '-', acc: '-', speed: '-' });
   }
@@ -34,7 +40,11 @@ export class ProgressBar implements Callback {
   onBatchEnd(batch: number, logs: BatchLogs, ctx: TrainingContext): void {
     const { loss, accuracy } = this.means.add(logs);
     const seconds = ctx.epochSeconds;
-    this.bar?.update(batch + 1, { loss: loss.toFixed(4), acc: accuracy.toFixed(3), speed: seconds > 0 ? Math.round(ctx.epochSamples / seconds) : '-' });
+    this.bar?.update(batch + 1, {
+      loss: loss.toFixed(4),
+      acc: accuracy.toFixed(3),
+      speed: seconds > 0 ? Math.round(ctx.epochSamples / seconds) : '-',
+    });
   }
 
   onEpochEnd(epoch: number, logs: EpochLogs, ctx: TrainingContext): void {

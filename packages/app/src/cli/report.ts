@@ -19,7 +19,10 @@ const fmt = (v: number | null, digits = 4): string => (v === null ? '–' : v.to
 export function reportHtml(summary: ReportSummary, charts: { loss: string; accuracy: string }): string {
   const facts = summary.facts.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('\n');
   const rows = summary.history
-    .map((r) => `<tr><td>${r.epoch}</td><td>${fmt(r.loss)}</td><td>${fmt(r.accuracy)}</td><td>${fmt(r.valLoss)}</td><td>${fmt(r.valAccuracy)}</td><td>${r.seconds.toFixed(2)}</td><td>${Math.round(r.samplesPerSecond)}</td></tr>`)
+    .map(
+      (r) =>
+        `<tr><td>${r.epoch}</td><td>${fmt(r.loss)}</td><td>${fmt(r.accuracy)}</td><td>${fmt(r.valLoss)}</td><td>${fmt(r.valAccuracy)}</td><td>${r.seconds.toFixed(2)}</td><td>${Math.round(r.samplesPerSecond)}</td></tr>`,
+    )
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(summary.title)}</title>

@@ -4,8 +4,24 @@
  * library's early stopping so that a checkpointed run resumes bit-exactly.
  */
 import {
-  DataLoader, defaultGenerator, EarlyStopping, fitAsync, Generator, History, nn, noGrad, optim, randperm, Subset,
-  type BatchLogs, type Callback, type Dataset, type EpochLogs, type Tensor, type TrainingContext, type TrainingState,
+  DataLoader,
+  defaultGenerator,
+  EarlyStopping,
+  fitAsync,
+  Generator,
+  History,
+  nn,
+  noGrad,
+  optim,
+  randperm,
+  Subset,
+  type BatchLogs,
+  type Callback,
+  type Dataset,
+  type EpochLogs,
+  type Tensor,
+  type TrainingContext,
+  type TrainingState,
 } from 'nabla';
 import { OPTIMIZERS } from './defaults.js';
 
@@ -44,22 +60,35 @@ export { OPTIMIZERS };
 /** Makes the optimizer `--optimizer` names, with `lr` and PyTorch's defaults otherwise. */
 export function makeOptimizer(name: string, params: Tensor[], lr: number): StepOptimizer {
   switch (name) {
-    case 'sgd': return new optim.SGD(params, { lr });
-    case 'momentum': return new optim.SGD(params, { lr, momentum: 0.9 });
-    case 'adam': return new optim.Adam(params, { lr });
-    case 'adamw': return new optim.AdamW(params, { lr });
-    case 'rmsprop': return new optim.RMSprop(params, { lr });
-    case 'adagrad': return new optim.Adagrad(params, { lr });
-    default: throw new Error(`--optimizer '${name}' is not one of ${OPTIMIZERS.join(', ')}`);
+    case 'sgd':
+      return new optim.SGD(params, { lr });
+    case 'momentum':
+      return new optim.SGD(params, { lr, momentum: 0.9 });
+    case 'adam':
+      return new optim.Adam(params, { lr });
+    case 'adamw':
+      return new optim.AdamW(params, { lr });
+    case 'rmsprop':
+      return new optim.RMSprop(params, { lr });
+    case 'adagrad':
+      return new optim.Adagrad(params, { lr });
+    default:
+      throw new Error(`--optimizer '${name}' is not one of ${OPTIMIZERS.join(', ')}`);
   }
 }
 
 /** Train / validation / test index sets drawn from `seed` (the same seed always gives the same split). */
-export function splitIndices(n: number, valFraction: number, testFraction: number, seed: number): { train: Int32Array; val: Int32Array; test: Int32Array } {
+export function splitIndices(
+  n: number,
+  valFraction: number,
+  testFraction: number,
+  seed: number,
+): { train: Int32Array; val: Int32Array; test: Int32Array } {
   const order = randperm(n, { generator: new Generator(seed + 1) }).toTypedArray() as Int32Array;
   const nTest = Math.round(n * testFraction);
   const nVal = Math.round((n - nTest) * valFraction);
-  if (n - nTest - nVal < 1) throw new Error(`data set of ${n} samples leaves no training samples after the validation and test splits`);
+  if (n - nTest - nVal < 1)
+    throw new Error(`data set of ${n} samples leaves no training samples after the validation and test splits`);
   return { test: order.slice(0, nTest), val: order.slice(nTest, nTest + nVal), train: order.slice(nTest + nVal) };
 }
 
@@ -71,7 +100,11 @@ export function subset(ds: Dataset, indices: Int32Array): Dataset {
  * Mean cross-entropy, accuracy and predicted classes of `model` on `ds` (eval mode, no graph):
  * the held-out numbers of `nabla train` and `nabla eval`, counted exactly so both agree.
  */
-export function evaluate(model: nn.Module, ds: Dataset, batchSize = 256): { loss: number; accuracy: number; predictions: Int32Array } {
+export function evaluate(
+  model: nn.Module,
+  ds: Dataset,
+  batchSize = 256,
+): { loss: number; accuracy: number; predictions: Int32Array } {
   model.eval();
   let loss = 0;
   let correct = 0;
@@ -95,8 +128,13 @@ export function evaluate(model: nn.Module, ds: Dataset, batchSize = 256): { loss
 /** The record of the epoch that just ended (its time and throughput as `fit` measured them). */
 export function epochRecord(epoch: number, logs: EpochLogs, ctx: TrainingContext): EpochRecord {
   return {
-    epoch: epoch + 1, loss: logs.loss, accuracy: logs.accuracy, valLoss: logs.valLoss ?? null, valAccuracy: logs.valAccuracy ?? null,
-    seconds: ctx.epochSeconds, samplesPerSecond: ctx.epochSamples / ctx.epochSeconds,
+    epoch: epoch + 1,
+    loss: logs.loss,
+    accuracy: logs.accuracy,
+    valLoss: logs.valLoss ?? null,
+    valAccuracy: logs.valAccuracy ?? null,
+    seconds: ctx.epochSeconds,
+    samplesPerSecond: ctx.epochSamples / ctx.epochSeconds,
   };
 }
 
@@ -128,15 +166,28 @@ export interface LoopOptions {
 
 /** A fresh state: the shuffle stream is derived from the seed; the global stream was seeded before model init. */
 export function initialState(seed: number): TrainState {
-  return { epoch: 0, history: [], bestValLoss: Infinity, badEpochs: 0, stopped: false, shuffleRng: new Generator(seed + 2).getState(), globalRng: defaultGenerator.getState() };
+  return {
+    epoch: 0,
+    history: [],
+    bestValLoss: Infinity,
+    badEpochs: 0,
+    stopped: false,
+    shuffleRng: new Generator(seed + 2).getState(),
+    globalRng: defaultGenerator.getState(),
+  };
 }
 
 /** The checkpoint state of a run from a library `Checkpoint`'s state and the records so far. */
 export function trainState(s: TrainingState, history: EpochRecord[]): TrainState {
   const es = s.earlyStopping;
   return {
-    epoch: s.epoch, history, bestValLoss: es?.best ?? Infinity, badEpochs: es?.wait ?? 0, stopped: s.stopped,
-    shuffleRng: s.generator, globalRng: s.globalGenerator,
+    epoch: s.epoch,
+    history,
+    bestValLoss: es?.best ?? Infinity,
+    badEpochs: es?.wait ?? 0,
+    stopped: s.stopped,
+    shuffleRng: s.generator,
+    globalRng: s.globalGenerator,
   };
 }
 
@@ -160,24 +211,46 @@ function historyOf(records: readonly EpochRecord[]): History {
  * `state` is kept up to date after every epoch, before `callbacks` (progress, checkpoint,
  * dashboard) run, in their order.
  */
-export async function runEpochs(model: nn.Module, opt: StepOptimizer, train: Dataset, val: Dataset | null, state: TrainState, options: LoopOptions, callbacks: readonly Callback[] = []): Promise<void> {
+export async function runEpochs(
+  model: nn.Module,
+  opt: StepOptimizer,
+  train: Dataset,
+  val: Dataset | null,
+  state: TrainState,
+  options: LoopOptions,
+  callbacks: readonly Callback[] = [],
+): Promise<void> {
   const generator = new Generator(0);
   generator.setState(state.shuffleRng);
   defaultGenerator.setState(state.globalRng);
   // patience 0 never stops but still counts, so checkpoints carry the same numbers either way.
-  const earlyStopping = new EarlyStopping({ patience: options.patience > 0 ? options.patience : Infinity, restoreBestWeights: false });
+  const earlyStopping = new EarlyStopping({
+    patience: options.patience > 0 ? options.patience : Infinity,
+    restoreBestWeights: false,
+  });
   earlyStopping.loadStateDict({ best: state.bestValLoss, bestEpoch: -1, wait: state.badEpochs });
   const keeper: Callback = {
     onEpochEnd(epoch, logs, ctx) {
       state.history.push(epochRecord(epoch, logs, ctx));
-      Object.assign(state, { epoch: epoch + 1, bestValLoss: earlyStopping.best, badEpochs: earlyStopping.wait, stopped: ctx.stopRequested });
+      Object.assign(state, {
+        epoch: epoch + 1,
+        bestValLoss: earlyStopping.best,
+        badEpochs: earlyStopping.wait,
+        stopped: ctx.stopRequested,
+      });
       state.shuffleRng = generator.getState();
       state.globalRng = defaultGenerator.getState();
     },
   };
   await fitAsync(model, train, {
-    loss: nn.functional.crossEntropy, optimizer: opt, metrics: ['accuracy'], generator,
-    epochs: options.epochs, initialEpoch: state.epoch, history: historyOf(state.history), batchSize: options.batchSize,
+    loss: nn.functional.crossEntropy,
+    optimizer: opt,
+    metrics: ['accuracy'],
+    generator,
+    epochs: options.epochs,
+    initialEpoch: state.epoch,
+    history: historyOf(state.history),
+    batchSize: options.batchSize,
     validationData: val && val.length > 0 ? val : undefined,
     callbacks: [earlyStopping, keeper, ...callbacks],
   });

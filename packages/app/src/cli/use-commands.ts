@@ -53,10 +53,12 @@ export function evalModel(dir: string, data?: string): EvalResult {
   const confusion = classes.map(() => new Array<number>(classes.length).fill(0));
   const labels = noGrad(() => Array.from({ length: ds.length }, (_, i) => ds.getItem(i)[1].item()));
   labels.forEach((y, i) => confusion[y][r.predictions[i]]++);
-  const perClass = Object.fromEntries(classes.map((c, i) => {
-    const total = confusion[i].reduce((a, b) => a + b, 0);
-    return [c, total ? confusion[i][i] / total : Number.NaN];
-  }));
+  const perClass = Object.fromEntries(
+    classes.map((c, i) => {
+      const total = confusion[i].reduce((a, b) => a + b, 0);
+      return [c, total ? confusion[i][i] / total : Number.NaN];
+    }),
+  );
   return { data: name, samples: ds.length, loss: r.loss, accuracy: r.accuracy, perClass, classes, confusion };
 }
 
@@ -88,9 +90,14 @@ export function predictBatch(m: io.LoadedModel, x: Tensor, names: string[]): Pre
 /** Model inputs from an image file, a folder of images, or a CSV of feature rows. */
 export function readInputs(path: string, pre: Preprocessing): { x: Tensor; names: string[] } {
   if (statSync(path).isDirectory()) {
-    const files = readdirSync(path).filter((f) => IMAGE_EXT.has(extname(f).toLowerCase())).sort();
+    const files = readdirSync(path)
+      .filter((f) => IMAGE_EXT.has(extname(f).toLowerCase()))
+      .sort();
     if (files.length === 0) throw new Error(`${path}: no .png/.jpg/.jpeg images in this folder`);
-    return { x: stack(files.map((f) => imageToInput(new Uint8Array(readFileSync(join(path, f))), pre, join(path, f)))), names: files };
+    return {
+      x: stack(files.map((f) => imageToInput(new Uint8Array(readFileSync(join(path, f))), pre, join(path, f)))),
+      names: files,
+    };
   }
   if (extname(path).toLowerCase() === '.csv') {
     if (pre.kind !== 'standardize') throw new Error(`${path}: this model takes images, not CSV rows`);
@@ -105,7 +112,14 @@ export function readInputs(path: string, pre: Preprocessing): { x: Tensor; names
 export function exportModel(dir: string, out = join(dir, 'model.onnx')): string {
   const m = loadModel(dir);
   if (!m.info.inputShape) throw new Error(`${dir}/model.json has no inputShape; ONNX export needs the input shape`);
-  writeFileAtomic(out, io.exportOnnx(m.model, { inputShape: m.info.inputShape, outputShape: m.info.classes ? [m.info.classes.length] : undefined, outputName: 'logits' }));
+  writeFileAtomic(
+    out,
+    io.exportOnnx(m.model, {
+      inputShape: m.info.inputShape,
+      outputShape: m.info.classes ? [m.info.classes.length] : undefined,
+      outputName: 'logits',
+    }),
+  );
   return out;
 }
 
@@ -129,7 +143,12 @@ export function modelInfo(dir: string): Record<string, unknown> {
 /** The backend `nabla/node` chose for this process, with a one-line summary for `nabla info`. */
 export function runtimeInfo(): BackendInfo & { summary: string } {
   const info = backendInfo();
-  const blas = info.blas ? `, ${info.blas.library} (${info.blas.corename ?? 'kernel unknown'}, ${info.blas.threads ?? '?'} BLAS threads)` : '';
+  const blas = info.blas
+    ? `, ${info.blas.library} (${info.blas.corename ?? 'kernel unknown'}, ${info.blas.threads ?? '?'} BLAS threads)`
+    : '';
   const why = info.nativeUnavailable ? ` (native unavailable: ${info.nativeUnavailable})` : '';
-  return { ...info, summary: `backend: ${info.backend}, ${info.threads} thread${info.threads === 1 ? '' : 's'}${blas}${why}` };
+  return {
+    ...info,
+    summary: `backend: ${info.backend}, ${info.threads} thread${info.threads === 1 ? '' : 's'}${blas}${why}`,
+  };
 }

@@ -60,7 +60,10 @@ async function uploadBytes(req: FastifyRequest): Promise<Uint8Array> {
     }
   }
   if (Buffer.isBuffer(req.body)) return new Uint8Array(req.body);
-  throw new HttpError(415, 'send the image as multipart/form-data (field "image") or as an image/png or image/jpeg body');
+  throw new HttpError(
+    415,
+    'send the image as multipart/form-data (field "image") or as an image/png or image/jpeg body',
+  );
 }
 
 /**
@@ -75,25 +78,48 @@ export async function buildApp(modelDir: string, options: ServeOptions = {}): Pr
   const m = openModel(modelDir);
   const app = Fastify({ logger: false, bodyLimit: maxUploadBytes });
   await app.register(multipart, { limits: { fileSize: maxUploadBytes, files: 1, fields: 4, parts: 5 } });
-  app.addContentTypeParser(['image/png', 'image/jpeg', 'application/octet-stream'], { parseAs: 'buffer', bodyLimit: maxUploadBytes }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(
+    ['image/png', 'image/jpeg', 'application/octet-stream'],
+    { parseAs: 'buffer', bodyLimit: maxUploadBytes },
+    (_req, body, done) => done(null, body),
+  );
   jsonErrors(app, maxUploadBytes);
   for (const file of ['app.js', 'style.css']) serveStatic(app, file);
   serveStatic(app, 'index.html', '/');
   app.get('/api/model', async () => ({
-    directory: modelDir, classes: m.info.classes, inputShape: m.info.inputShape, preprocessing: m.pre,
-    parameters: parameterCount(m.model), summary: m.model.toString(), testAccuracy: m.metadata.testAccuracy ?? null,
+    directory: modelDir,
+    classes: m.info.classes,
+    inputShape: m.info.inputShape,
+    preprocessing: m.pre,
+    parameters: parameterCount(m.model),
+    summary: m.model.toString(),
+    testAccuracy: m.metadata.testAccuracy ?? null,
   }));
   app.post('/api/predict', async (req) => predictRequest(req, m, m.pre, maxPixels));
   return app;
 }
 
-async function predictRequest(req: FastifyRequest, m: ReturnType<typeof openModel>, pre: Preprocessing, maxPixels: number) {
+async function predictRequest(
+  req: FastifyRequest,
+  m: ReturnType<typeof openModel>,
+  pre: Preprocessing,
+  maxPixels: number,
+) {
   if (pre.kind === 'standardize') {
     const rows = (req.body as { rows?: unknown } | null)?.rows;
-    if (!Array.isArray(rows) || !rows.every((r) => Array.isArray(r) && r.length === pre.columns.length && r.every((v) => typeof v === 'number'))) {
+    if (
+      !Array.isArray(rows) ||
+      !rows.every((r) => Array.isArray(r) && r.length === pre.columns.length && r.every((v) => typeof v === 'number'))
+    ) {
       throw new HttpError(400, `this model takes JSON {"rows": [[${pre.columns.join(', ')}], ...]}`);
     }
-    return { predictions: predictBatch(m, standardize(tensor(rows as number[][]), pre), rows.map((_, i) => `row ${i}`)) };
+    return {
+      predictions: predictBatch(
+        m,
+        standardize(tensor(rows as number[][]), pre),
+        rows.map((_, i) => `row ${i}`),
+      ),
+    };
   }
   const bytes = await uploadBytes(req);
   checkUpload(bytes, maxPixels);
@@ -104,11 +130,24 @@ async function predictRequest(req: FastifyRequest, m: ReturnType<typeof openMode
     throw new HttpError(422, (e as Error).message);
   }
   const [p] = predictBatch(m, stack([x]), ['upload']);
-  return { class: p.class, probability: p.probability, predictions: p.ranking, input: { channels: pre.channels, height: pre.height, width: pre.width, pixels: Array.from(x.toTypedArray(), (v) => Math.round(v * 1000) / 1000) } };
+  return {
+    class: p.class,
+    probability: p.probability,
+    predictions: p.ranking,
+    input: {
+      channels: pre.channels,
+      height: pre.height,
+      width: pre.width,
+      pixels: Array.from(x.toTypedArray(), (v) => Math.round(v * 1000) / 1000),
+    },
+  };
 }
 
 /** Starts `nabla serve`; resolves once listening. */
-export async function serveModel(modelDir: string, options: ServeOptions = {}): Promise<{ url: string; app: FastifyInstance }> {
+export async function serveModel(
+  modelDir: string,
+  options: ServeOptions = {},
+): Promise<{ url: string; app: FastifyInstance }> {
   const app = await buildApp(modelDir, options);
   const url = await app.listen({ port: options.port ?? 3000, host: options.host ?? '127.0.0.1' });
   return { url, app };

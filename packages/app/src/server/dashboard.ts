@@ -36,7 +36,11 @@ export async function startDashboard(port: number, host = '127.0.0.1'): Promise<
   serveStatic(app, 'style.css');
   app.get('/events', (req, reply) => {
     reply.hijack();
-    reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    reply.raw.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+    });
     reply.raw.write(': connected\n\n');
     if (lastEpochEvent) reply.raw.write(lastEpochEvent);
     clients.add(reply.raw);
@@ -69,7 +73,12 @@ export async function startDashboard(port: number, host = '127.0.0.1'): Promise<
     url,
     callback,
     async finish() {
-      if (history.length) lastEpochEvent = send('epoch', { record: history[history.length - 1], history, charts: await trainingCharts(history) });
+      if (history.length)
+        lastEpochEvent = send('epoch', {
+          record: history[history.length - 1],
+          history,
+          charts: await trainingCharts(history),
+        });
       lastEpochEvent = `${lastEpochEvent ?? ''}${send('done', { epochs: history.length })}`;
     },
     async close() {

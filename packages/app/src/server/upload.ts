@@ -3,7 +3,10 @@ import { imageFormat } from 'nabla/node';
 
 /** An error carrying the HTTP status the API answers with. */
 export class HttpError extends Error {
-  constructor(readonly statusCode: number, message: string) {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -37,7 +40,8 @@ export function checkUpload(bytes: Uint8Array, maxPixels: number): void {
   if (format === null) throw new HttpError(415, 'the upload is not a PNG or JPEG image');
   const size = imageSize(bytes);
   if (!size) throw new HttpError(400, `the ${format.toUpperCase()} file is truncated or corrupt (no image size found)`);
-  if (size.width === 0 || size.height === 0) throw new HttpError(400, `the image has no pixels (${size.width}x${size.height})`);
+  if (size.width === 0 || size.height === 0)
+    throw new HttpError(400, `the image has no pixels (${size.width}x${size.height})`);
   if (size.width * size.height > maxPixels) {
     throw new HttpError(413, `the image is ${size.width}x${size.height} pixels; the limit is ${maxPixels} pixels`);
   }

@@ -20,11 +20,20 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
 const TSX = import.meta.resolve('tsx');
 const ARTIFACTS = join(ROOT, 'test-results');
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 const missing = !existsSync(CHROMIUM)
   ? `${CHROMIUM} not found (run scripts/install-chromium.sh)`
-  : !existsSync(join(FASHION_MNIST_DIR, 't10k-images-idx3-ubyte.gz')) && !existsSync(join(FASHION_MNIST_DIR, 't10k-images-idx3-ubyte'))
+  : !existsSync(join(FASHION_MNIST_DIR, 't10k-images-idx3-ubyte.gz')) &&
+      !existsSync(join(FASHION_MNIST_DIR, 't10k-images-idx3-ubyte'))
     ? `Fashion-MNIST not found in ${FASHION_MNIST_DIR} (run scripts/install-fashion-mnist.sh)`
     : null;
 if (missing) console.log(`# browser tests skipped: ${missing}`);
@@ -34,8 +43,14 @@ const children: ChildProcess[] = [];
 let browser: Browser | null = null;
 
 /** Starts `nabla ARGS` and resolves with the first URL printed after `marker`. */
-function startNabla(args: string[], marker: RegExp): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+function startNabla(
+  args: string[],
+  marker: RegExp,
+): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
+    cwd: work,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let out = '';
   return new Promise((resolve, reject) => {
@@ -45,7 +60,9 @@ function startNabla(args: string[], marker: RegExp): Promise<{ child: ChildProce
       if (m) resolve({ child, url: m[1], output: () => out });
     });
     child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => reject(new Error(`nabla ${args[0]} exited with ${code} before printing its URL:\n${out}`)));
+    child.on('exit', (code) =>
+      reject(new Error(`nabla ${args[0]} exited with ${code} before printing its URL:\n${out}`)),
+    );
   });
 }
 
@@ -71,8 +88,30 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-test('web app: upload a Fashion-MNIST test image, see the predicted class and bars', { skip: missing ?? false, timeout: 120_000 }, async () => {
-  const trained = spawnSync(process.execPath, ['--import', TSX, MAIN, 'train', '--data', 'fashion-mnist', '--limit', '1500', '--epochs', '2', '--lr', '0.003', '--out', 'fm'], { cwd: work, encoding: 'utf8' });
+test('web app: upload a Fashion-MNIST test image, see the predicted class and bars', {
+  skip: missing ?? false,
+  timeout: 120_000,
+}, async () => {
+  const trained = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      TSX,
+      MAIN,
+      'train',
+      '--data',
+      'fashion-mnist',
+      '--limit',
+      '1500',
+      '--epochs',
+      '2',
+      '--lr',
+      '0.003',
+      '--out',
+      'fm',
+    ],
+    { cwd: work, encoding: 'utf8' },
+  );
   assert.equal(trained.status, 0, trained.stderr);
   writeTestImage(join(work, 'trouser.png'));
   const server = await startNabla(['serve', '--model', 'fm', '--port', '0'], /at/);
@@ -83,14 +122,21 @@ test('web app: upload a Fashion-MNIST test image, see the predicted class and ba
   await page.waitForSelector('#result:not([hidden])');
   assert.equal(await page.textContent('#result-class'), 'Trouser');
   assert.equal(await page.locator('#predictions li').count(), 5);
-  const topBar = await page.locator('#predictions li .bar span').first().evaluate((el) => (el as HTMLElement).style.width);
+  const topBar = await page
+    .locator('#predictions li .bar span')
+    .first()
+    .evaluate((el) => (el as HTMLElement).style.width);
   assert.ok(Number.parseFloat(topBar) > 50, `top bar width ${topBar}`);
   // The canvas shows the 28x28 grey input: some pixels bright, some dark.
   const spread = await page.evaluate(() => {
     const c = document.getElementById('model-view') as HTMLCanvasElement;
     const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-    let lo = 255, hi = 0;
-    for (let i = 0; i < d.length; i += 4) { lo = Math.min(lo, d[i]); hi = Math.max(hi, d[i]); }
+    let lo = 255,
+      hi = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      lo = Math.min(lo, d[i]);
+      hi = Math.max(hi, d[i]);
+    }
     return hi - lo;
   });
   assert.ok(spread > 100, `model view pixel range ${spread}`);
@@ -114,8 +160,15 @@ test('web app: upload a Fashion-MNIST test image, see the predicted class and ba
   await page.close();
 });
 
-test('web app for a table model: type an Iris row, see the species', { skip: missing ?? false, timeout: 60_000 }, async () => {
-  const trained = spawnSync(process.execPath, ['--import', TSX, MAIN, 'train', '--data', 'iris', '--epochs', '15', '--lr', '0.01', '--out', 'iris'], { cwd: work, encoding: 'utf8' });
+test('web app for a table model: type an Iris row, see the species', {
+  skip: missing ?? false,
+  timeout: 60_000,
+}, async () => {
+  const trained = spawnSync(
+    process.execPath,
+    ['--import', TSX, MAIN, 'train', '--data', 'iris', '--epochs', '15', '--lr', '0.01', '--out', 'iris'],
+    { cwd: work, encoding: 'utf8' },
+  );
   assert.equal(trained.status, 0, trained.stderr);
   const server = await startNabla(['serve', '--model', 'iris', '--port', '0'], /at/);
   const page = await browser!.newPage({ viewport: { width: 900, height: 560 } });
@@ -137,10 +190,15 @@ test('web app for a table model: type an Iris row, see the species', { skip: mis
 });
 
 test('training dashboard streams the curves to the browser', { skip: missing ?? false, timeout: 60_000 }, async () => {
-  const run = await startNabla(['train', '--data', 'iris', '--epochs', '12', '--lr', '0.01', '--out', 'dash', '--dashboard', '--port', '0'], /dashboard:/);
+  const run = await startNabla(
+    ['train', '--data', 'iris', '--epochs', '12', '--lr', '0.01', '--out', 'dash', '--dashboard', '--port', '0'],
+    /dashboard:/,
+  );
   const page = await browser!.newPage({ viewport: { width: 1000, height: 700 } });
   await page.goto(run.url);
-  await page.waitForFunction(() => document.getElementById('status')?.textContent?.includes('finished'), null, { timeout: 45_000 });
+  await page.waitForFunction(() => document.getElementById('status')?.textContent?.includes('finished'), null, {
+    timeout: 45_000,
+  });
   assert.match((await page.textContent('#last-epoch')) ?? '', /^epoch 12: loss \d/);
   assert.equal(await page.locator('#loss-chart svg').count(), 1);
   assert.equal(await page.locator('#accuracy-chart svg').count(), 1);

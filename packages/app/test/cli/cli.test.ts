@@ -19,7 +19,11 @@ after(() => rmSync(work, { recursive: true, force: true }));
  * nabla-source condition makes it use the library's sources too, not a possibly stale dist/.
  */
 function nabla(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--conditions=nabla-source', '--import', TSX, MAIN, ...args], { cwd: work, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['--conditions=nabla-source', '--import', TSX, MAIN, ...args], {
+    cwd: work,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -38,7 +42,16 @@ test('nabla train on bundled Iris writes the model directory, report and checkpo
   const acc = Number(/held-out test accuracy ([\d.]+)%/.exec(r.stdout)?.[1]);
   assert.ok(acc >= 80, `held-out accuracy ${acc}% after 8 epochs on Iris`);
   const files = listFiles(join(work, 'full'));
-  for (const f of ['model.json', 'weights.safetensors', 'training.json', 'report/loss.svg', 'report/accuracy.svg', 'report/report.html', 'checkpoint/checkpoint.json', 'checkpoint/optimizer.safetensors']) {
+  for (const f of [
+    'model.json',
+    'weights.safetensors',
+    'training.json',
+    'report/loss.svg',
+    'report/accuracy.svg',
+    'report/report.html',
+    'checkpoint/checkpoint.json',
+    'checkpoint/optimizer.safetensors',
+  ]) {
     assert.ok(files.includes(f), `${f} missing from ${files.join(', ')}`);
   }
   assert.ok(!files.some((f) => f.includes('.tmp-')), 'no temporary files left behind');
@@ -60,8 +73,16 @@ test('nabla eval reproduces the held-out accuracy; predict classifies CSV rows; 
   assert.equal(json(ev.stdout).accuracy, training.testAccuracy);
   assert.equal(json(ev.stdout).samples, 30);
   const confusion = json(ev.stdout).confusion as number[][];
-  assert.equal(confusion.flat().reduce((x, y) => x + y), 30, 'confusion matrix counts every sample');
-  assert.equal(confusion.reduce((d, row, i) => d + row[i], 0) / 30, training.testAccuracy, 'its diagonal is the accuracy');
+  assert.equal(
+    confusion.flat().reduce((x, y) => x + y),
+    30,
+    'confusion matrix counts every sample',
+  );
+  assert.equal(
+    confusion.reduce((d, row, i) => d + row[i], 0) / 30,
+    training.testAccuracy,
+    'its diagonal is the accuracy',
+  );
 
   const rows = readFileSync(join(ROOT, 'data', 'iris.csv'), 'utf8').split('\n');
   writeFileSync(join(work, 'rows.csv'), [rows[0], rows[1], rows[2], rows[148]].join('\n'));
@@ -69,17 +90,24 @@ test('nabla eval reproduces the held-out accuracy; predict classifies CSV rows; 
   assert.equal(pr.code, 0, pr.stderr);
   const preds = JSON.parse(pr.stdout) as { class: string; probabilities: Record<string, number> }[];
   firstRowProbabilities = preds[0].probabilities;
-  assert.deepEqual(preds.map((p) => p.class), ['setosa', 'setosa', 'virginica']);
+  assert.deepEqual(
+    preds.map((p) => p.class),
+    ['setosa', 'setosa', 'virginica'],
+  );
   for (const p of preds) assert.ok(Math.abs(Object.values(p.probabilities).reduce((a, b) => a + b) - 1) < 1e-5);
   const text = nabla('predict', '--model', 'full', 'rows.csv');
-  assert.match(text.stdout, /rows\.csv:2: setosa  \(setosa \d+\.\d%/);
+  assert.match(text.stdout, /rows\.csv:2: setosa {2}\(setosa \d+\.\d%/);
 
   const info = nabla('info', 'full', '--json');
   assert.equal(info.code, 0, info.stderr);
   assert.equal(json(info.stdout).parameters, 4 * 64 + 64 + 64 * 3 + 3);
   assert.match(String(json(info.stdout).summary), /Linear\(inFeatures=4, outFeatures=64/);
   // The runtime line names the backend nabla/node chose (native where a BLAS loads) and its threads.
-  const runtime = json(info.stdout).runtime as { backend: string; threads: number; blas: { corename: string | null } | null };
+  const runtime = json(info.stdout).runtime as {
+    backend: string;
+    threads: number;
+    blas: { corename: string | null } | null;
+  };
   assert.ok(['native', 'wasm', 'js'].includes(runtime.backend), runtime.backend);
   assert.ok(runtime.threads >= 1);
   if (runtime.backend === 'native') assert.ok(runtime.blas, 'native backend reports its BLAS');
@@ -94,7 +122,10 @@ test('nabla export writes ONNX that onnxruntime-node runs to the probabilities n
   assert.match(r.stdout, /wrote .*model\.onnx/);
   const ort = await import('onnxruntime-node');
   const session = await ort.InferenceSession.create(join(work, 'full', 'model.onnx'));
-  const pre = (json(readFileSync(join(work, 'full', 'model.json'), 'utf8')).preprocessing) as { mean: number[]; std: number[] };
+  const pre = json(readFileSync(join(work, 'full', 'model.json'), 'utf8')).preprocessing as {
+    mean: number[];
+    std: number[];
+  };
   const raw = [5.1, 3.5, 1.4, 0.2]; // first Iris row
   const x = Float32Array.from(raw, (v, i) => (v - pre.mean[i]) / pre.std[i]);
   const out = await session.run({ input: new ort.Tensor('float32', x, [1, 4]) });
@@ -102,7 +133,9 @@ test('nabla export writes ONNX that onnxruntime-node runs to the probabilities n
   const exp = logits.map((v) => Math.exp(v - Math.max(...logits)));
   const probs = exp.map((v) => v / exp.reduce((a, b) => a + b));
   const want = firstRowProbabilities;
-  ['setosa', 'versicolor', 'virginica'].forEach((c, i) => assert.ok(Math.abs(probs[i] - want[c]) < 1e-5, `${c}: onnx ${probs[i]} vs nabla ${want[c]}`));
+  ['setosa', 'versicolor', 'virginica'].forEach((c, i) =>
+    assert.ok(Math.abs(probs[i] - want[c]) < 1e-5, `${c}: onnx ${probs[i]} vs nabla ${want[c]}`),
+  );
 });
 
 test('nabla train --resume ends at the same weights as an uninterrupted run', () => {
@@ -124,7 +157,7 @@ test('nabla trains on an image folder (resized, RGB) and predicts a folder of PN
     const png = new PNG({ width: 12, height: 10 });
     for (let y = 0; y < 10; y++) {
       for (let x = 0; x < 12; x++) {
-        const v = (x < 6) === left ? 200 + ((seed * 7 + x * 3 + y) % 50) : (seed * 5 + x + y * 2) % 40;
+        const v = x < 6 === left ? 200 + ((seed * 7 + x * 3 + y) % 50) : (seed * 5 + x + y * 2) % 40;
         png.data.set([v, v, v, 255], (y * 12 + x) * 4);
       }
     }
@@ -137,13 +170,36 @@ test('nabla trains on an image folder (resized, RGB) and predicts a folder of PN
   mkdirSync(join(work, 'new'));
   writeFileSync(join(work, 'new', 'a.png'), image(true, 99));
   writeFileSync(join(work, 'new', 'b.png'), image(false, 98));
-  const r = nabla('train', '--data', 'shapes', '--image-size', '5x6', '--rgb', '--epochs', '10', '--lr', '0.01', '--batch-size', '8', '--patience', '0', '--out', 'shapes-model');
+  const r = nabla(
+    'train',
+    '--data',
+    'shapes',
+    '--image-size',
+    '5x6',
+    '--rgb',
+    '--epochs',
+    '10',
+    '--lr',
+    '0.01',
+    '--batch-size',
+    '8',
+    '--patience',
+    '0',
+    '--out',
+    'shapes-model',
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /data shapes: \d+ train, \d+ validation, 8 test samples, 2 classes/);
   const pr = nabla('predict', '--model', 'shapes-model', '--json', 'new');
   assert.equal(pr.code, 0, pr.stderr);
   const preds = JSON.parse(pr.stdout) as { input: string; class: string }[];
-  assert.deepEqual(preds.map((p) => [p.input, p.class]), [['a.png', 'left'], ['b.png', 'right']]);
+  assert.deepEqual(
+    preds.map((p) => [p.input, p.class]),
+    [
+      ['a.png', 'left'],
+      ['b.png', 'right'],
+    ],
+  );
   const model = json(readFileSync(join(work, 'shapes-model', 'model.json'), 'utf8'));
   assert.deepEqual(model.inputShape, [3, 5, 6]);
 });
@@ -171,5 +227,6 @@ test('nabla reports bad arguments with a clear message and exit code 1', () => {
   assert.match(badLr.stderr, /expected a number/);
   assert.equal(existsSync(join(work, 'bad')), false, 'nothing written for a failed run');
   const help = nabla('--help');
-  for (const cmd of ['train', 'eval', 'predict', 'info', 'serve']) assert.match(help.stdout, new RegExp(`\\b${cmd}\\b`));
+  for (const cmd of ['train', 'eval', 'predict', 'info', 'serve'])
+    assert.match(help.stdout, new RegExp(`\\b${cmd}\\b`));
 });

@@ -6,13 +6,23 @@ import { test } from 'node:test';
 import { manualSeed, nn, randn, TensorDataset } from 'nabla';
 import { checkpointCallback, loadCheckpoint } from '../../src/cli/checkpoint.js';
 import { TRAIN_DEFAULTS } from '../../src/cli/defaults.js';
-import { evaluate, initialState, makeOptimizer, runEpochs, splitIndices, type TrainState } from '../../src/cli/trainer.js';
+import {
+  evaluate,
+  initialState,
+  makeOptimizer,
+  runEpochs,
+  splitIndices,
+  type TrainState,
+} from '../../src/cli/trainer.js';
 
 test('splitIndices: disjoint, complete, sized by the fractions, the same for the same seed', () => {
   const a = splitIndices(100, 0.1, 0.2, 5);
   assert.deepEqual([a.train.length, a.val.length, a.test.length], [72, 8, 20]);
   const all = [...a.train, ...a.val, ...a.test].sort((x, y) => x - y);
-  assert.deepEqual(all, Array.from({ length: 100 }, (_, i) => i));
+  assert.deepEqual(
+    all,
+    Array.from({ length: 100 }, (_, i) => i),
+  );
   assert.deepEqual(splitIndices(100, 0.1, 0.2, 5), a);
   assert.notDeepEqual(splitIndices(100, 0.1, 0.2, 6).test, a.test);
   assert.throws(() => splitIndices(3, 0.5, 0.5, 0), /leaves no training samples/);
@@ -27,8 +37,15 @@ test('early stopping: validation loss that only gets worse stops after `patience
   const model = new nn.Sequential(new nn.Linear(2, 2));
   const state = initialState(0);
   const seen: number[] = [];
-  await runEpochs(model, makeOptimizer('sgd', model.parameters(), 0.5), new TensorDataset(x, y), new TensorDataset(x, yVal), state,
-    { epochs: 20, batchSize: 16, patience: 2, seed: 0 }, [{ onEpochEnd: (e) => void seen.push(e + 1) }]);
+  await runEpochs(
+    model,
+    makeOptimizer('sgd', model.parameters(), 0.5),
+    new TensorDataset(x, y),
+    new TensorDataset(x, yVal),
+    state,
+    { epochs: 20, batchSize: 16, patience: 2, seed: 0 },
+    [{ onEpochEnd: (e) => void seen.push(e + 1) }],
+  );
   assert.equal(state.stopped, true);
   assert.deepEqual(seen, [1, 2, 3]);
   assert.equal(state.history.length, 3);
@@ -58,7 +75,9 @@ test('a run resumed from its checkpoint files ends where an uninterrupted run do
   try {
     const part = build();
     const config = { ...TRAIN_DEFAULTS, seed: 3, patience: 2 };
-    await runEpochs(part.model, part.opt, data, val, part.state, options(3), [checkpointCallback(dir, { classes: ['a', 'b'] }, config, part.state.history)]);
+    await runEpochs(part.model, part.opt, data, val, part.state, options(3), [
+      checkpointCallback(dir, { classes: ['a', 'b'] }, config, part.state.history),
+    ]);
     const ckpt = loadCheckpoint(dir);
     assert.deepEqual(ckpt.state, part.state);
     const resumed = build();
@@ -68,7 +87,10 @@ test('a run resumed from its checkpoint files ends where an uninterrupted run do
     await runEpochs(resumed.model, resumed.opt, data, val, ckpt.state, options(6));
     const w = (m: nn.Module) => m.parameters().flatMap((p) => Array.from(p.toTypedArray()));
     assert.deepEqual(w(resumed.model), w(full.model));
-    const numbers = (s: TrainState) => ({ ...s, history: s.history.map(({ seconds: _s, samplesPerSecond: _r, ...r }) => r) });
+    const numbers = (s: TrainState) => ({
+      ...s,
+      history: s.history.map(({ seconds: _s, samplesPerSecond: _r, ...r }) => r),
+    });
     assert.deepEqual(numbers(ckpt.state), numbers(full.state));
     assert.equal(full.state.history.length, 6);
   } finally {
@@ -78,6 +100,7 @@ test('a run resumed from its checkpoint files ends where an uninterrupted run do
 
 test('makeOptimizer names every optimizer the CLI offers and rejects others', () => {
   const params = new nn.Linear(2, 2).parameters();
-  for (const name of ['sgd', 'momentum', 'adam', 'adamw', 'rmsprop', 'adagrad']) assert.ok(makeOptimizer(name, params, 0.01));
+  for (const name of ['sgd', 'momentum', 'adam', 'adamw', 'rmsprop', 'adagrad'])
+    assert.ok(makeOptimizer(name, params, 0.01));
   assert.throws(() => makeOptimizer('lbfgs', params, 0.01), /--optimizer 'lbfgs' is not one of sgd, momentum/);
 });

@@ -21,7 +21,11 @@ function png(width: number, height: number, fill: (i: number) => number = () => 
   return PNG.sync.write(img);
 }
 
-async function upload(bytes: Uint8Array | Buffer, type = 'image/png', name = 'x.png'): Promise<{ status: number; body: Record<string, unknown> }> {
+async function upload(
+  bytes: Uint8Array | Buffer,
+  type = 'image/png',
+  name = 'x.png',
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const form = new FormData();
   form.append('image', new Blob([new Uint8Array(bytes)], { type }), name);
   const res = await fetch(`${base}/api/predict`, { method: 'POST', body: form });
@@ -32,7 +36,11 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'nabla-serve-'));
   manualSeed(0);
   const model = new nn.Sequential(new nn.Flatten(), new nn.Linear(16, 3));
-  saveModel(dir, model, { inputShape: [1, 4, 4], classes: CLASSES, preprocessing: { kind: 'image', channels: 1, height: 4, width: 4 } });
+  saveModel(dir, model, {
+    inputShape: [1, 4, 4],
+    classes: CLASSES,
+    preprocessing: { kind: 'image', channels: 1, height: 4, width: 4 },
+  });
   const server = await serveModel(dir, { port: 0, maxUploadBytes: 64 * 1024, maxPixels: 1_000_000 });
   base = server.url;
   close = () => server.app.close();
@@ -61,7 +69,11 @@ test('POST /api/predict returns sorted probabilities and the resized input the m
   const input = body.input as { width: number; height: number; pixels: number[] };
   assert.equal(input.width, 4);
   assert.equal(input.pixels.length, 16);
-  assert.deepEqual(input.pixels.slice(0, 4), [0, 0, 1, 1], 'left half dark, right half bright after resizing 8x8 to 4x4');
+  assert.deepEqual(
+    input.pixels.slice(0, 4),
+    [0, 0, 1, 1],
+    'left half dark, right half bright after resizing 8x8 to 4x4',
+  );
 });
 
 test('bad uploads get 4xx with a clear message and the server keeps serving', async () => {
@@ -73,7 +85,12 @@ test('bad uploads get 4xx with a clear message and the server keeps serving', as
     ['truncated PNG', upload(good.subarray(0, good.length - 20)), 422, /truncated/],
     ['PNG header only', upload(good.subarray(0, 20)), 400, /truncated or corrupt/],
     ['decompression bomb', upload(pngHeader(20000, 20000)), 413, /20000x20000 pixels/],
-    ['truncated JPEG', upload(Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46]), 'image/jpeg', 'x.jpg'), 400, /JPEG file is truncated/],
+    [
+      'truncated JPEG',
+      upload(Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46]), 'image/jpeg', 'x.jpg'),
+      400,
+      /JPEG file is truncated/,
+    ],
   ];
   for (const [what, pending, status, message] of cases) {
     const r = await pending;
@@ -82,17 +99,32 @@ test('bad uploads get 4xx with a clear message and the server keeps serving', as
   }
   const noFile = await fetch(`${base}/api/predict`, { method: 'POST', body: new FormData() });
   assert.ok(noFile.status >= 400 && noFile.status < 500, `form without a file: ${noFile.status}`);
-  for (const body of ['garbage', '--xyz\r\nContent-Disposition: form-data; name="image"; filename="a.png"\r\n\r\nabc']) {
-    const cut = await fetch(`${base}/api/predict`, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=xyz' }, body });
+  for (const body of [
+    'garbage',
+    '--xyz\r\nContent-Disposition: form-data; name="image"; filename="a.png"\r\n\r\nabc',
+  ]) {
+    const cut = await fetch(`${base}/api/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=xyz' },
+      body,
+    });
     assert.equal(cut.status, 400, 'malformed multipart');
     assert.match(((await cut.json()) as { error: string }).error, /malformed multipart/);
   }
   const missing = await fetch(`${base}/nope`);
   assert.equal(missing.status, 404);
   assert.deepEqual(await missing.json(), { error: 'no route GET /nope' });
-  const wrongType = await fetch(`${base}/api/predict`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' });
+  const wrongType = await fetch(`${base}/api/predict`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain' },
+    body: 'x',
+  });
   assert.equal(wrongType.status, 415);
-  const raw = await fetch(`${base}/api/predict`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(good) });
+  const raw = await fetch(`${base}/api/predict`, {
+    method: 'POST',
+    headers: { 'content-type': 'image/png' },
+    body: new Uint8Array(good),
+  });
   assert.equal(raw.status, 200, 'a raw image/png body still works after the bad requests');
   assert.equal((await upload(good)).status, 200);
 });

@@ -5,7 +5,11 @@ import type { EpochRecord } from '../../src/cli/trainer.js';
 import { startDashboard } from '../../src/server/dashboard.js';
 
 /** Reads server-sent events from `url` until `until` returns true; returns them in order. */
-async function readEvents(url: string, until: (events: { event: string; data: unknown }[]) => boolean, onOpen: () => void) {
+async function readEvents(
+  url: string,
+  until: (events: { event: string; data: unknown }[]) => boolean,
+  onOpen: () => void,
+) {
   const res = await fetch(url);
   assert.equal(res.headers.get('content-type'), 'text/event-stream');
   const reader = res.body!.getReader();
@@ -39,26 +43,51 @@ test('the dashboard streams batch progress, epoch curves as SVG, and the end of 
     const x = randn([32, 2]);
     const y = x.select(1, 0).gt(0).to('int32');
     const model = new nn.Linear(2, 2);
-    const train = () => fitAsync(model, [x, y], {
-      loss: nn.functional.crossEntropy, optimizer: new optim.SGD(model.parameters(), { lr: 0.1 }), epochs: 2, batchSize: 8,
-      metrics: ['accuracy'], validationData: [x, y], callbacks: [dash.callback],
-    }).then(() => dash.finish());
-    const events = await readEvents(`${dash.url}/events`, (ev) => ev.some((e) => e.event === 'done'), () => void train());
+    const train = () =>
+      fitAsync(model, [x, y], {
+        loss: nn.functional.crossEntropy,
+        optimizer: new optim.SGD(model.parameters(), { lr: 0.1 }),
+        epochs: 2,
+        batchSize: 8,
+        metrics: ['accuracy'],
+        validationData: [x, y],
+        callbacks: [dash.callback],
+      }).then(() => dash.finish());
+    const events = await readEvents(
+      `${dash.url}/events`,
+      (ev) => ev.some((e) => e.event === 'done'),
+      () => void train(),
+    );
     const kinds = events.map((e) => e.event);
     assert.equal(kinds[0], 'batch');
-    const batches = events.filter((e) => e.event === 'batch').map((e) => e.data as { epoch: number; done: number; total: number; loss: number; accuracy: number });
+    const batches = events
+      .filter((e) => e.event === 'batch')
+      .map((e) => e.data as { epoch: number; done: number; total: number; loss: number; accuracy: number });
     // Throttled, but each epoch's last batch is always sent.
-    assert.deepEqual(batches.filter((b) => b.done === b.total).map((b) => [b.epoch, b.total]), [[1, 4], [2, 4]]);
+    assert.deepEqual(
+      batches.filter((b) => b.done === b.total).map((b) => [b.epoch, b.total]),
+      [
+        [1, 4],
+        [2, 4],
+      ],
+    );
     assert.ok(batches.every((b) => b.loss > 0 && b.accuracy >= 0 && b.accuracy <= 1));
     assert.equal(kinds.at(-1), 'done');
-    const last = events.filter((e) => e.event === 'epoch').at(-1)!.data as { record: EpochRecord; history: EpochRecord[]; charts: { loss: string; accuracy: string } };
+    const last = events.filter((e) => e.event === 'epoch').at(-1)!.data as {
+      record: EpochRecord;
+      history: EpochRecord[];
+      charts: { loss: string; accuracy: string };
+    };
     assert.equal(last.record.epoch, 2);
     assert.equal(last.history.length, 2);
     assert.ok(last.record.valLoss !== null && last.record.samplesPerSecond > 0);
     assert.match(last.charts.loss, /^<svg/);
     assert.match(last.charts.accuracy, /validation/);
     const history = (await (await fetch(`${dash.url}/api/history`)).json()) as EpochRecord[];
-    assert.deepEqual(history.map((r) => r.epoch), [1, 2]);
+    assert.deepEqual(
+      history.map((r) => r.epoch),
+      [1, 2],
+    );
   } finally {
     await dash.close();
   }

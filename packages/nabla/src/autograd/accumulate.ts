@@ -33,7 +33,8 @@ export function castGrad(t: Tensor, dtype: DType): Tensor {
 export function sumToShape(g: Tensor, shape: Shape): Tensor {
   if (shapesEqual(g.shape, shape)) return g;
   const lead = g.ndim - shape.length;
-  if (lead < 0) throw new Error(`sumToShape: gradient of shape ${formatShape(g.shape)} cannot be reduced to ${formatShape(shape)}`);
+  if (lead < 0)
+    throw new Error(`sumToShape: gradient of shape ${formatShape(g.shape)} cannot be reduced to ${formatShape(shape)}`);
   const dims: number[] = [];
   g.shape.forEach((s, i) => {
     if (i < lead || (shape[i - lead] === 1 && s !== 1)) dims.push(i);
@@ -83,7 +84,12 @@ export function copyInto(target: Tensor, g: Tensor): void {
 export function addInto(target: Tensor, g: Tensor): void {
   if (target.isContiguous() && g.storage !== target.storage) {
     const n = target.numel();
-    getBackend().binary.add(strided(target), strided(g), target.storage.data.subarray(target.offset, target.offset + n), target.shape);
+    getBackend().binary.add(
+      strided(target),
+      strided(g),
+      target.storage.data.subarray(target.offset, target.offset + n),
+      target.shape,
+    );
   } else {
     getBackend().copy(strided(addGrads(target, g)), strided(target), target.shape);
   }

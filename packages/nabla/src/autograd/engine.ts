@@ -4,7 +4,16 @@ import { ones } from '../tensor/create.js';
 import { addGrads, addInto, castGrad, cloneGrad, copyInto, sumToShape } from './accumulate.js';
 import { reuseStorageData } from '../tensor/storage.js';
 import { isDebugRecycling } from '../tensor/dtype.js';
-import { checkExclusive, checkNotRecycled, firstNonFinite, inBackward, isExclusiveGrad, isFreshlyZeroed, shareGrad, type GradFn } from './graph.js';
+import {
+  checkExclusive,
+  checkNotRecycled,
+  firstNonFinite,
+  inBackward,
+  isExclusiveGrad,
+  isFreshlyZeroed,
+  shareGrad,
+  type GradFn,
+} from './graph.js';
 import { isAnomalyEnabled, noGrad } from './grad-mode.js';
 
 /** Tensors reachable from `root` through grad functions, inputs before outputs (iterative DFS). */
@@ -83,11 +92,16 @@ function propagate(t: Tensor, fn: GradFn, g: Tensor, grads: Map<Tensor, Tensor>)
     if (!input.requiresGrad || !ig) return null;
     const r = castGrad(sumToShape(ig, input.shape), input.dtype);
     if (!shapesEqual(r.shape, input.shape)) {
-      throw new Error(`backward: '${fn.name}' returned a gradient of shape ${formatShape(r.shape)} for input ${k} of shape ${formatShape(input.shape)}`);
+      throw new Error(
+        `backward: '${fn.name}' returned a gradient of shape ${formatShape(r.shape)} for input ${k} of shape ${formatShape(input.shape)}`,
+      );
     }
     if (isAnomalyEnabled()) {
       const bad = firstNonFinite(r);
-      if (bad >= 0) throw new Error(`Anomaly detected: the backward of '${fn.name}' produced ${r.toTypedArray()[bad]} in the gradient of input ${k}`);
+      if (bad >= 0)
+        throw new Error(
+          `Anomaly detected: the backward of '${fn.name}' produced ${r.toTypedArray()[bad]} in the gradient of input ${k}`,
+        );
     }
     return r;
   });
@@ -95,7 +109,12 @@ function propagate(t: Tensor, fn: GradFn, g: Tensor, grads: Map<Tensor, Tensor>)
   // does, or one buffer given to two inputs) is shared from here on: no leaf may take it without
   // a copy, and no later node may recycle it.
   reduced.forEach((r, k) => {
-    if (r && isExclusiveGrad(r) && (r.storage === g.storage || reduced.some((o, j) => j !== k && o?.storage === r.storage))) shareGrad(r);
+    if (
+      r &&
+      isExclusiveGrad(r) &&
+      (r.storage === g.storage || reduced.some((o, j) => j !== k && o?.storage === r.storage))
+    )
+      shareGrad(r);
   });
   reduced.forEach((r, k) => {
     if (r) accumulate(grads, fn.inputs[k], r);
@@ -109,17 +128,28 @@ function propagate(t: Tensor, fn: GradFn, g: Tensor, grads: Map<Tensor, Tensor>)
  * `retainGraph`, each node is freed once done, as in PyTorch: a kept `loss` then no longer holds
  * every activation of its step alive.
  */
-export function runBackward(root: Tensor, gradient?: Tensor, options: BackwardOptions = {}, capture?: Map<Tensor, Tensor | null>): void {
+export function runBackward(
+  root: Tensor,
+  gradient?: Tensor,
+  options: BackwardOptions = {},
+  capture?: Map<Tensor, Tensor | null>,
+): void {
   if (!root.requiresGrad) {
-    throw new Error('backward: the tensor does not require grad and has no grad function (did you forget requiresGrad, or run under noGrad?)');
+    throw new Error(
+      'backward: the tensor does not require grad and has no grad function (did you forget requiresGrad, or run under noGrad?)',
+    );
   }
   if (gradient === undefined) {
     if (root.numel() !== 1) {
-      throw new Error(`backward: grad can be implicitly created only for scalar outputs, but the output has shape ${formatShape(root.shape)}; pass a gradient of that shape`);
+      throw new Error(
+        `backward: grad can be implicitly created only for scalar outputs, but the output has shape ${formatShape(root.shape)}; pass a gradient of that shape`,
+      );
     }
     gradient = ones(root.shape, { dtype: root.dtype });
   } else if (!shapesEqual(gradient.shape, root.shape)) {
-    throw new Error(`backward: gradient has shape ${formatShape(gradient.shape)} but the output has shape ${formatShape(root.shape)}`);
+    throw new Error(
+      `backward: gradient has shape ${formatShape(gradient.shape)} but the output has shape ${formatShape(root.shape)}`,
+    );
   }
   const grads = new Map<Tensor, Tensor>([[root, gradient.detach()]]);
   noGrad(() => {
@@ -174,7 +204,8 @@ function accumulateGrad(t: Tensor, g: Tensor, leaf: boolean): void {
   else addInto(have, g);
   // A leaf's exclusive gradient is dead once added in: nothing else ever saw it, and a leaf
   // passes nothing on. Its buffer serves the same rule's next allocation (next training step).
-  if (leaf && isExclusiveGrad(g) && g.storage.data instanceof Float32Array && g.storage !== have.storage) reuseStorageData(g.storage.data);
+  if (leaf && isExclusiveGrad(g) && g.storage.data instanceof Float32Array && g.storage !== have.storage)
+    reuseStorageData(g.storage.data);
 }
 
 /** Options of `grad()`. */
@@ -201,7 +232,9 @@ export function grad(output: Tensor, inputs: readonly Tensor[], options: GradOpt
   return inputs.map((t, k) => {
     const g = capture.get(t) ?? null;
     if (!g && !options.allowUnused) {
-      throw new Error(`grad: input ${k} (shape ${formatShape(t.shape)}) was not used to compute the output; pass { allowUnused: true } to get null for it`);
+      throw new Error(
+        `grad: input ${k} (shape ${formatShape(t.shape)}) was not used to compute the output; pass { allowUnused: true } to get null for it`,
+      );
     }
     return g;
   });
@@ -222,7 +255,12 @@ function backward(this: Tensor, gradient?: Tensor, options?: BackwardOptions): v
   runBackward(this, gradient, options);
 }
 // Installed here rather than declared in the class, so the tensor layer does not import autograd.
-Object.defineProperty(Tensor.prototype, 'backward', { value: backward, writable: true, configurable: true, enumerable: false });
+Object.defineProperty(Tensor.prototype, 'backward', {
+  value: backward,
+  writable: true,
+  configurable: true,
+  enumerable: false,
+});
 declare module '../tensor/tensor.js' {
   interface Tensor {
     /**

@@ -12,7 +12,11 @@ export interface GradcheckOptions {
   directions?: number;
 }
 
-function scalarOutput(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], weights: Tensor | null): { value: number; out: Tensor } {
+function scalarOutput(
+  fn: (...xs: Tensor[]) => Tensor,
+  inputs: Tensor[],
+  weights: Tensor | null,
+): { value: number; out: Tensor } {
   const out = fn(...inputs);
   const w = weights ?? out;
   const value = weights ? out.mul(w).sum().item() : out.sum().item();
@@ -32,7 +36,10 @@ export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opt
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, directions } = options;
   const probe = noGrad(() => fn(...inputs.map((x) => x.detach())));
   const weights = probe.isFloatingPoint()
-    ? Tensor.fromData(Float64Array.from({ length: probe.numel() }, () => defaultGenerator.normal()), probe.shape).to(probe.dtype)
+    ? Tensor.fromData(
+        Float64Array.from({ length: probe.numel() }, () => defaultGenerator.normal()),
+        probe.shape,
+      ).to(probe.dtype)
     : null;
   for (const x of inputs) x.grad = null;
   const out = fn(...inputs);
@@ -41,7 +48,8 @@ export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opt
   const evaluate = (): number => noGrad(() => scalarOutput(fn, inputs, weights).value);
   inputs.forEach((x, k) => {
     if (!x.requiresGrad) return;
-    if (!x.isContiguous() && x.isLeaf) throw new Error('gradcheck: leaf inputs must be contiguous (pass a view built inside fn instead)');
+    if (!x.isContiguous() && x.isLeaf)
+      throw new Error('gradcheck: leaf inputs must be contiguous (pass a view built inside fn instead)');
     const analytic = x.grad ? (x.grad.toTypedArray() as ArrayLike<number>) : new Float64Array(x.numel());
     const data = x.storage.data;
     const perturb = (i: number, delta: number) => {
@@ -50,7 +58,9 @@ export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opt
     };
     const check = (numeric: number, expected: number, where: string) => {
       if (Math.abs(numeric - expected) > atol + rtol * Math.abs(numeric)) {
-        throw new Error(`gradcheck: input ${k} (shape ${formatShape(x.shape)}) ${where}: numerical ${numeric} vs analytical ${expected}`);
+        throw new Error(
+          `gradcheck: input ${k} (shape ${formatShape(x.shape)}) ${where}: numerical ${numeric} vs analytical ${expected}`,
+        );
       }
     };
     if (directions === undefined) {

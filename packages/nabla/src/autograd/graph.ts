@@ -38,12 +38,20 @@ export function firstNonFinite(t: Tensor): number {
  * differentiable primitive calls this once; composites get their gradients through it.
  * `saved` lists tensors the rule reads, so a later in-place change to them is detected.
  */
-export function record(out: Tensor, name: string, inputs: readonly Tensor[], rule: BackwardRule, saved: readonly Tensor[] = []): Tensor {
+export function record(
+  out: Tensor,
+  name: string,
+  inputs: readonly Tensor[],
+  rule: BackwardRule,
+  saved: readonly Tensor[] = [],
+): Tensor {
   if (isDebugRecycling()) checkNotRecycled(name, inputs);
   if (isAnomalyEnabled() && backwardDepth === 0 && out.isFloatingPoint()) {
     const bad = firstNonFinite(out);
     if (bad >= 0) {
-      throw new Error(`Anomaly detected: '${name}' produced ${out.toTypedArray()[bad]} in its forward output (element ${bad} of shape [${out.shape.join(', ')}])`);
+      throw new Error(
+        `Anomaly detected: '${name}' produced ${out.toTypedArray()[bad]} in its forward output (element ${bad} of shape [${out.shape.join(', ')}])`,
+      );
     }
   }
   if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) return out;
@@ -113,7 +121,7 @@ export function shareGrad(t: Tensor): void {
 export function checkExclusive(fn: GradFn, out: Tensor, gradOutput: Tensor, grads: readonly (Tensor | null)[]): void {
   grads.forEach((g, k) => {
     // The incoming gradient passed on as it is: the engine drops its mark (see propagate).
-    if (!g || !g[EXCLUSIVE_GRAD] || g === gradOutput) return;
+    if (!g?.[EXCLUSIVE_GRAD] || g === gradOutput) return;
     const buffer = g.storage.data.buffer;
     const others: [string, Tensor | null][] = [
       ['the incoming gradient', gradOutput],

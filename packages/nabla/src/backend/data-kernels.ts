@@ -13,7 +13,15 @@ export interface DataKernels {
    * with `norm`, `(out − mean[c]) / std[c]` where c = ⌊i / plane⌋ mod channels (channels =
    * `norm.mean.length`) — one pass, the same bits as the two steps apart.
    */
-  gatherBytes(src: Uint8Array, index: Int32Array, per: number, out: Float32Array, divisor: number, norm: ChannelNorm | null, plane: number): void;
+  gatherBytes(
+    src: Uint8Array,
+    index: Int32Array,
+    per: number,
+    out: Float32Array,
+    divisor: number,
+    norm: ChannelNorm | null,
+    plane: number,
+  ): void;
   /** `out = (x − mean[c]) / std[c]` over `[outer, channels, plane]` (channels = `norm.mean.length`). */
   normalize(x: FloatArray, out: FloatArray, norm: ChannelNorm, plane: number): void;
   /**

@@ -1,6 +1,13 @@
 import type { Backend } from './kernels.js';
 import { jsBackend } from './js/index.js';
-import { setNumThreads as setWasmThreads, startWasm, wasmBackend, wasmInfo, type WasmInfo, type WasmOptions } from './wasm/index.js';
+import {
+  setNumThreads as setWasmThreads,
+  startWasm,
+  wasmBackend,
+  wasmInfo,
+  type WasmInfo,
+  type WasmOptions,
+} from './wasm/index.js';
 
 export type { Backend, Kernels, Strided, UnaryOp, BinaryOp, ReduceOp, ArgReduceOp, Window2d } from './kernels.js';
 
@@ -10,8 +17,12 @@ let current: Backend = jsBackend;
 export interface NativeHandle {
   readonly backend: Backend;
   readonly blas: {
-    readonly library: string; readonly path: string; readonly corename: string | null; readonly config: string | null;
-    setThreads(threads: number): void; threads(): number | null;
+    readonly library: string;
+    readonly path: string;
+    readonly corename: string | null;
+    readonly config: string | null;
+    setThreads(threads: number): void;
+    threads(): number | null;
   };
 }
 
@@ -41,10 +52,12 @@ export function getBackend(): Backend {
 export function setBackend(backend: Backend | 'js' | 'wasm' | 'native'): void {
   if (backend === 'js') current = jsBackend;
   else if (backend === 'native') {
-    if (!native) throw new Error(`setBackend('native'): ${nativeReason ?? "the native backend exists only in Node: import 'nabla/node' (or call initNative()) first"}`);
+    if (!native)
+      throw new Error(
+        `setBackend('native'): ${nativeReason ?? "the native backend exists only in Node: import 'nabla/node' (or call initNative()) first"}`,
+      );
     current = native.backend;
-  }
-  else if (backend === 'wasm') {
+  } else if (backend === 'wasm') {
     const wasm = wasmBackend();
     if (!wasm) throw new Error("setBackend('wasm'): the WASM backend is not started; call await initWasm() first");
     current = wasm;
@@ -77,8 +90,10 @@ export { wasmInfo, type WasmOptions, type WasmInfo } from './wasm/index.js';
  * await setNumThreads(1); // single-threaded kernels
  */
 export async function setNumThreads(threads: number): Promise<void> {
-  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`setNumThreads: threads must be a positive integer, got ${threads}`);
-  if (!native && !wasmBackend()) throw new Error('setNumThreads: call await initWasm() first (the WASM backend is not started)');
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new RangeError(`setNumThreads: threads must be a positive integer, got ${threads}`);
+  if (!native && !wasmBackend())
+    throw new Error('setNumThreads: call await initWasm() first (the WASM backend is not started)');
   if (wasmBackend()) await setWasmThreads(threads);
   native?.blas.setThreads(threads);
 }
@@ -90,7 +105,13 @@ export interface BackendInfo {
   /** Threads the current backend's kernels may use. */
   threads: number;
   /** The platform BLAS under the native backend (Node), or null where none is loaded. */
-  blas: { library: string; path: string; corename: string | null; config: string | null; threads: number | null } | null;
+  blas: {
+    library: string;
+    path: string;
+    corename: string | null;
+    config: string | null;
+    threads: number | null;
+  } | null;
   /** The WASM backend's features, or null before it starts. */
   wasm: WasmInfo | null;
   /** Why the native backend is unavailable (one line), or null when it loaded or was never tried. */
@@ -108,9 +129,16 @@ export interface BackendInfo {
 export function backendInfo(): BackendInfo {
   const wasm = wasmInfo();
   const blas = native
-    ? { library: native.blas.library, path: native.blas.path, corename: native.blas.corename, config: native.blas.config, threads: native.blas.threads() }
+    ? {
+        library: native.blas.library,
+        path: native.blas.path,
+        corename: native.blas.corename,
+        config: native.blas.config,
+        threads: native.blas.threads(),
+      }
     : null;
   const name = current.name;
-  const threads = name === 'native' ? (blas?.threads ?? wasm?.threads ?? 1) : name === 'wasm' ? (wasm?.threads ?? 1) : 1;
+  const threads =
+    name === 'native' ? (blas?.threads ?? wasm?.threads ?? 1) : name === 'wasm' ? (wasm?.threads ?? 1) : 1;
   return { backend: name, threads, blas, wasm, nativeUnavailable: nativeReason };
 }

@@ -19,12 +19,42 @@ export interface Strided {
 }
 
 export const UNARY_OPS = [
-  'neg', 'exp', 'log', 'sqrt', 'recip', 'abs', 'sign', 'sin', 'cos', 'tanh', 'sigmoid', 'relu',
-  'erf', 'floor', 'ceil', 'round', 'log1p', 'expm1',
+  'neg',
+  'exp',
+  'log',
+  'sqrt',
+  'recip',
+  'abs',
+  'sign',
+  'sin',
+  'cos',
+  'tanh',
+  'sigmoid',
+  'relu',
+  'erf',
+  'floor',
+  'ceil',
+  'round',
+  'log1p',
+  'expm1',
 ] as const;
 export type UnaryOp = (typeof UNARY_OPS)[number];
 
-export const BINARY_OPS = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const;
+export const BINARY_OPS = [
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'pow',
+  'maximum',
+  'minimum',
+  'eq',
+  'ne',
+  'lt',
+  'le',
+  'gt',
+  'ge',
+] as const;
 export type BinaryOp = (typeof BINARY_OPS)[number];
 
 export type ReduceOp = 'sum' | 'max' | 'min';
@@ -59,27 +89,55 @@ export interface Kernels {
   /** Converts element types (bool conversion is `x != 0`). */
   cast(x: TypedArray, out: TypedArray): void;
   /** Reduces the middle axis of a contiguous `[outer, size, inner]` array into `[outer, inner]`. */
-  readonly reduce: { readonly [P in ReduceOp]: (x: TypedArray, out: TypedArray, outer: number, size: number, inner: number) => void };
+  readonly reduce: {
+    readonly [P in ReduceOp]: (x: TypedArray, out: TypedArray, outer: number, size: number, inner: number) => void;
+  };
   /** Index of the first extreme value along the middle axis of `[outer, size, inner]`. */
-  readonly argReduce: { readonly [P in ArgReduceOp]: (x: TypedArray, out: Int32Array, outer: number, size: number, inner: number) => void };
+  readonly argReduce: {
+    readonly [P in ArgReduceOp]: (x: TypedArray, out: Int32Array, outer: number, size: number, inner: number) => void;
+  };
   /**
    * Batched `out[b] = op(A[b]) @ op(B[b])` with `op(A)` of shape `[m, k]`, `op(B)` `[k, n]`.
    * `transA` means A is stored `[k, m]`; `transB` means B is stored `[n, k]`. A batch stride of 0
    * broadcasts one matrix over the batch. `out` is contiguous `[batch, m, n]` and overwritten.
    */
   matmul(
-    a: FloatArray, b: FloatArray, out: FloatArray,
-    batch: number, m: number, k: number, n: number,
-    transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number,
+    a: FloatArray,
+    b: FloatArray,
+    out: FloatArray,
+    batch: number,
+    m: number,
+    k: number,
+    n: number,
+    transA: boolean,
+    transB: boolean,
+    aBatchStride: number,
+    bBatchStride: number,
   ): void;
   /** Softmax over the last axis of contiguous `[rows, cols]`. */
   softmax(x: FloatArray, out: FloatArray, rows: number, cols: number): void;
   /** Log-softmax over the last axis of contiguous `[rows, cols]` (log-sum-exp stable). */
   logSoftmax(x: FloatArray, out: FloatArray, rows: number, cols: number): void;
   /** `out[o, j, i] = x[o, index[o, j, i], i]`; x is `[outer, xSize, inner]`, index and out `[outer, idxSize, inner]`. */
-  gather(x: TypedArray, index: Int32Array, out: TypedArray, outer: number, xSize: number, idxSize: number, inner: number): void;
+  gather(
+    x: TypedArray,
+    index: Int32Array,
+    out: TypedArray,
+    outer: number,
+    xSize: number,
+    idxSize: number,
+    inner: number,
+  ): void;
   /** `out[o, index[o, j, i], i] += src[o, j, i]`; the inverse access pattern of `gather`. */
-  scatterAdd(src: TypedArray, index: Int32Array, out: TypedArray, outer: number, outSize: number, idxSize: number, inner: number): void;
+  scatterAdd(
+    src: TypedArray,
+    index: Int32Array,
+    out: TypedArray,
+    outer: number,
+    outSize: number,
+    idxSize: number,
+    inner: number,
+  ): void;
   /** `out[o, j, i] = x[o, index[j], i]` with a 1-D index. */
   indexSelect(x: TypedArray, index: Int32Array, out: TypedArray, outer: number, xSize: number, inner: number): void;
   /** `out[o, index[j], i] += src[o, j, i]` with a 1-D index. */
@@ -109,14 +167,40 @@ export interface Kernels {
    * Per-channel mean and biased variance of x `[outer, channels, inner]` (two passes, so large
    * means do not cancel). `mean` and `variance` have `channels` entries (batch norm's statistics).
    */
-  channelMoments(x: FloatArray, mean: Float64Array, variance: Float64Array, outer: number, channels: number, inner: number): void;
+  channelMoments(
+    x: FloatArray,
+    mean: Float64Array,
+    variance: Float64Array,
+    outer: number,
+    channels: number,
+    inner: number,
+  ): void;
   /** Per-channel `sumDy[c] = Σ dy` and `sumDyXc[c] = Σ dy·(x − mean[c])` over `[outer, channels, inner]`. */
-  channelGradSums(dy: FloatArray, x: FloatArray, mean: Float64Array, sumDy: Float64Array, sumDyXc: Float64Array, outer: number, channels: number, inner: number): void;
+  channelGradSums(
+    dy: FloatArray,
+    x: FloatArray,
+    mean: Float64Array,
+    sumDy: Float64Array,
+    sumDyXc: Float64Array,
+    outer: number,
+    channels: number,
+    inner: number,
+  ): void;
   /**
    * `out = a[c]·x + b[c]·y + d[c]` over `[outer, channels, inner]` (y null: `a[c]·x + d[c]`): batch
    * norm's forward and input gradient each in one pass.
    */
-  channelAffine(x: FloatArray, y: FloatArray | null, a: Float64Array, b: Float64Array, d: Float64Array, out: FloatArray, outer: number, channels: number, inner: number): void;
+  channelAffine(
+    x: FloatArray,
+    y: FloatArray | null,
+    a: Float64Array,
+    b: Float64Array,
+    d: Float64Array,
+    out: FloatArray,
+    outer: number,
+    channels: number,
+    inner: number,
+  ): void;
   /** Fused per-parameter optimizer steps (see optim-kernels.ts), in place on dense arrays. */
   readonly optim: OptimKernels;
   /** Data set kernels: batch gathering and per-channel normalisation. */

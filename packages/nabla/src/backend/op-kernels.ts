@@ -34,7 +34,16 @@ export interface OpKernels {
    * o of out (the index's position with `index[k]` along `d`, in `outShape`) with position k' of
    * src (the same position in `srcShape`) as `mode` says.
    */
-  scatterAlong(mode: ScatterMode, out: TypedArray, src: TypedArray, index: Int32Array, iShape: readonly number[], outShape: readonly number[], srcShape: readonly number[], d: number): void;
+  scatterAlong(
+    mode: ScatterMode,
+    out: TypedArray,
+    src: TypedArray,
+    index: Int32Array,
+    iShape: readonly number[],
+    outShape: readonly number[],
+    srcShape: readonly number[],
+    d: number,
+  ): void;
   /** The row-major coordinates (in `shape`) of every nonzero element of x, `[found, ndim]` flattened. */
   nonzero(x: TypedArray, shape: readonly number[]): Int32Array;
   /** `out[x[i]] += weights ? weights[i] : 1` (x's values are valid indices of out). */

@@ -57,9 +57,25 @@ export interface OptimKernels {
   /** SGD; `buf` null without momentum, `first` when the buffer was just created (it takes d). */
   sgd(p: FloatArray, g: FloatArray, buf: FloatArray | null, first: boolean, h: SgdStep): void;
   /** Adam (or AdamW with `decoupled`) at step number `step` ≥ 1; `vMax` null unless amsgrad. */
-  adam(p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, vMax: FloatArray | null, step: number, h: AdamStep, decoupled: boolean): void;
+  adam(
+    p: FloatArray,
+    g: FloatArray,
+    m: FloatArray,
+    v: FloatArray,
+    vMax: FloatArray | null,
+    step: number,
+    h: AdamStep,
+    decoupled: boolean,
+  ): void;
   /** RMSprop; `buf` null without momentum, `gradAvg` null unless centered. */
-  rmsprop(p: FloatArray, g: FloatArray, squareAvg: FloatArray, buf: FloatArray | null, gradAvg: FloatArray | null, h: RmspropStep): void;
+  rmsprop(
+    p: FloatArray,
+    g: FloatArray,
+    squareAvg: FloatArray,
+    buf: FloatArray | null,
+    gradAvg: FloatArray | null,
+    h: RmspropStep,
+  ): void;
   /** Adagrad at step number `step` ≥ 1. */
   adagrad(p: FloatArray, g: FloatArray, sum: FloatArray, step: number, h: AdagradStep): void;
   /** Adadelta: `v` the running mean of g², `u` of squared updates. */

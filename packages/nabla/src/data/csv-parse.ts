@@ -11,7 +11,12 @@ export interface CsvRecord {
 }
 
 /** Reads the quoted field starting at `text[start] === '"'`; returns its value and the index after it. */
-function readQuoted(text: string, start: number, line: number, source: string): { value: string; end: number; newlines: number } {
+function readQuoted(
+  text: string,
+  start: number,
+  line: number,
+  source: string,
+): { value: string; end: number; newlines: number } {
   let value = '';
   let newlines = 0;
   let i = start + 1;
@@ -32,7 +37,9 @@ function readQuoted(text: string, start: number, line: number, source: string): 
 
 function checkDelimiter(delimiter: string, source: string): void {
   if (delimiter.length !== 1 || '"\r\n'.includes(delimiter)) {
-    throw new Error(`${source}: delimiter must be one character other than a quote or newline, got ${JSON.stringify(delimiter)}`);
+    throw new Error(
+      `${source}: delimiter must be one character other than a quote or newline, got ${JSON.stringify(delimiter)}`,
+    );
   }
 }
 

@@ -39,17 +39,28 @@ export interface CsvData {
 function resolveColumn(ref: ColumnRef, names: readonly string[], source: string): number {
   const index = typeof ref === 'number' ? ref : names.indexOf(ref);
   if (typeof ref === 'number' ? !Number.isInteger(ref) || ref < 0 || ref >= names.length : index < 0) {
-    throw new Error(`${source}: no column ${JSON.stringify(ref)}; the columns are ${names.map((n) => JSON.stringify(n)).join(', ')}`);
+    throw new Error(
+      `${source}: no column ${JSON.stringify(ref)}; the columns are ${names.map((n) => JSON.stringify(n)).join(', ')}`,
+    );
   }
   return index;
 }
 
-function parseNumber(text: string, record: CsvRecord, column: number, names: readonly string[], source: string): number {
+function parseNumber(
+  text: string,
+  record: CsvRecord,
+  column: number,
+  names: readonly string[],
+  source: string,
+): number {
   const s = text.trim();
   const v = Number(s);
   if (s === '' || (Number.isNaN(v) && s !== 'NaN')) {
-    const what = s === '' ? 'an empty value (missing values are not supported)' : `${JSON.stringify(text)}, which is not a number`;
-    throw new Error(`${source}: line ${record.line}, column ${column + 1} (${JSON.stringify(names[column])}): found ${what}`);
+    const what =
+      s === '' ? 'an empty value (missing values are not supported)' : `${JSON.stringify(text)}, which is not a number`;
+    throw new Error(
+      `${source}: line ${record.line}, column ${column + 1} (${JSON.stringify(names[column])}): found ${what}`,
+    );
   }
   return v;
 }
@@ -79,7 +90,9 @@ function readTarget(rows: CsvRecord[], column: number, names: readonly string[],
   rows.forEach((r, i) => {
     const k = lookup.get(raw[i]);
     if (k === undefined) {
-      throw new Error(`${source}: line ${r.line}, column ${column + 1} (${JSON.stringify(names[column])}): class ${JSON.stringify(raw[i])} is not one of ${classNames.map((c) => JSON.stringify(c)).join(', ')}`);
+      throw new Error(
+        `${source}: line ${r.line}, column ${column + 1} (${JSON.stringify(names[column])}): class ${JSON.stringify(raw[i])} is not one of ${classNames.map((c) => JSON.stringify(c)).join(', ')}`,
+      );
     }
     data[i] = k;
   });
@@ -116,11 +129,15 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvData {
   const featureCols = options.columns
     ? options.columns.map((c) => resolveColumn(c, names, source))
     : names.map((_, i) => i).filter((i) => i !== targetCol && !dropped.has(i));
-  const data = options.dtype === 'float64' ? new Float64Array(rows.length * featureCols.length) : new Float32Array(rows.length * featureCols.length);
+  const data =
+    options.dtype === 'float64'
+      ? new Float64Array(rows.length * featureCols.length)
+      : new Float32Array(rows.length * featureCols.length);
   rows.forEach((r, i) => {
     featureCols.forEach((c, j) => (data[i * featureCols.length + j] = parseNumber(r.fields[c], r, c, names, source)));
   });
-  const { target, classNames } = targetCol < 0 ? { target: null, classNames: null } : readTarget(rows, targetCol, names, options, source);
+  const { target, classNames } =
+    targetCol < 0 ? { target: null, classNames: null } : readTarget(rows, targetCol, names, options, source);
   return {
     features: Tensor.fromData(data, [rows.length, featureCols.length]),
     target,

@@ -29,7 +29,10 @@ export class DataLoader implements Iterable<Tensor[]> {
   readonly dropLast: boolean;
   readonly generator: Generator;
 
-  constructor(readonly dataset: Dataset, options: DataLoaderOptions = {}) {
+  constructor(
+    readonly dataset: Dataset,
+    options: DataLoaderOptions = {},
+  ) {
     this.batchSize = options.batchSize ?? 1;
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) {
       throw new Error(`DataLoader: batchSize must be a positive integer, got ${this.batchSize}`);

@@ -39,7 +39,8 @@ export class TensorDataset implements Dataset {
   constructor(...tensors: Tensor[]) {
     if (tensors.length === 0) throw new Error('TensorDataset: expected at least one tensor');
     tensors.forEach((t, i) => {
-      if (t.ndim === 0) throw new Error(`TensorDataset: tensor ${i} is 0-d; every tensor needs a first (sample) dimension`);
+      if (t.ndim === 0)
+        throw new Error(`TensorDataset: tensor ${i} is 0-d; every tensor needs a first (sample) dimension`);
     });
     const n = tensors[0].shape[0];
     const bad = tensors.findIndex((t) => t.shape[0] !== n);
@@ -75,7 +76,10 @@ export class TensorDataset implements Dataset {
 export class Subset implements Dataset {
   readonly indices: Int32Array;
 
-  constructor(readonly dataset: Dataset, indices: ArrayLike<number>) {
+  constructor(
+    readonly dataset: Dataset,
+    indices: ArrayLike<number>,
+  ) {
     this.indices = Int32Array.from(indices, (i) => checkIndex(i, dataset.length, 'Subset'));
   }
 
@@ -101,7 +105,9 @@ export function fetchBatch(dataset: Dataset, indices: Int32Array): Tensor[] {
   return samples[0].map((_, field) => {
     const column = samples.map((s, k) => {
       if (s.length !== samples[0].length) {
-        throw new Error(`collate: sample ${indices[k]} has ${s.length} fields but sample ${indices[0]} has ${samples[0].length}`);
+        throw new Error(
+          `collate: sample ${indices[k]} has ${s.length} fields but sample ${indices[0]} has ${samples[0].length}`,
+        );
       }
       return s[field];
     });
@@ -115,5 +121,8 @@ export function fetchBatch(dataset: Dataset, indices: Int32Array): Tensor[] {
  * const [xTest, yTest] = toTensors(testSubset);
  */
 export function toTensors(dataset: Dataset): Tensor[] {
-  return fetchBatch(dataset, Int32Array.from({ length: dataset.length }, (_, i) => i));
+  return fetchBatch(
+    dataset,
+    Int32Array.from({ length: dataset.length }, (_, i) => i),
+  );
 }

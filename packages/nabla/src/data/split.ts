@@ -9,7 +9,9 @@ function splitLengths(total: number, lengths: readonly number[], op: string): nu
   const fractional = Math.abs(sum - 1) < 1e-9 && sum !== total;
   if (!fractional) {
     if (lengths.some((l) => !Number.isInteger(l) || l < 0) || sum !== total) {
-      throw new Error(`${op}: lengths [${lengths.join(', ')}] must be non-negative integers summing to the data set length ${total}, or fractions summing to 1`);
+      throw new Error(
+        `${op}: lengths [${lengths.join(', ')}] must be non-negative integers summing to the data set length ${total}, or fractions summing to 1`,
+      );
     }
     return [...lengths];
   }
@@ -33,7 +35,11 @@ function cut(order: Int32Array, sizes: readonly number[]): Int32Array[] {
  * @example
  * const [train, val] = randomSplit(ds, [0.8, 0.2], new Generator(42));
  */
-export function randomSplit(dataset: Dataset, lengths: readonly number[], generator: Generator = defaultGenerator): Subset[] {
+export function randomSplit(
+  dataset: Dataset,
+  lengths: readonly number[],
+  generator: Generator = defaultGenerator,
+): Subset[] {
   const sizes = splitLengths(dataset.length, lengths, 'randomSplit');
   const perm = randperm(dataset.length, { generator }).toTypedArray() as Int32Array;
   return cut(perm, sizes).map((indices) => new Subset(dataset, indices));
@@ -47,11 +53,16 @@ export function randomSplit(dataset: Dataset, lengths: readonly number[], genera
  * const [train, test] = stratifiedSplit(ds, iris.target!, [0.8, 0.2], new Generator(0));
  */
 export function stratifiedSplit(
-  dataset: Dataset, labels: Tensor | ArrayLike<number>, fractions: readonly number[], generator: Generator = defaultGenerator,
+  dataset: Dataset,
+  labels: Tensor | ArrayLike<number>,
+  fractions: readonly number[],
+  generator: Generator = defaultGenerator,
 ): Subset[] {
   const y = 'toTypedArray' in labels ? labels.toTypedArray() : labels;
-  if (y.length !== dataset.length) throw new Error(`stratifiedSplit: ${y.length} labels for a data set of length ${dataset.length}`);
-  if (Math.abs(fractions.reduce((a, b) => a + b, 0) - 1) > 1e-9) throw new Error(`stratifiedSplit: fractions [${fractions.join(', ')}] must sum to 1`);
+  if (y.length !== dataset.length)
+    throw new Error(`stratifiedSplit: ${y.length} labels for a data set of length ${dataset.length}`);
+  if (Math.abs(fractions.reduce((a, b) => a + b, 0) - 1) > 1e-9)
+    throw new Error(`stratifiedSplit: fractions [${fractions.join(', ')}] must sum to 1`);
   const byClass = new Map<number, number[]>();
   for (let i = 0; i < y.length; i++) {
     const members = byClass.get(y[i]);
@@ -62,7 +73,15 @@ export function stratifiedSplit(
   for (const members of [...byClass.entries()].sort(([a], [b]) => a - b).map(([, m]) => m)) {
     const perm = randperm(members.length, { generator }).toTypedArray();
     const shuffled = Int32Array.from(perm, (k) => members[k]);
-    cut(shuffled, splitLengths(members.length, fractions, 'stratifiedSplit')).forEach((piece, s) => parts[s].push(...piece));
+    cut(shuffled, splitLengths(members.length, fractions, 'stratifiedSplit')).forEach((piece, s) =>
+      parts[s].push(...piece),
+    );
   }
-  return parts.map((p) => new Subset(dataset, p.sort((a, b) => a - b)));
+  return parts.map(
+    (p) =>
+      new Subset(
+        dataset,
+        p.sort((a, b) => a - b),
+      ),
+  );
 }

@@ -17,7 +17,8 @@ export class StandardScaler {
 
   /** Learns per-column mean and std from `x` of shape `[samples, ...features]`. */
   fit(x: Tensor): this {
-    if (x.ndim < 1 || x.shape[0] === 0) throw new Error(`StandardScaler.fit: expected at least one sample, got shape ${formatShape(x.shape)}`);
+    if (x.ndim < 1 || x.shape[0] === 0)
+      throw new Error(`StandardScaler.fit: expected at least one sample, got shape ${formatShape(x.shape)}`);
     noGrad(() => {
       this.mean = x.mean(0);
       const std = x.std(0, { correction: 0 });
@@ -31,7 +32,9 @@ export class StandardScaler {
   transform(x: Tensor): Tensor {
     const { mean, std } = this.fitted('transform');
     if (x.ndim < 1 || x.shape.slice(1).join() !== mean.shape.join()) {
-      throw new Error(`StandardScaler.transform: x has shape ${formatShape(x.shape)} but the scaler was fitted on features of shape ${formatShape(mean.shape)}`);
+      throw new Error(
+        `StandardScaler.transform: x has shape ${formatShape(x.shape)} but the scaler was fitted on features of shape ${formatShape(mean.shape)}`,
+      );
     }
     return x.sub(mean).div(std);
   }

@@ -14,8 +14,14 @@ export function twoSpirals(n: number, generator: Generator = defaultGenerator, n
   const ys: number[] = [];
   for (let i = 0; i < n; i++) {
     const t = (i / n) * 3 * Math.PI + 0.5;
-    for (const [label, sign] of [[0, 1], [1, -1]]) {
-      xs.push([(sign * t * Math.cos(t)) / 10 + generator.normal() * noise, (sign * t * Math.sin(t)) / 10 + generator.normal() * noise]);
+    for (const [label, sign] of [
+      [0, 1],
+      [1, -1],
+    ]) {
+      xs.push([
+        (sign * t * Math.cos(t)) / 10 + generator.normal() * noise,
+        (sign * t * Math.sin(t)) / 10 + generator.normal() * noise,
+      ]);
       ys.push(label);
     }
   }

@@ -1,14 +1,38 @@
 /** Model files: safetensors, model directories, ONNX export (browser-safe parts). */
 export { encodeSafetensors, decodeSafetensors, type SafetensorsContent } from './safetensors.js';
 export {
-  buildModel, describeModel, registerLayer, layerTypes, parseMlpSpec,
-  type ModelSpec, type LayerEntry, type SpecValue,
+  buildModel,
+  describeModel,
+  registerLayer,
+  layerTypes,
+  parseMlpSpec,
+  type ModelSpec,
+  type LayerEntry,
+  type SpecValue,
 } from './model-spec.js';
 import './layers.js'; // registers the built-in layers with the model-spec registry
 export {
-  packModel, unpackModel, packState, unpackState, readJson, MODEL_JSON, WEIGHTS_FILE, TRAINING_JSON,
-  type ModelFiles, type ModelInfo, type LoadedModel, type PackedState,
+  packModel,
+  unpackModel,
+  packState,
+  unpackState,
+  readJson,
+  MODEL_JSON,
+  WEIGHTS_FILE,
+  TRAINING_JSON,
+  type ModelFiles,
+  type ModelInfo,
+  type LoadedModel,
+  type PackedState,
 } from './model-file.js';
 import './onnx-layers.js'; // ONNX emitters of the built-in layers
 export { ZOO, zooSpec } from './zoo.js';
-export { exportOnnx, registerOnnxEmitter, emitModule, OnnxGraphBuilder, type OnnxEmitter, type OnnxExportOptions, type OnnxAttr } from './onnx.js';
+export {
+  exportOnnx,
+  registerOnnxEmitter,
+  emitModule,
+  OnnxGraphBuilder,
+  type OnnxEmitter,
+  type OnnxExportOptions,
+  type OnnxAttr,
+} from './onnx.js';

@@ -48,7 +48,12 @@ export function readJson(files: ModelFiles, name: string): unknown {
  * @example
  * const files = packModel(model, { classes: ['setosa', 'versicolor', 'virginica'] }, { epochs: 20 });
  */
-export function packModel(model: Module, info: ModelInfo = {}, metadata: Record<string, unknown> = {}, spec = describeModel(model)): ModelFiles {
+export function packModel(
+  model: Module,
+  info: ModelInfo = {},
+  metadata: Record<string, unknown> = {},
+  spec = describeModel(model),
+): ModelFiles {
   return {
     [MODEL_JSON]: text({ format: FORMAT, version: 1, architecture: spec, ...info }),
     [WEIGHTS_FILE]: encodeSafetensors(model.stateDict(), { format: 'pt' }),
@@ -65,7 +70,9 @@ export function packModel(model: Module, info: ModelInfo = {}, metadata: Record<
 export function unpackModel(files: ModelFiles): LoadedModel {
   const doc = readJson(files, MODEL_JSON) as { format?: string; architecture?: ModelSpec } & ModelInfo;
   if (doc.format !== FORMAT || !doc.architecture) {
-    throw new Error(`${MODEL_JSON}: expected {"format": "${FORMAT}", "architecture": {...}}, got format ${JSON.stringify(doc.format)}`);
+    throw new Error(
+      `${MODEL_JSON}: expected {"format": "${FORMAT}", "architecture": {...}}, got format ${JSON.stringify(doc.format)}`,
+    );
   }
   const model = buildModel(doc.architecture);
   if (!files[WEIGHTS_FILE]) throw new Error(`model directory has no ${WEIGHTS_FILE}`);

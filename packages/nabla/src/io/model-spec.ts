@@ -67,7 +67,9 @@ export function describeModel(model: Module): ModelSpec {
     const spec = entry.describe(model);
     if (spec) return spec;
   }
-  throw new Error(`describeModel: no registered layer type describes ${model.constructor.name}; register it with registerLayer()`);
+  throw new Error(
+    `describeModel: no registered layer type describes ${model.constructor.name}; register it with registerLayer()`,
+  );
 }
 
 /**
@@ -91,7 +93,8 @@ export function parseMlpSpec(text: string): ModelSpec {
 
 function num(spec: ModelSpec, key: string, fallback?: number): number {
   const v = spec[key] ?? fallback;
-  if (typeof v !== 'number') throw new Error(`${spec.type}: option '${key}' must be a number, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number')
+    throw new Error(`${spec.type}: option '${key}' must be a number, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -100,11 +103,16 @@ registerLayer('Sequential', {
     if (!Array.isArray(spec.layers)) throw new Error(`Sequential: 'layers' must be an array of layer specs`);
     return new nn.Sequential(...spec.layers.map((l) => buildModel(l)));
   },
-  describe: (m) => (m instanceof nn.Sequential && m.constructor === nn.Sequential ? { type: 'Sequential', layers: [...m].map((c) => describeModel(c)) } : null),
+  describe: (m) =>
+    m instanceof nn.Sequential && m.constructor === nn.Sequential
+      ? { type: 'Sequential', layers: [...m].map((c) => describeModel(c)) }
+      : null,
 });
 
 registerLayer('Linear', {
   build: (spec) => new nn.Linear(num(spec, 'inFeatures'), num(spec, 'outFeatures'), { bias: spec.bias !== false }),
   describe: (m) =>
-    m instanceof nn.Linear && m.constructor === nn.Linear ? { type: 'Linear', inFeatures: m.inFeatures, outFeatures: m.outFeatures, ...(m.bias ? {} : { bias: false }) } : null,
+    m instanceof nn.Linear && m.constructor === nn.Linear
+      ? { type: 'Linear', inFeatures: m.inFeatures, outFeatures: m.outFeatures, ...(m.bias ? {} : { bias: false }) }
+      : null,
 });

@@ -53,7 +53,12 @@ export function readModelFiles(dir: string): ModelFiles {
  * @example
  * saveModel('runs/iris', model, { classes: ['setosa', 'versicolor', 'virginica'] }, { epochs: 30 });
  */
-export function saveModel(dir: string, model: Module, info: ModelInfo = {}, metadata: Record<string, unknown> = {}): void {
+export function saveModel(
+  dir: string,
+  model: Module,
+  info: ModelInfo = {},
+  metadata: Record<string, unknown> = {},
+): void {
   writeModelFiles(dir, packModel(model, info, metadata));
 }
 
@@ -71,7 +76,11 @@ export function loadModel(dir: string): LoadedModel {
 }
 
 /** Writes tensors to a `.safetensors` file atomically. */
-export function saveSafetensors(path: string, tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): void {
+export function saveSafetensors(
+  path: string,
+  tensors: Record<string, Tensor>,
+  metadata: Record<string, string> = {},
+): void {
   writeFileAtomic(path, encodeSafetensors(tensors, metadata));
 }
 

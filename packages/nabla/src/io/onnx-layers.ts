@@ -21,7 +21,8 @@ registerOnnxEmitter((m, x, g) => {
     return g.node(m instanceof nn.Softmax ? 'Softmax' : 'LogSoftmax', [x], { axis: int(m.dim ?? 1) });
   }
   if (m instanceof nn.Flatten) {
-    if (m.endDim !== -1) throw new Error(`exportOnnx: Flatten(endDim=${m.endDim}) has no ONNX equivalent (only endDim -1)`);
+    if (m.endDim !== -1)
+      throw new Error(`exportOnnx: Flatten(endDim=${m.endDim}) has no ONNX equivalent (only endDim -1)`);
     return g.node('Flatten', [x], { axis: int(m.startDim) });
   }
   return null;
@@ -37,7 +38,8 @@ registerOnnxEmitter((m, x, g) => {
     return g.node('Div', [g.node('Softplus', [g.node('Mul', [x, g.constant(m.beta)])]), g.constant(m.beta)]);
   }
   if (m instanceof nn.GELU) {
-    if (m.approximate !== 'none') throw new Error("exportOnnx: GELU(approximate='tanh') is not exported; use the exact GELU");
+    if (m.approximate !== 'none')
+      throw new Error("exportOnnx: GELU(approximate='tanh') is not exported; use the exact GELU");
     // x/2 * (1 + erf(x / sqrt 2)), as ONNX opset 17 has no Gelu op.
     const erf = g.node('Erf', [g.node('Div', [x, g.constant(Math.SQRT2)])]);
     return g.node('Mul', [g.node('Mul', [x, g.constant(0.5)]), g.node('Add', [erf, g.constant(1)])]);
@@ -57,7 +59,13 @@ registerOnnxEmitter((m, x, g, prefix) => {
   } else pads = symmetric(m.padding);
   const inputs = [x, g.weight(`${prefix}weight`, m.weight)];
   if (m.bias) inputs.push(g.weight(`${prefix}bias`, m.bias));
-  return g.node('Conv', inputs, { kernel_shape: ints([kh, kw]), strides: ints([...m.stride]), pads: ints(pads), dilations: ints([...m.dilation]), group: int(m.groups) });
+  return g.node('Conv', inputs, {
+    kernel_shape: ints([kh, kw]),
+    strides: ints([...m.stride]),
+    pads: ints(pads),
+    dilations: ints([...m.dilation]),
+    group: int(m.groups),
+  });
 });
 
 registerOnnxEmitter((m, x, g) => {
@@ -65,8 +73,11 @@ registerOnnxEmitter((m, x, g) => {
     const k = two(m.kernelSize, [1, 1]);
     const o = m.options;
     return g.node('MaxPool', [x], {
-      kernel_shape: ints(k), strides: ints(two(o.stride, k)), pads: ints(symmetric(two(o.padding, [0, 0]))),
-      dilations: ints(two(o.dilation, [1, 1])), ceil_mode: int(o.ceilMode ? 1 : 0),
+      kernel_shape: ints(k),
+      strides: ints(two(o.stride, k)),
+      pads: ints(symmetric(two(o.padding, [0, 0]))),
+      dilations: ints(two(o.dilation, [1, 1])),
+      ceil_mode: int(o.ceilMode ? 1 : 0),
     });
   }
   if (m instanceof nn.AvgPool2d) {
@@ -74,14 +85,19 @@ registerOnnxEmitter((m, x, g) => {
     const o = m.options;
     if (o.divisorOverride) throw new Error('exportOnnx: AvgPool2d with divisorOverride has no ONNX equivalent');
     return g.node('AveragePool', [x], {
-      kernel_shape: ints(k), strides: ints(two(o.stride, k)), pads: ints(symmetric(two(o.padding, [0, 0]))),
-      ceil_mode: int(o.ceilMode ? 1 : 0), count_include_pad: int(o.countIncludePad === false ? 0 : 1),
+      kernel_shape: ints(k),
+      strides: ints(two(o.stride, k)),
+      pads: ints(symmetric(two(o.padding, [0, 0]))),
+      ceil_mode: int(o.ceilMode ? 1 : 0),
+      count_include_pad: int(o.countIncludePad === false ? 0 : 1),
     });
   }
   if (m instanceof nn.AdaptiveAvgPool2d) {
     const size = m.outputSize;
     if (size !== 1 && !(Array.isArray(size) && size[0] === 1 && size[1] === 1)) {
-      throw new Error(`exportOnnx: AdaptiveAvgPool2d(${JSON.stringify(size)}) is only exported for output size 1 (GlobalAveragePool)`);
+      throw new Error(
+        `exportOnnx: AdaptiveAvgPool2d(${JSON.stringify(size)}) is only exported for output size 1 (GlobalAveragePool)`,
+      );
     }
     return g.node('GlobalAveragePool', [x]);
   }
@@ -92,7 +108,10 @@ registerOnnxEmitter((m, x, g, prefix) => {
   if (!(m instanceof nn.BatchNorm2d || m instanceof nn.BatchNorm1d)) return null;
   const mean = m.getBuffer('running_mean');
   const variance = m.getBuffer('running_var');
-  if (!mean || !variance) throw new Error(`exportOnnx: ${m.constructor.name} at '${prefix}' has no running statistics (trackRunningStats: false)`);
+  if (!mean || !variance)
+    throw new Error(
+      `exportOnnx: ${m.constructor.name} at '${prefix}' has no running statistics (trackRunningStats: false)`,
+    );
   const c = m.numFeatures;
   const scale = m.weight ? g.weight(`${prefix}weight`, m.weight) : g.weight(`${prefix}weight`, ones([c]));
   const bias = m.bias ? g.weight(`${prefix}bias`, m.bias) : g.weight(`${prefix}bias`, zeros([c]));

@@ -5,7 +5,10 @@ import type { Tensor } from '../tensor/tensor.js';
 import { ProtoWriter } from './protobuf.js';
 
 /** An ONNX attribute value: ints and floats lists are told apart by `kind`. */
-export type OnnxAttr = { kind: 'int'; value: number } | { kind: 'float'; value: number } | { kind: 'ints'; value: number[] };
+export type OnnxAttr =
+  | { kind: 'int'; value: number }
+  | { kind: 'float'; value: number }
+  | { kind: 'ints'; value: number[] };
 
 interface OnnxNode {
   opType: string;
@@ -58,9 +61,18 @@ export function registerOnnxEmitter(emit: OnnxEmitter): void {
 }
 
 /** Parameter-free layers that map one-to-one onto an ONNX op, by class name. */
-const SIMPLE_OPS: Record<string, string> = { ReLU: 'Relu', Tanh: 'Tanh', Sigmoid: 'Sigmoid', Identity: 'Identity', Dropout: 'Identity', Dropout2d: 'Identity' };
+const SIMPLE_OPS: Record<string, string> = {
+  ReLU: 'Relu',
+  Tanh: 'Tanh',
+  Sigmoid: 'Sigmoid',
+  Identity: 'Identity',
+  Dropout: 'Identity',
+  Dropout2d: 'Identity',
+};
 
-registerOnnxEmitter((m, input, g) => (m.constructor.name in SIMPLE_OPS ? g.node(SIMPLE_OPS[m.constructor.name], [input]) : null));
+registerOnnxEmitter((m, input, g) =>
+  m.constructor.name in SIMPLE_OPS ? g.node(SIMPLE_OPS[m.constructor.name], [input]) : null,
+);
 registerOnnxEmitter((m, input, g, prefix) => {
   if (!(m instanceof nn.Linear)) return null;
   const inputs = [input, g.weight(`${prefix}weight`, m.weight)];
@@ -82,7 +94,9 @@ export function emitModule(m: Module, input: string, g: OnnxGraphBuilder, prefix
     const out = emit(m, input, g, prefix);
     if (out !== null) return out;
   }
-  throw new Error(`exportOnnx: no ONNX emitter for ${m.constructor.name} at '${prefix || '(root)'}'; register one with registerOnnxEmitter()`);
+  throw new Error(
+    `exportOnnx: no ONNX emitter for ${m.constructor.name} at '${prefix || '(root)'}'; register one with registerOnnxEmitter()`,
+  );
 }
 
 /** Options of `exportOnnx`. */
@@ -118,7 +132,13 @@ export function exportOnnx(model: Module, options: OnnxExportOptions): Uint8Arra
   return w.finish();
 }
 
-function writeGraph(w: ProtoWriter, g: OnnxGraphBuilder, inputName: string, outputName: string, options: OnnxExportOptions): void {
+function writeGraph(
+  w: ProtoWriter,
+  g: OnnxGraphBuilder,
+  inputName: string,
+  outputName: string,
+  options: OnnxExportOptions,
+): void {
   for (const n of g.nodes) w.message(1, (nw) => writeNode(nw, n));
   w.string(2, 'nabla_graph');
   for (const { name, tensor } of g.weights) w.message(5, (tw) => writeTensor(tw, name, tensor));
@@ -141,7 +161,9 @@ function writeNode(w: ProtoWriter, n: OnnxNode): void {
 }
 
 function writeTensor(w: ProtoWriter, name: string, t: Tensor): void {
-  w.packedInts(1, [...t.shape]).int(2, FLOAT).string(8, name);
+  w.packedInts(1, [...t.shape])
+    .int(2, FLOAT)
+    .string(8, name);
   const data = t.toTypedArray() as Float32Array;
   const raw = new Uint8Array(data.length * 4);
   const view = new DataView(raw.buffer);

@@ -10,7 +10,16 @@ export interface SafetensorsContent {
 
 /** Storage codes of the safetensors format and how many bytes one element takes. */
 const DTYPE_BYTES: Record<string, number> = {
-  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1,
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U8: 1,
+  BOOL: 1,
 };
 const WRITE_CODE: Record<DType, string> = { float32: 'F32', float64: 'F64', int32: 'I32', bool: 'BOOL' };
 const MAX_HEADER = 100_000_000;
@@ -37,9 +46,14 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Rec
   let offset = 0;
   const chunks: TypedArray[] = [];
   for (const name of names) {
-    if (name === '__metadata__') throw new Error("encodeSafetensors: '__metadata__' is reserved and cannot name a tensor");
+    if (name === '__metadata__')
+      throw new Error("encodeSafetensors: '__metadata__' is reserved and cannot name a tensor");
     const data = tensors[name].toTypedArray();
-    header[name] = { dtype: WRITE_CODE[tensors[name].dtype], shape: [...tensors[name].shape], data_offsets: [offset, offset + data.byteLength] };
+    header[name] = {
+      dtype: WRITE_CODE[tensors[name].dtype],
+      shape: [...tensors[name].shape],
+      data_offsets: [offset, offset + data.byteLength],
+    };
     offset += data.byteLength;
     chunks.push(data);
   }
@@ -80,7 +94,10 @@ function writeLittleEndian(data: TypedArray, out: Uint8Array, pos: number): void
  * const { tensors, metadata } = decodeSafetensors(new Uint8Array(await file.arrayBuffer()));
  */
 export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors data'): SafetensorsContent {
-  if (bytes.length < 8) throw new Error(`${source}: ${bytes.length} bytes is too short for a safetensors file (needs an 8-byte header length)`);
+  if (bytes.length < 8)
+    throw new Error(
+      `${source}: ${bytes.length} bytes is too short for a safetensors file (needs an 8-byte header length)`,
+    );
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = Number(view.getBigUint64(0, true));
   if (headerLen > MAX_HEADER || 8 + headerLen > bytes.length) {
@@ -88,7 +105,10 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors data'
   }
   let header: Record<string, unknown>;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen))) as Record<string, unknown>;
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen))) as Record<
+      string,
+      unknown
+    >;
   } catch (e) {
     throw new Error(`${source}: header is not valid UTF-8 JSON (${(e as Error).message})`);
   }
@@ -104,22 +124,34 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors data'
 /** Byte ranges must tile the data section exactly: no gaps, no overlaps, nothing past the end. */
 function checkLayout(entries: [string, HeaderEntry][], dataLength: number, source: string): void {
   const ranges = entries.map(([name, e]) => {
-    if (!(e.dtype in DTYPE_BYTES)) throw new Error(`${source}: tensor '${name}' has unsupported dtype '${e.dtype}' (supported: ${Object.keys(DTYPE_BYTES).join(', ')})`);
-    if (!Array.isArray(e.shape) || e.shape.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`${source}: tensor '${name}' has an invalid shape ${JSON.stringify(e.shape)}`);
+    if (!(e.dtype in DTYPE_BYTES))
+      throw new Error(
+        `${source}: tensor '${name}' has unsupported dtype '${e.dtype}' (supported: ${Object.keys(DTYPE_BYTES).join(', ')})`,
+      );
+    if (!Array.isArray(e.shape) || e.shape.some((d) => !Number.isInteger(d) || d < 0))
+      throw new Error(`${source}: tensor '${name}' has an invalid shape ${JSON.stringify(e.shape)}`);
     const [begin, end] = e.data_offsets ?? [];
     const expected = numel(e.shape) * DTYPE_BYTES[e.dtype];
     if (!Number.isInteger(begin) || !Number.isInteger(end) || end - begin !== expected) {
-      throw new Error(`${source}: tensor '${name}' (${e.dtype} ${formatShape(e.shape)}) needs ${expected} bytes but data_offsets are ${JSON.stringify(e.data_offsets)}`);
+      throw new Error(
+        `${source}: tensor '${name}' (${e.dtype} ${formatShape(e.shape)}) needs ${expected} bytes but data_offsets are ${JSON.stringify(e.data_offsets)}`,
+      );
     }
     return { name, begin, end };
   });
   ranges.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let pos = 0;
   for (const r of ranges) {
-    if (r.begin !== pos) throw new Error(`${source}: tensor '${r.name}' starts at byte ${r.begin} but the previous tensor ends at ${pos} (gap or overlap)`);
+    if (r.begin !== pos)
+      throw new Error(
+        `${source}: tensor '${r.name}' starts at byte ${r.begin} but the previous tensor ends at ${pos} (gap or overlap)`,
+      );
     pos = r.end;
   }
-  if (pos !== dataLength) throw new Error(`${source}: tensors cover ${pos} bytes but the data section has ${dataLength} (truncated or trailing bytes)`);
+  if (pos !== dataLength)
+    throw new Error(
+      `${source}: tensors cover ${pos} bytes but the data section has ${dataLength} (truncated or trailing bytes)`,
+    );
 }
 
 function decodeTensor(entry: HeaderEntry, data: Uint8Array, what: string): Tensor {
@@ -138,17 +170,58 @@ function readElements(code: string, view: DataView, n: number, what: string): Ty
     return out;
   };
   switch (code) {
-    case 'F32': return read(() => new Float32Array(n), (i) => view.getFloat32(i * 4, true));
-    case 'F64': return read(() => new Float64Array(n), (i) => view.getFloat64(i * 8, true));
-    case 'F16': return read(() => new Float32Array(n), (i) => halfToFloat(view.getUint16(i * 2, true)));
-    case 'BF16': return read(() => new Float32Array(n), (i) => bf16ToFloat(view.getUint16(i * 2, true)));
-    case 'I32': return read(() => new Int32Array(n), (i) => view.getInt32(i * 4, true));
-    case 'I16': return read(() => new Int32Array(n), (i) => view.getInt16(i * 2, true));
-    case 'I8': return read(() => new Int32Array(n), (i) => view.getInt8(i));
-    case 'U8': return read(() => new Int32Array(n), (i) => view.getUint8(i));
-    case 'BOOL': return read(() => new Uint8Array(n), (i) => (view.getUint8(i) ? 1 : 0));
-    case 'I64': return read(() => new Int32Array(n), (i) => int64ToInt32(view.getBigInt64(i * 8, true), what));
-    default: throw new Error(`${what}: unsupported dtype ${code}`);
+    case 'F32':
+      return read(
+        () => new Float32Array(n),
+        (i) => view.getFloat32(i * 4, true),
+      );
+    case 'F64':
+      return read(
+        () => new Float64Array(n),
+        (i) => view.getFloat64(i * 8, true),
+      );
+    case 'F16':
+      return read(
+        () => new Float32Array(n),
+        (i) => halfToFloat(view.getUint16(i * 2, true)),
+      );
+    case 'BF16':
+      return read(
+        () => new Float32Array(n),
+        (i) => bf16ToFloat(view.getUint16(i * 2, true)),
+      );
+    case 'I32':
+      return read(
+        () => new Int32Array(n),
+        (i) => view.getInt32(i * 4, true),
+      );
+    case 'I16':
+      return read(
+        () => new Int32Array(n),
+        (i) => view.getInt16(i * 2, true),
+      );
+    case 'I8':
+      return read(
+        () => new Int32Array(n),
+        (i) => view.getInt8(i),
+      );
+    case 'U8':
+      return read(
+        () => new Int32Array(n),
+        (i) => view.getUint8(i),
+      );
+    case 'BOOL':
+      return read(
+        () => new Uint8Array(n),
+        (i) => (view.getUint8(i) ? 1 : 0),
+      );
+    case 'I64':
+      return read(
+        () => new Int32Array(n),
+        (i) => int64ToInt32(view.getBigInt64(i * 8, true), what),
+      );
+    default:
+      throw new Error(`${what}: unsupported dtype ${code}`);
   }
 }
 

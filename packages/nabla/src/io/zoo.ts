@@ -6,19 +6,21 @@ import { describeModel, registerLayer, type ModelSpec } from './model-spec.js';
 
 const numbers = (s: ModelSpec, key: string): number[] => {
   const v = s[key];
-  if (!Array.isArray(v) || !v.every((x) => typeof x === 'number')) throw new Error(`${s.type}: option '${key}' must be an array of numbers`);
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'number'))
+    throw new Error(`${s.type}: option '${key}' must be an array of numbers`);
   return v as number[];
 };
 
 /** A ResNet is rebuilt from its stage depths and widths, read back off the module tree. */
 registerLayer('ResNet', {
-  build: (s) => new ResNet({
-    layers: numbers(s, 'blocks'),
-    widths: numbers(s, 'widths'),
-    stem: s.stem === 'imagenet' ? 'imagenet' : 'cifar',
-    numClasses: typeof s.numClasses === 'number' ? s.numClasses : 1000,
-    inChannels: typeof s.inChannels === 'number' ? s.inChannels : 3,
-  }),
+  build: (s) =>
+    new ResNet({
+      layers: numbers(s, 'blocks'),
+      widths: numbers(s, 'widths'),
+      stem: s.stem === 'imagenet' ? 'imagenet' : 'cifar',
+      numClasses: typeof s.numClasses === 'number' ? s.numClasses : 1000,
+      inChannels: typeof s.inChannels === 'number' ? s.inChannels : 3,
+    }),
   describe: (m) => {
     if (!(m instanceof ResNet) || m.constructor !== ResNet) return null;
     return {
@@ -42,7 +44,10 @@ export const ZOO: Record<string, (numClasses: number, inChannels: number) => nn.
 /** The architecture spec of a zoo model (a Sequential spec for LeNet-5, a ResNet spec for ResNets). @example buildModel(zooSpec('resnet8', 10, 1)); */
 export function zooSpec(name: string, numClasses: number, inChannels: number): ModelSpec {
   const make = ZOO[name];
-  if (!make) throw new Error(`unknown model '${name}': use an MLP spec like mlp:784-128-10, 'auto', or one of ${Object.keys(ZOO).join(', ')}`);
+  if (!make)
+    throw new Error(
+      `unknown model '${name}': use an MLP spec like mlp:784-128-10, 'auto', or one of ${Object.keys(ZOO).join(', ')}`,
+    );
   return describeModel(make(numClasses, inChannels));
 }
 

@@ -26,11 +26,17 @@ export interface LeNet5Options {
 export function lenet5(options: LeNet5Options = {}): Sequential {
   const { numClasses = 10, inChannels = 1 } = options;
   return new Sequential(
-    new Conv2d(inChannels, 6, 5, { padding: 2 }), new ReLU(), new MaxPool2d(2),
-    new Conv2d(6, 16, 5), new ReLU(), new MaxPool2d(2),
+    new Conv2d(inChannels, 6, 5, { padding: 2 }),
+    new ReLU(),
+    new MaxPool2d(2),
+    new Conv2d(6, 16, 5),
+    new ReLU(),
+    new MaxPool2d(2),
     new Flatten(),
-    new Linear(16 * 5 * 5, 120), new ReLU(),
-    new Linear(120, 84), new ReLU(),
+    new Linear(16 * 5 * 5, 120),
+    new ReLU(),
+    new Linear(120, 84),
+    new ReLU(),
     new Linear(84, numClasses),
   );
 }

@@ -1,4 +1,15 @@
-import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Identity, Linear, MaxPool2d, Module, ReLU, Sequential, init } from '../nn/index.js';
+import {
+  AdaptiveAvgPool2d,
+  BatchNorm2d,
+  Conv2d,
+  Identity,
+  Linear,
+  MaxPool2d,
+  Module,
+  ReLU,
+  Sequential,
+  init,
+} from '../nn/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /**
@@ -25,9 +36,13 @@ export class BasicBlock extends Module {
     this.relu = this.registerModule('relu', new ReLU());
     this.conv2 = this.registerModule('conv2', new Conv2d(planes, planes, 3, { padding: 1, bias: false }));
     this.bn2 = this.registerModule('bn2', new BatchNorm2d(planes));
-    this.downsample = stride !== 1 || inPlanes !== planes
-      ? this.registerModule('downsample', new Sequential(new Conv2d(inPlanes, planes, 1, { stride, bias: false }), new BatchNorm2d(planes)))
-      : null;
+    this.downsample =
+      stride !== 1 || inPlanes !== planes
+        ? this.registerModule(
+            'downsample',
+            new Sequential(new Conv2d(inPlanes, planes, 1, { stride, bias: false }), new BatchNorm2d(planes)),
+          )
+        : null;
   }
 
   forward(x: Tensor): Tensor {
@@ -71,19 +86,32 @@ export class ResNet extends Module {
     super();
     const { layers, widths, stem, numClasses = 1000, inChannels = 3 } = options;
     if (layers.length === 0 || layers.length !== widths.length) {
-      throw new Error(`ResNet: layers (${layers.length} stages) and widths (${widths.length}) must be non-empty and of equal length`);
+      throw new Error(
+        `ResNet: layers (${layers.length} stages) and widths (${widths.length}) must be non-empty and of equal length`,
+      );
     }
     const imagenet = stem === 'imagenet';
-    this.conv1 = this.registerModule('conv1', imagenet
-      ? new Conv2d(inChannels, widths[0], 7, { stride: 2, padding: 3, bias: false })
-      : new Conv2d(inChannels, widths[0], 3, { padding: 1, bias: false }));
+    this.conv1 = this.registerModule(
+      'conv1',
+      imagenet
+        ? new Conv2d(inChannels, widths[0], 7, { stride: 2, padding: 3, bias: false })
+        : new Conv2d(inChannels, widths[0], 3, { padding: 1, bias: false }),
+    );
     this.bn1 = this.registerModule('bn1', new BatchNorm2d(widths[0]));
     this.relu = this.registerModule('relu', new ReLU());
-    this.maxpool = this.registerModule('maxpool', imagenet ? new MaxPool2d(3, { stride: 2, padding: 1 }) : new Identity());
+    this.maxpool = this.registerModule(
+      'maxpool',
+      imagenet ? new MaxPool2d(3, { stride: 2, padding: 1 }) : new Identity(),
+    );
     let inPlanes = widths[0];
     this.stages = layers.map((blocks, i) => {
       const stride = i === 0 ? 1 : 2;
-      const stage = new Sequential(...Array.from({ length: blocks }, (_, b) => new BasicBlock(b === 0 ? inPlanes : widths[i], widths[i], b === 0 ? stride : 1)));
+      const stage = new Sequential(
+        ...Array.from(
+          { length: blocks },
+          (_, b) => new BasicBlock(b === 0 ? inPlanes : widths[i], widths[i], b === 0 ? stride : 1),
+        ),
+      );
       inPlanes = widths[i];
       return this.registerModule(`layer${i + 1}`, stage);
     });
@@ -115,7 +143,12 @@ export interface ResNetFactoryOptions {
  * model.forward(randn([1, 3, 224, 224])).shape; // [1, 10]
  */
 export function resnet18(options: ResNetFactoryOptions & { stem?: 'imagenet' | 'cifar' } = {}): ResNet {
-  return new ResNet({ ...options, layers: [2, 2, 2, 2], widths: [64, 128, 256, 512], stem: options.stem ?? 'imagenet' });
+  return new ResNet({
+    ...options,
+    layers: [2, 2, 2, 2],
+    widths: [64, 128, 256, 512],
+    stem: options.stem ?? 'imagenet',
+  });
 }
 
 /**
@@ -129,7 +162,13 @@ export function resnetCifar(depth: number, options: ResNetFactoryOptions = {}): 
     throw new Error(`resnetCifar: depth must be 6n + 2 with n >= 1 (8, 14, 20, 32, 44, 56, 110), got ${depth}`);
   }
   const n = (depth - 2) / 6;
-  return new ResNet({ ...options, layers: [n, n, n], widths: [16, 32, 64], stem: 'cifar', numClasses: options.numClasses ?? 10 });
+  return new ResNet({
+    ...options,
+    layers: [n, n, n],
+    widths: [16, 32, 64],
+    stem: 'cifar',
+    numClasses: options.numClasses ?? 10,
+  });
 }
 
 /** ResNet-8 (one block per stage): small enough to train on a CPU in minutes. */

@@ -45,14 +45,21 @@ export class MultiheadAttention extends Module {
   readonly dropout: number;
   readonly batchFirst: boolean;
 
-  constructor(readonly embedDim: number, readonly numHeads: number, options: MultiheadAttentionOptions = {}) {
+  constructor(
+    readonly embedDim: number,
+    readonly numHeads: number,
+    options: MultiheadAttentionOptions = {},
+  ) {
     super();
     const { dropout: p = 0, bias = true, batchFirst = false } = options;
     if (!Number.isInteger(embedDim) || !Number.isInteger(numHeads) || numHeads < 1 || embedDim % numHeads !== 0) {
       throw new Error(`MultiheadAttention: embedDim ${embedDim} must be divisible by numHeads ${numHeads}`);
     }
     [this.headDim, this.dropout, this.batchFirst] = [embedDim / numHeads, p, batchFirst];
-    this.inProjWeight = this.registerParameter('in_proj_weight', new Parameter(xavierUniform_(zeros([3 * embedDim, embedDim]))));
+    this.inProjWeight = this.registerParameter(
+      'in_proj_weight',
+      new Parameter(xavierUniform_(zeros([3 * embedDim, embedDim]))),
+    );
     this.inProjBias = this.registerParameter('in_proj_bias', bias ? new Parameter(zeros([3 * embedDim])) : null);
     this.outProj = this.registerModule('out_proj', new Linear(embedDim, embedDim, { bias }));
     if (this.outProj.bias) constant_(this.outProj.bias, 0);
@@ -71,7 +78,9 @@ export class MultiheadAttention extends Module {
     const [L, N, E] = q0.shape;
     const S = k0.shape[0];
     if (E !== this.embedDim || k0.shape[2] !== E || v0.shape[2] !== E) {
-      throw new Error(`MultiheadAttention: expected embedding size ${this.embedDim}, got query ${formatShape(query.shape)}, key ${formatShape(key.shape)}, value ${formatShape(value.shape)}`);
+      throw new Error(
+        `MultiheadAttention: expected embedding size ${this.embedDim}, got query ${formatShape(query.shape)}, key ${formatShape(key.shape)}, value ${formatShape(value.shape)}`,
+      );
     }
     const [wq, wk, wv] = this.inProjWeight.chunk(3, 0);
     const [bq, bk, bv] = this.inProjBias ? this.inProjBias.chunk(3, 0) : [undefined, undefined, undefined];
@@ -84,7 +93,10 @@ export class MultiheadAttention extends Module {
     if (attnMask) scores = attnMask.dtype === 'bool' ? scores.maskedFill(attnMask, -Infinity) : scores.add(attnMask);
     if (keyPaddingMask) {
       const m = (unbatched ? keyPaddingMask.unsqueeze(0) : keyPaddingMask).reshape(N, 1, 1, S);
-      scores = scores.reshape(N, this.numHeads, L, S).maskedFill(m, -Infinity).reshape(N * this.numHeads, L, S);
+      scores = scores
+        .reshape(N, this.numHeads, L, S)
+        .maskedFill(m, -Infinity)
+        .reshape(N * this.numHeads, L, S);
     }
     const probs = scores.softmax(-1);
     const used = this.dropout > 0 && this.training ? dropout(probs, this.dropout, true) : probs;

@@ -26,7 +26,8 @@ export abstract class OrderedModules extends Module {
 
   at(index: number): Module {
     const m = this.ordered.at(index);
-    if (!m) throw new RangeError(`${this.owner}.at: index ${index} is out of range for ${this.ordered.length} ${this.noun}`);
+    if (!m)
+      throw new RangeError(`${this.owner}.at: index ${index} is out of range for ${this.ordered.length} ${this.noun}`);
     return m;
   }
 
@@ -87,14 +88,18 @@ export class ModuleDict extends Module {
 
   /** Adds a module under a new `key` (a key already present is an error, as registration is permanent). */
   set(key: string, m: Module): this {
-    if (key.includes('.') || key === '') throw new Error(`ModuleDict: key ${JSON.stringify(key)} must be non-empty and contain no '.'`);
+    if (key.includes('.') || key === '')
+      throw new Error(`ModuleDict: key ${JSON.stringify(key)} must be non-empty and contain no '.'`);
     this.items.set(key, this.registerModule(key, m));
     return this;
   }
 
   get(key: string): Module {
     const m = this.items.get(key);
-    if (!m) throw new Error(`ModuleDict: no module named ${JSON.stringify(key)} (keys: ${[...this.items.keys()].join(', ')})`);
+    if (!m)
+      throw new Error(
+        `ModuleDict: no module named ${JSON.stringify(key)} (keys: ${[...this.items.keys()].join(', ')})`,
+      );
     return m;
   }
 

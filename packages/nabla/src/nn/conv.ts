@@ -55,16 +55,28 @@ abstract class ConvNd extends Module {
   readonly bias: Parameter | null;
   readonly groups: number;
 
-  constructor(readonly inChannels: number, readonly outChannels: number, kernel: readonly number[], options: BaseOptions, transposed = false) {
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    kernel: readonly number[],
+    options: BaseOptions,
+    transposed = false,
+  ) {
     super();
     const name = this.constructor.name;
     const groups = options.groups ?? 1;
-    if (!Number.isInteger(groups) || groups < 1) throw new Error(`${name}: groups must be a positive integer, got ${groups}`);
-    if (inChannels % groups !== 0) throw new Error(`${name}: inChannels (${inChannels}) must be divisible by groups (${groups})`);
-    if (outChannels % groups !== 0) throw new Error(`${name}: outChannels (${outChannels}) must be divisible by groups (${groups})`);
-    if ((options.paddingMode ?? 'zeros') !== 'zeros') throw new Error(`${name}: paddingMode '${options.paddingMode}' is not supported (only 'zeros')`);
+    if (!Number.isInteger(groups) || groups < 1)
+      throw new Error(`${name}: groups must be a positive integer, got ${groups}`);
+    if (inChannels % groups !== 0)
+      throw new Error(`${name}: inChannels (${inChannels}) must be divisible by groups (${groups})`);
+    if (outChannels % groups !== 0)
+      throw new Error(`${name}: outChannels (${outChannels}) must be divisible by groups (${groups})`);
+    if ((options.paddingMode ?? 'zeros') !== 'zeros')
+      throw new Error(`${name}: paddingMode '${options.paddingMode}' is not supported (only 'zeros')`);
     this.groups = groups;
-    const shape = transposed ? [inChannels, outChannels / groups, ...kernel] : [outChannels, inChannels / groups, ...kernel];
+    const shape = transposed
+      ? [inChannels, outChannels / groups, ...kernel]
+      : [outChannels, inChannels / groups, ...kernel];
     this.weight = this.registerParameter('weight', new Parameter(empty(shape)));
     this.bias = this.registerParameter('bias', options.bias === false ? null : new Parameter(empty([outChannels])));
     this.resetParameters();
@@ -86,10 +98,16 @@ abstract class ConvNd extends Module {
     );
   }
 
-  protected repr(kernel: readonly number[], stride: readonly number[], padding: readonly number[] | string, dilation: readonly number[]): string {
+  protected repr(
+    kernel: readonly number[],
+    stride: readonly number[],
+    padding: readonly number[] | string,
+    dilation: readonly number[],
+  ): string {
     const list = (v: readonly number[]) => `[${v.join(', ')}]`;
     const parts = [`${this.inChannels}, ${this.outChannels}, kernelSize=${list(kernel)}, stride=${list(stride)}`];
-    if (typeof padding === 'string' || padding.some((p) => p !== 0)) parts.push(`padding=${typeof padding === 'string' ? `'${padding}'` : list(padding)}`);
+    if (typeof padding === 'string' || padding.some((p) => p !== 0))
+      parts.push(`padding=${typeof padding === 'string' ? `'${padding}'` : list(padding)}`);
     if (dilation.some((d) => d !== 1)) parts.push(`dilation=${list(dilation)}`);
     if (this.groups !== 1) parts.push(`groups=${this.groups}`);
     if (!this.bias) parts.push('bias=false');
@@ -116,12 +134,18 @@ export class Conv2d extends ConvNd {
     const p = options.padding ?? 0;
     this.padding = p === 'same' || p === 'valid' ? p : pair(p, 'padding', 'Conv2d', true);
     this.dilation = pair(options.dilation ?? 1, 'dilation', 'Conv2d');
-    if (p === 'same' && (this.stride[0] !== 1 || this.stride[1] !== 1)) throw new Error("Conv2d: padding='same' is not supported for strided convolutions");
+    if (p === 'same' && (this.stride[0] !== 1 || this.stride[1] !== 1))
+      throw new Error("Conv2d: padding='same' is not supported for strided convolutions");
   }
 
   forward(x: Tensor): Tensor {
     this.checkInput(x, ['N', 'C', 'H', 'W']);
-    return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+    return conv2d(x, this.weight, this.bias, {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      groups: this.groups,
+    });
   }
 
   override extraRepr(): string {
@@ -148,12 +172,18 @@ export class Conv1d extends ConvNd {
     const p = options.padding ?? 0;
     this.padding = p === 'same' || p === 'valid' ? p : pair(p, 'padding', 'Conv1d', true)[0];
     this.dilation = pair(options.dilation ?? 1, 'dilation', 'Conv1d')[0];
-    if (p === 'same' && this.stride !== 1) throw new Error("Conv1d: padding='same' is not supported for strided convolutions");
+    if (p === 'same' && this.stride !== 1)
+      throw new Error("Conv1d: padding='same' is not supported for strided convolutions");
   }
 
   forward(x: Tensor): Tensor {
     this.checkInput(x, ['N', 'C', 'L']);
-    return conv1d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+    return conv1d(x, this.weight, this.bias, {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      groups: this.groups,
+    });
   }
 
   override extraRepr(): string {

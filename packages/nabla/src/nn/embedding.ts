@@ -21,14 +21,25 @@ export class Embedding extends Module {
   readonly weight: Parameter;
   readonly paddingIdx: number | undefined;
 
-  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, options: EmbeddingOptions = {}) {
+  constructor(
+    readonly numEmbeddings: number,
+    readonly embeddingDim: number,
+    options: EmbeddingOptions = {},
+  ) {
     super();
     if (![numEmbeddings, embeddingDim].every((n) => Number.isInteger(n) && n >= 0)) {
-      throw new RangeError(`Embedding: numEmbeddings and embeddingDim must be non-negative integers, got ${numEmbeddings} and ${embeddingDim}`);
+      throw new RangeError(
+        `Embedding: numEmbeddings and embeddingDim must be non-negative integers, got ${numEmbeddings} and ${embeddingDim}`,
+      );
     }
     const { paddingIdx } = options;
-    if (paddingIdx !== undefined && (!Number.isInteger(paddingIdx) || paddingIdx < -numEmbeddings || paddingIdx >= numEmbeddings)) {
-      throw new RangeError(`Embedding: paddingIdx ${paddingIdx} must be within [-${numEmbeddings}, ${numEmbeddings - 1}]`);
+    if (
+      paddingIdx !== undefined &&
+      (!Number.isInteger(paddingIdx) || paddingIdx < -numEmbeddings || paddingIdx >= numEmbeddings)
+    ) {
+      throw new RangeError(
+        `Embedding: paddingIdx ${paddingIdx} must be within [-${numEmbeddings}, ${numEmbeddings - 1}]`,
+      );
     }
     this.paddingIdx = paddingIdx === undefined || paddingIdx >= 0 ? paddingIdx : paddingIdx + numEmbeddings;
     this.weight = this.registerParameter('weight', new Parameter(randn([numEmbeddings, embeddingDim])));

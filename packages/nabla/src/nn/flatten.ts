@@ -7,7 +7,10 @@ import { Module } from './module.js';
  * new Flatten().forward(zeros([32, 1, 28, 28])).shape; // [32, 784]
  */
 export class Flatten extends Module {
-  constructor(readonly startDim = 1, readonly endDim = -1) {
+  constructor(
+    readonly startDim = 1,
+    readonly endDim = -1,
+  ) {
     super();
   }
 
@@ -37,13 +40,17 @@ export class Identity extends Module {
  * new Unflatten(1, [2, 3]).forward(zeros([4, 6])).shape; // [4, 2, 3]
  */
 export class Unflatten extends Module {
-  constructor(readonly dim: number, readonly sizes: readonly number[]) {
+  constructor(
+    readonly dim: number,
+    readonly sizes: readonly number[],
+  ) {
     super();
   }
 
   forward(x: Tensor): Tensor {
     const d = this.dim < 0 ? this.dim + x.ndim : this.dim;
-    if (d < 0 || d >= x.ndim) throw new RangeError(`Unflatten: dim ${this.dim} is out of range for shape [${x.shape.join(', ')}]`);
+    if (d < 0 || d >= x.ndim)
+      throw new RangeError(`Unflatten: dim ${this.dim} is out of range for shape [${x.shape.join(', ')}]`);
     return x.reshape([...x.shape.slice(0, d), ...this.sizes, ...x.shape.slice(d + 1)]);
   }
 

@@ -43,7 +43,10 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
 
 /** `[fanIn, fanOut]` of a weight `[out, in, ...kernel]`. */
 export function calculateFanInAndFanOut(t: Tensor): [number, number] {
-  if (t.ndim < 2) throw new Error(`fan in and fan out cannot be computed for a tensor with fewer than 2 dimensions (shape [${t.shape.join(', ')}])`);
+  if (t.ndim < 2)
+    throw new Error(
+      `fan in and fan out cannot be computed for a tensor with fewer than 2 dimensions (shape [${t.shape.join(', ')}])`,
+    );
   const receptive = t.shape.slice(2).reduce((a, b) => a * b, 1);
   return [t.shape[1] * receptive, t.shape[0] * receptive];
 }

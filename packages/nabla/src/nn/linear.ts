@@ -16,10 +16,16 @@ export class Linear extends Module {
   readonly weight: Parameter;
   readonly bias: Parameter | null;
 
-  constructor(readonly inFeatures: number, readonly outFeatures: number, options: { bias?: boolean } = {}) {
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    options: { bias?: boolean } = {},
+  ) {
     super();
     if (![inFeatures, outFeatures].every((n) => Number.isInteger(n) && n >= 0)) {
-      throw new RangeError(`Linear: inFeatures and outFeatures must be non-negative integers, got ${inFeatures} and ${outFeatures}`);
+      throw new RangeError(
+        `Linear: inFeatures and outFeatures must be non-negative integers, got ${inFeatures} and ${outFeatures}`,
+      );
     }
     this.weight = this.registerParameter('weight', new Parameter(empty([outFeatures, inFeatures])));
     this.bias = this.registerParameter('bias', options.bias === false ? null : new Parameter(empty([outFeatures])));

@@ -156,7 +156,11 @@ export class BCEWithLogitsLoss extends Loss {
     return this.getBuffer('posWeight');
   }
   forward(input: Tensor, target: Tensor): Tensor {
-    return F.binaryCrossEntropyWithLogits(input, target, { weight: this.weight, posWeight: this.posWeight, reduction: this.reduction });
+    return F.binaryCrossEntropyWithLogits(input, target, {
+      weight: this.weight,
+      posWeight: this.posWeight,
+      reduction: this.reduction,
+    });
   }
 }
 

@@ -3,7 +3,9 @@ import { zeroGradInPlace } from '../autograd/graph.js';
 import { isFloating, type DType } from '../tensor/dtype.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { Parameter } from './parameter.js';
+import type { Parameter } from './parameter.js';
+// Every Tensor method (a module's forward calls them): loaded here, not only through parameter.ts.
+import '../ops/methods.js';
 
 /** Parameters and persistent buffers by dotted name (`"0.weight"`), like PyTorch's state_dict. */
 export type StateDict = Record<string, Tensor>;
@@ -58,7 +60,8 @@ export abstract class Module {
   }
 
   private checkName(name: string): void {
-    if (name === '' || name.includes('.')) throw new Error(`invalid name '${name}': names must be non-empty and contain no '.'`);
+    if (name === '' || name.includes('.'))
+      throw new Error(`invalid name '${name}': names must be non-empty and contain no '.'`);
     if (this.params.has(name) || this.bufs.has(name) || this.children_.has(name)) {
       throw new Error(`${this.constructor.name} already has a member named '${name}'`);
     }
@@ -206,7 +209,9 @@ export abstract class Module {
         const src = state[k];
         if (!src) continue;
         if (!shapesEqual(src.shape, target.shape)) {
-          throw new Error(`loadStateDict: '${k}' has shape ${formatShape(src.shape)} in the state dict but ${formatShape(target.shape)} in the model`);
+          throw new Error(
+            `loadStateDict: '${k}' has shape ${formatShape(src.shape)} in the state dict but ${formatShape(target.shape)} in the model`,
+          );
         }
         target.copy_(src);
       }

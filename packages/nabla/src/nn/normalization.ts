@@ -30,9 +30,13 @@ abstract class BatchNormBase extends Module {
   readonly weight: Parameter | null;
   readonly bias: Parameter | null;
 
-  constructor(readonly numFeatures: number, options: BatchNormLayerOptions = {}) {
+  constructor(
+    readonly numFeatures: number,
+    options: BatchNormLayerOptions = {},
+  ) {
     super();
-    if (!Number.isInteger(numFeatures) || numFeatures < 1) throw new Error(`${this.constructor.name}: numFeatures must be a positive integer, got ${numFeatures}`);
+    if (!Number.isInteger(numFeatures) || numFeatures < 1)
+      throw new Error(`${this.constructor.name}: numFeatures must be a positive integer, got ${numFeatures}`);
     this.eps = options.eps ?? 1e-5;
     this.momentum = options.momentum === undefined ? 0.1 : options.momentum;
     this.affine = options.affine ?? true;
@@ -78,7 +82,9 @@ abstract class BatchNormBase extends Module {
     const ok = this.layouts.some((l) => l.split(',').length === x.ndim) && x.shape[1] === this.numFeatures;
     if (ok) return;
     const expected = this.layouts.map((l) => `[${l.replace('C', String(this.numFeatures))}]`).join(' or ');
-    throw new Error(`${this.constructor.name}(${this.numFeatures}): expected input of shape ${expected}, got ${formatShape(x.shape)}`);
+    throw new Error(
+      `${this.constructor.name}(${this.numFeatures}): expected input of shape ${expected}, got ${formatShape(x.shape)}`,
+    );
   }
 
   forward(x: Tensor): Tensor {
@@ -93,7 +99,11 @@ abstract class BatchNormBase extends Module {
     const useBatchStats = this.training || (this.runningMean === null && this.runningVar === null);
     const updateStats = !this.training || this.trackRunningStats;
     return batchNorm(x, updateStats ? this.runningMean : null, updateStats ? this.runningVar : null, {
-      weight: this.weight, bias: this.bias, training: useBatchStats, momentum: factor, eps: this.eps,
+      weight: this.weight,
+      bias: this.bias,
+      training: useBatchStats,
+      momentum: factor,
+      eps: this.eps,
     });
   }
 
@@ -177,7 +187,11 @@ export class GroupNorm extends Module {
   readonly weight: Parameter | null;
   readonly bias: Parameter | null;
 
-  constructor(readonly numGroups: number, readonly numChannels: number, options: GroupNormLayerOptions = {}) {
+  constructor(
+    readonly numGroups: number,
+    readonly numChannels: number,
+    options: GroupNormLayerOptions = {},
+  ) {
     super();
     if (!Number.isInteger(numGroups) || numGroups < 1 || numChannels % numGroups !== 0) {
       throw new Error(`GroupNorm: numChannels (${numChannels}) must be divisible by numGroups (${numGroups})`);
@@ -190,7 +204,9 @@ export class GroupNorm extends Module {
 
   forward(x: Tensor): Tensor {
     if (x.ndim < 2 || x.shape[1] !== this.numChannels) {
-      throw new Error(`GroupNorm(${this.numGroups}, ${this.numChannels}): expected input of shape [N, ${this.numChannels}, *], got ${formatShape(x.shape)}`);
+      throw new Error(
+        `GroupNorm(${this.numGroups}, ${this.numChannels}): expected input of shape [N, ${this.numChannels}, *], got ${formatShape(x.shape)}`,
+      );
     }
     return groupNorm(x, this.numGroups, { weight: this.weight, bias: this.bias, eps: this.eps });
   }

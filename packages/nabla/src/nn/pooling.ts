@@ -1,6 +1,14 @@
 /** Pooling layers (PyTorch's `nn.MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d`, 1-D variants). */
 import type { Pair } from '../ops/conv.js';
-import { adaptiveAvgPool2d, avgPool1d, avgPool2d, maxPool1d, maxPool2d, type AvgPool2dOptions, type MaxPool2dOptions } from '../ops/pool.js';
+import {
+  adaptiveAvgPool2d,
+  avgPool1d,
+  avgPool2d,
+  maxPool1d,
+  maxPool2d,
+  type AvgPool2dOptions,
+  type MaxPool2dOptions,
+} from '../ops/pool.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 
@@ -15,9 +23,15 @@ function windowRepr(kernelSize: Pair, o: { stride?: Pair | null; padding?: Pair 
 function windowPool<K extends Pair, O extends object>(
   pool: (x: Tensor, kernelSize: K, options: O) => Tensor,
   repr: (kernelSize: K, options: O) => string,
-): new (kernelSize: K, options?: O) => Module & { readonly kernelSize: K; readonly options: O; forward(x: Tensor): Tensor } {
+): new (
+  kernelSize: K,
+  options?: O,
+) => Module & { readonly kernelSize: K; readonly options: O; forward(x: Tensor): Tensor } {
   return class extends Module {
-    constructor(readonly kernelSize: K, readonly options: O = {} as O) {
+    constructor(
+      readonly kernelSize: K,
+      readonly options: O = {} as O,
+    ) {
       super();
     }
 
@@ -36,7 +50,10 @@ function windowPool<K extends Pair, O extends object>(
  * @example
  * new MaxPool2d(2).forward(randn([8, 6, 28, 28])).shape; // [8, 6, 14, 14]
  */
-export class MaxPool2d extends windowPool<Pair, MaxPool2dOptions>(maxPool2d, (k, o) => `${windowRepr(k, o)}, dilation=${show(o.dilation ?? 1)}, ceilMode=${o.ceilMode ?? false}`) {}
+export class MaxPool2d extends windowPool<Pair, MaxPool2dOptions>(
+  maxPool2d,
+  (k, o) => `${windowRepr(k, o)}, dilation=${show(o.dilation ?? 1)}, ceilMode=${o.ceilMode ?? false}`,
+) {}
 
 /**
  * Mean over windows of `[N, C, H, W]` (padding counted in the divisor unless `countIncludePad: false`).
@@ -83,4 +100,7 @@ export class MaxPool1d extends windowPool<number, Pool1dOptions & { dilation?: n
  * @example
  * new AvgPool1d(4).forward(randn([4, 8, 100])).shape; // [4, 8, 25]
  */
-export class AvgPool1d extends windowPool<number, Pool1dOptions & { countIncludePad?: boolean }>(avgPool1d, windowRepr) {}
+export class AvgPool1d extends windowPool<number, Pool1dOptions & { countIncludePad?: boolean }>(
+  avgPool1d,
+  windowRepr,
+) {}

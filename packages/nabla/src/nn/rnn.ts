@@ -46,17 +46,31 @@ abstract class RNNBase extends Module {
   readonly bidirectional: boolean;
   private readonly cells: Weights[] = [];
 
-  constructor(private readonly kind: Kind, readonly inputSize: number, readonly hiddenSize: number, options: RNNOptions = {}) {
+  constructor(
+    private readonly kind: Kind,
+    readonly inputSize: number,
+    readonly hiddenSize: number,
+    options: RNNOptions = {},
+  ) {
     super();
     const { numLayers = 1, bias = true, batchFirst = false, dropout: p = 0, bidirectional = false } = options;
     if (![inputSize, hiddenSize, numLayers].every((n) => Number.isInteger(n) && n > 0)) {
-      throw new RangeError(`${this.constructor.name}: inputSize, hiddenSize and numLayers must be positive integers, got ${inputSize}, ${hiddenSize}, ${numLayers}`);
+      throw new RangeError(
+        `${this.constructor.name}: inputSize, hiddenSize and numLayers must be positive integers, got ${inputSize}, ${hiddenSize}, ${numLayers}`,
+      );
     }
     if (!(p >= 0 && p <= 1)) throw new RangeError(`${this.constructor.name}: dropout must be in [0, 1], got ${p}`);
-    [this.numLayers, this.bias, this.batchFirst, this.dropout, this.bidirectional] = [numLayers, bias, batchFirst, p, bidirectional];
+    [this.numLayers, this.bias, this.batchFirst, this.dropout, this.bidirectional] = [
+      numLayers,
+      bias,
+      batchFirst,
+      p,
+      bidirectional,
+    ];
     const g = GATES[kind] * hiddenSize;
     const k = 1 / Math.sqrt(hiddenSize);
-    const param = (name: string, shape: number[]): Parameter => this.registerParameter(name, new Parameter(uniform_(zeros(shape), -k, k)));
+    const param = (name: string, shape: number[]): Parameter =>
+      this.registerParameter(name, new Parameter(uniform_(zeros(shape), -k, k)));
     for (let l = 0; l < numLayers; l++) {
       for (const sfx of bidirectional ? ['', '_reverse'] : ['']) {
         const inSize = l === 0 ? inputSize : hiddenSize * (bidirectional ? 2 : 1);
@@ -91,16 +105,21 @@ abstract class RNNBase extends Module {
   protected run(input: Tensor, h0: Tensor | null, c0: Tensor | null): [Tensor, Tensor, Tensor | null] {
     const name = this.constructor.name;
     const unbatched = input.ndim === 2;
-    if (input.ndim !== 2 && input.ndim !== 3) throw new Error(`${name}: expected input of 2 or 3 dims, got shape ${formatShape(input.shape)}`);
+    if (input.ndim !== 2 && input.ndim !== 3)
+      throw new Error(`${name}: expected input of 2 or 3 dims, got shape ${formatShape(input.shape)}`);
     let x = unbatched ? input.unsqueeze(1) : this.batchFirst ? input.transpose(0, 1) : input; // [L, N, F]
-    if (x.shape[2] !== this.inputSize) throw new Error(`${name}: expected ${this.inputSize} input features, got shape ${formatShape(input.shape)}`);
+    if (x.shape[2] !== this.inputSize)
+      throw new Error(`${name}: expected ${this.inputSize} input features, got shape ${formatShape(input.shape)}`);
     const [steps, batch] = [x.shape[0], x.shape[1]];
     const dirs = this.bidirectional ? 2 : 1;
     const stateShape = [this.numLayers * dirs, batch, this.hiddenSize];
     const initial = (s: Tensor | null, what: string): Tensor => {
       if (!s) return zeros(stateShape, { dtype: x.dtype });
       const t = unbatched ? s.unsqueeze(1) : s;
-      if (t.shape.join() !== stateShape.join()) throw new Error(`${name}: expected ${what} of shape ${formatShape(unbatched ? [stateShape[0], stateShape[2]] : stateShape)}, got ${formatShape(s.shape)}`);
+      if (t.shape.join() !== stateShape.join())
+        throw new Error(
+          `${name}: expected ${what} of shape ${formatShape(unbatched ? [stateShape[0], stateShape[2]] : stateShape)}, got ${formatShape(s.shape)}`,
+        );
       return t;
     };
     const [H0, C0] = [initial(h0, 'hx'), this.kind === 'LSTM' ? initial(c0, 'cx') : null];
@@ -200,7 +219,10 @@ export class LSTM extends RNNBase {
  * @example
  * padSequence([ones([3, 2]), ones([1, 2])], { batchFirst: true }).shape; // [2, 3, 2]
  */
-export function padSequence(sequences: readonly Tensor[], options: { batchFirst?: boolean; paddingValue?: number } = {}): Tensor {
+export function padSequence(
+  sequences: readonly Tensor[],
+  options: { batchFirst?: boolean; paddingValue?: number } = {},
+): Tensor {
   if (sequences.length === 0) throw new Error('padSequence: expected at least one sequence');
   const { batchFirst = false, paddingValue = 0 } = options;
   const longest = Math.max(...sequences.map((s) => s.shape[0]));

@@ -45,9 +45,20 @@ export class TransformerEncoderLayer extends Module {
   readonly normFirst: boolean;
   private readonly activation: (x: Tensor) => Tensor;
 
-  constructor(readonly dModel: number, readonly nhead: number, readonly options: TransformerEncoderLayerOptions = {}) {
+  constructor(
+    readonly dModel: number,
+    readonly nhead: number,
+    readonly options: TransformerEncoderLayerOptions = {},
+  ) {
     super();
-    const { dimFeedforward = 2048, dropout: p = 0.1, activation = 'relu', layerNormEps = 1e-5, batchFirst = false, normFirst = false } = options;
+    const {
+      dimFeedforward = 2048,
+      dropout: p = 0.1,
+      activation = 'relu',
+      layerNormEps = 1e-5,
+      batchFirst = false,
+      normFirst = false,
+    } = options;
     this.selfAttn = this.registerModule('self_attn', new MultiheadAttention(dModel, nhead, { dropout: p, batchFirst }));
     this.linear1 = this.registerModule('linear1', new Linear(dModel, dimFeedforward));
     this.dropout = this.registerModule('dropout', new Dropout(p));
@@ -66,10 +77,14 @@ export class TransformerEncoderLayer extends Module {
 
   forwardWithMasks(src: Tensor, masks: EncoderCallOptions = {}): Tensor {
     const sa = (x: Tensor): Tensor => {
-      const [out] = this.selfAttn.forwardWithWeights(x, x, x, { attnMask: masks.srcMask ?? null, keyPaddingMask: masks.srcKeyPaddingMask ?? null });
+      const [out] = this.selfAttn.forwardWithWeights(x, x, x, {
+        attnMask: masks.srcMask ?? null,
+        keyPaddingMask: masks.srcKeyPaddingMask ?? null,
+      });
       return this.dropout1.forward(out);
     };
-    const ff = (x: Tensor): Tensor => this.dropout2.forward(this.linear2.forward(this.dropout.forward(this.activation(this.linear1.forward(x)))));
+    const ff = (x: Tensor): Tensor =>
+      this.dropout2.forward(this.linear2.forward(this.dropout.forward(this.activation(this.linear1.forward(x)))));
     if (this.normFirst) {
       const x = src.add(sa(this.norm1.forward(src)));
       return x.add(ff(this.norm2.forward(x)));
@@ -90,7 +105,11 @@ export class TransformerEncoder extends Module {
   readonly layers: TransformerEncoderLayer[] = [];
   readonly norm: Module | null;
 
-  constructor(encoderLayer: TransformerEncoderLayer, readonly numLayers: number, norm: Module | null = null) {
+  constructor(
+    encoderLayer: TransformerEncoderLayer,
+    readonly numLayers: number,
+    norm: Module | null = null,
+  ) {
     super();
     const holder = this.registerModule('layers', new LayerList());
     for (let i = 0; i < numLayers; i++) {

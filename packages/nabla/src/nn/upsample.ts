@@ -11,7 +11,8 @@ import { Module } from './module.js';
 export class Upsample extends Module {
   constructor(readonly options: InterpolateOptions) {
     super();
-    if ((options.size === undefined) === (options.scaleFactor === undefined)) throw new Error('Upsample: give exactly one of size and scaleFactor');
+    if ((options.size === undefined) === (options.scaleFactor === undefined))
+      throw new Error('Upsample: give exactly one of size and scaleFactor');
   }
 
   forward(x: Tensor): Tensor {

@@ -161,19 +161,45 @@ export function equal(a: Tensor, b: Tensor): boolean {
 
 /** The Tensor methods of this family (see tensor/methods.ts). */
 export const comparisonMethods = {
-  logicalAnd(this: Tensor, other: TensorLike): Tensor { return logicalAnd(this, other); },
-  logicalOr(this: Tensor, other: TensorLike): Tensor { return logicalOr(this, other); },
-  logicalXor(this: Tensor, other: TensorLike): Tensor { return logicalXor(this, other); },
-  logicalNot(this: Tensor): Tensor { return logicalNot(this); },
-  any(this: Tensor, dim?: number | readonly number[], keepdim = false): Tensor { return any(this, dim, keepdim); },
-  all(this: Tensor, dim?: number | readonly number[], keepdim = false): Tensor { return all(this, dim, keepdim); },
-  isnan(this: Tensor): Tensor { return isnan(this); },
-  isinf(this: Tensor): Tensor { return isinf(this); },
-  isfinite(this: Tensor): Tensor { return isfinite(this); },
-  nanToNum(this: Tensor, options: NanToNumOptions = {}): Tensor { return nanToNum(this, options); },
-  isclose(this: Tensor, other: TensorLike, options: CloseOptions = {}): Tensor { return isclose(this, other, options); },
-  allclose(this: Tensor, other: TensorLike, options: CloseOptions = {}): boolean { return allclose(this, other, options); },
-  equal(this: Tensor, other: Tensor): boolean { return equal(this, other); },
+  logicalAnd(this: Tensor, other: TensorLike): Tensor {
+    return logicalAnd(this, other);
+  },
+  logicalOr(this: Tensor, other: TensorLike): Tensor {
+    return logicalOr(this, other);
+  },
+  logicalXor(this: Tensor, other: TensorLike): Tensor {
+    return logicalXor(this, other);
+  },
+  logicalNot(this: Tensor): Tensor {
+    return logicalNot(this);
+  },
+  any(this: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
+    return any(this, dim, keepdim);
+  },
+  all(this: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
+    return all(this, dim, keepdim);
+  },
+  isnan(this: Tensor): Tensor {
+    return isnan(this);
+  },
+  isinf(this: Tensor): Tensor {
+    return isinf(this);
+  },
+  isfinite(this: Tensor): Tensor {
+    return isfinite(this);
+  },
+  nanToNum(this: Tensor, options: NanToNumOptions = {}): Tensor {
+    return nanToNum(this, options);
+  },
+  isclose(this: Tensor, other: TensorLike, options: CloseOptions = {}): Tensor {
+    return isclose(this, other, options);
+  },
+  allclose(this: Tensor, other: TensorLike, options: CloseOptions = {}): boolean {
+    return allclose(this, other, options);
+  },
+  equal(this: Tensor, other: Tensor): boolean {
+    return equal(this, other);
+  },
 };
 installMethods(comparisonMethods);
 declare module '../tensor/tensor.js' {

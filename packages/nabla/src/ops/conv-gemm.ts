@@ -68,7 +68,10 @@ export function keepCols(x: FloatArray, g: ConvGeometry): KeptCols | null {
 }
 
 /** Unfolded columns owned by one convolution node until `releaseCols` hands them back to the pool. */
-export interface KeptCols { data: FloatArray | null; filled: boolean }
+export interface KeptCols {
+  data: FloatArray | null;
+  filled: boolean;
+}
 
 /** Returns kept columns to the pool; later uses of `kept` unfold again. */
 export function releaseCols(kept: KeptCols | null): void {
@@ -81,26 +84,50 @@ export function releaseCols(kept: KeptCols | null): void {
 }
 
 /** Calls `fn` per chunk of images with the chunk's geometry and the offsets of its input and output. */
-function forEachChunk(g: ConvGeometry, fn: (cg: ConvGeometry, inRange: [number, number], outRange: [number, number]) => void): void {
+function forEachChunk(
+  g: ConvGeometry,
+  fn: (cg: ConvGeometry, inRange: [number, number], outRange: [number, number]) => void,
+): void {
   const inPer = g.channels * g.height * g.width;
   const outPer = g.outChannels * g.outH * g.outW;
   const colsPer = g.channels * g.kernelH * g.kernelW * g.outH * g.outW;
   const step = Math.max(1, Math.floor(colsLimit / Math.max(1, colsPer)));
   for (let start = 0; start < g.batch; start += step) {
     const nb = Math.min(step, g.batch - start);
-    fn(nb === g.batch ? g : { ...g, batch: nb }, [start * inPer, (start + nb) * inPer], [start * outPer, (start + nb) * outPer]);
+    fn(
+      nb === g.batch ? g : { ...g, batch: nb },
+      [start * inPer, (start + nb) * inPer],
+      [start * outPer, (start + nb) * outPer],
+    );
   }
 }
 
 /** Copies `[batch, rows, cols]` from `src` into rows `[rowStart, rowStart + rows)` of each `[batch, totalRows, cols]` in `dst`. */
-function copyRows(src: FloatArray, dst: FloatArray, batch: number, rows: number, cols: number, rowStart: number, totalRows: number): void {
-  for (let n = 0; n < batch; n++) dst.set(src.subarray(n * rows * cols, (n + 1) * rows * cols), (n * totalRows + rowStart) * cols);
+function copyRows(
+  src: FloatArray,
+  dst: FloatArray,
+  batch: number,
+  rows: number,
+  cols: number,
+  rowStart: number,
+  totalRows: number,
+): void {
+  for (let n = 0; n < batch; n++)
+    dst.set(src.subarray(n * rows * cols, (n + 1) * rows * cols), (n * totalRows + rowStart) * cols);
 }
 
 /** A 1×1, stride-1, unpadded window: im2col is the identity, so the input is its own cols. */
 function isPointwise(g: ConvGeometry): boolean {
-  return g.kernelH === 1 && g.kernelW === 1 && g.strideH === 1 && g.strideW === 1 && g.padH === 0 && g.padW === 0
-    && g.outH === g.height && g.outW === g.width;
+  return (
+    g.kernelH === 1 &&
+    g.kernelW === 1 &&
+    g.strideH === 1 &&
+    g.strideW === 1 &&
+    g.padH === 0 &&
+    g.padW === 0 &&
+    g.outH === g.height &&
+    g.outW === g.width
+  );
 }
 
 function unfold(x: FloatArray, g: ConvGeometry): FloatArray {
@@ -119,7 +146,14 @@ function sizes(g: ConvGeometry): { L: number; ck: number; co: number } {
  * `[N, outChannels, outH, outW]`. A backend's fused kernel runs it when it can (kept columns are
  * then handed back unused); otherwise im2col and one GEMM per group.
  */
-export function convForward(x: FloatArray, w: FloatArray, bias: FloatArray | null, g: ConvGeometry, out: FloatArray, kept: KeptCols | null = null): void {
+export function convForward(
+  x: FloatArray,
+  w: FloatArray,
+  bias: FloatArray | null,
+  g: ConvGeometry,
+  out: FloatArray,
+  kept: KeptCols | null = null,
+): void {
   if (g.groups === 1 && getBackend().conv2d?.forward(x, w, bias, out, g)) {
     releaseCols(kept);
     return;
@@ -136,7 +170,19 @@ export function convForward(x: FloatArray, w: FloatArray, bias: FloatArray | nul
     const y = out.subarray(...yr);
     const tmp = cg.groups === 1 ? y : temp(out, cg.batch * co * L, 'tmp');
     for (let grp = 0; grp < cg.groups; grp++) {
-      getBackend().matmul(w.subarray(grp * co * ck), cols.subarray(grp * ck * L), tmp, cg.batch, co, ck, L, false, false, 0, cg.groups * ck * L);
+      getBackend().matmul(
+        w.subarray(grp * co * ck),
+        cols.subarray(grp * ck * L),
+        tmp,
+        cg.batch,
+        co,
+        ck,
+        L,
+        false,
+        false,
+        0,
+        cg.groups * ck * L,
+      );
       if (cg.groups > 1) copyRows(tmp, y, cg.batch, co, L, grp * co, cg.outChannels);
     }
   });
@@ -153,7 +199,19 @@ export function convInputGrad(dy: FloatArray, w: FloatArray, g: ConvGeometry, dx
     const dcols = pointwise ? dx.subarray(...xr) : temp(dx, cg.batch * cg.groups * ck * L, 'cols');
     const tmp = cg.groups === 1 ? dcols : temp(dx, cg.batch * ck * L, 'tmp');
     for (let grp = 0; grp < cg.groups; grp++) {
-      getBackend().matmul(w.subarray(grp * co * ck), gy.subarray(grp * co * L), tmp, cg.batch, ck, co, L, true, false, 0, cg.outChannels * L);
+      getBackend().matmul(
+        w.subarray(grp * co * ck),
+        gy.subarray(grp * co * L),
+        tmp,
+        cg.batch,
+        ck,
+        co,
+        L,
+        true,
+        false,
+        0,
+        cg.outChannels * L,
+      );
       if (cg.groups > 1) copyRows(tmp, dcols, cg.batch, ck, L, grp * ck, cg.groups * ck);
     }
     if (!pointwise) getBackend().col2im(dcols, dx.subarray(...xr), cg);
@@ -164,7 +222,14 @@ export function convInputGrad(dy: FloatArray, w: FloatArray, g: ConvGeometry, dx
  * dW[group] = Σₙ dY[n, group] · im2col(X)[n, group]ᵀ (overwrites dw), and with `db`, also
  * db = Σ dY over batch and positions (overwrites db).
  */
-export function convWeightGrad(dy: FloatArray, x: FloatArray, g: ConvGeometry, dw: FloatArray, kept: KeptCols | null = null, db: FloatArray | null = null): void {
+export function convWeightGrad(
+  dy: FloatArray,
+  x: FloatArray,
+  g: ConvGeometry,
+  dw: FloatArray,
+  kept: KeptCols | null = null,
+  db: FloatArray | null = null,
+): void {
   if (g.groups === 1 && getBackend().conv2d?.weightGrad(dy, x, dw, db, g)) return;
   const { L, ck, co } = sizes(g);
   if (db) {
@@ -178,7 +243,19 @@ export function convWeightGrad(dy: FloatArray, x: FloatArray, g: ConvGeometry, d
     const gy = dy.subarray(...yr);
     const per = temp(dw, cg.batch * co * ck, 'tmp');
     for (let grp = 0; grp < cg.groups; grp++) {
-      getBackend().matmul(gy.subarray(grp * co * L), cols.subarray(grp * ck * L), per, cg.batch, co, L, ck, false, true, cg.outChannels * L, cg.groups * ck * L);
+      getBackend().matmul(
+        gy.subarray(grp * co * L),
+        cols.subarray(grp * ck * L),
+        per,
+        cg.batch,
+        co,
+        L,
+        ck,
+        false,
+        true,
+        cg.outChannels * L,
+        cg.groups * ck * L,
+      );
       getBackend().reduce.sum(per, sum, 1, cg.batch, co * ck);
       const slice = dw.subarray(grp * co * ck, (grp + 1) * co * ck);
       for (let i = 0; i < slice.length; i++) slice[i] += sum[i];

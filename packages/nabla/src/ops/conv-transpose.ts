@@ -26,27 +26,53 @@ export interface ConvTranspose2dOptions {
 function transposeGeometry(x: Tensor, weight: Tensor, options: ConvTranspose2dOptions): ConvGeometry {
   const op = 'convTranspose2d';
   const groups = options.groups ?? 1;
-  if (!Number.isInteger(groups) || groups < 1) throw new Error(`${op}: groups must be a positive integer, got ${groups}`);
-  if (weight.ndim !== 4) throw new Error(`${op}: expected a weight of shape [inChannels, outChannels / groups, kH, kW], got ${formatShape(weight.shape)}`);
+  if (!Number.isInteger(groups) || groups < 1)
+    throw new Error(`${op}: groups must be a positive integer, got ${groups}`);
+  if (weight.ndim !== 4)
+    throw new Error(
+      `${op}: expected a weight of shape [inChannels, outChannels / groups, kH, kW], got ${formatShape(weight.shape)}`,
+    );
   const [inChannels, outPerGroup, kernelH, kernelW] = weight.shape;
   if (x.ndim !== 4 || x.shape[1] !== inChannels) {
-    throw new Error(`${op}: expected input of shape [N, C, H, W] with C = ${inChannels} (weight ${formatShape(weight.shape)}), got ${formatShape(x.shape)}`);
+    throw new Error(
+      `${op}: expected input of shape [N, C, H, W] with C = ${inChannels} (weight ${formatShape(weight.shape)}), got ${formatShape(x.shape)}`,
+    );
   }
-  if (inChannels % groups !== 0) throw new Error(`${op}: inChannels ${inChannels} must be divisible by groups ${groups}`);
+  if (inChannels % groups !== 0)
+    throw new Error(`${op}: inChannels ${inChannels} must be divisible by groups ${groups}`);
   const [strideH, strideW] = pair(options.stride ?? 1, 'stride', op);
   const [padH, padW] = pair(options.padding ?? 0, 'padding', op, true);
   const [opH, opW] = pair(options.outputPadding ?? 0, 'outputPadding', op, true);
   const [dilationH, dilationW] = pair(options.dilation ?? 1, 'dilation', op);
   if (opH >= Math.max(strideH, dilationH) || opW >= Math.max(strideW, dilationW)) {
-    throw new Error(`${op}: outputPadding ${opH}x${opW} must be smaller than either stride or dilation (stride ${strideH}x${strideW}, dilation ${dilationH}x${dilationW})`);
+    throw new Error(
+      `${op}: outputPadding ${opH}x${opW} must be smaller than either stride or dilation (stride ${strideH}x${strideW}, dilation ${dilationH}x${dilationW})`,
+    );
   }
   const [batch, , H, W] = x.shape;
   const height = (H - 1) * strideH - 2 * padH + dilationH * (kernelH - 1) + opH + 1;
   const width = (W - 1) * strideW - 2 * padW + dilationW * (kernelW - 1) + opW + 1;
-  if (height < 1 || width < 1) throw new Error(`${op}: output size ${height}x${width} is too small for input ${formatShape(x.shape)} (padding ${padH}x${padW})`);
+  if (height < 1 || width < 1)
+    throw new Error(
+      `${op}: output size ${height}x${width} is too small for input ${formatShape(x.shape)} (padding ${padH}x${padW})`,
+    );
   return {
-    batch, channels: outPerGroup * groups, height, width, kernelH, kernelW, strideH, strideW, padH, padW,
-    dilationH, dilationW, outH: H, outW: W, outChannels: inChannels, groups,
+    batch,
+    channels: outPerGroup * groups,
+    height,
+    width,
+    kernelH,
+    kernelW,
+    strideH,
+    strideW,
+    padH,
+    padW,
+    dilationH,
+    dilationW,
+    outH: H,
+    outW: W,
+    outChannels: inChannels,
+    groups,
   };
 }
 
@@ -60,16 +86,22 @@ function primitive(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeomet
   if (bias) addBias(out, denseData(bias), g.batch, g.channels, L);
   const y = Tensor.fromData(out, [g.batch, g.channels, g.height, g.width]);
   const inputs = bias ? [x, weight, bias] : [x, weight];
-  return record(y, 'convTranspose2d', inputs, (gy) => {
-    const dy = denseData(gy);
-    let dx: Tensor | null = null;
-    let dw: Tensor | null = null;
-    let db: Tensor | null = null;
-    if (x.requiresGrad) dx = filledLike(x, dtype, (out) => convForward(dy, wd, null, g, out));
-    if (weight.requiresGrad) dw = filledLike(weight, dtype, (out) => xd.length > 0 && convWeightGrad(xd, dy, g, out));
-    if (bias?.requiresGrad) db = filledLike(bias, dtype, (out) => biasGrad(dy, g.batch, g.channels, L, out));
-    return [dx, dw, db];
-  }, inputs);
+  return record(
+    y,
+    'convTranspose2d',
+    inputs,
+    (gy) => {
+      const dy = denseData(gy);
+      let dx: Tensor | null = null;
+      let dw: Tensor | null = null;
+      let db: Tensor | null = null;
+      if (x.requiresGrad) dx = filledLike(x, dtype, (out) => convForward(dy, wd, null, g, out));
+      if (weight.requiresGrad) dw = filledLike(weight, dtype, (out) => xd.length > 0 && convWeightGrad(xd, dy, g, out));
+      if (bias?.requiresGrad) db = filledLike(bias, dtype, (out) => biasGrad(dy, g.batch, g.channels, L, out));
+      return [dx, dw, db];
+    },
+    inputs,
+  );
 }
 
 /**
@@ -79,6 +111,11 @@ function primitive(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeomet
  * @example
  * convTranspose2d(randn([1, 16, 7, 7]), randn([16, 8, 4, 4]), null, { stride: 2, padding: 1 }).shape; // [1, 8, 14, 14]
  */
-export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: ConvTranspose2dOptions = {}): Tensor {
+export function convTranspose2d(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null = null,
+  options: ConvTranspose2dOptions = {},
+): Tensor {
   return convEntry('convTranspose2d', x, weight, bias, options, transposeGeometry, (g) => g.channels, primitive);
 }

@@ -10,7 +10,15 @@ import { allocate, isFloating, promoteTypes, type FloatArray } from '../tensor/d
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
-import { biasGrad, convForward, convInputGrad, convWeightGrad, keepCols, releaseCols, type ConvGeometry } from './conv-gemm.js';
+import {
+  biasGrad,
+  convForward,
+  convInputGrad,
+  convWeightGrad,
+  keepCols,
+  releaseCols,
+  type ConvGeometry,
+} from './conv-gemm.js';
 import { cast } from './elementwise.js';
 import { squeeze, unsqueeze } from './movement.js';
 
@@ -35,7 +43,9 @@ export interface Conv1dOptions {
 export function pair(v: Pair, name: string, op: string, allowZero = false): [number, number] {
   const p: [number, number] = typeof v === 'number' ? [v, v] : [v[0], v[1]];
   if (p.some((x) => !Number.isInteger(x) || x < (allowZero ? 0 : 1))) {
-    throw new Error(`${op}: ${name} must be ${allowZero ? 'a non-negative' : 'a positive'} integer or a pair of them, got ${JSON.stringify(v)}`);
+    throw new Error(
+      `${op}: ${name} must be ${allowZero ? 'a non-negative' : 'a positive'} integer or a pair of them, got ${JSON.stringify(v)}`,
+    );
   }
   return p;
 }
@@ -54,7 +64,13 @@ export function filledLike(like: Tensor, dtype: Tensor['dtype'], fill: (out: Flo
 }
 
 /** Padding before the input and output size along one spatial dim. */
-function spatial(size: number, k: number, stride: number, pad: number | 'same', dilation: number): { pad: number; out: number } {
+function spatial(
+  size: number,
+  k: number,
+  stride: number,
+  pad: number | 'same',
+  dilation: number,
+): { pad: number; out: number } {
   const span = dilation * (k - 1) + 1;
   // 'same' pads dilation·(k−1) in total, the odd one on the bottom/right, as PyTorch does.
   if (pad === 'same') return { pad: Math.floor((span - 1) / 2), out: size };
@@ -65,28 +81,53 @@ function spatial(size: number, k: number, stride: number, pad: number | 'same', 
 export function geometry(x: Tensor, weight: Tensor, options: Conv2dOptions): ConvGeometry {
   const op = 'conv2d';
   const groups = options.groups ?? 1;
-  if (!Number.isInteger(groups) || groups < 1) throw new Error(`${op}: groups must be a positive integer, got ${groups}`);
-  if (weight.ndim !== 4) throw new Error(`${op}: expected a weight of shape [outChannels, inChannels / groups, kH, kW], got ${formatShape(weight.shape)}`);
+  if (!Number.isInteger(groups) || groups < 1)
+    throw new Error(`${op}: groups must be a positive integer, got ${groups}`);
+  if (weight.ndim !== 4)
+    throw new Error(
+      `${op}: expected a weight of shape [outChannels, inChannels / groups, kH, kW], got ${formatShape(weight.shape)}`,
+    );
   const [outChannels, inPerGroup, kernelH, kernelW] = weight.shape;
   const channels = inPerGroup * groups;
   if (x.ndim !== 4 || x.shape[1] !== channels) {
-    throw new Error(`${op}: expected input of shape [N, C, H, W] with C = ${channels} (weight ${formatShape(weight.shape)}, groups ${groups}), got ${formatShape(x.shape)}`);
+    throw new Error(
+      `${op}: expected input of shape [N, C, H, W] with C = ${channels} (weight ${formatShape(weight.shape)}, groups ${groups}), got ${formatShape(x.shape)}`,
+    );
   }
-  if (outChannels % groups !== 0) throw new Error(`${op}: outChannels ${outChannels} must be divisible by groups ${groups}`);
+  if (outChannels % groups !== 0)
+    throw new Error(`${op}: outChannels ${outChannels} must be divisible by groups ${groups}`);
   const [strideH, strideW] = pair(options.stride ?? 1, 'stride', op);
   const [dilationH, dilationW] = pair(options.dilation ?? 1, 'dilation', op);
   const padding = options.padding ?? 0;
-  if (padding === 'same' && (strideH !== 1 || strideW !== 1)) throw new Error(`${op}: padding='same' is not supported for strided convolutions (stride ${strideH}x${strideW})`);
-  const [ph, pw] = padding === 'same' ? (['same', 'same'] as const) : pair(padding === 'valid' ? 0 : padding, 'padding', op, true);
+  if (padding === 'same' && (strideH !== 1 || strideW !== 1))
+    throw new Error(`${op}: padding='same' is not supported for strided convolutions (stride ${strideH}x${strideW})`);
+  const [ph, pw] =
+    padding === 'same' ? (['same', 'same'] as const) : pair(padding === 'valid' ? 0 : padding, 'padding', op, true);
   const [batch, , height, width] = x.shape;
   const h = spatial(height, kernelH, strideH, ph, dilationH);
   const w = spatial(width, kernelW, strideW, pw, dilationW);
   if (h.out < 1 || w.out < 1) {
-    throw new Error(`${op}: input of spatial size ${height}x${width} (padding ${h.pad}x${w.pad}) is smaller than the dilated kernel ${dilationH * (kernelH - 1) + 1}x${dilationW * (kernelW - 1) + 1}`);
+    throw new Error(
+      `${op}: input of spatial size ${height}x${width} (padding ${h.pad}x${w.pad}) is smaller than the dilated kernel ${dilationH * (kernelH - 1) + 1}x${dilationW * (kernelW - 1) + 1}`,
+    );
   }
   return {
-    batch, channels, height, width, kernelH, kernelW, strideH, strideW, dilationH, dilationW,
-    padH: h.pad, padW: w.pad, outH: h.out, outW: w.out, outChannels, groups,
+    batch,
+    channels,
+    height,
+    width,
+    kernelH,
+    kernelW,
+    strideH,
+    strideW,
+    dilationH,
+    dilationW,
+    padH: h.pad,
+    padW: w.pad,
+    outH: h.out,
+    outW: w.out,
+    outChannels,
+    groups,
   };
 }
 
@@ -129,23 +170,31 @@ function conv2dPrimitive(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv
   if (out.length > 0) convForward(xd, wd, bias ? denseData(bias) : null, g, out, kept);
   const y = Tensor.fromData(out, [g.batch, g.outChannels, g.outH, g.outW]);
   const inputs = bias ? [x, weight, bias] : [x, weight];
-  return record(y, 'conv2d', inputs, (gy) => {
-    const dy = denseData(gy);
-    let dx: Tensor | null = null;
-    let dw: Tensor | null = null;
-    let db: Tensor | null = null;
-    if (x.requiresGrad) dx = exclusiveGrad(filledLike(x, dtype, (out) => convInputGrad(dy, wd, g, out)));
-    // One pass computes the weight gradient and, when wanted, the bias gradient with it.
-    const dbData = bias?.requiresGrad ? (allocate(dtype, g.outChannels) as FloatArray) : null;
-    if (weight.requiresGrad) {
-      dw = exclusiveGrad(filledLike(weight, dtype, (out) => {
-        if (dy.length > 0) convWeightGrad(dy, xd, g, out, kept, dbData);
-      }));
-    } else if (dbData) biasGrad(dy, g.batch, g.outChannels, g.outH * g.outW, dbData);
-    releaseCols(kept);
-    if (dbData) db = Tensor.fromData(dbData, bias!.shape);
-    return [dx, dw, db];
-  }, inputs);
+  return record(
+    y,
+    'conv2d',
+    inputs,
+    (gy) => {
+      const dy = denseData(gy);
+      let dx: Tensor | null = null;
+      let dw: Tensor | null = null;
+      let db: Tensor | null = null;
+      if (x.requiresGrad) dx = exclusiveGrad(filledLike(x, dtype, (out) => convInputGrad(dy, wd, g, out)));
+      // One pass computes the weight gradient and, when wanted, the bias gradient with it.
+      const dbData = bias?.requiresGrad ? (allocate(dtype, g.outChannels) as FloatArray) : null;
+      if (weight.requiresGrad) {
+        dw = exclusiveGrad(
+          filledLike(weight, dtype, (out) => {
+            if (dy.length > 0) convWeightGrad(dy, xd, g, out, kept, dbData);
+          }),
+        );
+      } else if (dbData) biasGrad(dy, g.batch, g.outChannels, g.outH * g.outW, dbData);
+      releaseCols(kept);
+      if (dbData) db = Tensor.fromData(dbData, bias!.shape);
+      return [dx, dw, db];
+    },
+    inputs,
+  );
 }
 
 /**
@@ -165,14 +214,24 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
  * conv1d(randn([4, 2, 50]), randn([8, 2, 5]), null, { padding: 'same' }).shape; // [4, 8, 50]
  */
 export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv1dOptions = {}): Tensor {
-  if (weight.ndim !== 3) throw new Error(`conv1d: expected a weight of shape [outChannels, inChannels / groups, k], got ${formatShape(weight.shape)}`);
+  if (weight.ndim !== 3)
+    throw new Error(
+      `conv1d: expected a weight of shape [outChannels, inChannels / groups, k], got ${formatShape(weight.shape)}`,
+    );
   if (x.ndim === 2) return squeeze(conv1d(unsqueeze(x, 0), weight, bias, options), 0);
   const expectC = weight.shape[1] * (options.groups ?? 1);
   if (x.ndim !== 3 || x.shape[1] !== expectC) {
-    throw new Error(`conv1d: expected input of shape [N, C, L] with C = ${expectC} (weight ${formatShape(weight.shape)}), got ${formatShape(x.shape)}`);
+    throw new Error(
+      `conv1d: expected input of shape [N, C, L] with C = ${expectC} (weight ${formatShape(weight.shape)}), got ${formatShape(x.shape)}`,
+    );
   }
   const { stride = 1, padding = 0, dilation = 1, groups = 1 } = options;
   const pad2 = typeof padding === 'number' ? ([0, padding] as const) : padding;
-  const y = conv2d(unsqueeze(x, 2), unsqueeze(weight, 2), bias, { stride: [1, stride], padding: pad2, dilation: [1, dilation], groups });
+  const y = conv2d(unsqueeze(x, 2), unsqueeze(weight, 2), bias, {
+    stride: [1, stride],
+    padding: pad2,
+    dilation: [1, dilation],
+    groups,
+  });
   return squeeze(y, 2);
 }

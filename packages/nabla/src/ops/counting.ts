@@ -43,7 +43,8 @@ export function unique(x: Tensor, options: UniqueOptions = {}): Tensor | Tensor[
  * bincount(tensor([0, 2, 2], { dtype: 'int32' })); // [1, 0, 2]
  */
 export function bincount(x: Tensor, weights: Tensor | null = null, minlength = 0): Tensor {
-  if (x.dtype !== 'int32' || x.ndim !== 1) throw new TypeError(`bincount: expected a 1-D int32 tensor, got ${x.dtype} of shape [${x.shape.join(', ')}]`);
+  if (x.dtype !== 'int32' || x.ndim !== 1)
+    throw new TypeError(`bincount: expected a 1-D int32 tensor, got ${x.dtype} of shape [${x.shape.join(', ')}]`);
   const data = x.toTypedArray();
   let max = -1;
   for (const v of data) {
@@ -51,7 +52,9 @@ export function bincount(x: Tensor, weights: Tensor | null = null, minlength = 0
     max = Math.max(max, v);
   }
   if (weights && (weights.ndim !== 1 || weights.shape[0] !== data.length)) {
-    throw new Error(`bincount: weights of shape [${weights.shape.join(', ')}] must match the input's shape [${data.length}]`);
+    throw new Error(
+      `bincount: weights of shape [${weights.shape.join(', ')}] must match the input's shape [${data.length}]`,
+    );
   }
   const n = Math.max(max + 1, minlength);
   const w = weights?.toTypedArray();

@@ -21,11 +21,14 @@ function parse(equation: string, operands: readonly Tensor[]): { inputs: string[
   const [lhs, rhs] = eq.split('->');
   const specs = lhs.split(',');
   if (specs.length !== operands.length) {
-    throw new Error(`einsum: equation '${equation}' has ${specs.length} operand(s) but ${operands.length} tensor(s) were given`);
+    throw new Error(
+      `einsum: equation '${equation}' has ${specs.length} operand(s) but ${operands.length} tensor(s) were given`,
+    );
   }
   const nEll = Math.max(0, ...specs.map((s, i) => (s.includes('...') ? operands[i].ndim - (s.length - 3) : 0)));
   const check = (sub: string): void => {
-    if (!/^([a-zA-Z]|\.\.\.)*$/.test(sub)) throw new Error(`einsum: invalid subscripts '${sub}' in '${equation}' (letters and '...' only)`);
+    if (!/^([a-zA-Z]|\.\.\.)*$/.test(sub))
+      throw new Error(`einsum: invalid subscripts '${sub}' in '${equation}' (letters and '...' only)`);
   };
   // '...' stands for the trailing ones of the nEll broadcast labels (operands align right).
   const labelsOf = (sub: string, ndim: number): string[] => {
@@ -38,7 +41,9 @@ function parse(equation: string, operands: readonly Tensor[]): { inputs: string[
   const inputs = specs.map((sub, i) => {
     const labels = labelsOf(sub, operands[i].ndim);
     if (labels.length !== operands[i].ndim) {
-      throw new Error(`einsum: subscripts '${sub}' name ${labels.length} dims but operand ${i} has shape ${formatShape(operands[i].shape)}`);
+      throw new Error(
+        `einsum: subscripts '${sub}' name ${labels.length} dims but operand ${i} has shape ${formatShape(operands[i].shape)}`,
+      );
     }
     return labels;
   });
@@ -51,10 +56,12 @@ function parse(equation: string, operands: readonly Tensor[]): { inputs: string[
     output = labelsOf(rhs, nEll + rhs.replace('...', '').length);
   }
   inputs.forEach((labels, i) => {
-    if (new Set(labels).size !== labels.length) throw new Error(`einsum: repeated subscripts within operand ${i} ('${specs[i]}', a diagonal) are not supported`);
+    if (new Set(labels).size !== labels.length)
+      throw new Error(`einsum: repeated subscripts within operand ${i} ('${specs[i]}', a diagonal) are not supported`);
   });
   const known = new Set(inputs.flat());
-  for (const l of output) if (!known.has(l)) throw new Error(`einsum: output subscript '${l}' does not appear in any input of '${equation}'`);
+  for (const l of output)
+    if (!known.has(l)) throw new Error(`einsum: output subscript '${l}' does not appear in any input of '${equation}'`);
   return { inputs, output };
 }
 
@@ -73,9 +80,13 @@ function contract(a: Term, b: Term, keep: ReadonlySet<string>): Term {
   const summed = a.labels.filter((l) => inB.has(l) && !keep.has(l));
   const aFree = a.labels.filter((l) => !inB.has(l));
   const bFree = b.labels.filter((l) => !a.labels.includes(l));
-  const size = (l: string): number => Math.max(a.t.shape[a.labels.indexOf(l)] ?? 1, b.t.shape[b.labels.indexOf(l)] ?? 1);
+  const size = (l: string): number =>
+    Math.max(a.t.shape[a.labels.indexOf(l)] ?? 1, b.t.shape[b.labels.indexOf(l)] ?? 1);
   const arrange = (x: Term, order: string[]): Tensor => {
-    const p = permute(x.t, order.map((l) => x.labels.indexOf(l)));
+    const p = permute(
+      x.t,
+      order.map((l) => x.labels.indexOf(l)),
+    );
     return expand(p, order.map(size)); // size-1 dims broadcast against the other operand
   };
   const prod = (ls: string[]): number => ls.reduce((n, l) => n * size(l), 1);
@@ -96,14 +107,18 @@ export function einsum(equation: string, ...operands: Tensor[] | [readonly Tenso
   const ops = (Array.isArray(operands[0]) ? operands[0] : operands) as readonly Tensor[];
   const { inputs, output } = parse(equation, ops);
   const sizes = new Map<string, number>();
-  inputs.forEach((labels, i) => labels.forEach((l, d) => {
-    const s = ops[i].shape[d];
-    const prev = sizes.get(l);
-    if (prev !== undefined && prev !== s && prev !== 1 && s !== 1) {
-      throw new Error(`einsum: subscript '${l}' has size ${s} in operand ${i} (shape ${formatShape(ops[i].shape)}) but ${prev} elsewhere`);
-    }
-    if (prev === undefined || prev === 1) sizes.set(l, s);
-  }));
+  inputs.forEach((labels, i) =>
+    labels.forEach((l, d) => {
+      const s = ops[i].shape[d];
+      const prev = sizes.get(l);
+      if (prev !== undefined && prev !== s && prev !== 1 && s !== 1) {
+        throw new Error(
+          `einsum: subscript '${l}' has size ${s} in operand ${i} (shape ${formatShape(ops[i].shape)}) but ${prev} elsewhere`,
+        );
+      }
+      if (prev === undefined || prev === 1) sizes.set(l, s);
+    }),
+  );
   const terms: Term[] = ops.map((t, i) => ({ t, labels: inputs[i] }));
   let acc = terms[0];
   for (let i = 1; i < terms.length; i++) {
@@ -113,5 +128,8 @@ export function einsum(equation: string, ...operands: Tensor[] | [readonly Tenso
   acc = reduceTo(acc, new Set(output));
   const perm = output.map((l) => acc.labels.indexOf(l));
   const out = permute(acc.t, perm);
-  return expand(out, output.map((l) => sizes.get(l)!));
+  return expand(
+    out,
+    output.map((l) => sizes.get(l)!),
+  );
 }

@@ -116,7 +116,8 @@ function operands(x: TensorLike, y: TensorLike, op: BinaryOp): [Tensor, Tensor, 
   const a = x instanceof Tensor ? x : asTensor(x, y instanceof Tensor ? y.dtype : 'float32');
   const b = y instanceof Tensor ? y : asTensor(y, a.dtype);
   let computeType = resultType(a, b);
-  if (op === 'div' || (op === 'pow' && !isFloating(computeType) && b.dtype !== 'int32')) computeType = toFloating(computeType);
+  if (op === 'div' || (op === 'pow' && !isFloating(computeType) && b.dtype !== 'int32'))
+    computeType = toFloating(computeType);
   if (COMPARISONS.has(op)) return [a, b, computeType, 'bool'];
   if (computeType !== 'bool' || op === 'maximum' || op === 'minimum') return [a, b, computeType, computeType];
   return [a, b, 'int32', op === 'add' || op === 'mul' ? 'bool' : 'int32'];
@@ -146,7 +147,7 @@ export const add = binary('add', (_a, _b, _y, dy) => [dy, dy]);
 export const sub = binary('sub', (_a, _b, _y, dy) => [dy, neg(dy)]);
 export const mul = binary('mul', (a, b, _y, dy) => [mul(dy, b), mul(dy, a)]);
 // d(a/b) = da/b - a·db/b²
-export const div = binary('div', (a, b, y, dy) => [div(dy, b), b.requiresGrad ? neg(div(mul(dy, y), b)) : null]);
+export const div = binary('div', (_a, b, y, dy) => [div(dy, b), b.requiresGrad ? neg(div(mul(dy, y), b)) : null]);
 export const pow = binary('pow', (a, b, y, dy) => [
   // d a^b / da = b·a^(b-1), taken as 0 where b == 0 (PyTorch's convention)
   where(eq(b, 0), 0, mul(dy, mul(b, pow(a, sub(b, 1))))),
@@ -155,12 +156,20 @@ export const pow = binary('pow', (a, b, y, dy) => [
 ]);
 // PyTorch's rule: an operand gets dy unless it lost (0) or tied (dy/2), so with a NaN, whose
 // comparisons are all false, both operands get dy.
-const extremumRule = (lose: typeof gt): BinaryRule => (a, b, _y, dy) => {
-  const shared = where(eq(a, b), mul(dy, 0.5), dy);
-  return [where(lose(a, b), 0, shared), where(lose(b, a), 0, shared)];
-};
-export const maximum = binary('maximum', extremumRule((p, q) => lt(p, q)));
-export const minimum = binary('minimum', extremumRule((p, q) => gt(p, q)));
+const extremumRule =
+  (lose: typeof gt): BinaryRule =>
+  (a, b, _y, dy) => {
+    const shared = where(eq(a, b), mul(dy, 0.5), dy);
+    return [where(lose(a, b), 0, shared), where(lose(b, a), 0, shared)];
+  };
+export const maximum = binary(
+  'maximum',
+  extremumRule((p, q) => lt(p, q)),
+);
+export const minimum = binary(
+  'minimum',
+  extremumRule((p, q) => gt(p, q)),
+);
 export const eq = binary('eq', null);
 export const ne = binary('ne', null);
 export const lt = binary('lt', null);
@@ -221,14 +230,20 @@ export function clamp(x: Tensor, min?: TensorLike | null, max?: TensorLike | nul
   // Compare the min-clamped value, so min > max gives max everywhere, as torch.clamp does.
   if (hasMax) y = where(gt(y, max), max instanceof Tensor ? max.detach() : max, y);
   const bounds = [hasMin ? min : null, hasMax ? max : null].filter((b): b is Tensor => b instanceof Tensor);
-  return record(y, 'clamp', [x, ...bounds], (dy) => {
-    const inside = hasMin && hasMax ? logicalAnd(ge(x, min), le(x, max)) : hasMin ? ge(x, min) : le(x, max!);
-    const grads = [where(inside, dy, 0)];
-    // torch 1.13: d/dmin where x < min < max; d/dmax where x > max or max < min.
-    if (min instanceof Tensor) grads.push(where(hasMax ? logicalAnd(lt(x, min), lt(min, max)) : lt(x, min), dy, 0));
-    if (max instanceof Tensor) grads.push(where(hasMin ? logicalOr(gt(x, max), lt(max, min)) : gt(x, max), dy, 0));
-    return grads;
-  }, [x, ...bounds]);
+  return record(
+    y,
+    'clamp',
+    [x, ...bounds],
+    (dy) => {
+      const inside = hasMin && hasMax ? logicalAnd(ge(x, min), le(x, max)) : hasMin ? ge(x, min) : le(x, max!);
+      const grads = [where(inside, dy, 0)];
+      // torch 1.13: d/dmin where x < min < max; d/dmax where x > max or max < min.
+      if (min instanceof Tensor) grads.push(where(hasMax ? logicalAnd(lt(x, min), lt(min, max)) : lt(x, min), dy, 0));
+      if (max instanceof Tensor) grads.push(where(hasMin ? logicalOr(gt(x, max), lt(max, min)) : gt(x, max), dy, 0));
+      return grads;
+    },
+    [x, ...bounds],
+  );
 }
 
 /** Converts to `dtype`; float-to-float casts pass gradients through. */
@@ -246,50 +261,134 @@ export type { Shape };
 /** The Tensor methods of this family (see tensor/methods.ts). */
 export const elementwiseMethods = {
   /** Casts to `dtype` (differentiable between float types); returns `this` if it already is. */
-  to(this: Tensor, dtype: DType): Tensor { return cast(this, dtype); },
-  float(this: Tensor): Tensor { return cast(this, 'float32'); },
-  double(this: Tensor): Tensor { return cast(this, 'float64'); },
-  int(this: Tensor): Tensor { return cast(this, 'int32'); },
-  bool(this: Tensor): Tensor { return cast(this, 'bool'); },
+  to(this: Tensor, dtype: DType): Tensor {
+    return cast(this, dtype);
+  },
+  float(this: Tensor): Tensor {
+    return cast(this, 'float32');
+  },
+  double(this: Tensor): Tensor {
+    return cast(this, 'float64');
+  },
+  int(this: Tensor): Tensor {
+    return cast(this, 'int32');
+  },
+  bool(this: Tensor): Tensor {
+    return cast(this, 'bool');
+  },
   /** int32: nabla's integer type stands in for PyTorch's int64 (`y.long()` for class labels). */
-  long(this: Tensor): Tensor { return cast(this, 'int32'); },
-  typeAs(this: Tensor, other: Tensor): Tensor { return cast(this, other.dtype); },
-  add(this: Tensor, other: TensorLike, alpha?: number): Tensor { return add(this, alpha === undefined ? other : mul(other, alpha)); },
-  sub(this: Tensor, other: TensorLike, alpha?: number): Tensor { return sub(this, alpha === undefined ? other : mul(other, alpha)); },
-  mul(this: Tensor, other: TensorLike): Tensor { return mul(this, other); },
-  pow(this: Tensor, exponent: TensorLike): Tensor { return pow(this, exponent); },
-  maximum(this: Tensor, other: TensorLike): Tensor { return maximum(this, other); },
-  minimum(this: Tensor, other: TensorLike): Tensor { return minimum(this, other); },
-  neg(this: Tensor): Tensor { return neg(this); },
-  exp(this: Tensor): Tensor { return exp(this); },
-  log(this: Tensor): Tensor { return log(this); },
-  sqrt(this: Tensor): Tensor { return sqrt(this); },
-  rsqrt(this: Tensor): Tensor { return rsqrt(this); },
-  reciprocal(this: Tensor): Tensor { return reciprocal(this); },
-  square(this: Tensor): Tensor { return square(this); },
-  abs(this: Tensor): Tensor { return abs(this); },
-  sign(this: Tensor): Tensor { return sign(this); },
-  sin(this: Tensor): Tensor { return sin(this); },
-  cos(this: Tensor): Tensor { return cos(this); },
-  tanh(this: Tensor): Tensor { return tanh(this); },
-  sigmoid(this: Tensor): Tensor { return sigmoid(this); },
-  relu(this: Tensor): Tensor { return relu(this); },
-  erf(this: Tensor): Tensor { return erf(this); },
-  log1p(this: Tensor): Tensor { return log1p(this); },
-  expm1(this: Tensor): Tensor { return expm1(this); },
-  floor(this: Tensor): Tensor { return floor(this); },
-  ceil(this: Tensor): Tensor { return ceil(this); },
-  round(this: Tensor): Tensor { return round(this); },
-  clamp(this: Tensor, min?: TensorLike | null, max?: TensorLike | null): Tensor { return clamp(this, min, max); },
-  clip(this: Tensor, min?: TensorLike | null, max?: TensorLike | null): Tensor { return clamp(this, min, max); },
-  eq(this: Tensor, other: TensorLike): Tensor { return eq(this, other); },
-  ne(this: Tensor, other: TensorLike): Tensor { return ne(this, other); },
-  lt(this: Tensor, other: TensorLike): Tensor { return lt(this, other); },
-  le(this: Tensor, other: TensorLike): Tensor { return le(this, other); },
-  gt(this: Tensor, other: TensorLike): Tensor { return gt(this, other); },
-  ge(this: Tensor, other: TensorLike): Tensor { return ge(this, other); },
+  long(this: Tensor): Tensor {
+    return cast(this, 'int32');
+  },
+  typeAs(this: Tensor, other: Tensor): Tensor {
+    return cast(this, other.dtype);
+  },
+  add(this: Tensor, other: TensorLike, alpha?: number): Tensor {
+    return add(this, alpha === undefined ? other : mul(other, alpha));
+  },
+  sub(this: Tensor, other: TensorLike, alpha?: number): Tensor {
+    return sub(this, alpha === undefined ? other : mul(other, alpha));
+  },
+  mul(this: Tensor, other: TensorLike): Tensor {
+    return mul(this, other);
+  },
+  pow(this: Tensor, exponent: TensorLike): Tensor {
+    return pow(this, exponent);
+  },
+  maximum(this: Tensor, other: TensorLike): Tensor {
+    return maximum(this, other);
+  },
+  minimum(this: Tensor, other: TensorLike): Tensor {
+    return minimum(this, other);
+  },
+  neg(this: Tensor): Tensor {
+    return neg(this);
+  },
+  exp(this: Tensor): Tensor {
+    return exp(this);
+  },
+  log(this: Tensor): Tensor {
+    return log(this);
+  },
+  sqrt(this: Tensor): Tensor {
+    return sqrt(this);
+  },
+  rsqrt(this: Tensor): Tensor {
+    return rsqrt(this);
+  },
+  reciprocal(this: Tensor): Tensor {
+    return reciprocal(this);
+  },
+  square(this: Tensor): Tensor {
+    return square(this);
+  },
+  abs(this: Tensor): Tensor {
+    return abs(this);
+  },
+  sign(this: Tensor): Tensor {
+    return sign(this);
+  },
+  sin(this: Tensor): Tensor {
+    return sin(this);
+  },
+  cos(this: Tensor): Tensor {
+    return cos(this);
+  },
+  tanh(this: Tensor): Tensor {
+    return tanh(this);
+  },
+  sigmoid(this: Tensor): Tensor {
+    return sigmoid(this);
+  },
+  relu(this: Tensor): Tensor {
+    return relu(this);
+  },
+  erf(this: Tensor): Tensor {
+    return erf(this);
+  },
+  log1p(this: Tensor): Tensor {
+    return log1p(this);
+  },
+  expm1(this: Tensor): Tensor {
+    return expm1(this);
+  },
+  floor(this: Tensor): Tensor {
+    return floor(this);
+  },
+  ceil(this: Tensor): Tensor {
+    return ceil(this);
+  },
+  round(this: Tensor): Tensor {
+    return round(this);
+  },
+  clamp(this: Tensor, min?: TensorLike | null, max?: TensorLike | null): Tensor {
+    return clamp(this, min, max);
+  },
+  clip(this: Tensor, min?: TensorLike | null, max?: TensorLike | null): Tensor {
+    return clamp(this, min, max);
+  },
+  eq(this: Tensor, other: TensorLike): Tensor {
+    return eq(this, other);
+  },
+  ne(this: Tensor, other: TensorLike): Tensor {
+    return ne(this, other);
+  },
+  lt(this: Tensor, other: TensorLike): Tensor {
+    return lt(this, other);
+  },
+  le(this: Tensor, other: TensorLike): Tensor {
+    return le(this, other);
+  },
+  gt(this: Tensor, other: TensorLike): Tensor {
+    return gt(this, other);
+  },
+  ge(this: Tensor, other: TensorLike): Tensor {
+    return ge(this, other);
+  },
   /** `where(condition, this, other)`, like `Tensor.where` in PyTorch. */
-  where(this: Tensor, condition: Tensor, other: TensorLike): Tensor { return where(condition, this, other); },
+  where(this: Tensor, condition: Tensor, other: TensorLike): Tensor {
+    return where(condition, this, other);
+  },
 };
 installMethods(elementwiseMethods);
 declare module '../tensor/tensor.js' {

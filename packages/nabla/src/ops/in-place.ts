@@ -40,17 +40,31 @@ function inPlace<T extends Tensor>(self: T, op: string, compute: () => Tensor, d
 // function bodies (they load in a cycle).
 function binary(op: 'add' | 'sub' | 'mul' | 'div', a: Tensor, b: TensorLike): Tensor {
   switch (op) {
-    case 'add': return add(a, b);
-    case 'sub': return sub(a, b);
-    case 'mul': return mul(a, b);
-    default: return div(a, b);
+    case 'add':
+      return add(a, b);
+    case 'sub':
+      return sub(a, b);
+    case 'mul':
+      return mul(a, b);
+    default:
+      return div(a, b);
   }
 }
 
 /** `self op= other`, computed straight into `self`'s memory when that is safe. */
-function binaryInPlace<T extends Tensor>(self: T, op: 'add' | 'sub' | 'mul' | 'div', other: TensorLike, alpha?: number): T {
+function binaryInPlace<T extends Tensor>(
+  self: T,
+  op: 'add' | 'sub' | 'mul' | 'div',
+  other: TensorLike,
+  alpha?: number,
+): T {
   const rhs = alpha === undefined ? other : noGrad(() => mul(other, alpha));
-  return inPlace(self, `${op}_`, () => binary(op, self, rhs), () => binaryInto(op, self, rhs));
+  return inPlace(
+    self,
+    `${op}_`,
+    () => binary(op, self, rhs),
+    () => binaryInto(op, self, rhs),
+  );
 }
 
 function fill_<T extends Tensor>(self: T, value: number): T {
@@ -66,21 +80,49 @@ function fill_<T extends Tensor>(self: T, value: number): T {
 
 /** The in-place Tensor methods (typed below: they return `this`, which a mapped type cannot say). */
 export const inPlaceMethods = {
-  copy_(this: Tensor, src: TensorLike): Tensor { return inPlace(this, 'copy_', () => asTensor(src, this.dtype)); },
-  fill_(this: Tensor, value: number): Tensor { return fill_(this, value); },
-  zero_(this: Tensor): Tensor { return fill_(this, 0); },
+  copy_(this: Tensor, src: TensorLike): Tensor {
+    return inPlace(this, 'copy_', () => asTensor(src, this.dtype));
+  },
+  fill_(this: Tensor, value: number): Tensor {
+    return fill_(this, value);
+  },
+  zero_(this: Tensor): Tensor {
+    return fill_(this, 0);
+  },
   normal_(this: Tensor, mean = 0, std = 1, generator: Generator = defaultGenerator): Tensor {
-    return inPlace(this, 'normal_', () => Tensor.fromData(Float64Array.from({ length: this.numel() }, () => mean + std * generator.normal()), this.shape));
+    return inPlace(this, 'normal_', () =>
+      Tensor.fromData(
+        Float64Array.from({ length: this.numel() }, () => mean + std * generator.normal()),
+        this.shape,
+      ),
+    );
   },
   uniform_(this: Tensor, from = 0, to = 1, generator: Generator = defaultGenerator): Tensor {
-    return inPlace(this, 'uniform_', () => Tensor.fromData(Float64Array.from({ length: this.numel() }, () => from + (to - from) * generator.random()), this.shape));
+    return inPlace(this, 'uniform_', () =>
+      Tensor.fromData(
+        Float64Array.from({ length: this.numel() }, () => from + (to - from) * generator.random()),
+        this.shape,
+      ),
+    );
   },
-  maskedFill_(this: Tensor, mask: Tensor, value: number): Tensor { return inPlace(this, 'maskedFill_', () => maskedFill(this, mask, value)); },
-  add_(this: Tensor, other: TensorLike, alpha?: number): Tensor { return binaryInPlace(this, 'add', other, alpha); },
-  sub_(this: Tensor, other: TensorLike, alpha?: number): Tensor { return binaryInPlace(this, 'sub', other, alpha); },
-  mul_(this: Tensor, other: TensorLike): Tensor { return binaryInPlace(this, 'mul', other); },
-  div_(this: Tensor, other: TensorLike): Tensor { return binaryInPlace(this, 'div', other); },
-  clamp_(this: Tensor, min?: TensorLike | null, max?: TensorLike | null): Tensor { return inPlace(this, 'clamp_', () => clamp(this, min, max)); },
+  maskedFill_(this: Tensor, mask: Tensor, value: number): Tensor {
+    return inPlace(this, 'maskedFill_', () => maskedFill(this, mask, value));
+  },
+  add_(this: Tensor, other: TensorLike, alpha?: number): Tensor {
+    return binaryInPlace(this, 'add', other, alpha);
+  },
+  sub_(this: Tensor, other: TensorLike, alpha?: number): Tensor {
+    return binaryInPlace(this, 'sub', other, alpha);
+  },
+  mul_(this: Tensor, other: TensorLike): Tensor {
+    return binaryInPlace(this, 'mul', other);
+  },
+  div_(this: Tensor, other: TensorLike): Tensor {
+    return binaryInPlace(this, 'div', other);
+  },
+  clamp_(this: Tensor, min?: TensorLike | null, max?: TensorLike | null): Tensor {
+    return inPlace(this, 'clamp_', () => clamp(this, min, max));
+  },
 };
 installMethods(inPlaceMethods);
 
@@ -107,7 +149,10 @@ declare module '../tensor/tensor.js' {
 // compile when one of them takes other arguments than its table entry.
 type SameArgs<K extends keyof typeof inPlaceMethods> =
   Parameters<OmitThisParameter<(typeof inPlaceMethods)[K]>> extends Parameters<Tensor[K]>
-    ? Parameters<Tensor[K]> extends Parameters<OmitThisParameter<(typeof inPlaceMethods)[K]>> ? true : false
+    ? Parameters<Tensor[K]> extends Parameters<OmitThisParameter<(typeof inPlaceMethods)[K]>>
+      ? true
+      : false
     : false;
-export type InPlaceDeclarationsMatch = { [K in keyof typeof inPlaceMethods]: SameArgs<K> } extends Record<keyof typeof inPlaceMethods, true> ? true : never;
+export type InPlaceDeclarationsMatch =
+  { [K in keyof typeof inPlaceMethods]: SameArgs<K> } extends Record<keyof typeof inPlaceMethods, true> ? true : never;
 export const inPlaceDeclarationsMatch: InPlaceDeclarationsMatch = true;

@@ -14,7 +14,8 @@ function checkIndex(index: Tensor, size: number, op: string, dim: number): Int32
   const data = index.contiguous().toTypedArray() as Int32Array;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
-    if (v < -size || v >= size) throw new RangeError(`${op}: index ${v} is out of bounds for dimension ${dim} with size ${size}`);
+    if (v < -size || v >= size)
+      throw new RangeError(`${op}: index ${v} is out of bounds for dimension ${dim} with size ${size}`);
     if (v < 0) data[i] = v + size;
   }
   return data;
@@ -31,9 +32,15 @@ function dense(t: Tensor) {
  */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = normalizeDim(dim, x.ndim, 'gather');
-  if (index.ndim !== x.ndim) throw new Error(`gather: index has ${index.ndim} dims but input has ${x.ndim} (shapes ${formatShape(index.shape)} and ${formatShape(x.shape)})`);
+  if (index.ndim !== x.ndim)
+    throw new Error(
+      `gather: index has ${index.ndim} dims but input has ${x.ndim} (shapes ${formatShape(index.shape)} and ${formatShape(x.shape)})`,
+    );
   index.shape.forEach((s, i) => {
-    if (i !== d && s > x.shape[i]) throw new Error(`gather: index shape ${formatShape(index.shape)} exceeds input shape ${formatShape(x.shape)} at dimension ${i}`);
+    if (i !== d && s > x.shape[i])
+      throw new Error(
+        `gather: index shape ${formatShape(index.shape)} exceeds input shape ${formatShape(x.shape)} at dimension ${i}`,
+      );
   });
   const idx = checkIndex(index, x.shape[d] ?? 1, 'gather', dim);
   // Only the index's extent of the other dims takes part.
@@ -74,8 +81,12 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
 
 /** The Tensor methods of this family (see tensor/methods.ts). */
 export const indexingMethods = {
-  indexSelect(this: Tensor, dim: number, index: Tensor): Tensor { return indexSelect(this, dim, index); },
-  gather(this: Tensor, dim: number, index: Tensor): Tensor { return gather(this, dim, index); },
+  indexSelect(this: Tensor, dim: number, index: Tensor): Tensor {
+    return indexSelect(this, dim, index);
+  },
+  gather(this: Tensor, dim: number, index: Tensor): Tensor {
+    return gather(this, dim, index);
+  },
 };
 installMethods(indexingMethods);
 declare module '../tensor/tensor.js' {

@@ -36,7 +36,8 @@ export function mm(a: Tensor, b: Tensor): Tensor {
 export function bmm(a: Tensor, b: Tensor): Tensor {
   needDims(a, 3, 'bmm', 'self');
   needDims(b, 3, 'bmm', 'mat2');
-  if (a.shape[0] !== b.shape[0]) throw new Error(`bmm: batch sizes differ: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  if (a.shape[0] !== b.shape[0])
+    throw new Error(`bmm: batch sizes differ: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
   return matmul(a, b);
 }
 
@@ -59,7 +60,8 @@ export function mv(a: Tensor, v: Tensor): Tensor {
 export function dot(a: Tensor, b: Tensor): Tensor {
   needDims(a, 1, 'dot', 'self');
   needDims(b, 1, 'dot', 'other');
-  if (a.shape[0] !== b.shape[0]) throw new Error(`dot: sizes differ: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  if (a.shape[0] !== b.shape[0])
+    throw new Error(`dot: sizes differ: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
   return sum(mul(a, b));
 }
 
@@ -102,13 +104,24 @@ export function norm(x: Tensor, p: number | 'fro' = 2, dim?: number | readonly n
   if (ord === 0) return cast(sum(ne(x, 0), dims, keepdim), x.dtype);
   if (ord === 1) return sum(abs(x), dims, keepdim);
   const n = noGrad(() => pow(sum(pow(abs(x), ord), dims, true), 1 / ord));
-  const out = keepdim ? n : reshape(n, n.shape.filter((_, i) => !dims.includes(i)));
-  return record(Tensor.fromData(out.toTypedArray(), out.shape), 'norm', [x], (dy) => {
-    // d‖x‖ₚ/dx = sign(x)·|x|^(p−1) / ‖x‖ₚ^(p−1), taken as 0 where the norm is 0
-    const g = reshape(dy, n.shape);
-    const scale = div(mul(sign(x), pow(abs(x), ord - 1)), pow(n, ord - 1));
-    return [where(eq(n, 0), 0, mul(g, scale))];
-  }, [x]);
+  const out = keepdim
+    ? n
+    : reshape(
+        n,
+        n.shape.filter((_, i) => !dims.includes(i)),
+      );
+  return record(
+    Tensor.fromData(out.toTypedArray(), out.shape),
+    'norm',
+    [x],
+    (dy) => {
+      // d‖x‖ₚ/dx = sign(x)·|x|^(p−1) / ‖x‖ₚ^(p−1), taken as 0 where the norm is 0
+      const g = reshape(dy, n.shape);
+      const scale = div(mul(sign(x), pow(abs(x), ord - 1)), pow(n, ord - 1));
+      return [where(eq(n, 0), 0, mul(g, scale))];
+    },
+    [x],
+  );
 }
 
 /**
@@ -120,7 +133,9 @@ export function norm(x: Tensor, p: number | 'fro' = 2, dim?: number | readonly n
  */
 export function cdist(x1: Tensor, x2: Tensor, p = 2): Tensor {
   if (x1.ndim < 2 || x2.ndim < 2 || x1.shape[x1.ndim - 1] !== x2.shape[x2.ndim - 1]) {
-    throw new Error(`cdist: expected [..., P, M] and [..., R, M] with equal M, got shapes ${formatShape(x1.shape)} and ${formatShape(x2.shape)}`);
+    throw new Error(
+      `cdist: expected [..., P, M] and [..., R, M] with equal M, got shapes ${formatShape(x1.shape)} and ${formatShape(x2.shape)}`,
+    );
   }
   return norm(unsqueeze(x1, -2).sub(unsqueeze(x2, -3)), p, -1);
 }
@@ -156,15 +171,31 @@ function diagonalOf(x: Tensor, offset: number): Tensor {
 
 /** The Tensor methods of this family (see tensor/methods.ts). */
 export const linalgMethods = {
-  mm(this: Tensor, other: Tensor): Tensor { return mm(this, other); },
-  bmm(this: Tensor, other: Tensor): Tensor { return bmm(this, other); },
-  mv(this: Tensor, vec: Tensor): Tensor { return mv(this, vec); },
-  dot(this: Tensor, other: Tensor): Tensor { return dot(this, other); },
-  outer(this: Tensor, other: Tensor): Tensor { return outer(this, other); },
-  trace(this: Tensor): Tensor { return trace(this); },
-  diag(this: Tensor, diagonal = 0): Tensor { return diag(this, diagonal); },
+  mm(this: Tensor, other: Tensor): Tensor {
+    return mm(this, other);
+  },
+  bmm(this: Tensor, other: Tensor): Tensor {
+    return bmm(this, other);
+  },
+  mv(this: Tensor, vec: Tensor): Tensor {
+    return mv(this, vec);
+  },
+  dot(this: Tensor, other: Tensor): Tensor {
+    return dot(this, other);
+  },
+  outer(this: Tensor, other: Tensor): Tensor {
+    return outer(this, other);
+  },
+  trace(this: Tensor): Tensor {
+    return trace(this);
+  },
+  diag(this: Tensor, diagonal = 0): Tensor {
+    return diag(this, diagonal);
+  },
   /** Vector p-norm over `dim` (all elements when omitted); `p` 2 by default. */
-  norm(this: Tensor, p: number | 'fro' = 2, dim?: number | readonly number[], keepdim = false): Tensor { return norm(this, p, dim, keepdim); },
+  norm(this: Tensor, p: number | 'fro' = 2, dim?: number | readonly number[], keepdim = false): Tensor {
+    return norm(this, p, dim, keepdim);
+  },
 };
 installMethods(linalgMethods);
 declare module '../tensor/tensor.js' {

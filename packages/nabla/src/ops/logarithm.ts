@@ -23,8 +23,12 @@ export function log10(x: Tensor): Tensor {
 
 /** The Tensor methods of this family (see tensor/methods.ts). */
 export const logarithmMethods = {
-  log2(this: Tensor): Tensor { return log2(this); },
-  log10(this: Tensor): Tensor { return log10(this); },
+  log2(this: Tensor): Tensor {
+    return log2(this);
+  },
+  log10(this: Tensor): Tensor {
+    return log10(this);
+  },
 };
 installMethods(logarithmMethods);
 declare module '../tensor/tensor.js' {

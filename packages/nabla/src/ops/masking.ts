@@ -8,7 +8,8 @@ import { int32Range } from './rearrange.js';
 import './methods.js';
 
 function triangleMask(x: Tensor, diagonal: number, lower: boolean, op: string): Tensor {
-  if (x.ndim < 2) throw new Error(`${op}: input tensor must have at least 2 dimensions, got shape ${formatShape(x.shape)}`);
+  if (x.ndim < 2)
+    throw new Error(`${op}: input tensor must have at least 2 dimensions, got shape ${formatShape(x.shape)}`);
   const [r, c] = x.shape.slice(-2);
   const rows = reshape(int32Range(r), [r, 1]);
   const cols = reshape(int32Range(c), [1, c]);
@@ -47,16 +48,24 @@ export function maskedFill(x: Tensor, mask: Tensor, value: TensorLike): Tensor {
   }
   const filled = where(mask, cast(asTensor(value, x.dtype), x.dtype), x);
   if (filled.ndim !== x.ndim || filled.shape.some((s, i) => s !== x.shape[i])) {
-    throw new Error(`maskedFill: mask of shape ${formatShape(mask.shape)} is not broadcastable to the input's shape ${formatShape(x.shape)}`);
+    throw new Error(
+      `maskedFill: mask of shape ${formatShape(mask.shape)} is not broadcastable to the input's shape ${formatShape(x.shape)}`,
+    );
   }
   return filled;
 }
 
 /** The Tensor methods of this family (see tensor/methods.ts). */
 export const maskingMethods = {
-  tril(this: Tensor, diagonal = 0): Tensor { return tril(this, diagonal); },
-  triu(this: Tensor, diagonal = 0): Tensor { return triu(this, diagonal); },
-  maskedFill(this: Tensor, mask: Tensor, value: TensorLike): Tensor { return maskedFill(this, mask, value); },
+  tril(this: Tensor, diagonal = 0): Tensor {
+    return tril(this, diagonal);
+  },
+  triu(this: Tensor, diagonal = 0): Tensor {
+    return triu(this, diagonal);
+  },
+  maskedFill(this: Tensor, mask: Tensor, value: TensorLike): Tensor {
+    return maskedFill(this, mask, value);
+  },
 };
 installMethods(maskingMethods);
 declare module '../tensor/tensor.js' {

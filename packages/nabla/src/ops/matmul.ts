@@ -71,8 +71,14 @@ function product2d(a: Tensor, b: Tensor): Tensor {
 
 /** Whether `product2d(a, b)` computes `matmul(a, b)`, with no graph to record. */
 function plain2d(a: Tensor, b: Tensor): boolean {
-  return a.ndim === 2 && b.ndim === 2 && a.dtype === b.dtype && isFloating(a.dtype) && a.shape[1] === b.shape[0]
-    && !(isGradEnabled() && (a.requiresGrad || b.requiresGrad));
+  return (
+    a.ndim === 2 &&
+    b.ndim === 2 &&
+    a.dtype === b.dtype &&
+    isFloating(a.dtype) &&
+    a.shape[1] === b.shape[0] &&
+    !(isGradEnabled() && (a.requiresGrad || b.requiresGrad))
+  );
 }
 
 /** `matmul` for the 2-D products of backward rules (which run under noGrad): product2d when it can. */
@@ -82,7 +88,12 @@ function mm(a: Tensor, b: Tensor): Tensor {
 
 /** A detached `[in, out]` view of a `[out, in]` weight: transpose(weight.detach()) in one object. */
 function weightT(weight: Tensor): Tensor {
-  return new Tensor(weight.storage, [weight.shape[1], weight.shape[0]], [weight.strides[1], weight.strides[0]], weight.offset);
+  return new Tensor(
+    weight.storage,
+    [weight.shape[1], weight.shape[0]],
+    [weight.strides[1], weight.strides[0]],
+    weight.offset,
+  );
 }
 
 /** The batched product of ≥2-D tensors whose batch dims broadcast. */
@@ -91,13 +102,17 @@ function bmm(a: Tensor, b: Tensor): Tensor {
   const k = a.shape[a.ndim - 1];
   const n = b.shape[b.ndim - 1];
   if (b.shape[b.ndim - 2] !== k) {
-    throw new Error(`matmul: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} cannot be multiplied (${k} columns vs ${b.shape[b.ndim - 2]} rows)`);
+    throw new Error(
+      `matmul: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} cannot be multiplied (${k} columns vs ${b.shape[b.ndim - 2]} rows)`,
+    );
   }
   let batchShape: number[];
   try {
     batchShape = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), 'matmul');
   } catch {
-    throw new Error(`matmul: the batch dimensions of shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} cannot be broadcast together`);
+    throw new Error(
+      `matmul: the batch dimensions of shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} cannot be broadcast together`,
+    );
   }
   const batch = numel(batchShape);
   const ae = expand(a.detach(), [...batchShape, m, k]);
@@ -105,12 +120,19 @@ function bmm(a: Tensor, b: Tensor): Tensor {
   const A = operand(ae, batch);
   const B = operand(be, batch);
   const out = allocateOverwritten(a.dtype, batch * m * n) as FloatArray; // the kernel writes every element
-  if (out.length > 0) getBackend().matmul(A.data, B.data, out, batch, m, k, n, A.trans, B.trans, A.batchStride, B.batchStride);
+  if (out.length > 0)
+    getBackend().matmul(A.data, B.data, out, batch, m, k, n, A.trans, B.trans, A.batchStride, B.batchStride);
   const y = Tensor.fromData(out, [...batchShape, m, n]);
-  return record(y, 'matmul', [a, b], (dy) => [
-    a.requiresGrad ? bmm(dy, transpose(b, -1, -2)) : null,
-    b.requiresGrad ? bmm(transpose(a, -1, -2), dy) : null,
-  ], [a, b]);
+  return record(
+    y,
+    'matmul',
+    [a, b],
+    (dy) => [
+      a.requiresGrad ? bmm(dy, transpose(b, -1, -2)) : null,
+      b.requiresGrad ? bmm(transpose(a, -1, -2), dy) : null,
+    ],
+    [a, b],
+  );
 }
 
 /**
@@ -121,7 +143,9 @@ function bmm(a: Tensor, b: Tensor): Tensor {
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 0 || b.ndim === 0) {
-    throw new Error(`matmul: both arguments need at least 1 dimension, got shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+    throw new Error(
+      `matmul: both arguments need at least 1 dimension, got shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`,
+    );
   }
   // Integer products, as torch's int64 matmul: exact in float64 for the sizes int32 holds.
   if (a.dtype === 'int32' && b.dtype === 'int32') return cast(matmul(cast(a, 'float64'), cast(b, 'float64')), 'int32');
@@ -131,7 +155,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const ka = a.shape[a.ndim - 1];
   const kb = b.shape[Math.max(0, b.ndim - 2)];
   if (ka !== kb) {
-    throw new Error(`matmul: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} cannot be multiplied (${ka} columns vs ${kb} rows)`);
+    throw new Error(
+      `matmul: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} cannot be multiplied (${ka} columns vs ${kb} rows)`,
+    );
   }
   const dtype = promoteTypes(a.dtype, b.dtype);
   const a2 = a.ndim === 1 ? unsqueeze(cast(a, dtype), 0) : cast(a, dtype);
@@ -151,24 +177,33 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
  */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   if (weight.ndim !== 2 || x.ndim === 0 || x.shape[x.ndim - 1] !== weight.shape[1]) {
-    throw new Error(`linear: input has ${x.shape[x.ndim - 1]} features (shape ${formatShape(x.shape)}) but the weight expects ${weight.shape[1]} (weight shape ${formatShape(weight.shape)})`);
+    throw new Error(
+      `linear: input has ${x.shape[x.ndim - 1]} features (shape ${formatShape(x.shape)}) but the weight expects ${weight.shape[1]} (weight shape ${formatShape(weight.shape)})`,
+    );
   }
   // 2-D input of the weight's float dtype (every nn.Linear call on a batch): the product without
   // matmul's general path; x is only read (the product is recorded below as 'linear').
-  const product = x.ndim === 2 && x.dtype === weight.dtype && isFloating(x.dtype)
-    ? product2d(x, weightT(weight))
-    : matmul(x.detach(), transpose(weight.detach(), 0, 1));
+  const product =
+    x.ndim === 2 && x.dtype === weight.dtype && isFloating(x.dtype)
+      ? product2d(x, weightT(weight))
+      : matmul(x.detach(), transpose(weight.detach(), 0, 1));
   // The bias goes into the fresh product in place (same values as a separate add, one buffer and
   // one node fewer); its gradient is dy, which the engine sums down to the bias's shape.
   const fused = bias ? noGrad(() => binaryInto('add', product, bias.detach())) : false;
   const inputs = fused ? [x, weight, bias!] : [x, weight];
-  const y = record(product, 'linear', inputs, (dy) => {
-    return [
-      x.requiresGrad ? exclusiveGrad(mm(dy, weight)) : null,
-      weight.requiresGrad ? exclusiveGrad(mm(transpose(rows(dy), 0, 1), rows(x))) : null,
-      fused && bias!.requiresGrad ? dy : null,
-    ];
-  }, [x, weight]);
+  const y = record(
+    product,
+    'linear',
+    inputs,
+    (dy) => {
+      return [
+        x.requiresGrad ? exclusiveGrad(mm(dy, weight)) : null,
+        weight.requiresGrad ? exclusiveGrad(mm(transpose(rows(dy), 0, 1), rows(x))) : null,
+        fused && bias!.requiresGrad ? dy : null,
+      ];
+    },
+    [x, weight],
+  );
   return bias && !fused ? y.add(bias) : y;
 }
 
@@ -179,7 +214,9 @@ function rows(t: Tensor): Tensor {
 
 /** The Tensor methods of this family (see tensor/methods.ts). */
 export const matmulMethods = {
-  matmul(this: Tensor, other: Tensor): Tensor { return matmul(this, other); },
+  matmul(this: Tensor, other: Tensor): Tensor {
+    return matmul(this, other);
+  },
 };
 installMethods(matmulMethods);
 declare module '../tensor/tensor.js' {

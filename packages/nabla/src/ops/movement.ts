@@ -13,7 +13,14 @@ import { split } from './split.js';
 import { broadcastStrides, shapeArgs, strided } from '../tensor/strided.js';
 import './methods.js';
 
-function makeView(t: Tensor, shape: Shape, strides: Shape, offset: number, name: string, rule: (dy: Tensor) => Tensor): Tensor {
+function makeView(
+  t: Tensor,
+  shape: Shape,
+  strides: Shape,
+  offset: number,
+  name: string,
+  rule: (dy: Tensor) => Tensor,
+): Tensor {
   const out = new Tensor(t.storage, shape, strides, offset);
   return record(out, name, [t], (dy) => [rule(dy)]);
 }
@@ -37,11 +44,14 @@ function inferShape(t: Tensor, shape: Shape, op: string): number[] {
   if (out.filter((d) => d === -1).length > 1) throw new Error(`${op}: only one dimension can be inferred (-1)`);
   const known = out.reduce((a, d) => (d === -1 ? a : a * d), 1);
   if (unknown >= 0) {
-    if (known === 0 || t.numel() % known !== 0) throw new Error(`${op}: shape ${formatShape(shape)} is invalid for input of size ${t.numel()}`);
+    if (known === 0 || t.numel() % known !== 0)
+      throw new Error(`${op}: shape ${formatShape(shape)} is invalid for input of size ${t.numel()}`);
     out[unknown] = t.numel() / known;
   }
   if (numel(out) !== t.numel() || out.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new Error(`${op}: shape ${formatShape(shape)} is invalid for input of size ${t.numel()} (shape ${formatShape(t.shape)})`);
+    throw new Error(
+      `${op}: shape ${formatShape(shape)} is invalid for input of size ${t.numel()} (shape ${formatShape(t.shape)})`,
+    );
   }
   return out;
 }
@@ -90,7 +100,9 @@ export function reshape(t: Tensor, shape: Shape): Tensor {
 export function view(t: Tensor, shape: Shape): Tensor {
   const target = inferShape(t, shape, 'view');
   if (!viewStrides(t.shape, t.strides, target)) {
-    throw new Error(`view: a tensor of shape ${formatShape(t.shape)} and strides ${formatShape(t.strides)} cannot be viewed as ${formatShape(shape)} without a copy; use reshape() (which copies) or contiguous() first`);
+    throw new Error(
+      `view: a tensor of shape ${formatShape(t.shape)} and strides ${formatShape(t.strides)} cannot be viewed as ${formatShape(shape)} without a copy; use reshape() (which copies) or contiguous() first`,
+    );
   }
   return reshape(t, target);
 }
@@ -115,7 +127,14 @@ export function squeeze(t: Tensor, dim?: number): Tensor {
   }
   const dims = t.shape.map((_, i) => i).filter(keep);
   if (dims.length === t.ndim) return t;
-  return makeView(t, dims.map((i) => t.shape[i]), dims.map((i) => t.strides[i]), t.offset, 'squeeze', (dy) => reshape(dy, t.shape));
+  return makeView(
+    t,
+    dims.map((i) => t.shape[i]),
+    dims.map((i) => t.strides[i]),
+    t.offset,
+    'squeeze',
+    (dy) => reshape(dy, t.shape),
+  );
 }
 
 export function unsqueeze(t: Tensor, dim: number): Tensor {
@@ -128,12 +147,22 @@ export function unsqueeze(t: Tensor, dim: number): Tensor {
 }
 
 export function permute(t: Tensor, dims: Shape): Tensor {
-  if (dims.length !== t.ndim) throw new Error(`permute: expected ${t.ndim} dims for a tensor of shape ${formatShape(t.shape)}, got ${formatShape(dims)}`);
+  if (dims.length !== t.ndim)
+    throw new Error(
+      `permute: expected ${t.ndim} dims for a tensor of shape ${formatShape(t.shape)}, got ${formatShape(dims)}`,
+    );
   const perm = dims.map((d) => normalizeDim(d, t.ndim, 'permute'));
   if (new Set(perm).size !== perm.length) throw new Error(`permute: repeated dim in ${formatShape(dims)}`);
   const inverse = new Array<number>(perm.length);
   perm.forEach((p, i) => (inverse[p] = i));
-  return makeView(t, perm.map((p) => t.shape[p]), perm.map((p) => t.strides[p]), t.offset, 'permute', (dy) => permute(dy, inverse));
+  return makeView(
+    t,
+    perm.map((p) => t.shape[p]),
+    perm.map((p) => t.strides[p]),
+    t.offset,
+    'permute',
+    (dy) => permute(dy, inverse),
+  );
 }
 
 export function transpose(t: Tensor, dim0: number, dim1: number): Tensor {
@@ -147,16 +176,23 @@ export function transpose(t: Tensor, dim0: number, dim1: number): Tensor {
 
 /** Broadcasts size-1 dimensions (and new leading ones) to `shape` without copying; -1 keeps a size. */
 export function expand(t: Tensor, shape: Shape): Tensor {
-  if (shape.length < t.ndim) throw new Error(`expand: target shape ${formatShape(shape)} has fewer dims than the tensor's ${formatShape(t.shape)}`);
+  if (shape.length < t.ndim)
+    throw new Error(
+      `expand: target shape ${formatShape(shape)} has fewer dims than the tensor's ${formatShape(t.shape)}`,
+    );
   const lead = shape.length - t.ndim;
   const target = shape.map((s, i) => (s === -1 && i >= lead ? t.shape[i - lead] : s));
   if (target.some((s) => !Number.isInteger(s) || s < 0)) {
-    throw new Error(`expand: invalid target shape ${formatShape(shape)} for a tensor of shape ${formatShape(t.shape)} (-1 only keeps an existing dimension)`);
+    throw new Error(
+      `expand: invalid target shape ${formatShape(shape)} for a tensor of shape ${formatShape(t.shape)} (-1 only keeps an existing dimension)`,
+    );
   }
   target.forEach((s, i) => {
     const d = i - lead;
     if (d >= 0 && t.shape[d] !== s && t.shape[d] !== 1) {
-      throw new Error(`expand: the expanded size ${s} must match the existing size ${t.shape[d]} at dimension ${i} (tensor shape ${formatShape(t.shape)}, target ${formatShape(shape)})`);
+      throw new Error(
+        `expand: the expanded size ${s} must match the existing size ${t.shape[d]} at dimension ${i} (tensor shape ${formatShape(t.shape)}, target ${formatShape(shape)})`,
+      );
     }
   });
   if (shapesEqual(target, t.shape)) return t;
@@ -179,7 +215,11 @@ export function slice(t: Tensor, dim: number, start?: number, end?: number, step
   return makeView(t, shape, strides, t.offset + s * t.strides[d], 'slice', (dy) => {
     // The gradient of a slice is zeros with dy written back into the sliced region.
     const full = Tensor.fromData(allocate(dy.dtype, t.numel()), t.shape);
-    const region = { data: full.storage.data, strides: contiguousStrides(t.shape).map((st, i) => (i === d ? st * step : st)), offset: s * contiguousStrides(t.shape)[d] };
+    const region = {
+      data: full.storage.data,
+      strides: contiguousStrides(t.shape).map((st, i) => (i === d ? st * step : st)),
+      offset: s * contiguousStrides(t.shape)[d],
+    };
     getBackend().copy(strided(dy), region, dy.shape);
     return full;
   });
@@ -215,12 +255,18 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   const d = normalizeDim(dim, first.ndim, 'cat');
   tensors.forEach((t, i) => {
     if (t.ndim !== first.ndim || t.shape.some((s, k) => k !== d && s !== first.shape[k])) {
-      throw new Error(`cat: tensor ${i} has shape ${formatShape(t.shape)}, which does not match ${formatShape(first.shape)} except in dimension ${dim}`);
+      throw new Error(
+        `cat: tensor ${i} has shape ${formatShape(t.shape)}, which does not match ${formatShape(first.shape)} except in dimension ${dim}`,
+      );
     }
   });
   // Mixed dtypes are promoted, as torch.cat does (int32 with float32 gives float32).
   const dtype = tensors.map((t) => t.dtype).reduce(promoteTypes);
-  if (tensors.some((t) => t.dtype !== dtype)) return cat(tensors.map((t) => t.to(dtype)), dim);
+  if (tensors.some((t) => t.dtype !== dtype))
+    return cat(
+      tensors.map((t) => t.to(dtype)),
+      dim,
+    );
   const shape = [...first.shape];
   shape[d] = tensors.reduce((a, t) => a + t.shape[d], 0);
   const data = allocate(first.dtype, numel(shape));
@@ -237,10 +283,16 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new Error('stack: expected a non-empty list of tensors');
   tensors.forEach((t, i) => {
-    if (!shapesEqual(t.shape, tensors[0].shape)) throw new Error(`stack: tensor ${i} has shape ${formatShape(t.shape)} but tensor 0 has ${formatShape(tensors[0].shape)}`);
+    if (!shapesEqual(t.shape, tensors[0].shape))
+      throw new Error(
+        `stack: tensor ${i} has shape ${formatShape(t.shape)} but tensor 0 has ${formatShape(tensors[0].shape)}`,
+      );
   });
   const d = normalizeDim(dim, tensors[0].ndim + 1, 'stack');
-  return cat(tensors.map((t) => unsqueeze(t, d)), d);
+  return cat(
+    tensors.map((t) => unsqueeze(t, d)),
+    d,
+  );
 }
 
 /**
@@ -255,26 +307,60 @@ export function t(x: Tensor): Tensor {
 
 /** The Tensor methods of this family (see tensor/methods.ts). */
 export const movementMethods = {
-  contiguous(this: Tensor): Tensor { return contiguous(this); },
-  clone(this: Tensor): Tensor { return clone(this); },
-  reshape(this: Tensor, ...shape: number[] | [readonly number[]]): Tensor { return reshape(this, shapeArgs(shape)); },
-  view(this: Tensor, ...shape: number[] | [readonly number[]]): Tensor { return view(this, shapeArgs(shape)); },
-  reshapeAs(this: Tensor, other: Tensor): Tensor { return reshape(this, other.shape); },
-  viewAs(this: Tensor, other: Tensor): Tensor { return view(this, other.shape); },
-  flatten(this: Tensor, startDim = 0, endDim = -1): Tensor { return flatten(this, startDim, endDim); },
-  squeeze(this: Tensor, dim?: number): Tensor { return squeeze(this, dim); },
-  unsqueeze(this: Tensor, dim: number): Tensor { return unsqueeze(this, dim); },
-  permute(this: Tensor, ...dims: number[] | [readonly number[]]): Tensor { return permute(this, shapeArgs(dims)); },
-  transpose(this: Tensor, dim0: number, dim1: number): Tensor { return transpose(this, dim0, dim1); },
+  contiguous(this: Tensor): Tensor {
+    return contiguous(this);
+  },
+  clone(this: Tensor): Tensor {
+    return clone(this);
+  },
+  reshape(this: Tensor, ...shape: number[] | [readonly number[]]): Tensor {
+    return reshape(this, shapeArgs(shape));
+  },
+  view(this: Tensor, ...shape: number[] | [readonly number[]]): Tensor {
+    return view(this, shapeArgs(shape));
+  },
+  reshapeAs(this: Tensor, other: Tensor): Tensor {
+    return reshape(this, other.shape);
+  },
+  viewAs(this: Tensor, other: Tensor): Tensor {
+    return view(this, other.shape);
+  },
+  flatten(this: Tensor, startDim = 0, endDim = -1): Tensor {
+    return flatten(this, startDim, endDim);
+  },
+  squeeze(this: Tensor, dim?: number): Tensor {
+    return squeeze(this, dim);
+  },
+  unsqueeze(this: Tensor, dim: number): Tensor {
+    return unsqueeze(this, dim);
+  },
+  permute(this: Tensor, ...dims: number[] | [readonly number[]]): Tensor {
+    return permute(this, shapeArgs(dims));
+  },
+  transpose(this: Tensor, dim0: number, dim1: number): Tensor {
+    return transpose(this, dim0, dim1);
+  },
   /** Transpose of a 2-D tensor (a 1-D or 0-D tensor is returned as is). */
-  t(this: Tensor): Tensor { return t(this); },
-  expand(this: Tensor, ...shape: number[] | [readonly number[]]): Tensor { return expand(this, shapeArgs(shape)); },
-  expandAs(this: Tensor, other: Tensor): Tensor { return expand(this, other.shape); },
-  narrow(this: Tensor, dim: number, start: number, length: number): Tensor { return narrow(this, dim, start, length); },
+  t(this: Tensor): Tensor {
+    return t(this);
+  },
+  expand(this: Tensor, ...shape: number[] | [readonly number[]]): Tensor {
+    return expand(this, shapeArgs(shape));
+  },
+  expandAs(this: Tensor, other: Tensor): Tensor {
+    return expand(this, other.shape);
+  },
+  narrow(this: Tensor, dim: number, start: number, length: number): Tensor {
+    return narrow(this, dim, start, length);
+  },
   /** `x[..., start:end:step, ...]` along `dim` (negative and omitted bounds as in Python). */
-  slice(this: Tensor, dim: number, start?: number, end?: number, step = 1): Tensor { return slice(this, dim, start, end, step); },
+  slice(this: Tensor, dim: number, start?: number, end?: number, step = 1): Tensor {
+    return slice(this, dim, start, end, step);
+  },
   /** `x[..., index, ...]`: removes `dim`. */
-  select(this: Tensor, dim: number, index: number): Tensor { return select(this, dim, index); },
+  select(this: Tensor, dim: number, index: number): Tensor {
+    return select(this, dim, index);
+  },
 };
 installMethods(movementMethods);
 
@@ -283,7 +369,11 @@ export const movementGetters = {
   /** Swaps the last two dimensions. */
   mT: (self: Tensor): Tensor => transpose(self, -2, -1),
   /** All dims reversed (PyTorch's `.T`; the transpose for 2-D). */
-  T: (self: Tensor): Tensor => permute(self, self.shape.map((_, i) => self.ndim - 1 - i)),
+  T: (self: Tensor): Tensor =>
+    permute(
+      self,
+      self.shape.map((_, i) => self.ndim - 1 - i),
+    ),
 };
 installGetters(movementGetters);
 declare module '../tensor/tensor.js' {

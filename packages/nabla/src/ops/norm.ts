@@ -31,7 +31,9 @@ export interface LayerNormOptions {
 
 function checkChannelVector(t: Tensor | null | undefined, channels: number, name: string, x: Tensor): void {
   if (t && (t.ndim !== 1 || t.shape[0] !== channels)) {
-    throw new Error(`batchNorm: ${name} has shape ${formatShape(t.shape)} but the input ${formatShape(x.shape)} has ${channels} channels (expected [${channels}])`);
+    throw new Error(
+      `batchNorm: ${name} has shape ${formatShape(t.shape)} but the input ${formatShape(x.shape)} has ${channels} channels (expected [${channels}])`,
+    );
   }
 }
 
@@ -55,7 +57,13 @@ function channelValues(t: Tensor | null, channels: number, fill: number): Float6
  *   dw = Σ dy·(x − mean)·invstd,   db = Σ dy.
  * With fixed (running) statistics the mean terms vanish: dx = w·invstd·dy.
  */
-function batchNormPrimitive(x: Tensor, weight: Tensor | null, bias: Tensor | null, st: ChannelStats, batchStats: boolean): Tensor {
+function batchNormPrimitive(
+  x: Tensor,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  st: ChannelStats,
+  batchStats: boolean,
+): Tensor {
   const { mean, invstd, outer, channels, inner } = st;
   const xd = denseData(x);
   const w = channelValues(weight, channels, 1);
@@ -65,25 +73,43 @@ function batchNormPrimitive(x: Tensor, weight: Tensor | null, bias: Tensor | nul
   const out = allocate(x.dtype, x.numel()) as FloatArray;
   getBackend().channelAffine(xd, null, scale, scale, shift, out, outer, channels, inner);
   const inputs = [x, weight, bias].filter((t): t is Tensor => t !== null);
-  return record(Tensor.fromData(out, x.shape), 'batchNorm', inputs, (gy) => {
-    const dy = denseData(gy);
-    const sumDy = new Float64Array(channels);
-    const sumDyXc = new Float64Array(channels);
-    getBackend().channelGradSums(dy, xd, mean, sumDy, sumDyXc, outer, channels, inner);
-    const grads: (Tensor | null)[] = [];
-    if (x.requiresGrad) {
-      const m = outer * inner;
-      const a = scale;
-      const bx = batchStats ? scale.map((sc, c) => (-sc * invstd[c] * invstd[c] * sumDyXc[c]) / m) : new Float64Array(channels);
-      const d = batchStats ? scale.map((sc, c) => (-sc * sumDy[c]) / m - bx[c] * mean[c]) : new Float64Array(channels);
-      const dx = allocate(x.dtype, x.numel()) as FloatArray;
-      getBackend().channelAffine(dy, batchStats ? xd : null, a, bx, d, dx, outer, channels, inner);
-      grads.push(Tensor.fromData(dx, x.shape));
-    } else grads.push(null);
-    if (weight) grads.push(weight.requiresGrad ? vector(sumDyXc.map((v, c) => v * invstd[c]), weight.dtype) : null);
-    if (bias) grads.push(bias.requiresGrad ? vector(sumDy, bias.dtype) : null);
-    return grads;
-  }, [x]);
+  return record(
+    Tensor.fromData(out, x.shape),
+    'batchNorm',
+    inputs,
+    (gy) => {
+      const dy = denseData(gy);
+      const sumDy = new Float64Array(channels);
+      const sumDyXc = new Float64Array(channels);
+      getBackend().channelGradSums(dy, xd, mean, sumDy, sumDyXc, outer, channels, inner);
+      const grads: (Tensor | null)[] = [];
+      if (x.requiresGrad) {
+        const m = outer * inner;
+        const a = scale;
+        const bx = batchStats
+          ? scale.map((sc, c) => (-sc * invstd[c] * invstd[c] * sumDyXc[c]) / m)
+          : new Float64Array(channels);
+        const d = batchStats
+          ? scale.map((sc, c) => (-sc * sumDy[c]) / m - bx[c] * mean[c])
+          : new Float64Array(channels);
+        const dx = allocate(x.dtype, x.numel()) as FloatArray;
+        getBackend().channelAffine(dy, batchStats ? xd : null, a, bx, d, dx, outer, channels, inner);
+        grads.push(Tensor.fromData(dx, x.shape));
+      } else grads.push(null);
+      if (weight)
+        grads.push(
+          weight.requiresGrad
+            ? vector(
+                sumDyXc.map((v, c) => v * invstd[c]),
+                weight.dtype,
+              )
+            : null,
+        );
+      if (bias) grads.push(bias.requiresGrad ? vector(sumDy, bias.dtype) : null);
+      return grads;
+    },
+    [x],
+  );
 }
 
 function vector(values: Float64Array, dtype: DType): Tensor {
@@ -100,7 +126,12 @@ function vector(values: Float64Array, dtype: DType): Tensor {
  * @example
  * const y = batchNorm(x, runningMean, runningVar, { training: true, momentum: 0.1 });
  */
-export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, options: BatchNormOptions = {}): Tensor {
+export function batchNorm(
+  x: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  options: BatchNormOptions = {},
+): Tensor {
   const { weight = null, bias = null, training = false, momentum = 0.1, eps = 1e-5 } = options;
   if (x.ndim < 2) throw new Error(`batchNorm: expected input of shape [N, C, ...], got ${formatShape(x.shape)}`);
   if (!isFloating(x.dtype)) throw new TypeError(`batchNorm: expected a floating point input, got ${x.dtype}`);
@@ -115,7 +146,10 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   let mean: Float64Array;
   let variance: Float64Array;
   if (training) {
-    if (count <= 1) throw new Error(`batchNorm: expected more than 1 value per channel when training, got input of shape ${formatShape(x.shape)}`);
+    if (count <= 1)
+      throw new Error(
+        `batchNorm: expected more than 1 value per channel when training, got input of shape ${formatShape(x.shape)}`,
+      );
     mean = new Float64Array(channels);
     variance = new Float64Array(channels);
     getBackend().channelMoments(denseData(x), mean, variance, outer, channels, inner);
@@ -126,7 +160,8 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
       if (runningVar) runningVar.mul_(1 - momentum).add_(mul(v, (momentum * count) / (count - 1)));
     });
   } else {
-    if (!runningMean || !runningVar) throw new Error('batchNorm: running mean and variance are required when not training');
+    if (!runningMean || !runningVar)
+      throw new Error('batchNorm: running mean and variance are required when not training');
     mean = channelValues(runningMean, channels, 0);
     variance = channelValues(runningVar, channels, 1);
   }
@@ -147,7 +182,13 @@ function normalizeRows(x: Tensor, rows: number, D: number, eps: number): Tensor 
   const variance = new Float64Array(rows);
   if (rows * D > 0) getBackend().channelMoments(denseData(x), mean, variance, 1, rows, D);
   const invstd = variance.map((v) => 1 / Math.sqrt(v + eps));
-  const xhat = batchNormPrimitive(reshape(x, [1, rows, D]), null, null, { mean, invstd, outer: 1, channels: rows, inner: D }, true);
+  const xhat = batchNormPrimitive(
+    reshape(x, [1, rows, D]),
+    null,
+    null,
+    { mean, invstd, outer: 1, channels: rows, inner: D },
+    true,
+  );
   return reshape(xhat, x.shape);
 }
 
@@ -162,9 +203,14 @@ export function layerNorm(x: Tensor, normalizedShape: readonly number[], options
   const k = normalizedShape.length;
   const tail = x.shape.slice(x.ndim - k);
   if (k === 0 || x.ndim < k || tail.some((s, i) => s !== normalizedShape[i])) {
-    throw new Error(`layerNorm: expected input of shape [*, ${normalizedShape.join(', ')}], got ${formatShape(x.shape)}`);
+    throw new Error(
+      `layerNorm: expected input of shape [*, ${normalizedShape.join(', ')}], got ${formatShape(x.shape)}`,
+    );
   }
-  for (const [t, name] of [[weight, 'weight'], [bias, 'bias']] as const) {
+  for (const [t, name] of [
+    [weight, 'weight'],
+    [bias, 'bias'],
+  ] as const) {
     if (t && formatShape(t.shape) !== formatShape(normalizedShape)) {
       throw new Error(`layerNorm: ${name} has shape ${formatShape(t.shape)}, expected ${formatShape(normalizedShape)}`);
     }
@@ -190,10 +236,16 @@ export function groupNorm(x: Tensor, numGroups: number, options: LayerNormOption
   if (!isFloating(x.dtype)) throw new TypeError(`groupNorm: expected a floating point input, got ${x.dtype}`);
   const [N, C] = x.shape;
   if (!Number.isInteger(numGroups) || numGroups < 1 || C % numGroups !== 0) {
-    throw new Error(`groupNorm: ${C} channels (input ${formatShape(x.shape)}) cannot be split into ${numGroups} groups`);
+    throw new Error(
+      `groupNorm: ${C} channels (input ${formatShape(x.shape)}) cannot be split into ${numGroups} groups`,
+    );
   }
-  for (const [t, name] of [[weight, 'weight'], [bias, 'bias']] as const) {
-    if (t && (t.ndim !== 1 || t.shape[0] !== C)) throw new Error(`groupNorm: ${name} has shape ${formatShape(t.shape)}, expected [${C}]`);
+  for (const [t, name] of [
+    [weight, 'weight'],
+    [bias, 'bias'],
+  ] as const) {
+    if (t && (t.ndim !== 1 || t.shape[0] !== C))
+      throw new Error(`groupNorm: ${name} has shape ${formatShape(t.shape)}, expected [${C}]`);
   }
   const rows = N * numGroups;
   let y = normalizeRows(x, rows, rows === 0 ? 0 : x.numel() / rows, eps);

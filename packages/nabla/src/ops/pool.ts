@@ -41,7 +41,10 @@ function poolOut(size: number, k: number, pad: number, stride: number, dilation:
 }
 
 function poolWindow(x: Tensor, op: string, kernelSize: Pair, o: MaxPool2dOptions): Window2d {
-  if (x.ndim !== 4) throw new Error(`${op}: expected input of shape [N, C, H, W] (or unbatched [C, H, W]), got ${formatShape(x.shape)}`);
+  if (x.ndim !== 4)
+    throw new Error(
+      `${op}: expected input of shape [N, C, H, W] (or unbatched [C, H, W]), got ${formatShape(x.shape)}`,
+    );
   if (!isFloating(x.dtype)) throw new TypeError(`${op}: expected a floating point input, got ${x.dtype}`);
   const [kernelH, kernelW] = pair(kernelSize, 'kernelSize', op);
   const [strideH, strideW] = pair(o.stride ?? kernelSize, 'stride', op);
@@ -50,16 +53,35 @@ function poolWindow(x: Tensor, op: string, kernelSize: Pair, o: MaxPool2dOptions
   const spanH = (kernelH - 1) * dilationH + 1;
   const spanW = (kernelW - 1) * dilationW + 1;
   if (padH > spanH / 2 || padW > spanW / 2) {
-    throw new Error(`${op}: padding ${padH}x${padW} should be at most half of the (dilated) kernel size ${spanH}x${spanW}`);
+    throw new Error(
+      `${op}: padding ${padH}x${padW} should be at most half of the (dilated) kernel size ${spanH}x${spanW}`,
+    );
   }
   const [batch, channels, height, width] = x.shape;
   const ceil = o.ceilMode ?? false;
   const outH = poolOut(height, kernelH, padH, strideH, dilationH, ceil);
   const outW = poolOut(width, kernelW, padW, strideW, dilationW, ceil);
   if (outH < 1 || outW < 1) {
-    throw new Error(`${op}: output size would be ${outH}x${outW} for input ${formatShape(x.shape)} and kernel ${kernelH}x${kernelW}; the input is too small`);
+    throw new Error(
+      `${op}: output size would be ${outH}x${outW} for input ${formatShape(x.shape)} and kernel ${kernelH}x${kernelW}; the input is too small`,
+    );
   }
-  return { batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, dilationH, dilationW, outH, outW };
+  return {
+    batch,
+    channels,
+    height,
+    width,
+    kernelH,
+    kernelW,
+    strideH,
+    strideW,
+    padH,
+    padW,
+    dilationH,
+    dilationW,
+    outH,
+    outW,
+  };
 }
 
 /** Runs a 4-D pooling function on a 3-D (unbatched) input too. */
@@ -75,7 +97,11 @@ function unbatched<T extends Tensor | { values: Tensor; indices: Tensor }>(x: Te
  * @example
  * const { values, indices } = maxPool2dWithIndices(randn([1, 1, 4, 4]), 2);
  */
-export function maxPool2dWithIndices(x: Tensor, kernelSize: Pair, options: MaxPool2dOptions = {}): { values: Tensor; indices: Tensor } {
+export function maxPool2dWithIndices(
+  x: Tensor,
+  kernelSize: Pair,
+  options: MaxPool2dOptions = {},
+): { values: Tensor; indices: Tensor } {
   return unbatched(x, (x4) => {
     const w = poolWindow(x4, 'maxPool2d', kernelSize, options);
     const L = w.outH * w.outW;
@@ -139,9 +165,13 @@ function adaptiveRange(i: number, inSize: number, outSize: number): [number, num
  */
 export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly [number | null, number | null]): Tensor {
   return unbatched(x, (x4) => {
-    if (x4.ndim !== 4) throw new Error(`adaptiveAvgPool2d: expected input of shape [N, C, H, W] (or unbatched [C, H, W]), got ${formatShape(x.shape)}`);
+    if (x4.ndim !== 4)
+      throw new Error(
+        `adaptiveAvgPool2d: expected input of shape [N, C, H, W] (or unbatched [C, H, W]), got ${formatShape(x.shape)}`,
+      );
     const [H, W] = [x4.shape[2], x4.shape[3]];
-    const [oh, ow] = typeof outputSize === 'number' ? [outputSize, outputSize] : [outputSize[0] ?? H, outputSize[1] ?? W];
+    const [oh, ow] =
+      typeof outputSize === 'number' ? [outputSize, outputSize] : [outputSize[0] ?? H, outputSize[1] ?? W];
     pair([oh, ow], 'outputSize', 'adaptiveAvgPool2d');
     if (oh === 1 && ow === 1) return mean(x4, [2, 3], true);
     // Equal windows: an ordinary average pool (fast path).
@@ -161,17 +191,37 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly [numb
 }
 
 /** 1-D max pooling over `[N, C, L]` (or `[C, L]`), through the 2-D kernel. */
-export function maxPool1d(x: Tensor, kernelSize: number, options: { stride?: number | null; padding?: number; dilation?: number; ceilMode?: boolean } = {}): Tensor {
-  if (x.ndim !== 2 && x.ndim !== 3) throw new Error(`maxPool1d: expected input of shape [N, C, L] (or unbatched [C, L]), got ${formatShape(x.shape)}`);
+export function maxPool1d(
+  x: Tensor,
+  kernelSize: number,
+  options: { stride?: number | null; padding?: number; dilation?: number; ceilMode?: boolean } = {},
+): Tensor {
+  if (x.ndim !== 2 && x.ndim !== 3)
+    throw new Error(`maxPool1d: expected input of shape [N, C, L] (or unbatched [C, L]), got ${formatShape(x.shape)}`);
   const { stride, padding = 0, dilation = 1, ceilMode } = options;
-  const y = maxPool2d(unsqueeze(x, -2), [1, kernelSize], { stride: [1, stride ?? kernelSize], padding: [0, padding], dilation: [1, dilation], ceilMode });
+  const y = maxPool2d(unsqueeze(x, -2), [1, kernelSize], {
+    stride: [1, stride ?? kernelSize],
+    padding: [0, padding],
+    dilation: [1, dilation],
+    ceilMode,
+  });
   return squeeze(y, -2);
 }
 
 /** 1-D average pooling over `[N, C, L]` (or `[C, L]`), through the 2-D kernel. */
-export function avgPool1d(x: Tensor, kernelSize: number, options: { stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean } = {}): Tensor {
-  if (x.ndim !== 2 && x.ndim !== 3) throw new Error(`avgPool1d: expected input of shape [N, C, L] (or unbatched [C, L]), got ${formatShape(x.shape)}`);
+export function avgPool1d(
+  x: Tensor,
+  kernelSize: number,
+  options: { stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean } = {},
+): Tensor {
+  if (x.ndim !== 2 && x.ndim !== 3)
+    throw new Error(`avgPool1d: expected input of shape [N, C, L] (or unbatched [C, L]), got ${formatShape(x.shape)}`);
   const { stride, padding = 0, ceilMode, countIncludePad } = options;
-  const y = avgPool2d(unsqueeze(x, -2), [1, kernelSize], { stride: [1, stride ?? kernelSize], padding: [0, padding], ceilMode, countIncludePad });
+  const y = avgPool2d(unsqueeze(x, -2), [1, kernelSize], {
+    stride: [1, stride ?? kernelSize],
+    padding: [0, padding],
+    ceilMode,
+    countIncludePad,
+  });
   return squeeze(y, -2);
 }

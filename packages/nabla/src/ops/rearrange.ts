@@ -43,7 +43,8 @@ export function roll(x: Tensor, shifts: number | readonly number[], dims?: numbe
     return reshape(roll(reshape(x, [x.numel()]), s[0], 0), x.shape);
   }
   const d = typeof dims === 'number' ? [dims] : dims;
-  if (d.length !== s.length) throw new Error(`roll: shifts ${formatShape(s)} and dims ${formatShape(d)} must have the same length`);
+  if (d.length !== s.length)
+    throw new Error(`roll: shifts ${formatShape(s)} and dims ${formatShape(d)} must have the same length`);
   let y = x;
   d.forEach((dim, i) => {
     const k = normalizeDim(dim, x.ndim, 'roll');
@@ -62,13 +63,19 @@ export function roll(x: Tensor, shifts: number | readonly number[], dims?: numbe
  */
 export function repeat(x: Tensor, sizes: readonly number[]): Tensor {
   if (sizes.length < x.ndim) {
-    throw new Error(`repeat: number of repeat dims (${sizes.length}) cannot be smaller than the number of tensor dims (${x.ndim}, shape ${formatShape(x.shape)})`);
+    throw new Error(
+      `repeat: number of repeat dims (${sizes.length}) cannot be smaller than the number of tensor dims (${x.ndim}, shape ${formatShape(x.shape)})`,
+    );
   }
-  if (sizes.some((r) => !Number.isInteger(r) || r < 0)) throw new Error(`repeat: repeats must be non-negative integers, got ${formatShape(sizes)}`);
+  if (sizes.some((r) => !Number.isInteger(r) || r < 0))
+    throw new Error(`repeat: repeats must be non-negative integers, got ${formatShape(sizes)}`);
   const padded = [...sizes.slice(0, sizes.length - x.ndim).map(() => 1), ...x.shape];
   const interleaved = padded.flatMap((s) => [1, s]);
   const expanded = padded.flatMap((s, i) => [sizes[i], s]);
-  return reshape(expand(reshape(x, interleaved), expanded), padded.map((s, i) => s * sizes[i]));
+  return reshape(
+    expand(reshape(x, interleaved), expanded),
+    padded.map((s, i) => s * sizes[i]),
+  );
 }
 
 /**
@@ -96,11 +103,21 @@ export function repeatInterleave(x: Tensor, repeats: number, dim?: number): Tens
 
 /** The Tensor methods of this family (see tensor/methods.ts). */
 export const rearrangeMethods = {
-  flip(this: Tensor, ...dims: number[] | [readonly number[]]): Tensor { return flip(this, shapeArgs(dims)); },
-  roll(this: Tensor, shifts: number | readonly number[], dims?: number | readonly number[]): Tensor { return roll(this, shifts, dims); },
-  repeat(this: Tensor, ...sizes: number[] | [readonly number[]]): Tensor { return repeat(this, shapeArgs(sizes)); },
-  tile(this: Tensor, ...sizes: number[] | [readonly number[]]): Tensor { return tile(this, shapeArgs(sizes)); },
-  repeatInterleave(this: Tensor, repeats: number, dim?: number): Tensor { return repeatInterleave(this, repeats, dim); },
+  flip(this: Tensor, ...dims: number[] | [readonly number[]]): Tensor {
+    return flip(this, shapeArgs(dims));
+  },
+  roll(this: Tensor, shifts: number | readonly number[], dims?: number | readonly number[]): Tensor {
+    return roll(this, shifts, dims);
+  },
+  repeat(this: Tensor, ...sizes: number[] | [readonly number[]]): Tensor {
+    return repeat(this, shapeArgs(sizes));
+  },
+  tile(this: Tensor, ...sizes: number[] | [readonly number[]]): Tensor {
+    return tile(this, shapeArgs(sizes));
+  },
+  repeatInterleave(this: Tensor, repeats: number, dim?: number): Tensor {
+    return repeatInterleave(this, repeats, dim);
+  },
 };
 installMethods(rearrangeMethods);
 declare module '../tensor/tensor.js' {

@@ -56,7 +56,8 @@ function reduceKernel(x: Tensor, dims: readonly number[], op: ReduceOp): Tensor 
     const outer = numel(shape.slice(0, s));
     const size = numel(shape.slice(s, e + 1));
     const inner = numel(shape.slice(e + 1));
-    if (size === 0 && op !== 'sum') throw new Error(`${op}: cannot reduce over a zero-size dimension (shape ${formatShape(x.shape)})`);
+    if (size === 0 && op !== 'sum')
+      throw new Error(`${op}: cannot reduce over a zero-size dimension (shape ${formatShape(x.shape)})`);
     const out = allocate(cur.dtype, outer * inner);
     getBackend().reduce[op](contiguousData(cur), out, outer, size, inner);
     shape = [...shape.slice(0, s), ...shape.slice(s, e + 1).map(() => 1), ...shape.slice(e + 1)];
@@ -67,12 +68,20 @@ function reduceKernel(x: Tensor, dims: readonly number[], op: ReduceOp): Tensor 
 
 function finish(y: Tensor, dims: readonly number[], keepdim: boolean): Tensor {
   if (keepdim) return y;
-  return reshape(y, y.shape.filter((_, i) => !dims.includes(i)));
+  return reshape(
+    y,
+    y.shape.filter((_, i) => !dims.includes(i)),
+  );
 }
 
 /** The kernel result (dense, keepdim-shaped) relabelled to the shape the caller asked for. */
 function outputShape(y: Tensor, dims: readonly number[], keepdim: boolean): Tensor {
-  return keepdim ? y : Tensor.fromData(y.storage.data, y.shape.filter((_, i) => !dims.includes(i)));
+  return keepdim
+    ? y
+    : Tensor.fromData(
+        y.storage.data,
+        y.shape.filter((_, i) => !dims.includes(i)),
+      );
 }
 
 /**
@@ -88,7 +97,8 @@ export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false
 }
 
 export function mean(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
-  if (!isFloating(x.dtype)) throw new Error(`mean: expected a floating point tensor, got ${x.dtype}; call .float() first`);
+  if (!isFloating(x.dtype))
+    throw new Error(`mean: expected a floating point tensor, got ${x.dtype}; call .float() first`);
   const dims = normalizeDims(dim, x.ndim, 'mean');
   const count = dims.reduce((a, d) => a * (x.shape[d] ?? 1), 1);
   return div(sum(x, dims, keepdim), count);
@@ -99,10 +109,16 @@ function extremum(op: 'max' | 'min') {
   return (x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor => {
     const dims = normalizeDims(dim, x.ndim, op === 'max' ? 'amax' : 'amin');
     const y = reduceKernel(x, dims, op);
-    return record(outputShape(y, dims, keepdim), op === 'max' ? 'amax' : 'amin', [x], (dy) => {
-      const mask = cast(eq(x, y), dy.dtype);
-      return [div(mul(mask, reshape(dy, y.shape)), sum(mask, dims, true))];
-    }, [x, y]);
+    return record(
+      outputShape(y, dims, keepdim),
+      op === 'max' ? 'amax' : 'amin',
+      [x],
+      (dy) => {
+        const mask = cast(eq(x, y), dy.dtype);
+        return [div(mul(mask, reshape(dy, y.shape)), sum(mask, dims, true))];
+      },
+      [x, y],
+    );
   };
 }
 export const amax = extremum('max');
@@ -113,7 +129,12 @@ function argReduce(op: ArgReduceOp) {
     if (dim === undefined) {
       const flat = reshape(x, [x.numel()]);
       const r = argReduce(op)(flat, 0);
-      return keepdim ? reshape(r, x.shape.map(() => 1)) : r;
+      return keepdim
+        ? reshape(
+            r,
+            x.shape.map(() => 1),
+          )
+        : r;
     }
     const d = normalizeDim(dim, x.ndim, op);
     const size = x.ndim === 0 ? 1 : x.shape[d];
@@ -152,7 +173,9 @@ export function variance(x: Tensor, dim?: number | readonly number[], options: V
   const y = div(sum(mul(centered, centered), dims, keepdim), divisor);
   // PyTorch's rule, d var = 2 (x - mean) / divisor: the mean's own term (zero in exact
   // arithmetic) is left out, so an inf in a row gives +-inf gradients rather than NaN.
-  return record(y, 'var', [xf], (dy) => [mul(centered, mul(reshape(dy, keptShape(xf.shape, dims)), 2 / divisor))], [xf]);
+  return record(y, 'var', [xf], (dy) => [mul(centered, mul(reshape(dy, keptShape(xf.shape, dims)), 2 / divisor))], [
+    xf,
+  ]);
 }
 
 export function std(x: Tensor, dim?: number | readonly number[], options: VarOptions = {}): Tensor {
@@ -198,22 +221,44 @@ export function min(x: Tensor, dimOrOther?: number | Tensor, keepdim = false): T
 
 /** The Tensor methods of this family (see tensor/methods.ts). */
 export const reduceMethods = {
-  sum(this: Tensor, dim?: number | readonly number[], keepdim = false): Tensor { return sum(this, dim, keepdim); },
-  mean(this: Tensor, dim?: number | readonly number[], keepdim = false): Tensor { return mean(this, dim, keepdim); },
-  amax(this: Tensor, dim?: number | readonly number[], keepdim = false): Tensor { return amax(this, dim, keepdim); },
-  amin(this: Tensor, dim?: number | readonly number[], keepdim = false): Tensor { return amin(this, dim, keepdim); },
-  argmax(this: Tensor, dim?: number, keepdim = false): Tensor { return argmax(this, dim, keepdim); },
-  argmin(this: Tensor, dim?: number, keepdim = false): Tensor { return argmin(this, dim, keepdim); },
+  sum(this: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
+    return sum(this, dim, keepdim);
+  },
+  mean(this: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
+    return mean(this, dim, keepdim);
+  },
+  amax(this: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
+    return amax(this, dim, keepdim);
+  },
+  amin(this: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
+    return amin(this, dim, keepdim);
+  },
+  argmax(this: Tensor, dim?: number, keepdim = false): Tensor {
+    return argmax(this, dim, keepdim);
+  },
+  argmin(this: Tensor, dim?: number, keepdim = false): Tensor {
+    return argmin(this, dim, keepdim);
+  },
   /** Variance; `correction` 1 (unbiased, PyTorch's default) or 0. */
-  var(this: Tensor, dim?: number | readonly number[], options: VarOptions = {}): Tensor { return variance(this, dim, options); },
-  std(this: Tensor, dim?: number | readonly number[], options: VarOptions = {}): Tensor { return std(this, dim, options); },
-  logsumexp(this: Tensor, dim: number | readonly number[], keepdim = false): Tensor { return logsumexp(this, dim, keepdim); },
+  var(this: Tensor, dim?: number | readonly number[], options: VarOptions = {}): Tensor {
+    return variance(this, dim, options);
+  },
+  std(this: Tensor, dim?: number | readonly number[], options: VarOptions = {}): Tensor {
+    return std(this, dim, options);
+  },
+  logsumexp(this: Tensor, dim: number | readonly number[], keepdim = false): Tensor {
+    return logsumexp(this, dim, keepdim);
+  },
 };
 installMethods(reduceMethods);
 // max/min are overloaded, which a mapped type cannot carry: typed by hand below.
 installMethods({
-  max(this: Tensor, dim?: number | Tensor, keepdim = false): Tensor | ValuesIndices { return max(this, dim as number, keepdim); },
-  min(this: Tensor, dim?: number | Tensor, keepdim = false): Tensor | ValuesIndices { return min(this, dim as number, keepdim); },
+  max(this: Tensor, dim?: number | Tensor, keepdim = false): Tensor | ValuesIndices {
+    return max(this, dim as number, keepdim);
+  },
+  min(this: Tensor, dim?: number | Tensor, keepdim = false): Tensor | ValuesIndices {
+    return min(this, dim as number, keepdim);
+  },
 });
 declare module '../tensor/tensor.js' {
   interface Tensor extends MethodsOf<typeof reduceMethods> {

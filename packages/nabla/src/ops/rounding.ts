@@ -52,13 +52,17 @@ export type RoundingMode = 'floor' | 'trunc';
  */
 export function divide(a: TensorLike, b: TensorLike, roundingMode?: RoundingMode | null): Tensor {
   if (roundingMode === undefined || roundingMode === null) return div(a, b);
-  if (roundingMode !== 'floor' && roundingMode !== 'trunc') throw new Error(`div: roundingMode must be 'floor', 'trunc' or null, got ${JSON.stringify(roundingMode)}`);
+  if (roundingMode !== 'floor' && roundingMode !== 'trunc')
+    throw new Error(`div: roundingMode must be 'floor', 'trunc' or null, got ${JSON.stringify(roundingMode)}`);
   const q = quotient(a, b);
   return cast(roundingMode === 'floor' ? floor(q) : trunc(q), operandType(a, b));
 }
 
 function operandType(a: TensorLike, b: TensorLike): DType {
-  return resultType(asTensor(a, b instanceof Tensor ? b.dtype : 'float32'), asTensor(b, a instanceof Tensor ? a.dtype : 'float32'));
+  return resultType(
+    asTensor(a, b instanceof Tensor ? b.dtype : 'float32'),
+    asTensor(b, a instanceof Tensor ? a.dtype : 'float32'),
+  );
 }
 
 /**
@@ -73,11 +77,21 @@ export function fmod(a: TensorLike, b: TensorLike): Tensor {
 /** The Tensor methods of this family (see tensor/methods.ts). */
 export const roundingMethods = {
   /** True division, or rounded with `{ roundingMode: 'floor' | 'trunc' }` (PyTorch's rounding_mode). */
-  div(this: Tensor, other: TensorLike, options: { roundingMode?: RoundingMode | null } = {}): Tensor { return divide(this, other, options.roundingMode); },
-  floorDivide(this: Tensor, other: TensorLike): Tensor { return floorDivide(this, other); },
-  remainder(this: Tensor, other: TensorLike): Tensor { return remainder(this, other); },
-  fmod(this: Tensor, other: TensorLike): Tensor { return fmod(this, other); },
-  trunc(this: Tensor): Tensor { return trunc(this); },
+  div(this: Tensor, other: TensorLike, options: { roundingMode?: RoundingMode | null } = {}): Tensor {
+    return divide(this, other, options.roundingMode);
+  },
+  floorDivide(this: Tensor, other: TensorLike): Tensor {
+    return floorDivide(this, other);
+  },
+  remainder(this: Tensor, other: TensorLike): Tensor {
+    return remainder(this, other);
+  },
+  fmod(this: Tensor, other: TensorLike): Tensor {
+    return fmod(this, other);
+  },
+  trunc(this: Tensor): Tensor {
+    return trunc(this);
+  },
 };
 installMethods(roundingMethods);
 declare module '../tensor/tensor.js' {

@@ -17,7 +17,10 @@ import './methods.js';
  */
 export function logspace(start: number, end: number, steps: number, base = 10, options: TensorOptions = {}): Tensor {
   const exps = linspace(start, end, steps, { dtype: 'float64' });
-  return Tensor.fromData(Float64Array.from(exps.toTypedArray(), (e) => base ** e), [steps]).to(options.dtype ?? 'float32');
+  return Tensor.fromData(
+    Float64Array.from(exps.toTypedArray(), (e) => base ** e),
+    [steps],
+  ).to(options.dtype ?? 'float32');
 }
 
 /** 1 with probability `p` (elementwise, in [0, 1]), else 0, in p's dtype, like `torch.bernoulli`. */
@@ -25,7 +28,8 @@ export function bernoulli(p: Tensor, generator: Generator = defaultGenerator): T
   const probs = p.toTypedArray();
   const out = allocate(p.isFloatingPoint() ? p.dtype : 'float32', probs.length);
   for (let i = 0; i < probs.length; i++) {
-    if (!(probs[i] >= 0 && probs[i] <= 1)) throw new RangeError(`bernoulli: probabilities must be in [0, 1], got ${probs[i]} at element ${i}`);
+    if (!(probs[i] >= 0 && probs[i] <= 1))
+      throw new RangeError(`bernoulli: probabilities must be in [0, 1], got ${probs[i]} at element ${i}`);
     out[i] = generator.random() < probs[i] ? 1 : 0;
   }
   return Tensor.fromData(out, p.shape);
@@ -38,20 +42,30 @@ export function bernoulli(p: Tensor, generator: Generator = defaultGenerator): T
  * @example
  * multinomial(tensor([0, 0, 1]), 1); // [2]
  */
-export function multinomial(probs: Tensor, numSamples: number, replacement = false, generator: Generator = defaultGenerator): Tensor {
-  if (probs.ndim !== 1 && probs.ndim !== 2) throw new Error(`multinomial: expected 1-D or 2-D probabilities, got shape ${formatShape(probs.shape)}`);
+export function multinomial(
+  probs: Tensor,
+  numSamples: number,
+  replacement = false,
+  generator: Generator = defaultGenerator,
+): Tensor {
+  if (probs.ndim !== 1 && probs.ndim !== 2)
+    throw new Error(`multinomial: expected 1-D or 2-D probabilities, got shape ${formatShape(probs.shape)}`);
   const rows = probs.ndim === 1 ? 1 : probs.shape[0];
   const c = probs.shape[probs.ndim - 1];
-  if (!replacement && numSamples > c) throw new RangeError(`multinomial: cannot draw ${numSamples} samples without replacement from ${c} categories`);
+  if (!replacement && numSamples > c)
+    throw new RangeError(`multinomial: cannot draw ${numSamples} samples without replacement from ${c} categories`);
   const w = probs.toTypedArray();
   const out = new Int32Array(rows * numSamples);
   for (let r = 0; r < rows; r++) {
     const weights = Array.from(w.subarray(r * c, (r + 1) * c));
-    if (weights.some((x) => !(x >= 0) || !Number.isFinite(x))) throw new RangeError(`multinomial: row ${r} has a negative, infinite or NaN weight`);
+    if (weights.some((x) => !(x >= 0) || !Number.isFinite(x)))
+      throw new RangeError(`multinomial: row ${r} has a negative, infinite or NaN weight`);
     for (let s = 0; s < numSamples; s++) {
       const total = weights.reduce((a, b) => a + b, 0);
       if (!(total > 0)) {
-        throw new RangeError(`multinomial: row ${r} has no positive weight left for sample ${s + 1} of ${numSamples}${replacement ? '' : ' (drawn without replacement)'}`);
+        throw new RangeError(
+          `multinomial: row ${r} has no positive weight left for sample ${s + 1} of ${numSamples}${replacement ? '' : ' (drawn without replacement)'}`,
+        );
       }
       let u = generator.random() * total;
       let k = 0;
@@ -65,7 +79,12 @@ export function multinomial(probs: Tensor, numSamples: number, replacement = fal
 }
 
 /** Samples N(mean, std²) of `shape`, like `torch.normal(mean, std, size)`. */
-export function normal(mean: number, std: number, shape: Shape, options: TensorOptions & { generator?: Generator } = {}): Tensor {
+export function normal(
+  mean: number,
+  std: number,
+  shape: Shape,
+  options: TensorOptions & { generator?: Generator } = {},
+): Tensor {
   if (!(std >= 0)) throw new RangeError(`normal: std must be non-negative, got ${std}`);
   const g = options.generator ?? defaultGenerator;
   const t = zeros(shape, { dtype: options.dtype ?? 'float32' });

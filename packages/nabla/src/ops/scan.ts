@@ -91,13 +91,21 @@ export function cumprod(x: Tensor, dim: number): Tensor {
 export function prod(x: Tensor, dim?: number, keepdim = false): Tensor {
   if (dim === undefined) {
     const p = prod(reshape(x, [x.numel()]), 0);
-    return keepdim ? reshape(p, x.shape.map(() => 1)) : p;
+    return keepdim
+      ? reshape(
+          p,
+          x.shape.map(() => 1),
+        )
+      : p;
   }
   const src = x.dtype === 'bool' ? cast(x, 'int32') : x;
   return along(src, dim, 'prod', (x1, d) => {
     const { data, n, shape } = rows(x1, d);
     const keptShape = [...shape.slice(0, -1), 1];
-    const out = allocate(src.dtype, keptShape.reduce((a, b) => a * b, 1));
+    const out = allocate(
+      src.dtype,
+      keptShape.reduce((a, b) => a * b, 1),
+    );
     getBackend().ops.prodRows(data, out, n);
     const kept = unrows(out, keptShape, d); // x1's shape with size 1 at d
     const y = src.ndim === 0 ? reshape(kept, []) : keepdim ? kept : squeeze(kept, d);
@@ -157,7 +165,9 @@ export function topk(x: Tensor, k: number, dim = -1, largest = true): ValuesIndi
   return along(x, dim, 'topk', (x1, d) => {
     const size = x1.shape[d];
     if (!Number.isInteger(k) || k < 0 || k > size) {
-      throw new RangeError(`topk: k (${k}) is out of range for dimension ${dim} of size ${size} (shape ${formatShape(x.shape)})`);
+      throw new RangeError(
+        `topk: k (${k}) is out of range for dimension ${dim} of size ${size} (shape ${formatShape(x.shape)})`,
+      );
     }
     const indices = narrow(sortIndices(x1, d, largest), d, 0, k).contiguous();
     const values = gather(x1, d, indices);
@@ -189,25 +199,40 @@ export function median(x: Tensor, dim?: number, keepdim = false): Tensor | Value
     getBackend().ops.medianRows(order, vals, picked, n);
     const at = unrows(picked, [...shape.slice(0, -1), 1], d).contiguous();
     const values = gather(x1, d, at);
-    if (keepdim || x.ndim === 0) return valuesIndicesOf(reshape(values, x.ndim === 0 ? [] : at.shape), reshape(at, x.ndim === 0 ? [] : at.shape));
+    if (keepdim || x.ndim === 0)
+      return valuesIndicesOf(reshape(values, x.ndim === 0 ? [] : at.shape), reshape(at, x.ndim === 0 ? [] : at.shape));
     return valuesIndicesOf(squeeze(values, d), squeeze(at, d));
   });
 }
 
 /** The Tensor methods of this family (see tensor/methods.ts). */
 export const scanMethods = {
-  cumsum(this: Tensor, dim: number): Tensor { return cumsum(this, dim); },
-  cumprod(this: Tensor, dim: number): Tensor { return cumprod(this, dim); },
-  prod(this: Tensor, dim?: number, keepdim = false): Tensor { return prod(this, dim, keepdim); },
+  cumsum(this: Tensor, dim: number): Tensor {
+    return cumsum(this, dim);
+  },
+  cumprod(this: Tensor, dim: number): Tensor {
+    return cumprod(this, dim);
+  },
+  prod(this: Tensor, dim?: number, keepdim = false): Tensor {
+    return prod(this, dim, keepdim);
+  },
   /** `{ values, indices }` sorted along `dim` (default -1). */
-  sort(this: Tensor, dim = -1, descending = false): ValuesIndices { return sort(this, dim, descending); },
-  argsort(this: Tensor, dim = -1, descending = false): Tensor { return argsort(this, dim, descending); },
-  topk(this: Tensor, k: number, dim = -1, largest = true): ValuesIndices { return topk(this, k, dim, largest); },
+  sort(this: Tensor, dim = -1, descending = false): ValuesIndices {
+    return sort(this, dim, descending);
+  },
+  argsort(this: Tensor, dim = -1, descending = false): Tensor {
+    return argsort(this, dim, descending);
+  },
+  topk(this: Tensor, k: number, dim = -1, largest = true): ValuesIndices {
+    return topk(this, k, dim, largest);
+  },
 };
 installMethods(scanMethods);
 // median is overloaded, which a mapped type cannot carry: typed by hand below.
 installMethods({
-  median(this: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices { return dim === undefined ? median(this) : median(this, dim, keepdim); },
+  median(this: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
+    return dim === undefined ? median(this) : median(this, dim, keepdim);
+  },
 });
 declare module '../tensor/tensor.js' {
   interface Tensor extends MethodsOf<typeof scanMethods> {

@@ -16,20 +16,32 @@ import './methods.js';
 function checkArgs(op: string, x: Tensor, d: number, index: Tensor, src: Tensor): Int32Array {
   if (index.dtype !== 'int32') throw new TypeError(`${op}: index must be an int32 tensor, got ${index.dtype}`);
   if (index.ndim !== x.ndim || src.ndim !== x.ndim) {
-    throw new Error(`${op}: index ${formatShape(index.shape)}, src ${formatShape(src.shape)} and input ${formatShape(x.shape)} must have the same number of dims`);
+    throw new Error(
+      `${op}: index ${formatShape(index.shape)}, src ${formatShape(src.shape)} and input ${formatShape(x.shape)} must have the same number of dims`,
+    );
   }
   index.shape.forEach((s, j) => {
     if (s > src.shape[j] || (j !== d && s > x.shape[j])) {
-      throw new Error(`${op}: index shape ${formatShape(index.shape)} must not exceed src ${formatShape(src.shape)} nor, outside dim ${d}, input ${formatShape(x.shape)}`);
+      throw new Error(
+        `${op}: index shape ${formatShape(index.shape)} must not exceed src ${formatShape(src.shape)} nor, outside dim ${d}, input ${formatShape(x.shape)}`,
+      );
     }
   });
   const idx = index.toTypedArray() as Int32Array;
   const size = x.shape[d];
-  for (const v of idx) if (v < 0 || v >= size) throw new RangeError(`${op}: index ${v} is out of bounds for dimension ${d} with size ${size}`);
+  for (const v of idx)
+    if (v < 0 || v >= size)
+      throw new RangeError(`${op}: index ${v} is out of bounds for dimension ${d} with size ${size}`);
   return idx;
 }
 
-function scatterImpl(op: 'scatter' | 'scatterAdd', x: Tensor, dim: number, index: Tensor, source: Tensor | number): Tensor {
+function scatterImpl(
+  op: 'scatter' | 'scatterAdd',
+  x: Tensor,
+  dim: number,
+  index: Tensor,
+  source: Tensor | number,
+): Tensor {
   const d = normalizeDim(dim, x.ndim, op);
   const src = source instanceof Tensor ? cast(source, x.dtype) : expand(asTensor(source, x.dtype), index.shape);
   const idx = checkArgs(op, x, d, index, src);
@@ -38,16 +50,22 @@ function scatterImpl(op: 'scatter' | 'scatterAdd', x: Tensor, dim: number, index
   const kernels = getBackend().ops;
   kernels.scatterAlong(op === 'scatter' ? 'assign' : 'add', out, s, idx, index.shape, x.shape, src.shape, d);
   const inputs = source instanceof Tensor ? [x, src] : [x];
-  return record(Tensor.fromData(out, x.shape), op, inputs, (dy) => {
-    const g = dy.toTypedArray();
-    const gx: TypedArray = g.slice();
-    const gs = allocate(dy.dtype, numel(src.shape));
-    kernels.scatterAlong('gather', g, gs, idx, index.shape, x.shape, src.shape, d);
-    // scatter overwrote those positions, so x's old values there did not reach the output
-    if (op === 'scatter') kernels.scatterAlong('zero', gx, gs, idx, index.shape, x.shape, src.shape, d);
-    const dx = Tensor.fromData(gx, x.shape);
-    return source instanceof Tensor ? [dx, Tensor.fromData(gs, src.shape)] : [dx];
-  }, [x, src]);
+  return record(
+    Tensor.fromData(out, x.shape),
+    op,
+    inputs,
+    (dy) => {
+      const g = dy.toTypedArray();
+      const gx: TypedArray = g.slice();
+      const gs = allocate(dy.dtype, numel(src.shape));
+      kernels.scatterAlong('gather', g, gs, idx, index.shape, x.shape, src.shape, d);
+      // scatter overwrote those positions, so x's old values there did not reach the output
+      if (op === 'scatter') kernels.scatterAlong('zero', gx, gs, idx, index.shape, x.shape, src.shape, d);
+      const dx = Tensor.fromData(gx, x.shape);
+      return source instanceof Tensor ? [dx, Tensor.fromData(gs, src.shape)] : [dx];
+    },
+    [x, src],
+  );
 }
 
 /**
@@ -97,10 +115,18 @@ export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
 
 /** The Tensor methods of this family (see tensor/methods.ts). */
 export const scatterMethods = {
-  scatter(this: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor { return scatter(this, dim, index, src); },
-  scatterAdd(this: Tensor, dim: number, index: Tensor, src: Tensor): Tensor { return scatterAdd(this, dim, index, src); },
-  nonzero(this: Tensor): Tensor { return nonzero(this); },
-  maskedSelect(this: Tensor, mask: Tensor): Tensor { return maskedSelect(this, mask); },
+  scatter(this: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
+    return scatter(this, dim, index, src);
+  },
+  scatterAdd(this: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
+    return scatterAdd(this, dim, index, src);
+  },
+  nonzero(this: Tensor): Tensor {
+    return nonzero(this);
+  },
+  maskedSelect(this: Tensor, mask: Tensor): Tensor {
+    return maskedSelect(this, mask);
+  },
 };
 installMethods(scatterMethods);
 declare module '../tensor/tensor.js' {

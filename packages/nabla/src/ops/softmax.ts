@@ -53,8 +53,12 @@ export function logSoftmax(x: Tensor, dim: number): Tensor {
 
 /** The Tensor methods of this family (see tensor/methods.ts). */
 export const softmaxMethods = {
-  softmax(this: Tensor, dim: number): Tensor { return softmax(this, dim); },
-  logSoftmax(this: Tensor, dim: number): Tensor { return logSoftmax(this, dim); },
+  softmax(this: Tensor, dim: number): Tensor {
+    return softmax(this, dim);
+  },
+  logSoftmax(this: Tensor, dim: number): Tensor {
+    return logSoftmax(this, dim);
+  },
 };
 installMethods(softmaxMethods);
 declare module '../tensor/tensor.js' {

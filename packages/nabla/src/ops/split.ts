@@ -17,11 +17,16 @@ export function split(t: Tensor, splitSize: number | readonly number[], dim = 0)
   if (typeof splitSize === 'number' && !(Number.isInteger(splitSize) && splitSize > 0)) {
     throw new Error(`split: splitSize must be a positive integer, got ${splitSize}`);
   }
-  const sizes = typeof splitSize === 'number'
-    ? Array.from({ length: Math.max(1, Math.ceil(size / splitSize)) }, (_, i) => Math.min(splitSize, size - i * splitSize))
-    : [...splitSize];
+  const sizes =
+    typeof splitSize === 'number'
+      ? Array.from({ length: Math.max(1, Math.ceil(size / splitSize)) }, (_, i) =>
+          Math.min(splitSize, size - i * splitSize),
+        )
+      : [...splitSize];
   if (sizes.reduce((a, b) => a + b, 0) !== size) {
-    throw new Error(`split: sizes ${formatShape(sizes)} do not add up to ${size} (dimension ${dim} of shape ${formatShape(t.shape)})`);
+    throw new Error(
+      `split: sizes ${formatShape(sizes)} do not add up to ${size} (dimension ${dim} of shape ${formatShape(t.shape)})`,
+    );
   }
   let start = 0;
   return sizes.map((n) => {
@@ -38,7 +43,8 @@ export function split(t: Tensor, splitSize: number | readonly number[], dim = 0)
  */
 export function chunk(t: Tensor, chunks: number, dim = 0): Tensor[] {
   const d = normalizeDim(dim, t.ndim, 'chunk');
-  if (!Number.isInteger(chunks) || chunks < 1) throw new Error(`chunk: chunks must be a positive integer, got ${chunks}`);
+  if (!Number.isInteger(chunks) || chunks < 1)
+    throw new Error(`chunk: chunks must be a positive integer, got ${chunks}`);
   return split(t, Math.max(1, Math.ceil(t.shape[d] / chunks)), d);
 }
 
@@ -53,10 +59,16 @@ export function unbind(t: Tensor, dim = 0): Tensor[] {
 
 /** The Tensor methods of this family (see tensor/methods.ts). */
 export const splitMethods = {
-  split(this: Tensor, splitSize: number | readonly number[], dim = 0): Tensor[] { return split(this, splitSize, dim); },
-  chunk(this: Tensor, chunks: number, dim = 0): Tensor[] { return chunk(this, chunks, dim); },
+  split(this: Tensor, splitSize: number | readonly number[], dim = 0): Tensor[] {
+    return split(this, splitSize, dim);
+  },
+  chunk(this: Tensor, chunks: number, dim = 0): Tensor[] {
+    return chunk(this, chunks, dim);
+  },
   /** The slices along `dim` (each without it), like `torch.unbind`. */
-  unbind(this: Tensor, dim = 0): Tensor[] { return unbind(this, dim); },
+  unbind(this: Tensor, dim = 0): Tensor[] {
+    return unbind(this, dim);
+  },
 };
 installMethods(splitMethods);
 declare module '../tensor/tensor.js' {

@@ -68,26 +68,54 @@ export function atan2(yIn: TensorLike, xIn: TensorLike): Tensor {
   const out = allocate(dtype, ys.length) as FloatArray;
   getBackend().ops.atan2(ys, xs, out);
   // d atan2(y, x) = (x·dy − y·dx) / (x² + y²)
-  return record(Tensor.fromData(out, shape), 'atan2', [y, x], (dy) => {
-    const r2 = x.square().add(y.square());
-    return [dy.mul(x).div(r2), dy.mul(y).neg().div(r2)];
-  }, [y, x]);
+  return record(
+    Tensor.fromData(out, shape),
+    'atan2',
+    [y, x],
+    (dy) => {
+      const r2 = x.square().add(y.square());
+      return [dy.mul(x).div(r2), dy.mul(y).neg().div(r2)];
+    },
+    [y, x],
+  );
 }
 
 /** The Tensor methods of this family (see tensor/methods.ts). */
 export const trigMethods = {
-  tan(this: Tensor): Tensor { return tan(this); },
-  atan(this: Tensor): Tensor { return atan(this); },
-  asin(this: Tensor): Tensor { return asin(this); },
-  acos(this: Tensor): Tensor { return acos(this); },
-  sinh(this: Tensor): Tensor { return sinh(this); },
-  cosh(this: Tensor): Tensor { return cosh(this); },
-  asinh(this: Tensor): Tensor { return asinh(this); },
-  acosh(this: Tensor): Tensor { return acosh(this); },
-  atanh(this: Tensor): Tensor { return atanh(this); },
-  exp2(this: Tensor): Tensor { return exp2(this); },
+  tan(this: Tensor): Tensor {
+    return tan(this);
+  },
+  atan(this: Tensor): Tensor {
+    return atan(this);
+  },
+  asin(this: Tensor): Tensor {
+    return asin(this);
+  },
+  acos(this: Tensor): Tensor {
+    return acos(this);
+  },
+  sinh(this: Tensor): Tensor {
+    return sinh(this);
+  },
+  cosh(this: Tensor): Tensor {
+    return cosh(this);
+  },
+  asinh(this: Tensor): Tensor {
+    return asinh(this);
+  },
+  acosh(this: Tensor): Tensor {
+    return acosh(this);
+  },
+  atanh(this: Tensor): Tensor {
+    return atanh(this);
+  },
+  exp2(this: Tensor): Tensor {
+    return exp2(this);
+  },
   /** `atan2(this, other)`: the angle of (other, this), like `torch.atan2(input, other)`. */
-  atan2(this: Tensor, other: TensorLike): Tensor { return atan2(this, other); },
+  atan2(this: Tensor, other: TensorLike): Tensor {
+    return atan2(this, other);
+  },
 };
 installMethods(trigMethods);
 declare module '../tensor/tensor.js' {

@@ -37,7 +37,13 @@ function nearestIndex(inSize: number, outSize: number, factor: number | undefine
 }
 
 /** Linear interpolation along one dim: two gathers and their weights. */
-function linearAlong(x: Tensor, dim: number, outSize: number, factor: number | undefined, alignCorners: boolean): Tensor {
+function linearAlong(
+  x: Tensor,
+  dim: number,
+  outSize: number,
+  factor: number | undefined,
+  alignCorners: boolean,
+): Tensor {
   const inSize = x.shape[dim];
   const scale = alignCorners ? (outSize > 1 ? (inSize - 1) / (outSize - 1) : 0) : scaleOf(inSize, outSize, factor);
   const i0: number[] = [];
@@ -50,26 +56,39 @@ function linearAlong(x: Tensor, dim: number, outSize: number, factor: number | u
     i1.push(Math.min(lo + 1, inSize - 1));
     w1.push(src - lo);
   }
-  const shape = x.shape.map((s, d) => (d === dim ? outSize : 1));
+  const shape = x.shape.map((_, d) => (d === dim ? outSize : 1));
   const lam1 = tensor(w1, { dtype: x.dtype }).reshape(shape);
-  const lam0 = tensor(w1.map((w) => 1 - w), { dtype: x.dtype }).reshape(shape);
+  const lam0 = tensor(
+    w1.map((w) => 1 - w),
+    { dtype: x.dtype },
+  ).reshape(shape);
   const a = indexSelect(x, dim, tensor(i0, { dtype: 'int32' }));
   const b = indexSelect(x, dim, tensor(i1, { dtype: 'int32' }));
   return add(mul(a, lam0), mul(b, lam1));
 }
 
-function outputSize(x: Tensor, options: InterpolateOptions): { size: [number, number]; factors: [number | undefined, number | undefined] } {
+function outputSize(
+  x: Tensor,
+  options: InterpolateOptions,
+): { size: [number, number]; factors: [number | undefined, number | undefined] } {
   const { size, scaleFactor } = options;
-  if ((size === undefined) === (scaleFactor === undefined)) throw new Error('interpolate: give exactly one of size and scaleFactor');
+  if ((size === undefined) === (scaleFactor === undefined))
+    throw new Error('interpolate: give exactly one of size and scaleFactor');
   if (size !== undefined) {
     const s: [number, number] = typeof size === 'number' ? [size, size] : [size[0], size[1]];
-    if (s.some((v) => !Number.isInteger(v) || v < 1)) throw new Error(`interpolate: size must be positive integers, got ${JSON.stringify(size)}`);
+    if (s.some((v) => !Number.isInteger(v) || v < 1))
+      throw new Error(`interpolate: size must be positive integers, got ${JSON.stringify(size)}`);
     return { size: s, factors: [undefined, undefined] };
   }
-  const f: [number, number] = typeof scaleFactor === 'number' ? [scaleFactor, scaleFactor] : [scaleFactor![0], scaleFactor![1]];
-  if (f.some((v) => !(v > 0))) throw new Error(`interpolate: scaleFactor must be positive, got ${JSON.stringify(scaleFactor)}`);
+  const f: [number, number] =
+    typeof scaleFactor === 'number' ? [scaleFactor, scaleFactor] : [scaleFactor![0], scaleFactor![1]];
+  if (f.some((v) => !(v > 0)))
+    throw new Error(`interpolate: scaleFactor must be positive, got ${JSON.stringify(scaleFactor)}`);
   const s: [number, number] = [Math.floor(x.shape[2] * f[0]), Math.floor(x.shape[3] * f[1])];
-  if (s.some((v) => v < 1)) throw new Error(`interpolate: scaleFactor ${JSON.stringify(scaleFactor)} gives an empty output for input ${formatShape(x.shape)}`);
+  if (s.some((v) => v < 1))
+    throw new Error(
+      `interpolate: scaleFactor ${JSON.stringify(scaleFactor)} gives an empty output for input ${formatShape(x.shape)}`,
+    );
   return { size: s, factors: f };
 }
 
@@ -82,15 +101,23 @@ function outputSize(x: Tensor, options: InterpolateOptions): { size: [number, nu
  */
 export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
   if (x.ndim === 3) return squeeze(interpolate(unsqueeze(x, 0), options), 0);
-  if (x.ndim !== 4) throw new Error(`interpolate: expected input of shape [N, C, H, W] (or unbatched [C, H, W]), got ${formatShape(x.shape)}`);
+  if (x.ndim !== 4)
+    throw new Error(
+      `interpolate: expected input of shape [N, C, H, W] (or unbatched [C, H, W]), got ${formatShape(x.shape)}`,
+    );
   const mode = options.mode ?? 'nearest';
-  if (mode === 'nearest' && options.alignCorners !== undefined) throw new Error("interpolate: alignCorners only has an effect with mode 'bilinear'");
-  const { size: [oh, ow], factors: [fh, fw] } = outputSize(x, options);
+  if (mode === 'nearest' && options.alignCorners !== undefined)
+    throw new Error("interpolate: alignCorners only has an effect with mode 'bilinear'");
+  const {
+    size: [oh, ow],
+    factors: [fh, fw],
+  } = outputSize(x, options);
   if (mode === 'nearest') {
     const rows = indexSelect(x, 2, nearestIndex(x.shape[2], oh, fh));
     return indexSelect(rows, 3, nearestIndex(x.shape[3], ow, fw));
   }
-  if (mode !== 'bilinear') throw new Error(`interpolate: mode '${String(mode)}' is not supported ('nearest' or 'bilinear')`);
+  if (mode !== 'bilinear')
+    throw new Error(`interpolate: mode '${String(mode)}' is not supported ('nearest' or 'bilinear')`);
   const align = options.alignCorners ?? false;
   return linearAlong(linearAlong(x, 2, oh, fh, align), 3, ow, fw, align);
 }

@@ -39,11 +39,19 @@ export function adagradUpdate(p: FloatArray, g: FloatArray, sum: FloatArray, ste
  */
 export class Adagrad extends Optimizer<AdagradHyper, AdagradState> {
   constructor(params: ParamsInput<AdagradHyper>, options: AdagradOptions = {}) {
-    const { lr = 1e-2, lrDecay = 0, weightDecay = 0, initialAccumulatorValue = 0, eps = 1e-10, maximize = false } = options;
+    const {
+      lr = 1e-2,
+      lrDecay = 0,
+      weightDecay = 0,
+      initialAccumulatorValue = 0,
+      eps = 1e-10,
+      maximize = false,
+    } = options;
     if (!(lr >= 0)) throw new RangeError(`Adagrad: invalid learning rate: ${lr}`);
     if (!(lrDecay >= 0)) throw new RangeError(`Adagrad: invalid lrDecay value: ${lrDecay}`);
     if (!(weightDecay >= 0)) throw new RangeError(`Adagrad: invalid weightDecay value: ${weightDecay}`);
-    if (!(initialAccumulatorValue >= 0)) throw new RangeError(`Adagrad: invalid initialAccumulatorValue value: ${initialAccumulatorValue}`);
+    if (!(initialAccumulatorValue >= 0))
+      throw new RangeError(`Adagrad: invalid initialAccumulatorValue value: ${initialAccumulatorValue}`);
     if (!(eps >= 0)) throw new RangeError(`Adagrad: invalid epsilon value: ${eps}`);
     super(params, { lr, lrDecay, weightDecay, initialAccumulatorValue, eps, maximize });
     for (const group of this.paramGroups) {

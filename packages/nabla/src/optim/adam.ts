@@ -35,7 +35,14 @@ export interface AdamBuffers {
  * @example
  * adamUpdate(p, g, { expAvg: m, expAvgSq: v, maxExpAvgSq: null }, 1, hyper, false); // first Adam step
  */
-export function adamUpdate(p: FloatArray, g: FloatArray, s: AdamBuffers, step: number, h: AdamHyper, decoupled: boolean): void {
+export function adamUpdate(
+  p: FloatArray,
+  g: FloatArray,
+  s: AdamBuffers,
+  step: number,
+  h: AdamHyper,
+  decoupled: boolean,
+): void {
   getBackend().optim.adam(p, g, s.expAvg, s.expAvgSq, s.maxExpAvgSq, step, h, decoupled);
 }
 
@@ -96,7 +103,14 @@ export class AdamW extends AdamBase {
 
   constructor(params: ParamsInput<AdamHyper>, options: AdamOptions = {}) {
     checkAdamOptions('AdamW', options);
-    const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = 1e-2, amsgrad = false, maximize = false } = options;
+    const {
+      lr = 1e-3,
+      betas = [0.9, 0.999],
+      eps = 1e-8,
+      weightDecay = 1e-2,
+      amsgrad = false,
+      maximize = false,
+    } = options;
     super(params, { lr, betas: [betas[0], betas[1]], eps, weightDecay, amsgrad, maximize });
   }
 }

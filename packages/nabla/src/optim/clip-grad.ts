@@ -22,7 +22,12 @@ function vectorNorm(values: ArrayLike<number>, p: number): number {
  * const total = clipGradNorm(model.parameters(), 1.0).item();
  * opt.step();
  */
-export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number, normType = 2, errorIfNonfinite = false): Tensor {
+export function clipGradNorm(
+  params: Tensor | Iterable<Tensor>,
+  maxNorm: number,
+  normType = 2,
+  errorIfNonfinite = false,
+): Tensor {
   const grads = asList(params).flatMap((p) => (p.grad ? [p.grad] : []));
   if (grads.length === 0) return tensor(0);
   const dtype = grads[0].dtype;
@@ -31,7 +36,9 @@ export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number,
   const norms = grads.map((g) => round(vectorNorm(denseRead(g), normType)));
   const total = round(vectorNorm(norms, normType));
   if (errorIfNonfinite && !Number.isFinite(total)) {
-    throw new Error(`The total norm of order ${normType} for gradients from \`parameters\` is non-finite, so it cannot be clipped. To disable this error and scale the gradients by the non-finite norm anyway, set errorIfNonfinite=false`);
+    throw new Error(
+      `The total norm of order ${normType} for gradients from \`parameters\` is non-finite, so it cannot be clipped. To disable this error and scale the gradients by the non-finite norm anyway, set errorIfNonfinite=false`,
+    );
   }
   // PyTorch computes `maxNorm / t` as `t.reciprocal() * maxNorm`.
   const coef = round(round(1 / round(total + round(1e-6))) * round(maxNorm));

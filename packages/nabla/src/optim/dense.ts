@@ -47,7 +47,9 @@ export function zerosFor(param: Tensor, value = 0): Tensor {
 export function ownedCopy(value: Tensor | NestedArray, param: Tensor, what: string): Tensor {
   const t = value instanceof Tensor ? value : tensor(value as NestedArray, { dtype: param.dtype });
   if (!shapesEqual(t.shape, param.shape)) {
-    throw new Error(`loadStateDict: ${what} has shape ${formatShape(t.shape)} but its parameter has shape ${formatShape(param.shape)}`);
+    throw new Error(
+      `loadStateDict: ${what} has shape ${formatShape(t.shape)} but its parameter has shape ${formatShape(param.shape)}`,
+    );
   }
   return Tensor.fromData(t.to(param.dtype).toTypedArray(), param.shape);
 }

@@ -30,7 +30,10 @@ export class PolynomialLR extends LRScheduler {
   totalIters: number;
   power: number;
 
-  constructor(optimizer: Optimizer<BaseHyper>, options: { totalIters?: number; power?: number; lastEpoch?: number } = {}) {
+  constructor(
+    optimizer: Optimizer<BaseHyper>,
+    options: { totalIters?: number; power?: number; lastEpoch?: number } = {},
+  ) {
     super(optimizer, options.lastEpoch);
     this.totalIters = options.totalIters ?? 5;
     this.power = options.power ?? 1;
@@ -61,17 +64,24 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
   TI: number;
   TCur: number;
 
-  constructor(optimizer: Optimizer<BaseHyper>, options: { T0: number; TMult?: number; etaMin?: number; lastEpoch?: number }) {
+  constructor(
+    optimizer: Optimizer<BaseHyper>,
+    options: { T0: number; TMult?: number; etaMin?: number; lastEpoch?: number },
+  ) {
     super(optimizer, options.lastEpoch);
     const { T0, TMult = 1, etaMin = 0 } = options;
-    if (!Number.isInteger(T0) || T0 <= 0) throw new RangeError(`CosineAnnealingWarmRestarts: expected a positive integer T0, got ${T0}`);
-    if (!Number.isInteger(TMult) || TMult < 1) throw new RangeError(`CosineAnnealingWarmRestarts: expected an integer TMult >= 1, got ${TMult}`);
+    if (!Number.isInteger(T0) || T0 <= 0)
+      throw new RangeError(`CosineAnnealingWarmRestarts: expected a positive integer T0, got ${T0}`);
+    if (!Number.isInteger(TMult) || TMult < 1)
+      throw new RangeError(`CosineAnnealingWarmRestarts: expected an integer TMult >= 1, got ${TMult}`);
     [this.T0, this.TMult, this.etaMin, this.TI, this.TCur] = [T0, TMult, etaMin, T0, this.lastEpoch];
     this.initialStep();
   }
 
   protected getLr(): number[] {
-    return this.baseLrs.map((b) => this.etaMin + ((b - this.etaMin) * (1 + Math.cos((Math.PI * this.TCur) / this.TI))) / 2);
+    return this.baseLrs.map(
+      (b) => this.etaMin + ((b - this.etaMin) * (1 + Math.cos((Math.PI * this.TCur) / this.TI))) / 2,
+    );
   }
 
   /** Advances one step, or jumps to (possibly fractional) `epoch`, as PyTorch's `step(epoch)`. */

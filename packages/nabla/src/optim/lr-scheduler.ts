@@ -43,11 +43,16 @@ export abstract class LRScheduler implements Scheduler {
   protected stepCount = 0;
   protected lastLr: number[] = [];
 
-  constructor(readonly optimizer: Optimizer<BaseHyper>, lastEpoch = -1) {
+  constructor(
+    readonly optimizer: Optimizer<BaseHyper>,
+    lastEpoch = -1,
+  ) {
     optimizer.paramGroups.forEach((g, i) => {
       if (lastEpoch === -1) g.initialLr ??= g.lr;
       else if (g.initialLr === undefined) {
-        throw new Error(`param 'initialLr' is not specified in paramGroups[${i}] when resuming an optimizer (lastEpoch=${lastEpoch})`);
+        throw new Error(
+          `param 'initialLr' is not specified in paramGroups[${i}] when resuming an optimizer (lastEpoch=${lastEpoch})`,
+        );
       }
     });
     this.baseLrs = optimizer.paramGroups.map((g) => g.initialLr!);
@@ -119,7 +124,9 @@ export class StepLR extends LRScheduler {
     super(optimizer, options.lastEpoch);
     // A bare number (PyTorch's positional step_size) or a missing stepSize would silently never decay.
     if (!Number.isInteger(options.stepSize) || options.stepSize < 1) {
-      throw new RangeError(`StepLR: options.stepSize must be a positive integer, got ${JSON.stringify(options.stepSize ?? options)}; use new StepLR(opt, { stepSize, gamma })`);
+      throw new RangeError(
+        `StepLR: options.stepSize must be a positive integer, got ${JSON.stringify(options.stepSize ?? options)}; use new StepLR(opt, { stepSize, gamma })`,
+      );
     }
     this.stepSize = options.stepSize;
     this.gamma = options.gamma ?? 0.1;
@@ -146,7 +153,10 @@ export class MultiStepLR extends LRScheduler {
   milestones: number[];
   gamma: number;
 
-  constructor(optimizer: Optimizer<BaseHyper>, options: { milestones: readonly number[]; gamma?: number; lastEpoch?: number }) {
+  constructor(
+    optimizer: Optimizer<BaseHyper>,
+    options: { milestones: readonly number[]; gamma?: number; lastEpoch?: number },
+  ) {
     super(optimizer, options.lastEpoch);
     this.milestones = [...options.milestones].sort((a, b) => a - b);
     this.gamma = options.gamma ?? 0.1;
@@ -174,11 +184,15 @@ export class ConstantLR extends LRScheduler {
   factor: number;
   totalIters: number;
 
-  constructor(optimizer: Optimizer<BaseHyper>, options: { factor?: number; totalIters?: number; lastEpoch?: number } = {}) {
+  constructor(
+    optimizer: Optimizer<BaseHyper>,
+    options: { factor?: number; totalIters?: number; lastEpoch?: number } = {},
+  ) {
     super(optimizer, options.lastEpoch);
     this.factor = options.factor ?? 1 / 3;
     this.totalIters = options.totalIters ?? 5;
-    if (this.factor > 1 || this.factor < 0) throw new RangeError(`ConstantLR: factor expected to be between 0 and 1, got ${this.factor}`);
+    if (this.factor > 1 || this.factor < 0)
+      throw new RangeError(`ConstantLR: factor expected to be between 0 and 1, got ${this.factor}`);
     this.initialStep();
   }
 
@@ -204,13 +218,18 @@ export class LinearLR extends LRScheduler {
   endFactor: number;
   totalIters: number;
 
-  constructor(optimizer: Optimizer<BaseHyper>, options: { startFactor?: number; endFactor?: number; totalIters?: number; lastEpoch?: number } = {}) {
+  constructor(
+    optimizer: Optimizer<BaseHyper>,
+    options: { startFactor?: number; endFactor?: number; totalIters?: number; lastEpoch?: number } = {},
+  ) {
     super(optimizer, options.lastEpoch);
     this.startFactor = options.startFactor ?? 1 / 3;
     this.endFactor = options.endFactor ?? 1;
     this.totalIters = options.totalIters ?? 5;
-    if (this.startFactor > 1 || this.startFactor < 0) throw new RangeError(`LinearLR: startFactor expected to be between 0 and 1, got ${this.startFactor}`);
-    if (this.endFactor > 1 || this.endFactor < 0) throw new RangeError(`LinearLR: endFactor expected to be between 0 and 1, got ${this.endFactor}`);
+    if (this.startFactor > 1 || this.startFactor < 0)
+      throw new RangeError(`LinearLR: startFactor expected to be between 0 and 1, got ${this.startFactor}`);
+    if (this.endFactor > 1 || this.endFactor < 0)
+      throw new RangeError(`LinearLR: endFactor expected to be between 0 and 1, got ${this.endFactor}`);
     this.initialStep();
   }
 
@@ -223,7 +242,9 @@ export class LinearLR extends LRScheduler {
 
   protected override closedFormLr(): number[] {
     const t = Math.min(this.totalIters, this.lastEpoch);
-    return this.baseLrs.map((b) => b * (this.startFactor + ((this.endFactor - this.startFactor) * t) / this.totalIters));
+    return this.baseLrs.map(
+      (b) => b * (this.startFactor + ((this.endFactor - this.startFactor) * t) / this.totalIters),
+    );
   }
 }
 
@@ -277,11 +298,15 @@ export class CosineAnnealingLR extends LRScheduler {
     if (pyMod(e - 1 - T, 2 * T) === 0) {
       return groups.map((g, i) => g.lr + ((this.baseLrs[i] - etaMin) * (1 - Math.cos(Math.PI / T))) / 2);
     }
-    return groups.map((g) => ((1 + Math.cos((Math.PI * e) / T)) / (1 + Math.cos((Math.PI * (e - 1)) / T))) * (g.lr - etaMin) + etaMin);
+    return groups.map(
+      (g) => ((1 + Math.cos((Math.PI * e) / T)) / (1 + Math.cos((Math.PI * (e - 1)) / T))) * (g.lr - etaMin) + etaMin,
+    );
   }
 
   protected override closedFormLr(): number[] {
-    return this.baseLrs.map((b) => this.etaMin + ((b - this.etaMin) * (1 + Math.cos((Math.PI * this.lastEpoch) / this.TMax))) / 2);
+    return this.baseLrs.map(
+      (b) => this.etaMin + ((b - this.etaMin) * (1 + Math.cos((Math.PI * this.lastEpoch) / this.TMax))) / 2,
+    );
   }
 }
 
@@ -293,11 +318,17 @@ export class CosineAnnealingLR extends LRScheduler {
 export class LambdaLR extends LRScheduler {
   private readonly lrLambdas: ((epoch: number) => number)[];
 
-  constructor(optimizer: Optimizer<BaseHyper>, options: { lrLambda: ((epoch: number) => number) | ((epoch: number) => number)[]; lastEpoch?: number }) {
+  constructor(
+    optimizer: Optimizer<BaseHyper>,
+    options: { lrLambda: ((epoch: number) => number) | ((epoch: number) => number)[]; lastEpoch?: number },
+  ) {
     super(optimizer, options.lastEpoch);
     const n = optimizer.paramGroups.length;
-    const fns = Array.isArray(options.lrLambda) ? options.lrLambda : new Array<(e: number) => number>(n).fill(options.lrLambda);
-    if (fns.length !== n) throw new Error(`LambdaLR: expected ${n} lrLambdas (one per parameter group), but got ${fns.length}`);
+    const fns = Array.isArray(options.lrLambda)
+      ? options.lrLambda
+      : new Array<(e: number) => number>(n).fill(options.lrLambda);
+    if (fns.length !== n)
+      throw new Error(`LambdaLR: expected ${n} lrLambdas (one per parameter group), but got ${fns.length}`);
     this.lrLambdas = fns;
     this.initialStep();
   }

@@ -55,10 +55,26 @@ export class OneCycleLR extends LRScheduler {
 
   constructor(optimizer: Optimizer<BaseHyper>, options: OneCycleLROptions) {
     const n = optimizer.paramGroups.length;
-    const { pctStart = 0.3, annealStrategy = 'cos', cycleMomentum = true, divFactor = 25, finalDivFactor = 1e4, threePhase = false, lastEpoch = -1 } = options;
-    const total = options.totalSteps ?? (options.epochs !== undefined && options.stepsPerEpoch !== undefined ? options.epochs * options.stepsPerEpoch : NaN);
-    if (!Number.isInteger(total) || total <= 0) throw new RangeError(`OneCycleLR: give a positive integer totalSteps, or epochs and stepsPerEpoch (got ${total})`);
-    if (!(pctStart >= 0 && pctStart <= 1)) throw new RangeError(`OneCycleLR: expected pctStart in [0, 1], got ${pctStart}`);
+    const {
+      pctStart = 0.3,
+      annealStrategy = 'cos',
+      cycleMomentum = true,
+      divFactor = 25,
+      finalDivFactor = 1e4,
+      threePhase = false,
+      lastEpoch = -1,
+    } = options;
+    const total =
+      options.totalSteps ??
+      (options.epochs !== undefined && options.stepsPerEpoch !== undefined
+        ? options.epochs * options.stepsPerEpoch
+        : NaN);
+    if (!Number.isInteger(total) || total <= 0)
+      throw new RangeError(
+        `OneCycleLR: give a positive integer totalSteps, or epochs and stepsPerEpoch (got ${total})`,
+      );
+    if (!(pctStart >= 0 && pctStart <= 1))
+      throw new RangeError(`OneCycleLR: expected pctStart in [0, 1], got ${pctStart}`);
     const maxLrs = perGroup(options.maxLr, n, 'maxLr');
     const base = perGroup(options.baseMomentum ?? 0.85, n, 'baseMomentum');
     const top = perGroup(options.maxMomentum ?? 0.95, n, 'maxMomentum');
@@ -77,7 +93,13 @@ export class OneCycleLR extends LRScheduler {
     this.annealStrategy = annealStrategy;
     this.cycleMomentum = cycleMomentum;
     this.useBeta1 = useBeta1;
-    this.anchors = maxLrs.map((m, i) => ({ initial: m / divFactor, max: m, min: m / divFactor / finalDivFactor, baseMomentum: base[i], maxMomentum: top[i] }));
+    this.anchors = maxLrs.map((m, i) => ({
+      initial: m / divFactor,
+      max: m,
+      min: m / divFactor / finalDivFactor,
+      baseMomentum: base[i],
+      maxMomentum: top[i],
+    }));
     const up = pctStart * total - 1;
     this.phases = threePhase
       ? [
@@ -108,7 +130,8 @@ export class OneCycleLR extends LRScheduler {
       for (const [k, phase] of this.phases.entries()) {
         if (step <= phase.endStep || k === this.phases.length - 1) {
           const pct = (step - start) / (phase.endStep - start);
-          if (this.cycleMomentum) setMomentum(g, this.anneal(a[phase.momentum[0]], a[phase.momentum[1]], pct), this.useBeta1);
+          if (this.cycleMomentum)
+            setMomentum(g, this.anneal(a[phase.momentum[0]], a[phase.momentum[1]], pct), this.useBeta1);
           return this.anneal(a[phase.lr[0]], a[phase.lr[1]], pct);
         }
         start = phase.endStep;

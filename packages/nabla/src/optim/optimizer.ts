@@ -56,13 +56,21 @@ export abstract class Optimizer<H extends BaseHyper, S extends ParamState = Para
   /** Per-parameter state, keyed by the parameter tensor. */
   readonly state = new Map<Tensor, S>();
 
-  constructor(params: ParamsInput<H>, readonly defaults: Readonly<Partial<H>>) {
+  constructor(
+    params: ParamsInput<H>,
+    readonly defaults: Readonly<Partial<H>>,
+  ) {
     if (params instanceof Tensor) {
-      throw new TypeError('optimizer: params should be an array of tensors or of parameter groups, but got a single Tensor; wrap it in an array');
+      throw new TypeError(
+        'optimizer: params should be an array of tensors or of parameter groups, but got a single Tensor; wrap it in an array',
+      );
     }
     const list = [...params];
     if (list.length === 0) throw new Error('optimizer got an empty parameter list');
-    const groups = list[0] instanceof Tensor ? [{ params: list as Tensor[] } as unknown as ParamGroupInput<H>] : (list as ParamGroupInput<H>[]);
+    const groups =
+      list[0] instanceof Tensor
+        ? [{ params: list as Tensor[] } as unknown as ParamGroupInput<H>]
+        : (list as ParamGroupInput<H>[]);
     for (const g of groups) this.addParamGroup(g);
   }
 
@@ -79,16 +87,24 @@ export abstract class Optimizer<H extends BaseHyper, S extends ParamState = Para
   addParamGroup(group: ParamGroupInput<H>): void {
     const params = [...group.params];
     params.forEach((p, i) => {
-      if (!(p instanceof Tensor)) throw new TypeError(`optimizer can only optimize Tensors, but params[${i}] is ${typeof p}`);
-      if (!p.isLeaf && !p.retainsGrad) throw new Error(`can't optimize a non-leaf Tensor (params[${i}], shape ${formatShape(p.shape)})`);
-      if (!isFloating(p.dtype)) throw new TypeError(`optimizer: params[${i}] has dtype ${p.dtype}; only float32/float64 tensors can be optimized`);
+      if (!(p instanceof Tensor))
+        throw new TypeError(`optimizer can only optimize Tensors, but params[${i}] is ${typeof p}`);
+      if (!p.isLeaf && !p.retainsGrad)
+        throw new Error(`can't optimize a non-leaf Tensor (params[${i}], shape ${formatShape(p.shape)})`);
+      if (!isFloating(p.dtype))
+        throw new TypeError(
+          `optimizer: params[${i}] has dtype ${p.dtype}; only float32/float64 tensors can be optimized`,
+        );
     });
-    if (new Set(params).size !== params.length) throw new Error('optimizer: a parameter group contains the same parameter more than once');
+    if (new Set(params).size !== params.length)
+      throw new Error('optimizer: a parameter group contains the same parameter more than once');
     const merged = { ...this.defaults, ...group, params } as Record<string, unknown>;
     for (const [k, v] of Object.entries(merged)) {
-      if (v === undefined) throw new Error(`parameter group didn't specify a value of required optimization parameter ${k}`);
+      if (v === undefined)
+        throw new Error(`parameter group didn't specify a value of required optimization parameter ${k}`);
     }
-    if (typeof merged.lr !== 'number') throw new Error("parameter group didn't specify a value of required optimization parameter lr");
+    if (typeof merged.lr !== 'number')
+      throw new Error("parameter group didn't specify a value of required optimization parameter lr");
     const taken = new Set(this.paramGroups.flatMap((g) => g.params));
     if (params.some((p) => taken.has(p))) throw new Error('some parameters appear in more than one parameter group');
     this.paramGroups.push(merged as unknown as ParamGroup<H>);
@@ -121,7 +137,9 @@ export abstract class Optimizer<H extends BaseHyper, S extends ParamState = Para
         for (const p of group.params) {
           if (!p.grad) continue;
           if (!shapesEqual(p.grad.shape, p.shape)) {
-            throw new Error(`optimizer.step: a parameter of shape ${formatShape(p.shape)} has a gradient of shape ${formatShape(p.grad.shape)}`);
+            throw new Error(
+              `optimizer.step: a parameter of shape ${formatShape(p.shape)} has a gradient of shape ${formatShape(p.grad.shape)}`,
+            );
           }
           let st = this.state.get(p);
           if (!st) {
@@ -169,9 +187,11 @@ export abstract class Optimizer<H extends BaseHyper, S extends ParamState = Para
     const state = new Map<Tensor, S>();
     for (const [key, entry] of Object.entries(saved.state)) {
       const p = byId.get(Number(key));
-      if (!p) throw new Error(`loadStateDict: the saved state has an entry for parameter ${key}, which no saved group lists`);
+      if (!p)
+        throw new Error(`loadStateDict: the saved state has an entry for parameter ${key}, which no saved group lists`);
       const st: Record<string, Tensor | number> = {};
-      for (const [k, v] of Object.entries(entry)) st[k] = typeof v === 'number' ? v : ownedCopy(v, p, `state[${key}].${k}`);
+      for (const [k, v] of Object.entries(entry))
+        st[k] = typeof v === 'number' ? v : ownedCopy(v, p, `state[${key}].${k}`);
       state.set(p, st as S);
     }
     this.state.clear();
@@ -186,16 +206,23 @@ export abstract class Optimizer<H extends BaseHyper, S extends ParamState = Para
 /** Saved groups must match the optimizer's in number, sizes and hyper-parameter names/types. */
 function checkSavedGroups(saved: OptimizerStateDict['paramGroups'], own: readonly ParamGroup<BaseHyper>[]): void {
   if (saved.length !== own.length) {
-    throw new Error(`loadStateDict: the saved state has ${saved.length} parameter groups but this optimizer has ${own.length}`);
+    throw new Error(
+      `loadStateDict: the saved state has ${saved.length} parameter groups but this optimizer has ${own.length}`,
+    );
   }
   saved.forEach((g, i) => {
     if (g.params.length !== own[i].params.length) {
-      throw new Error(`loadStateDict: saved parameter group ${i} has ${g.params.length} parameters but this optimizer's has ${own[i].params.length}`);
+      throw new Error(
+        `loadStateDict: saved parameter group ${i} has ${g.params.length} parameters but this optimizer's has ${own[i].params.length}`,
+      );
     }
     for (const [k, v] of Object.entries(own[i])) {
       if (k === 'params' || k === 'initialLr') continue;
       if (!(k in g)) throw new Error(`loadStateDict: saved parameter group ${i} lacks hyper-parameter '${k}'`);
-      if (typeof g[k] !== typeof v) throw new Error(`loadStateDict: hyper-parameter '${k}' of group ${i} is ${typeof g[k]} in the saved state but ${typeof v} here`);
+      if (typeof g[k] !== typeof v)
+        throw new Error(
+          `loadStateDict: hyper-parameter '${k}' of group ${i} is ${typeof g[k]} in the saved state but ${typeof v} here`,
+        );
     }
   });
 }

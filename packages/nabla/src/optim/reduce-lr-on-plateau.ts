@@ -37,13 +37,30 @@ export class ReduceLROnPlateau implements Scheduler {
   lastEpoch = 0;
   private lastLr: number[];
 
-  constructor(readonly optimizer: Optimizer<BaseHyper>, options: ReduceLROnPlateauOptions = {}) {
-    const { mode = 'min', factor = 0.1, patience = 10, threshold = 1e-4, thresholdMode = 'rel', cooldown = 0, minLr = 0, eps = 1e-8 } = options;
+  constructor(
+    readonly optimizer: Optimizer<BaseHyper>,
+    options: ReduceLROnPlateauOptions = {},
+  ) {
+    const {
+      mode = 'min',
+      factor = 0.1,
+      patience = 10,
+      threshold = 1e-4,
+      thresholdMode = 'rel',
+      cooldown = 0,
+      minLr = 0,
+      eps = 1e-8,
+    } = options;
     if (factor >= 1) throw new RangeError(`ReduceLROnPlateau: factor should be < 1.0, got ${factor}`);
-    if (mode !== 'min' && mode !== 'max') throw new Error(`ReduceLROnPlateau: mode ${String(mode)} is unknown (expected 'min' or 'max')`);
-    if (thresholdMode !== 'rel' && thresholdMode !== 'abs') throw new Error(`ReduceLROnPlateau: threshold mode ${String(thresholdMode)} is unknown (expected 'rel' or 'abs')`);
+    if (mode !== 'min' && mode !== 'max')
+      throw new Error(`ReduceLROnPlateau: mode ${String(mode)} is unknown (expected 'min' or 'max')`);
+    if (thresholdMode !== 'rel' && thresholdMode !== 'abs')
+      throw new Error(
+        `ReduceLROnPlateau: threshold mode ${String(thresholdMode)} is unknown (expected 'rel' or 'abs')`,
+      );
     const groups = optimizer.paramGroups.length;
-    if (typeof minLr !== 'number' && minLr.length !== groups) throw new Error(`ReduceLROnPlateau: expected ${groups} minLrs (one per group), got ${minLr.length}`);
+    if (typeof minLr !== 'number' && minLr.length !== groups)
+      throw new Error(`ReduceLROnPlateau: expected ${groups} minLrs (one per group), got ${minLr.length}`);
     this.minLrs = typeof minLr === 'number' ? new Array<number>(groups).fill(minLr) : [...minLr];
     this.mode = mode;
     this.factor = factor;
@@ -66,7 +83,8 @@ export class ReduceLROnPlateau implements Scheduler {
 
   /** Whether `a` improves on `best` by more than the threshold. */
   isBetter(a: number, best: number): boolean {
-    if (this.mode === 'min') return this.thresholdMode === 'rel' ? a < best * (1 - this.threshold) : a < best - this.threshold;
+    if (this.mode === 'min')
+      return this.thresholdMode === 'rel' ? a < best * (1 - this.threshold) : a < best - this.threshold;
     return this.thresholdMode === 'rel' ? a > best * (this.threshold + 1) : a > best + this.threshold;
   }
 

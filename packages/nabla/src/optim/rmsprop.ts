@@ -46,7 +46,15 @@ export function rmspropUpdate(p: FloatArray, g: FloatArray, s: RMSpropBuffers, h
  */
 export class RMSprop extends Optimizer<RMSpropHyper, RMSpropState> {
   constructor(params: ParamsInput<RMSpropHyper>, options: RMSpropOptions = {}) {
-    const { lr = 1e-2, alpha = 0.99, eps = 1e-8, weightDecay = 0, momentum = 0, centered = false, maximize = false } = options;
+    const {
+      lr = 1e-2,
+      alpha = 0.99,
+      eps = 1e-8,
+      weightDecay = 0,
+      momentum = 0,
+      centered = false,
+      maximize = false,
+    } = options;
     if (!(lr >= 0)) throw new RangeError(`RMSprop: invalid learning rate: ${lr}`);
     if (!(eps >= 0)) throw new RangeError(`RMSprop: invalid epsilon value: ${eps}`);
     if (!(momentum >= 0)) throw new RangeError(`RMSprop: invalid momentum value: ${momentum}`);

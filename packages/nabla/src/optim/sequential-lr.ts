@@ -5,7 +5,9 @@ function checkSameOptimizer(name: string, optimizer: Optimizer<BaseHyper>, sched
   if (schedulers.length === 0) throw new Error(`${name}: expects at least one scheduler`);
   schedulers.forEach((s, i) => {
     if (s.optimizer !== optimizer) {
-      throw new Error(`${name}: expects all schedulers to belong to the same optimizer, but the scheduler at index ${i} has a different one`);
+      throw new Error(
+        `${name}: expects all schedulers to belong to the same optimizer, but the scheduler at index ${i} has a different one`,
+      );
     }
   });
 }
@@ -27,7 +29,10 @@ function loadChildren(self: object, schedulers: readonly LRScheduler[], state: S
 abstract class SchedulerGroup implements Scheduler {
   protected lastLr: number[] = [];
 
-  protected constructor(readonly optimizer: Optimizer<BaseHyper>, protected readonly schedulers: LRScheduler[]) {}
+  protected constructor(
+    readonly optimizer: Optimizer<BaseHyper>,
+    protected readonly schedulers: LRScheduler[],
+  ) {}
 
   abstract step(): void;
 
@@ -57,12 +62,17 @@ export class SequentialLR extends SchedulerGroup {
   lastEpoch: number;
   private readonly milestones: number[];
 
-  constructor(optimizer: Optimizer<BaseHyper>, options: { schedulers: readonly LRScheduler[]; milestones: readonly number[]; lastEpoch?: number }) {
+  constructor(
+    optimizer: Optimizer<BaseHyper>,
+    options: { schedulers: readonly LRScheduler[]; milestones: readonly number[]; lastEpoch?: number },
+  ) {
     const { schedulers, milestones, lastEpoch = -1 } = options;
     checkSameOptimizer('SequentialLR', optimizer, schedulers);
     super(optimizer, [...schedulers]);
     if (milestones.length !== schedulers.length - 1) {
-      throw new Error(`SequentialLR: expects one more scheduler than milestones, but got ${schedulers.length} schedulers and ${milestones.length} milestones`);
+      throw new Error(
+        `SequentialLR: expects one more scheduler than milestones, but got ${schedulers.length} schedulers and ${milestones.length} milestones`,
+      );
     }
     this.milestones = [...milestones];
     this.lastEpoch = lastEpoch + 1;
@@ -81,7 +91,6 @@ export class SequentialLR extends SchedulerGroup {
     else s.step();
     this.lastLr = s.getLastLr();
   }
-
 }
 
 /**
@@ -102,5 +111,4 @@ export class ChainedScheduler extends SchedulerGroup {
     for (const s of this.schedulers) s.step();
     this.lastLr = this.optimizer.paramGroups.map((g) => g.lr);
   }
-
 }

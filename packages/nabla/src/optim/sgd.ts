@@ -47,7 +47,9 @@ export class SGD extends Optimizer<SGDHyper, SGDState> {
     if (momentum < 0) throw new RangeError(`SGD: invalid momentum value: ${momentum}`);
     if (weightDecay < 0) throw new RangeError(`SGD: invalid weightDecay value: ${weightDecay}`);
     if (nesterov && (momentum <= 0 || dampening !== 0)) {
-      throw new Error(`SGD: Nesterov momentum requires a momentum and zero dampening (got momentum=${momentum}, dampening=${dampening})`);
+      throw new Error(
+        `SGD: Nesterov momentum requires a momentum and zero dampening (got momentum=${momentum}, dampening=${dampening})`,
+      );
     }
     super(params, { lr, momentum, dampening, weightDecay, nesterov, maximize } as Partial<SGDHyper>);
   }

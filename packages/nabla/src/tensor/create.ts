@@ -33,7 +33,9 @@ function inferShape(data: NestedArray, path: string): number[] {
   data.forEach((item, i) => {
     const s = inferShape(item, `${path}[${i}]`);
     if (s.length !== inner.length || s.some((d, k) => d !== inner[k])) {
-      throw new Error(`tensor(): ragged nested array: ${path}[${i}] has shape ${formatShape(s)} but ${path}[0] has ${formatShape(inner)}`);
+      throw new Error(
+        `tensor(): ragged nested array: ${path}[${i}] has shape ${formatShape(s)} but ${path}[0] has ${formatShape(inner)}`,
+      );
     }
   });
   return [data.length, ...inner];
@@ -69,7 +71,8 @@ export function tensor(data: NestedArray | ArrayLike<number>, options: TensorOpt
   const out = allocate(dtype, flat.length);
   for (let i = 0; i < flat.length; i++) {
     const v = Number(flat[i]);
-    if (typeof flat[i] !== 'number' && typeof flat[i] !== 'boolean') throw new Error(`tensor(): element ${i} is ${typeof flat[i]}, not a number`);
+    if (typeof flat[i] !== 'number' && typeof flat[i] !== 'boolean')
+      throw new Error(`tensor(): element ${i} is ${typeof flat[i]}, not a number`);
     out[i] = dtype === 'bool' ? +(v !== 0) : v;
   }
   return finish(Tensor.fromData(out, shape), options);
@@ -123,7 +126,10 @@ export function full(shape: Shape, value: number, options: TensorOptions = {}): 
 export function arange(start: number, end?: number, step = 1, options: TensorOptions = {}): Tensor {
   if (end === undefined) [start, end] = [0, start];
   if (step === 0) throw new Error('arange: step must be nonzero');
-  if ((end - start) * step < 0) throw new Error(`arange: the range [${start}, ${end}) and step ${step} point in opposite directions (PyTorch raises too)`);
+  if ((end - start) * step < 0)
+    throw new Error(
+      `arange: the range [${start}, ${end}) and step ${step} point in opposite directions (PyTorch raises too)`,
+    );
   const n = Math.max(0, Math.ceil((end - start) / step));
   const integral = [start, end, step].every(Number.isInteger);
   return filled([n], { dtype: integral ? 'int32' : 'float32', ...options }, (i) => start + i * step, 'arange');
@@ -163,7 +169,9 @@ export function randn(...args: SizeArgs<RandomOptions>): Tensor {
 export function randint(low: number, high: number, shape: Shape, options?: RandomOptions): Tensor;
 export function randint(high: number, shape: Shape, options?: RandomOptions): Tensor;
 export function randint(...args: [number, number, Shape, RandomOptions?] | [number, Shape, RandomOptions?]): Tensor {
-  const [low, high, shape, options = {}] = Array.isArray(args[1]) ? [0, args[0], args[1], args[2] as RandomOptions | undefined] : (args as [number, number, Shape, RandomOptions?]);
+  const [low, high, shape, options = {}] = Array.isArray(args[1])
+    ? [0, args[0], args[1], args[2] as RandomOptions | undefined]
+    : (args as [number, number, Shape, RandomOptions?]);
   if (!(high > low)) throw new Error(`randint: expected low < high, got low=${low}, high=${high}`);
   const g = options.generator ?? defaultGenerator;
   return filled(shape, { dtype: 'int32', ...options }, () => g.integer(low, high), 'randint');
@@ -185,6 +193,7 @@ const like = (t: Tensor, options: TensorOptions): TensorOptions => ({ dtype: t.d
 export const emptyLike = (t: Tensor, options: TensorOptions = {}): Tensor => empty(t.shape, like(t, options));
 export const zerosLike = (t: Tensor, options: TensorOptions = {}): Tensor => zeros(t.shape, like(t, options));
 export const onesLike = (t: Tensor, options: TensorOptions = {}): Tensor => ones(t.shape, like(t, options));
-export const fullLike = (t: Tensor, value: number, options: TensorOptions = {}): Tensor => full(t.shape, value, like(t, options));
+export const fullLike = (t: Tensor, value: number, options: TensorOptions = {}): Tensor =>
+  full(t.shape, value, like(t, options));
 export const randLike = (t: Tensor, options: RandomOptions = {}): Tensor => rand(t.shape, like(t, options));
 export const randnLike = (t: Tensor, options: RandomOptions = {}): Tensor => randn(t.shape, like(t, options));

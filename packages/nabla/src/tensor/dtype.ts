@@ -41,7 +41,10 @@ const poisoned = new WeakSet<ArrayBufferLike>();
 
 function readDebugEnv(): boolean {
   const env = typeof process !== 'undefined' ? process.env?.NABLA_DEBUG : undefined;
-  return (env ?? '').split(',').map((s) => s.trim()).includes('recycle');
+  return (env ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .includes('recycle');
 }
 
 /**
@@ -81,9 +84,12 @@ export function allocate(dtype: DType, size: number): TypedArray {
       recycledBytes -= reused.byteLength;
       return reused.fill(0);
     }
-    case 'float64': return new Float64Array(size);
-    case 'int32': return new Int32Array(size);
-    default: return new Uint8Array(size);
+    case 'float64':
+      return new Float64Array(size);
+    case 'int32':
+      return new Int32Array(size);
+    default:
+      return new Uint8Array(size);
   }
 }
 

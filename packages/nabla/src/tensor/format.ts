@@ -54,12 +54,20 @@ function makeFormatter(values: readonly number[], dtype: Tensor['dtype']): Forma
 /** Row-major element offsets of `t` that the printer looks at (edges only when summarizing). */
 function indicesAlong(size: number, summarize: boolean): number[] {
   if (summarize && size > 2 * EDGE_ITEMS) {
-    return [...Array.from({ length: EDGE_ITEMS }, (_, i) => i), ...Array.from({ length: EDGE_ITEMS }, (_, i) => size - EDGE_ITEMS + i)];
+    return [
+      ...Array.from({ length: EDGE_ITEMS }, (_, i) => i),
+      ...Array.from({ length: EDGE_ITEMS }, (_, i) => size - EDGE_ITEMS + i),
+    ];
   }
   return Array.from({ length: size }, (_, i) => i);
 }
 
-function summarizedValues(flat: ArrayLike<number>, shape: readonly number[], strides: readonly number[], summarize: boolean): number[] {
+function summarizedValues(
+  flat: ArrayLike<number>,
+  shape: readonly number[],
+  strides: readonly number[],
+  summarize: boolean,
+): number[] {
   const out: number[] = [];
   const walk = (dim: number, start: number): void => {
     if (dim === shape.length) {
@@ -72,7 +80,13 @@ function summarizedValues(flat: ArrayLike<number>, shape: readonly number[], str
   return out;
 }
 
-function render(flat: ArrayLike<number>, shape: readonly number[], fmt: Formatter, summarize: boolean, indent: number): string {
+function render(
+  flat: ArrayLike<number>,
+  shape: readonly number[],
+  fmt: Formatter,
+  summarize: boolean,
+  indent: number,
+): string {
   const strides = shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1));
   const rec = (dim: number, start: number, ind: number): string => {
     const n = shape[dim];

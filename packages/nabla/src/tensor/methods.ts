@@ -31,7 +31,7 @@ export type GettersOf<T> = { readonly [K in keyof T]: T[K] extends (self: Tensor
 /** Puts the table's functions on `Tensor.prototype` as non-enumerable methods, like class methods. */
 export function installMethods(table: MethodTable): void {
   for (const [name, fn] of Object.entries(table)) {
-    if (Object.prototype.hasOwnProperty.call(Tensor.prototype, name)) {
+    if (Object.hasOwn(Tensor.prototype, name)) {
       throw new Error(`installMethods: Tensor already has a member '${name}' (two op families declare it)`);
     }
     Object.defineProperty(Tensor.prototype, name, { value: fn, writable: true, configurable: true, enumerable: false });
@@ -41,7 +41,7 @@ export function installMethods(table: MethodTable): void {
 /** Puts the table's functions on `Tensor.prototype` as read-only properties. */
 export function installGetters(table: GetterTable): void {
   for (const [name, fn] of Object.entries(table)) {
-    if (Object.prototype.hasOwnProperty.call(Tensor.prototype, name)) {
+    if (Object.hasOwn(Tensor.prototype, name)) {
       throw new Error(`installGetters: Tensor already has a member '${name}' (two op families declare it)`);
     }
     Object.defineProperty(Tensor.prototype, name, {

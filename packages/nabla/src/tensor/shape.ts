@@ -52,7 +52,9 @@ export function broadcastShapes(a: Shape, b: Shape, op = 'broadcast'): number[] 
 export function normalizeDim(dim: number, rank: number, op = 'dim'): number {
   const r = Math.max(rank, 1);
   if (!Number.isInteger(dim) || dim < -r || dim >= r) {
-    throw new RangeError(`${op}: dimension out of range (expected to be in range of [${-r}, ${r - 1}], but got ${dim})`);
+    throw new RangeError(
+      `${op}: dimension out of range (expected to be in range of [${-r}, ${r - 1}], but got ${dim})`,
+    );
   }
   return dim < 0 ? dim + r : dim;
 }
@@ -69,6 +71,7 @@ export function normalizeDims(dims: number | readonly number[] | undefined, rank
 /** Checks that `shape` holds non-negative integers. */
 export function checkShape(shape: Shape, op: string): void {
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new Error(`${op}: invalid shape ${formatShape(shape)}: sizes must be non-negative integers`);
+    if (!Number.isInteger(d) || d < 0)
+      throw new Error(`${op}: invalid shape ${formatShape(shape)}: sizes must be non-negative integers`);
   }
 }

@@ -150,7 +150,9 @@ export class Tensor {
   /** The elements in row-major order, as a new typed array. */
   toTypedArray(): TypedArray {
     // contiguousData packs a strided tensor into a fresh array, but hands back a dense one's own memory.
-    return this.isContiguous() ? this.storage.data.slice(this.offset, this.offset + this.numel()) : contiguousData(this);
+    return this.isContiguous()
+      ? this.storage.data.slice(this.offset, this.offset + this.numel())
+      : contiguousData(this);
   }
 
   /** The elements as nested JS arrays (booleans for bool tensors). */
@@ -167,7 +169,9 @@ export class Tensor {
   /** The value of a one-element tensor. */
   item(): number {
     if (this.numel() !== 1) {
-      throw new Error(`item(): a tensor with ${this.numel()} elements (shape ${formatShape(this.shape)}) cannot be converted to a number`);
+      throw new Error(
+        `item(): a tensor with ${this.numel()} elements (shape ${formatShape(this.shape)}) cannot be converted to a number`,
+      );
     }
     return this.storage.data[this.offset];
   }
@@ -177,9 +181,13 @@ export class Tensor {
   }
 
   /** Same as `toArray()` (PyTorch's name). */
-  tolist(): NestedArray { return this.toArray(); }
+  tolist(): NestedArray {
+    return this.toArray();
+  }
   /** This tensor's memory outside autograd (PyTorch's `.data`): in-place ops on it are not recorded. */
-  get data(): Tensor { return this.detach(); }
+  get data(): Tensor {
+    return this.detach();
+  }
   /**
    * Points this leaf at `value`'s memory, shape and dtype, as PyTorch's `t.data = value`: how
    * `Module.to(dtype)` converts parameters while every reference to them stays valid. Autograd
@@ -194,7 +202,13 @@ export class Tensor {
       throw new TypeError(`data: a tensor that requires grad needs floating point data, got ${value.dtype}`);
     }
     const v = value.detach();
-    const self = this as unknown as { storage: Storage; shape: readonly number[]; strides: readonly number[]; offset: number; dtype: DType };
+    const self = this as unknown as {
+      storage: Storage;
+      shape: readonly number[];
+      strides: readonly number[];
+      offset: number;
+      dtype: DType;
+    };
     self.storage = v.storage;
     self.shape = v.shape.slice();
     self.strides = v.strides.slice();

@@ -153,7 +153,9 @@ export class EarlyStopping implements Callback {
     this.monitor ??= 'valLoss' in logs ? 'valLoss' : 'loss';
     const value = logs[this.monitor];
     if (value === undefined) {
-      throw new Error(`EarlyStopping: monitored quantity '${this.monitor}' is not logged; available: ${Object.keys(logs).join(', ')}`);
+      throw new Error(
+        `EarlyStopping: monitored quantity '${this.monitor}' is not logged; available: ${Object.keys(logs).join(', ')}`,
+      );
     }
     // In 'min' mode an improvement is value < best - minDelta; 'max' flips the signs.
     if (Number.isNaN(this.best) || this.sign * (value - this.best) < -this.minDelta) {

@@ -30,7 +30,10 @@ export function asLoader(data: Data, batchSize: number): DataLoader {
 
 /** Splits a batch into model inputs and target (the last tensor). */
 export function splitBatch(batch: Tensor[]): { inputs: Tensor[]; target: Tensor } {
-  if (batch.length < 2) throw new Error(`a training batch needs inputs and a target (the last tensor), but it has ${batch.length} tensor(s)`);
+  if (batch.length < 2)
+    throw new Error(
+      `a training batch needs inputs and a target (the last tensor), but it has ${batch.length} tensor(s)`,
+    );
   return { inputs: batch.slice(0, -1), target: batch[batch.length - 1] };
 }
 
@@ -83,8 +86,17 @@ export function evaluate(model: Module, data: Data, options: EvaluateOptions = {
  * @example
  * const probs = predict(model, xTest).softmax(1);
  */
-export function predict(model: Module, inputs: Tensor | readonly Tensor[], options: { batchSize?: number } = {}): Tensor {
+export function predict(
+  model: Module,
+  inputs: Tensor | readonly Tensor[],
+  options: { batchSize?: number } = {},
+): Tensor {
   const xs = Array.isArray(inputs) ? (inputs as Tensor[]) : [inputs as Tensor];
   const loader = new DataLoader(new TensorDataset(...xs), { batchSize: options.batchSize ?? 256 });
-  return inEvalMode(model, () => cat([...loader].map((batch) => model.forward(...batch)), 0));
+  return inEvalMode(model, () =>
+    cat(
+      [...loader].map((batch) => model.forward(...batch)),
+      0,
+    ),
+  );
 }

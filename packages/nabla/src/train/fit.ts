@@ -6,7 +6,13 @@ import { ReduceLROnPlateau } from '../optim/reduce-lr-on-plateau.js';
 import { formatShape } from '../tensor/shape.js';
 // `Rng`: the name `Generator` is taken here by the loop's generator functions.
 import { defaultGenerator, type Generator as Rng } from '../tensor/random.js';
-import { EarlyStopping, type Callback, type EarlyStoppingOptions, type OptimizerLike, type TrainingContext } from './callbacks.js';
+import {
+  EarlyStopping,
+  type Callback,
+  type EarlyStoppingOptions,
+  type OptimizerLike,
+  type TrainingContext,
+} from './callbacks.js';
 import { asDataset, computeLoss, evaluate, splitBatch, type Data, type Loss } from './evaluate.js';
 import { History, valName, type EpochLogs } from './history.js';
 import { resolveMetric, type MetricFn, type MetricSpec } from './metrics.js';
@@ -66,11 +72,16 @@ function prepareData(data: Data, options: FitOptions, generator: Rng): { train: 
   const batchSize = options.batchSize ?? 32;
   const loader = (ds: Dataset) => new DataLoader(ds, { batchSize, shuffle: options.shuffle ?? true, generator });
   if (options.valSplit === undefined) {
-    return { train: data instanceof DataLoader ? data : loader(asDataset(data)), validation: options.validationData ?? null };
+    return {
+      train: data instanceof DataLoader ? data : loader(asDataset(data)),
+      validation: options.validationData ?? null,
+    };
   }
   if (options.validationData) throw new Error('fit: give validationData or valSplit, not both');
-  if (data instanceof DataLoader) throw new Error('fit: valSplit needs tensors or a Dataset, not a DataLoader; pass validationData instead');
-  if (!(options.valSplit > 0 && options.valSplit < 1)) throw new Error(`fit: valSplit must be in (0, 1), got ${options.valSplit}`);
+  if (data instanceof DataLoader)
+    throw new Error('fit: valSplit needs tensors or a Dataset, not a DataLoader; pass validationData instead');
+  if (!(options.valSplit > 0 && options.valSplit < 1))
+    throw new Error(`fit: valSplit must be in (0, 1), got ${options.valSplit}`);
   const [train, val] = randomSplit(asDataset(data), [1 - options.valSplit, options.valSplit], generator);
   return { train: loader(train), validation: new DataLoader(val, { batchSize: 256 }) };
 }
@@ -88,15 +99,37 @@ interface LoopState {
   stopRequested: boolean;
 }
 
-function makeContext(model: Module, optimizer: OptimizerLike, history: History, generator: Rng, epochs: number, batches: number, callbacks: readonly Callback[]) {
+function makeContext(
+  model: Module,
+  optimizer: OptimizerLike,
+  history: History,
+  generator: Rng,
+  epochs: number,
+  batches: number,
+  callbacks: readonly Callback[],
+) {
   const s: LoopState = { epoch: 0, samples: 0, epochStart: 0, seconds: null, stopRequested: false };
   const ctx: TrainingContext = {
-    model, optimizer, history, generator, epochs, batchesPerEpoch: batches, callbacks,
+    model,
+    optimizer,
+    history,
+    generator,
+    epochs,
+    batchesPerEpoch: batches,
+    callbacks,
     stop: () => void (s.stopRequested = true),
-    get stopRequested() { return s.stopRequested; },
-    get epoch() { return s.epoch; },
-    get epochSamples() { return s.samples; },
-    get epochSeconds() { return s.seconds ?? (performance.now() - s.epochStart) / 1000; },
+    get stopRequested() {
+      return s.stopRequested;
+    },
+    get epoch() {
+      return s.epoch;
+    },
+    get epochSamples() {
+      return s.samples;
+    },
+    get epochSeconds() {
+      return s.seconds ?? (performance.now() - s.epochStart) / 1000;
+    },
   };
   return { ctx, s };
 }
@@ -105,7 +138,15 @@ function makeContext(model: Module, optimizer: OptimizerLike, history: History, 
  * One epoch of the training loop, spelled out: for each batch, clear gradients, run the model
  * forward, compute the loss, backpropagate, and let the optimizer update the parameters.
  */
-function* trainEpoch(model: Module, loader: DataLoader, options: FitOptions, metrics: Metric[], callbacks: readonly Callback[], ctx: TrainingContext, s: LoopState): Generator<Pause, EpochLogs> {
+function* trainEpoch(
+  model: Module,
+  loader: DataLoader,
+  options: FitOptions,
+  metrics: Metric[],
+  callbacks: readonly Callback[],
+  ctx: TrainingContext,
+  s: LoopState,
+): Generator<Pause, EpochLogs> {
   const { optimizer, loss: lossFn } = options;
   const totals: Record<string, number> = { loss: 0 };
   let b = 0;
@@ -115,7 +156,10 @@ function* trainEpoch(model: Module, loader: DataLoader, options: FitOptions, met
     optimizer.zeroGrad(); // 1. forget the previous batch's gradients
     const output = model.forward(...inputs); // 2. forward pass, recording the graph
     const loss = computeLoss(lossFn, output, target); // 3. a scalar to minimise
-    if (loss.numel() !== 1) throw new Error(`fit: the loss must be a scalar, but it has shape ${formatShape(loss.shape)}; use reduction 'mean' or 'sum'`);
+    if (loss.numel() !== 1)
+      throw new Error(
+        `fit: the loss must be a scalar, but it has shape ${formatShape(loss.shape)}; use reduction 'mean' or 'sum'`,
+      );
     loss.backward(); // 4. backpropagation: d loss / d parameter into every .grad
     optimizer.step(); // 5. update the parameters from their gradients
     const n = target.shape[0] ?? 1;
@@ -154,7 +198,10 @@ function stepScheduler(options: FitOptions, logs: EpochLogs): void {
     return;
   }
   const value = logs[schedulerMonitor];
-  if (value === undefined) throw new Error(`fit: schedulerMonitor '${schedulerMonitor}' is not logged; available: ${Object.keys(logs).join(', ')}`);
+  if (value === undefined)
+    throw new Error(
+      `fit: schedulerMonitor '${schedulerMonitor}' is not logged; available: ${Object.keys(logs).join(', ')}`,
+    );
   scheduler.step(value);
 }
 
@@ -166,12 +213,16 @@ function stepScheduler(options: FitOptions, logs: EpochLogs): void {
 function* run(model: Module, data: Data, options: FitOptions): Generator<Pause, History> {
   const epochs = options.epochs ?? 1;
   const initialEpoch = options.initialEpoch ?? 0;
-  if (!Number.isInteger(initialEpoch) || initialEpoch < 0) throw new Error(`fit: initialEpoch must be a non-negative integer, got ${initialEpoch}`);
+  if (!Number.isInteger(initialEpoch) || initialEpoch < 0)
+    throw new Error(`fit: initialEpoch must be a non-negative integer, got ${initialEpoch}`);
   const generator = options.generator ?? defaultGenerator;
   const { train, validation } = prepareData(data, options, generator);
   const metrics = (options.metrics ?? []).map(resolveMetric);
   const es = options.earlyStopping;
-  const callbacks: Callback[] = [...(options.callbacks ?? []), ...(es ? [es instanceof EarlyStopping ? es : new EarlyStopping(es)] : [])];
+  const callbacks: Callback[] = [
+    ...(options.callbacks ?? []),
+    ...(es ? [es instanceof EarlyStopping ? es : new EarlyStopping(es)] : []),
+  ];
   const print = options.verbose === true ? console.log : options.verbose || null;
   const history = options.history ?? new History();
   const { ctx, s } = makeContext(model, options.optimizer, history, generator, epochs, train.length, callbacks);
@@ -219,7 +270,8 @@ export function fit(model: Module, data: Data, options: FitOptions): History {
 
 type Scheduler = (fn: () => void) => void;
 /** A macrotask turn: `setImmediate` where there is one (Node), else a zero timeout. */
-const macrotask: Scheduler = (globalThis as { setImmediate?: Scheduler }).setImmediate ?? ((fn) => void setTimeout(fn, 0));
+const macrotask: Scheduler =
+  (globalThis as { setImmediate?: Scheduler }).setImmediate ?? ((fn) => void setTimeout(fn, 0));
 
 /**
  * `fit` for programs that must stay responsive while training (a server streaming progress,
@@ -232,7 +284,11 @@ const macrotask: Scheduler = (globalThis as { setImmediate?: Scheduler }).setImm
  *   epochs: 3, callbacks: [{ onEpochEnd: async (epoch, logs) => console.log(epoch, logs.loss) }],
  * });
  */
-export async function fitAsync(model: Module, data: Data, options: FitOptions & { yieldMs?: number }): Promise<History> {
+export async function fitAsync(
+  model: Module,
+  data: Data,
+  options: FitOptions & { yieldMs?: number },
+): Promise<History> {
   const yieldMs = options.yieldMs ?? 50;
   const loop = run(model, data, options);
   let lastYield = performance.now();

@@ -81,23 +81,30 @@ export interface TrainingState {
 export class Checkpoint implements Callback {
   private readonly every: number;
 
-  constructor(private readonly save: (state: TrainingState, ctx: TrainingContext) => void | Promise<void>, options: { every?: number } = {}) {
+  constructor(
+    private readonly save: (state: TrainingState, ctx: TrainingContext) => void | Promise<void>,
+    options: { every?: number } = {},
+  ) {
     this.every = options.every ?? 1;
-    if (!(Number.isInteger(this.every) && this.every >= 1)) throw new Error(`Checkpoint: every must be a positive integer, got ${options.every}`);
+    if (!(Number.isInteger(this.every) && this.every >= 1))
+      throw new Error(`Checkpoint: every must be a positive integer, got ${options.every}`);
   }
 
   onEpochEnd(epoch: number, _logs: EpochLogs, ctx: TrainingContext): void | Promise<void> {
     const done = epoch + 1;
     if (done % this.every !== 0 && done < ctx.epochs && !ctx.stopRequested) return;
     const es = ctx.callbacks.find((cb): cb is EarlyStopping => cb instanceof EarlyStopping);
-    return this.save({
-      epoch: done,
-      history: ctx.history.epochs.map((e) => ({ ...e })),
-      stopped: ctx.stopRequested,
-      generator: ctx.generator.getState(),
-      globalGenerator: defaultGenerator.getState(),
-      optimizer: ctx.optimizer.stateDict?.() ?? null,
-      earlyStopping: es ? es.stateDict() : null,
-    }, ctx);
+    return this.save(
+      {
+        epoch: done,
+        history: ctx.history.epochs.map((e) => ({ ...e })),
+        stopped: ctx.stopRequested,
+        generator: ctx.generator.getState(),
+        globalGenerator: defaultGenerator.getState(),
+        optimizer: ctx.optimizer.stateDict?.() ?? null,
+        earlyStopping: es ? es.stateDict() : null,
+      },
+      ctx,
+    );
   }
 }

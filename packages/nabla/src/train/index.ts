@@ -4,6 +4,12 @@ export { evaluate, predict, type Data, type Loss, type EvaluateOptions } from '.
 export { accuracy, mse, mae, type MetricFn, type MetricSpec } from './metrics.js';
 export { History, type EpochLogs } from './history.js';
 export {
-  EarlyStopping, type BatchLogs, type Callback, type EarlyStoppingOptions, type EarlyStoppingState, type OptimizerLike, type TrainingContext,
+  EarlyStopping,
+  type BatchLogs,
+  type Callback,
+  type EarlyStoppingOptions,
+  type EarlyStoppingState,
+  type OptimizerLike,
+  type TrainingContext,
 } from './callbacks.js';
 export { Checkpoint, EpochEndHook, type EpochSummary, type TrainingState } from './hooks.js';

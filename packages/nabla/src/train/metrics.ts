@@ -10,7 +10,9 @@ export type MetricSpec = 'accuracy' | 'mse' | 'mae' | { name: string; fn: Metric
 
 function sameNumel(output: Tensor, target: Tensor, name: string): Tensor {
   if (output.numel() !== target.numel()) {
-    throw new Error(`${name}: output shape ${formatShape(output.shape)} and target shape ${formatShape(target.shape)} have different sizes`);
+    throw new Error(
+      `${name}: output shape ${formatShape(output.shape)} and target shape ${formatShape(target.shape)} have different sizes`,
+    );
   }
   // [N, 1] outputs against [N] targets must not broadcast to [N, N].
   return target.reshape(output.shape).to(output.dtype);
@@ -33,7 +35,9 @@ export function accuracy(output: Tensor, target: Tensor, threshold = 0.5): numbe
   return noGrad(() => {
     if (target.dtype === 'int32' && output.ndim === target.ndim + 1) {
       if (output.shape[0] !== target.shape[0] || output.shape.slice(2).join() !== target.shape.slice(1).join()) {
-        throw new Error(`accuracy: scores of shape ${formatShape(output.shape)} do not match class indices of shape ${formatShape(target.shape)} (expected [N, C, ...] and [N, ...])`);
+        throw new Error(
+          `accuracy: scores of shape ${formatShape(output.shape)} do not match class indices of shape ${formatShape(target.shape)} (expected [N, C, ...] and [N, ...])`,
+        );
       }
       return fractionTrue(output.argmax(1).eq(target));
     }
@@ -44,12 +48,24 @@ export function accuracy(output: Tensor, target: Tensor, threshold = 0.5): numbe
 
 /** Mean squared error over all elements (output and target of equal size). */
 export function mse(output: Tensor, target: Tensor): number {
-  return noGrad(() => output.sub(sameNumel(output, target, 'mse')).square().mean().item());
+  return noGrad(() =>
+    output
+      .sub(sameNumel(output, target, 'mse'))
+      .square()
+      .mean()
+      .item(),
+  );
 }
 
 /** Mean absolute error over all elements (output and target of equal size). */
 export function mae(output: Tensor, target: Tensor): number {
-  return noGrad(() => output.sub(sameNumel(output, target, 'mae')).abs().mean().item());
+  return noGrad(() =>
+    output
+      .sub(sameNumel(output, target, 'mae'))
+      .abs()
+      .mean()
+      .item(),
+  );
 }
 
 const BUILT_IN: Record<string, MetricFn> = { accuracy: (o, t) => accuracy(o, t), mse, mae };
@@ -58,6 +74,7 @@ const BUILT_IN: Record<string, MetricFn> = { accuracy: (o, t) => accuracy(o, t),
 export function resolveMetric(spec: MetricSpec): { name: string; fn: MetricFn } {
   if (typeof spec !== 'string') return spec;
   const fn = BUILT_IN[spec];
-  if (!fn) throw new Error(`unknown metric '${spec}'; expected one of ${Object.keys(BUILT_IN).join(', ')} or { name, fn }`);
+  if (!fn)
+    throw new Error(`unknown metric '${spec}'; expected one of ${Object.keys(BUILT_IN).join(', ')} or { name, fn }`);
   return { name: spec, fn };
 }

@@ -30,7 +30,10 @@ describe('debug recycling', () => {
     leakyDouble(x, kept).sum().backward(); // added into x.grad, then handed back: dead
     assert.deepEqual(x.grad!.toArray(), [4, 4, 4]);
     assert.ok(isRecycled(kept[1].storage.data));
-    assert.ok(Array.from(kept[1].storage.data).every((v) => Number.isNaN(v)), 'the kept view reads NaN, not a later owner\'s numbers');
+    assert.ok(
+      Array.from(kept[1].storage.data).every((v) => Number.isNaN(v)),
+      "the kept view reads NaN, not a later owner's numbers",
+    );
     assert.throws(() => kept[1].add(1), /'add' read a tensor of shape \[3\] whose memory backward already handed back/);
     assert.doesNotThrow(() => kept[0].add(1)); // the first gradient lives on as x.grad
   });
@@ -46,9 +49,21 @@ describe('debug recycling', () => {
   });
 
   it('throws when a rule marks a view of its incoming gradient exclusive', () => {
-    const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+    const x = tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { requiresGrad: true },
+    );
     assert.throws(
-      () => aliasingTranspose(x).backward(tensor([[1, 2], [3, 4]])),
+      () =>
+        aliasingTranspose(x).backward(
+          tensor([
+            [1, 2],
+            [3, 4],
+          ]),
+        ),
       /'aliasingTranspose' marked the gradient for input 0 exclusive \(exclusiveGrad\) but it shares memory with the incoming gradient/,
     );
   });
@@ -71,7 +86,13 @@ describe('debug recycling', () => {
     const run = (debug: boolean): number[] => {
       setDebugRecycling(debug);
       manualSeed(7);
-      const model = new nn.Sequential(new nn.Linear(96, 80), new nn.ReLU(), new nn.Linear(80, 70), new nn.ReLU(), new nn.Linear(70, 4));
+      const model = new nn.Sequential(
+        new nn.Linear(96, 80),
+        new nn.ReLU(),
+        new nn.Linear(80, 70),
+        new nn.ReLU(),
+        new nn.Linear(70, 4),
+      );
       const opt = new optim.SGD(model.parameters(), { lr: 0.05 });
       const x = randn([64, 96]);
       const losses: number[] = [];

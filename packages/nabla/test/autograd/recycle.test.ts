@@ -14,7 +14,10 @@ import { assertClose } from '../helpers.js';
 const snapshot = (t: Tensor): number[] => Array.from(t.toTypedArray());
 
 /** loss = sum(relu(relu(x W1ᵀ + b1) W2ᵀ)) with float32 or float64 copies of the same values. */
-function twoLayer(dtype: 'float32' | 'float64', seed: Tensor[]): { x: Tensor; w1: Tensor; b1: Tensor; w2: Tensor; h: () => Tensor; loss: () => Tensor } {
+function twoLayer(
+  dtype: 'float32' | 'float64',
+  seed: Tensor[],
+): { x: Tensor; w1: Tensor; b1: Tensor; w2: Tensor; h: () => Tensor; loss: () => Tensor } {
   const [x0, w10, b10, w20] = seed;
   const x = x0.to(dtype).detach().requiresGrad_();
   const w1 = w10.to(dtype).detach().requiresGrad_();
@@ -38,7 +41,12 @@ describe('gradient buffer recycling', () => {
           const hidden = f.h().retainGrad();
           const loss = linear(hidden, f.w2).relu().sum();
           loss.backward();
-          for (const [t, want] of [[f.x, ref.x], [f.w1, ref.w1], [f.b1, ref.b1], [f.w2, ref.w2]] as const) {
+          for (const [t, want] of [
+            [f.x, ref.x],
+            [f.w1, ref.w1],
+            [f.b1, ref.b1],
+            [f.w2, ref.w2],
+          ] as const) {
             assertClose(t.grad!, want.grad!.to('float32'), { rtol: 1e-4, atol: 1e-4 });
           }
           // Everything the user can still reach keeps its values through later steps.
@@ -67,7 +75,13 @@ describe('gradient buffer recycling', () => {
     const train = (backend: string): number[] => {
       setBackend(backend === 'js' ? jsBackend : backendsUnderTest()[1]);
       try {
-        const model = new nn.Sequential(new nn.Linear(96, 128), new nn.ReLU(), new nn.Linear(128, 64), new nn.ReLU(), new nn.Linear(64, 10));
+        const model = new nn.Sequential(
+          new nn.Linear(96, 128),
+          new nn.ReLU(),
+          new nn.Linear(128, 64),
+          new nn.ReLU(),
+          new nn.Linear(64, 10),
+        );
         model.loadStateDict(reference.stateDict());
         const opt = new optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
         const lossFn = new nn.CrossEntropyLoss();
@@ -84,7 +98,13 @@ describe('gradient buffer recycling', () => {
         setBackend(jsBackend);
       }
     };
-    const reference = new nn.Sequential(new nn.Linear(96, 128), new nn.ReLU(), new nn.Linear(128, 64), new nn.ReLU(), new nn.Linear(64, 10));
+    const reference = new nn.Sequential(
+      new nn.Linear(96, 128),
+      new nn.ReLU(),
+      new nn.Linear(128, 64),
+      new nn.ReLU(),
+      new nn.Linear(64, 10),
+    );
     const batch = randn([64, 96]);
     const labels = randn([64, 10]).argmax(1);
     if (backendsUnderTest().length < 2) return;

@@ -5,10 +5,70 @@ import { backendsUnderTest } from '../backends.js';
 
 /** Window geometries incl. windows wholly in the padding, asymmetric ('same'-style) padding, dilation. */
 const windows: Window2d[] = [
-  { batch: 2, channels: 3, height: 5, width: 6, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, dilationH: 1, dilationW: 1, outH: 5, outW: 6 },
-  { batch: 1, channels: 2, height: 7, width: 4, kernelH: 2, kernelW: 3, strideH: 2, strideW: 3, padH: 0, padW: 2, dilationH: 2, dilationW: 1, outH: 3, outW: 2 },
-  { batch: 2, channels: 1, height: 3, width: 3, kernelH: 5, kernelW: 5, strideH: 2, strideW: 2, padH: 4, padW: 4, dilationH: 1, dilationW: 1, outH: 3, outW: 3 },
-  { batch: 1, channels: 2, height: 6, width: 5, kernelH: 4, kernelW: 2, strideH: 1, strideW: 1, padH: 1, padW: 0, dilationH: 1, dilationW: 1, outH: 6, outW: 5 },
+  {
+    batch: 2,
+    channels: 3,
+    height: 5,
+    width: 6,
+    kernelH: 3,
+    kernelW: 3,
+    strideH: 1,
+    strideW: 1,
+    padH: 1,
+    padW: 1,
+    dilationH: 1,
+    dilationW: 1,
+    outH: 5,
+    outW: 6,
+  },
+  {
+    batch: 1,
+    channels: 2,
+    height: 7,
+    width: 4,
+    kernelH: 2,
+    kernelW: 3,
+    strideH: 2,
+    strideW: 3,
+    padH: 0,
+    padW: 2,
+    dilationH: 2,
+    dilationW: 1,
+    outH: 3,
+    outW: 2,
+  },
+  {
+    batch: 2,
+    channels: 1,
+    height: 3,
+    width: 3,
+    kernelH: 5,
+    kernelW: 5,
+    strideH: 2,
+    strideW: 2,
+    padH: 4,
+    padW: 4,
+    dilationH: 1,
+    dilationW: 1,
+    outH: 3,
+    outW: 3,
+  },
+  {
+    batch: 1,
+    channels: 2,
+    height: 6,
+    width: 5,
+    kernelH: 4,
+    kernelW: 2,
+    strideH: 1,
+    strideW: 1,
+    padH: 1,
+    padW: 0,
+    dilationH: 1,
+    dilationW: 1,
+    outH: 6,
+    outW: 5,
+  },
 ];
 
 /** The definition: cols[n, (c·kH + i)·kW + j, oh·outW + ow] = x[n, c, oh·sH − pH + i·dH, ow·sW − pW + j·dW] or 0. */
@@ -16,15 +76,21 @@ function naiveIm2col(x: Float64Array, w: Window2d): Float64Array {
   const L = w.outH * w.outW;
   const rows = w.channels * w.kernelH * w.kernelW;
   const cols = new Float64Array(w.batch * rows * L);
-  for (let n = 0; n < w.batch; n++) for (let c = 0; c < w.channels; c++) for (let i = 0; i < w.kernelH; i++) for (let j = 0; j < w.kernelW; j++) {
-    for (let oh = 0; oh < w.outH; oh++) for (let ow = 0; ow < w.outW; ow++) {
-      const h = oh * w.strideH - w.padH + i * w.dilationH;
-      const v = ow * w.strideW - w.padW + j * w.dilationW;
-      const inside = h >= 0 && h < w.height && v >= 0 && v < w.width;
-      const row = (c * w.kernelH + i) * w.kernelW + j;
-      cols[(n * rows + row) * L + oh * w.outW + ow] = inside ? x[((n * w.channels + c) * w.height + h) * w.width + v] : 0;
-    }
-  }
+  for (let n = 0; n < w.batch; n++)
+    for (let c = 0; c < w.channels; c++)
+      for (let i = 0; i < w.kernelH; i++)
+        for (let j = 0; j < w.kernelW; j++) {
+          for (let oh = 0; oh < w.outH; oh++)
+            for (let ow = 0; ow < w.outW; ow++) {
+              const h = oh * w.strideH - w.padH + i * w.dilationH;
+              const v = ow * w.strideW - w.padW + j * w.dilationW;
+              const inside = h >= 0 && h < w.height && v >= 0 && v < w.width;
+              const row = (c * w.kernelH + i) * w.kernelW + j;
+              cols[(n * rows + row) * L + oh * w.outW + ow] = inside
+                ? x[((n * w.channels + c) * w.height + h) * w.width + v]
+                : 0;
+            }
+        }
   return cols;
 }
 
@@ -50,24 +116,49 @@ for (const backend of backendsUnderTest() as Backend[]) {
         const g = new Generator(100 + k);
         const p = { ...w, dilationH: 1, dilationW: 1 };
         const x = random(g, p.batch * p.channels * p.height * p.width);
-        for (const [includePad, divisor] of [[true, 0], [false, 0], [true, 3]] as const) {
+        for (const [includePad, divisor] of [
+          [true, 0],
+          [false, 0],
+          [true, 3],
+        ] as const) {
           const out = new Float64Array(p.batch * p.channels * p.outH * p.outW);
           backend.avgPool2d(x, out, p, includePad, divisor);
           const dy = random(g, out.length);
           const dx = new Float64Array(x.length).fill(Number.NaN);
           backend.avgPool2dBackward(dy, dx, p, includePad, divisor);
-          assert.ok(Math.abs(dot(out, dy) - dot(x, dx)) < 1e-9 * (1 + Math.abs(dot(out, dy))), `includePad ${includePad}, divisor ${divisor}`);
+          assert.ok(
+            Math.abs(dot(out, dy) - dot(x, dx)) < 1e-9 * (1 + Math.abs(dot(out, dy))),
+            `includePad ${includePad}, divisor ${divisor}`,
+          );
         }
       });
     });
 
     it('maxPool2d: a dilated window that misses the input gives -inf and an index inside its plane', () => {
-      const w: Window2d = { batch: 1, channels: 2, height: 1, width: 2, kernelH: 2, kernelW: 1, strideH: 1, strideW: 1, padH: 1, padW: 0, dilationH: 2, dilationW: 1, outH: 1, outW: 2 };
+      const w: Window2d = {
+        batch: 1,
+        channels: 2,
+        height: 1,
+        width: 2,
+        kernelH: 2,
+        kernelW: 1,
+        strideH: 1,
+        strideW: 1,
+        padH: 1,
+        padW: 0,
+        dilationH: 2,
+        dilationW: 1,
+        outH: 1,
+        outW: 2,
+      };
       const out = new Float64Array(4);
       const idx = new Int32Array(4).fill(-7);
       backend.maxPool2d(Float64Array.from([1, 2, 3, 4]), out, idx, w);
       assert.deepEqual(Array.from(out), [-Infinity, -Infinity, -Infinity, -Infinity]);
-      assert.ok(Array.from(idx).every((i) => i >= 0 && i < 2), `indices ${Array.from(idx)}`);
+      assert.ok(
+        Array.from(idx).every((i) => i >= 0 && i < 2),
+        `indices ${Array.from(idx)}`,
+      );
     });
 
     it('maxPool2d picks the maximum of each window and points at it', () => {

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backendInfo, getBackend, jsBackend, setBackend, setNumThreads, type Backend } from '../../src/backend/index.js';
+import {
+  backendInfo,
+  getBackend,
+  jsBackend,
+  setBackend,
+  setNumThreads,
+  type Backend,
+} from '../../src/backend/index.js';
 import type { ConvWindow } from '../../src/backend/kernels.js';
 import { loadBlas } from '../../src/backend/native/blas.js';
 import { setNativeChunkFloats, setNativeThinK } from '../../src/backend/native/conv.js';
@@ -51,7 +58,9 @@ describe('native BLAS loader', () => {
     assert.equal(backendInfo().nativeUnavailable, started);
   });
 
-  it('backendInfo reports the backend, the BLAS, its kernel and threads; setNumThreads sets both pools', { skip }, async () => {
+  it('backendInfo reports the backend, the BLAS, its kernel and threads; setNumThreads sets both pools', {
+    skip,
+  }, async () => {
     setBackend('native');
     try {
       const info = backendInfo();
@@ -80,12 +89,35 @@ describe('native BLAS loader', () => {
 /** [batch, m, k, n, transA, transB, A broadcast, B broadcast] */
 type Case = [number, number, number, number, boolean, boolean, boolean, boolean];
 const SHAPES: [number, number, number, number][] = [
-  [1, 1, 1, 1], [1, 1, 300, 1], [1, 20, 1, 30], [1, 0, 5, 4], [2, 3, 0, 4], [0, 3, 4, 5], [1, 16, 16, 16],
-  [3, 17, 33, 29], [4, 1, 64, 10], [2, 65, 31, 1], [5, 40, 12, 9], [1, 128, 96, 70], [1, 1, 200, 40], [3, 30, 40, 1],
+  [1, 1, 1, 1],
+  [1, 1, 300, 1],
+  [1, 20, 1, 30],
+  [1, 0, 5, 4],
+  [2, 3, 0, 4],
+  [0, 3, 4, 5],
+  [1, 16, 16, 16],
+  [3, 17, 33, 29],
+  [4, 1, 64, 10],
+  [2, 65, 31, 1],
+  [5, 40, 12, 9],
+  [1, 128, 96, 70],
+  [1, 1, 200, 40],
+  [3, 30, 40, 1],
 ];
 const CASES: Case[] = SHAPES.flatMap(([batch, m, k, n]) =>
-  [[false, false], [true, false], [false, true], [true, true]].flatMap(([tA, tB]) =>
-    [[false, false], [true, false], [false, true]].map(([bA, bB]) => [batch, m, k, n, tA, tB, bA, bB] as Case)));
+  [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ].flatMap(([tA, tB]) =>
+    [
+      [false, false],
+      [true, false],
+      [false, true],
+    ].map(([bA, bB]) => [batch, m, k, n, tA, tB, bA, bB] as Case),
+  ),
+);
 
 describe('native matmul against the js backend', { skip }, () => {
   for (const f64 of [false, true]) {
@@ -100,7 +132,12 @@ describe('native matmul against the js backend', { skip }, () => {
         const actual = expected.slice().fill(Number.NaN);
         jsBackend.matmul(a, b, expected, batch, m, k, n, tA, tB, sa, sb);
         native?.matmul(a, b, actual, batch, m, k, n, tA, tB, sa, sb);
-        assertNear(actual, expected, f64 ? 1e-12 : 2e-5, `${batch}x[${m},${k}]·[${k},${n}] tA=${tA} tB=${tB} bA=${bA} bB=${bB}`);
+        assertNear(
+          actual,
+          expected,
+          f64 ? 1e-12 : 2e-5,
+          `${batch}x[${m},${k}]·[${k},${n}] tA=${tA} tB=${tB} bA=${bA} bB=${bB}`,
+        );
       }
     });
   }
@@ -131,7 +168,11 @@ describe('native GEMV', { skip }, () => {
 describe('native bias add (GER)', { skip }, () => {
   it('adds a row to every row of a batch in place with the same bits as the js loop', () => {
     for (const f64 of [false, true]) {
-      for (const [lead, rows, cols] of [[1, 128, 300], [2, 40, 64], [1, 4096, 1]]) {
+      for (const [lead, rows, cols] of [
+        [1, 128, 300],
+        [2, 40, 64],
+        [1, 4096, 1],
+      ]) {
         const shape = lead === 1 ? [rows, cols] : [lead, rows, cols];
         const n = lead * rows * cols;
         const target = random(n + 3, f64);
@@ -143,11 +184,24 @@ describe('native bias add (GER)', { skip }, () => {
         const strides = lead === 1 ? [cols, 1] : [rows * cols, cols, 1];
         const bStrides = lead === 1 ? [0, 1] : [0, 0, 1];
         const expected = target.slice(3);
-        jsBackend.binary.add({ data: expected, strides, offset: 0 }, { data: bias, strides: bStrides, offset: 0 }, expected, shape);
+        jsBackend.binary.add(
+          { data: expected, strides, offset: 0 },
+          { data: bias, strides: bStrides, offset: 0 },
+          expected,
+          shape,
+        );
         const out = target.subarray(3);
-        native?.binary.add({ data: target, strides, offset: 3 }, { data: bias, strides: bStrides, offset: 0 }, out, shape);
+        native?.binary.add(
+          { data: target, strides, offset: 3 },
+          { data: bias, strides: bStrides, offset: 0 },
+          out,
+          shape,
+        );
         for (let i = 0; i < n; i++) {
-          assert.ok(Object.is(out[i], expected[i]), `${shape.join('x')} ${f64 ? 'f64' : 'f32'}: element ${i} is ${out[i]}, the js loop gives ${expected[i]}`);
+          assert.ok(
+            Object.is(out[i], expected[i]),
+            `${shape.join('x')} ${f64 ? 'f64' : 'f32'}: element ${i} is ${out[i]}, the js loop gives ${expected[i]}`,
+          );
         }
       }
     }
@@ -166,10 +220,40 @@ function reference(x: FloatArray, weight: FloatArray, w: ConvWindow): { cols: Fl
   return { cols, y };
 }
 
-function window(batch: number, channels: number, height: number, width: number, outChannels: number, kH: number, kW: number, sH: number, sW: number, pH: number, pW: number, dH: number, dW: number): ConvWindow {
+function window(
+  batch: number,
+  channels: number,
+  height: number,
+  width: number,
+  outChannels: number,
+  kH: number,
+  kW: number,
+  sH: number,
+  sW: number,
+  pH: number,
+  pW: number,
+  dH: number,
+  dW: number,
+): ConvWindow {
   const outH = Math.max(0, Math.floor((height + 2 * pH - dH * (kH - 1) - 1) / sH) + 1);
   const outW = Math.max(0, Math.floor((width + 2 * pW - dW * (kW - 1) - 1) / sW) + 1);
-  return { batch, channels, height, width, outChannels, kernelH: kH, kernelW: kW, strideH: sH, strideW: sW, padH: pH, padW: pW, dilationH: dH, dilationW: dW, outH, outW };
+  return {
+    batch,
+    channels,
+    height,
+    width,
+    outChannels,
+    kernelH: kH,
+    kernelW: kW,
+    strideH: sH,
+    strideW: sW,
+    padH: pH,
+    padW: pW,
+    dilationH: dH,
+    dilationW: dW,
+    outH,
+    outW,
+  };
 }
 
 const WINDOWS: ConvWindow[] = [
@@ -185,7 +269,11 @@ const WINDOWS: ConvWindow[] = [
 
 describe('native conv2d kernels against im2col + GEMM on the js backend', { skip }, () => {
   // thin 0: every layer through the BLAS; the default hands short windows (ck < 64) to the WASM fused kernel.
-  for (const [label, chunk, thin] of [['one chunk', 1 << 22, 0], ['a chunk per 1-2 images', 600, 0], ['default routing', 1 << 22, 64]] as const) {
+  for (const [label, chunk, thin] of [
+    ['one chunk', 1 << 22, 0],
+    ['a chunk per 1-2 images', 600, 0],
+    ['default routing', 1 << 22, 64],
+  ] as const) {
     for (const f64 of [false, true]) {
       it(`forward, weight and input gradients (${label}, ${f64 ? 'float64' : 'float32'})`, () => {
         const old = setNativeChunkFloats(chunk);
@@ -214,7 +302,19 @@ describe('native conv2d kernels against im2col + GEMM on the js backend', { skip
             const perImage = weight.slice();
             const expectDw = weight.slice().fill(0);
             for (let n = 0; n < w.batch; n++) {
-              jsBackend.matmul(dy.subarray(n * w.outChannels * L), cols.subarray(n * ck * L), perImage, 1, w.outChannels, L, ck, false, true, 0, 0);
+              jsBackend.matmul(
+                dy.subarray(n * w.outChannels * L),
+                cols.subarray(n * ck * L),
+                perImage,
+                1,
+                w.outChannels,
+                L,
+                ck,
+                false,
+                true,
+                0,
+                0,
+              );
               for (let i = 0; i < perImage.length; i++) expectDw[i] += perImage[i];
             }
             const expectDb = bias.slice().fill(0);
@@ -242,6 +342,9 @@ describe('native conv2d kernels against im2col + GEMM on the js backend', { skip
     const w = WINDOWS[0];
     const x = new Float64Array(w.batch * w.channels * w.height * w.width);
     const weight = new Float32Array(w.outChannels * w.channels * w.kernelH * w.kernelW);
-    assert.equal(native?.conv2d?.forward(x, weight, null, new Float32Array(w.batch * w.outChannels * w.outH * w.outW), w), false);
+    assert.equal(
+      native?.conv2d?.forward(x, weight, null, new Float32Array(w.batch * w.outChannels * w.outH * w.outW), w),
+      false,
+    );
   });
 });

@@ -59,7 +59,10 @@ after(async () => {
   server?.close();
 });
 
-test('browser: initWasm starts module workers on shared memory; threaded matmul and conv2d match js', { skip: missing ?? false, timeout: 120_000 }, async () => {
+test('browser: initWasm starts module workers on shared memory; threaded matmul and conv2d match js', {
+  skip: missing ?? false,
+  timeout: 120_000,
+}, async () => {
   const page = await browser!.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -75,11 +78,20 @@ test('browser: initWasm starts module workers on shared memory; threaded matmul 
     const outs: number[][][] = [];
     for (const backend of ['wasm', 'js'] as const) {
       nb.setBackend(backend);
-      outs.push([Array.from(nb.matmul(a, b).toTypedArray()), Array.from(nb.nn.functional.conv2d(x, w, null, { padding: 2 }).toTypedArray())]);
+      outs.push([
+        Array.from(nb.matmul(a, b).toTypedArray()),
+        Array.from(nb.nn.functional.conv2d(x, w, null, { padding: 2 }).toTypedArray()),
+      ]);
     }
     const [got, want] = outs;
     const errs = got.map((arr, i) => Math.max(...arr.map((v, j) => Math.abs(v - want[i][j]))));
-    return { isolated: crossOriginIsolated, info: nb.wasmInfo(), matmulErr: errs[0], convErr: errs[1], convSize: got[1].length };
+    return {
+      isolated: crossOriginIsolated,
+      info: nb.wasmInfo(),
+      matmulErr: errs[0],
+      convErr: errs[1],
+      convSize: got[1].length,
+    };
   });
   assert.deepEqual(errors, []);
   assert.equal(result.isolated, true);

@@ -5,7 +5,16 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import * as binaries from '../../src/backend/wasm/binary.generated.js';
-import { checkWasmLayout, F, INITIAL_PAGES, JOB_BASE, JOB_WORDS, MAX_PAGES, wasmConstants, WINDOW_FIELDS } from '../../src/backend/wasm/layout.js';
+import {
+  checkWasmLayout,
+  F,
+  INITIAL_PAGES,
+  JOB_BASE,
+  JOB_WORDS,
+  MAX_PAGES,
+  wasmConstants,
+  WINDOW_FIELDS,
+} from '../../src/backend/wasm/layout.js';
 
 const generated = readFileSync(new URL('../../assembly/layout.generated.ts', import.meta.url), 'utf8');
 
@@ -14,20 +23,29 @@ function instantiate(variant: keyof typeof binaries): WebAssembly.Exports | null
   const bytes = Buffer.from(binaries[variant], 'base64');
   if (!WebAssembly.validate(bytes)) return null; // relaxed SIMD where the engine lacks it
   const shared = variant.endsWith('Shared');
-  const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
+  const memory = new WebAssembly.Memory({
+    initial: INITIAL_PAGES,
+    maximum: MAX_PAGES,
+    shared,
+  } as WebAssembly.MemoryDescriptor);
   return new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
 }
 
 describe('wasm layout: one definition for both sides', () => {
   it('assembly/layout.generated.ts declares exactly the constants of layout.ts', () => {
-    const declared = Object.fromEntries([...generated.matchAll(/^export const (\w+): i32 = (-?\d+);$/gm)].map((m) => [m[1], Number(m[2])]));
+    const declared = Object.fromEntries(
+      [...generated.matchAll(/^export const (\w+): i32 = (-?\d+);$/gm)].map((m) => [m[1], Number(m[2])]),
+    );
     assert.deepEqual(declared, wasmConstants());
   });
 
   it('the generated Win struct has the window fields in layout order', () => {
     const body = /class Win \{([^}]*)\}/.exec(generated);
     assert.ok(body, 'no Win class in assembly/layout.generated.ts');
-    assert.deepEqual([...body[1].matchAll(/(\w+): i32;/g)].map((m) => m[1]), [...WINDOW_FIELDS]);
+    assert.deepEqual(
+      [...body[1].matchAll(/(\w+): i32;/g)].map((m) => m[1]),
+      [...WINDOW_FIELDS],
+    );
   });
 
   it('job fields are distinct words below JOB_WORDS, the window fields right before src', () => {
@@ -42,7 +60,8 @@ describe('wasm layout: one definition for both sides', () => {
       const exports = instantiate(variant);
       if (!exports) return t.skip('this engine lacks relaxed SIMD');
       checkWasmLayout(exports);
-      for (const [name, value] of Object.entries(wasmConstants())) assert.equal((exports[name] as WebAssembly.Global).value, value, name);
+      for (const [name, value] of Object.entries(wasmConstants()))
+        assert.equal((exports[name] as WebAssembly.Global).value, value, name);
     });
   }
 
@@ -50,7 +69,10 @@ describe('wasm layout: one definition for both sides', () => {
     const exports = { ...instantiate('simdPrivate')! };
     exports.CONV_GRAD_CHUNKS = new WebAssembly.Global({ value: 'i32' }, 8);
     delete exports.COLS_BYTES;
-    assert.throws(() => checkWasmLayout(exports), /CONV_GRAD_CHUNKS is 8 in the module, 16 in layout\.ts; COLS_BYTES is missing/);
+    assert.throws(
+      () => checkWasmLayout(exports),
+      /CONV_GRAD_CHUNKS is 8 in the module, 16 in layout\.ts; COLS_BYTES is missing/,
+    );
   });
 });
 
@@ -64,7 +86,22 @@ describe('wasm convolution thread area (computed only by the module)', () => {
     job[F.co] = co;
     return areaBytes(JOB_BASE);
   };
-  const lenet1 = { batch: 64, channels: 1, height: 28, width: 28, kernelH: 5, kernelW: 5, strideH: 1, strideW: 1, padH: 2, padW: 2, dilationH: 1, dilationW: 1, outH: 28, outW: 28 };
+  const lenet1 = {
+    batch: 64,
+    channels: 1,
+    height: 28,
+    width: 28,
+    kernelH: 5,
+    kernelW: 5,
+    strideH: 1,
+    strideW: 1,
+    padH: 2,
+    padW: 2,
+    dilationH: 1,
+    dilationW: 1,
+    outH: 28,
+    outW: 28,
+  };
 
   it('holds columns, the weight-gradient product and the zero-padded image, 64-byte aligned', () => {
     // LeNet's first conv: columns 25 x 784, product 6 x 25, padded image 32 x 32 floats.
@@ -72,13 +109,31 @@ describe('wasm convolution thread area (computed only by the module)', () => {
   });
 
   it('has no padded image without padding or off the fast path (stride or dilation)', () => {
-    assert.equal(area({ ...lenet1, padH: 0, padW: 0, outH: 24, outW: 24 }, 6), Math.ceil(((25 * 576 + 150) * 4) / 64) * 64);
+    assert.equal(
+      area({ ...lenet1, padH: 0, padW: 0, outH: 24, outW: 24 }, 6),
+      Math.ceil(((25 * 576 + 150) * 4) / 64) * 64,
+    );
     assert.equal(area({ ...lenet1, strideW: 2, outW: 14 }, 6), Math.ceil(((25 * 28 * 14 + 150) * 4) / 64) * 64);
   });
 
   it('reaches past the image when the last window does (even kernel, asymmetric "same" padding)', () => {
     // 4x4 kernel, 1 padded row before, 9 rows out: windows reach row 8 + 4 = 12 of a 9 + 1 padded image.
-    const w = { batch: 5, channels: 2, height: 9, width: 11, kernelH: 4, kernelW: 4, strideH: 1, strideW: 1, padH: 1, padW: 1, dilationH: 1, dilationW: 1, outH: 9, outW: 11 };
+    const w = {
+      batch: 5,
+      channels: 2,
+      height: 9,
+      width: 11,
+      kernelH: 4,
+      kernelW: 4,
+      strideH: 1,
+      strideW: 1,
+      padH: 1,
+      padW: 1,
+      dilationH: 1,
+      dilationW: 1,
+      outH: 9,
+      outW: 11,
+    };
     assert.equal(area(w, 3), Math.ceil(((32 * 99 + 3 * 32 + 2 * 12 * 14) * 4) / 64) * 64);
   });
 

@@ -18,9 +18,16 @@ it('runs on private memory with one thread and matches the js backend through a 
     nb.setBackend(backend);
     nb.manualSeed(7);
     const model = new nb.nn.Sequential(
-      new nb.nn.Conv2d(1, 6, 5, { padding: 2 }), new nb.nn.ReLU(), new nb.nn.MaxPool2d(2),
-      new nb.nn.Conv2d(6, 16, 5), new nb.nn.ReLU(), new nb.nn.MaxPool2d(2), new nb.nn.Flatten(),
-      new nb.nn.Linear(400, 120), new nb.nn.ReLU(), new nb.nn.Linear(120, 10),
+      new nb.nn.Conv2d(1, 6, 5, { padding: 2 }),
+      new nb.nn.ReLU(),
+      new nb.nn.MaxPool2d(2),
+      new nb.nn.Conv2d(6, 16, 5),
+      new nb.nn.ReLU(),
+      new nb.nn.MaxPool2d(2),
+      new nb.nn.Flatten(),
+      new nb.nn.Linear(400, 120),
+      new nb.nn.ReLU(),
+      new nb.nn.Linear(120, 10),
     );
     const opt = new nb.optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
     const x = nb.randn([48, 1, 28, 28]);
@@ -34,7 +41,10 @@ it('runs on private memory with one thread and matches the js backend through a 
       losses.push(loss.item());
     }
     // A product big enough to grow the memory (and detach its old buffer) mid-run.
-    const big = nb.matmul(nb.ones([600, 700]), nb.ones([700, 800])).sum().item();
+    const big = nb
+      .matmul(nb.ones([600, 700]), nb.ones([700, 800]))
+      .sum()
+      .item();
     return [losses, [big], Array.from(model.parameters()[0].toTypedArray())];
   };
   const ref = step('js');

@@ -19,7 +19,13 @@ describe('wasm fused relu backward', () => {
 
   it('relu gradients through the fused path match the js backend', () => {
     const run = (): number[] => {
-      const x = tensor([[-1.5, 0, 2], [3, -0.25, 0.5]], { requiresGrad: true });
+      const x = tensor(
+        [
+          [-1.5, 0, 2],
+          [3, -0.25, 0.5],
+        ],
+        { requiresGrad: true },
+      );
       x.relu().mul(x).sum().backward();
       return Array.from(x.grad!.toTypedArray());
     };

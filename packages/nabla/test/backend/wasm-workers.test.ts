@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import * as binaries from '../../src/backend/wasm/binary.generated.js';
 import { F, INITIAL_PAGES, JOB_BASE, JOB_WORDS, KIND, MAX_PAGES } from '../../src/backend/wasm/layout.js';
 import { spawnWorker } from '../../src/backend/wasm/threads-node.js';
@@ -17,7 +17,9 @@ const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 /** Relative modules and `node:`/bare specifiers `file` imports statically (type-only imports and import() left out). */
 function staticImports(file: string): string[] {
   const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
-  const found = [...text.matchAll(/^\s*(?:import|export)\s+(?!type\b)(?:[^'";()=]*?\sfrom\s+)?['"]([^'"]+)['"]/gm)].map((m) => m[1]);
+  const found = [...text.matchAll(/^\s*(?:import|export)\s+(?!type\b)(?:[^'";()=]*?\sfrom\s+)?['"]([^'"]+)['"]/gm)].map(
+    (m) => m[1],
+  );
   return found.map((spec) => (spec.startsWith('.') ? resolve(dirname(file), spec).replace(/\.js$/, '.ts') : spec));
 }
 
@@ -34,7 +36,10 @@ function nodeImportsReached(entry: string): string[] {
     }
   };
   walk(entry, [entry]);
-  assert.ok(seen.size > (entry.endsWith('index.ts') ? 50 : 1), `only ${seen.size} modules reached from ${entry}: the import scan is broken`);
+  assert.ok(
+    seen.size > (entry.endsWith('index.ts') ? 50 : 1),
+    `only ${seen.size} modules reached from ${entry}: the import scan is broken`,
+  );
   return bad;
 }
 
@@ -48,21 +53,38 @@ describe('wasm workers: what browsers load stays free of node: imports', () => {
   it('a bundler with default settings bundles the browser entry (no node: module reached, dynamic imports included)', async () => {
     const { build } = await import('esbuild');
     const result = await build({
-      entryPoints: [resolve(SRC, 'index.ts')], bundle: true, format: 'esm', write: false, logLevel: 'silent', outdir: 'out',
+      entryPoints: [resolve(SRC, 'index.ts')],
+      bundle: true,
+      format: 'esm',
+      write: false,
+      logLevel: 'silent',
+      outdir: 'out',
     }).catch((e: { errors?: { text: string }[] }) => ({ errors: e.errors ?? [{ text: String(e) }], outputFiles: [] }));
-    assert.deepEqual(result.errors.map((e) => e.text), []);
-    assert.ok(result.outputFiles.some((f) => f.text.includes('installMethods')), 'the bundle holds the library');
+    assert.deepEqual(
+      result.errors.map((e) => e.text),
+      [],
+    );
+    assert.ok(
+      result.outputFiles.some((f) => f.text.includes('installMethods')),
+      'the bundle holds the library',
+    );
   });
 
   it('the scan does see node: imports (threads-node.ts is Node-only)', () => {
-    assert.ok(nodeImportsReached(resolve(SRC, 'backend/wasm/threads-node.ts')).some((s) => s.startsWith('node:worker_threads')));
+    assert.ok(
+      nodeImportsReached(resolve(SRC, 'backend/wasm/threads-node.ts')).some((s) => s.startsWith('node:worker_threads')),
+    );
   });
 });
 
 describe('wasm workers: the Node worker module', () => {
   it('starts from the TypeScript sources on the shared memory and exits on an exit job', async () => {
     const module = new WebAssembly.Module(Buffer.from(binaries.simdShared, 'base64'));
-    const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared: true } as WebAssembly.MemoryDescriptor);
+    const memory = new WebAssembly.Memory({
+      initial: INITIAL_PAGES,
+      maximum: MAX_PAGES,
+      shared: true,
+    } as WebAssembly.MemoryDescriptor);
     const worker = (await spawnWorker({ module, memory, job: JOB_BASE, tid: 0, spin: 0 })) as Worker;
     const exited = new Promise<number>((done) => worker.once('exit', done));
     worker.ref(); // spawnWorker unrefs idle workers; keep this one until it has exited

@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { initWasm, jsBackend, matmul, randn, setBackend, setNumThreads, Tensor, tensor, wasmInfo, where as whereOp } from '../../src/index.js';
+import {
+  initWasm,
+  jsBackend,
+  matmul,
+  randn,
+  setBackend,
+  setNumThreads,
+  type Tensor,
+  tensor,
+  wasmInfo,
+  where as whereOp,
+} from '../../src/index.js';
 import '../../src/node.js'; // worker_threads for the WASM pool
 import { linear } from '../../src/ops/matmul.js';
 import { convForward, convInputGrad, convWeightGrad } from '../../src/ops/conv-gemm.js';
@@ -33,8 +44,17 @@ function maxAbs(x: Float32Array): number {
 // [batch, m, k, n, aBatchStride factor (0 = broadcast), bBatchStride factor]: odd sizes hit every edge
 // tile; the large ones (over 2^21 multiply-adds) take the threaded path, by columns, rows or batch.
 const shapes: [number, number, number, number, number, number][] = [
-  [1, 1, 300, 17, 1, 1], [1, 33, 1, 65, 1, 1], [1, 129, 257, 130, 1, 1], [3, 5, 64, 9, 1, 0],
-  [2, 70, 40, 300, 0, 1], [1, 9, 300, 2100, 1, 1], [4, 31, 33, 35, 1, 1], [2, 3, 70, 40, 1, 1], [6, 40, 100, 120, 1, 1], [1, 300, 100, 90, 1, 1], [2, 7, 300, 500, 1, 1],
+  [1, 1, 300, 17, 1, 1],
+  [1, 33, 1, 65, 1, 1],
+  [1, 129, 257, 130, 1, 1],
+  [3, 5, 64, 9, 1, 0],
+  [2, 70, 40, 300, 0, 1],
+  [1, 9, 300, 2100, 1, 1],
+  [4, 31, 33, 35, 1, 1],
+  [2, 3, 70, 40, 1, 1],
+  [6, 40, 100, 120, 1, 1],
+  [1, 300, 100, 90, 1, 1],
+  [2, 7, 300, 500, 1, 1],
 ];
 
 describe('wasm matmul kernel against the js reference', () => {
@@ -101,12 +121,35 @@ describe('wasm backend through the ops', () => {
 
 describe('wasm window kernels against the js reference', () => {
   // [batch, channels, height, width, kernel, stride, pad, dilation]
-  const windows: number[][] = [[4, 3, 28, 28, 5, 1, 2, 1], [2, 5, 13, 11, 3, 2, 1, 1], [3, 2, 17, 17, 3, 2, 0, 2], [64, 1, 9, 9, 2, 2, 0, 1], [16, 8, 48, 48, 2, 2, 0, 1], [8, 4, 14, 14, 2, 2, 0, 1], [6, 4, 15, 15, 3, 2, 0, 1]];
+  const windows: number[][] = [
+    [4, 3, 28, 28, 5, 1, 2, 1],
+    [2, 5, 13, 11, 3, 2, 1, 1],
+    [3, 2, 17, 17, 3, 2, 0, 2],
+    [64, 1, 9, 9, 2, 2, 0, 1],
+    [16, 8, 48, 48, 2, 2, 0, 1],
+    [8, 4, 14, 14, 2, 2, 0, 1],
+    [6, 4, 15, 15, 3, 2, 0, 1],
+  ];
   for (const threads of [1, 2]) {
     for (const [batch, channels, height, width, k, stride, pad, dil] of windows) {
       const outH = Math.floor((height + 2 * pad - dil * (k - 1) - 1) / stride) + 1;
       const outW = Math.floor((width + 2 * pad - dil * (k - 1) - 1) / stride) + 1;
-      const w = { batch, channels, height, width, kernelH: k, kernelW: k, strideH: stride, strideW: stride, padH: pad, padW: pad, dilationH: dil, dilationW: dil, outH, outW };
+      const w = {
+        batch,
+        channels,
+        height,
+        width,
+        kernelH: k,
+        kernelW: k,
+        strideH: stride,
+        strideW: stride,
+        padH: pad,
+        padW: pad,
+        dilationH: dil,
+        dilationW: dil,
+        outH,
+        outW,
+      };
       const name = `${threads} thread(s): ${batch}x${channels}x${height}x${width} k${k} s${stride} p${pad} d${dil}`;
       it(`im2col and col2im, ${name}`, async () => {
         await setNumThreads(threads);
@@ -183,7 +226,13 @@ describe('wasm backend fast JS kernels', () => {
 
   it('binary ops on dense, scalar and row-broadcast operands match the reference bit for bit', () => {
     const a = randn([33, 40]);
-    const cases: [Tensor, Tensor][] = [[a, randn([33, 40])], [a, randn([40])], [randn([40]), a], [a, randn([])], [a.t(), randn([33])]];
+    const cases: [Tensor, Tensor][] = [
+      [a, randn([33, 40])],
+      [a, randn([40])],
+      [randn([40]), a],
+      [a, randn([])],
+      [a.t(), randn([33])],
+    ];
     for (const [p, q] of cases) {
       for (const op of ['add', 'sub', 'mul', 'div', 'gt', 'ge', 'lt', 'le', 'eq', 'ne'] as const) {
         const ref = p[op](q).toTypedArray();
@@ -203,7 +252,8 @@ describe('wasm backend fast JS kernels', () => {
     const index = Int32Array.from({ length: outer * idxSize }, (_, i) => (i * 7 + (i >> 2)) % outSize);
     for (const inner of [1, 3]) {
       const srcN = random(outer * idxSize * inner, 22 + inner);
-      const indexN = inner === 1 ? index : Int32Array.from({ length: outer * idxSize * inner }, (_, i) => (i * 5) % outSize);
+      const indexN =
+        inner === 1 ? index : Int32Array.from({ length: outer * idxSize * inner }, (_, i) => (i * 5) % outSize);
       const want = random(outer * outSize * inner, 5);
       const got = want.slice();
       jsBackend.scatterAdd(inner === 1 ? src : srcN, indexN, want, outer, outSize, idxSize, inner);
@@ -219,7 +269,11 @@ describe('wasm backend where', () => {
     const y = randn([37, 41]);
     const special = tensor([Number.NaN, -0, 0, Infinity]);
     const cases: [Tensor, Tensor | number, Tensor | number][] = [
-      [x.le(0), 0, y], [x.gt(0), y, x], [x.ge(0.5), x, -0], [special.le(0), special, Number.NaN], [x.t().le(0), 1, y.t()],
+      [x.le(0), 0, y],
+      [x.gt(0), y, x],
+      [x.ge(0.5), x, -0],
+      [special.le(0), special, Number.NaN],
+      [x.t().le(0), 1, y.t()],
     ];
     for (const [c, a, b] of cases) {
       const ref = whereOp(c, a, b).toTypedArray();
@@ -266,7 +320,9 @@ describe('wasm backend relu', () => {
     jsBackend.where(
       { data: Uint8Array.from(x, (v) => (v <= 0 ? 1 : 0)), strides: [1], offset: 0 },
       { data: new Float32Array([0]), strides: [0], offset: 0 },
-      { data: dy, strides: [1], offset: 0 }, dWant, [n],
+      { data: dy, strides: [1], offset: 0 },
+      dWant,
+      [n],
     );
     wasm.reluBackward!(x, dy, dGot);
     assert.deepEqual(bits(dGot), bits(dWant));
@@ -279,11 +335,90 @@ describe('wasm max pooling edge values', () => {
     const N = Number.NaN;
     const I = -Infinity;
     // 2x2 windows of an 8x8 plane (64 planes so the WASM path runs).
-    const plane = [1, N, 3, 3, I, I, 2, 0, N, 1, 3, 3, I, I, 5, N, 7, 7, 0, 0, -1, -2, N, N, 7, 7, 0, -0, -3, -1, N, N,
-      1, 2, 3, 4, 5, 6, 7, 8, 8, 7, 6, 5, 4, 3, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, I, 0, I, I, 9, 9, 9, 9];
+    const plane = [
+      1,
+      N,
+      3,
+      3,
+      I,
+      I,
+      2,
+      0,
+      N,
+      1,
+      3,
+      3,
+      I,
+      I,
+      5,
+      N,
+      7,
+      7,
+      0,
+      0,
+      -1,
+      -2,
+      N,
+      N,
+      7,
+      7,
+      0,
+      -0,
+      -3,
+      -1,
+      N,
+      N,
+      1,
+      2,
+      3,
+      4,
+      5,
+      6,
+      7,
+      8,
+      8,
+      7,
+      6,
+      5,
+      4,
+      3,
+      2,
+      1,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      I,
+      0,
+      I,
+      I,
+      9,
+      9,
+      9,
+      9,
+    ];
     const x = new Float32Array(64 * 64);
     for (let p = 0; p < 64; p++) x.set(plane, p * 64);
-    const w = { batch: 64, channels: 1, height: 8, width: 8, kernelH: 2, kernelW: 2, strideH: 2, strideW: 2, padH: 0, padW: 0, dilationH: 1, dilationW: 1, outH: 4, outW: 4 };
+    const w = {
+      batch: 64,
+      channels: 1,
+      height: 8,
+      width: 8,
+      kernelH: 2,
+      kernelW: 2,
+      strideH: 2,
+      strideW: 2,
+      padH: 0,
+      padW: 0,
+      dilationH: 1,
+      dilationW: 1,
+      outH: 4,
+      outW: 4,
+    };
     const n = 64 * 16;
     const [want, got, iw, ig] = [new Float32Array(n), new Float32Array(n), new Int32Array(n), new Int32Array(n)];
     jsBackend.maxPool2d(x, want, iw, w);
@@ -298,22 +433,42 @@ describe('wasm fused convolution against the im2col + GEMM composite', () => {
   // two layers, odd sizes, strides, dilation, non-square kernels, a 1x1 layer, batches over and
   // under the 16 weight-gradient chunks, and ones large enough to split across threads.
   const cases: number[][] = [
-    [64, 1, 28, 28, 6, 5, 5, 1, 2, 1], [64, 6, 14, 14, 16, 5, 5, 1, 0, 1], [3, 5, 13, 11, 7, 3, 3, 2, 1, 1],
-    [2, 3, 17, 17, 4, 3, 5, 2, 0, 2], [20, 4, 9, 9, 8, 1, 1, 1, 0, 1], [1, 2, 6, 7, 3, 3, 2, 1, 1, 1], [17, 16, 16, 16, 32, 3, 3, 1, 1, 1],
+    [64, 1, 28, 28, 6, 5, 5, 1, 2, 1],
+    [64, 6, 14, 14, 16, 5, 5, 1, 0, 1],
+    [3, 5, 13, 11, 7, 3, 3, 2, 1, 1],
+    [2, 3, 17, 17, 4, 3, 5, 2, 0, 2],
+    [20, 4, 9, 9, 8, 1, 1, 1, 0, 1],
+    [1, 2, 6, 7, 3, 3, 2, 1, 1, 1],
+    [17, 16, 16, 16, 32, 3, 3, 1, 1, 1],
   ];
   for (const threads of [1, 2]) {
     for (const [batch, channels, height, width, outChannels, kH, kW, stride, pad, dil] of cases) {
       const outH = Math.floor((height + 2 * pad - dil * (kH - 1) - 1) / stride) + 1;
       const outW = Math.floor((width + 2 * pad - dil * (kW - 1) - 1) / stride) + 1;
       const g = {
-        batch, channels, height, width, kernelH: kH, kernelW: kW, strideH: stride, strideW: stride,
-        padH: pad, padW: pad, dilationH: dil, dilationW: dil, outH, outW, outChannels, groups: 1,
+        batch,
+        channels,
+        height,
+        width,
+        kernelH: kH,
+        kernelW: kW,
+        strideH: stride,
+        strideW: stride,
+        padH: pad,
+        padW: pad,
+        dilationH: dil,
+        dilationW: dil,
+        outH,
+        outW,
+        outChannels,
+        groups: 1,
       };
       const x = random(batch * channels * height * width, height + kH);
       const w = random(outChannels * channels * kH * kW, outChannels);
       const bias = random(outChannels, 5);
       const dy = random(batch * outChannels * outH * outW, 9);
-      const close = (got: Float32Array, want: Float32Array): void => assertClose(Array.from(got), Array.from(want), { rtol: 1e-5, atol: 1e-5 * maxAbs(want) });
+      const close = (got: Float32Array, want: Float32Array): void =>
+        assertClose(Array.from(got), Array.from(want), { rtol: 1e-5, atol: 1e-5 * maxAbs(want) });
       it(`${threads} thread(s): ${batch}x${channels}x${height}x${width} -> ${outChannels}, k${kH}x${kW} s${stride} p${pad} d${dil}`, async () => {
         await setNumThreads(threads);
         const conv = wasm.conv2d!;
@@ -343,25 +498,78 @@ describe('wasm fused convolution against the im2col + GEMM composite', () => {
 
   it("'same' padding with an even kernel (one more padded row and column at the bottom and right)", async () => {
     // conv2d's geometry for padding 'same', 4x4 kernel: 1 before, 2 after, output the input's size.
-    const g = { batch: 5, channels: 2, height: 9, width: 11, kernelH: 4, kernelW: 4, strideH: 1, strideW: 1, padH: 1, padW: 1, dilationH: 1, dilationW: 1, outH: 9, outW: 11, outChannels: 3, groups: 1 };
+    const g = {
+      batch: 5,
+      channels: 2,
+      height: 9,
+      width: 11,
+      kernelH: 4,
+      kernelW: 4,
+      strideH: 1,
+      strideW: 1,
+      padH: 1,
+      padW: 1,
+      dilationH: 1,
+      dilationW: 1,
+      outH: 9,
+      outW: 11,
+      outChannels: 3,
+      groups: 1,
+    };
     const x = random(5 * 2 * 9 * 11, 31);
     const w = random(3 * 2 * 16, 32);
     const dy = random(5 * 3 * 9 * 11, 33);
     for (const threads of [1, 2]) {
       await setNumThreads(threads);
       setBackend('js');
-      const [y, dw, db, dx] = [new Float32Array(dy.length), new Float32Array(w.length), new Float32Array(3), new Float32Array(x.length)];
+      const [y, dw, db, dx] = [
+        new Float32Array(dy.length),
+        new Float32Array(w.length),
+        new Float32Array(3),
+        new Float32Array(x.length),
+      ];
       convForward(x, w, null, g, y);
       convWeightGrad(dy, x, g, dw, null, db);
       convInputGrad(dy, w, g, dx);
-      const [y2, dw2, db2, dx2] = [new Float32Array(dy.length), new Float32Array(w.length), new Float32Array(3), new Float32Array(x.length)];
-      assert.ok(wasm.conv2d!.forward(x, w, null, y2, g) && wasm.conv2d!.weightGrad(dy, x, dw2, db2, g) && wasm.conv2d!.inputGrad(dy, w, dx2, g));
-      for (const [got, want] of [[y2, y], [dw2, dw], [db2, db], [dx2, dx]]) assertClose(Array.from(got), Array.from(want), { rtol: 1e-5, atol: 1e-5 * maxAbs(want) });
+      const [y2, dw2, db2, dx2] = [
+        new Float32Array(dy.length),
+        new Float32Array(w.length),
+        new Float32Array(3),
+        new Float32Array(x.length),
+      ];
+      assert.ok(
+        wasm.conv2d!.forward(x, w, null, y2, g) &&
+          wasm.conv2d!.weightGrad(dy, x, dw2, db2, g) &&
+          wasm.conv2d!.inputGrad(dy, w, dx2, g),
+      );
+      for (const [got, want] of [
+        [y2, y],
+        [dw2, dw],
+        [db2, db],
+        [dx2, dx],
+      ])
+        assertClose(Array.from(got), Array.from(want), { rtol: 1e-5, atol: 1e-5 * maxAbs(want) });
     }
   });
 
   it('gives the same weight gradient bit for bit on 1 and 2 threads (partials are summed in a fixed order)', async () => {
-    const g = { batch: 40, channels: 6, height: 14, width: 14, kernelH: 5, kernelW: 5, strideH: 1, strideW: 1, padH: 0, padW: 0, dilationH: 1, dilationW: 1, outH: 10, outW: 10, outChannels: 16 };
+    const g = {
+      batch: 40,
+      channels: 6,
+      height: 14,
+      width: 14,
+      kernelH: 5,
+      kernelW: 5,
+      strideH: 1,
+      strideW: 1,
+      padH: 0,
+      padW: 0,
+      dilationH: 1,
+      dilationW: 1,
+      outH: 10,
+      outW: 10,
+      outChannels: 16,
+    };
     const x = random(40 * 6 * 14 * 14, 3);
     const dy = random(40 * 16 * 100, 4);
     const run = async (threads: number): Promise<Float32Array> => {
@@ -375,7 +583,23 @@ describe('wasm fused convolution against the im2col + GEMM composite', () => {
   });
 
   it('declines float64, so the composite runs', () => {
-    const g = { batch: 1, channels: 1, height: 4, width: 4, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, padH: 0, padW: 0, dilationH: 1, dilationW: 1, outH: 2, outW: 2, outChannels: 1 };
+    const g = {
+      batch: 1,
+      channels: 1,
+      height: 4,
+      width: 4,
+      kernelH: 3,
+      kernelW: 3,
+      strideH: 1,
+      strideW: 1,
+      padH: 0,
+      padW: 0,
+      dilationH: 1,
+      dilationW: 1,
+      outH: 2,
+      outW: 2,
+      outChannels: 1,
+    };
     assert.equal(wasm.conv2d!.forward(new Float64Array(16), new Float64Array(9), null, new Float64Array(4), g), false);
   });
 });

@@ -12,13 +12,34 @@ test('parseCsvRecords handles quotes, escaped quotes, embedded newlines, CRLF an
     { fields: ['2', 'two\nlines', ''], line: 4 },
     { fields: ['', '', '3'], line: 6 },
   ]);
-  assert.deepEqual(parseCsvRecords('x;y\n1;2', ';').map((r) => r.fields), [['x', 'y'], ['1', '2']]);
-  assert.deepEqual(parseCsvRecords('""\n').map((r) => r.fields), [['']]);
+  assert.deepEqual(
+    parseCsvRecords('x;y\n1;2', ';').map((r) => r.fields),
+    [
+      ['x', 'y'],
+      ['1', '2'],
+    ],
+  );
+  assert.deepEqual(
+    parseCsvRecords('""\n').map((r) => r.fields),
+    [['']],
+  );
   // Old Mac line ends, a final quoted field without a newline, a stray quote inside an unquoted field.
-  assert.deepEqual(parseCsvRecords('a,b\r1,"2"'), [{ fields: ['a', 'b'], line: 1 }, { fields: ['1', '2'], line: 2 }]);
-  assert.deepEqual(parseCsvRecords('5 o"clock,x').map((r) => r.fields), [['5 o"clock', 'x']]);
-  assert.deepEqual(parseCsvRecords('"a\r\nb",c\nd,e').map((r) => r.line), [1, 3]);
-  assert.throws(() => parseCsvRecords('a', '"'), /delimiter must be one character other than a quote or newline, got "\\""/);
+  assert.deepEqual(parseCsvRecords('a,b\r1,"2"'), [
+    { fields: ['a', 'b'], line: 1 },
+    { fields: ['1', '2'], line: 2 },
+  ]);
+  assert.deepEqual(
+    parseCsvRecords('5 o"clock,x').map((r) => r.fields),
+    [['5 o"clock', 'x']],
+  );
+  assert.deepEqual(
+    parseCsvRecords('"a\r\nb",c\nd,e').map((r) => r.line),
+    [1, 3],
+  );
+  assert.throws(
+    () => parseCsvRecords('a', '"'),
+    /delimiter must be one character other than a quote or newline, got "\\""/,
+  );
 });
 
 test('parseCsvRecords reports unclosed quotes and junk after a quote with the line', () => {
@@ -57,7 +78,10 @@ test('parseCsv picks, drops and reorders columns; target null reads features onl
   assert.deepEqual(parseCsv(csv, { drop: ['id'] }).featureNames, ['a', 'b', 'c']);
   const picked = parseCsv(csv, { columns: ['c', 1], target: 'y' });
   assert.deepEqual(picked.featureNames, ['c', 'a']);
-  assert.deepEqual(picked.features.toArray(), [[3, 1], [6, 4]]);
+  assert.deepEqual(picked.features.toArray(), [
+    [3, 1],
+    [6, 4],
+  ]);
   const only = parseCsv(csv, { target: null });
   assert.equal(only.target, null);
   assert.deepEqual([...only.features.shape], [2, 5]);
@@ -68,18 +92,32 @@ test('parseCsv picks, drops and reorders columns; target null reads features onl
 
 test('parseCsv errors name the source, line, column and value', () => {
   const opts = { source: 'train.csv' };
-  assert.throws(() => parseCsv('a,b,y\n1,2,0\n1,oops,1\n', opts), /train\.csv: line 3, column 2 \("b"\): found "oops", which is not a number/);
-  assert.throws(() => parseCsv('a,b,y\n1,,0\n', opts), /line 2, column 2 \("b"\): found an empty value \(missing values are not supported\)/);
+  assert.throws(
+    () => parseCsv('a,b,y\n1,2,0\n1,oops,1\n', opts),
+    /train\.csv: line 3, column 2 \("b"\): found "oops", which is not a number/,
+  );
+  assert.throws(
+    () => parseCsv('a,b,y\n1,,0\n', opts),
+    /line 2, column 2 \("b"\): found an empty value \(missing values are not supported\)/,
+  );
   assert.throws(() => parseCsv('a,b,y\n1,2,0\n1,2\n', opts), /train\.csv: line 3 has 2 fields but the header has 3/);
   assert.throws(() => parseCsv('a,b,y\n1,2,0\n', { target: 'z' }), /no column "z"; the columns are "a", "b", "y"/);
-  assert.throws(() => parseCsv('a,y\n1,p\n2,q\n', { classNames: ['p'] }), /line 3, column 2 \("y"\): class "q" is not one of "p"/);
+  assert.throws(
+    () => parseCsv('a,y\n1,p\n2,q\n', { classNames: ['p'] }),
+    /line 3, column 2 \("y"\): class "q" is not one of "p"/,
+  );
   assert.throws(() => parseCsv('a,y\n1,2\n', { targetType: 'numeric', drop: [5] }), /no column 5/);
-  assert.throws(() => parseCsv('a,y\n1,x\n', { targetType: 'numeric' }), /line 2, column 2 \("y"\): found "x", which is not a number/);
+  assert.throws(
+    () => parseCsv('a,y\n1,x\n', { targetType: 'numeric' }),
+    /line 2, column 2 \("y"\): found "x", which is not a number/,
+  );
   assert.throws(() => parseCsv('\n\n'), /csv: no records found/);
 });
 
 test('readCsvFile reads the bundled Iris data set', async () => {
-  const iris = await readCsvFile(new URL('../../../app/data/iris.csv', import.meta.url).pathname, { target: 'species' });
+  const iris = await readCsvFile(new URL('../../../app/data/iris.csv', import.meta.url).pathname, {
+    target: 'species',
+  });
   assert.deepEqual([...iris.features.shape], [150, 4]);
   assert.deepEqual(iris.classNames, ['setosa', 'versicolor', 'virginica']);
   const counts = [0, 0, 0];
@@ -91,7 +129,10 @@ test('readCsvFile reads the bundled Iris data set', async () => {
 });
 
 test('readCsvFile reads the bundled 8x8 digits', async () => {
-  const digits = await readCsvFile(new URL('../../../app/data/digits.csv', import.meta.url).pathname, { target: 'digit', targetType: 'categorical' });
+  const digits = await readCsvFile(new URL('../../../app/data/digits.csv', import.meta.url).pathname, {
+    target: 'digit',
+    targetType: 'categorical',
+  });
   assert.deepEqual([...digits.features.shape], [1797, 64]);
   assert.deepEqual(digits.classNames, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
   assert.equal(digits.features.max().item(), 16);

@@ -8,7 +8,10 @@ test('DataLoader batches in order, keeping the short last batch unless dropLast'
   const ds = new TensorDataset(arange(0, 10).reshape(5, 2), arange(0, 5));
   const batches = [...new DataLoader(ds, { batchSize: 2 })];
   assert.equal(batches.length, 3);
-  assert.deepEqual(batches[0][0].toArray(), [[0, 1], [2, 3]]);
+  assert.deepEqual(batches[0][0].toArray(), [
+    [0, 1],
+    [2, 3],
+  ]);
   assert.deepEqual(batches[2][1].toArray(), [4]);
   assert.deepEqual([...batches[2][0].shape], [1, 2]);
   const dropped = new DataLoader(ds, { batchSize: 2, dropLast: true });
@@ -24,7 +27,10 @@ test('shuffling is a permutation, new each epoch, and reproducible from the seed
   const b = new DataLoader(ds, { batchSize: 3, shuffle: true, generator: new Generator(5) });
   const epoch1 = flat(a);
   const epoch2 = flat(a);
-  assert.deepEqual([...epoch1].sort((x, y) => x - y), Array.from({ length: 20 }, (_, i) => i));
+  assert.deepEqual(
+    [...epoch1].sort((x, y) => x - y),
+    Array.from({ length: 20 }, (_, i) => i),
+  );
   assert.notDeepEqual(epoch1, epoch2);
   assert.deepEqual(flat(b), epoch1);
   assert.deepEqual(flat(b), epoch2);
@@ -42,7 +48,12 @@ test('a Dataset without getBatch is collated by stacking samples', () => {
   const first = new DataLoader(ds, { batchSize: 4 })[Symbol.iterator]().next();
   assert.ok(!first.done);
   const [xb, yb] = first.value;
-  assert.deepEqual(xb.toArray(), [[0, -0], [1, -1], [2, -2], [3, -3]]);
+  assert.deepEqual(xb.toArray(), [
+    [0, -0],
+    [1, -1],
+    [2, -2],
+    [3, -3],
+  ]);
   assert.deepEqual(yb.toArray(), [0, 1, 0, 1]);
   assert.equal(yb.dtype, 'int32');
   assert.equal(calls, 4);

@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Generator, Subset, TensorDataset, arange, randomSplit, stratifiedSplit, tensor, toTensors, type Dataset } from '../../src/index.js';
+import {
+  Generator,
+  Subset,
+  TensorDataset,
+  arange,
+  randomSplit,
+  stratifiedSplit,
+  tensor,
+  toTensors,
+  type Dataset,
+} from '../../src/index.js';
 import { assertClose } from '../helpers.js';
 
 test('TensorDataset returns one row of every tensor per sample', () => {
@@ -13,7 +23,10 @@ test('TensorDataset returns one row of every tensor per sample', () => {
   assert.equal(yi.item(), 1);
   assert.deepEqual(ds.getItem(-1)[0].toArray(), [10, 11]);
   const [xb, yb] = ds.getBatch(Int32Array.from([5, 0]));
-  assert.deepEqual(xb.toArray(), [[10, 11], [0, 1]]);
+  assert.deepEqual(xb.toArray(), [
+    [10, 11],
+    [0, 1],
+  ]);
   assert.deepEqual(yb.toArray(), [2, 0]);
   assert.equal(yb.dtype, 'int32');
 });
@@ -31,12 +44,24 @@ test('TensorDataset names both shapes when the sample counts differ', () => {
 test('randomSplit takes sizes or fractions like PyTorch and covers every sample once', () => {
   const ds = new TensorDataset(arange(0, 10));
   const parts = randomSplit(ds, [0.5, 0.3, 0.2], new Generator(1));
-  assert.deepEqual(parts.map((p) => p.length), [5, 3, 2]);
+  assert.deepEqual(
+    parts.map((p) => p.length),
+    [5, 3, 2],
+  );
   const seen = parts.flatMap((p) => Array.from(p.indices)).sort((a, b) => a - b);
-  assert.deepEqual(seen, Array.from({ length: 10 }, (_, i) => i));
+  assert.deepEqual(
+    seen,
+    Array.from({ length: 10 }, (_, i) => i),
+  );
   // PyTorch: floor(10 * 0.33) = 3 each, the leftover sample goes to the first split.
-  assert.deepEqual(randomSplit(ds, [0.33, 0.33, 0.34], new Generator(1)).map((p) => p.length), [4, 3, 3]);
-  assert.deepEqual(randomSplit(ds, [7, 3], new Generator(1)).map((p) => p.length), [7, 3]);
+  assert.deepEqual(
+    randomSplit(ds, [0.33, 0.33, 0.34], new Generator(1)).map((p) => p.length),
+    [4, 3, 3],
+  );
+  assert.deepEqual(
+    randomSplit(ds, [7, 3], new Generator(1)).map((p) => p.length),
+    [7, 3],
+  );
   // More sizes as torch 1.13's random_split gives them.
   const sizes = (n: number, f: number[]) => randomSplit(new TensorDataset(arange(0, n)), f).map((p) => p.length);
   assert.deepEqual(sizes(7, [0.25, 0.25, 0.25, 0.25]), [2, 2, 2, 1]);
@@ -75,11 +100,15 @@ test('stratifiedSplit keeps class proportions in every subset and covers every s
   const labels = tensor([...Array(30).fill(0), ...Array(20).fill(1), ...Array(10).fill(2)], { dtype: 'int32' });
   const ds = new TensorDataset(arange(0, 60), labels);
   const [train, test] = stratifiedSplit(ds, labels, [0.8, 0.2], new Generator(3));
-  const classCounts = (s: Subset) => [0, 1, 2].map((c) => Array.from(s.indices).filter((i) => labels.toTypedArray()[i] === c).length);
+  const classCounts = (s: Subset) =>
+    [0, 1, 2].map((c) => Array.from(s.indices).filter((i) => labels.toTypedArray()[i] === c).length);
   assert.deepEqual(classCounts(train), [24, 16, 8]);
   assert.deepEqual(classCounts(test), [6, 4, 2]);
   const all = [...train.indices, ...test.indices].sort((a, b) => a - b);
-  assert.deepEqual(all, Array.from({ length: 60 }, (_, i) => i));
+  assert.deepEqual(
+    all,
+    Array.from({ length: 60 }, (_, i) => i),
+  );
   const again = stratifiedSplit(ds, labels, [0.8, 0.2], new Generator(3));
   assert.deepEqual(Array.from(again[1].indices), Array.from(test.indices));
   assert.throws(() => stratifiedSplit(ds, [0, 1], [0.5, 0.5]), /2 labels for a data set of length 60/);
@@ -89,6 +118,9 @@ test('stratifiedSplit keeps class proportions in every subset and covers every s
 test('toTensors stacks a whole data set', () => {
   const ds = new TensorDataset(arange(0, 6).reshape(3, 2), arange(0, 3));
   const [x, y] = toTensors(new Subset(ds, [2, 0]));
-  assert.deepEqual(x.toArray(), [[4, 5], [0, 1]]);
+  assert.deepEqual(x.toArray(), [
+    [4, 5],
+    [0, 1],
+  ]);
   assert.deepEqual(y.toArray(), [2, 0]);
 });

@@ -15,9 +15,12 @@ function bits(t: Tensor): number[] {
   return [...new Uint32Array(a.buffer, a.byteOffset, a.length)];
 }
 
-const SHAPES: [number, number, number][] = [[1, 28, 28], [3, 5, 7]];
-const MEANS = [[0.2860], [0.485, 0.456, 0.406]];
-const STDS = [[0.3530], [0.229, 0.224, 0.225]];
+const SHAPES: [number, number, number][] = [
+  [1, 28, 28],
+  [3, 5, 7],
+];
+const MEANS = [[0.286], [0.485, 0.456, 0.406]];
+const STDS = [[0.353], [0.229, 0.224, 0.225]];
 
 describe('data kernels', () => {
   for (const backend of backendsUnderTest()) {
@@ -33,7 +36,11 @@ describe('data kernels', () => {
           const got = new Float32Array(per * index.length);
           jsBackend.data.gatherBytes(src, index, per, want, 255, norm, h * w);
           backend.data.gatherBytes(src, index, per, got, 255, norm, h * w);
-          assert.deepEqual(new Uint32Array(got.buffer), new Uint32Array(want.buffer), `[${c}, ${h}, ${w}], norm ${norm !== null}`);
+          assert.deepEqual(
+            new Uint32Array(got.buffer),
+            new Uint32Array(want.buffer),
+            `[${c}, ${h}, ${w}], norm ${norm !== null}`,
+          );
         }
         const x = Float32Array.from(src.subarray(0, per * 2), (b) => b / 255 - 0.3);
         const want = new Float32Array(x.length);
@@ -62,28 +69,39 @@ describe('data kernels', () => {
       }
     });
 
-    it(`${backend.name}: a data set with normalize gathers in one pass, with the bits of normalising after`, () => withBackend(backend, () => {
-      SHAPES.forEach(([c, h, w], k) => {
-        for (const mean of [MEANS[k], [0.5]]) {
-          const std = mean.length === 1 ? [0.25] : STDS[k];
-          const pixels = bytes(c * h * w * 6, 7 + k);
-          const labels = Int32Array.of(0, 1, 2, 3, 4, 5);
-          const fused = new ByteImageDataset(pixels, [c, h, w], labels, transforms.normalize(mean, std));
-          assert.ok(transforms.channelNormalization(fused.transform!, c), 'normalize is recognised');
-          // compose() hides the normalize, so this data set gathers and then normalises.
-          const apart = new ByteImageDataset(pixels, [c, h, w], labels, transforms.compose(transforms.normalize(mean, std)));
-          const idx = Int32Array.of(5, 1, 1, 0);
-          assert.deepEqual(bits(fused.getBatch(idx)[0]), bits(apart.getBatch(idx)[0]));
-          assert.deepEqual(bits(fused.getItem(2)[0]), bits(apart.getItem(2)[0]));
-          const [xb] = [...new DataLoader(fused, { batchSize: 4 })][1];
-          assert.deepEqual(xb.shape, [2, c, h, w]);
-        }
-      });
-    }));
+    it(`${backend.name}: a data set with normalize gathers in one pass, with the bits of normalising after`, () =>
+      withBackend(backend, () => {
+        SHAPES.forEach(([c, h, w], k) => {
+          for (const mean of [MEANS[k], [0.5]]) {
+            const std = mean.length === 1 ? [0.25] : STDS[k];
+            const pixels = bytes(c * h * w * 6, 7 + k);
+            const labels = Int32Array.of(0, 1, 2, 3, 4, 5);
+            const fused = new ByteImageDataset(pixels, [c, h, w], labels, transforms.normalize(mean, std));
+            assert.ok(transforms.channelNormalization(fused.transform!, c), 'normalize is recognised');
+            // compose() hides the normalize, so this data set gathers and then normalises.
+            const apart = new ByteImageDataset(
+              pixels,
+              [c, h, w],
+              labels,
+              transforms.compose(transforms.normalize(mean, std)),
+            );
+            const idx = Int32Array.of(5, 1, 1, 0);
+            assert.deepEqual(bits(fused.getBatch(idx)[0]), bits(apart.getBatch(idx)[0]));
+            assert.deepEqual(bits(fused.getItem(2)[0]), bits(apart.getItem(2)[0]));
+            const [xb] = [...new DataLoader(fused, { batchSize: 4 })][1];
+            assert.deepEqual(xb.shape, [2, c, h, w]);
+          }
+        });
+      }));
   }
 
   it('a normalize for another channel count is not fused and still fails clearly', () => {
-    const ds = new ByteImageDataset(bytes(2 * 3 * 4, 1), [2, 3, 4], Int32Array.of(0), transforms.normalize([0, 0, 0], [1, 1, 1]));
+    const ds = new ByteImageDataset(
+      bytes(2 * 3 * 4, 1),
+      [2, 3, 4],
+      Int32Array.of(0),
+      transforms.normalize([0, 0, 0], [1, 1, 1]),
+    );
     assert.equal(transforms.channelNormalization(ds.transform!, 2), null);
     assert.throws(() => ds.getItem(0), /3 means for an image with 2 channels/);
   });

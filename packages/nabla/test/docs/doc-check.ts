@@ -8,7 +8,8 @@ type Plain = number | boolean | string | null | undefined | Plain[] | { [k: stri
 
 function plain(v: unknown, expected: unknown): Plain {
   if (v instanceof Tensor) {
-    if (typeof expected === 'number' || typeof expected === 'boolean') return plain(v.numel() === 1 ? v.item() : v.toArray(), expected);
+    if (typeof expected === 'number' || typeof expected === 'boolean')
+      return plain(v.numel() === 1 ? v.item() : v.toArray(), expected);
     return v.toArray() as Plain;
   }
   if (Array.isArray(v)) return v.map((e, i) => plain(e, Array.isArray(expected) ? expected[i] : undefined));
@@ -26,7 +27,8 @@ function mismatch(a: Plain, e: Plain, atol: number, path: string): string | null
     return Math.abs(n - e) <= atol + 1e-6 * Math.abs(e) ? null : `${path}: got ${n}, documented ${e}`;
   }
   if (Array.isArray(e)) {
-    if (!Array.isArray(a) || a.length !== e.length) return `${path}: got ${JSON.stringify(a)}, documented ${JSON.stringify(e)}`;
+    if (!Array.isArray(a) || a.length !== e.length)
+      return `${path}: got ${JSON.stringify(a)}, documented ${JSON.stringify(e)}`;
     for (let i = 0; i < e.length; i++) {
       const m = mismatch(a[i], e[i], atol, `${path}[${i}]`);
       if (m) return m;

@@ -23,16 +23,29 @@ const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const src = (p: string): string => join(ROOT, 'src', p);
 
 /** Modules whose exports examples use unqualified, highest priority first (area module goes first). */
-const MODULES = ['index.ts', 'node.ts', 'nn/index.ts', 'nn/functional/index.ts', 'optim/index.ts', 'io/index.ts', 'models/index.ts', 'data/image/transforms.ts'];
+const MODULES = [
+  'index.ts',
+  'node.ts',
+  'nn/index.ts',
+  'nn/functional/index.ts',
+  'optim/index.ts',
+  'io/index.ts',
+  'models/index.ts',
+  'data/image/transforms.ts',
+];
 const AREAS: [RegExp, string][] = [
-  [/^src\/nn\/functional\//, 'nn/functional/index.ts'], [/^src\/(nn|ops)\//, 'nn/index.ts'], [/^src\/optim\//, 'optim/index.ts'],
-  [/^src\/io\//, 'io/index.ts'], [/^src\/models\//, 'models/index.ts'], [/^src\/data\/image/, 'data/image/transforms.ts'],
+  [/^src\/nn\/functional\//, 'nn/functional/index.ts'],
+  [/^src\/(nn|ops)\//, 'nn/index.ts'],
+  [/^src\/optim\//, 'optim/index.ts'],
+  [/^src\/io\//, 'io/index.ts'],
+  [/^src\/models\//, 'models/index.ts'],
+  [/^src\/data\/image/, 'data/image/transforms.ts'],
 ];
 
 /** Stock objects examples take for granted: [name, definition]; later lines may use earlier ones. */
 const PRELUDE: readonly [string, string][] = [
   ['model', 'new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 3), new nn.Sigmoid())'],
-  ['x', "randn([6, 4], { requiresGrad: true })"],
+  ['x', 'randn([6, 4], { requiresGrad: true })'],
   ['y', 'randint(0, 3, [6])'],
   ['labels', 'y'],
   ['logits', 'randn([6, 3])'],
@@ -53,7 +66,8 @@ const PRELUDE: readonly [string, string][] = [
   ['testSubset', 'new Subset(ds, [0, 1, 2])'],
 ];
 const PRELUDE_NAMES = new Set(PRELUDE.map(([n]) => n));
-const uses = (code: string, name: string): boolean => new RegExp(`(^|[^\\w.$])${name.replace('$', '\\$')}\\b`).test(code);
+const uses = (code: string, name: string): boolean =>
+  new RegExp(`(^|[^\\w.$])${name.replace('$', '\\$')}\\b`).test(code);
 
 /** The prelude without `omit` and whatever depends on it. */
 function prelude(omit: ReadonlySet<string>): string {
@@ -66,8 +80,13 @@ function prelude(omit: ReadonlySet<string>): string {
   return lines.join('\n');
 }
 /** Examples that touch files, the network, servers or worker threads only type-check. */
-const SIDE_EFFECTS = /readFileSync|fetch\(|\.arrayBuffer\(|loadModel|saveModel|writeFileAtomic|ImageFolder\.load|readIdx|loadMnist|loadFashionMnist|readCsvFile|readImage|buildApp|listen\(|initWasm|startWasm|setNumThreads/;
-const RESERVED = new Set('break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with'.split(' '));
+const SIDE_EFFECTS =
+  /readFileSync|fetch\(|\.arrayBuffer\(|loadModel|saveModel|writeFileAtomic|ImageFolder\.load|readIdx|loadMnist|loadFashionMnist|readCsvFile|readImage|buildApp|listen\(|initWasm|startWasm|setNumThreads/;
+const RESERVED = new Set(
+  'break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with'.split(
+    ' ',
+  ),
+);
 /** Full-size ImageNet forward passes take seconds: type-checked only, to keep the suite fast. */
 const SLOW = /224, 224/;
 const STATEMENT_KEYWORD = /^(const|let|var|for|if|while|class|import|export|return|function|type|interface|declare)\b/;
@@ -95,26 +114,42 @@ interface Built {
   start: number;
 }
 
-function build(ex: Example, i: number, exports: Map<string, string[]>, declared: readonly string[], omit: ReadonlySet<string> = new Set()): Built {
+function build(
+  ex: Example,
+  i: number,
+  exports: Map<string, string[]>,
+  declared: readonly string[],
+  omit: ReadonlySet<string> = new Set(),
+): Built {
   const area = AREAS.find(([re]) => re.test(ex.file))?.[1];
   const taken = new Set(PRELUDE_NAMES);
   const imports: string[] = [];
   for (const mod of [...(area ? [area] : []), ...MODULES.filter((m) => m !== area)]) {
     const names = (exports.get(mod) ?? []).filter((n) => !RESERVED.has(n) && !taken.has(n));
     names.forEach((n) => taken.add(n));
-    if (names.length) imports.push(`import { ${names.join(', ')} } from ${JSON.stringify(src(mod).replace(/\.ts$/, '.js'))};`);
+    if (names.length)
+      imports.push(`import { ${names.join(', ')} } from ${JSON.stringify(src(mod).replace(/\.ts$/, '.js'))};`);
   }
   imports.push(`import { check as __check } from ${JSON.stringify(join(ROOT, 'test/docs/doc-check.js'))};`);
   const decls = declared.flatMap((n) => [`declare const ${n}: any;`, `type ${n} = any;`]);
-  const body = ex.code.split('\n').filter((l) => !/^\s*import\s/.test(l)).map((l, k) => instrument(l, `${ex.file}:${ex.line + 1 + k}`));
+  const body = ex.code
+    .split('\n')
+    .filter((l) => !/^\s*import\s/.test(l))
+    .map((l, k) => instrument(l, `${ex.file}:${ex.line + 1 + k}`));
   const head = [...imports, ...decls, prelude(omit), '{'];
   const text = [...head, ...body, '}', 'export {};', ''].join('\n');
   return { ex, name: join(ROOT, 'test/docs', `__example_${i}.ts`), text, start: head.join('\n').split('\n').length };
 }
 
 const OPTIONS: ts.CompilerOptions = {
-  target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext,
-  strict: true, skipLibCheck: true, noEmit: true, lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'], types: ['node'],
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.NodeNext,
+  moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  strict: true,
+  skipLibCheck: true,
+  noEmit: true,
+  lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
+  types: ['node'],
 };
 
 /** Parsed src/ and lib files, shared by the three programs (parsing is most of their cost). */
@@ -136,10 +171,12 @@ function program(virtual: readonly Built[], old?: ts.Program): ts.Program {
 
 function moduleExports(p: ts.Program): Map<string, string[]> {
   const checker = p.getTypeChecker();
-  return new Map(MODULES.map((m) => {
-    const sym = checker.getSymbolAtLocation(p.getSourceFile(src(m))!);
-    return [m, sym ? checker.getExportsOfModule(sym).map((s) => s.name) : []];
-  }));
+  return new Map(
+    MODULES.map((m) => {
+      const sym = checker.getSymbolAtLocation(p.getSourceFile(src(m))!);
+      return [m, sym ? checker.getExportsOfModule(sym).map((s) => s.name) : []];
+    }),
+  );
 }
 
 interface Verdict {
@@ -196,7 +233,12 @@ function typeCheck(examples: readonly Example[]): Verdict[] {
     const d = plan ? diagnose(p2, b) : d1[i];
     // `...` standing for omitted code makes an example a sketch, not a program.
     const placeholder = d1[i].syntax && /\.\.\./.test(b.ex.code);
-    return { built: b, missing: plan ? [...plan.missing, ...plan.unbound] : [], errors: placeholder ? [] : d.errors, placeholder };
+    return {
+      built: b,
+      missing: plan ? [...plan.missing, ...plan.unbound] : [],
+      errors: placeholder ? [] : d.errors,
+      placeholder,
+    };
   });
 }
 
@@ -208,11 +250,21 @@ test('every @example type-checks against the public API', (t) => {
   t.diagnostic(`type-checked ${verdicts.length} examples in ${Date.now() - started} ms (module load)`);
   t.diagnostic(`${verdicts.length} examples; sketches with '...': ${sketches.join(', ') || 'none'}`);
   assert.ok(verdicts.length > 100, `found only ${verdicts.length} examples`);
-  assert.deepEqual(verdicts.flatMap((v) => v.errors), []);
+  assert.deepEqual(
+    verdicts.flatMap((v) => v.errors),
+    [],
+  );
 });
 
 test('self-contained examples run and return what their comments say', async (t) => {
-  const runnable = verdicts.filter((v) => !v.placeholder && v.missing.length === 0 && v.errors.length === 0 && !SIDE_EFFECTS.test(v.built.ex.code) && !SLOW.test(v.built.ex.code));
+  const runnable = verdicts.filter(
+    (v) =>
+      !v.placeholder &&
+      v.missing.length === 0 &&
+      v.errors.length === 0 &&
+      !SIDE_EFFECTS.test(v.built.ex.code) &&
+      !SLOW.test(v.built.ex.code),
+  );
   const t0 = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'nabla-examples-'));
   const failures: string[] = [];
@@ -221,7 +273,12 @@ test('self-contained examples run and return what their comments say', async (t)
     for (const [i, v] of runnable.entries()) {
       // Transpiled here (no type info needed), so the loader only resolves the src/ imports.
       const file = join(dir, `example_${i}.mjs`);
-      writeFileSync(file, ts.transpileModule(v.built.text, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext } }).outputText);
+      writeFileSync(
+        file,
+        ts.transpileModule(v.built.text, {
+          compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext },
+        }).outputText,
+      );
       const t1 = Date.now();
       try {
         await import(pathToFileURL(file).href);
@@ -233,8 +290,16 @@ test('self-contained examples run and return what their comments say', async (t)
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const skipped = verdicts.filter((v) => !runnable.includes(v)).map((v) => `${v.built.ex.file}:${v.built.ex.line}${v.missing.length ? ` (needs ${v.missing.join(', ')})` : ''}`);
-  t.diagnostic(`slowest: ${times.sort((a, b) => b[0] - a[0]).slice(0, 5).map(([ms, w]) => `${w} ${ms} ms`).join(', ')}`);
+  const skipped = verdicts
+    .filter((v) => !runnable.includes(v))
+    .map((v) => `${v.built.ex.file}:${v.built.ex.line}${v.missing.length ? ` (needs ${v.missing.join(', ')})` : ''}`);
+  t.diagnostic(
+    `slowest: ${times
+      .sort((a, b) => b[0] - a[0])
+      .slice(0, 5)
+      .map(([ms, w]) => `${w} ${ms} ms`)
+      .join(', ')}`,
+  );
   t.diagnostic(`ran in ${Date.now() - t0} ms, compared ${stats.checked} documented values`);
   t.diagnostic(`ran ${runnable.length} of ${verdicts.length}; type-checked only: ${skipped.join('; ')}`);
   assert.ok(runnable.length >= 60, `only ${runnable.length} examples ran`);

@@ -37,7 +37,10 @@ export function examplesIn(text: string, file: string): Example[] {
       body.push(l.replace(/^\s*\* ?/, '').replace(/\s*\*\/\s*$/, ''));
       if (/\*\//.test(l)) break;
     }
-    const code = body.filter((l) => !/^\s*```/.test(l)).join('\n').trim();
+    const code = body
+      .filter((l) => !/^\s*```/.test(l))
+      .join('\n')
+      .trim();
     if (code) out.push({ file, line: i + 1, code });
     i = j - 1;
   }
@@ -47,6 +50,7 @@ export function examplesIn(text: string, file: string): Example[] {
 /** Every example under `srcDir`, in file order. */
 export function collectExamples(root: string, srcDir = 'src'): Example[] {
   const out: Example[] = [];
-  for (const path of walk(join(root, srcDir))) out.push(...examplesIn(readFileSync(path, 'utf8'), relative(root, path)));
+  for (const path of walk(join(root, srcDir)))
+    out.push(...examplesIn(readFileSync(path, 'utf8'), relative(root, path)));
   return out;
 }

@@ -6,7 +6,21 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as nb from '../../src/index.js';
-import { DataLoader, TensorDataset, arange, cat, einsum, nn, optim, randomSplit, stack, tensor, where, zeros, type Tensor } from '../../src/index.js';
+import {
+  DataLoader,
+  TensorDataset,
+  arange,
+  cat,
+  einsum,
+  nn,
+  optim,
+  randomSplit,
+  stack,
+  tensor,
+  where,
+  zeros,
+  type Tensor,
+} from '../../src/index.js';
 
 const i32 = (a: number[]): Tensor => tensor(a, { dtype: 'int32' });
 const F = nn.functional;
@@ -62,38 +76,93 @@ const CASES: [string, () => unknown, RegExp[]][] = [
   // autograd
   ['backward of a non-scalar', () => zeros([2], { requiresGrad: true }).mul(2).backward(), [/scalar/, /\[2\]/]],
   ['backward without grad', () => zeros([2]).sum().backward(), [/requires? ?grad/i]],
-  ['backward gradient shape', () => zeros([2], { requiresGrad: true }).mul(2).backward(zeros([3])), [/\[3\]/, /\[2\]/]],
+  [
+    'backward gradient shape',
+    () =>
+      zeros([2], { requiresGrad: true })
+        .mul(2)
+        .backward(zeros([3])),
+    [/\[3\]/, /\[2\]/],
+  ],
   ['in-place on a leaf', () => zeros([2], { requiresGrad: true }).add_(1), [/leaf/, /noGrad/]],
   // modules and state dicts
-  ['loadStateDict missing key', () => new nn.Linear(2, 2).loadStateDict({ weight: zeros([2, 2]) }), [/missing/, /bias/]],
-  ['loadStateDict unexpected key', () => {
-    const m = new nn.Linear(2, 2);
-    m.loadStateDict({ ...m.stateDict(), extra: zeros([1]) });
-  }, [/unexpected/, /extra/]],
-  ['loadStateDict shape', () => {
-    const m = new nn.Linear(2, 2);
-    m.loadStateDict({ ...m.stateDict(), weight: zeros([3, 2]) });
-  }, [/weight/, /\[3, 2\]/, /\[2, 2\]/]],
-  ['calculateGain of an unknown nonlinearity', () => nn.init.calculateGain('leakyRelu' as nn.init.Nonlinearity), [/unsupported nonlinearity/, /leakyRelu/]],
+  [
+    'loadStateDict missing key',
+    () => new nn.Linear(2, 2).loadStateDict({ weight: zeros([2, 2]) }),
+    [/missing/, /bias/],
+  ],
+  [
+    'loadStateDict unexpected key',
+    () => {
+      const m = new nn.Linear(2, 2);
+      m.loadStateDict({ ...m.stateDict(), extra: zeros([1]) });
+    },
+    [/unexpected/, /extra/],
+  ],
+  [
+    'loadStateDict shape',
+    () => {
+      const m = new nn.Linear(2, 2);
+      m.loadStateDict({ ...m.stateDict(), weight: zeros([3, 2]) });
+    },
+    [/weight/, /\[3, 2\]/, /\[2, 2\]/],
+  ],
+  [
+    'calculateGain of an unknown nonlinearity',
+    () => nn.init.calculateGain('leakyRelu' as nn.init.Nonlinearity),
+    [/unsupported nonlinearity/, /leakyRelu/],
+  ],
   ['Linear sizes', () => new nn.Linear(-1, 2), [/inFeatures/, /-1/]],
   ['Dropout p', () => new nn.Dropout(1.5), [/probability/, /1\.5/]],
-  ['reduction name', () => F.mseLoss(zeros([2]), zeros([2]), { reduction: 'avg' as 'mean' }), [/avg/, /'none', 'mean' or 'sum'/]],
-  ['binaryCrossEntropy probabilities', () => F.binaryCrossEntropy(tensor([1.5]), tensor([1])), [/between 0 and 1/, /1\.5/]],
+  [
+    'reduction name',
+    () => F.mseLoss(zeros([2]), zeros([2]), { reduction: 'avg' as 'mean' }),
+    [/avg/, /'none', 'mean' or 'sum'/],
+  ],
+  [
+    'binaryCrossEntropy probabilities',
+    () => F.binaryCrossEntropy(tensor([1.5]), tensor([1])),
+    [/between 0 and 1/, /1\.5/],
+  ],
   // optimizers, schedulers, data
   ['optimizer without parameters', () => new optim.SGD([], { lr: 0.1 }), [/empty parameter list/]],
-  ['SGD negative lr', () => new optim.SGD([zeros([1], { requiresGrad: true })], { lr: -0.1 }), [/learning rate/, /-0\.1/]],
+  [
+    'SGD negative lr',
+    () => new optim.SGD([zeros([1], { requiresGrad: true })], { lr: -0.1 }),
+    [/learning rate/, /-0\.1/],
+  ],
   ['SGD without lr', () => new optim.SGD([{ params: [zeros([1], { requiresGrad: true })] }]), [/lr/]],
   ['Adam negative lr', () => new optim.Adam([zeros([1], { requiresGrad: true })], { lr: -1 }), [/learning rate/, /-1/]],
-  ['AdamW negative lr', () => new optim.AdamW([zeros([1], { requiresGrad: true })], { lr: -1 }), [/learning rate/, /-1/]],
-  ['RMSprop negative lr', () => new optim.RMSprop([zeros([1], { requiresGrad: true })], { lr: -1 }), [/learning rate/, /-1/]],
-  ['Adagrad negative lr', () => new optim.Adagrad([zeros([1], { requiresGrad: true })], { lr: -1 }), [/learning rate/, /-1/]],
+  [
+    'AdamW negative lr',
+    () => new optim.AdamW([zeros([1], { requiresGrad: true })], { lr: -1 }),
+    [/learning rate/, /-1/],
+  ],
+  [
+    'RMSprop negative lr',
+    () => new optim.RMSprop([zeros([1], { requiresGrad: true })], { lr: -1 }),
+    [/learning rate/, /-1/],
+  ],
+  [
+    'Adagrad negative lr',
+    () => new optim.Adagrad([zeros([1], { requiresGrad: true })], { lr: -1 }),
+    [/learning rate/, /-1/],
+  ],
   ['Adam beta', () => new optim.Adam([zeros([1], { requiresGrad: true })], { betas: [1.5, 0.9] }), [/beta/, /1\.5/]],
-  ['StepLR without stepSize', () => new optim.StepLR(new optim.SGD([zeros([1], { requiresGrad: true })], { lr: 0.1 }), { stepSize: 0 }), [/stepSize/]],
-  ['clipGradNorm of a non-finite norm', () => {
-    const w = zeros([2], { requiresGrad: true });
-    w.grad = tensor([NaN, 1]);
-    optim.clipGradNorm([w], 1, 2, true);
-  }, [/non-finite/]],
+  [
+    'StepLR without stepSize',
+    () => new optim.StepLR(new optim.SGD([zeros([1], { requiresGrad: true })], { lr: 0.1 }), { stepSize: 0 }),
+    [/stepSize/],
+  ],
+  [
+    'clipGradNorm of a non-finite norm',
+    () => {
+      const w = zeros([2], { requiresGrad: true });
+      w.grad = tensor([NaN, 1]);
+      optim.clipGradNorm([w], 1, 2, true);
+    },
+    [/non-finite/],
+  ],
   ['DataLoader batch size', () => new DataLoader(new TensorDataset(arange(3)), { batchSize: 0 }), [/batchSize/, /0/]],
   ['randomSplit lengths', () => randomSplit(new TensorDataset(arange(3)), [0.5, 0.6]), [/\[0\.5, 0\.6\]/, /3/]],
   ['creation shape', () => zeros([-1]), [/\[-1\]/]],
@@ -109,9 +178,17 @@ const CASES: [string, () => unknown, RegExp[]][] = [
   ['Embedding paddingIdx', () => new nn.Embedding(4, 2, { paddingIdx: 4 }), [/paddingIdx 4/, /\[-4, 3\]/]],
   ['embedding float indices', () => F.embedding(zeros([2]), zeros([4, 2])), [/int32/, /float32/]],
   ['ModuleDict key', () => new nn.ModuleDict({ a: new nn.ReLU() }).get('b'), [/"b"/, /keys: a/]],
-  ['Adadelta negative lr', () => new optim.Adadelta([zeros([1], { requiresGrad: true })], { lr: -1 }), [/learning rate/, /-1/]],
+  [
+    'Adadelta negative lr',
+    () => new optim.Adadelta([zeros([1], { requiresGrad: true })], { lr: -1 }),
+    [/learning rate/, /-1/],
+  ],
   ['div roundingMode', () => zeros([2]).div(2, { roundingMode: 'round' as 'floor' }), [/roundingMode/, /round/]],
-  ['multinomial without replacement', () => nb.multinomial(tensor([0, 0, 1]), 2), [/without replacement/, /3 categories|positive weight/]],
+  [
+    'multinomial without replacement',
+    () => nb.multinomial(tensor([0, 0, 1]), 2),
+    [/without replacement/, /3 categories|positive weight/],
+  ],
   ['bernoulli probabilities', () => nb.bernoulli(tensor([0.5, 1.5])), [/\[0, 1\]/, /1\.5/]],
   ['prelu channels', () => F.prelu(zeros([2, 3]), zeros([4])), [/4/, /\[2, 3\]/]],
   ['ragged nested array', () => tensor([[1, 2], [3]] as unknown as number[][]), [/ragged/]],

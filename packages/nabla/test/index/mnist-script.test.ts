@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { Tensor, flatten, nn, optim, tensor, type DType } from '../../src/index.js';
+import { type Tensor, flatten, nn, optim, tensor, type DType } from '../../src/index.js';
 import { assertClose } from '../helpers.js';
 
 const F = nn.functional;
@@ -61,5 +61,6 @@ test('the PyTorch MNIST example, ported line by line, trains exactly like PyTorc
   const pred = model.forward(x).argmax(1, true);
   assert.equal(pred.eq(y.viewAs(pred)).sum().item(), fx.correct);
   const sd = model.stateDict();
-  for (const [k, v] of Object.entries(fx.final as Record<string, Enc>)) assertClose(sd[k], dec(v), { rtol: 1e-4, atol: 1e-6, message: k });
+  for (const [k, v] of Object.entries(fx.final as Record<string, Enc>))
+    assertClose(sd[k], dec(v), { rtol: 1e-4, atol: 1e-6, message: k });
 });

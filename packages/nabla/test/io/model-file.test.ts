@@ -38,8 +38,16 @@ test('model specs round-trip through JSON for every built-in layer and the zoo',
     io.buildModel(io.parseMlpSpec('mlp:12-8-4')),
     lenet5({ numClasses: 7 }),
     resnet8({ numClasses: 3, inChannels: 2 }),
-    new nn.Sequential(new nn.BatchNorm1d(4, { momentum: null }), new nn.GELU({ approximate: 'tanh' }), new nn.Softplus(2, 10),
-      new nn.Hardtanh(-2, 2), new nn.Dropout(0.25), new nn.Softmax(1), new nn.AdaptiveAvgPool2d([1, null]), new nn.Linear(3, 2, { bias: false })),
+    new nn.Sequential(
+      new nn.BatchNorm1d(4, { momentum: null }),
+      new nn.GELU({ approximate: 'tanh' }),
+      new nn.Softplus(2, 10),
+      new nn.Hardtanh(-2, 2),
+      new nn.Dropout(0.25),
+      new nn.Softmax(1),
+      new nn.AdaptiveAvgPool2d([1, null]),
+      new nn.Linear(3, 2, { bias: false }),
+    ),
   ];
   for (const m of models) {
     const spec = io.describeModel(m);
@@ -86,14 +94,26 @@ test('writeFileAtomic replaces a file whole and leaves no temporary file', () =>
   writeFileAtomic(path, 'old contents');
   writeFileAtomic(path, new Uint8Array([1, 2, 3]));
   assert.deepEqual([...readFileSync(path)], [1, 2, 3]);
-  assert.deepEqual(readdirSync(work).filter((f) => f.startsWith('atomic')), ['atomic.bin']);
+  assert.deepEqual(
+    readdirSync(work).filter((f) => f.startsWith('atomic')),
+    ['atomic.bin'],
+  );
   assert.throws(() => writeFileAtomic(join(work, 'no-such-dir', 'x'), 'x'), /ENOENT/);
-  assert.equal(readdirSync(work).some((f) => f.includes('.tmp-')), false);
+  assert.equal(
+    readdirSync(work).some((f) => f.includes('.tmp-')),
+    false,
+  );
 });
 
 test('packState/unpackState keep tensors, NaN and infinities (optimizer and RNG state)', () => {
   const t: Tensor = randn([2, 2]);
-  const state = { step: 3, buf: { '0': { expAvg: t } }, rng: [1, 2, Number.NaN], best: Infinity, lrs: [0.1, -Infinity] };
+  const state = {
+    step: 3,
+    buf: { '0': { expAvg: t } },
+    rng: [1, 2, Number.NaN],
+    best: Infinity,
+    lrs: [0.1, -Infinity],
+  };
   const packed = io.packState(state);
   const json = JSON.parse(JSON.stringify(packed.json)) as unknown;
   const bytes = io.encodeSafetensors(packed.tensors);

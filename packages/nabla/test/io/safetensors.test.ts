@@ -60,10 +60,21 @@ test('corrupt safetensors data gives errors that say what is wrong', () => {
     view.setBigInt64(8 + head.length, value, true);
     return out;
   };
-  assert.throws(() => io.decodeSafetensors(header('{"x":{"dtype":"C64","shape":[1],"data_offsets":[0,8]}}')), /unsupported dtype 'C64'/);
-  assert.throws(() => io.decodeSafetensors(header('{"x":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}')), /needs 12 bytes/);
   assert.throws(
-    () => io.decodeSafetensors(header('{"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"y":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}')),
+    () => io.decodeSafetensors(header('{"x":{"dtype":"C64","shape":[1],"data_offsets":[0,8]}}')),
+    /unsupported dtype 'C64'/,
+  );
+  assert.throws(
+    () => io.decodeSafetensors(header('{"x":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}')),
+    /needs 12 bytes/,
+  );
+  assert.throws(
+    () =>
+      io.decodeSafetensors(
+        header(
+          '{"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"y":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}',
+        ),
+      ),
     /gap or overlap/,
   );
   const i64 = '{"x":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}';

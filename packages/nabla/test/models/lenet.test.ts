@@ -24,7 +24,15 @@ const fx = JSON.parse(readFileSync(new URL('../fixtures/lenet.json', import.meta
 /** Trains lenet5 as the generator does (SGD with momentum, cross-entropy, fixed batches). */
 function train(dtype: DType): { losses: number[]; model: nn.Module } {
   const model = lenet5();
-  const state = Object.fromEntries(Object.entries(fx.init).map(([k, v]) => [k, Tensor.fromData(Float64Array.from(v.data, (q) => q / fx.scale), v.shape)]));
+  const state = Object.fromEntries(
+    Object.entries(fx.init).map(([k, v]) => [
+      k,
+      Tensor.fromData(
+        Float64Array.from(v.data, (q) => q / fx.scale),
+        v.shape,
+      ),
+    ]),
+  );
   model.loadStateDict(state);
   // Parameters start as float32; float64 training runs on float64 copies of the same values.
   const params = model.parameters();
@@ -60,16 +68,21 @@ function forward64(model: nn.Module, p: nn.Parameter[]): (x: Tensor) => Tensor {
 
 describe('LeNet-5 follows PyTorch for 30 SGD steps from identical weights and batches', () => {
   for (const backend of backendsUnderTest() as Backend[]) {
-    it(`float32 (${backend.name} backend): loss curve within 1e-4 relative, final classifier close`, () => withBackend(backend, () => {
-      const { losses, model } = train('float32');
-      assertClose(losses, fx.losses.float32, { rtol: 1e-4, atol: 0, message: 'loss' });
-      const state = model.stateDict();
-      assertClose(state['11.bias'], fx.finalFc.float32['11.bias'], { rtol: 1e-3, atol: 1e-5, message: 'fc3 bias' });
-      assertClose(state['11.weight'], fx.finalFc.float32['11.weight'], { rtol: 1e-3, atol: 1e-5, message: 'fc3 weight' });
-      // It learns: the last pass over the pool has a lower loss than the first.
-      const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
-      assert.ok(mean(losses.slice(-4)) < mean(losses.slice(0, 4)));
-    }));
+    it(`float32 (${backend.name} backend): loss curve within 1e-4 relative, final classifier close`, () =>
+      withBackend(backend, () => {
+        const { losses, model } = train('float32');
+        assertClose(losses, fx.losses.float32, { rtol: 1e-4, atol: 0, message: 'loss' });
+        const state = model.stateDict();
+        assertClose(state['11.bias'], fx.finalFc.float32['11.bias'], { rtol: 1e-3, atol: 1e-5, message: 'fc3 bias' });
+        assertClose(state['11.weight'], fx.finalFc.float32['11.weight'], {
+          rtol: 1e-3,
+          atol: 1e-5,
+          message: 'fc3 weight',
+        });
+        // It learns: the last pass over the pool has a lower loss than the first.
+        const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+        assert.ok(mean(losses.slice(-4)) < mean(losses.slice(0, 4)));
+      }));
   }
 
   it('float64: loss curve within 1e-9 relative', () => {
@@ -80,6 +93,9 @@ describe('LeNet-5 follows PyTorch for 30 SGD steps from identical weights and ba
   it('has the classic layer sizes and PyTorch state-dict keys', () => {
     const model = lenet5();
     assert.deepEqual(Object.keys(model.stateDict()), Object.keys(fx.init));
-    assert.equal(model.parameters().reduce((n, p) => n + p.numel(), 0), 61706);
+    assert.equal(
+      model.parameters().reduce((n, p) => n + p.numel(), 0),
+      61706,
+    );
   });
 });

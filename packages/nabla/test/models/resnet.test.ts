@@ -21,7 +21,9 @@ interface BlockCase {
   xEval: Fixed;
   outEval: Fixed;
 }
-const block = (JSON.parse(readFileSync(new URL('../fixtures/conv.json', import.meta.url), 'utf8')) as { basicBlock: BlockCase }).basicBlock;
+const block = (
+  JSON.parse(readFileSync(new URL('../fixtures/conv.json', import.meta.url), 'utf8')) as { basicBlock: BlockCase }
+).basicBlock;
 const fromFixed = (f: Fixed): Tensor => Tensor.fromData(Float64Array.from(f.data), f.shape);
 
 const countParams = (m: nn.Module) => m.parameters().reduce((n, p) => n + p.numel(), 0);
@@ -32,10 +34,17 @@ describe('residual models', () => {
     assert.equal(same.downsample, null);
     assert.deepEqual(same.forward(randn([2, 8, 7, 7])).shape, [2, 8, 7, 7]);
     const down = new BasicBlock(8, 16, 2);
-    assert.deepEqual(Object.keys(down.stateDict()).filter((k) => k.startsWith('downsample')), [
-      'downsample.0.weight', 'downsample.1.weight', 'downsample.1.bias',
-      'downsample.1.running_mean', 'downsample.1.running_var', 'downsample.1.num_batches_tracked',
-    ]);
+    assert.deepEqual(
+      Object.keys(down.stateDict()).filter((k) => k.startsWith('downsample')),
+      [
+        'downsample.0.weight',
+        'downsample.1.weight',
+        'downsample.1.bias',
+        'downsample.1.running_mean',
+        'downsample.1.running_var',
+        'downsample.1.num_batches_tracked',
+      ],
+    );
     assert.deepEqual(down.forward(randn([2, 8, 7, 7])).shape, [2, 16, 4, 4]);
     // Output is relu(...): never negative.
     assert.ok(Array.from(down.forward(randn([1, 8, 5, 5])).toTypedArray()).every((v) => v >= 0));
@@ -51,10 +60,16 @@ describe('residual models', () => {
     assertClose(out, fromFixed(block.out), { ...tol, message: 'output' });
     out.backward(fromFixed(block.dy));
     assertClose(x.grad!, fromFixed(block.dx), { ...tol, message: 'dx' });
-    for (const [k, p] of m.namedParameters()) assertClose(p.grad!, fromFixed(block.grads[k]), { ...tol, message: `grad ${k}` });
-    for (const [k, v] of Object.entries(m.stateDict())) assertClose(v, fromFixed(block.state[k]), { ...tol, message: k });
+    for (const [k, p] of m.namedParameters())
+      assertClose(p.grad!, fromFixed(block.grads[k]), { ...tol, message: `grad ${k}` });
+    for (const [k, v] of Object.entries(m.stateDict()))
+      assertClose(v, fromFixed(block.state[k]), { ...tol, message: k });
     m.eval();
-    assertClose(noGrad(() => m.forward(fromFixed(block.xEval))), fromFixed(block.outEval), { ...tol, message: 'eval output' });
+    assertClose(
+      noGrad(() => m.forward(fromFixed(block.xEval))),
+      fromFixed(block.outEval),
+      { ...tol, message: 'eval output' },
+    );
   });
 
   it("resnet18 has torchvision's parameter count and state-dict keys and runs at any input size", () => {
@@ -63,7 +78,15 @@ describe('residual models', () => {
     assert.equal(countParams(model), 11_689_512);
     const keys = Object.keys(model.stateDict());
     assert.equal(keys.length, 122);
-    for (const k of ['conv1.weight', 'bn1.running_mean', 'layer1.0.conv1.weight', 'layer2.0.downsample.0.weight', 'layer4.1.bn2.num_batches_tracked', 'fc.weight', 'fc.bias']) {
+    for (const k of [
+      'conv1.weight',
+      'bn1.running_mean',
+      'layer1.0.conv1.weight',
+      'layer2.0.downsample.0.weight',
+      'layer4.1.bn2.num_batches_tracked',
+      'fc.weight',
+      'fc.bias',
+    ]) {
       assert.ok(keys.includes(k), `missing ${k}`);
     }
     assert.ok(!keys.includes('layer1.0.downsample.0.weight'));
@@ -77,9 +100,15 @@ describe('residual models', () => {
   it('CIFAR ResNets: depth 6n+2, 28x28 greyscale input, shape errors name the expected layout', () => {
     const r20 = resnet20({ inChannels: 1 });
     assert.equal(r20.stages.length, 3);
-    assert.deepEqual(r20.stages.map((s) => s.length), [3, 3, 3]);
+    assert.deepEqual(
+      r20.stages.map((s) => s.length),
+      [3, 3, 3],
+    );
     assert.throws(() => resnetCifar(10), /6n \+ 2/);
-    assert.throws(() => r20.forward(randn([2, 3, 28, 28])), /expected input of shape \[N, 1, H, W\].*got \[2, 3, 28, 28\]/);
+    assert.throws(
+      () => r20.forward(randn([2, 3, 28, 28])),
+      /expected input of shape \[N, 1, H, W\].*got \[2, 3, 28, 28\]/,
+    );
     noGrad(() => assert.deepEqual(r20.eval().forward(randn([2, 1, 28, 28])).shape, [2, 10]));
   });
 

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { Tensor, manualSeed, nn, randn, tensor, type DType } from '../../src/index.js';
+import { type Tensor, manualSeed, nn, randn, tensor, type DType } from '../../src/index.js';
 import { assertClose } from '../helpers.js';
 
 interface Enc {
@@ -48,9 +48,16 @@ cases.forEach((c, i) => {
     });
     assertClose(out, dec(c.out), { ...tol, message: 'output' });
     assertClose(weights, dec(c.weights), { ...tol, message: 'weights' });
-    out.mul(dec(c.w1).float()).sum().add(weights.mul(dec(c.w2).float()).sum()).backward();
-    [q, k, v].forEach((t, j) => assertClose(t.grad!, dec(c.grads[j]), { rtol: 1e-3, atol: 1e-4, message: `grad ${'qkv'[j]}` }));
-    for (const [name, p] of m.namedParameters()) assertClose(p.grad!, dec(c.gradParams[name]), { rtol: 1e-3, atol: 1e-4, message: `grad ${name}` });
+    out
+      .mul(dec(c.w1).float())
+      .sum()
+      .add(weights.mul(dec(c.w2).float()).sum())
+      .backward();
+    [q, k, v].forEach((t, j) =>
+      assertClose(t.grad!, dec(c.grads[j]), { rtol: 1e-3, atol: 1e-4, message: `grad ${'qkv'[j]}` }),
+    );
+    for (const [name, p] of m.namedParameters())
+      assertClose(p.grad!, dec(c.gradParams[name]), { rtol: 1e-3, atol: 1e-4, message: `grad ${name}` });
   });
 });
 

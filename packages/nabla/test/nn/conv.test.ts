@@ -24,7 +24,9 @@ interface BatchNormCase {
   init: Record<string, Fixed>;
   steps: BatchNormStep[];
 }
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/conv.json', import.meta.url), 'utf8')) as { batchnorm: BatchNormCase[] };
+const fixture = JSON.parse(readFileSync(new URL('../fixtures/conv.json', import.meta.url), 'utf8')) as {
+  batchnorm: BatchNormCase[];
+};
 const fromFixed = (f: Fixed): Tensor => Tensor.fromData(Float64Array.from(f.data), f.shape);
 
 describe('BatchNorm1d/2d vs PyTorch (two training steps, then eval)', () => {
@@ -32,7 +34,12 @@ describe('BatchNorm1d/2d vs PyTorch (two training steps, then eval)', () => {
     it(c.name, () => {
       const Layer = c.layer === 'BatchNorm1d' ? nn.BatchNorm1d : nn.BatchNorm2d;
       const o = c.options;
-      const bn = new Layer(c.numFeatures, { momentum: o.momentum, affine: o.affine, trackRunningStats: o.track_running_stats, eps: o.eps });
+      const bn = new Layer(c.numFeatures, {
+        momentum: o.momentum,
+        affine: o.affine,
+        trackRunningStats: o.track_running_stats,
+        eps: o.eps,
+      });
       assert.deepEqual(Object.keys(bn.stateDict()).sort(), Object.keys(c.init).sort());
       bn.loadStateDict(Object.fromEntries(Object.entries(c.init).map(([k, v]) => [k, fromFixed(v)])));
       c.steps.forEach((step, i) => {
@@ -77,9 +84,15 @@ describe('conv and normalisation layers', () => {
       message: 'Conv2d(3, 16): expected input of shape [N, 3, H, W] (or unbatched [3, H, W]), got [2, 5, 32, 32]',
     });
     assert.throws(() => conv.forward(randn([32, 32])), /expected input of shape \[N, 3, H, W\].*got \[32, 32\]/);
-    assert.throws(() => new nn.Conv1d(2, 4, 3).forward(randn([4, 3, 10])), /Conv1d\(2, 4\): expected input of shape \[N, 2, L\].*got \[4, 3, 10\]/);
+    assert.throws(
+      () => new nn.Conv1d(2, 4, 3).forward(randn([4, 3, 10])),
+      /Conv1d\(2, 4\): expected input of shape \[N, 2, L\].*got \[4, 3, 10\]/,
+    );
     assert.throws(() => new nn.Conv2d(3, 4, 3, { groups: 2 }), /inChannels \(3\) must be divisible by groups \(2\)/);
-    assert.throws(() => new nn.BatchNorm2d(4).forward(randn([2, 4, 5])), /BatchNorm2d\(4\): expected input of shape \[N, 4, H, W\], got \[2, 4, 5\]/);
+    assert.throws(
+      () => new nn.BatchNorm2d(4).forward(randn([2, 4, 5])),
+      /BatchNorm2d\(4\): expected input of shape \[N, 4, H, W\], got \[2, 4, 5\]/,
+    );
   });
 
   it('Conv1d keeps length with padding same and matches conv2d over a unit height', () => {
@@ -87,13 +100,21 @@ describe('conv and normalisation layers', () => {
     const x = randn([2, 2, 13]);
     const y = conv.forward(x);
     assert.deepEqual(y.shape, [2, 3, 13]);
-    const y2 = nn.functional.conv2d(x.unsqueeze(2), conv.weight.unsqueeze(2), conv.bias, { padding: 'same', dilation: [1, 2] }).squeeze(2);
+    const y2 = nn.functional
+      .conv2d(x.unsqueeze(2), conv.weight.unsqueeze(2), conv.bias, { padding: 'same', dilation: [1, 2] })
+      .squeeze(2);
     assertClose(y, y2);
   });
 
   it('BatchNorm: buffers under PyTorch key names; eval leaves them alone', () => {
     const bn = new nn.BatchNorm2d(3);
-    assert.deepEqual(Object.keys(bn.stateDict()), ['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked']);
+    assert.deepEqual(Object.keys(bn.stateDict()), [
+      'weight',
+      'bias',
+      'running_mean',
+      'running_var',
+      'num_batches_tracked',
+    ]);
     assert.equal(bn.numBatchesTracked!.dtype, 'int32');
     bn.forward(randn([4, 3, 2, 2]).mul(3).add(2));
     assert.equal(bn.numBatchesTracked!.item(), 1);
@@ -129,7 +150,10 @@ describe('conv and normalisation layers', () => {
     assertClose(groups.var(2, { correction: 0 }), new Array(6).fill(1), { rtol: 1e-3 });
     assertClose(gn.eval().forward(x), y);
     assert.throws(() => new nn.GroupNorm(3, 4), /numChannels \(4\) must be divisible by numGroups \(3\)/);
-    assert.throws(() => gn.forward(randn([2, 3, 5])), /GroupNorm\(2, 4\): expected input of shape \[N, 4, \*\], got \[2, 3, 5\]/);
+    assert.throws(
+      () => gn.forward(randn([2, 3, 5])),
+      /GroupNorm\(2, 4\): expected input of shape \[N, 4, \*\], got \[2, 3, 5\]/,
+    );
   });
 
   it('Dropout2d zeroes whole channels, scales the rest, and is the identity in eval', () => {
@@ -155,11 +179,17 @@ describe('conv and normalisation layers', () => {
     const x = randn([2, 3, 14, 10]);
     assert.deepEqual(up.forward(down.forward(x)).shape, [2, 3, 14, 10]);
     assert.equal(String(up), 'ConvTranspose2d(8, 3, kernelSize=[4, 4], stride=[2, 2], padding=[1, 1])');
-    assert.throws(() => up.forward(randn([2, 3, 7, 5])), /ConvTranspose2d\(8, 3\): expected input of shape \[N, 8, H, W\].*got \[2, 3, 7, 5\]/);
+    assert.throws(
+      () => up.forward(randn([2, 3, 7, 5])),
+      /ConvTranspose2d\(8, 3\): expected input of shape \[N, 8, H, W\].*got \[2, 3, 7, 5\]/,
+    );
     const x2 = randn([1, 2, 3, 3]);
     const y = new nn.Upsample({ scaleFactor: 2 }).forward(x2);
     assert.deepEqual(y.shape, [1, 2, 6, 6]);
-    assertClose(y.narrow(2, 2, 1).narrow(3, 4, 2).flatten(), x2.narrow(2, 1, 1).narrow(3, 2, 1).expand(1, 2, 1, 2).flatten());
+    assertClose(
+      y.narrow(2, 2, 1).narrow(3, 4, 2).flatten(),
+      x2.narrow(2, 1, 1).narrow(3, 2, 1).expand(1, 2, 1, 2).flatten(),
+    );
   });
 
   it('pooling layers', () => {

@@ -52,7 +52,10 @@ describe('activation modules', () => {
   });
 
   it('rejects bad options', () => {
-    assert.throws(() => new nn.GELU({ approximate: 'fast' as 'tanh' }), /approximate must be 'none' or 'tanh', got 'fast'/);
+    assert.throws(
+      () => new nn.GELU({ approximate: 'fast' as 'tanh' }),
+      /approximate must be 'none' or 'tanh', got 'fast'/,
+    );
     assert.throws(() => new nn.Hardtanh(2, 1), /minVal \(2\) must not exceed maxVal \(1\)/);
   });
 });
@@ -121,7 +124,11 @@ describe('Flatten and Identity', () => {
 
   it('functional linear is x·Wᵀ + b', () => {
     const x = tensor([[1, 2]]);
-    const w = tensor([[1, 0], [0, 1], [1, 1]]);
+    const w = tensor([
+      [1, 0],
+      [0, 1],
+      [1, 1],
+    ]);
     assertClose(F.linear(x, w, tensor([0, 0, 1])), [[1, 2, 4]]);
   });
 });

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { Tensor, manualSeed, nn, randn, tensor, type DType } from '../../src/index.js';
+import { type Tensor, manualSeed, nn, randn, tensor, type DType } from '../../src/index.js';
 import { assertClose } from '../helpers.js';
 
 interface Enc {
@@ -34,7 +34,12 @@ const cases = JSON.parse(readFileSync(new URL('../fixtures/api-nn.json', import.
 
 for (const c of cases) {
   test(`${c.name}(${JSON.stringify(c.options)}) matches PyTorch: output, final state, gradients`, () => {
-    const m = c.name === 'LSTM' ? new nn.LSTM(3, 4, c.options) : c.name === 'GRU' ? new nn.GRU(3, 4, c.options) : new nn.RNN(3, 4, c.options);
+    const m =
+      c.name === 'LSTM'
+        ? new nn.LSTM(3, 4, c.options)
+        : c.name === 'GRU'
+          ? new nn.GRU(3, 4, c.options)
+          : new nn.RNN(3, 4, c.options);
     assert.deepEqual(Object.keys(m.stateDict()), Object.keys(c.state), 'parameter names and order');
     // PyTorch's float64 weights copied into the float32 layer (so tolerances are float32's).
     m.loadStateDict(Object.fromEntries(Object.entries(c.state).map(([k, v]) => [k, dec(v)])));
@@ -50,19 +55,45 @@ for (const c of cases) {
     assertClose(out, dec(c.out), { rtol: 1e-4, atol: 1e-5, message: 'output' });
     assertClose(hN, dec(c.hN), { rtol: 1e-4, atol: 1e-5, message: 'hN' });
     if (cN) assertClose(cN, dec(c.cN!), { rtol: 1e-4, atol: 1e-5, message: 'cN' });
-    let loss = out.mul(dec(c.w).float()).sum().add(hN.mul(dec(c.v).float()).sum());
+    let loss = out
+      .mul(dec(c.w).float())
+      .sum()
+      .add(hN.mul(dec(c.v).float()).sum());
     if (cN) loss = loss.add(cN.mul(dec(c.v).float()).sum());
     loss.backward();
     assertClose(x.grad!, dec(c.gradX), { rtol: 1e-3, atol: 1e-4, message: 'grad x' });
-    for (const [k, p] of m.namedParameters()) assertClose(p.grad!, dec(c.gradParams[k]), { rtol: 1e-3, atol: 1e-4, message: `grad ${k}` });
+    for (const [k, p] of m.namedParameters())
+      assertClose(p.grad!, dec(c.gradParams[k]), { rtol: 1e-3, atol: 1e-4, message: `grad ${k}` });
   });
 }
 
 test('padSequence pads to the longest and stacks like torch.nn.utils.rnn.pad_sequence', () => {
-  const seqs = [tensor([[1, 1], [2, 2], [3, 3]]), tensor([[4, 4]])];
-  assert.deepEqual(nn.padSequence(seqs, { batchFirst: true, paddingValue: -1 }).tolist(), [[[1, 1], [2, 2], [3, 3]], [[4, 4], [-1, -1], [-1, -1]]]);
+  const seqs = [
+    tensor([
+      [1, 1],
+      [2, 2],
+      [3, 3],
+    ]),
+    tensor([[4, 4]]),
+  ];
+  assert.deepEqual(nn.padSequence(seqs, { batchFirst: true, paddingValue: -1 }).tolist(), [
+    [
+      [1, 1],
+      [2, 2],
+      [3, 3],
+    ],
+    [
+      [4, 4],
+      [-1, -1],
+      [-1, -1],
+    ],
+  ]);
   assert.deepEqual([...nn.padSequence(seqs).shape], [3, 2, 2]);
-  assert.deepEqual(nn.padSequence(seqs).select(1, 1).tolist(), [[4, 4], [0, 0], [0, 0]]);
+  assert.deepEqual(nn.padSequence(seqs).select(1, 1).tolist(), [
+    [4, 4],
+    [0, 0],
+    [0, 0],
+  ]);
 });
 
 test('fresh recurrent layers: shapes, U(±1/√hidden) init, unbatched input, forward() in Sequential', () => {
@@ -71,8 +102,18 @@ test('fresh recurrent layers: shapes, U(±1/√hidden) init, unbatched input, fo
   for (const p of lstm.parameters()) assert.ok(p.abs().max().item() <= 1 / Math.sqrt(8));
   assert.deepEqual([...lstm.stateDict().weight_ih_l1.shape], [32, 8]);
   const [out, [h, c]] = lstm.forwardWithState(randn([7, 6]));
-  assert.deepEqual([[...out.shape], [...h.shape], [...c.shape]], [[7, 8], [2, 8], [2, 8]]);
+  assert.deepEqual(
+    [[...out.shape], [...h.shape], [...c.shape]],
+    [
+      [7, 8],
+      [2, 8],
+      [2, 8],
+    ],
+  );
   const seq = new nn.Sequential(new nn.GRU(6, 5, { batchFirst: true, bidirectional: true }), new nn.Linear(10, 2));
   assert.deepEqual([...seq.forward(randn([3, 4, 6])).shape], [3, 4, 2]);
-  assert.equal(String(new nn.GRU(6, 5, { batchFirst: true, bidirectional: true })), 'GRU(6, 5, batchFirst=true, bidirectional=true)');
+  assert.equal(
+    String(new nn.GRU(6, 5, { batchFirst: true, bidirectional: true })),
+    'GRU(6, 5, batchFirst=true, bidirectional=true)',
+  );
 });

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { Tensor, manualSeed, nn, randn, tensor, type DType } from '../../src/index.js';
+import { type Tensor, manualSeed, nn, randn, tensor, type DType } from '../../src/index.js';
 import { assertClose } from '../helpers.js';
 
 interface Enc {
@@ -27,7 +27,8 @@ interface Case {
   gradParams: Record<string, Enc>;
 }
 const dec = (e: Enc): Tensor => tensor(e.data, { dtype: e.dtype }).reshape(e.shape);
-const cases = JSON.parse(readFileSync(new URL('../fixtures/api-nn.json', import.meta.url), 'utf8')).transformer as Case[];
+const cases = JSON.parse(readFileSync(new URL('../fixtures/api-nn.json', import.meta.url), 'utf8'))
+  .transformer as Case[];
 
 cases.forEach((c) => {
   test(`Transformer ${c.kind} (${JSON.stringify(c.options)}, ${Object.keys(c.call).join(', ') || 'no mask'}) matches PyTorch`, () => {
@@ -37,12 +38,16 @@ cases.forEach((c) => {
     assert.deepEqual(Object.keys(m.stateDict()), Object.keys(c.state), 'state-dict keys');
     m.loadStateDict(Object.fromEntries(Object.entries(c.state).map(([k, v]) => [k, dec(v)])));
     const x = dec(c.x).requiresGrad_();
-    const masks = { srcMask: c.call.srcMask ? dec(c.call.srcMask) : null, srcKeyPaddingMask: c.call.srcKeyPaddingMask ? dec(c.call.srcKeyPaddingMask) : null };
+    const masks = {
+      srcMask: c.call.srcMask ? dec(c.call.srcMask) : null,
+      srcKeyPaddingMask: c.call.srcKeyPaddingMask ? dec(c.call.srcKeyPaddingMask) : null,
+    };
     const out = m.forwardWithMasks(x.float(), masks);
     assertClose(out, dec(c.out), { rtol: 1e-5, atol: 1e-5, message: 'output' });
     out.mul(dec(c.w).float()).sum().backward();
     assertClose(x.grad!, dec(c.gradX), { rtol: 1e-3, atol: 1e-3, message: 'grad x' });
-    for (const [name, p] of m.namedParameters()) assertClose(p.grad!, dec(c.gradParams[name]), { rtol: 1e-3, atol: 1e-3, message: `grad ${name}` });
+    for (const [name, p] of m.namedParameters())
+      assertClose(p.grad!, dec(c.gradParams[name]), { rtol: 1e-3, atol: 1e-3, message: `grad ${name}` });
   });
 });
 

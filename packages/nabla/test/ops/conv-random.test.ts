@@ -20,7 +20,9 @@ interface RandomCase {
   dy: Fixed;
   grads: (Fixed | null)[];
 }
-const { cases } = JSON.parse(readFileSync(new URL('../fixtures/conv-random.json', import.meta.url), 'utf8')) as { cases: RandomCase[] };
+const { cases } = JSON.parse(readFileSync(new URL('../fixtures/conv-random.json', import.meta.url), 'utf8')) as {
+  cases: RandomCase[];
+};
 const fromFixed = (f: Fixed, grad = false): Tensor => {
   const t = Tensor.fromData(Float64Array.from(f.data), f.shape);
   return grad ? t.requiresGrad_() : t;
@@ -44,18 +46,20 @@ for (const backend of backendsUnderTest() as Backend[]) {
   describe(`${cases.length} random conv/pool geometries vs PyTorch (${backend.name} backend)`, () => {
     for (const kind of ['conv2d', 'convTranspose2d', 'maxPool2d', 'avgPool2d'] as const) {
       const mine = cases.filter((c) => c.kind === kind);
-      it(`${kind} (${mine.length} cases): outputs and every gradient`, () => withBackend(backend, () => {
-        mine.forEach((c, i) => {
-          const at = `${kind} case ${i} ${JSON.stringify(c.options)} input ${JSON.stringify(c.inputs[0]!.shape)}`;
-          const inputs = c.inputs.map((f) => (f ? fromFixed(f, true) : null));
-          const out = forward(c, inputs);
-          assertClose(out, fromFixed(c.out), { rtol: 1e-9, atol: 1e-10, message: `${at} output` });
-          out.backward(fromFixed(c.dy));
-          inputs.forEach((t, k) => {
-            if (t && c.grads[k]) assertClose(t.grad!, fromFixed(c.grads[k]!), { rtol: 1e-9, atol: 1e-10, message: `${at} grad ${k}` });
+      it(`${kind} (${mine.length} cases): outputs and every gradient`, () =>
+        withBackend(backend, () => {
+          mine.forEach((c, i) => {
+            const at = `${kind} case ${i} ${JSON.stringify(c.options)} input ${JSON.stringify(c.inputs[0]!.shape)}`;
+            const inputs = c.inputs.map((f) => (f ? fromFixed(f, true) : null));
+            const out = forward(c, inputs);
+            assertClose(out, fromFixed(c.out), { rtol: 1e-9, atol: 1e-10, message: `${at} output` });
+            out.backward(fromFixed(c.dy));
+            inputs.forEach((t, k) => {
+              if (t && c.grads[k])
+                assertClose(t.grad!, fromFixed(c.grads[k]!), { rtol: 1e-9, atol: 1e-10, message: `${at} grad ${k}` });
+            });
           });
-        });
-      }));
+        }));
     }
   });
 }

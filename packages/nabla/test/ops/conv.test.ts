@@ -3,25 +3,47 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { nn, randn, tensor } from '../../src/index.js';
 
-const { avgPool2d, batchNorm, conv1d, conv2d, convTranspose2d, groupNorm, interpolate, layerNorm, maxPool2d } = nn.functional;
+const { avgPool2d, batchNorm, conv1d, conv2d, convTranspose2d, groupNorm, interpolate, layerNorm, maxPool2d } =
+  nn.functional;
 
 describe('conv/pool argument errors', () => {
   it('names the expected [N, C, H, W] and the shape that came', () => {
-    assert.throws(() => conv2d(randn([2, 5, 8, 8]), randn([4, 3, 3, 3])), /expected input of shape \[N, C, H, W\] with C = 3.*got \[2, 5, 8, 8\]/);
+    assert.throws(
+      () => conv2d(randn([2, 5, 8, 8]), randn([4, 3, 3, 3])),
+      /expected input of shape \[N, C, H, W\] with C = 3.*got \[2, 5, 8, 8\]/,
+    );
     assert.throws(() => conv2d(randn([8, 8]), randn([4, 3, 3, 3])), /\[N, C, H, W\].*got \[8, 8\]/);
     assert.throws(() => conv2d(randn([1, 3, 2, 2]), randn([4, 3, 3, 3])), /smaller than the dilated kernel 3x3/);
-    assert.throws(() => conv2d(randn([1, 4, 5, 5]), randn([3, 2, 3, 3]), null, { groups: 2 }), /outChannels 3 must be divisible by groups 2/);
-    assert.throws(() => conv2d(randn([1, 3, 5, 5]), randn([4, 3, 3, 3]), null, { padding: 'same', stride: 2 }), /'same' is not supported for strided/);
+    assert.throws(
+      () => conv2d(randn([1, 4, 5, 5]), randn([3, 2, 3, 3]), null, { groups: 2 }),
+      /outChannels 3 must be divisible by groups 2/,
+    );
+    assert.throws(
+      () => conv2d(randn([1, 3, 5, 5]), randn([4, 3, 3, 3]), null, { padding: 'same', stride: 2 }),
+      /'same' is not supported for strided/,
+    );
     assert.throws(() => conv2d(randn([1, 3, 5, 5]), randn([4, 3, 3, 3]), randn([3])), /bias of shape \[4\], got \[3\]/);
     assert.throws(() => conv2d(tensor([[[[1]]]], { dtype: 'int32' }), randn([1, 1, 1, 1])), /floating point/);
     assert.throws(() => maxPool2d(randn([1, 1, 4, 4]), 2, { padding: 2 }), /at most half/);
     assert.throws(() => avgPool2d(randn([5, 4]), 2), /\[N, C, H, W\].*got \[5, 4\]/);
     assert.throws(() => batchNorm(randn([1, 3]), null, null, { training: true }), /more than 1 value per channel/);
     assert.throws(() => layerNorm(randn([2, 3]), [4]), /expected input of shape \[\*, 4\], got \[2, 3\]/);
-    assert.throws(() => groupNorm(randn([2, 6, 3]), 4), /6 channels \(input \[2, 6, 3\]\) cannot be split into 4 groups/);
-    assert.throws(() => convTranspose2d(randn([1, 3, 4, 4]), randn([2, 3, 3, 3])), /\[N, C, H, W\] with C = 2.*got \[1, 3, 4, 4\]/);
-    assert.throws(() => convTranspose2d(randn([1, 2, 4, 4]), randn([2, 3, 3, 3]), null, { stride: 2, outputPadding: 2 }), /outputPadding 2x2 must be smaller/);
-    assert.throws(() => interpolate(randn([1, 1, 4, 4]), { size: 2, scaleFactor: 2 }), /exactly one of size and scaleFactor/);
+    assert.throws(
+      () => groupNorm(randn([2, 6, 3]), 4),
+      /6 channels \(input \[2, 6, 3\]\) cannot be split into 4 groups/,
+    );
+    assert.throws(
+      () => convTranspose2d(randn([1, 3, 4, 4]), randn([2, 3, 3, 3])),
+      /\[N, C, H, W\] with C = 2.*got \[1, 3, 4, 4\]/,
+    );
+    assert.throws(
+      () => convTranspose2d(randn([1, 2, 4, 4]), randn([2, 3, 3, 3]), null, { stride: 2, outputPadding: 2 }),
+      /outputPadding 2x2 must be smaller/,
+    );
+    assert.throws(
+      () => interpolate(randn([1, 1, 4, 4]), { size: 2, scaleFactor: 2 }),
+      /exactly one of size and scaleFactor/,
+    );
   });
 
   it('a dilated max-pool window that misses the input gives -inf and keeps its gradient in its own plane', () => {

@@ -14,15 +14,16 @@ for (const backend of backendsUnderTest()) {
   describe(`gradcheck on every differentiable op (${backend.name} backend)`, () => {
     for (const [op, { gradcheck: cases = [] }] of Object.entries(OPS)) {
       for (const c of cases) {
-        it(`${op}: ${c.name}`, () => withBackend(backend, () => {
-          const inputs: Tensor[] = c.inputs.map(makeInput);
-          assert.equal(gradcheck(c.fn, inputs, c.options), true);
-          inputs.forEach((x, k) => {
-            assert.ok(x.grad, `input ${k} received no gradient`);
-            assert.deepEqual([...x.grad.shape], [...x.shape], `gradient shape of input ${k}`);
-            assert.equal(x.grad.dtype, x.dtype, `gradient dtype of input ${k}`);
-          });
-        }));
+        it(`${op}: ${c.name}`, () =>
+          withBackend(backend, () => {
+            const inputs: Tensor[] = c.inputs.map(makeInput);
+            assert.equal(gradcheck(c.fn, inputs, c.options), true);
+            inputs.forEach((x, k) => {
+              assert.ok(x.grad, `input ${k} received no gradient`);
+              assert.deepEqual([...x.grad.shape], [...x.shape], `gradient shape of input ${k}`);
+              assert.equal(x.grad.dtype, x.dtype, `gradient dtype of input ${k}`);
+            });
+          }));
       }
     }
   });
@@ -38,8 +39,14 @@ describe('gradcheck itself', () => {
   it('checks large inputs along random directions, and still catches a wrong gradient there', () => {
     const a = makeInput({ shape: [30, 40] });
     const b = makeInput({ shape: [40, 20] });
-    assert.equal(gradcheck((p, q) => p.matmul(q).tanh(), [a, b], { directions: 4 }), true);
-    assert.throws(() => gradcheck((p, q) => p.matmul(q.detach()).add(q.sum()), [a, b], { directions: 2 }), /input 1 .*direction/);
+    assert.equal(
+      gradcheck((p, q) => p.matmul(q).tanh(), [a, b], { directions: 4 }),
+      true,
+    );
+    assert.throws(
+      () => gradcheck((p, q) => p.matmul(q.detach()).add(q.sum()), [a, b], { directions: 2 }),
+      /input 1 .*direction/,
+    );
   });
 });
 

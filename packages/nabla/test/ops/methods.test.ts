@@ -29,12 +29,16 @@ describe('op method tables', () => {
   it('each table entry is the method Tensor.prototype carries', () => {
     for (const { file, table } of tables) {
       for (const [name, fn] of Object.entries(table)) {
-        assert.equal((Tensor.prototype as unknown as Record<string, unknown>)[name], fn, `${file}: Tensor.prototype.${name}`);
+        assert.equal(
+          (Tensor.prototype as unknown as Record<string, unknown>)[name],
+          fn,
+          `${file}: Tensor.prototype.${name}`,
+        );
       }
     }
   });
 
-  it('a method named like its family\'s function is exported from the entry as that function', () => {
+  it("a method named like its family's function is exported from the entry as that function", () => {
     const entry = nabla as unknown as Record<string, unknown>;
     // Public only as methods (PyTorch has no torch.view or torch.contiguous either).
     const methodOnly = new Set(['contiguous', 'clone', 'view']);

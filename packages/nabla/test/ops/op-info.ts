@@ -43,11 +43,13 @@ export const num = (a: Args, k: string): number => {
   if (v === '-inf') return -Infinity;
   throw new Error(`case argument ${k} is ${JSON.stringify(v)}, not a number`);
 };
-export const opt = (a: Args, k: string): number | undefined => (a[k] === undefined || a[k] === null ? undefined : num(a, k));
+export const opt = (a: Args, k: string): number | undefined =>
+  a[k] === undefined || a[k] === null ? undefined : num(a, k);
 export const nums = (a: Args, k: string): number[] => a[k] as number[];
 export const bool = (a: Args, k: string): boolean => a[k] === true;
 /** A `dim` argument: a number, a list, or absent. */
-export const dims = (a: Args): number | number[] | undefined => (a.dim === undefined || a.dim === null ? undefined : (a.dim as number | number[]));
+export const dims = (a: Args): number | number[] | undefined =>
+  a.dim === undefined || a.dim === null ? undefined : (a.dim as number | number[]);
 export const keep = (a: Args): boolean => bool(a, 'keepdim');
 
 const gen = new Generator(1234);
@@ -56,15 +58,21 @@ const gen = new Generator(1234);
 export function makeInput({ shape, range = 'normal', values }: InputSpec): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
   if (values && values.length !== n) throw new Error(`makeInput: ${values.length} values for shape [${shape}]`);
-  const data = values ? Float64Array.from(values) : Float64Array.from({ length: n }, () => {
-    const u = gen.random();
-    switch (range) {
-      case 'positive': return 0.3 + 1.7 * u; // log, sqrt, reciprocal, pow base
-      case 'nonzero': return (u < 0.5 ? -1 : 1) * (0.2 + gen.random()); // abs, relu, sign-sensitive
-      case 'unit': return 1.6 * u - 0.8; // inside (-1, 1)
-      default: return gen.normal();
-    }
-  });
+  const data = values
+    ? Float64Array.from(values)
+    : Float64Array.from({ length: n }, () => {
+        const u = gen.random();
+        switch (range) {
+          case 'positive':
+            return 0.3 + 1.7 * u; // log, sqrt, reciprocal, pow base
+          case 'nonzero':
+            return (u < 0.5 ? -1 : 1) * (0.2 + gen.random()); // abs, relu, sign-sensitive
+          case 'unit':
+            return 1.6 * u - 0.8; // inside (-1, 1)
+          default:
+            return gen.normal();
+        }
+      });
   return Tensor.fromData(data, shape).requiresGrad_();
 }
 
@@ -84,16 +92,59 @@ export const unaryCases = (name: string, f: (x: Tensor) => Tensor, range: Range 
 ];
 
 /** Same-shape, broadcast, 0-d, non-contiguous and size-0 checks of a binary op. */
-export const binaryCases = (name: string, f: (a: Tensor, b: Tensor) => Tensor, ra: Range = 'normal', rb: Range = 'normal'): GradCase[] => [
-  { name: `${name} same shape`, inputs: [{ shape: [2, 3], range: ra }, { shape: [2, 3], range: rb }], fn: f },
-  { name: `${name} broadcast [2,1,3] x [4,1]`, inputs: [{ shape: [2, 1, 3], range: ra }, { shape: [4, 1], range: rb }], fn: f },
-  { name: `${name} with a 0-d operand`, inputs: [{ shape: [3], range: ra }, { shape: [], range: rb }], fn: f },
-  { name: `${name} of non-contiguous views`, inputs: [{ shape: [3, 2], range: ra }, { shape: [2, 6], range: rb }], fn: (a, b) => f(a.t(), b.slice(1, 0, 6, 2)) },
-  { name: `${name} size-0 broadcast`, inputs: [{ shape: [0, 3], range: ra }, { shape: [3], range: rb }], fn: f },
+export const binaryCases = (
+  name: string,
+  f: (a: Tensor, b: Tensor) => Tensor,
+  ra: Range = 'normal',
+  rb: Range = 'normal',
+): GradCase[] => [
+  {
+    name: `${name} same shape`,
+    inputs: [
+      { shape: [2, 3], range: ra },
+      { shape: [2, 3], range: rb },
+    ],
+    fn: f,
+  },
+  {
+    name: `${name} broadcast [2,1,3] x [4,1]`,
+    inputs: [
+      { shape: [2, 1, 3], range: ra },
+      { shape: [4, 1], range: rb },
+    ],
+    fn: f,
+  },
+  {
+    name: `${name} with a 0-d operand`,
+    inputs: [
+      { shape: [3], range: ra },
+      { shape: [], range: rb },
+    ],
+    fn: f,
+  },
+  {
+    name: `${name} of non-contiguous views`,
+    inputs: [
+      { shape: [3, 2], range: ra },
+      { shape: [2, 6], range: rb },
+    ],
+    fn: (a, b) => f(a.t(), b.slice(1, 0, 6, 2)),
+  },
+  {
+    name: `${name} size-0 broadcast`,
+    inputs: [
+      { shape: [0, 3], range: ra },
+      { shape: [3], range: rb },
+    ],
+    fn: f,
+  },
 ];
 
 /** All-dims, one-dim, keepdim, multi-dim (of a permuted view), size-1 and 0-d checks of a reduction. */
-export const dimCases = (name: string, f: (x: Tensor, dim?: number | number[], keepdim?: boolean) => Tensor): GradCase[] => [
+export const dimCases = (
+  name: string,
+  f: (x: Tensor, dim?: number | number[], keepdim?: boolean) => Tensor,
+): GradCase[] => [
   { name: `${name} all`, inputs: [s(3, 4)], fn: (x) => f(x) },
   { name: `${name} dim 0`, inputs: [s(3, 4)], fn: (x) => f(x, 0) },
   { name: `${name} dim -1 keepdim`, inputs: [s(3, 4)], fn: (x) => f(x, -1, true) },

@@ -13,7 +13,15 @@ import { movementOps } from './table/movement.js';
 import { nnFunctionalOps } from './table/nn-functional.js';
 import { reduceOps } from './table/reduce.js';
 
-const FAMILIES: OpTable[] = [elementwiseOps, reduceOps, movementOps, indexingOps, linalgOps, nnFunctionalOps, creationOps];
+const FAMILIES: OpTable[] = [
+  elementwiseOps,
+  reduceOps,
+  movementOps,
+  indexingOps,
+  linalgOps,
+  nnFunctionalOps,
+  creationOps,
+];
 
 function join(families: OpTable[]): OpTable {
   const out: OpTable = {};

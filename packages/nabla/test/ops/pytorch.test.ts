@@ -27,9 +27,13 @@ interface Case {
   grads?: Enc[];
 }
 
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/ops.json', import.meta.url), 'utf8')) as { torch: string; cases: Case[] };
+const fixture = JSON.parse(readFileSync(new URL('../fixtures/ops.json', import.meta.url), 'utf8')) as {
+  torch: string;
+  cases: Case[];
+};
 
-const value = (v: number | string): number => (v === 'nan' ? NaN : v === 'inf' ? Infinity : v === '-inf' ? -Infinity : (v as number));
+const value = (v: number | string): number =>
+  v === 'nan' ? NaN : v === 'inf' ? Infinity : v === '-inf' ? -Infinity : (v as number);
 
 function decode(e: Enc, requiresGrad = false): Tensor {
   const t = tensor(e.data.map(value), { dtype: e.dtype }).reshape(e.shape);
@@ -55,7 +59,8 @@ function close(a: number, e: number, dtype: DType): boolean {
 function diff(actual: Tensor, expected: Enc, what: string): string | null {
   if (!(actual instanceof Tensor)) return `${what}: expected a tensor, got ${String(actual)}`;
   if (actual.dtype !== expected.dtype) return `${what}: dtype ${actual.dtype}, PyTorch ${expected.dtype}`;
-  if (actual.shape.join() !== expected.shape.join()) return `${what}: shape [${actual.shape}], PyTorch [${expected.shape}]`;
+  if (actual.shape.join() !== expected.shape.join())
+    return `${what}: shape [${actual.shape}], PyTorch [${expected.shape}]`;
   const a = actual.toTypedArray();
   for (let i = 0; i < a.length; i++) {
     const e = value(expected.data[i]);
@@ -130,10 +135,16 @@ for (const c of fixture.cases) byOp.set(c.op, [...(byOp.get(c.op) ?? []), c]);
 
 describe('the op table and the PyTorch fixture cover each other', () => {
   it('every fixture op has a call in the table', () => {
-    assert.deepEqual([...byOp.keys()].filter((op) => !OPS[op]?.call), []);
+    assert.deepEqual(
+      [...byOp.keys()].filter((op) => !OPS[op]?.call),
+      [],
+    );
   });
   it('every call in the table has PyTorch cases', () => {
-    assert.deepEqual(Object.keys(OPS).filter((op) => OPS[op].call && !byOp.has(op)), []);
+    assert.deepEqual(
+      Object.keys(OPS).filter((op) => OPS[op].call && !byOp.has(op)),
+      [],
+    );
   });
 });
 
@@ -142,10 +153,14 @@ for (const backend of backendsUnderTest()) {
     for (const [op, cases] of byOp) {
       const call = OPS[op]?.call;
       if (!call) continue;
-      it(`${op} (${cases.length} cases)`, () => withBackend(backend, () => {
-        const failures = cases.map((c) => [c, runCase(call, c)] as const).filter(([, why]) => why !== null).map(([c, why]) => `${label(c)}: ${why}`);
-        assert.deepEqual(failures, []);
-      }));
+      it(`${op} (${cases.length} cases)`, () =>
+        withBackend(backend, () => {
+          const failures = cases
+            .map((c) => [c, runCase(call, c)] as const)
+            .filter(([, why]) => why !== null)
+            .map(([c, why]) => `${label(c)}: ${why}`);
+          assert.deepEqual(failures, []);
+        }));
     }
   });
 }

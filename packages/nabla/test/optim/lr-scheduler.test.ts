@@ -2,34 +2,57 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { zeros } from '../../src/index.js';
 import {
-  ChainedScheduler, ConstantLR, CosineAnnealingLR, ExponentialLR, LambdaLR, LinearLR, MultiStepLR, ReduceLROnPlateau,
-  SGD, SequentialLR, StepLR, type LRScheduler, type Scheduler,
+  ChainedScheduler,
+  ConstantLR,
+  CosineAnnealingLR,
+  ExponentialLR,
+  LambdaLR,
+  LinearLR,
+  MultiStepLR,
+  ReduceLROnPlateau,
+  SGD,
+  SequentialLR,
+  StepLR,
+  type LRScheduler,
+  type Scheduler,
 } from '../../src/optim/index.js';
 import { assertClose } from '../helpers.js';
 import { fixture, type SchedulerSpec } from './problem.js';
 
 /** The fixture's optimizer: two groups with lr 0.1 and 0.01. */
 function makeSgd(): SGD {
-  return new SGD([{ params: [zeros([2]).requiresGrad_()] }, { params: [zeros([2]).requiresGrad_()], lr: 0.01 }], { lr: 0.1 });
+  return new SGD([{ params: [zeros([2]).requiresGrad_()] }, { params: [zeros([2]).requiresGrad_()], lr: 0.01 }], {
+    lr: 0.1,
+  });
 }
 
 function build(opt: SGD, spec: Omit<SchedulerSpec, 'steps' | 'lrs'>): Scheduler {
   const o = (spec.options ?? {}) as never;
   switch (spec.kind) {
-    case 'StepLR': return new StepLR(opt, o);
-    case 'MultiStepLR': return new MultiStepLR(opt, o);
-    case 'ExponentialLR': return new ExponentialLR(opt, o);
-    case 'CosineAnnealingLR': return new CosineAnnealingLR(opt, o);
-    case 'LinearLR': return new LinearLR(opt, o);
-    case 'ConstantLR': return new ConstantLR(opt, o);
-    case 'LambdaLR': return new LambdaLR(opt, { lrLambda: (e) => 0.95 ** e });
-    case 'ReduceLROnPlateau': return new ReduceLROnPlateau(opt, o);
+    case 'StepLR':
+      return new StepLR(opt, o);
+    case 'MultiStepLR':
+      return new MultiStepLR(opt, o);
+    case 'ExponentialLR':
+      return new ExponentialLR(opt, o);
+    case 'CosineAnnealingLR':
+      return new CosineAnnealingLR(opt, o);
+    case 'LinearLR':
+      return new LinearLR(opt, o);
+    case 'ConstantLR':
+      return new ConstantLR(opt, o);
+    case 'LambdaLR':
+      return new LambdaLR(opt, { lrLambda: (e) => 0.95 ** e });
+    case 'ReduceLROnPlateau':
+      return new ReduceLROnPlateau(opt, o);
     case 'SequentialLR': {
       const schedulers = spec.schedulers!.map((s) => build(opt, s) as LRScheduler);
       return new SequentialLR(opt, { schedulers, milestones: spec.milestones! });
     }
-    case 'ChainedScheduler': return new ChainedScheduler(spec.schedulers!.map((s) => build(opt, s) as LRScheduler));
-    default: throw new Error(`unknown scheduler ${spec.kind}`);
+    case 'ChainedScheduler':
+      return new ChainedScheduler(spec.schedulers!.map((s) => build(opt, s) as LRScheduler));
+    default:
+      throw new Error(`unknown scheduler ${spec.kind}`);
   }
 }
 
@@ -54,7 +77,11 @@ describe('schedulers give PyTorch 1.13 lr sequences', () => {
         lrs.push(s.getLastLr());
       }
       assertClose(lrs, spec.lrs, { rtol: 1e-12, atol: 1e-15 });
-      assertClose(opt.paramGroups.map((g) => g.lr), spec.lrs[spec.steps], { rtol: 1e-12, atol: 1e-15 });
+      assertClose(
+        opt.paramGroups.map((g) => g.lr),
+        spec.lrs[spec.steps],
+        { rtol: 1e-12, atol: 1e-15 },
+      );
     });
   }
 });
@@ -82,7 +109,10 @@ describe('scheduler details', () => {
   it('records initialLr in the groups and uses it as baseLrs', () => {
     const opt = makeSgd();
     const s = new StepLR(opt, { stepSize: 2 });
-    assert.deepEqual(opt.paramGroups.map((g) => g.initialLr), [0.1, 0.01]);
+    assert.deepEqual(
+      opt.paramGroups.map((g) => g.initialLr),
+      [0.1, 0.01],
+    );
     assert.deepEqual(s.baseLrs, [0.1, 0.01]);
     assert.throws(() => new StepLR(makeSgd(), { stepSize: 2, lastEpoch: 3 }), /initialLr/);
   });
@@ -91,7 +121,7 @@ describe('scheduler details', () => {
     const opt = makeSgd();
     const s = new CosineAnnealingLR(opt, { TMax: 10, etaMin: 0.001 });
     s.step(5);
-    assertClose(s.getLastLr()[0], 0.001 + (0.1 - 0.001) * (1 + Math.cos(Math.PI / 2)) / 2, { rtol: 1e-14 });
+    assertClose(s.getLastLr()[0], 0.001 + ((0.1 - 0.001) * (1 + Math.cos(Math.PI / 2))) / 2, { rtol: 1e-14 });
     const e = new ExponentialLR(makeSgd(), { gamma: 0.5 });
     e.step(3);
     assertClose(e.getLastLr(), [0.0125, 0.00125], { rtol: 1e-14 });
@@ -103,8 +133,14 @@ describe('scheduler details', () => {
     assert.throws(() => new ReduceLROnPlateau(makeSgd(), { minLr: [0.1] }), /expected 2 minLrs/);
     const opt = makeSgd();
     const a = new LinearLR(opt);
-    assert.throws(() => new SequentialLR(opt, { schedulers: [a], milestones: [3] }), /one more scheduler than milestones/);
-    assert.throws(() => new SequentialLR(opt, { schedulers: [new LinearLR(makeSgd())], milestones: [] }), /same optimizer/);
+    assert.throws(
+      () => new SequentialLR(opt, { schedulers: [a], milestones: [3] }),
+      /one more scheduler than milestones/,
+    );
+    assert.throws(
+      () => new SequentialLR(opt, { schedulers: [new LinearLR(makeSgd())], milestones: [] }),
+      /same optimizer/,
+    );
   });
 
   it('ReduceLROnPlateau accepts a one-element tensor as the metric', () => {

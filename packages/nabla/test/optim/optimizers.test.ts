@@ -16,15 +16,19 @@ const TOL = { rtol: 1e-5, atol: 1e-6 };
 for (const backend of backendsUnderTest()) {
   describe(`optimizers follow PyTorch 1.13 over 10 steps (float32, ${backend.name} backend)`, () => {
     for (const c of fixture.optimizers) {
-      it(describeCase(c), () => withBackend(backend, () => {
-        const params = makeParams();
-        const opt = makeOptimizer(c, params);
-        c.trajectory.forEach((expected, step) => {
-          const loss = trainStep(opt, params);
-          assertClose(loss, c.losses[step], { ...TOL, message: `loss at step ${step + 1}` });
-          params.forEach((p, i) => assertClose(p, expected[i], { ...TOL, message: `param ${i} after step ${step + 1}` }));
-        });
-      }));
+      it(describeCase(c), () =>
+        withBackend(backend, () => {
+          const params = makeParams();
+          const opt = makeOptimizer(c, params);
+          c.trajectory.forEach((expected, step) => {
+            const loss = trainStep(opt, params);
+            assertClose(loss, c.losses[step], { ...TOL, message: `loss at step ${step + 1}` });
+            params.forEach((p, i) =>
+              assertClose(p, expected[i], { ...TOL, message: `param ${i} after step ${step + 1}` }),
+            );
+          });
+        }),
+      );
     }
   });
 }
@@ -43,7 +47,9 @@ describe('stateDict / loadStateDict', () => {
       resumed.loadStateDict(saved);
       for (let s = resumeAt; s < c.trajectory.length; s++) {
         trainStep(resumed, fresh);
-        fresh.forEach((p, i) => assertClose(p, c.trajectory[s][i], { ...TOL, message: `param ${i} after step ${s + 1}` }));
+        fresh.forEach((p, i) =>
+          assertClose(p, c.trajectory[s][i], { ...TOL, message: `param ${i} after step ${s + 1}` }),
+        );
       }
     });
 
@@ -54,7 +60,9 @@ describe('stateDict / loadStateDict', () => {
       opt.loadStateDict(c.stateAt5);
       for (let s = resumeAt; s < c.trajectory.length; s++) {
         trainStep(opt, params);
-        params.forEach((p, i) => assertClose(p, c.trajectory[s][i], { ...TOL, message: `param ${i} after step ${s + 1}` }));
+        params.forEach((p, i) =>
+          assertClose(p, c.trajectory[s][i], { ...TOL, message: `param ${i} after step ${s + 1}` }),
+        );
       }
     });
   }
@@ -64,7 +72,13 @@ describe('stateDict / loadStateDict', () => {
     const opt = new Adam([{ params: [b], lr: 0.1 }, { params: [w] }], { lr: 0.02, amsgrad: true });
     const before = opt.stateDict();
     assert.deepEqual(before.state, {});
-    assert.deepEqual(before.paramGroups.map((g) => [g.params, g.lr]), [[[0], 0.1], [[1], 0.02]]);
+    assert.deepEqual(
+      before.paramGroups.map((g) => [g.params, g.lr]),
+      [
+        [[0], 0.1],
+        [[1], 0.02],
+      ],
+    );
     w.grad = zeros([3, 4]).add(1);
     opt.step();
     const sd = opt.stateDict();
@@ -156,9 +170,17 @@ describe('Optimizer base', () => {
     const base = zeros([4, 3]);
     const p = base.t().detach().requiresGrad_();
     const opt = new SGD([p], { lr: 0.5 });
-    p.grad = tensor([[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]]);
+    p.grad = tensor([
+      [1, 2, 3, 4],
+      [5, 6, 7, 8],
+      [9, 10, 11, 12],
+    ]);
     opt.step();
-    assertClose(p, [[-0.5, -1, -1.5, -2], [-2.5, -3, -3.5, -4], [-4.5, -5, -5.5, -6]]);
+    assertClose(p, [
+      [-0.5, -1, -1.5, -2],
+      [-2.5, -3, -3.5, -4],
+      [-4.5, -5, -5.5, -6],
+    ]);
   });
 
   it('updates float64 parameters in float64', () => {
@@ -188,7 +210,10 @@ describe('Optimizer base', () => {
   it('validates options like PyTorch', () => {
     const params = makeParams();
     assert.throws(() => new SGD(params, {} as { lr: number }), /required optimization parameter lr/);
-    assert.throws(() => new SGD(params, { lr: 0.1, nesterov: true }), /Nesterov momentum requires a momentum and zero dampening/);
+    assert.throws(
+      () => new SGD(params, { lr: 0.1, nesterov: true }),
+      /Nesterov momentum requires a momentum and zero dampening/,
+    );
     assert.throws(() => new SGD(params, { lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true }), /zero dampening/);
     assert.throws(() => new SGD(params, { lr: -1 }), /invalid learning rate/);
     assert.throws(() => new Adam(params, { betas: [1, 0.999] }), /beta parameter at index 0/);
@@ -204,12 +229,34 @@ describe('Optimizer base', () => {
   it('has PyTorch defaults', () => {
     const params = makeParams();
     const { params: _a, ...adam } = new Adam(params).paramGroups[0];
-    assert.deepEqual(adam, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false });
+    assert.deepEqual(adam, {
+      lr: 1e-3,
+      betas: [0.9, 0.999],
+      eps: 1e-8,
+      weightDecay: 0,
+      amsgrad: false,
+      maximize: false,
+    });
     assert.equal(new AdamW(params).paramGroups[0].weightDecay, 1e-2);
     const { params: _r, ...rms } = new RMSprop(params).paramGroups[0];
-    assert.deepEqual(rms, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false });
+    assert.deepEqual(rms, {
+      lr: 1e-2,
+      alpha: 0.99,
+      eps: 1e-8,
+      weightDecay: 0,
+      momentum: 0,
+      centered: false,
+      maximize: false,
+    });
     const { params: _g, ...ada } = new Adagrad(params).paramGroups[0];
-    assert.deepEqual(ada, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false });
+    assert.deepEqual(ada, {
+      lr: 1e-2,
+      lrDecay: 0,
+      weightDecay: 0,
+      initialAccumulatorValue: 0,
+      eps: 1e-10,
+      maximize: false,
+    });
     const { params: _s, ...sgd } = new SGD(params, { lr: 0.1 }).paramGroups[0];
     assert.deepEqual(sgd, { lr: 0.1, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false });
   });

@@ -1,7 +1,16 @@
 /** The fixed problem of test/fixtures/optim.json and a factory for the optimizers it names. */
 import { readFileSync } from 'node:fs';
 import { tensor, type Tensor } from '../../src/index.js';
-import { Adagrad, Adam, AdamW, RMSprop, SGD, type Optimizer, type BaseHyper, type OptimizerStateDict } from '../../src/optim/index.js';
+import {
+  Adagrad,
+  Adam,
+  AdamW,
+  RMSprop,
+  SGD,
+  type Optimizer,
+  type BaseHyper,
+  type OptimizerStateDict,
+} from '../../src/optim/index.js';
 
 type Nested = number[] | number[][];
 
@@ -35,7 +44,9 @@ export interface OptimFixture {
   };
 }
 
-export const fixture: OptimFixture = JSON.parse(readFileSync(new URL('../fixtures/optim.json', import.meta.url), 'utf8'));
+export const fixture: OptimFixture = JSON.parse(
+  readFileSync(new URL('../fixtures/optim.json', import.meta.url), 'utf8'),
+);
 
 const { x, y, w0, b0 } = fixture.problem;
 const X = tensor(x);
@@ -54,7 +65,9 @@ export function lossFn(w: Tensor, b: Tensor): Tensor {
 
 /** Builds the optimizer a fixture case describes (groups by parameter index, if any). */
 export function makeOptimizer(c: OptimizerCase, params: Tensor[]): Optimizer<BaseHyper> {
-  const input = c.groups ? c.groups.map((g) => ({ params: g.params.map((i) => params[i]), ...(g.options ?? {}) })) : params;
+  const input = c.groups
+    ? c.groups.map((g) => ({ params: g.params.map((i) => params[i]), ...(g.options ?? {}) }))
+    : params;
   const o = c.options as Record<string, never>;
   switch (c.name) {
     case 'SGD':

@@ -1,8 +1,23 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  arange, eye, full, fullLike, Generator, linspace, manualSeed, ones, onesLike, rand, randint, randn, randnLike, randperm,
-  tensor, zeros, zerosLike,
+  arange,
+  eye,
+  full,
+  fullLike,
+  Generator,
+  linspace,
+  manualSeed,
+  ones,
+  onesLike,
+  rand,
+  randint,
+  randn,
+  randnLike,
+  randperm,
+  tensor,
+  zeros,
+  zerosLike,
 } from '../../src/index.js';
 import { assertClose } from '../helpers.js';
 import { fixture } from './fixture.js';
@@ -11,10 +26,16 @@ const shapeOf = (t: { shape: readonly number[] }): number[] => [...t.shape];
 
 describe('tensor()', () => {
   it('infers the shape of nested arrays, float32 by default', () => {
-    const t = tensor([[1, 2, 3], [4, 5, 6]]);
+    const t = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     assert.deepEqual(shapeOf(t), [2, 3]);
     assert.equal(t.dtype, 'float32');
-    assert.deepEqual(t.toArray(), [[1, 2, 3], [4, 5, 6]]);
+    assert.deepEqual(t.toArray(), [
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
   });
 
   it('makes 0-d tensors from numbers, bool tensors from booleans, [0] from []', () => {
@@ -52,7 +73,10 @@ describe('tensor()', () => {
 
 describe('creation functions', () => {
   it('zeros, ones, full and the *Like versions', () => {
-    assert.deepEqual(zeros([2, 2]).toArray(), [[0, 0], [0, 0]]);
+    assert.deepEqual(zeros([2, 2]).toArray(), [
+      [0, 0],
+      [0, 0],
+    ]);
     assert.deepEqual(ones([2], { dtype: 'int32' }).toArray(), [1, 1]);
     assert.deepEqual(full([3], 7.5).toArray(), [7.5, 7.5, 7.5]);
     const like = zerosLike(ones([2, 3], { dtype: 'float64' }));
@@ -73,13 +97,19 @@ describe('creation functions', () => {
     assert.deepEqual(arange(10, 0, -3).toArray(), [10, 7, 4, 1]);
     // PyTorch's vectorized kernel rounds some points differently in the last bit.
     assertClose(linspace(-1, 2, 7), fixture.creation.linspace as number[], { rtol: 1e-7, atol: 0 });
-    assertClose(linspace(0, 1, 11, { dtype: 'float64' }), fixture.creation.linspaceFloat64 as number[], { rtol: 1e-15, atol: 1e-15 });
+    assertClose(linspace(0, 1, 11, { dtype: 'float64' }), fixture.creation.linspaceFloat64 as number[], {
+      rtol: 1e-15,
+      atol: 1e-15,
+    });
     assert.throws(() => arange(0, 1, 0), /step must be nonzero/);
   });
 
   it('eye', () => {
     assert.deepEqual(eye(2, 3).toArray(), fixture.creation.eye);
-    assert.deepEqual(eye(2).toArray(), [[1, 0], [0, 1]]);
+    assert.deepEqual(eye(2).toArray(), [
+      [1, 0],
+      [0, 1],
+    ]);
   });
 
   it('manualSeed makes rand/randn/randint/randperm reproducible', () => {
@@ -105,9 +135,15 @@ describe('creation functions', () => {
     assertClose(n.std(), 1, { atol: 0.03 });
     const r = randint(-2, 3, [1000], { generator: g });
     assert.equal(r.dtype, 'int32');
-    assert.deepEqual([...new Set(r.toTypedArray())].sort((a, b) => a - b), [-2, -1, 0, 1, 2]);
+    assert.deepEqual(
+      [...new Set(r.toTypedArray())].sort((a, b) => a - b),
+      [-2, -1, 0, 1, 2],
+    );
     const p = randperm(50, { generator: g });
-    assert.deepEqual([...p.toTypedArray()].sort((a, b) => a - b), [...Array(50).keys()]);
+    assert.deepEqual(
+      [...p.toTypedArray()].sort((a, b) => a - b),
+      [...Array(50).keys()],
+    );
     assert.equal(randnLike(zeros([2], { dtype: 'float64' })).dtype, 'float64');
     assert.throws(() => randint(3, 3, [1]), /low < high/);
   });

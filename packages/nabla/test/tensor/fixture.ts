@@ -7,12 +7,22 @@ export type JsonNumber = number | string | boolean | JsonNumber[];
 export interface TensorFixture {
   torch: string;
   strings: { name: string; values: JsonNumber; shape: number[]; dtype: DType; requiresGrad?: boolean; text: string }[];
-  promotion: { op: string; a: DType; bKind: 'dim' | '0d' | 'scalar'; b: DType; dtype?: DType; values?: JsonNumber[]; error?: string }[];
+  promotion: {
+    op: string;
+    a: DType;
+    bKind: 'dim' | '0d' | 'scalar';
+    b: DType;
+    dtype?: DType;
+    values?: JsonNumber[];
+    error?: string;
+  }[];
   creation: Record<string, JsonNumber[]>;
   indices: Record<string, JsonNumber>;
 }
 
-export const fixture = JSON.parse(readFileSync(new URL('../fixtures/tensor.json', import.meta.url), 'utf8')) as TensorFixture;
+export const fixture = JSON.parse(
+  readFileSync(new URL('../fixtures/tensor.json', import.meta.url), 'utf8'),
+) as TensorFixture;
 
 /** Flattens fixture values, turning 'nan' / 'inf' / '-inf' strings and booleans back into numbers. */
 export function numbers(v: JsonNumber): number[] {

@@ -17,7 +17,10 @@ function nablaSpelling(text: string): string {
 describe('toString matches what PyTorch prints', () => {
   for (const c of fixture.strings) {
     it(c.name, () => {
-      const data = allocate(c.dtype, c.shape.reduce((a, b) => a * b, 1));
+      const data = allocate(
+        c.dtype,
+        c.shape.reduce((a, b) => a * b, 1),
+      );
       data.set(numbers(c.values));
       const t = Tensor.fromData(data, c.shape);
       if (c.requiresGrad) t.requiresGrad = true;

@@ -4,8 +4,19 @@ import { maximum, tensor, where, type Tensor } from '../../src/index.js';
 import { fixture } from './fixture.js';
 
 const expected = fixture.indices;
-const ties = () => tensor([[1, 3, 3], [2, 2, -1]]);
-const ints = () => tensor([[3, -4, 0], [-1, 5, 2]], { dtype: 'int32' });
+const ties = () =>
+  tensor([
+    [1, 3, 3],
+    [2, 2, -1],
+  ]);
+const ints = () =>
+  tensor(
+    [
+      [3, -4, 0],
+      [-1, 5, 2],
+    ],
+    { dtype: 'int32' },
+  );
 
 function check(actual: Tensor | number, key: string, dtype?: string): void {
   if (typeof actual === 'number') {

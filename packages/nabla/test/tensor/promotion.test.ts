@@ -5,7 +5,12 @@ import { assertClose } from '../helpers.js';
 import { fixture, numbers } from './fixture.js';
 
 const OPS: Record<string, (a: Tensor, b: TensorLike) => Tensor> = {
-  add, mul, div, lt, eq, maximum: (a, b) => maximum(a, b),
+  add,
+  mul,
+  div,
+  lt,
+  eq,
+  maximum: (a, b) => maximum(a, b),
 };
 
 // The same operands gen_tensor.py builds.
@@ -19,7 +24,10 @@ function operand(kind: 'dim' | '0d' | 'scalar', dtype: DType): TensorLike {
 
 describe('dtype promotion matches PyTorch (int64 read as int32)', () => {
   for (const c of fixture.promotion) {
-    const bName = c.bKind === 'scalar' ? `a ${c.b === 'int32' ? 'integer' : 'fractional'} number` : `${c.bKind === '0d' ? '0-d ' : ''}${c.b}`;
+    const bName =
+      c.bKind === 'scalar'
+        ? `a ${c.b === 'int32' ? 'integer' : 'fractional'} number`
+        : `${c.bKind === '0d' ? '0-d ' : ''}${c.b}`;
     it(`${c.op}(${c.a}, ${bName})`, () => {
       const out = OPS[c.op](operand('dim', c.a) as Tensor, operand(c.bKind, c.b));
       assert.ok(c.dtype, `PyTorch raised: ${c.error}`);

@@ -1,7 +1,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  DataLoader, EarlyStopping, Generator, Tensor, TensorDataset, evaluate, fit, manualSeed, nn, optim, predict, randn, tensor,
+  DataLoader,
+  EarlyStopping,
+  Generator,
+  type Tensor,
+  TensorDataset,
+  evaluate,
+  fit,
+  manualSeed,
+  nn,
+  optim,
+  predict,
+  randn,
+  tensor,
   type Callback,
 } from '../../src/index.js';
 import { assertClose } from '../helpers.js';
@@ -12,7 +24,13 @@ const F = nn.functional;
 function line(seed: number): [Tensor, Tensor] {
   const g = new Generator(seed);
   const x = randn([100, 1], { generator: g });
-  return [x, x.mul(3).sub(1).add(randn([100, 1], { generator: g }).mul(0.01))];
+  return [
+    x,
+    x
+      .mul(3)
+      .sub(1)
+      .add(randn([100, 1], { generator: g }).mul(0.01)),
+  ];
 }
 
 function setup(seed = 0, lr = 0.1) {
@@ -27,7 +45,15 @@ test('fit trains with the explicit loop and returns per-epoch loss, metrics and 
   const { model, optimizer } = setup();
   const [x, y] = line(1);
   const [xv, yv] = line(2);
-  const history = fit(model, [x, y], { loss: F.mseLoss, optimizer, epochs: 5, batchSize: 10, metrics: ['mae'], validationData: [xv, yv], generator: new Generator(0) });
+  const history = fit(model, [x, y], {
+    loss: F.mseLoss,
+    optimizer,
+    epochs: 5,
+    batchSize: 10,
+    metrics: ['mae'],
+    validationData: [xv, yv],
+    generator: new Generator(0),
+  });
   assert.equal(history.epochs.length, 5);
   assert.deepEqual(history.keys(), ['epoch', 'loss', 'mae', 'valLoss', 'valMae', 'lr']);
   assert.deepEqual(history.get('epoch'), [0, 1, 2, 3, 4]);
@@ -62,7 +88,12 @@ test('fit with the same seeds is reproducible; valSplit holds out a random fract
     const { model, optimizer } = setup(3);
     const sizes: number[] = [];
     const h = fit(model, line(1), {
-      loss: F.mseLoss, optimizer, epochs: 2, batchSize: 16, valSplit: 0.2, generator: new Generator(9),
+      loss: F.mseLoss,
+      optimizer,
+      epochs: 2,
+      batchSize: 16,
+      valSplit: 0.2,
+      generator: new Generator(9),
       callbacks: [{ onBatchEnd: (_b, logs) => void sizes.push(logs.size) }],
     });
     return { h, sizes, w: weights(model) };
@@ -89,10 +120,26 @@ test('callbacks run in order and ctx.stop() ends training after the current batc
     onEpochEnd: (e, logs) => void events.push(`epochEnd ${e} ${logs.epoch}`),
     onTrainEnd: (h) => void events.push(`trainEnd ${h.epochs.length}`),
   };
-  const history = fit(model, line(1), { loss: F.mseLoss, optimizer, epochs: 10, batchSize: 40, shuffle: false, callbacks: [cb] });
+  const history = fit(model, line(1), {
+    loss: F.mseLoss,
+    optimizer,
+    epochs: 10,
+    batchSize: 40,
+    shuffle: false,
+    callbacks: [cb],
+  });
   assert.deepEqual(events, [
-    'trainBegin', 'epochBegin 0', 'batch 0', 'batch 1', 'batch 2', 'epochEnd 0 0',
-    'epochBegin 1', 'batch 0', 'batch 1', 'epochEnd 1 1', 'trainEnd 2',
+    'trainBegin',
+    'epochBegin 0',
+    'batch 0',
+    'batch 1',
+    'batch 2',
+    'epochEnd 0 0',
+    'epochBegin 1',
+    'batch 0',
+    'batch 1',
+    'epochEnd 1 1',
+    'trainEnd 2',
   ]);
   assert.equal(history.stoppedEpoch, 1);
 });
@@ -105,8 +152,13 @@ test('early stopping stops after patience epochs without improvement and restore
   const yv = xv.mul(-3);
   const snapshots: number[][] = [];
   const history = fit(model, [x, y], {
-    loss: F.mseLoss, optimizer, epochs: 50, batchSize: 100, validationData: [xv, yv],
-    earlyStopping: { patience: 3 }, callbacks: [{ onEpochEnd: (_e, _l, ctx) => void snapshots.push(weights(ctx.model)) }],
+    loss: F.mseLoss,
+    optimizer,
+    epochs: 50,
+    batchSize: 100,
+    validationData: [xv, yv],
+    earlyStopping: { patience: 3 },
+    callbacks: [{ onEpochEnd: (_e, _l, ctx) => void snapshots.push(weights(ctx.model)) }],
   });
   const val = history.valLoss;
   const best = val.indexOf(Math.min(...val));
@@ -120,7 +172,13 @@ test('early stopping stops after patience epochs without improvement and restore
 test('early stopping: minDelta, max mode on accuracy, no restore, and an unknown monitor', () => {
   const { model, optimizer } = setup();
   // No step improves the loss by 10 or more, so only the first epoch counts: stop after 1 + patience.
-  const h = fit(model, line(1), { loss: F.mseLoss, optimizer, epochs: 20, batchSize: 100, earlyStopping: { patience: 2, minDelta: 10 } });
+  const h = fit(model, line(1), {
+    loss: F.mseLoss,
+    optimizer,
+    epochs: 20,
+    batchSize: 100,
+    earlyStopping: { patience: 2, minDelta: 10 },
+  });
   assert.equal(h.epochs.length, 3);
   assert.equal(h.bestEpoch, 0);
   const es = new EarlyStopping({ monitor: 'accuracy', patience: 0, restoreBestWeights: false });
@@ -129,12 +187,23 @@ test('early stopping: minDelta, max mode on accuracy, no restore, and an unknown
   const x = randn([20, 2]);
   const y = x.select(1, 0).gt(0).to('int32');
   const before = weights(clf);
-  const h2 = fit(clf, [x, y], { loss: F.crossEntropy, optimizer: new optim.SGD(clf.parameters(), { lr: 0 }), epochs: 5, metrics: ['accuracy'], earlyStopping: es });
+  const h2 = fit(clf, [x, y], {
+    loss: F.crossEntropy,
+    optimizer: new optim.SGD(clf.parameters(), { lr: 0 }),
+    epochs: 5,
+    metrics: ['accuracy'],
+    earlyStopping: es,
+  });
   // lr 0: accuracy never rises, so max mode stops after the second epoch; weights untouched.
   assert.equal(h2.epochs.length, 2);
   assert.deepEqual(weights(clf), before);
   assert.throws(
-    () => fit(clf, [x, y], { loss: F.crossEntropy, optimizer: new optim.SGD(clf.parameters(), { lr: 0.1 }), earlyStopping: { monitor: 'valLoss' } }),
+    () =>
+      fit(clf, [x, y], {
+        loss: F.crossEntropy,
+        optimizer: new optim.SGD(clf.parameters(), { lr: 0.1 }),
+        earlyStopping: { monitor: 'valLoss' },
+      }),
     /EarlyStopping: monitored quantity 'valLoss' is not logged; available: epoch, loss, lr/,
   );
 });
@@ -149,7 +218,14 @@ test('a StepLR scheduler is stepped once per epoch; ReduceLROnPlateau watches th
   // lr 0.1 on a diverging problem: the loss rises from the second epoch on, and with patience 0
   // each bad epoch halves lr for the next one (PyTorch's ReduceLROnPlateau).
   const [x, y] = line(1);
-  const h2 = fit(s2.model, [x.mul(10), y], { loss: F.mseLoss, optimizer: s2.optimizer, epochs: 3, batchSize: 100, scheduler: plateau, shuffle: false });
+  const h2 = fit(s2.model, [x.mul(10), y], {
+    loss: F.mseLoss,
+    optimizer: s2.optimizer,
+    epochs: 3,
+    batchSize: 100,
+    scheduler: plateau,
+    shuffle: false,
+  });
   assert.ok(h2.loss[1] > h2.loss[0]);
   assert.deepEqual(h2.get('lr'), [0.1, 0.1, 0.05]);
 });
@@ -165,7 +241,13 @@ test('fit takes a DataLoader or a Dataset, and a loss module', () => {
   const loader = new DataLoader(new TensorDataset(x, y), { batchSize: 25, shuffle: true, generator: new Generator(1) });
   const ha = fit(a.model, loader, { loss: new MSE(), optimizer: a.optimizer, epochs: 3 });
   const b = setup();
-  const hb = fit(b.model, new TensorDataset(x, y), { loss: F.mseLoss, optimizer: b.optimizer, epochs: 3, batchSize: 25, generator: new Generator(1) });
+  const hb = fit(b.model, new TensorDataset(x, y), {
+    loss: F.mseLoss,
+    optimizer: b.optimizer,
+    epochs: 3,
+    batchSize: 25,
+    generator: new Generator(1),
+  });
   assert.deepEqual(ha.loss, hb.loss);
   assert.deepEqual(weights(a.model), weights(b.model));
 });
@@ -177,9 +259,18 @@ test('fit rejects a non-scalar loss, conflicting validation options and target-l
     () => fit(model, data, { loss: (o, t) => F.mseLoss(o, t, { reduction: 'none' }), optimizer }),
     /the loss must be a scalar, but it has shape \[32, 1\]; use reduction 'mean' or 'sum'/,
   );
-  assert.throws(() => fit(model, data, { loss: F.mseLoss, optimizer, valSplit: 0.2, validationData: data }), /validationData or valSplit, not both/);
-  assert.throws(() => fit(model, data, { loss: F.mseLoss, optimizer, valSplit: 1.5 }), /valSplit must be in \(0, 1\), got 1.5/);
-  assert.throws(() => fit(model, [data[0]], { loss: F.mseLoss, optimizer }), /needs inputs and a target \(the last tensor\), but it has 1 tensor/);
+  assert.throws(
+    () => fit(model, data, { loss: F.mseLoss, optimizer, valSplit: 0.2, validationData: data }),
+    /validationData or valSplit, not both/,
+  );
+  assert.throws(
+    () => fit(model, data, { loss: F.mseLoss, optimizer, valSplit: 1.5 }),
+    /valSplit must be in \(0, 1\), got 1.5/,
+  );
+  assert.throws(
+    () => fit(model, [data[0]], { loss: F.mseLoss, optimizer }),
+    /needs inputs and a target \(the last tensor\), but it has 1 tensor/,
+  );
 });
 
 test('evaluate and predict run in eval mode without recording gradients, then restore the mode', () => {
@@ -202,7 +293,7 @@ test('evaluate and predict run in eval mode without recording gradients, then re
   assertClose(out, model.fc.forward(x), { rtol: 1e-6 });
   const r = evaluate(model, [x, y], { loss: F.crossEntropy, metrics: ['accuracy'], batchSize: 3 });
   assertClose(r.loss, F.crossEntropy(out, y).item(), { rtol: 1e-5 });
-  const correct = (out.argmax(1).eq(y).to('float32').sum().item());
+  const correct = out.argmax(1).eq(y).to('float32').sum().item();
   assertClose(r.accuracy, correct / 10);
   assert.throws(() => evaluate(model, [x.narrow(0, 0, 0), y.narrow(0, 0, 0)]), /evaluate: the data is empty/);
 });

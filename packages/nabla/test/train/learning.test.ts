@@ -2,8 +2,22 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  Generator, StandardScaler, TensorDataset, accuracy, evaluate, fit, linspace, manualSeed, mse, nn, optim,
-  predict, stratifiedSplit, tensor, toTensors, twoSpirals,
+  Generator,
+  StandardScaler,
+  TensorDataset,
+  accuracy,
+  evaluate,
+  fit,
+  linspace,
+  manualSeed,
+  mse,
+  nn,
+  optim,
+  predict,
+  stratifiedSplit,
+  tensor,
+  toTensors,
+  twoSpirals,
 } from '../../src/index.js';
 import { readCsvFile } from '../../src/node.js';
 
@@ -11,7 +25,12 @@ const F = nn.functional;
 
 test('XOR: a 2-4-1 sigmoid net learns by full-batch gradient descent on MSE', () => {
   manualSeed(0);
-  const x = tensor([[0, 0], [0, 1], [1, 0], [1, 1]]);
+  const x = tensor([
+    [0, 0],
+    [0, 1],
+    [1, 0],
+    [1, 1],
+  ]);
   const y = tensor([[0], [1], [1], [0]]);
   const model = new nn.Sequential(new nn.Linear(2, 4), new nn.Sigmoid(), new nn.Linear(4, 1), new nn.Sigmoid());
   const opt = new optim.SGD(model.parameters(), { lr: 2 });
@@ -30,10 +49,20 @@ test('two spirals: a 2-32-32-2 tanh net reaches >= 98% training accuracy', () =>
   manualSeed(0);
   const g = new Generator(1);
   const [x, y] = twoSpirals(100, g);
-  const model = new nn.Sequential(new nn.Linear(2, 32), new nn.Tanh(), new nn.Linear(32, 32), new nn.Tanh(), new nn.Linear(32, 2));
+  const model = new nn.Sequential(
+    new nn.Linear(2, 32),
+    new nn.Tanh(),
+    new nn.Linear(32, 32),
+    new nn.Tanh(),
+    new nn.Linear(32, 2),
+  );
   const history = fit(model, [x, y], {
-    loss: F.crossEntropy, optimizer: new optim.Adam(model.parameters(), { lr: 0.01 }),
-    epochs: 300, batchSize: 200, metrics: ['accuracy'], generator: g,
+    loss: F.crossEntropy,
+    optimizer: new optim.Adam(model.parameters(), { lr: 0.01 }),
+    epochs: 300,
+    batchSize: 200,
+    metrics: ['accuracy'],
+    generator: g,
   });
   const acc = accuracy(predict(model, x), y);
   assert.ok(acc >= 0.98, `training accuracy ${acc}`);
@@ -44,7 +73,13 @@ test('sine regression: a 1-32-32-1 tanh net fits sin(x) on [-pi, pi] to MSE < 1e
   manualSeed(0);
   const x = linspace(-Math.PI, Math.PI, 64).reshape(64, 1);
   const y = x.sin();
-  const model = new nn.Sequential(new nn.Linear(1, 32), new nn.Tanh(), new nn.Linear(32, 32), new nn.Tanh(), new nn.Linear(32, 1));
+  const model = new nn.Sequential(
+    new nn.Linear(1, 32),
+    new nn.Tanh(),
+    new nn.Linear(32, 32),
+    new nn.Tanh(),
+    new nn.Linear(32, 1),
+  );
   const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
   fit(model, [x, y], { loss: F.mseLoss, optimizer: opt, epochs: 800, batchSize: 64, shuffle: false });
   const err = mse(predict(model, x), y);
@@ -58,16 +93,27 @@ test('Iris: >= 95% accuracy on a seeded stratified 20% held-out split, features 
   // Over split seeds 0-19 this protocol gives 96.8% mean held-out accuracy (13/20 seeds >= 95%),
   // on par with scikit-learn's LogisticRegression on the same splits (96.5%); seed 0 is the first.
   manualSeed(0);
-  const iris = await readCsvFile(new URL('../../../app/data/iris.csv', import.meta.url).pathname, { target: 'species' });
+  const iris = await readCsvFile(new URL('../../../app/data/iris.csv', import.meta.url).pathname, {
+    target: 'species',
+  });
   const g = new Generator(0);
-  const [trainSet, testSet] = stratifiedSplit(new TensorDataset(iris.features, iris.target!), iris.target!, [0.8, 0.2], g);
+  const [trainSet, testSet] = stratifiedSplit(
+    new TensorDataset(iris.features, iris.target!),
+    iris.target!,
+    [0.8, 0.2],
+    g,
+  );
   const [xTrain, yTrain] = toTensors(trainSet);
   const [xTest, yTest] = toTensors(testSet);
   const scaler = new StandardScaler().fit(xTrain);
   const model = new nn.Sequential(new nn.Linear(4, 16), new nn.ReLU(), new nn.Linear(16, 3));
   const history = fit(model, [scaler.transform(xTrain), yTrain], {
-    loss: new nn.CrossEntropyLoss(), optimizer: new optim.Adam(model.parameters(), { lr: 0.01 }),
-    epochs: 60, batchSize: 16, metrics: ['accuracy'], generator: g,
+    loss: new nn.CrossEntropyLoss(),
+    optimizer: new optim.Adam(model.parameters(), { lr: 0.01 }),
+    epochs: 60,
+    batchSize: 16,
+    metrics: ['accuracy'],
+    generator: g,
   });
   const result = evaluate(model, [scaler.transform(xTest), yTest], { loss: F.crossEntropy, metrics: ['accuracy'] });
   assert.deepEqual(Array.from(yTest.toTypedArray()).filter((c) => c === 2).length, 10);

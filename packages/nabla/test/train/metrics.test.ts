@@ -6,16 +6,44 @@ import { assertClose } from '../helpers.js';
 const i32 = (v: number[] | number[][]) => tensor(v, { dtype: 'int32' });
 
 test('accuracy: argmax over dim 1 against class indices', () => {
-  assertClose(accuracy(tensor([[2, 1], [0, 3], [5, 4], [1, 9]]), i32([0, 0, 0, 1])), 0.75);
+  assertClose(
+    accuracy(
+      tensor([
+        [2, 1],
+        [0, 3],
+        [5, 4],
+        [1, 9],
+      ]),
+      i32([0, 0, 0, 1]),
+    ),
+    0.75,
+  );
   // [N, C, L] scores against [N, L] targets (per-position classes).
-  assertClose(accuracy(tensor([[[1, 0], [0, 1]]]), i32([[0, 0]])), 0.5);
-  assert.throws(() => accuracy(tensor([[1, 2, 3]]), i32([0, 1])), /scores of shape \[1, 3\] do not match class indices of shape \[2\]/);
+  assertClose(
+    accuracy(
+      tensor([
+        [
+          [1, 0],
+          [0, 1],
+        ],
+      ]),
+      i32([[0, 0]]),
+    ),
+    0.5,
+  );
+  assert.throws(
+    () => accuracy(tensor([[1, 2, 3]]), i32([0, 1])),
+    /scores of shape \[1, 3\] do not match class indices of shape \[2\]/,
+  );
 });
 
 test('accuracy: binary probabilities against 0/1 targets, [N, 1] against [N] without broadcasting', () => {
   assertClose(accuracy(tensor([[0.9], [0.2], [0.6], [0.4]]), tensor([1, 0, 0, 0])), 0.75);
   assertClose(accuracy(tensor([2, -1]), tensor([1, 1]), 0), 0.5);
-  assert.throws(() => accuracy(tensor([0.5, 0.5]), tensor([1, 0, 1])), /output shape \[2\] and target shape \[3\] have different sizes/);
+  assert.throws(
+    () => accuracy(tensor([0.5, 0.5]), tensor([1, 0, 1])),
+    /output shape \[2\] and target shape \[3\] have different sizes/,
+  );
 });
 
 test('mse and mae average over elements and do not broadcast [N, 1] against [N]', () => {

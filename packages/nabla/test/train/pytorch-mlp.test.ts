@@ -28,7 +28,13 @@ const X = tensor(fx.x);
 const Y = tensor(fx.y, { dtype: 'int32' });
 
 function makeModel(): nn.Sequential {
-  const model = new nn.Sequential(new nn.Linear(4, 16), new nn.ReLU(), new nn.Linear(16, 16), new nn.ReLU(), new nn.Linear(16, 3));
+  const model = new nn.Sequential(
+    new nn.Linear(4, 16),
+    new nn.ReLU(),
+    new nn.Linear(16, 16),
+    new nn.ReLU(),
+    new nn.Linear(16, 3),
+  );
   const state: Record<string, Tensor> = {};
   for (const [k, v] of Object.entries(fx.initial)) state[k] = tensor(v);
   model.loadStateDict(state);
@@ -52,7 +58,8 @@ function checkRun(run: Run, makeOpt: (model: nn.Sequential) => Optimizer<BaseHyp
   const losses = train(model, makeOpt(model));
   losses.forEach((l, i) => assertClose(l, run.losses[i], { rtol: 1e-4, atol: 0, message: `loss at step ${i + 1}` }));
   const final = model.stateDict();
-  for (const [k, v] of Object.entries(run.final)) assertClose(final[k], v, { rtol: 1e-3, atol: 1e-4, message: `final ${k}` });
+  for (const [k, v] of Object.entries(run.final))
+    assertClose(final[k], v, { rtol: 1e-3, atol: 1e-4, message: `final ${k}` });
 }
 
 describe('a 3-layer MLP trains like PyTorch (cross-entropy, 100 steps)', () => {

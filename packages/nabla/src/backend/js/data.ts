@@ -6,7 +6,15 @@ import type { ChannelNorm, DataKernels, PlaneGeometry } from '../data-kernels.js
  * computed once, with the same operations as element by element (the scaled byte rounded to
  * float32 first, as when normalising apart), and the loop is a lookup.
  */
-function gatherBytes(src: Uint8Array, index: Int32Array, per: number, out: Float32Array, divisor: number, norm: ChannelNorm | null, plane: number): void {
+function gatherBytes(
+  src: Uint8Array,
+  index: Int32Array,
+  per: number,
+  out: Float32Array,
+  divisor: number,
+  norm: ChannelNorm | null,
+  plane: number,
+): void {
   const channels = norm ? norm.mean.length : 1;
   const tables = Array.from({ length: channels }, (_, c) => {
     const t = new Float32Array(256);
@@ -35,7 +43,14 @@ function normalize(x: FloatArray, out: FloatArray, norm: ChannelNorm, plane: num
   }
 }
 
-function remapPlanes(x: FloatArray, out: FloatArray, g: PlaneGeometry, rows: Int32Array, cols: Int32Array, fill: number): void {
+function remapPlanes(
+  x: FloatArray,
+  out: FloatArray,
+  g: PlaneGeometry,
+  rows: Int32Array,
+  cols: Int32Array,
+  fill: number,
+): void {
   const { batch, channels, inH, inW, outH, outW } = g;
   for (let n = 0; n < batch; n++) {
     for (let c = 0; c < channels; c++) {

@@ -10,50 +10,132 @@ import { erf, roundHalfEven, sigmoid } from './math.js';
 type UnaryLoop = (x: TypedArray, out: TypedArray) => void;
 
 export const unary: Kernels['unary'] = {
-  neg: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = -x[i]; },
-  exp: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = Math.exp(x[i]); },
-  log: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = Math.log(x[i]); },
-  sqrt: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = Math.sqrt(x[i]); },
-  recip: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = 1 / x[i]; },
-  abs: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = Math.abs(x[i]); },
+  neg: (x, o) => {
+    for (let i = 0; i < o.length; i++) o[i] = -x[i];
+  },
+  exp: (x, o) => {
+    for (let i = 0; i < o.length; i++) o[i] = Math.exp(x[i]);
+  },
+  log: (x, o) => {
+    for (let i = 0; i < o.length; i++) o[i] = Math.log(x[i]);
+  },
+  sqrt: (x, o) => {
+    for (let i = 0; i < o.length; i++) o[i] = Math.sqrt(x[i]);
+  },
+  recip: (x, o) => {
+    for (let i = 0; i < o.length; i++) o[i] = 1 / x[i];
+  },
+  abs: (x, o) => {
+    for (let i = 0; i < o.length; i++) o[i] = Math.abs(x[i]);
+  },
   // sign(NaN) is 0, as torch.sign gives in PyTorch 1.13 (so abs' at NaN is 0 too).
-  sign: (x, o) => { for (let i = 0; i < o.length; i++) { const v = x[i]; o[i] = v > 0 ? 1 : v < 0 ? -1 : 0; } },
-  sin: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = Math.sin(x[i]); },
-  cos: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = Math.cos(x[i]); },
-  tanh: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = Math.tanh(x[i]); },
-  sigmoid: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = sigmoid(x[i]); },
+  sign: (x, o) => {
+    for (let i = 0; i < o.length; i++) {
+      const v = x[i];
+      o[i] = v > 0 ? 1 : v < 0 ? -1 : 0;
+    }
+  },
+  sin: (x, o) => {
+    for (let i = 0; i < o.length; i++) o[i] = Math.sin(x[i]);
+  },
+  cos: (x, o) => {
+    for (let i = 0; i < o.length; i++) o[i] = Math.cos(x[i]);
+  },
+  tanh: (x, o) => {
+    for (let i = 0; i < o.length; i++) o[i] = Math.tanh(x[i]);
+  },
+  sigmoid: (x, o) => {
+    for (let i = 0; i < o.length; i++) o[i] = sigmoid(x[i]);
+  },
   // NaN stays NaN, as in torch.relu.
-  relu: (x, o) => { for (let i = 0; i < o.length; i++) { const v = x[i]; o[i] = v > 0 ? v : v === v ? 0 : v; } },
-  erf: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = erf(x[i]); },
-  floor: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = Math.floor(x[i]); },
-  ceil: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = Math.ceil(x[i]); },
-  round: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = roundHalfEven(x[i]); },
-  log1p: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = Math.log1p(x[i]); },
-  expm1: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = Math.expm1(x[i]); },
+  relu: (x, o) => {
+    for (let i = 0; i < o.length; i++) {
+      const v = x[i];
+      o[i] = v > 0 ? v : v === v ? 0 : v;
+    }
+  },
+  erf: (x, o) => {
+    for (let i = 0; i < o.length; i++) o[i] = erf(x[i]);
+  },
+  floor: (x, o) => {
+    for (let i = 0; i < o.length; i++) o[i] = Math.floor(x[i]);
+  },
+  ceil: (x, o) => {
+    for (let i = 0; i < o.length; i++) o[i] = Math.ceil(x[i]);
+  },
+  round: (x, o) => {
+    for (let i = 0; i < o.length; i++) o[i] = roundHalfEven(x[i]);
+  },
+  log1p: (x, o) => {
+    for (let i = 0; i < o.length; i++) o[i] = Math.log1p(x[i]);
+  },
+  expm1: (x, o) => {
+    for (let i = 0; i < o.length; i++) o[i] = Math.expm1(x[i]);
+  },
 } satisfies { [P in UnaryOp]: UnaryLoop };
 
 /** `out[o + j] = op(a[ai + j*as], b[bi + j*bs])` for j < n: one row of a broadcast binary op. */
-type Row = (a: TypedArray, ai: number, as: number, b: TypedArray, bi: number, bs: number, out: TypedArray, o: number, n: number) => void;
+type Row = (
+  a: TypedArray,
+  ai: number,
+  as: number,
+  b: TypedArray,
+  bi: number,
+  bs: number,
+  out: TypedArray,
+  o: number,
+  n: number,
+) => void;
 
 const ROWS: { [P in BinaryOp]: Row } = {
-  add: (a, ai, as, b, bi, bs, out, o, n) => { for (let j = 0; j < n; j++, ai += as, bi += bs) out[o + j] = a[ai] + b[bi]; },
-  sub: (a, ai, as, b, bi, bs, out, o, n) => { for (let j = 0; j < n; j++, ai += as, bi += bs) out[o + j] = a[ai] - b[bi]; },
-  mul: (a, ai, as, b, bi, bs, out, o, n) => { for (let j = 0; j < n; j++, ai += as, bi += bs) out[o + j] = a[ai] * b[bi]; },
-  div: (a, ai, as, b, bi, bs, out, o, n) => { for (let j = 0; j < n; j++, ai += as, bi += bs) out[o + j] = a[ai] / b[bi]; },
-  pow: (a, ai, as, b, bi, bs, out, o, n) => { for (let j = 0; j < n; j++, ai += as, bi += bs) out[o + j] = Math.pow(a[ai], b[bi]); },
+  add: (a, ai, as, b, bi, bs, out, o, n) => {
+    for (let j = 0; j < n; j++, ai += as, bi += bs) out[o + j] = a[ai] + b[bi];
+  },
+  sub: (a, ai, as, b, bi, bs, out, o, n) => {
+    for (let j = 0; j < n; j++, ai += as, bi += bs) out[o + j] = a[ai] - b[bi];
+  },
+  mul: (a, ai, as, b, bi, bs, out, o, n) => {
+    for (let j = 0; j < n; j++, ai += as, bi += bs) out[o + j] = a[ai] * b[bi];
+  },
+  div: (a, ai, as, b, bi, bs, out, o, n) => {
+    for (let j = 0; j < n; j++, ai += as, bi += bs) out[o + j] = a[ai] / b[bi];
+  },
+  pow: (a, ai, as, b, bi, bs, out, o, n) => {
+    for (let j = 0; j < n; j++, ai += as, bi += bs) out[o + j] = Math.pow(a[ai], b[bi]);
+  },
   // NaN propagates, as in torch.maximum/minimum.
   maximum: (a, ai, as, b, bi, bs, out, o, n) => {
-    for (let j = 0; j < n; j++, ai += as, bi += bs) { const x = a[ai]; const y = b[bi]; out[o + j] = x !== x || y !== y ? Number.NaN : x > y ? x : y; }
+    for (let j = 0; j < n; j++, ai += as, bi += bs) {
+      const x = a[ai];
+      const y = b[bi];
+      out[o + j] = x !== x || y !== y ? Number.NaN : x > y ? x : y;
+    }
   },
   minimum: (a, ai, as, b, bi, bs, out, o, n) => {
-    for (let j = 0; j < n; j++, ai += as, bi += bs) { const x = a[ai]; const y = b[bi]; out[o + j] = x !== x || y !== y ? Number.NaN : x < y ? x : y; }
+    for (let j = 0; j < n; j++, ai += as, bi += bs) {
+      const x = a[ai];
+      const y = b[bi];
+      out[o + j] = x !== x || y !== y ? Number.NaN : x < y ? x : y;
+    }
   },
-  eq: (a, ai, as, b, bi, bs, out, o, n) => { for (let j = 0; j < n; j++, ai += as, bi += bs) out[o + j] = +(a[ai] === b[bi]); },
-  ne: (a, ai, as, b, bi, bs, out, o, n) => { for (let j = 0; j < n; j++, ai += as, bi += bs) out[o + j] = +(a[ai] !== b[bi]); },
-  lt: (a, ai, as, b, bi, bs, out, o, n) => { for (let j = 0; j < n; j++, ai += as, bi += bs) out[o + j] = +(a[ai] < b[bi]); },
-  le: (a, ai, as, b, bi, bs, out, o, n) => { for (let j = 0; j < n; j++, ai += as, bi += bs) out[o + j] = +(a[ai] <= b[bi]); },
-  gt: (a, ai, as, b, bi, bs, out, o, n) => { for (let j = 0; j < n; j++, ai += as, bi += bs) out[o + j] = +(a[ai] > b[bi]); },
-  ge: (a, ai, as, b, bi, bs, out, o, n) => { for (let j = 0; j < n; j++, ai += as, bi += bs) out[o + j] = +(a[ai] >= b[bi]); },
+  eq: (a, ai, as, b, bi, bs, out, o, n) => {
+    for (let j = 0; j < n; j++, ai += as, bi += bs) out[o + j] = +(a[ai] === b[bi]);
+  },
+  ne: (a, ai, as, b, bi, bs, out, o, n) => {
+    for (let j = 0; j < n; j++, ai += as, bi += bs) out[o + j] = +(a[ai] !== b[bi]);
+  },
+  lt: (a, ai, as, b, bi, bs, out, o, n) => {
+    for (let j = 0; j < n; j++, ai += as, bi += bs) out[o + j] = +(a[ai] < b[bi]);
+  },
+  le: (a, ai, as, b, bi, bs, out, o, n) => {
+    for (let j = 0; j < n; j++, ai += as, bi += bs) out[o + j] = +(a[ai] <= b[bi]);
+  },
+  gt: (a, ai, as, b, bi, bs, out, o, n) => {
+    for (let j = 0; j < n; j++, ai += as, bi += bs) out[o + j] = +(a[ai] > b[bi]);
+  },
+  ge: (a, ai, as, b, bi, bs, out, o, n) => {
+    for (let j = 0; j < n; j++, ai += as, bi += bs) out[o + j] = +(a[ai] >= b[bi]);
+  },
 };
 
 function isDense(s: Strided, shape: Shape): boolean {
@@ -89,7 +171,11 @@ export function forEachRow(
   for (const d of shape) total *= d;
   if (total === 0) return;
   if (rank === 0) {
-    row(operands.map((o) => o.offset), 1, operands.map(() => 0));
+    row(
+      operands.map((o) => o.offset),
+      1,
+      operands.map(() => 0),
+    );
     return;
   }
   const last = shape[rank - 1];

@@ -1,6 +1,14 @@
 import type { TypedArray } from '../../tensor/dtype.js';
 
-export function gather(x: TypedArray, index: Int32Array, out: TypedArray, outer: number, xSize: number, idxSize: number, inner: number): void {
+export function gather(
+  x: TypedArray,
+  index: Int32Array,
+  out: TypedArray,
+  outer: number,
+  xSize: number,
+  idxSize: number,
+  inner: number,
+): void {
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < idxSize; j++) {
       const row = (o * idxSize + j) * inner;
@@ -9,7 +17,15 @@ export function gather(x: TypedArray, index: Int32Array, out: TypedArray, outer:
   }
 }
 
-export function scatterAdd(src: TypedArray, index: Int32Array, out: TypedArray, outer: number, outSize: number, idxSize: number, inner: number): void {
+export function scatterAdd(
+  src: TypedArray,
+  index: Int32Array,
+  out: TypedArray,
+  outer: number,
+  outSize: number,
+  idxSize: number,
+  inner: number,
+): void {
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < idxSize; j++) {
       const row = (o * idxSize + j) * inner;
@@ -18,7 +34,14 @@ export function scatterAdd(src: TypedArray, index: Int32Array, out: TypedArray, 
   }
 }
 
-export function indexSelect(x: TypedArray, index: Int32Array, out: TypedArray, outer: number, xSize: number, inner: number): void {
+export function indexSelect(
+  x: TypedArray,
+  index: Int32Array,
+  out: TypedArray,
+  outer: number,
+  xSize: number,
+  inner: number,
+): void {
   const m = index.length;
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < m; j++) {
@@ -29,7 +52,14 @@ export function indexSelect(x: TypedArray, index: Int32Array, out: TypedArray, o
   }
 }
 
-export function indexAdd(src: TypedArray, index: Int32Array, out: TypedArray, outer: number, outSize: number, inner: number): void {
+export function indexAdd(
+  src: TypedArray,
+  index: Int32Array,
+  out: TypedArray,
+  outer: number,
+  outSize: number,
+  inner: number,
+): void {
   const m = index.length;
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < m; j++) {

@@ -6,9 +6,17 @@ import type { FloatArray } from '../../tensor/dtype.js';
  * when B is stored transposed. Sums run in float64 and are rounded once when stored.
  */
 export function matmul(
-  a: FloatArray, b: FloatArray, out: FloatArray,
-  batch: number, m: number, k: number, n: number,
-  transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number,
+  a: FloatArray,
+  b: FloatArray,
+  out: FloatArray,
+  batch: number,
+  m: number,
+  k: number,
+  n: number,
+  transA: boolean,
+  transB: boolean,
+  aBatchStride: number,
+  bBatchStride: number,
 ): void {
   // A[i, p] lives at i * aRow + p * aCol.
   const aRow = transA ? 1 : k;
@@ -35,8 +43,17 @@ let scratch = new Float64Array(64);
 
 /** `out = A · B` with B `[k, n]` row-major: four rows of A share every load of a B row. */
 function rowsTimesMatrix(
-  a: FloatArray, ao: number, aRow: number, aCol: number, b: FloatArray, bo: number,
-  out: FloatArray, oo: number, m: number, k: number, n: number,
+  a: FloatArray,
+  ao: number,
+  aRow: number,
+  aCol: number,
+  b: FloatArray,
+  bo: number,
+  out: FloatArray,
+  oo: number,
+  m: number,
+  k: number,
+  n: number,
 ): void {
   if (scratch.length < 4 * n) scratch = new Float64Array(4 * n);
   const acc = scratch;
@@ -76,7 +93,17 @@ function rowsTimesMatrix(
 }
 
 /** `out[i, j] = A[i, :] · B[j, :]` with both rows contiguous: four dot products per A load. */
-function dots(a: ArrayLike<number>, ao: number, b: FloatArray, bo: number, out: FloatArray, oo: number, m: number, k: number, n: number): void {
+function dots(
+  a: ArrayLike<number>,
+  ao: number,
+  b: FloatArray,
+  bo: number,
+  out: FloatArray,
+  oo: number,
+  m: number,
+  k: number,
+  n: number,
+): void {
   for (let i = 0; i < m; i++) {
     const ar = ao + i * k;
     let j = 0;

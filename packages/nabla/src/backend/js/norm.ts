@@ -1,7 +1,14 @@
 import type { FloatArray } from '../../tensor/dtype.js';
 
 /** Reference per-channel mean and biased variance of `[outer, channels, inner]`, two passes. */
-export function channelMoments(x: FloatArray, mean: Float64Array, variance: Float64Array, outer: number, channels: number, inner: number): void {
+export function channelMoments(
+  x: FloatArray,
+  mean: Float64Array,
+  variance: Float64Array,
+  outer: number,
+  channels: number,
+  inner: number,
+): void {
   const count = outer * inner;
   for (let c = 0; c < channels; c++) {
     let sum = 0;
@@ -25,8 +32,14 @@ export function channelMoments(x: FloatArray, mean: Float64Array, variance: Floa
 
 /** Reference per-channel Σ dy and Σ dy·(x − mean). */
 export function channelGradSums(
-  dy: FloatArray, x: FloatArray, mean: Float64Array, sumDy: Float64Array, sumDyXc: Float64Array,
-  outer: number, channels: number, inner: number,
+  dy: FloatArray,
+  x: FloatArray,
+  mean: Float64Array,
+  sumDy: Float64Array,
+  sumDyXc: Float64Array,
+  outer: number,
+  channels: number,
+  inner: number,
 ): void {
   for (let c = 0; c < channels; c++) {
     const mu = mean[c];
@@ -47,8 +60,15 @@ export function channelGradSums(
 
 /** Reference `out = a[c]·x + b[c]·y + d[c]` (y null: `a[c]·x + d[c]`). */
 export function channelAffine(
-  x: FloatArray, y: FloatArray | null, a: Float64Array, b: Float64Array, d: Float64Array, out: FloatArray,
-  outer: number, channels: number, inner: number,
+  x: FloatArray,
+  y: FloatArray | null,
+  a: Float64Array,
+  b: Float64Array,
+  d: Float64Array,
+  out: FloatArray,
+  outer: number,
+  channels: number,
+  inner: number,
 ): void {
   for (let o = 0; o < outer; o++) {
     for (let c = 0; c < channels; c++) {

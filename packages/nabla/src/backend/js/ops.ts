@@ -10,8 +10,15 @@ function mapInto(f: (v: number) => number): (x: TypedArray, out: FloatArray) => 
 }
 
 const math: { readonly [P in MathOp]: (x: TypedArray, out: FloatArray) => void } = {
-  tan: mapInto(Math.tan), atan: mapInto(Math.atan), asin: mapInto(Math.asin), acos: mapInto(Math.acos),
-  sinh: mapInto(Math.sinh), cosh: mapInto(Math.cosh), asinh: mapInto(Math.asinh), acosh: mapInto(Math.acosh), atanh: mapInto(Math.atanh),
+  tan: mapInto(Math.tan),
+  atan: mapInto(Math.atan),
+  asin: mapInto(Math.asin),
+  acos: mapInto(Math.acos),
+  sinh: mapInto(Math.sinh),
+  cosh: mapInto(Math.cosh),
+  asinh: mapInto(Math.asinh),
+  acosh: mapInto(Math.acosh),
+  atanh: mapInto(Math.atanh),
 };
 
 function atan2(y: TypedArray, x: TypedArray, out: FloatArray): void {
@@ -86,7 +93,16 @@ function medianRows(order: TypedArray, vals: TypedArray, picked: Int32Array, n: 
   }
 }
 
-function scatterAlong(mode: ScatterMode, out: TypedArray, src: TypedArray, index: Int32Array, iShape: readonly number[], outShape: readonly number[], srcShape: readonly number[], d: number): void {
+function scatterAlong(
+  mode: ScatterMode,
+  out: TypedArray,
+  src: TypedArray,
+  index: Int32Array,
+  iShape: readonly number[],
+  outShape: readonly number[],
+  srcShape: readonly number[],
+  d: number,
+): void {
   const outStrides = contiguousStrides(outShape);
   const srcStrides = contiguousStrides(srcShape);
   const pos = new Array<number>(iShape.length).fill(0);
@@ -151,5 +167,18 @@ function channelBiasGrad(dy: FloatArray, batch: number, channels: number, L: num
 }
 
 export const ops: OpKernels = {
-  math, atan2, scanRows, cumprodBackward, prodRows, prodOthers, sortRows, medianRows, scatterAlong, nonzero, bincount, uniqueInverse, addChannelBias, channelBiasGrad,
+  math,
+  atan2,
+  scanRows,
+  cumprodBackward,
+  prodRows,
+  prodOthers,
+  sortRows,
+  medianRows,
+  scatterAlong,
+  nonzero,
+  bincount,
+  uniqueInverse,
+  addChannelBias,
+  channelBiasGrad,
 };

@@ -27,7 +27,15 @@ function orEmpty(buf: FloatArray | null, like: FloatArray): FloatArray {
 /** SGD in `_single_tensor_sgd`'s order: d = ±g (+ wd·p); buf = first ? d : μ·buf + (1 − τ)·d; d = nesterov ? d + μ·buf : buf; p −= lr·d. */
 function sgd(p: FloatArray, g: FloatArray, buf: FloatArray | null, first: boolean, h: SgdStep): void {
   const f = p instanceof Float32Array;
-  if (f && g instanceof Float32Array && buf instanceof Float32Array && !first && h.weightDecay === 0 && !h.nesterov && !h.maximize) {
+  if (
+    f &&
+    g instanceof Float32Array &&
+    buf instanceof Float32Array &&
+    !first &&
+    h.weightDecay === 0 &&
+    !h.nesterov &&
+    !h.maximize
+  ) {
     momentum32(p, g, buf, rd(f, h.momentum), rd(f, 1 - h.dampening), rd(f, -h.lr));
     return;
   }
@@ -75,7 +83,21 @@ function momentum32(p: Float32Array, g: Float32Array, b: Float32Array, mom: numb
 }
 
 /** The scalars of an Adam step, rounded as PyTorch holds them (bias corrections in float64 first). */
-export function adamScalars(f: boolean, step: number, h: AdamStep): { b1: number; b2: number; oneMinusB1: number; oneMinusB2: number; negStep: number; bc2Sqrt: number; eps: number; wd: number; shrink: number } {
+export function adamScalars(
+  f: boolean,
+  step: number,
+  h: AdamStep,
+): {
+  b1: number;
+  b2: number;
+  oneMinusB1: number;
+  oneMinusB2: number;
+  negStep: number;
+  bc2Sqrt: number;
+  eps: number;
+  wd: number;
+  shrink: number;
+} {
   const [beta1, beta2] = h.betas;
   return {
     b1: rd(f, beta1),
@@ -95,7 +117,16 @@ export function adamScalars(f: boolean, step: number, h: AdamStep): { b1: number
  * wd·p to the gradient; m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²; v̂ = amsgrad ? max(v̂, v) : v;
  * p −= lr/(1−β1ᵗ) · m / (√v̂/√(1−β2ᵗ) + eps).
  */
-function adam(p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, vMaxOrNull: FloatArray | null, step: number, h: AdamStep, decoupled: boolean): void {
+function adam(
+  p: FloatArray,
+  g: FloatArray,
+  m: FloatArray,
+  v: FloatArray,
+  vMaxOrNull: FloatArray | null,
+  step: number,
+  h: AdamStep,
+  decoupled: boolean,
+): void {
   const f = p instanceof Float32Array;
   const { b1, b2, oneMinusB1, oneMinusB2, negStep, bc2Sqrt, eps, wd, shrink } = adamScalars(f, step, h);
   const sign = h.maximize ? -1 : 1;
@@ -123,7 +154,14 @@ function adam(p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, vMaxOr
  * avg = √(s − a²), else avg = √s; avg += eps; momentum: buf = μ·buf + g/avg, p −= lr·buf;
  * else p −= lr·g/avg.
  */
-function rmsprop(p: FloatArray, g: FloatArray, sq: FloatArray, bufOrNull: FloatArray | null, gradAvg: FloatArray | null, h: RmspropStep): void {
+function rmsprop(
+  p: FloatArray,
+  g: FloatArray,
+  sq: FloatArray,
+  bufOrNull: FloatArray | null,
+  gradAvg: FloatArray | null,
+  h: RmspropStep,
+): void {
   const f = p instanceof Float32Array;
   const alpha = rd(f, h.alpha);
   const oneMinusAlpha = rd(f, 1 - h.alpha);

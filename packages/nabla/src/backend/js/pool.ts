@@ -38,7 +38,13 @@ export function maxPool2d(x: FloatArray, out: FloatArray, indices: Int32Array, w
 }
 
 /** The window of output (oh, ow) clipped to the input, and PyTorch's divisor for it. */
-function avgWindow(w: Window2d, oh: number, ow: number, countIncludePad: boolean, divisor: number): [number, number, number, number, number] {
+function avgWindow(
+  w: Window2d,
+  oh: number,
+  ow: number,
+  countIncludePad: boolean,
+  divisor: number,
+): [number, number, number, number, number] {
   let h0 = oh * w.strideH - w.padH;
   let w0 = ow * w.strideW - w.padW;
   let h1 = Math.min(h0 + w.kernelH, w.height + w.padH);
@@ -53,7 +59,13 @@ function avgWindow(w: Window2d, oh: number, ow: number, countIncludePad: boolean
 }
 
 /** Reference average pooling (PyTorch's divisor rules; a window wholly in padding gives 0). */
-export function avgPool2d(x: FloatArray, out: FloatArray, w: Window2d, countIncludePad: boolean, divisor: number): void {
+export function avgPool2d(
+  x: FloatArray,
+  out: FloatArray,
+  w: Window2d,
+  countIncludePad: boolean,
+  divisor: number,
+): void {
   const planes = w.batch * w.channels;
   let o = 0;
   for (let p = 0; p < planes; p++) {
@@ -73,7 +85,13 @@ export function avgPool2d(x: FloatArray, out: FloatArray, w: Window2d, countIncl
   }
 }
 
-export function avgPool2dBackward(dy: FloatArray, dx: FloatArray, w: Window2d, countIncludePad: boolean, divisor: number): void {
+export function avgPool2dBackward(
+  dy: FloatArray,
+  dx: FloatArray,
+  w: Window2d,
+  countIncludePad: boolean,
+  divisor: number,
+): void {
   dx.fill(0);
   const planes = w.batch * w.channels;
   let o = 0;

@@ -66,7 +66,10 @@ export const reduce: Kernels['reduce'] = {
     for (let o = 0, p = 0; o < outer; o++) {
       acc.fill(-Infinity);
       for (let s = 0; s < size; s++) {
-        for (let i = 0; i < inner; i++, p++) { const v = x[p]; if (v > acc[i] || v !== v) acc[i] = v; }
+        for (let i = 0; i < inner; i++, p++) {
+          const v = x[p];
+          if (v > acc[i] || v !== v) acc[i] = v;
+        }
       }
       out.set(acc, o * inner);
     }
@@ -76,7 +79,10 @@ export const reduce: Kernels['reduce'] = {
     for (let o = 0, p = 0; o < outer; o++) {
       acc.fill(Infinity);
       for (let s = 0; s < size; s++) {
-        for (let i = 0; i < inner; i++, p++) { const v = x[p]; if (v < acc[i] || v !== v) acc[i] = v; }
+        for (let i = 0; i < inner; i++, p++) {
+          const v = x[p];
+          if (v < acc[i] || v !== v) acc[i] = v;
+        }
       }
       out.set(acc, o * inner);
     }

@@ -19,8 +19,21 @@ export interface Blas {
    * `c = alpha·op(a)·op(b) + beta·c` on row-major matrices of the arrays' element type (float32
    * uses sgemm, float64 dgemm); views are passed as pointers to their first element, not copied.
    */
-  gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
-    a: FloatArray, lda: number, b: FloatArray, ldb: number, beta: number, c: FloatArray, ldc: number): void;
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: FloatArray,
+    lda: number,
+    b: FloatArray,
+    ldb: number,
+    beta: number,
+    c: FloatArray,
+    ldc: number,
+  ): void;
   /**
    * `y = op(a)·x` with `a` a row-major `rows × cols` matrix (leading dimension `lda`) and `x`, `y`
    * contiguous vectors (sgemv/dgemv by the element type): GEMM with one row or column, which
@@ -39,11 +52,18 @@ export interface Blas {
   threads(): number | null;
 }
 
-interface Candidate { library: string; path: string }
+interface Candidate {
+  library: string;
+  path: string;
+}
 
 type Fn = (...args: unknown[]) => unknown;
-interface Lib { func(definition: string): Fn }
-interface Koffi { load(path: string): Lib }
+interface Lib {
+  func(definition: string): Fn;
+}
+interface Koffi {
+  load(path: string): Lib;
+}
 
 /** Where each library lives, in the order they are tried (first OpenBLAS, the one CI installs). */
 export function defaultCandidates(platform: string = process.platform, arch: string = process.arch): Candidate[] {
@@ -54,7 +74,11 @@ export function defaultCandidates(platform: string = process.platform, arch: str
       { library: 'Accelerate', path: '/System/Library/Frameworks/Accelerate.framework/Accelerate' },
     ];
   }
-  if (platform === 'win32') return [{ library: 'OpenBLAS', path: 'libopenblas.dll' }, { library: 'MKL', path: 'mkl_rt.2.dll' }];
+  if (platform === 'win32')
+    return [
+      { library: 'OpenBLAS', path: 'libopenblas.dll' },
+      { library: 'MKL', path: 'mkl_rt.2.dll' },
+    ];
   const triplet = arch === 'arm64' ? 'aarch64-linux-gnu' : 'x86_64-linux-gnu';
   const lib = `/usr/lib/${triplet}`;
   return [
@@ -106,7 +130,8 @@ function bind(lib: Lib, c: Candidate): Blas {
     `void ${name}(int, int, int, int, ${t}, const ${t} *, int, const ${t} *, int, ${t}, ${t} *, int)`;
   const sgemv = lib.func(gemvSig('float', 'cblas_sgemv'));
   const dgemv = lib.func(gemvSig('double', 'cblas_dgemv'));
-  const gerSig = (t: string, name: string): string => `void ${name}(int, int, int, ${t}, const ${t} *, int, const ${t} *, int, ${t} *, int)`;
+  const gerSig = (t: string, name: string): string =>
+    `void ${name}(int, int, int, ${t}, const ${t} *, int, const ${t} *, int, ${t} *, int)`;
   const sger = lib.func(gerSig('float', 'cblas_sger'));
   const dger = lib.func(gerSig('double', 'cblas_dger'));
   const str = (name: string): string | null => {
@@ -114,12 +139,14 @@ function bind(lib: Lib, c: Candidate): Blas {
     const v = f ? f() : null;
     return typeof v === 'string' ? v.trim() : null;
   };
-  const set = optional(lib, 'void openblas_set_num_threads(int)')
-    ?? optional(lib, 'void MKL_Set_Num_Threads(int)')
-    ?? optional(lib, 'void bli_thread_set_num_threads(int64_t)');
-  const get = optional(lib, 'int openblas_get_num_threads()')
-    ?? optional(lib, 'int MKL_Get_Max_Threads()')
-    ?? optional(lib, 'int64_t bli_thread_get_num_threads()');
+  const set =
+    optional(lib, 'void openblas_set_num_threads(int)') ??
+    optional(lib, 'void MKL_Set_Num_Threads(int)') ??
+    optional(lib, 'void bli_thread_set_num_threads(int64_t)');
+  const get =
+    optional(lib, 'int openblas_get_num_threads()') ??
+    optional(lib, 'int MKL_Get_Max_Threads()') ??
+    optional(lib, 'int64_t bli_thread_get_num_threads()');
   // OpenBLAS threads a GEMV (and GER) from 9216 matrix elements on, where waking its threads costs more
   // than it saves: 256x784 takes 14.3 us wall on 2 threads vs 8.7 on 1, 1024x1024 69 vs 59; only
   // from ~4M elements (1024x4096: 126 vs 265) do threads pay. Below that the call runs on one
@@ -141,7 +168,22 @@ function bind(lib: Lib, c: Candidate): Blas {
     config: str('openblas_get_config'),
     gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, out, ldc) {
       const f = out instanceof Float64Array ? dgemm : sgemm;
-      f(ROW_MAJOR, transA ? TRANS : NO_TRANS, transB ? TRANS : NO_TRANS, m, n, k, alpha, a, lda, b, ldb, beta, out, ldc);
+      f(
+        ROW_MAJOR,
+        transA ? TRANS : NO_TRANS,
+        transB ? TRANS : NO_TRANS,
+        m,
+        n,
+        k,
+        alpha,
+        a,
+        lda,
+        b,
+        ldb,
+        beta,
+        out,
+        ldc,
+      );
     },
     gemv(trans, rows, cols, a, lda, x, y) {
       const f = y instanceof Float64Array ? dgemv : sgemv;

@@ -37,8 +37,16 @@ function temp(like: FloatArray, size: number, slot: 'cols' | 'tmp'): FloatArray 
 let thinK = 64;
 
 function isPointwise(w: ConvWindow): boolean {
-  return w.kernelH === 1 && w.kernelW === 1 && w.strideH === 1 && w.strideW === 1 && w.padH === 0 && w.padW === 0
-    && w.outH === w.height && w.outW === w.width;
+  return (
+    w.kernelH === 1 &&
+    w.kernelW === 1 &&
+    w.strideH === 1 &&
+    w.strideW === 1 &&
+    w.padH === 0 &&
+    w.padW === 0 &&
+    w.outH === w.height &&
+    w.outW === w.width
+  );
 }
 
 /** Calls `fn(first, count)` over chunks of the batch sized so each chunk's columns fit `chunkFloats`. */
@@ -59,7 +67,10 @@ function chunks(w: ConvWindow, fn: (first: number, count: number) => void): void
  * spend their time packing (Fashion-MNIST's 1→32 3×3 layer, b128: 7.2 ms native vs 3.3 ms WASM
  * forward; its 32→64 layer: 26.5 vs 31.0 ms; fastest of 15 calls on the loaded 2-core machine).
  */
-export function makeNativeConv(blas: Blas, base: Pick<Kernels, 'im2col' | 'col2im' | 'conv2d'>): NonNullable<Kernels['conv2d']> {
+export function makeNativeConv(
+  blas: Blas,
+  base: Pick<Kernels, 'im2col' | 'col2im' | 'conv2d'>,
+): NonNullable<Kernels['conv2d']> {
   /** The chunk's unfolded input `[count, ck, L]`: x itself for a pointwise window, else im2col'd. */
   const unfolded = (x: FloatArray, w: ConvWindow, first: number, count: number, ck: number, L: number): FloatArray => {
     const per = w.channels * w.height * w.width;
@@ -82,7 +93,22 @@ export function makeNativeConv(blas: Blas, base: Pick<Kernels, 'im2col' | 'col2i
       else {
         chunks(w, (first, count) => {
           const cols = unfolded(x, w, first, count, ck, L);
-          for (let i = 0; i < count; i++) blas.gemm(false, false, co, L, ck, 1, weight, ck, from(cols, i * ck * L), L, 0, from(out, (first + i) * co * L), L);
+          for (let i = 0; i < count; i++)
+            blas.gemm(
+              false,
+              false,
+              co,
+              L,
+              ck,
+              1,
+              weight,
+              ck,
+              from(cols, i * ck * L),
+              L,
+              0,
+              from(out, (first + i) * co * L),
+              L,
+            );
         });
       }
       if (bias) {
@@ -111,7 +137,8 @@ export function makeNativeConv(blas: Blas, base: Pick<Kernels, 'im2col' | 'col2i
       if (empty(w) || ck === 0) return true;
       chunks(w, (first, count) => {
         const cols = unfolded(x, w, first, count, ck, L);
-        for (let i = 0; i < count; i++) blas.gemm(false, true, co, ck, L, 1, from(dy, (first + i) * co * L), L, from(cols, i * ck * L), L, 1, dw, ck);
+        for (let i = 0; i < count; i++)
+          blas.gemm(false, true, co, ck, L, 1, from(dy, (first + i) * co * L), L, from(cols, i * ck * L), L, 1, dw, ck);
       });
       return true;
     },
@@ -128,7 +155,22 @@ export function makeNativeConv(blas: Blas, base: Pick<Kernels, 'im2col' | 'col2i
       chunks(w, (first, count) => {
         const images = dx.subarray(first * per, (first + count) * per);
         const dcols = isPointwise(w) ? images : temp(dx, count * ck * L, 'cols');
-        for (let i = 0; i < count; i++) blas.gemm(true, false, ck, L, co, 1, weight, ck, from(dy, (first + i) * co * L), L, 0, from(dcols, i * ck * L), L);
+        for (let i = 0; i < count; i++)
+          blas.gemm(
+            true,
+            false,
+            ck,
+            L,
+            co,
+            1,
+            weight,
+            ck,
+            from(dy, (first + i) * co * L),
+            L,
+            0,
+            from(dcols, i * ck * L),
+            L,
+          );
         if (!isPointwise(w)) base.col2im(dcols, images, count === w.batch ? w : { ...w, batch: count });
       });
       return true;

@@ -45,7 +45,8 @@ function inPlaceRows(a: Strided, b: Strided, out: Strided['data'], shape: readon
   const f64 = out instanceof Float64Array && a.data instanceof Float64Array && b.data instanceof Float64Array;
   if (!(f32 || f64) || b.data.buffer === out.buffer) return false;
   // `out` is a's storage from a's offset on (binaryInto's target): same buffer and start.
-  if (a.data.buffer !== out.buffer || a.data.byteOffset + a.offset * a.data.BYTES_PER_ELEMENT !== out.byteOffset) return false;
+  if (a.data.buffer !== out.buffer || a.data.byteOffset + a.offset * a.data.BYTES_PER_ELEMENT !== out.byteOffset)
+    return false;
   const r = shape.length;
   if (b.strides[r - 1] !== 1 && shape[r - 1] !== 1) return false;
   let expect = 1;

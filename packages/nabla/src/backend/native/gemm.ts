@@ -37,7 +37,8 @@ export function makeNativeMatmul(blas: Blas, fallback: Kernels['matmul']): Kerne
     const ldb = transB ? k : n;
     if (m === 1 || n === 1) {
       // One product row (x @ W at batch 1) or column: GEMV, 4-9× faster than OpenBLAS's sgemm here.
-      for (let i = 0; i < batch; i++) gemv(blas, a, b, out, m, k, n, transA, transB, i * aBatchStride, i * bBatchStride, i * m * n);
+      for (let i = 0; i < batch; i++)
+        gemv(blas, a, b, out, m, k, n, transA, transB, i * aBatchStride, i * bBatchStride, i * m * n);
       return;
     }
     if (!transA && bBatchStride === 0 && (batch === 1 || aBatchStride === m * k)) {
@@ -45,7 +46,21 @@ export function makeNativeMatmul(blas: Blas, fallback: Kernels['matmul']): Kerne
       return;
     }
     for (let i = 0; i < batch; i++) {
-      blas.gemm(transA, transB, m, n, k, 1, from(a, i * aBatchStride), lda, from(b, i * bBatchStride), ldb, 0, from(out, i * m * n), n);
+      blas.gemm(
+        transA,
+        transB,
+        m,
+        n,
+        k,
+        1,
+        from(a, i * aBatchStride),
+        lda,
+        from(b, i * bBatchStride),
+        ldb,
+        0,
+        from(out, i * m * n),
+        n,
+      );
     }
   };
 }
@@ -54,8 +69,20 @@ export function makeNativeMatmul(blas: Blas, fallback: Kernels['matmul']): Kerne
  * One `m × n` product with m = 1 or n = 1 as a GEMV: the single row of op(a) (or column of op(b))
  * is contiguous in either layout, and the matrix side keeps its own layout through `trans`.
  */
-function gemv(blas: Blas, a: FloatArray, b: FloatArray, out: FloatArray, m: number, k: number, n: number,
-  transA: boolean, transB: boolean, aOff: number, bOff: number, outOff: number): void {
+function gemv(
+  blas: Blas,
+  a: FloatArray,
+  b: FloatArray,
+  out: FloatArray,
+  m: number,
+  k: number,
+  n: number,
+  transA: boolean,
+  transB: boolean,
+  aOff: number,
+  bOff: number,
+  outOff: number,
+): void {
   const y = from(out, outOff);
   if (m === 1) {
     // out[n] = a[k] · op(b): b is stored [n, k] when transposed, else [k, n].

@@ -51,7 +51,9 @@ export async function initNative(options: NativeOptions = {}): Promise<Backend |
     registerNative(null, reason);
     return reason;
   }
-  const base = await startWasm(options.threads === undefined ? {} : { threads: options.threads }).catch(() => jsBackend);
+  const base = await startWasm(options.threads === undefined ? {} : { threads: options.threads }).catch(
+    () => jsBackend,
+  );
   const backend = makeNativeBackend(blas, base);
   // Fresh output buffers would otherwise fault in new pages inside every large GEMM (malloc.ts).
   await retainFreedMemory();
@@ -61,4 +63,3 @@ export async function initNative(options: NativeOptions = {}): Promise<Backend |
   if (options.select !== false) setBackend(backend);
   return backend;
 }
-

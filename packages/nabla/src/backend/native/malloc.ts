@@ -11,8 +11,12 @@
  */
 
 type Fn = (...args: unknown[]) => unknown;
-interface Lib { func(definition: string): Fn }
-interface Koffi { load(path: string): Lib }
+interface Lib {
+  func(definition: string): Fn;
+}
+interface Koffi {
+  load(path: string): Lib;
+}
 
 // mallopt parameters (glibc malloc.h).
 const M_TRIM_THRESHOLD = -1;

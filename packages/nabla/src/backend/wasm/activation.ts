@@ -15,9 +15,16 @@ export interface ActivationExports {
  * ReLU and its backward for large float32 arrays in WASM SIMD, bit-identical to the JS loops
  * (which a JS engine runs one element at a time, about 1 ns each); small arrays stay in JS.
  */
-export function makeActivationKernels(h: WasmHeap, exports: ActivationExports): { unary: Kernels['unary']; reluBackward: NonNullable<Kernels['reluBackward']> } {
+export function makeActivationKernels(
+  h: WasmHeap,
+  exports: ActivationExports,
+): { unary: Kernels['unary']; reluBackward: NonNullable<Kernels['reluBackward']> } {
   const relu: Kernels['unary']['relu'] = (x, out) => {
-    if (!(x instanceof Float32Array && out instanceof Float32Array) || out.length < WASM_MIN || !h.fits(2 * out.length + 64)) {
+    if (
+      !(x instanceof Float32Array && out instanceof Float32Array) ||
+      out.length < WASM_MIN ||
+      !h.fits(2 * out.length + 64)
+    ) {
       jsUnary.relu(x, out);
       return;
     }

@@ -16,9 +16,11 @@ const SLACK = 16;
  * kernels, the batch's columns are never written out of WASM memory and read back in.
  */
 export function makeConvKernels(ctx: WasmContext, areaBytes: (job: number) => number): NonNullable<Kernels['conv2d']> {
-  const f32 = (...arrays: (FloatArray | null)[]): boolean => arrays.every((a) => a === null || a instanceof Float32Array);
+  const f32 = (...arrays: (FloatArray | null)[]): boolean =>
+    arrays.every((a) => a === null || a instanceof Float32Array);
   const unfolded = (w: ConvWindow): number => w.channels * w.kernelH * w.kernelW;
-  const threadsFor = (w: ConvWindow): number => (w.batch * w.outChannels * unfolded(w) * w.outH * w.outW < PARALLEL_MIN_MACS ? 1 : ctx.threads);
+  const threadsFor = (w: ConvWindow): number =>
+    w.batch * w.outChannels * unfolded(w) * w.outH * w.outW < PARALLEL_MIN_MACS ? 1 : ctx.threads;
   /** Resets the operand area and reserves blocks of these sizes, or returns null when they cannot fit. */
   const reserve = (sizes: number[]): number[] | null => {
     if (!ctx.heap.fits(sizes.reduce((s, n) => s + n + SLACK, 0))) return null;
@@ -36,7 +38,10 @@ export function makeConvKernels(ctx: WasmContext, areaBytes: (job: number) => nu
     return areaBytes(JOB_BASE);
   };
   /** Writes the planned job's pointers and runs it; the job view is re-read since `reserve` may grow memory. */
-  const run = (threads: number, f: { src: number; dst: number; wt: number; bias: number; cols: number; colsBytes: number; dy: number }): void => {
+  const run = (
+    threads: number,
+    f: { src: number; dst: number; wt: number; bias: number; cols: number; colsBytes: number; dy: number },
+  ): void => {
     const job = ctx.heap.job;
     job[F.src] = f.src;
     job[F.dst] = f.dst;

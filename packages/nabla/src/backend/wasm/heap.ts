@@ -23,7 +23,10 @@ export class WasmHeap {
   /** Bumped whenever the cache region is emptied; cache entries remember the epoch they were made in. */
   cacheEpoch = 0;
 
-  constructor(readonly memory: WebAssembly.Memory, readonly scratchBytes: number) {
+  constructor(
+    readonly memory: WebAssembly.Memory,
+    readonly scratchBytes: number,
+  ) {
     this.f32 = new Float32Array(memory.buffer);
     this.i32 = new Int32Array(memory.buffer);
     this.job = new Int32Array(memory.buffer, JOB_BASE, JOB_WORDS);

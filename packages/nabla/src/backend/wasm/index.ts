@@ -87,22 +87,53 @@ async function create(options: WasmOptions): Promise<WasmState> {
   const relaxedBytes = decode(shared ? binaries.relaxedShared : binaries.relaxedPrivate);
   const relaxedSimd = options.relaxedSimd !== false && WebAssembly.validate(relaxedBytes);
   const bytes = relaxedSimd ? relaxedBytes : decode(shared ? binaries.simdShared : binaries.simdPrivate);
-  if (!WebAssembly.validate(bytes)) throw new Error('initWasm: this engine lacks WebAssembly SIMD; the js backend stays in use');
+  if (!WebAssembly.validate(bytes))
+    throw new Error('initWasm: this engine lacks WebAssembly SIMD; the js backend stays in use');
   const module = await WebAssembly.compile(bytes);
-  const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
+  const memory = new WebAssembly.Memory({
+    initial: INITIAL_PAGES,
+    maximum: MAX_PAGES,
+    shared,
+  } as WebAssembly.MemoryDescriptor);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   checkWasmLayout(instance.exports);
-  const exports = instance.exports as unknown as ActivationExports & OptimExports & {
-    planJob(job: number, tag: number): void; runJob(job: number, tid: number, tag: number): void; gemm: WasmContext['gemm']; SCRATCH_BYTES: WebAssembly.Global;
-    convAreaBytes(job: number): number;
-  };
+  const exports = instance.exports as unknown as ActivationExports &
+    OptimExports & {
+      planJob(job: number, tag: number): void;
+      runJob(job: number, tid: number, tag: number): void;
+      gemm: WasmContext['gemm'];
+      SCRATCH_BYTES: WebAssembly.Global;
+      convAreaBytes(job: number): number;
+    };
   const heap = new WasmHeap(memory, exports.SCRATCH_BYTES.value as number);
   const threadsApi = shared ? await threadSupport() : null;
   const workers: WorkerHandle[] = [];
   const pool = new ThreadPool(heap, workers, exports.planJob, exports.runJob);
   const info: WasmInfo = { relaxedSimd, sharedMemory: shared, threads: 1 };
-  const s: WasmState = { heap, pool, threads: 1, gemm: exports.gemm, info, module, spawn: threadsApi?.spawn ?? null, workers, backend: jsBackend };
-  s.backend = { ...jsBackend, name: 'wasm', matmul: makeMatmul(s), ...makeWindowKernels(s), conv2d: makeConvKernels(s, exports.convAreaBytes), binary, copy, where, scatterAdd, ...makeActivationKernels(heap, exports), optim: makeOptimKernels(heap, exports) };
+  const s: WasmState = {
+    heap,
+    pool,
+    threads: 1,
+    gemm: exports.gemm,
+    info,
+    module,
+    spawn: threadsApi?.spawn ?? null,
+    workers,
+    backend: jsBackend,
+  };
+  s.backend = {
+    ...jsBackend,
+    name: 'wasm',
+    matmul: makeMatmul(s),
+    ...makeWindowKernels(s),
+    conv2d: makeConvKernels(s, exports.convAreaBytes),
+    binary,
+    copy,
+    where,
+    scatterAdd,
+    ...makeActivationKernels(heap, exports),
+    optim: makeOptimKernels(heap, exports),
+  };
   heap.setThreads(1);
   await resize(s, options.threads ?? threadsApi?.cores ?? 1);
   return s;
@@ -110,7 +141,8 @@ async function create(options: WasmOptions): Promise<WasmState> {
 
 /** Starts workers up to `threads - 1` (never stops any: fewer threads simply leaves some idle). */
 async function resize(s: WasmState, threads: number): Promise<void> {
-  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`wasm threads must be a positive integer, got ${threads}`);
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new RangeError(`wasm threads must be a positive integer, got ${threads}`);
   const want = s.spawn ? threads : 1;
   s.heap.setThreads(Math.max(want, s.pool.size));
   const spawn = s.spawn;
@@ -118,7 +150,9 @@ async function resize(s: WasmState, threads: number): Promise<void> {
     // Started together: each takes a while to load and instantiate (much longer from the .ts sources).
     const first = s.pool.size;
     const started = await Promise.allSettled(
-      Array.from({ length: want - first }, (_, i) => spawn({ module: s.module, memory: s.heap.memory, job: JOB_BASE, tid: first + i, spin: 20000 })),
+      Array.from({ length: want - first }, (_, i) =>
+        spawn({ module: s.module, memory: s.heap.memory, job: JOB_BASE, tid: first + i, spin: 20000 }),
+      ),
     );
     const failed = started.find((r) => r.status === 'rejected');
     if (failed) {
@@ -169,4 +203,3 @@ export async function setNumThreads(threads: number): Promise<void> {
   if (!state) throw new Error('setNumThreads: call await initWasm() first (the WASM backend is not started)');
   await resize(state, threads);
 }
-

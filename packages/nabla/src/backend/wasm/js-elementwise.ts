@@ -10,24 +10,64 @@ import type { Shape } from '../../tensor/shape.js';
 import { jsBackend } from '../js/index.js';
 import type { BinaryOp, Kernels, Strided } from '../kernels.js';
 
-type Loop = (a: TypedArray, ao: number, as: number, b: TypedArray, bo: number, bs: number, out: TypedArray, o: number, n: number) => void;
+type Loop = (
+  a: TypedArray,
+  ao: number,
+  as: number,
+  b: TypedArray,
+  bo: number,
+  bs: number,
+  out: TypedArray,
+  o: number,
+  n: number,
+) => void;
 
 // One function per op so each loop body stays monomorphic. as/bs are 1 (dense) or 0 (broadcast).
 const LOOPS: Partial<Record<BinaryOp, Loop>> = {
-  add: (a, ao, as, b, bo, bs, out, o, n) => { for (let i = 0; i < n; i++) out[o + i] = a[ao + i * as] + b[bo + i * bs]; },
-  sub: (a, ao, as, b, bo, bs, out, o, n) => { for (let i = 0; i < n; i++) out[o + i] = a[ao + i * as] - b[bo + i * bs]; },
-  mul: (a, ao, as, b, bo, bs, out, o, n) => { for (let i = 0; i < n; i++) out[o + i] = a[ao + i * as] * b[bo + i * bs]; },
-  div: (a, ao, as, b, bo, bs, out, o, n) => { for (let i = 0; i < n; i++) out[o + i] = a[ao + i * as] / b[bo + i * bs]; },
+  add: (a, ao, as, b, bo, bs, out, o, n) => {
+    for (let i = 0; i < n; i++) out[o + i] = a[ao + i * as] + b[bo + i * bs];
+  },
+  sub: (a, ao, as, b, bo, bs, out, o, n) => {
+    for (let i = 0; i < n; i++) out[o + i] = a[ao + i * as] - b[bo + i * bs];
+  },
+  mul: (a, ao, as, b, bo, bs, out, o, n) => {
+    for (let i = 0; i < n; i++) out[o + i] = a[ao + i * as] * b[bo + i * bs];
+  },
+  div: (a, ao, as, b, bo, bs, out, o, n) => {
+    for (let i = 0; i < n; i++) out[o + i] = a[ao + i * as] / b[bo + i * bs];
+  },
   // +(x > y) compiles to a flag set, not a branch that random signs would mispredict.
-  gt: (a, ao, as, b, bo, bs, out, o, n) => { for (let i = 0; i < n; i++) out[o + i] = +(a[ao + i * as] > b[bo + i * bs]); },
-  ge: (a, ao, as, b, bo, bs, out, o, n) => { for (let i = 0; i < n; i++) out[o + i] = +(a[ao + i * as] >= b[bo + i * bs]); },
-  lt: (a, ao, as, b, bo, bs, out, o, n) => { for (let i = 0; i < n; i++) out[o + i] = +(a[ao + i * as] < b[bo + i * bs]); },
-  le: (a, ao, as, b, bo, bs, out, o, n) => { for (let i = 0; i < n; i++) out[o + i] = +(a[ao + i * as] <= b[bo + i * bs]); },
-  eq: (a, ao, as, b, bo, bs, out, o, n) => { for (let i = 0; i < n; i++) out[o + i] = +(a[ao + i * as] === b[bo + i * bs]); },
-  ne: (a, ao, as, b, bo, bs, out, o, n) => { for (let i = 0; i < n; i++) out[o + i] = +(a[ao + i * as] !== b[bo + i * bs]); },
+  gt: (a, ao, as, b, bo, bs, out, o, n) => {
+    for (let i = 0; i < n; i++) out[o + i] = +(a[ao + i * as] > b[bo + i * bs]);
+  },
+  ge: (a, ao, as, b, bo, bs, out, o, n) => {
+    for (let i = 0; i < n; i++) out[o + i] = +(a[ao + i * as] >= b[bo + i * bs]);
+  },
+  lt: (a, ao, as, b, bo, bs, out, o, n) => {
+    for (let i = 0; i < n; i++) out[o + i] = +(a[ao + i * as] < b[bo + i * bs]);
+  },
+  le: (a, ao, as, b, bo, bs, out, o, n) => {
+    for (let i = 0; i < n; i++) out[o + i] = +(a[ao + i * as] <= b[bo + i * bs]);
+  },
+  eq: (a, ao, as, b, bo, bs, out, o, n) => {
+    for (let i = 0; i < n; i++) out[o + i] = +(a[ao + i * as] === b[bo + i * bs]);
+  },
+  ne: (a, ao, as, b, bo, bs, out, o, n) => {
+    for (let i = 0; i < n; i++) out[o + i] = +(a[ao + i * as] !== b[bo + i * bs]);
+  },
 };
 
-type Loop32 = (a: Float32Array, ao: number, as: number, b: Float32Array, bo: number, bs: number, out: Float32Array, o: number, n: number) => void;
+type Loop32 = (
+  a: Float32Array,
+  ao: number,
+  as: number,
+  b: Float32Array,
+  bo: number,
+  bs: number,
+  out: Float32Array,
+  o: number,
+  n: number,
+) => void;
 
 // The same loops for float32 operands only (the training path): element access stays monomorphic
 // even after other element types ran through LOOPS (~30% faster on a bias add). Same results.
@@ -65,7 +105,8 @@ function layout(s: Strided, shape: Shape): 'dense' | 'scalar' | 'row' | null {
   if (dense) return 'dense';
   if (scalar) return 'scalar';
   // Broadcast over every leading axis of a dense last axis (a bias added to a batch).
-  if (r >= 2 && s.strides[r - 1] === 1 && s.strides.slice(0, r - 1).every((st, d) => st === 0 || shape[d] === 1)) return 'row';
+  if (r >= 2 && s.strides[r - 1] === 1 && s.strides.slice(0, r - 1).every((st, d) => st === 0 || shape[d] === 1))
+    return 'row';
   return null;
 }
 
@@ -131,8 +172,17 @@ export const unary: Kernels['unary'] = {
 export function where(cond: Strided, a: Strided, b: Strided, out: TypedArray, shape: Shape): void {
   const la = layout(a, shape);
   const lb = layout(b, shape);
-  const ok = cond.data instanceof Uint8Array && out instanceof Float32Array && a.data instanceof Float32Array && b.data instanceof Float32Array;
-  if (!ok || layout(cond, shape) !== 'dense' || (la !== 'dense' && la !== 'scalar') || (lb !== 'dense' && lb !== 'scalar')) {
+  const ok =
+    cond.data instanceof Uint8Array &&
+    out instanceof Float32Array &&
+    a.data instanceof Float32Array &&
+    b.data instanceof Float32Array;
+  if (
+    !ok ||
+    layout(cond, shape) !== 'dense' ||
+    (la !== 'dense' && la !== 'scalar') ||
+    (lb !== 'dense' && lb !== 'scalar')
+  ) {
     jsBackend.where(cond, a, b, out, shape);
     return;
   }
@@ -176,7 +226,18 @@ export function reluBackward(y: Float32Array, dy: Float32Array, out: Float32Arra
 const TILE = 32;
 
 /** 2-D strided copy in TILE x TILE tiles, so a transposed read stays within a few cache lines. */
-function copy2d(s: TypedArray, so: number, s0: number, s1: number, d: TypedArray, dOff: number, d0: number, d1: number, rows: number, cols: number): void {
+function copy2d(
+  s: TypedArray,
+  so: number,
+  s0: number,
+  s1: number,
+  d: TypedArray,
+  dOff: number,
+  d0: number,
+  d1: number,
+  rows: number,
+  cols: number,
+): void {
   for (let i0 = 0; i0 < rows; i0 += TILE) {
     const i1 = Math.min(rows, i0 + TILE);
     for (let j0 = 0; j0 < cols; j0 += TILE) {
@@ -197,11 +258,25 @@ export function copy(src: Strided, dst: Strided, shape: Shape): void {
     let n = 1;
     for (let d = 0; d < shape.length; d++) n *= shape[d];
     const whole = src.offset === 0 && src.data.length === n; // a gradient's own array: no view to make
-    (dst.data as Float32Array).set(whole ? (src.data as Float32Array) : (src.data as Float32Array).subarray(src.offset, src.offset + n), dst.offset);
+    (dst.data as Float32Array).set(
+      whole ? (src.data as Float32Array) : (src.data as Float32Array).subarray(src.offset, src.offset + n),
+      dst.offset,
+    );
     return;
   }
   if (sameType && shape.length === 2 && shape[0] * shape[1] >= TILE * TILE) {
-    copy2d(src.data, src.offset, src.strides[0], src.strides[1], dst.data, dst.offset, dst.strides[0], dst.strides[1], shape[0], shape[1]);
+    copy2d(
+      src.data,
+      src.offset,
+      src.strides[0],
+      src.strides[1],
+      dst.data,
+      dst.offset,
+      dst.strides[0],
+      dst.strides[1],
+      shape[0],
+      shape[1],
+    );
     return;
   }
   jsBackend.copy(src, dst, shape);
@@ -212,7 +287,15 @@ export function copy(src: Strided, dst: Strided, shape: Shape): void {
  * to the argmax positions) as one monomorphic loop; the reference's generic loop nest costs
  * about four times as much there. Same additions in the same order as the reference.
  */
-export function scatterAdd(src: TypedArray, index: Int32Array, out: TypedArray, outer: number, outSize: number, idxSize: number, inner: number): void {
+export function scatterAdd(
+  src: TypedArray,
+  index: Int32Array,
+  out: TypedArray,
+  outer: number,
+  outSize: number,
+  idxSize: number,
+  inner: number,
+): void {
   if (inner !== 1 || !(src instanceof Float32Array) || !(out instanceof Float32Array)) {
     jsBackend.scatterAdd(src, index, out, outer, outSize, idxSize, inner);
     return;

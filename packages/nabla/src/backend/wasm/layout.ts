@@ -27,8 +27,20 @@ export const CONV_GRAD_CHUNKS = 16;
 
 /** A 2-D window's fields in the order they fill the job words from `F.win` (the `Win` struct in WASM). */
 export const WINDOW_FIELDS = [
-  'batch', 'channels', 'height', 'width', 'kernelH', 'kernelW', 'strideH', 'strideW',
-  'padH', 'padW', 'dilationH', 'dilationW', 'outH', 'outW',
+  'batch',
+  'channels',
+  'height',
+  'width',
+  'kernelH',
+  'kernelW',
+  'strideH',
+  'strideW',
+  'padH',
+  'padW',
+  'dilationH',
+  'dilationW',
+  'outH',
+  'outW',
 ] as const;
 
 const WIN = 32;
@@ -37,27 +49,72 @@ const AFTER_WIN = WIN + WINDOW_FIELDS.length;
 /** Word index of each job descriptor field. */
 export const F = {
   /** Generation (job tag) the workers sleep on; word 1 is unused. */
-  gen: 0, kind: 2, threads: 3,
+  gen: 0,
+  kind: 2,
+  threads: 3,
   /** GEMM: sizes, operand pointers with row/column strides, C and its row stride, per-thread scratch, batch strides. */
-  m: 4, n: 5, k: 6, a: 7, rsA: 8, csA: 9, b: 10, rsB: 11, csB: 12,
-  c: 13, ldc: 14, scratch: 15, batch: 16, aBatch: 17, bBatch: 18, cBatch: 19,
+  m: 4,
+  n: 5,
+  k: 6,
+  a: 7,
+  rsA: 8,
+  csA: 9,
+  b: 10,
+  rsB: 11,
+  csB: 12,
+  c: 13,
+  ldc: 14,
+  scratch: 15,
+  batch: 16,
+  aBatch: 17,
+  bBatch: 18,
+  cBatch: 19,
   /** Chunk scheduling (written by planJob): next chunk, chunks done, chunk count, GEMM slices. */
-  next: 20, done: 21, total: 22, slices: 23,
+  next: 20,
+  done: 21,
+  total: 22,
+  slices: 23,
   /** Window jobs: the window's fields (WINDOW_FIELDS) from `win`, then input, output and argmax pointers. */
-  win: WIN, src: AFTER_WIN, dst: AFTER_WIN + 1, idx: AFTER_WIN + 2,
+  win: WIN,
+  src: AFTER_WIN,
+  dst: AFTER_WIN + 1,
+  idx: AFTER_WIN + 2,
   /**
    * Convolution jobs (src = x, or dy for the input grad; dst = y, dx, or the weight-gradient
    * partials): output channels, weight, bias (or the bias-gradient partials; 0 for none),
    * per-thread area and its size in bytes, and dy for the weight gradient.
    */
-  co: AFTER_WIN + 3, wt: AFTER_WIN + 4, bias: AFTER_WIN + 5, cols: AFTER_WIN + 6, colsBytes: AFTER_WIN + 7, dy: AFTER_WIN + 8,
+  co: AFTER_WIN + 3,
+  wt: AFTER_WIN + 4,
+  bias: AFTER_WIN + 5,
+  cols: AFTER_WIN + 6,
+  colsBytes: AFTER_WIN + 7,
+  dy: AFTER_WIN + 8,
 } as const;
 
 /** Job kinds understood by `runJob`; `exit` tells workers to stop. */
-export const KIND = { exit: -1, gemm: 1, im2col: 2, col2im: 3, maxPool2d: 4, convForward: 5, convWeightGrad: 6, convInputGrad: 7 } as const;
+export const KIND = {
+  exit: -1,
+  gemm: 1,
+  im2col: 2,
+  col2im: 3,
+  maxPool2d: 4,
+  convForward: 5,
+  convWeightGrad: 6,
+  convInputGrad: 7,
+} as const;
 
 /** Flag bits of the optimizer kernels' `flags` argument (assembly/optim.ts). */
-export const OPTIM_FLAG = { maximize: 1, decay: 2, buf: 4, first: 8, nesterov: 16, decoupled: 32, amsgrad: 64, centered: 128 } as const;
+export const OPTIM_FLAG = {
+  maximize: 1,
+  decay: 2,
+  buf: 4,
+  first: 8,
+  nesterov: 16,
+  decoupled: 32,
+  amsgrad: 64,
+  centered: 128,
+} as const;
 
 /** `rsA` -> `RS_A`, `convForward` -> `CONV_FORWARD`. */
 function snake(name: string): string {
@@ -75,7 +132,8 @@ export function wasmConstants(): Record<string, number> {
   for (const [name, kind] of Object.entries(KIND)) out[`KIND_${snake(name)}`] = kind;
   for (const [name, bit] of Object.entries(OPTIM_FLAG)) out[`OPTIM_${snake(name)}`] = bit;
   if (Math.max(...Object.values(F)) >= JOB_WORDS) throw new Error('wasm layout: a job field lies past JOB_WORDS');
-  if (JOB_BASE + JOB_WORDS * 4 > SCRATCH_BASE) throw new Error('wasm layout: the job descriptor overlaps the scratch area');
+  if (JOB_BASE + JOB_WORDS * 4 > SCRATCH_BASE)
+    throw new Error('wasm layout: the job descriptor overlaps the scratch area');
   return out;
 }
 
@@ -91,6 +149,8 @@ export function checkWasmLayout(exports: Record<string, unknown>): void {
     if (got !== want) wrong.push(`${name} is ${got ?? 'missing'} in the module, ${want} in layout.ts`);
   }
   if (wrong.length) {
-    throw new Error(`wasm: the kernels were built from another layout (rebuild with npm run build:wasm): ${wrong.join('; ')}`);
+    throw new Error(
+      `wasm: the kernels were built from another layout (rebuild with npm run build:wasm): ${wrong.join('; ')}`,
+    );
   }
 }

@@ -35,8 +35,18 @@ export interface WasmContext {
 }
 
 type GemmFn = (
-  m: number, n: number, k: number, a: number, rsA: number, csA: number, b: number, rsB: number, csB: number,
-  c: number, ldc: number, scratch: number,
+  m: number,
+  n: number,
+  k: number,
+  a: number,
+  rsA: number,
+  csA: number,
+  b: number,
+  rsB: number,
+  csB: number,
+  c: number,
+  ldc: number,
+  scratch: number,
 ) => void;
 
 /**
@@ -55,7 +65,14 @@ export function makeMatmul(ctx: WasmContext): Kernels['matmul'] {
     if (!st) return null;
     const heap = ctx.heap;
     const e = cache.get(st);
-    if (e && e.epoch === heap.cacheEpoch && e.version === st.version && e.byteOffset === x.byteOffset && e.length === len) return e.ptr;
+    if (
+      e &&
+      e.epoch === heap.cacheEpoch &&
+      e.version === st.version &&
+      e.byteOffset === x.byteOffset &&
+      e.length === len
+    )
+      return e.ptr;
     const ptr = heap.cacheAlloc(len);
     if (ptr === null) return null;
     heap.f32.set(prefix(x, len), ptr >> 2);
@@ -64,7 +81,10 @@ export function makeMatmul(ctx: WasmContext): Kernels['matmul'] {
   };
   return (a, b, out, batch, m, k, n, transA, transB, aBatchStride, bBatchStride) => {
     const macs = batch * m * n * k;
-    if (!(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array) || macs < WASM_MIN_MACS) {
+    if (
+      !(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array) ||
+      macs < WASM_MIN_MACS
+    ) {
       jsMatmul(a, b, out, batch, m, k, n, transA, transB, aBatchStride, bBatchStride);
       return;
     }
@@ -99,16 +119,38 @@ export function makeMatmul(ctx: WasmContext): Kernels['matmul'] {
 }
 
 function writeJob(
-  job: Int32Array, m: number, n: number, k: number, pa: number, rsA: number, csA: number, pb: number, rsB: number, csB: number,
-  pc: number, batch: number, aBatchStride: number, bBatchStride: number,
+  job: Int32Array,
+  m: number,
+  n: number,
+  k: number,
+  pa: number,
+  rsA: number,
+  csA: number,
+  pb: number,
+  rsB: number,
+  csB: number,
+  pc: number,
+  batch: number,
+  aBatchStride: number,
+  bBatchStride: number,
 ): void {
   job[F.kind] = KIND.gemm;
-  job[F.m] = m; job[F.n] = n; job[F.k] = k;
-  job[F.a] = pa; job[F.rsA] = rsA; job[F.csA] = csA;
-  job[F.b] = pb; job[F.rsB] = rsB; job[F.csB] = csB;
-  job[F.c] = pc; job[F.ldc] = n;
+  job[F.m] = m;
+  job[F.n] = n;
+  job[F.k] = k;
+  job[F.a] = pa;
+  job[F.rsA] = rsA;
+  job[F.csA] = csA;
+  job[F.b] = pb;
+  job[F.rsB] = rsB;
+  job[F.csB] = csB;
+  job[F.c] = pc;
+  job[F.ldc] = n;
   job[F.scratch] = SCRATCH_BASE;
-  job[F.batch] = batch; job[F.aBatch] = aBatchStride; job[F.bBatch] = bBatchStride; job[F.cBatch] = m * n;
+  job[F.batch] = batch;
+  job[F.aBatch] = aBatchStride;
+  job[F.bBatch] = bBatchStride;
+  job[F.cBatch] = m * n;
 }
 
 function prefix(x: FloatArray, len: number): FloatArray {

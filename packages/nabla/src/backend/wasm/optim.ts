@@ -24,19 +24,85 @@ export const optimWasmMin = { sgd: 16384, other: 64 };
 
 // The kernels' flag bits (one definition in layout.ts, shared with assembly/optim.ts).
 const {
-  maximize: MAXIMIZE, decay: DECAY, buf: BUF, first: FIRST, nesterov: NESTEROV, decoupled: DECOUPLED, amsgrad: AMSGRAD, centered: CENTERED,
+  maximize: MAXIMIZE,
+  decay: DECAY,
+  buf: BUF,
+  first: FIRST,
+  nesterov: NESTEROV,
+  decoupled: DECOUPLED,
+  amsgrad: AMSGRAD,
+  centered: CENTERED,
 } = OPTIM_FLAG;
 
 /** The module's exports these kernels call (one thread: the copies bound them, not the arithmetic). */
 export interface OptimExports {
-  sgdRange(p: number, g: number, b: number, n: number, wd: number, mom: number, damp: number, negLr: number, flags: number): void;
-  adamRange(
-    p: number, g: number, m: number, v: number, vmax: number, n: number,
-    b1: number, b2: number, omb1: number, omb2: number, negStep: number, bc2Sqrt: number, eps: number, wd: number, shrink: number, flags: number,
+  sgdRange(
+    p: number,
+    g: number,
+    b: number,
+    n: number,
+    wd: number,
+    mom: number,
+    damp: number,
+    negLr: number,
+    flags: number,
   ): void;
-  rmspropRange(p: number, g: number, sq: number, b: number, ga: number, n: number, alpha: number, oma: number, eps: number, wd: number, mom: number, negLr: number, flags: number): void;
-  adagradRange(p: number, g: number, sum: number, n: number, negClr: number, eps: number, wd: number, flags: number): void;
-  adadeltaRange(p: number, g: number, v: number, u: number, n: number, rho: number, omr: number, eps: number, wd: number, negLr: number, flags: number): void;
+  adamRange(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    vmax: number,
+    n: number,
+    b1: number,
+    b2: number,
+    omb1: number,
+    omb2: number,
+    negStep: number,
+    bc2Sqrt: number,
+    eps: number,
+    wd: number,
+    shrink: number,
+    flags: number,
+  ): void;
+  rmspropRange(
+    p: number,
+    g: number,
+    sq: number,
+    b: number,
+    ga: number,
+    n: number,
+    alpha: number,
+    oma: number,
+    eps: number,
+    wd: number,
+    mom: number,
+    negLr: number,
+    flags: number,
+  ): void;
+  adagradRange(
+    p: number,
+    g: number,
+    sum: number,
+    n: number,
+    negClr: number,
+    eps: number,
+    wd: number,
+    flags: number,
+  ): void;
+  adadeltaRange(
+    p: number,
+    g: number,
+    v: number,
+    u: number,
+    n: number,
+    rho: number,
+    omr: number,
+    eps: number,
+    wd: number,
+    negLr: number,
+    flags: number,
+  ): void;
 }
 
 /** Arrays of one step: [array, written back]; null entries (options off) get no block. */
@@ -59,9 +125,13 @@ function streamed(h: WasmHeap, ops: readonly Operand[], kernel: (ptrs: number[],
   for (let at = 0; at < n; at += chunk) {
     const len = Math.min(chunk, n - at);
     const heap = h.f32;
-    ops.forEach(([a], k) => a && heap.set(len === n ? a : a.subarray(at, at + len), ptrs[k] >> 2));
+    ops.forEach(([a], k) => {
+      if (a) heap.set(len === n ? a : a.subarray(at, at + len), ptrs[k] >> 2);
+    });
     kernel(ptrs, len);
-    ops.forEach(([a, out], k) => out && a && a.set(heap.subarray(ptrs[k] >> 2, (ptrs[k] >> 2) + len), at));
+    ops.forEach(([a, out], k) => {
+      if (out && a) a.set(heap.subarray(ptrs[k] >> 2, (ptrs[k] >> 2) + len), at);
+    });
   }
   return true;
 }
@@ -74,29 +144,89 @@ export function makeOptimKernels(h: WasmHeap, x: OptimExports): OptimKernels {
     ...jsOptim,
     sgd(p, g, buf, first, hp) {
       if (p.length < optimWasmMin.sgd) return jsOptim.sgd(p, g, buf, first, hp);
-      const flags = (hp.maximize ? MAXIMIZE : 0) | (hp.weightDecay !== 0 ? DECAY : 0) | (buf ? BUF : 0) | (first ? FIRST : 0) | (hp.nesterov ? NESTEROV : 0);
+      const flags =
+        (hp.maximize ? MAXIMIZE : 0) |
+        (hp.weightDecay !== 0 ? DECAY : 0) |
+        (buf ? BUF : 0) |
+        (first ? FIRST : 0) |
+        (hp.nesterov ? NESTEROV : 0);
       const args = [f(hp.weightDecay), f(hp.momentum), f(1 - hp.dampening), f(-hp.lr)] as const;
       const arrays = [p, g, buf];
-      if (!allF32(arrays) || !streamed(h, [[arrays[0], true], [arrays[1], false], [arrays[2], true]], (q, n) => x.sgdRange(q[0], q[1], q[2], n, ...args, flags))) {
+      if (
+        !allF32(arrays) ||
+        !streamed(
+          h,
+          [
+            [arrays[0], true],
+            [arrays[1], false],
+            [arrays[2], true],
+          ],
+          (q, n) => x.sgdRange(q[0], q[1], q[2], n, ...args, flags),
+        )
+      ) {
         jsOptim.sgd(p, g, buf, first, hp);
       }
     },
     adam(p, g, m, v, vMax, step, hp, decoupled) {
       if (p.length < optimWasmMin.other) return jsOptim.adam(p, g, m, v, vMax, step, hp, decoupled);
       const s = adamScalars(true, step, hp);
-      const flags = (hp.maximize ? MAXIMIZE : 0) | (decoupled ? DECOUPLED : hp.weightDecay !== 0 ? DECAY : 0) | (vMax ? AMSGRAD : 0);
+      const flags =
+        (hp.maximize ? MAXIMIZE : 0) |
+        (decoupled ? DECOUPLED : hp.weightDecay !== 0 ? DECAY : 0) |
+        (vMax ? AMSGRAD : 0);
       const arrays = [p, g, m, v, vMax];
-      const ok = allF32(arrays) && streamed(h, [[arrays[0], true], [arrays[1], false], [arrays[2], true], [arrays[3], true], [arrays[4], true]], (q, n) =>
-        x.adamRange(q[0], q[1], q[2], q[3], q[4], n, s.b1, s.b2, s.oneMinusB1, s.oneMinusB2, s.negStep, s.bc2Sqrt, s.eps, s.wd, s.shrink, flags));
+      const ok =
+        allF32(arrays) &&
+        streamed(
+          h,
+          [
+            [arrays[0], true],
+            [arrays[1], false],
+            [arrays[2], true],
+            [arrays[3], true],
+            [arrays[4], true],
+          ],
+          (q, n) =>
+            x.adamRange(
+              q[0],
+              q[1],
+              q[2],
+              q[3],
+              q[4],
+              n,
+              s.b1,
+              s.b2,
+              s.oneMinusB1,
+              s.oneMinusB2,
+              s.negStep,
+              s.bc2Sqrt,
+              s.eps,
+              s.wd,
+              s.shrink,
+              flags,
+            ),
+        );
       if (!ok) jsOptim.adam(p, g, m, v, vMax, step, hp, decoupled);
     },
     rmsprop(p, g, sq, buf, gradAvg, hp) {
       if (p.length < optimWasmMin.other) return jsOptim.rmsprop(p, g, sq, buf, gradAvg, hp);
-      const flags = (hp.maximize ? MAXIMIZE : 0) | (hp.weightDecay !== 0 ? DECAY : 0) | (buf ? BUF : 0) | (gradAvg ? CENTERED : 0);
+      const flags =
+        (hp.maximize ? MAXIMIZE : 0) | (hp.weightDecay !== 0 ? DECAY : 0) | (buf ? BUF : 0) | (gradAvg ? CENTERED : 0);
       const args = [f(hp.alpha), f(1 - hp.alpha), f(hp.eps), f(hp.weightDecay), f(hp.momentum), f(-hp.lr)] as const;
       const arrays = [p, g, sq, buf, gradAvg];
-      const ok = allF32(arrays) && streamed(h, [[arrays[0], true], [arrays[1], false], [arrays[2], true], [arrays[3], true], [arrays[4], true]], (q, n) =>
-        x.rmspropRange(q[0], q[1], q[2], q[3], q[4], n, ...args, flags));
+      const ok =
+        allF32(arrays) &&
+        streamed(
+          h,
+          [
+            [arrays[0], true],
+            [arrays[1], false],
+            [arrays[2], true],
+            [arrays[3], true],
+            [arrays[4], true],
+          ],
+          (q, n) => x.rmspropRange(q[0], q[1], q[2], q[3], q[4], n, ...args, flags),
+        );
       if (!ok) jsOptim.rmsprop(p, g, sq, buf, gradAvg, hp);
     },
     adagrad(p, g, sum, step, hp) {
@@ -104,8 +234,17 @@ export function makeOptimKernels(h: WasmHeap, x: OptimExports): OptimKernels {
       const flags = (hp.maximize ? MAXIMIZE : 0) | (hp.weightDecay !== 0 ? DECAY : 0);
       const negClr = f(-(hp.lr / (1 + (step - 1) * hp.lrDecay)));
       const arrays = [p, g, sum];
-      const ok = allF32(arrays) && streamed(h, [[arrays[0], true], [arrays[1], false], [arrays[2], true]], (q, n) =>
-        x.adagradRange(q[0], q[1], q[2], n, negClr, f(hp.eps), f(hp.weightDecay), flags));
+      const ok =
+        allF32(arrays) &&
+        streamed(
+          h,
+          [
+            [arrays[0], true],
+            [arrays[1], false],
+            [arrays[2], true],
+          ],
+          (q, n) => x.adagradRange(q[0], q[1], q[2], n, negClr, f(hp.eps), f(hp.weightDecay), flags),
+        );
       if (!ok) jsOptim.adagrad(p, g, sum, step, hp);
     },
     adadelta(p, g, v, u, hp) {
@@ -113,8 +252,18 @@ export function makeOptimKernels(h: WasmHeap, x: OptimExports): OptimKernels {
       const flags = (hp.maximize ? MAXIMIZE : 0) | (hp.weightDecay !== 0 ? DECAY : 0);
       const args = [f(hp.rho), f(1 - hp.rho), f(hp.eps), f(hp.weightDecay), f(-hp.lr)] as const;
       const arrays = [p, g, v, u];
-      const ok = allF32(arrays) && streamed(h, [[arrays[0], true], [arrays[1], false], [arrays[2], true], [arrays[3], true]], (q, n) =>
-        x.adadeltaRange(q[0], q[1], q[2], q[3], n, ...args, flags));
+      const ok =
+        allF32(arrays) &&
+        streamed(
+          h,
+          [
+            [arrays[0], true],
+            [arrays[1], false],
+            [arrays[2], true],
+            [arrays[3], true],
+          ],
+          (q, n) => x.adadeltaRange(q[0], q[1], q[2], q[3], n, ...args, flags),
+        );
       if (!ok) jsOptim.adadelta(p, g, v, u, hp);
     },
   };

@@ -28,7 +28,12 @@ async function bundledEntry(): Promise<URL> {
   const esbuild = await esbuildOfTsx();
   if (!esbuild) return ENTRY;
   const { outputFiles } = await esbuild.build({
-    entryPoints: [fileURLToPath(ENTRY)], bundle: true, format: 'esm', platform: 'node', target: 'node20', write: false,
+    entryPoints: [fileURLToPath(ENTRY)],
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    write: false,
   });
   return new URL(`data:text/javascript;base64,${Buffer.from(outputFiles[0].contents).toString('base64')}`);
 }

@@ -20,17 +20,18 @@ function startWorker(): Worker {
   }
 }
 
-export const spawnWorker: SpawnWorker = (init) => new Promise((resolve, reject) => {
-  const worker = startWorker();
-  worker.onerror = (e) => reject(new Error(`wasm worker failed to start: ${e.message}`));
-  worker.onmessage = (e: MessageEvent<unknown>) => {
-    if (e.data !== WORKER_READY) return reject(new Error(`wasm worker: unexpected message ${String(e.data)}`));
-    worker.onerror = null;
-    worker.onmessage = null;
-    resolve(worker);
-  };
-  worker.postMessage(init);
-});
+export const spawnWorker: SpawnWorker = (init) =>
+  new Promise((resolve, reject) => {
+    const worker = startWorker();
+    worker.onerror = (e) => reject(new Error(`wasm worker failed to start: ${e.message}`));
+    worker.onmessage = (e: MessageEvent<unknown>) => {
+      if (e.data !== WORKER_READY) return reject(new Error(`wasm worker: unexpected message ${String(e.data)}`));
+      worker.onerror = null;
+      worker.onmessage = null;
+      resolve(worker);
+    };
+    worker.postMessage(init);
+  });
 
 export function cores(): number {
   return typeof navigator !== 'undefined' ? navigator.hardwareConcurrency || 1 : 1;

@@ -14,7 +14,9 @@ const FIELDS: readonly (keyof Window2d)[] = WINDOW_FIELDS;
 /** Writes a window job's kind, window fields and pointers into the job descriptor. */
 export function writeWindow(job: Int32Array, kind: number, w: Window2d, src: number, dst: number, idx: number): void {
   job[F.kind] = kind;
-  FIELDS.forEach((f, i) => { job[F.win + i] = w[f]; });
+  FIELDS.forEach((f, i) => {
+    job[F.win + i] = w[f];
+  });
   job[F.src] = src;
   job[F.dst] = dst;
   job[F.idx] = idx;
@@ -40,15 +42,30 @@ export function makeWindowKernels(ctx: WasmContext): Pick<Kernels, 'im2col' | 'c
   };
   return {
     im2col(x, cols, w) {
-      if (!(x instanceof Float32Array && cols instanceof Float32Array) || cols.length < WASM_MIN || !ctx.heap.fits(x.length + cols.length)) return jsBackend.im2col(x, cols, w);
+      if (
+        !(x instanceof Float32Array && cols instanceof Float32Array) ||
+        cols.length < WASM_MIN ||
+        !ctx.heap.fits(x.length + cols.length)
+      )
+        return jsBackend.im2col(x, cols, w);
       unfoldOrFold(KIND.im2col, x, cols, w, cols.length);
     },
     col2im(cols, x, w) {
-      if (!(x instanceof Float32Array && cols instanceof Float32Array) || cols.length < WASM_MIN || !ctx.heap.fits(x.length + cols.length)) return jsBackend.col2im(cols, x, w);
+      if (
+        !(x instanceof Float32Array && cols instanceof Float32Array) ||
+        cols.length < WASM_MIN ||
+        !ctx.heap.fits(x.length + cols.length)
+      )
+        return jsBackend.col2im(cols, x, w);
       unfoldOrFold(KIND.col2im, cols, x, w, cols.length);
     },
     maxPool2d(x, out, indices, w) {
-      if (!(x instanceof Float32Array && out instanceof Float32Array) || x.length < WASM_MIN || !ctx.heap.fits(x.length + 2 * out.length)) return jsBackend.maxPool2d(x, out, indices, w);
+      if (
+        !(x instanceof Float32Array && out instanceof Float32Array) ||
+        x.length < WASM_MIN ||
+        !ctx.heap.fits(x.length + 2 * out.length)
+      )
+        return jsBackend.maxPool2d(x, out, indices, w);
       const heap = ctx.heap;
       heap.reset();
       const px = heap.alloc(x.length);

@@ -51,7 +51,10 @@ export function decodeImage(bytes: Uint8Array, source = 'image'): RawImage {
     return format === 'png' ? decodePng(bytes) : decodeJpeg(bytes);
   } catch (err) {
     // pngjs reports a short file as pending reads on a finished stream.
-    const reason = (err as Error).message.replace(/.*read requests wait\w* on finished stream.*/, 'the data ends early');
+    const reason = (err as Error).message.replace(
+      /.*read requests wait\w* on finished stream.*/,
+      'the data ends early',
+    );
     throw new Error(`${source}: corrupt or truncated ${format.toUpperCase()} file: ${reason}`);
   }
 }

@@ -31,7 +31,8 @@ function listClasses(root: string): string[] {
     .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
     .map((e) => e.name)
     .sort();
-  if (classes.length === 0) throw new Error(`ImageFolder: ${root} has no class sub-folders (expected ROOT/<class>/<image>.png)`);
+  if (classes.length === 0)
+    throw new Error(`ImageFolder: ${root} has no class sub-folders (expected ROOT/<class>/<image>.png)`);
   return classes;
 }
 
@@ -51,13 +52,19 @@ function listSamples(root: string, classes: readonly string[], extensions: reado
     throw new Error(`ImageFolder: no images (${[...exts].join(', ')}) in the class folders of ${root}`);
   }
   if (empty.length > 0) {
-    throw new Error(`ImageFolder: class folder(s) ${empty.join(', ')} in ${root} hold no images (${[...exts].join(', ')})`);
+    throw new Error(
+      `ImageFolder: class folder(s) ${empty.join(', ')} in ${root} hold no images (${[...exts].join(', ')})`,
+    );
   }
   return samples;
 }
 
 /** Decodes, converts and (optionally) resizes one file to uint8 [C, H, W]. */
-function loadPixels(path: string, channels: 1 | 3, size: readonly [number, number] | null): { data: Uint8Array; h: number; w: number } {
+function loadPixels(
+  path: string,
+  channels: 1 | 3,
+  size: readonly [number, number] | null,
+): { data: Uint8Array; h: number; w: number } {
   const img: RawImage = convertImage(readImage(path), channels);
   let t = toTensor(img);
   if (size && (size[0] !== img.height || size[1] !== img.width)) t = resize(size)(t);
@@ -84,7 +91,12 @@ export class ImageFolder extends ByteImageDataset {
     imageShape: readonly [number, number, number],
     transform: ImageTransform | undefined,
   ) {
-    super(pixels, imageShape, Int32Array.from(samples, (s) => s.label), transform ?? null);
+    super(
+      pixels,
+      imageShape,
+      Int32Array.from(samples, (s) => s.label),
+      transform ?? null,
+    );
   }
 
   /** Scans `root`, decodes every image, and checks they share one size (unless `size` is given). */
@@ -92,7 +104,12 @@ export class ImageFolder extends ByteImageDataset {
     const classes = listClasses(root);
     const samples = listSamples(root, classes, options.extensions ?? ['.png', '.jpg', '.jpeg']);
     const channels = options.mode === 'grey' ? 1 : 3;
-    const size = options.size === undefined ? null : typeof options.size === 'number' ? ([options.size, options.size] as const) : options.size;
+    const size =
+      options.size === undefined
+        ? null
+        : typeof options.size === 'number'
+          ? ([options.size, options.size] as const)
+          : options.size;
     const first = loadPixels(samples[0].path, channels, size);
     const per = first.data.length;
     const pixels = new Uint8Array(per * samples.length);

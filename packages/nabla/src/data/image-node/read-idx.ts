@@ -45,7 +45,10 @@ function cacheFile(path: string): string | null {
   if (process.env.NABLA_IDX_CACHE === '0') return null;
   try {
     const st = statSync(path);
-    const key = createHash('sha256').update(`${resolve(path)}\0${st.size}\0${st.mtimeMs}`).digest('hex').slice(0, 32);
+    const key = createHash('sha256')
+      .update(`${resolve(path)}\0${st.size}\0${st.mtimeMs}`)
+      .digest('hex')
+      .slice(0, 32);
     return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'nabla', 'idx', `${key}.idx`);
   } catch {
     return null;
@@ -98,9 +101,14 @@ export interface MnistOptions {
  * @example
  * const test = loadMnist('/data/mnist', { train: false });
  */
-export function loadMnist(root: string, options: MnistOptions & { classes?: readonly string[]; hint?: string } = {}): MnistDataset {
+export function loadMnist(
+  root: string,
+  options: MnistOptions & { classes?: readonly string[]; hint?: string } = {},
+): MnistDataset {
   const prefix = options.train === false ? 't10k' : 'train';
-  const hint = options.hint ?? 'expected the files train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte';
+  const hint =
+    options.hint ??
+    'expected the files train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte';
   const images = findIdx(root, `${prefix}-images-idx3-ubyte`, hint);
   const labels = findIdx(root, `${prefix}-labels-idx1-ubyte`, hint);
   return new MnistDataset(readIdx(images), readIdx(labels), {
@@ -119,5 +127,9 @@ export function loadMnist(root: string, options: MnistOptions & { classes?: read
  * const test = loadFashionMnist({ train: false });
  */
 export function loadFashionMnist(options: MnistOptions = {}): MnistDataset {
-  return loadMnist(options.root ?? FASHION_MNIST_DIR, { ...options, classes: FASHION_MNIST_CLASSES, hint: INSTALL_HINT });
+  return loadMnist(options.root ?? FASHION_MNIST_DIR, {
+    ...options,
+    classes: FASHION_MNIST_CLASSES,
+    hint: INSTALL_HINT,
+  });
 }

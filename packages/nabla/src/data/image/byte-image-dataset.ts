@@ -30,7 +30,9 @@ export class ByteImageDataset implements Dataset {
   ) {
     const per = imageShape[0] * imageShape[1] * imageShape[2];
     if (pixels.length !== per * labels.length) {
-      throw new Error(`ByteImageDataset: ${labels.length} labels need ${per * labels.length} bytes of [${imageShape.join(', ')}] images, got ${pixels.length}`);
+      throw new Error(
+        `ByteImageDataset: ${labels.length} labels need ${per * labels.length} bytes of [${imageShape.join(', ')}] images, got ${pixels.length}`,
+      );
     }
     this.imageShape = imageShape;
     this.transform = transform;

@@ -24,7 +24,14 @@ function planes(v: ImageView, h: number, w: number): PlaneGeometry {
 }
 
 /** Runs the remap kernel: per image n, output row y reads row `row(n, y)` and column x reads `col(n, x)` (-1: fill). */
-function remap(v: ImageView, h: number, w: number, row: (n: number, y: number) => number, col: (n: number, x: number) => number, fill = 0): Tensor {
+function remap(
+  v: ImageView,
+  h: number,
+  w: number,
+  row: (n: number, y: number) => number,
+  col: (n: number, x: number) => number,
+  fill = 0,
+): Tensor {
   const out = makeImage(v, v.channels, h, w);
   const rows = Int32Array.from({ length: v.batch * h }, (_, k) => row(Math.floor(k / h), k % h));
   const cols = Int32Array.from({ length: v.batch * w }, (_, k) => col(Math.floor(k / w), k % w));
@@ -36,14 +43,35 @@ function remap(v: ImageView, h: number, w: number, row: (n: number, y: number) =
 export function padView(v: ImageView, ltrb: readonly number[], mode: PaddingMode, fill: number): Tensor {
   const [l, t, r, b] = ltrb;
   if (mode === 'reflect' && (Math.max(l, r) >= v.width || Math.max(t, b) >= v.height)) {
-    throw new Error(`pad: reflect padding [${ltrb.join(', ')}] must be smaller than the image (${v.height}x${v.width})`);
+    throw new Error(
+      `pad: reflect padding [${ltrb.join(', ')}] must be smaller than the image (${v.height}x${v.width})`,
+    );
   }
-  return remap(v, v.height + t + b, v.width + l + r, (_, y) => padIndex(y - t, v.height, mode), (_, x) => padIndex(x - l, v.width, mode), fill);
+  return remap(
+    v,
+    v.height + t + b,
+    v.width + l + r,
+    (_, y) => padIndex(y - t, v.height, mode),
+    (_, x) => padIndex(x - l, v.width, mode),
+    fill,
+  );
 }
 
 /** Crops an [h, w] window at (tops[n], lefts[n]) out of each image n of the batch. */
-export function cropView(v: ImageView, tops: readonly number[], lefts: readonly number[], h: number, w: number): Tensor {
-  return remap(v, h, w, (n, y) => tops[n] + y, (n, x) => lefts[n] + x);
+export function cropView(
+  v: ImageView,
+  tops: readonly number[],
+  lefts: readonly number[],
+  h: number,
+  w: number,
+): Tensor {
+  return remap(
+    v,
+    h,
+    w,
+    (n, y) => tops[n] + y,
+    (n, x) => lefts[n] + x,
+  );
 }
 
 /** Bilinear resize of every plane to [h, w], as `F.interpolate(mode='bilinear', align_corners=False)`. */
@@ -55,5 +83,11 @@ export function resizeView(v: ImageView, h: number, w: number): Tensor {
 
 /** Reverses the columns of the images whose `flip[n]` is true. */
 export function flipView(v: ImageView, flip: readonly boolean[]): Tensor {
-  return remap(v, v.height, v.width, (_, y) => y, (n, x) => (flip[n] ? v.width - 1 - x : x));
+  return remap(
+    v,
+    v.height,
+    v.width,
+    (_, y) => y,
+    (n, x) => (flip[n] ? v.width - 1 - x : x),
+  );
 }

@@ -28,17 +28,26 @@ function hex(bytes: Uint8Array): string {
   return Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
 }
 
-function readHeader(bytes: Uint8Array, source: string): { type: { dtype: IdxDType; bytes: number }; shape: number[]; start: number } {
+function readHeader(
+  bytes: Uint8Array,
+  source: string,
+): { type: { dtype: IdxDType; bytes: number }; shape: number[]; start: number } {
   if (isGzip(bytes)) {
-    throw new Error(`${source}: the data is gzip-compressed; decompress it first (readIdx in 'nabla/node' or decodeIdx do this)`);
+    throw new Error(
+      `${source}: the data is gzip-compressed; decompress it first (readIdx in 'nabla/node' or decodeIdx do this)`,
+    );
   }
   if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0 || !(bytes[2] in TYPES)) {
-    throw new Error(`${source}: not an IDX file: it starts with [${hex(bytes)}], expected 00 00 <type 08|09|0b|0c|0d|0e> <ndim>`);
+    throw new Error(
+      `${source}: not an IDX file: it starts with [${hex(bytes)}], expected 00 00 <type 08|09|0b|0c|0d|0e> <ndim>`,
+    );
   }
   const ndim = bytes[3];
   const start = 4 + 4 * ndim;
   if (bytes.length < start) {
-    throw new Error(`${source}: truncated IDX header: ${ndim} dimensions need ${start} header bytes, the file has ${bytes.length}`);
+    throw new Error(
+      `${source}: truncated IDX header: ${ndim} dimensions need ${start} header bytes, the file has ${bytes.length}`,
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const shape = Array.from({ length: ndim }, (_, d) => view.getUint32(4 + 4 * d, false));

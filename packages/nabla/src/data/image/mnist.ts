@@ -3,7 +3,16 @@ import { ByteImageDataset, type ImageTransform } from './byte-image-dataset.js';
 
 /** Class names of Fashion-MNIST, indexed by label. */
 export const FASHION_MNIST_CLASSES: readonly string[] = Object.freeze([
-  'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
 ]);
 
 /** Options of `MnistDataset`. */
@@ -28,7 +37,9 @@ export class MnistDataset extends ByteImageDataset {
   constructor(images: IdxArray, labels: IdxArray, options: MnistDatasetOptions = {}) {
     const source = options.source ?? 'MnistDataset';
     if (images.dtype !== 'uint8' || images.shape.length !== 3) {
-      throw new Error(`${source}: images must be uint8 of shape [N, H, W], got ${images.dtype} [${images.shape.join(', ')}]`);
+      throw new Error(
+        `${source}: images must be uint8 of shape [N, H, W], got ${images.dtype} [${images.shape.join(', ')}]`,
+      );
     }
     if (labels.dtype !== 'uint8' || labels.shape.length !== 1) {
       throw new Error(`${source}: labels must be uint8 of shape [N], got ${labels.dtype} [${labels.shape.join(', ')}]`);
@@ -36,9 +47,17 @@ export class MnistDataset extends ByteImageDataset {
     if (labels.shape[0] !== images.shape[0]) {
       throw new Error(`${source}: ${images.shape[0]} images but ${labels.shape[0]} labels`);
     }
-    super(images.data as Uint8Array, [1, images.shape[1], images.shape[2]], Int32Array.from(labels.data), options.transform ?? null);
+    super(
+      images.data as Uint8Array,
+      [1, images.shape[1], images.shape[2]],
+      Int32Array.from(labels.data),
+      options.transform ?? null,
+    );
     this.classes = options.classes ?? Array.from({ length: 10 }, (_, i) => String(i));
     const bad = this.labels.findIndex((l) => l >= this.classes.length);
-    if (bad >= 0) throw new Error(`${source}: label ${this.labels[bad]} at index ${bad} is not below the ${this.classes.length} classes`);
+    if (bad >= 0)
+      throw new Error(
+        `${source}: label ${this.labels[bad]} at index ${bad} is not below the ${this.classes.length} classes`,
+      );
   }
 }

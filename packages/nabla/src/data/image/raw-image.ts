@@ -36,7 +36,12 @@ export function viewImage(t: Tensor, op: string): ImageView {
 }
 
 /** A new image tensor of the view's batch layout with the given plane size. */
-export function makeImage(like: ImageView, channels: number, height: number, width: number): { data: FloatArray; tensor: Tensor } {
+export function makeImage(
+  like: ImageView,
+  channels: number,
+  height: number,
+  width: number,
+): { data: FloatArray; tensor: Tensor } {
   const data = allocate(like.dtype, like.batch * channels * height * width) as FloatArray;
   const shape = like.batched ? [like.batch, channels, height, width] : [channels, height, width];
   return { data, tensor: Tensor.fromData(data, shape) };
@@ -51,7 +56,9 @@ export function makeImage(like: ImageView, channels: number, height: number, wid
 export function toTensor(image: RawImage): Tensor {
   const { width, height, channels, data } = image;
   if (data.length !== width * height * channels) {
-    throw new Error(`toTensor: ${width}x${height}x${channels} image needs ${width * height * channels} bytes, got ${data.length}`);
+    throw new Error(
+      `toTensor: ${width}x${height}x${channels} image needs ${width * height * channels} bytes, got ${data.length}`,
+    );
   }
   const plane = width * height;
   const out = new Float32Array(data.length);

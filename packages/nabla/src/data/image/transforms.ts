@@ -40,13 +40,16 @@ export function compose(...transforms: Transform[]): Transform {
  * normalize([0.5, 0.5, 0.5], [0.5, 0.5, 0.5])(rgb); // maps [0, 1] to [-1, 1]
  */
 export function normalize(mean: readonly number[], std: readonly number[]): Transform {
-  if (mean.length !== std.length) throw new Error(`normalize: mean has ${mean.length} values but std has ${std.length}`);
+  if (mean.length !== std.length)
+    throw new Error(`normalize: mean has ${mean.length} values but std has ${std.length}`);
   if (std.some((s) => s === 0)) throw new Error(`normalize: std must not contain 0, got [${std.join(', ')}]`);
   const fn: Transform = (image) => {
     const v = viewImage(image, 'normalize');
     const norm = perChannel(mean, std, v.channels);
     if (!norm) {
-      throw new Error(`normalize: ${mean.length} means for an image with ${v.channels} channels (shape [${image.shape.join(', ')}])`);
+      throw new Error(
+        `normalize: ${mean.length} means for an image with ${v.channels} channels (shape [${image.shape.join(', ')}])`,
+      );
     }
     const out = makeImage(v, v.channels, v.height, v.width);
     getBackend().data.normalize(v.data, out.data, norm, v.height * v.width);

@@ -4,7 +4,24 @@
  * input: `where` sends a zero gradient to the branch it did not pick, and 0 · ∞ would be NaN.
  */
 import { formatShape } from '../../tensor/shape.js';
-import { add, clamp, erf, exp, expm1, ge, gt, le, log1p, lt, sub, mul, relu as reluOp, sigmoid as sigmoidOp, tanh as tanhOp, where } from '../../ops/elementwise.js';
+import {
+  add,
+  clamp,
+  erf,
+  exp,
+  expm1,
+  ge,
+  gt,
+  le,
+  log1p,
+  lt,
+  sub,
+  mul,
+  relu as reluOp,
+  sigmoid as sigmoidOp,
+  tanh as tanhOp,
+  where,
+} from '../../ops/elementwise.js';
 import { logSoftmax as logSoftmaxOp, softmax as softmaxOp } from '../../ops/softmax.js';
 import type { Tensor } from '../../tensor/tensor.js';
 
@@ -53,7 +70,8 @@ export type GeluApproximate = 'none' | 'tanh';
 export function gelu(x: Tensor, options: { approximate?: GeluApproximate } = {}): Tensor {
   const { approximate = 'none' } = options;
   if (approximate === 'none') return mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
-  if (approximate !== 'tanh') throw new Error(`gelu: approximate must be 'none' or 'tanh', got '${String(approximate)}'`);
+  if (approximate !== 'tanh')
+    throw new Error(`gelu: approximate must be 'none' or 'tanh', got '${String(approximate)}'`);
   const cube = mul(mul(x, x), x);
   const inner = mul(add(x, mul(cube, 0.044715)), Math.sqrt(2 / Math.PI));
   return mul(mul(x, 0.5), add(tanhOp(inner), 1));
@@ -208,7 +226,8 @@ export function softmin(x: Tensor, dim: number): Tensor {
  */
 export function glu(x: Tensor, dim = -1): Tensor {
   const size = x.size(dim);
-  if (size % 2 !== 0) throw new Error(`glu: dimension ${dim} of shape ${formatShape(x.shape)} must have an even size, got ${size}`);
+  if (size % 2 !== 0)
+    throw new Error(`glu: dimension ${dim} of shape ${formatShape(x.shape)} must have an even size, got ${size}`);
   const [a, b] = x.chunk(2, dim);
   return a.mul(b.sigmoid());
 }
@@ -223,7 +242,9 @@ export function prelu(x: Tensor, weight: Tensor): Tensor {
   let w = weight;
   if (n !== 1) {
     if (x.ndim < 2 || x.shape[1] !== n) {
-      throw new Error(`prelu: weight of ${n} elements needs an input with ${n} channels in dim 1, got shape ${formatShape(x.shape)}`);
+      throw new Error(
+        `prelu: weight of ${n} elements needs an input with ${n} channels in dim 1, got shape ${formatShape(x.shape)}`,
+      );
     }
     w = weight.reshape([n, ...Array<number>(x.ndim - 2).fill(1)]);
   }

@@ -9,8 +9,14 @@ import { checkDropoutProbability } from './dropout.js';
 
 export { conv1d, conv2d, type Conv1dOptions, type Conv2dOptions, type Pair } from '../../ops/conv.js';
 export {
-  maxPool2d, maxPool2dWithIndices, avgPool2d, adaptiveAvgPool2d, maxPool1d, avgPool1d,
-  type MaxPool2dOptions, type AvgPool2dOptions,
+  maxPool2d,
+  maxPool2dWithIndices,
+  avgPool2d,
+  adaptiveAvgPool2d,
+  maxPool1d,
+  avgPool1d,
+  type MaxPool2dOptions,
+  type AvgPool2dOptions,
 } from '../../ops/pool.js';
 export { batchNorm, layerNorm, groupNorm, type BatchNormOptions, type LayerNormOptions } from '../../ops/norm.js';
 export { convTranspose2d, type ConvTranspose2dOptions } from '../../ops/conv-transpose.js';
@@ -25,7 +31,10 @@ export { interpolate, type InterpolateOptions } from '../../ops/upsample.js';
  */
 export function dropout2d(x: Tensor, p = 0.5, training = true, generator: Generator = defaultGenerator): Tensor {
   checkDropoutProbability(p, 'dropout2d');
-  if (x.ndim !== 3 && x.ndim !== 4) throw new Error(`dropout2d: expected input of shape [N, C, H, W] (or unbatched [C, H, W]), got ${formatShape(x.shape)}`);
+  if (x.ndim !== 3 && x.ndim !== 4)
+    throw new Error(
+      `dropout2d: expected input of shape [N, C, H, W] (or unbatched [C, H, W]), got ${formatShape(x.shape)}`,
+    );
   if (!training || p === 0) return x;
   if (!isFloating(x.dtype)) throw new TypeError(`dropout2d: expected a floating point tensor, got ${x.dtype}`);
   const maskShape = [...x.shape.slice(0, x.ndim - 2), 1, 1];

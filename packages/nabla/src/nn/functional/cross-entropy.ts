@@ -40,7 +40,9 @@ const classDim = (input: Tensor): number => (input.ndim === 1 ? 0 : 1);
 
 function checkWeight(weight: Tensor | null | undefined, classes: number, op: string): void {
   if (weight && (weight.ndim !== 1 || weight.shape[0] !== classes)) {
-    throw new Error(`${op}: weight must be 1-D with one entry per class (${classes}), got shape ${formatShape(weight.shape)}`);
+    throw new Error(
+      `${op}: weight must be 1-D with one entry per class (${classes}), got shape ${formatShape(weight.shape)}`,
+    );
   }
 }
 
@@ -48,11 +50,15 @@ function checkWeight(weight: Tensor | null | undefined, classes: number, op: str
 function checkClassTarget(input: Tensor, target: Tensor, op: string): void {
   if (input.ndim === 0) throw new Error(`${op}: input must have a class dimension, got a 0-d tensor`);
   if (target.dtype !== 'int32') {
-    throw new TypeError(`${op}: expected int32 class indices, got ${target.dtype} (target shape ${formatShape(target.shape)}, input shape ${formatShape(input.shape)}); pass probabilities with the input's shape, or convert labels with .int()`);
+    throw new TypeError(
+      `${op}: expected int32 class indices, got ${target.dtype} (target shape ${formatShape(target.shape)}, input shape ${formatShape(input.shape)}); pass probabilities with the input's shape, or convert labels with .int()`,
+    );
   }
   const expected = input.shape.filter((_, i) => i !== classDim(input));
   if (!shapesEqual(expected, target.shape)) {
-    throw new Error(`${op}: input of shape ${formatShape(input.shape)} needs a target of shape ${formatShape(expected)}, got target shape ${formatShape(target.shape)}`);
+    throw new Error(
+      `${op}: input of shape ${formatShape(input.shape)} needs a target of shape ${formatShape(expected)}, got target shape ${formatShape(target.shape)}`,
+    );
   }
 }
 
@@ -72,7 +78,9 @@ function pickTargets(logp: Tensor, target: Tensor, weight: Tensor | null, ignore
       continue;
     }
     if (t < 0 || t >= classes) {
-      throw new RangeError(`${op}: target class index ${t} (element ${i}) is out of range for ${classes} classes (expected 0..${classes - 1}, or ignoreIndex ${ignoreIndex})`);
+      throw new RangeError(
+        `${op}: target class index ${t} (element ${i}) is out of range for ${classes} classes (expected 0..${classes - 1}, or ignoreIndex ${ignoreIndex})`,
+      );
     }
     safe[i] = t;
     weights[i] = w ? w[t] : 1;
@@ -112,11 +120,20 @@ export function nllLoss(input: Tensor, target: Tensor, options: NLLLossOptions =
 
 /** `weight` viewed as `[1, C, 1, ...]` to broadcast over the class dim of `input`. */
 function classWeightView(weight: Tensor, input: Tensor): Tensor {
-  return reshape(weight, input.shape.map((s, i) => (i === classDim(input) ? s : 1)));
+  return reshape(
+    weight,
+    input.shape.map((s, i) => (i === classDim(input) ? s : 1)),
+  );
 }
 
 /** Cross entropy with class-probability targets (`target` has the input's shape). */
-function probabilityTarget(logp: Tensor, target: Tensor, weight: Tensor | null, reduction: Reduction, smoothing: number): Tensor {
+function probabilityTarget(
+  logp: Tensor,
+  target: Tensor,
+  weight: Tensor | null,
+  reduction: Reduction,
+  smoothing: number,
+): Tensor {
   const dim = classDim(logp);
   const classes = logp.shape[dim];
   const t = smoothing > 0 ? add(mul(target, 1 - smoothing), smoothing / classes) : target;
@@ -128,7 +145,13 @@ function probabilityTarget(logp: Tensor, target: Tensor, weight: Tensor | null, 
 }
 
 /** PyTorch's label-smoothed class-index loss: `(1 − ε)·nll + ε/C · Σ_c −w_c logp_c`. */
-function smoothedClassTarget(logp: Tensor, p: Picked, weight: Tensor | null, reduction: Reduction, smoothing: number): Tensor {
+function smoothedClassTarget(
+  logp: Tensor,
+  p: Picked,
+  weight: Tensor | null,
+  reduction: Reduction,
+  smoothing: number,
+): Tensor {
   const dim = classDim(logp);
   const classes = logp.shape[dim];
   const nll = nllFromPicked(p, reduction);
@@ -158,16 +181,20 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   const op = 'crossEntropy';
   checkReduction(reduction, op);
   checkFloating(input, 'input', op);
-  if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) throw new RangeError(`${op}: labelSmoothing must be between 0.0 and 1.0, got ${labelSmoothing}`);
+  if (!(labelSmoothing >= 0 && labelSmoothing <= 1))
+    throw new RangeError(`${op}: labelSmoothing must be between 0.0 and 1.0, got ${labelSmoothing}`);
   if (input.ndim === 0) throw new Error(`${op}: input must have a class dimension, got a 0-d tensor`);
   checkWeight(options.weight, input.shape[classDim(input)], op);
   const logp = logSoftmax(input, classDim(input));
   const weight = options.weight ? options.weight.to(logp.dtype) : null; // no silent float64 upcast
   if (shapesEqual(input.shape, target.shape)) {
     if (target.dtype !== 'float32' && target.dtype !== 'float64') {
-      throw new TypeError(`${op}: a target with the input's shape ${formatShape(input.shape)} holds class probabilities and must be floating point, got ${target.dtype}`);
+      throw new TypeError(
+        `${op}: a target with the input's shape ${formatShape(input.shape)} holds class probabilities and must be floating point, got ${target.dtype}`,
+      );
     }
-    if (ignoreIndex >= 0) throw new Error(`${op}: ignoreIndex is not supported for class-probability targets (got ${ignoreIndex})`);
+    if (ignoreIndex >= 0)
+      throw new Error(`${op}: ignoreIndex is not supported for class-probability targets (got ${ignoreIndex})`);
     return probabilityTarget(logp, target, weight, reduction, labelSmoothing);
   }
   checkClassTarget(input, target, op);

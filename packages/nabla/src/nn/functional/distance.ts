@@ -19,7 +19,12 @@ export function normalize(x: Tensor, p = 2, dim = 1, eps = 1e-12): Tensor {
  */
 export function cosineSimilarity(x1: Tensor, x2: Tensor, dim = 1, eps = 1e-8): Tensor {
   const dot = x1.mul(x2).sum(dim);
-  const denom = x1.square().sum(dim).mul(x2.square().sum(dim)).clamp(eps * eps).sqrt();
+  const denom = x1
+    .square()
+    .sum(dim)
+    .mul(x2.square().sum(dim))
+    .clamp(eps * eps)
+    .sqrt();
   return dot.div(denom);
 }
 

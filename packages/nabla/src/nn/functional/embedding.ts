@@ -14,7 +14,10 @@ import { where } from '../../ops/elementwise.js';
  */
 export function embedding(input: Tensor, weight: Tensor, paddingIdx?: number): Tensor {
   if (input.dtype !== 'int32') throw new TypeError(`embedding: indices must be an int32 tensor, got ${input.dtype}`);
-  if (weight.ndim !== 2) throw new Error(`embedding: weight must be 2-D [numEmbeddings, embeddingDim], got shape ${formatShape(weight.shape)}`);
+  if (weight.ndim !== 2)
+    throw new Error(
+      `embedding: weight must be 2-D [numEmbeddings, embeddingDim], got shape ${formatShape(weight.shape)}`,
+    );
   const flat = reshape(input, [input.numel()]);
   let rows = indexSelect(weight, 0, flat);
   if (paddingIdx !== undefined) {

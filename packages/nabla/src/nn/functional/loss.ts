@@ -34,7 +34,11 @@ export function l1Loss(input: Tensor, target: Tensor, options: ReductionOptions 
  * @example
  * smoothL1Loss(tensor([0, 0]), tensor([0.5, 3])); // (0.125 + 2.5) / 2
  */
-export function smoothL1Loss(input: Tensor, target: Tensor, options: ReductionOptions & { beta?: number } = {}): Tensor {
+export function smoothL1Loss(
+  input: Tensor,
+  target: Tensor,
+  options: ReductionOptions & { beta?: number } = {},
+): Tensor {
   const { beta = 1, reduction = 'mean' } = options;
   if (beta < 0) throw new RangeError(`smoothL1Loss: beta must be non-negative, got ${beta}`);
   checkSameShape(input, target, 'smoothL1Loss');
@@ -92,7 +96,9 @@ function checkProbabilities(input: Tensor): void {
   const data = input.detach().toTypedArray();
   for (let i = 0; i < data.length; i++) {
     if (!(data[i] >= 0 && data[i] <= 1)) {
-      throw new RangeError(`binaryCrossEntropy: all elements of input should be between 0 and 1, but element ${i} is ${data[i]} (apply sigmoid first, or use binaryCrossEntropyWithLogits)`);
+      throw new RangeError(
+        `binaryCrossEntropy: all elements of input should be between 0 and 1, but element ${i} is ${data[i]} (apply sigmoid first, or use binaryCrossEntropyWithLogits)`,
+      );
     }
   }
 }
@@ -125,7 +131,11 @@ export interface BCEWithLogitsOptions extends BCEOptions {
  * @example
  * binaryCrossEntropyWithLogits(tensor([2.2, -1.4]), tensor([1, 0])); // 0.1628
  */
-export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options: BCEWithLogitsOptions = {}): Tensor {
+export function binaryCrossEntropyWithLogits(
+  input: Tensor,
+  target: Tensor,
+  options: BCEWithLogitsOptions = {},
+): Tensor {
   const op = 'binaryCrossEntropyWithLogits';
   checkSameShape(input, target, op);
   checkFloating(input, 'input', op);
@@ -165,6 +175,8 @@ export function klDiv(input: Tensor, target: Tensor, options: KLDivOptions = {})
     case 'batchmean':
       return pointwise.sum().div(input.ndim === 0 ? 1 : input.shape[0]);
     default:
-      throw new Error(`klDiv: '${String(reduction)}' is not a valid value for reduction (expected 'none', 'mean', 'batchmean' or 'sum')`);
+      throw new Error(
+        `klDiv: '${String(reduction)}' is not a valid value for reduction (expected 'none', 'mean', 'batchmean' or 'sum')`,
+      );
   }
 }

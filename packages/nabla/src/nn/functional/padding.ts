@@ -10,7 +10,9 @@ export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';
 /** Source index of each output position along a dim of size n padded by (before, after). */
 function padIndex(n: number, before: number, after: number, mode: PadMode, dim: number): Tensor {
   if (mode === 'reflect' && (before >= n || after >= n)) {
-    throw new RangeError(`pad: reflect padding (${before}, ${after}) must be smaller than the size ${n} of dimension ${dim}`);
+    throw new RangeError(
+      `pad: reflect padding (${before}, ${after}) must be smaller than the size ${n} of dimension ${dim}`,
+    );
   }
   if (n === 0) throw new RangeError(`pad: cannot ${mode}-pad the empty dimension ${dim}`);
   const idx = new Int32Array(n + before + after);
@@ -31,7 +33,9 @@ function padIndex(n: number, before: number, after: number, mode: PadMode, dim: 
  */
 export function pad(x: Tensor, amounts: readonly number[], mode: PadMode = 'constant', value = 0): Tensor {
   if (amounts.length % 2 !== 0 || amounts.length / 2 > x.ndim) {
-    throw new Error(`pad: padding ${formatShape(amounts)} must hold (before, after) pairs for at most ${x.ndim} dims (input shape ${formatShape(x.shape)})`);
+    throw new Error(
+      `pad: padding ${formatShape(amounts)} must hold (before, after) pairs for at most ${x.ndim} dims (input shape ${formatShape(x.shape)})`,
+    );
   }
   let y = x;
   for (let i = 0; i < amounts.length / 2; i++) {
@@ -45,7 +49,12 @@ export function pad(x: Tensor, amounts: readonly number[], mode: PadMode = 'cons
       y = indexSelect(y, d, padIndex(y.shape[d], before, after, mode, d));
       continue;
     }
-    const side = (n: number): Tensor => full(y.shape.map((s, k) => (k === d ? n : s)), value, { dtype: y.dtype });
+    const side = (n: number): Tensor =>
+      full(
+        y.shape.map((s, k) => (k === d ? n : s)),
+        value,
+        { dtype: y.dtype },
+      );
     y = cat([...(before ? [side(before)] : []), y, ...(after ? [side(after)] : [])], d);
   }
   return y;

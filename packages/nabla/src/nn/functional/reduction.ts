@@ -30,7 +30,9 @@ export function checkReduction(reduction: string, op: string): asserts reduction
  */
 export function checkSameShape(input: Tensor, target: Tensor, op: string): void {
   if (!shapesEqual(input.shape, target.shape)) {
-    throw new Error(`${op}: target shape ${formatShape(target.shape)} differs from input shape ${formatShape(input.shape)}; they must be the same`);
+    throw new Error(
+      `${op}: target shape ${formatShape(target.shape)} differs from input shape ${formatShape(input.shape)}; they must be the same`,
+    );
   }
 }
 

@@ -19,27 +19,47 @@ describe('MnistDataset', () => {
     assert.equal(ds.length, 5);
     const [x, y] = ds.getItem(2);
     assert.deepEqual([...x.shape], [1, 4, 3]);
-    assertClose(x, pixels.slice(24, 36).map((v) => v / 255));
+    assertClose(
+      x,
+      pixels.slice(24, 36).map((v) => v / 255),
+    );
     assert.equal(y.dtype, 'int32');
     assert.equal(y.item(), 9);
     assert.throws(() => ds.getItem(5), /index 5 is out of range for 5 images/);
   });
 
   it('DataLoader batches through getBatch, applying the transform to the batch', () => {
-    const flipped = new MnistDataset(readIdx(fixturePath('mnist/train-images-idx3-ubyte')), readIdx(fixturePath('mnist/train-labels-idx1-ubyte.gz')), {
-      transform: transforms.randomHorizontalFlip(1),
-    });
+    const flipped = new MnistDataset(
+      readIdx(fixturePath('mnist/train-images-idx3-ubyte')),
+      readIdx(fixturePath('mnist/train-labels-idx1-ubyte.gz')),
+      {
+        transform: transforms.randomHorizontalFlip(1),
+      },
+    );
     const batches = [...new DataLoader(flipped, { batchSize: 2 })];
-    assert.deepEqual(batches.map(([x, y]) => [[...x.shape], [...y.shape]]), [[[2, 1, 4, 3], [2]], [[2, 1, 4, 3], [2]], [[1, 1, 4, 3], [1]]]);
+    assert.deepEqual(
+      batches.map(([x, y]) => [[...x.shape], [...y.shape]]),
+      [
+        [[2, 1, 4, 3], [2]],
+        [[2, 1, 4, 3], [2]],
+        [[1, 1, 4, 3], [1]],
+      ],
+    );
     const [x0] = batches[0];
-    assertClose(x0.select(0, 0).select(1, 0), [pixels[2], pixels[1], pixels[0]].map((v) => v / 255));
+    assertClose(
+      x0.select(0, 0).select(1, 0),
+      [pixels[2], pixels[1], pixels[0]].map((v) => v / 255),
+    );
     assert.deepEqual(Array.from(batches[1][1].toTypedArray()), [9, 1]);
   });
 
   it('tensors(): the whole set as [N, 1, H, W] and int32 labels', () => {
     const { images, labels } = ds.tensors();
     assert.deepEqual([...images.shape], [5, 1, 4, 3]);
-    assertClose(images, pixels.map((v) => v / 255));
+    assertClose(
+      images,
+      pixels.map((v) => v / 255),
+    );
     assert.deepEqual(Array.from(labels.toTypedArray()), fixtures.idx.labels.data);
   });
 
@@ -66,12 +86,21 @@ describe('PNG/JPEG decoding', () => {
   it('a truncated or corrupt file fails with its name', () => {
     const png = readFileSync(fixturePath('folder/circle/a-grey.png'));
     const jpg = readFileSync(fixturePath('folder/circle/b-rgb.jpg'));
-    assert.throws(() => decodeImage(png.subarray(0, 60), 'cut.png'), /cut\.png: corrupt or truncated PNG file: the data ends early/);
-    assert.throws(() => decodeImage(jpg.subarray(0, jpg.length >> 1), 'cut.jpg'), /cut\.jpg: corrupt or truncated JPEG file/);
+    assert.throws(
+      () => decodeImage(png.subarray(0, 60), 'cut.png'),
+      /cut\.png: corrupt or truncated PNG file: the data ends early/,
+    );
+    assert.throws(
+      () => decodeImage(jpg.subarray(0, jpg.length >> 1), 'cut.jpg'),
+      /cut\.jpg: corrupt or truncated JPEG file/,
+    );
     const bad = Buffer.from(png);
     bad[40] ^= 0xff; // inside a chunk: the CRC check fails
     assert.throws(() => decodeImage(bad, 'crc.png'), /crc\.png: corrupt or truncated PNG file/);
-    assert.throws(() => decodeImage(new TextEncoder().encode('GIF89a...'), 'x.gif'), /x\.gif: not a PNG or JPEG file \(it starts with \[47 49 46 38\]\)/);
+    assert.throws(
+      () => decodeImage(new TextEncoder().encode('GIF89a...'), 'x.gif'),
+      /x\.gif: not a PNG or JPEG file \(it starts with \[47 49 46 38\]\)/,
+    );
   });
 });
 
@@ -84,13 +113,19 @@ describe('ImageFolder', () => {
     const [x, y] = ds.getItem(2);
     assert.deepEqual([...x.shape], [1, 6, 8]);
     assert.equal(y.item(), 1);
-    assertClose(x, fixtures.decoded['folder/square/c-rgba.png'].L.map((v) => v / 255));
+    assertClose(
+      x,
+      fixtures.decoded['folder/square/c-rgba.png'].L.map((v) => v / 255),
+    );
     const rgb = ImageFolder.load(fixturePath('folder'));
     assert.deepEqual([...rgb.getItem(0)[0].shape], [3, 6, 8]);
   });
 
   it('size resizes every image; batches come through DataLoader', () => {
-    const ds = ImageFolder.load(fixturePath('folder'), { size: [3, 4], transform: transforms.normalize([0.5, 0.5, 0.5], [0.5, 0.5, 0.5]) });
+    const ds = ImageFolder.load(fixturePath('folder'), {
+      size: [3, 4],
+      transform: transforms.normalize([0.5, 0.5, 0.5], [0.5, 0.5, 0.5]),
+    });
     const [[x, y]] = [...new DataLoader(ds, { batchSize: 6, shuffle: true, generator: new Generator(0) })];
     assert.deepEqual([...x.shape], [6, 3, 3, 4]);
     assert.deepEqual(Array.from(y.toTypedArray()).sort(), [0, 0, 1, 1, 1, 2]);
@@ -98,7 +133,10 @@ describe('ImageFolder', () => {
   });
 
   it('mixed sizes name both files and suggest size', () => {
-    assert.throws(() => ImageFolder.load(fixturePath('mixed'), { mode: 'grey' }), /mixed sizes: .*big\/x\.png is 8x8 \(WxH\) but .*small\/y\.png is 5x6; pass \{ size \}/);
+    assert.throws(
+      () => ImageFolder.load(fixturePath('mixed'), { mode: 'grey' }),
+      /mixed sizes: .*big\/x\.png is 8x8 \(WxH\) but .*small\/y\.png is 5x6; pass \{ size \}/,
+    );
     assert.equal(ImageFolder.load(fixturePath('mixed'), { mode: 'grey', size: 4 }).length, 2);
   });
 

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** Absolute path of a file under test/fixtures/images/. */
-export const fixturePath = (name: string): string => fileURLToPath(new URL(`../../fixtures/images/${name}`, import.meta.url));
+export const fixturePath = (name: string): string =>
+  fileURLToPath(new URL(`../../fixtures/images/${name}`, import.meta.url));
 
 export interface Flat {
   shape: number[];
@@ -16,4 +17,6 @@ export interface ImageFixtures {
 }
 
 /** test/fixtures/images.json, written by scripts/fixtures/gen_images.py (PyTorch, Pillow). */
-export const fixtures: ImageFixtures = JSON.parse(readFileSync(new URL('../../fixtures/images.json', import.meta.url), 'utf8'));
+export const fixtures: ImageFixtures = JSON.parse(
+  readFileSync(new URL('../../fixtures/images.json', import.meta.url), 'utf8'),
+);

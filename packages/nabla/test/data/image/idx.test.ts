@@ -39,7 +39,10 @@ describe('IDX', () => {
       assert.deepEqual(readFileSync(join(cacheDir, entry)), Buffer.from(raw));
       const second = readIdx(file);
       assert.deepEqual(second.shape, [n, 28, 28]);
-      assert.deepEqual(Buffer.from(second.data.buffer, second.data.byteOffset, second.data.byteLength), Buffer.from(first.data.buffer, first.data.byteOffset, first.data.byteLength));
+      assert.deepEqual(
+        Buffer.from(second.data.buffer, second.data.byteOffset, second.data.byteLength),
+        Buffer.from(first.data.buffer, first.data.byteOffset, first.data.byteLength),
+      );
       // A truncated cache entry is not trusted (the gzip trailer gives the size).
       writeFileSync(join(cacheDir, entry), raw.subarray(0, 100));
       assert.deepEqual(readIdx(file).shape, [n, 28, 28]);
@@ -48,7 +51,10 @@ describe('IDX', () => {
       readIdx(file);
       assert.throws(() => readdirSync(cacheDir), /ENOENT/);
     } finally {
-      for (const [k, v] of [['XDG_CACHE_HOME', saved.xdg], ['NABLA_IDX_CACHE', saved.off]] as const) {
+      for (const [k, v] of [
+        ['XDG_CACHE_HOME', saved.xdg],
+        ['NABLA_IDX_CACHE', saved.off],
+      ] as const) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
       }
@@ -57,7 +63,12 @@ describe('IDX', () => {
   });
 
   it('decodes big-endian int16, int32, float32 and float64', () => {
-    for (const [file, dtype] of [['int16.idx', 'int16'], ['int32.idx', 'int32'], ['float32.idx', 'float32'], ['float64.idx', 'float64']] as const) {
+    for (const [file, dtype] of [
+      ['int16.idx', 'int16'],
+      ['int32.idx', 'int32'],
+      ['float32.idx', 'float32'],
+      ['float64.idx', 'float64'],
+    ] as const) {
       const idx = readIdx(fixturePath(file));
       assert.equal(idx.dtype, dtype);
       assert.deepEqual(idx.shape, fixtures.idx[dtype].shape);
@@ -68,7 +79,10 @@ describe('IDX', () => {
   it('idxToTensor: int32 for integer types, float for float types', () => {
     const t = idxToTensor(readIdx(fixturePath('int16.idx')));
     assert.equal(t.dtype, 'int32');
-    assert.deepEqual(t.toArray(), [[-300, 2], [32767, -32768]]);
+    assert.deepEqual(t.toArray(), [
+      [-300, 2],
+      [32767, -32768],
+    ]);
     assert.equal(idxToTensor(readIdx(fixturePath('float64.idx'))).dtype, 'float64');
   });
 
@@ -81,15 +95,24 @@ describe('IDX', () => {
 
   it('a truncated file names the file, the shape and both sizes', () => {
     const raw = readFileSync(fixturePath('mnist/train-images-idx3-ubyte'));
-    assert.throws(() => parseIdx(raw.subarray(0, raw.length - 3), 'imgs.idx'), /imgs\.idx: truncated: the header says uint8 of shape \[5, 4, 3\] \(76 bytes in all\) but the file has 73 bytes/);
+    assert.throws(
+      () => parseIdx(raw.subarray(0, raw.length - 3), 'imgs.idx'),
+      /imgs\.idx: truncated: the header says uint8 of shape \[5, 4, 3\] \(76 bytes in all\) but the file has 73 bytes/,
+    );
     assert.throws(() => parseIdx(raw.subarray(0, 10), 'imgs.idx'), /imgs\.idx: truncated IDX header/);
     assert.throws(() => parseIdx(Buffer.concat([raw, Buffer.from([1])]), 'imgs.idx'), /imgs\.idx: has trailing bytes/);
   });
 
   it('a bad magic number or gzip input to parseIdx says what it found', () => {
-    assert.throws(() => parseIdx(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0]), 'a.png'), /a\.png: not an IDX file: it starts with \[89 50 4e 47\]/);
+    assert.throws(
+      () => parseIdx(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0]), 'a.png'),
+      /a\.png: not an IDX file: it starts with \[89 50 4e 47\]/,
+    );
     assert.throws(() => parseIdx(new Uint8Array([0, 0, 0x07, 1, 0, 0, 0, 0]), 'odd'), /odd: not an IDX file/);
-    assert.throws(() => parseIdx(gzipSync(Buffer.from([0, 0, 8, 1, 0, 0, 0, 0])), 'z.gz'), /z\.gz: the data is gzip-compressed/);
+    assert.throws(
+      () => parseIdx(gzipSync(Buffer.from([0, 0, 8, 1, 0, 0, 0, 0])), 'z.gz'),
+      /z\.gz: the data is gzip-compressed/,
+    );
   });
 
   it('readIdx names a file whose gzip stream is corrupt', () => {

@@ -9,7 +9,8 @@ const { centerCrop, compose, convertImage, normalize, randomCrop, randomHorizont
 /** A [C, H, W] float32 image whose value is 100c + 10y + x, easy to read in failures. */
 function indexed(c: number, h: number, w: number) {
   const data = new Float32Array(c * h * w);
-  for (let k = 0; k < c; k++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data[(k * h + y) * w + x] = 100 * k + 10 * y + x;
+  for (let k = 0; k < c; k++)
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data[(k * h + y) * w + x] = 100 * k + 10 * y + x;
   return tensor(data).reshape(c, h, w);
 }
 
@@ -18,7 +19,10 @@ describe('transforms', () => {
     const t = toTensor({ width: 2, height: 1, channels: 3, data: new Uint8Array([255, 0, 51, 0, 255, 102]) });
     assert.deepEqual([...t.shape], [3, 1, 2]);
     assertClose(t, [[[1, 0]], [[0, 1]], [[0.2, 0.4]]]);
-    assert.throws(() => toTensor({ width: 2, height: 2, channels: 1, data: new Uint8Array(3) }), /2x2x1 image needs 4 bytes, got 3/);
+    assert.throws(
+      () => toTensor({ width: 2, height: 2, channels: 1, data: new Uint8Array(3) }),
+      /2x2x1 image needs 4 bytes, got 3/,
+    );
   });
 
   it("convertImage: grey with PIL's integer luma, alpha dropped", () => {
@@ -26,7 +30,10 @@ describe('transforms', () => {
     // PIL: L = (R*19595 + G*38470 + B*7471 + 0x8000) >> 16
     assert.deepEqual(Array.from(convertImage(rgba, 1).data), [76, 124]);
     assert.deepEqual(Array.from(convertImage(rgba, 3).data), [255, 0, 0, 10, 200, 30]);
-    assert.deepEqual(Array.from(convertImage({ width: 1, height: 1, channels: 1, data: new Uint8Array([9]) }, 3).data), [9, 9, 9]);
+    assert.deepEqual(
+      Array.from(convertImage({ width: 1, height: 1, channels: 1, data: new Uint8Array([9]) }, 3).data),
+      [9, 9, 9],
+    );
   });
 
   it('normalize per channel, on one image and on a batch', () => {
@@ -58,9 +65,21 @@ describe('transforms', () => {
 
   it('centerCrop: Python rounding of the offset, zero padding when too small', () => {
     // (5 - 2) / 2 = 1.5 rounds to 2; (7 - 2) / 2 = 2.5 rounds to 2 (half to even).
-    assertClose(centerCrop([2, 2])(indexed(1, 5, 7)), [[[22, 23], [32, 33]]]);
+    assertClose(centerCrop([2, 2])(indexed(1, 5, 7)), [
+      [
+        [22, 23],
+        [32, 33],
+      ],
+    ]);
     // Crop 4x3 out of 2x2: pad top/bottom by 1/1 and left/right by 0/1.
-    assertClose(centerCrop([4, 3])(indexed(1, 2, 2)), [[[0, 0, 0], [0, 1, 0], [10, 11, 0], [0, 0, 0]]]);
+    assertClose(centerCrop([4, 3])(indexed(1, 2, 2)), [
+      [
+        [0, 0, 0],
+        [0, 1, 0],
+        [10, 11, 0],
+        [0, 0, 0],
+      ],
+    ]);
   });
 
   it('randomCrop with padding keeps a window of the padded image; per image in a batch', () => {
@@ -92,7 +111,8 @@ describe('transforms', () => {
 
   it('randomCrop padding modes: constant fill, edge, reflect', () => {
     const x = indexed(1, 1, 3); // [0, 1, 2]
-    const crop = (mode: 'constant' | 'edge' | 'reflect') => randomCrop([1, 7], { padding: [2, 0], paddingMode: mode, fill: -1 })(x).toArray();
+    const crop = (mode: 'constant' | 'edge' | 'reflect') =>
+      randomCrop([1, 7], { padding: [2, 0], paddingMode: mode, fill: -1 })(x).toArray();
     assert.deepEqual(crop('constant'), [[[-1, -1, 0, 1, 2, -1, -1]]]);
     assert.deepEqual(crop('edge'), [[[0, 0, 0, 1, 2, 2, 2]]]);
     assert.deepEqual(crop('reflect'), [[[2, 1, 0, 1, 2, 1, 0]]]);
@@ -101,7 +121,16 @@ describe('transforms', () => {
 
   it('randomHorizontalFlip: p=1 mirrors, p=0 keeps, a batch draws per image', () => {
     const x = indexed(2, 2, 3);
-    assertClose(randomHorizontalFlip(1)(x), [[[2, 1, 0], [12, 11, 10]], [[102, 101, 100], [112, 111, 110]]]);
+    assertClose(randomHorizontalFlip(1)(x), [
+      [
+        [2, 1, 0],
+        [12, 11, 10],
+      ],
+      [
+        [102, 101, 100],
+        [112, 111, 110],
+      ],
+    ]);
     assertClose(randomHorizontalFlip(0)(x), x);
     const batch = randomHorizontalFlip(0.5, { generator: new Generator(0) })(x.unsqueeze(0).expand(40, 2, 2, 3));
     const firsts = Array.from({ length: 40 }, (_, n) => batch.select(0, n).toTypedArray()[0]);

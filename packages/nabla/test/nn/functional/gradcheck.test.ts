@@ -4,8 +4,10 @@ import { Generator, gradcheck, nn, rand, randint, randn, tensor, type Tensor } f
 
 const F = nn.functional;
 const gen = new Generator(7);
-const f64 = (shape: number[], scale = 1): Tensor => randn(shape, { dtype: 'float64', generator: gen }).mul(scale).detach().requiresGrad_();
-const unit = (shape: number[]): Tensor => rand(shape, { dtype: 'float64', generator: gen }).mul(0.9).add(0.05).detach().requiresGrad_();
+const f64 = (shape: number[], scale = 1): Tensor =>
+  randn(shape, { dtype: 'float64', generator: gen }).mul(scale).detach().requiresGrad_();
+const unit = (shape: number[]): Tensor =>
+  rand(shape, { dtype: 'float64', generator: gen }).mul(0.9).add(0.05).detach().requiresGrad_();
 const constant = (t: Tensor): Tensor => t.detach();
 
 describe('gradcheck: activations', () => {
@@ -92,9 +94,15 @@ describe('gradcheck: crossEntropy and nllLoss', () => {
           for (const ignoreIndex of [-100, 2]) {
             const t = labels(tShape, 4, ignoreIndex);
             for (const labelSmoothing of [0, 0.3]) {
-              gradcheck((x) => F.crossEntropy(x, t, { reduction, weight: w, ignoreIndex, labelSmoothing }), [f64(inShape, 2)]);
+              gradcheck(
+                (x) => F.crossEntropy(x, t, { reduction, weight: w, ignoreIndex, labelSmoothing }),
+                [f64(inShape, 2)],
+              );
             }
-            gradcheck((x) => F.nllLoss(x.logSoftmax(inShape.length === 1 ? 0 : 1), t, { reduction, weight: w, ignoreIndex }), [f64(inShape, 2)]);
+            gradcheck(
+              (x) => F.nllLoss(x.logSoftmax(inShape.length === 1 ? 0 : 1), t, { reduction, weight: w, ignoreIndex }),
+              [f64(inShape, 2)],
+            );
           }
         }
       });
@@ -102,7 +110,10 @@ describe('gradcheck: crossEntropy and nllLoss', () => {
         for (const w of [null, weight]) {
           for (const labelSmoothing of [0, 0.3]) {
             const dim = inShape.length === 1 ? 0 : 1;
-            gradcheck((x, p) => F.crossEntropy(x, p.softmax(dim), { reduction, weight: w, labelSmoothing }), [f64(inShape, 2), f64(inShape)]);
+            gradcheck(
+              (x, p) => F.crossEntropy(x, p.softmax(dim), { reduction, weight: w, labelSmoothing }),
+              [f64(inShape, 2), f64(inShape)],
+            );
           }
         }
       });

@@ -14,12 +14,27 @@ interface Result {
 }
 interface ActivationCase extends Result {
   fn: string;
-  args: { negativeSlope?: number; approximate?: 'none' | 'tanh'; alpha?: number; beta?: number; threshold?: number; minVal?: number; maxVal?: number; dim?: number };
+  args: {
+    negativeSlope?: number;
+    approximate?: 'none' | 'tanh';
+    alpha?: number;
+    beta?: number;
+    threshold?: number;
+    minVal?: number;
+    maxVal?: number;
+    dim?: number;
+  };
   input: Nested;
 }
 interface LossCase extends Result {
   fn: string;
-  options: { reduction: 'none' | 'mean' | 'sum'; beta?: number; delta?: number; ignoreIndex?: number; labelSmoothing?: number };
+  options: {
+    reduction: 'none' | 'mean' | 'sum';
+    beta?: number;
+    delta?: number;
+    ignoreIndex?: number;
+    labelSmoothing?: number;
+  };
   targetDtype: 'int32' | 'float64';
   input: Nested;
   target: Nested;
@@ -62,13 +77,20 @@ const losses: Record<string, LossFn> = {
   smoothL1Loss: (t, o) => F.smoothL1Loss(t.input, t.target, o),
   huberLoss: (t, o) => F.huberLoss(t.input, t.target, o),
   binaryCrossEntropy: (t, o) => F.binaryCrossEntropy(t.input, t.target, { ...o, weight: t.weight }),
-  binaryCrossEntropyWithLogits: (t, o) => F.binaryCrossEntropyWithLogits(t.input, t.target, { ...o, weight: t.weight, posWeight: t.posWeight }),
+  binaryCrossEntropyWithLogits: (t, o) =>
+    F.binaryCrossEntropyWithLogits(t.input, t.target, { ...o, weight: t.weight, posWeight: t.posWeight }),
   nllLoss: (t, o) => F.nllLoss(t.input, t.target, { ...o, weight: t.weight }),
   crossEntropy: (t, o) => F.crossEntropy(t.input, t.target, { ...o, weight: t.weight }),
 };
 
 /** Runs `fn`, backpropagates PyTorch's gradOut, and compares output and gradients. */
-function check(label: string, r: Result, dtype: DType, leaves: { input: Tensor; target?: Tensor }, fn: () => Tensor): void {
+function check(
+  label: string,
+  r: Result,
+  dtype: DType,
+  leaves: { input: Tensor; target?: Tensor },
+  fn: () => Tensor,
+): void {
   const tol = dtype === 'float64' ? { rtol: 1e-9, atol: 1e-12 } : { rtol: 1e-5, atol: 1e-6 };
   const out = fn();
   assertClose(out, r.out, { ...tol, message: `${label} forward` });
@@ -91,13 +113,16 @@ for (const dtype of ['float64', 'float32'] as const) {
 
   describe(`nn.functional losses match PyTorch 1.13 (${dtype})`, () => {
     fixtures.losses.forEach((c, i) => {
-      const extras = [c.weight ? 'weight' : '', c.posWeight ? 'posWeight' : '', `target ${c.targetDtype}`].filter(Boolean).join(', ');
+      const extras = [c.weight ? 'weight' : '', c.posWeight ? 'posWeight' : '', `target ${c.targetDtype}`]
+        .filter(Boolean)
+        .join(', ');
       const label = `#${i} ${c.fn}(${JSON.stringify(c.options)}; ${extras})`;
       it(label, () => {
         const input = tensor(c.input, { dtype, requiresGrad: c.grads.input !== undefined });
-        const target = c.targetDtype === 'int32'
-          ? tensor(c.target, { dtype: 'int32' })
-          : tensor(c.target, { dtype, requiresGrad: c.grads.target !== undefined });
+        const target =
+          c.targetDtype === 'int32'
+            ? tensor(c.target, { dtype: 'int32' })
+            : tensor(c.target, { dtype, requiresGrad: c.grads.target !== undefined });
         const inputs: LossInputs = {
           input,
           target,

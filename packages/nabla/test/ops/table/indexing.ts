@@ -20,17 +20,64 @@ const calls: Record<string, Call> = {
 
 const gradchecks: Record<string, GradCase[]> = {
   gather: [
-    { name: 'gather dim 1 with repeats', inputs: [s(3, 4)], fn: (x) => x.gather(1, idx([[0, 0], [3, 1], [2, 2]])) },
-    { name: 'gather dim 0, smaller index', inputs: [s(4, 3)], fn: (x) => x.gather(0, idx([[3, 0], [1, 1]])) },
-    { name: 'gather of a transpose, negative index', inputs: [s(4, 3)], fn: (x) => x.t().gather(1, idx([[-1], [0], [2]])) },
+    {
+      name: 'gather dim 1 with repeats',
+      inputs: [s(3, 4)],
+      fn: (x) =>
+        x.gather(
+          1,
+          idx([
+            [0, 0],
+            [3, 1],
+            [2, 2],
+          ]),
+        ),
+    },
+    {
+      name: 'gather dim 0, smaller index',
+      inputs: [s(4, 3)],
+      fn: (x) =>
+        x.gather(
+          0,
+          idx([
+            [3, 0],
+            [1, 1],
+          ]),
+        ),
+    },
+    {
+      name: 'gather of a transpose, negative index',
+      inputs: [s(4, 3)],
+      fn: (x) => x.t().gather(1, idx([[-1], [0], [2]])),
+    },
   ],
   indexSelect: [
     { name: 'indexSelect dim 0 with repeats', inputs: [s(4, 3)], fn: (x) => x.indexSelect(0, idx([2, 0, 2])) },
     { name: 'indexSelect dim 1 of a transpose', inputs: [s(3, 4)], fn: (x) => x.t().indexSelect(1, idx([1, 2])) },
     { name: 'indexSelect empty index', inputs: [s(4, 3)], fn: (x) => x.indexSelect(0, idx([])) },
   ],
-  scatter: [{ name: 'scatter (x and src)', inputs: [s(2, 4), s(2, 2)], fn: (x, src) => x.scatter(1, idx([[2, 0], [1, 3]]), src) }],
-  scatterAdd: [{ name: 'scatterAdd with repeats', inputs: [s(2, 3), s(1, 3)], fn: (x, src) => x.scatterAdd(0, idx([[1, 1, 0]]), src) }],
+  scatter: [
+    {
+      name: 'scatter (x and src)',
+      inputs: [s(2, 4), s(2, 2)],
+      fn: (x, src) =>
+        x.scatter(
+          1,
+          idx([
+            [2, 0],
+            [1, 3],
+          ]),
+          src,
+        ),
+    },
+  ],
+  scatterAdd: [
+    {
+      name: 'scatterAdd with repeats',
+      inputs: [s(2, 3), s(1, 3)],
+      fn: (x, src) => x.scatterAdd(0, idx([[1, 1, 0]]), src),
+    },
+  ],
   maskedSelect: [{ name: 'maskedSelect', inputs: [s(2, 3)], fn: (x) => x.maskedSelect(tensor([true, false, true])) }],
 };
 

@@ -33,7 +33,11 @@ const gradchecks: Record<string, GradCase[]> = {
     { name: 'matmul broadcast batch [2,1,3,4] . [3,4,2]', inputs: [s(2, 1, 3, 4), s(3, 4, 2)], fn: mm },
     { name: 'matmul batched . 1-D', inputs: [s(2, 3, 4), s(4)], fn: mm },
     { name: 'matmul 1-D . batched', inputs: [s(3), s(2, 3, 4)], fn: mm },
-    { name: 'matmul batched of permuted views', inputs: [s(3, 2, 4), s(2, 2, 4)], fn: (a, b) => a.permute(1, 0, 2).matmul(b.mT) },
+    {
+      name: 'matmul batched of permuted views',
+      inputs: [s(3, 2, 4), s(2, 2, 4)],
+      fn: (a, b) => a.permute(1, 0, 2).matmul(b.mT),
+    },
     { name: 'matmul size-1 dims', inputs: [s(1, 4), s(4, 1)], fn: mm },
     { name: 'matmul inner size 0', inputs: [s(2, 0), s(0, 3)], fn: mm },
     { name: 'matmul outer size 0', inputs: [s(0, 3), s(3, 2)], fn: mm },
@@ -41,7 +45,11 @@ const gradchecks: Record<string, GradCase[]> = {
   linear: [
     { name: 'linear 2-D with bias', inputs: [s(3, 4), s(2, 4), s(2)], fn: (x, w, b) => F.linear(x, w, b) },
     { name: 'linear 1-D input, no bias', inputs: [s(4), s(2, 4)], fn: (x, w) => F.linear(x, w) },
-    { name: 'linear batched 3-D input of a transpose', inputs: [s(2, 4, 3), s(5, 3), s(5)], fn: (x, w, b) => F.linear(x.transpose(0, 1), w, b) },
+    {
+      name: 'linear batched 3-D input of a transpose',
+      inputs: [s(2, 4, 3), s(5, 3), s(5)],
+      fn: (x, w, b) => F.linear(x.transpose(0, 1), w, b),
+    },
     { name: 'linear with a transposed weight view', inputs: [s(2, 3), s(3, 4)], fn: (x, w) => F.linear(x, w.t()) },
   ],
   mm: [{ name: 'mm', inputs: [s(2, 3), s(4, 3)], fn: (a, b) => a.mm(b.mT) }],
@@ -50,11 +58,25 @@ const gradchecks: Record<string, GradCase[]> = {
   outer: [{ name: 'outer', inputs: [s(3), s(2)], fn: (a, b) => a.outer(b) }],
   trace: [{ name: 'trace', inputs: [s(3, 3)], fn: (x) => x.trace() }],
   einsum: [
-    { name: 'einsum attention scores', inputs: [s(2, 3, 4), s(2, 5, 4)], fn: (q, k) => nb.einsum('bqd,bkd->bqk', q, k) },
-    { name: 'einsum three operands', inputs: [s(2, 3), s(3, 2), s(2, 2)], fn: (a, b, c) => nb.einsum('ij,jk,kl->il', a, b, c) },
+    {
+      name: 'einsum attention scores',
+      inputs: [s(2, 3, 4), s(2, 5, 4)],
+      fn: (q, k) => nb.einsum('bqd,bkd->bqk', q, k),
+    },
+    {
+      name: 'einsum three operands',
+      inputs: [s(2, 3), s(3, 2), s(2, 2)],
+      fn: (a, b, c) => nb.einsum('ij,jk,kl->il', a, b, c),
+    },
   ],
   cdist: [{ name: 'cdist', inputs: [s(3, 2), s(4, 2)], fn: (a, b) => nb.cdist(a, b) }],
-  diag: [{ name: 'diag of a vector (offset) and of a matrix', inputs: [s(3), s(3, 4)], fn: (d, m) => d.diag(1).sum().add(m.diag(-1).mul(2).sum()) }],
+  diag: [
+    {
+      name: 'diag of a vector (offset) and of a matrix',
+      inputs: [s(3), s(3, 4)],
+      fn: (d, m) => d.diag(1).sum().add(m.diag(-1).mul(2).sum()),
+    },
+  ],
 };
 
 export const linalgOps = opTable(calls, gradchecks);

@@ -43,8 +43,20 @@ const calls: Record<string, Call> = {
 const gradchecks: Record<string, GradCase[]> = {
   reshape: [
     { name: 'reshape', inputs: [s(2, 6)], fn: (x) => x.reshape(3, -1, 2) },
-    { name: 'reshape of a transpose (copies)', inputs: [s(3, 4)], fn: (x) => x.t().reshape(12).mul(tensor([...Array(12).keys()]).double()) },
-    { name: 'reshape of a strided slice (a view, no copy)', inputs: [s(2, 3, 4)], fn: (x) => x.slice(2, 1, 3).reshape(6, 2) },
+    {
+      name: 'reshape of a transpose (copies)',
+      inputs: [s(3, 4)],
+      fn: (x) =>
+        x
+          .t()
+          .reshape(12)
+          .mul(tensor([...Array(12).keys()]).double()),
+    },
+    {
+      name: 'reshape of a strided slice (a view, no copy)',
+      inputs: [s(2, 3, 4)],
+      fn: (x) => x.slice(2, 1, 3).reshape(6, 2),
+    },
   ],
   view: [
     { name: 'view', inputs: [s(2, 6)], fn: (x) => x.view([4, 3]) },
@@ -93,10 +105,26 @@ const gradchecks: Record<string, GradCase[]> = {
     { name: 'stack 0-d', inputs: [s(), s()], fn: (a, b) => stack([a, b]) },
   ],
   split: [
-    { name: 'split sizes, used twice', inputs: [s(5, 2)], fn: (x) => { const [p, q] = x.split([2, 3]); return cat([q, p.mul(p)]); } },
+    {
+      name: 'split sizes, used twice',
+      inputs: [s(5, 2)],
+      fn: (x) => {
+        const [p, q] = x.split([2, 3]);
+        return cat([q, p.mul(p)]);
+      },
+    },
     { name: 'split by size', inputs: [s(2, 5)], fn: (x) => x.split(2, 1)[2] },
   ],
-  chunk: [{ name: 'chunk', inputs: [s(6, 2)], fn: (x) => { const [a, b, c] = x.chunk(3); return a.mul(b).add(c); } }],
+  chunk: [
+    {
+      name: 'chunk',
+      inputs: [s(6, 2)],
+      fn: (x) => {
+        const [a, b, c] = x.chunk(3);
+        return a.mul(b).add(c);
+      },
+    },
+  ],
   contiguous: [{ name: 'contiguous of a transpose', inputs: [s(3, 4)], fn: (x) => x.t().contiguous() }],
   clone: [{ name: 'clone', inputs: [s(3)], fn: (x) => x.clone().mul(x) }],
   flip: [{ name: 'flip', inputs: [s(3, 4)], fn: (x) => x.flip(0, 1) }],

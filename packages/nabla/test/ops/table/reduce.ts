@@ -44,16 +44,22 @@ const calls: Record<string, Call> = {
   topkDefaultNaN: ([x]) => x.topk(2),
 };
 
-const noSize1Or0d = (cases: GradCase[]): GradCase[] => cases.filter((c) => !c.name.includes('size-1') && !c.name.includes('0-d'));
+const noSize1Or0d = (cases: GradCase[]): GradCase[] =>
+  cases.filter((c) => !c.name.includes('size-1') && !c.name.includes('0-d'));
 
 const gradchecks: Record<string, GradCase[]> = {
-  sum: [...dimCases('sum', (x, d, k) => x.sum(d, k)), { name: 'sum of size-0', inputs: [s(0, 3)], fn: (x) => x.sum(0) }],
+  sum: [
+    ...dimCases('sum', (x, d, k) => x.sum(d, k)),
+    { name: 'sum of size-0', inputs: [s(0, 3)], fn: (x) => x.sum(0) },
+  ],
   mean: dimCases('mean', (x, d, k) => x.mean(d, k)),
   amax: dimCases('amax', (x, d, k) => x.amax(d, k)),
   amin: dimCases('amin', (x, d, k) => x.amin(d, k)),
   var: [
     ...noSize1Or0d(dimCases('var', (x, d, k) => x.var(d, { keepdim: k }))),
-    ...dimCases('var correction 0', (x, d, k) => x.var(d, { correction: 0, keepdim: k })).filter((c) => !c.name.includes('0-d')),
+    ...dimCases('var correction 0', (x, d, k) => x.var(d, { correction: 0, keepdim: k })).filter(
+      (c) => !c.name.includes('0-d'),
+    ),
   ],
   std: noSize1Or0d(dimCases('std', (x, d, k) => x.std(d, { keepdim: k }))),
   logsumexp: dimCases('logsumexp', (x, d, k) => x.logsumexp(d ?? [0, 1].slice(0, x.ndim), k)),
