@@ -105,32 +105,39 @@ export interface OptimExports {
   ): void;
 }
 
-/** Arrays of one step: [array, written back]; null entries (options off) get no block. */
-type Operand = readonly [Float32Array | null, boolean];
-
 function allF32(arrays: readonly (FloatArray | null)[]): arrays is (Float32Array | null)[] {
   return arrays.every((a) => a === null || a instanceof Float32Array);
 }
 
+/** Position of the gradient among a step's arrays: the one array the kernels only read. */
+const GRADIENT = 1;
+
 /**
- * Streams `ops` through the heap in chunks and calls `kernel` with each operand's block address
- * (0 for a null operand) and the chunk length. False when the operands cannot fit the heap.
+ * Streams one step's arrays — the parameter, its gradient, then the optimizer's state; null where
+ * an option is off — through the heap in chunks and calls `kernel` with each array's block address
+ * (0 for null) and the chunk length. Every array but the gradient is written back. False when an
+ * array is not float32 or they cannot fit the heap (the caller then runs the JS kernel).
  */
-function streamed(h: WasmHeap, ops: readonly Operand[], kernel: (ptrs: number[], n: number) => void): boolean {
-  const n = ops[0][0]!.length;
+function streamed(
+  h: WasmHeap,
+  arrays: readonly (FloatArray | null)[],
+  kernel: (ptrs: number[], n: number) => void,
+): boolean {
+  if (!allF32(arrays)) return false;
+  const n = arrays[0]!.length;
   const chunk = Math.min(CHUNK, n);
-  if (!h.fits(ops.length * (chunk + 16))) return false;
+  if (!h.fits(arrays.length * (chunk + 16))) return false;
   h.reset();
-  const ptrs = ops.map(([a]) => (a ? h.alloc(chunk + 4) : 0));
+  const ptrs = arrays.map((a) => (a ? h.alloc(chunk + 4) : 0));
   for (let at = 0; at < n; at += chunk) {
     const len = Math.min(chunk, n - at);
     const heap = h.f32;
-    ops.forEach(([a], k) => {
+    arrays.forEach((a, k) => {
       if (a) heap.set(len === n ? a : a.subarray(at, at + len), ptrs[k] >> 2);
     });
     kernel(ptrs, len);
-    ops.forEach(([a, out], k) => {
-      if (out && a) a.set(heap.subarray(ptrs[k] >> 2, (ptrs[k] >> 2) + len), at);
+    arrays.forEach((a, k) => {
+      if (a && k !== GRADIENT) a.set(heap.subarray(ptrs[k] >> 2, (ptrs[k] >> 2) + len), at);
     });
   }
   return true;
@@ -152,18 +159,7 @@ export function makeOptimKernels(h: WasmHeap, x: OptimExports): OptimKernels {
         (hp.nesterov ? NESTEROV : 0);
       const args = [f(hp.weightDecay), f(hp.momentum), f(1 - hp.dampening), f(-hp.lr)] as const;
       const arrays = [p, g, buf];
-      if (
-        !allF32(arrays) ||
-        !streamed(
-          h,
-          [
-            [arrays[0], true],
-            [arrays[1], false],
-            [arrays[2], true],
-          ],
-          (q, n) => x.sgdRange(q[0], q[1], q[2], n, ...args, flags),
-        )
-      ) {
+      if (!streamed(h, arrays, (q, n) => x.sgdRange(q[0], q[1], q[2], n, ...args, flags))) {
         jsOptim.sgd(p, g, buf, first, hp);
       }
     },
@@ -175,37 +171,26 @@ export function makeOptimKernels(h: WasmHeap, x: OptimExports): OptimKernels {
         (decoupled ? DECOUPLED : hp.weightDecay !== 0 ? DECAY : 0) |
         (vMax ? AMSGRAD : 0);
       const arrays = [p, g, m, v, vMax];
-      const ok =
-        allF32(arrays) &&
-        streamed(
-          h,
-          [
-            [arrays[0], true],
-            [arrays[1], false],
-            [arrays[2], true],
-            [arrays[3], true],
-            [arrays[4], true],
-          ],
-          (q, n) =>
-            x.adamRange(
-              q[0],
-              q[1],
-              q[2],
-              q[3],
-              q[4],
-              n,
-              s.b1,
-              s.b2,
-              s.oneMinusB1,
-              s.oneMinusB2,
-              s.negStep,
-              s.bc2Sqrt,
-              s.eps,
-              s.wd,
-              s.shrink,
-              flags,
-            ),
-        );
+      const ok = streamed(h, arrays, (q, n) =>
+        x.adamRange(
+          q[0],
+          q[1],
+          q[2],
+          q[3],
+          q[4],
+          n,
+          s.b1,
+          s.b2,
+          s.oneMinusB1,
+          s.oneMinusB2,
+          s.negStep,
+          s.bc2Sqrt,
+          s.eps,
+          s.wd,
+          s.shrink,
+          flags,
+        ),
+      );
       if (!ok) jsOptim.adam(p, g, m, v, vMax, step, hp, decoupled);
     },
     rmsprop(p, g, sq, buf, gradAvg, hp) {
@@ -214,19 +199,7 @@ export function makeOptimKernels(h: WasmHeap, x: OptimExports): OptimKernels {
         (hp.maximize ? MAXIMIZE : 0) | (hp.weightDecay !== 0 ? DECAY : 0) | (buf ? BUF : 0) | (gradAvg ? CENTERED : 0);
       const args = [f(hp.alpha), f(1 - hp.alpha), f(hp.eps), f(hp.weightDecay), f(hp.momentum), f(-hp.lr)] as const;
       const arrays = [p, g, sq, buf, gradAvg];
-      const ok =
-        allF32(arrays) &&
-        streamed(
-          h,
-          [
-            [arrays[0], true],
-            [arrays[1], false],
-            [arrays[2], true],
-            [arrays[3], true],
-            [arrays[4], true],
-          ],
-          (q, n) => x.rmspropRange(q[0], q[1], q[2], q[3], q[4], n, ...args, flags),
-        );
+      const ok = streamed(h, arrays, (q, n) => x.rmspropRange(q[0], q[1], q[2], q[3], q[4], n, ...args, flags));
       if (!ok) jsOptim.rmsprop(p, g, sq, buf, gradAvg, hp);
     },
     adagrad(p, g, sum, step, hp) {
@@ -234,17 +207,9 @@ export function makeOptimKernels(h: WasmHeap, x: OptimExports): OptimKernels {
       const flags = (hp.maximize ? MAXIMIZE : 0) | (hp.weightDecay !== 0 ? DECAY : 0);
       const negClr = f(-(hp.lr / (1 + (step - 1) * hp.lrDecay)));
       const arrays = [p, g, sum];
-      const ok =
-        allF32(arrays) &&
-        streamed(
-          h,
-          [
-            [arrays[0], true],
-            [arrays[1], false],
-            [arrays[2], true],
-          ],
-          (q, n) => x.adagradRange(q[0], q[1], q[2], n, negClr, f(hp.eps), f(hp.weightDecay), flags),
-        );
+      const ok = streamed(h, arrays, (q, n) =>
+        x.adagradRange(q[0], q[1], q[2], n, negClr, f(hp.eps), f(hp.weightDecay), flags),
+      );
       if (!ok) jsOptim.adagrad(p, g, sum, step, hp);
     },
     adadelta(p, g, v, u, hp) {
@@ -252,18 +217,7 @@ export function makeOptimKernels(h: WasmHeap, x: OptimExports): OptimKernels {
       const flags = (hp.maximize ? MAXIMIZE : 0) | (hp.weightDecay !== 0 ? DECAY : 0);
       const args = [f(hp.rho), f(1 - hp.rho), f(hp.eps), f(hp.weightDecay), f(-hp.lr)] as const;
       const arrays = [p, g, v, u];
-      const ok =
-        allF32(arrays) &&
-        streamed(
-          h,
-          [
-            [arrays[0], true],
-            [arrays[1], false],
-            [arrays[2], true],
-            [arrays[3], true],
-          ],
-          (q, n) => x.adadeltaRange(q[0], q[1], q[2], q[3], n, ...args, flags),
-        );
+      const ok = streamed(h, arrays, (q, n) => x.adadeltaRange(q[0], q[1], q[2], q[3], n, ...args, flags));
       if (!ok) jsOptim.adadelta(p, g, v, u, hp);
     },
   };
