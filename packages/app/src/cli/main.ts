@@ -207,6 +207,26 @@ function serveCommand(program: Command): void {
     });
 }
 
+function playgroundCommand(program: Command): void {
+  program
+    .command('playground')
+    .description('the backprop playground in the browser: forward, loss, backward and update with the real numbers')
+    .option('--port <n>', 'port (0: any free port)', number('int', 0, 65535), 3002)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--no-isolation', 'leave out the COOP/COEP headers (as a plain static host: one thread)')
+    .option('--out <dir>', 'write the static files to this folder instead of serving them')
+    .action(async (opts: { port: number; host: string; isolation: boolean; out?: string }) => {
+      const { servePlayground, writePlayground } = await import('./playground.js');
+      if (opts.out) {
+        const files = writePlayground(opts.out);
+        console.log(`wrote the playground to ${opts.out} (${files.join(', ')}); serve it from any static host`);
+        return;
+      }
+      const server = await servePlayground({ port: opts.port, host: opts.host, isolate: opts.isolation });
+      console.log(`playground at ${server.url}`);
+    });
+}
+
 /** The whole command line: one sub-command per job. */
 function buildProgram(): Command {
   const program = new Command('nabla')
@@ -219,6 +239,7 @@ function buildProgram(): Command {
   infoCommand(program);
   exportCommand(program);
   serveCommand(program);
+  playgroundCommand(program);
   return program;
 }
 
