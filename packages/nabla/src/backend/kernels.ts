@@ -3,6 +3,7 @@ import type { Shape } from '../tensor/shape.js';
 import type { OpKernels } from './op-kernels.js';
 import type { DataKernels } from './data-kernels.js';
 import type { OptimKernels } from './optim-kernels.js';
+import type { UnitKernels } from './unit-kernels.js';
 
 /**
  * The kernel table a backend implements. Every member is required, and op families are mapped
@@ -207,6 +208,8 @@ export interface Kernels {
   readonly data: DataKernels;
   /** Kernels of the ops outside this core table: scans, sorts, scatter, extra math, conv bias. */
   readonly ops: OpKernels;
+  /** Per-unit statistics and slice edits of continual learning (see unit-kernels.ts). */
+  readonly units: UnitKernels;
 }
 
 /**
@@ -240,6 +243,7 @@ export type { AdadeltaStep, AdagradStep, AdamStep, OptimKernels, RmspropStep, Sg
 export type { ChannelNorm, DataKernels, PlaneGeometry } from './data-kernels.js';
 
 export type { MathOp, OpKernels, ScatterMode } from './op-kernels.js';
+export type { UnitKernels } from './unit-kernels.js';
 
 /** A backend: a name and its kernels. */
 export interface Backend extends Kernels {

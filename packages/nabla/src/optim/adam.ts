@@ -16,8 +16,12 @@ export interface AdamOptions {
 
 export type AdamHyper = Required<AdamOptions> & BaseHyper;
 
-/** Adam's per-parameter state: step count and the moment estimates. */
-export type AdamState = { step: number; expAvg: Tensor; expAvgSq: Tensor; maxExpAvgSq?: Tensor };
+/**
+ * Adam's per-parameter state: step count and the moment estimates. `elementStep`, when present,
+ * holds a step count per element (continual backprop sets it to restart the bias correction of
+ * the slices it reinitialises); the update then takes each element's own count.
+ */
+export type AdamState = { step: number; expAvg: Tensor; expAvgSq: Tensor; maxExpAvgSq?: Tensor; elementStep?: Tensor };
 
 /** Buffers of one parameter for `adamUpdate`. */
 export interface AdamBuffers {
@@ -72,6 +76,23 @@ abstract class AdamBase extends Optimizer<AdamHyper, AdamState> {
       expAvgSq: denseView(state.expAvgSq),
       maxExpAvgSq: group.amsgrad ? denseView(state.maxExpAvgSq!) : null,
     };
+    if (state.elementStep) {
+      const steps = denseView(state.elementStep);
+      const { expAvg, expAvgSq, maxExpAvgSq } = bufs;
+      updateInPlace(param, (p) =>
+        getBackend().units.adamElementSteps(
+          p,
+          denseRead(grad),
+          expAvg,
+          expAvgSq,
+          maxExpAvgSq,
+          steps,
+          group,
+          this.decoupled,
+        ),
+      );
+      return;
+    }
     updateInPlace(param, (p) => adamUpdate(p, denseRead(grad), bufs, state.step, group, this.decoupled));
   }
 }

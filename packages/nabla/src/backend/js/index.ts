@@ -9,6 +9,7 @@ import { ops } from './ops.js';
 import { optim } from './optim.js';
 import { avgPool2d, avgPool2dBackward, maxPool2d } from './pool.js';
 import { argReduce, logSoftmax, reduce, softmax } from './reduce.js';
+import { units } from './units.js';
 
 /** The reference backend: plain TypeScript, always available, the oracle other backends match. */
 export const jsBackend: Backend = {
@@ -38,4 +39,5 @@ export const jsBackend: Backend = {
   optim,
   data,
   ops,
+  units,
 };
