@@ -4,13 +4,14 @@ export {
   buildModel,
   describeModel,
   registerLayer,
+  registerModuleClass,
+  type ModuleClassOptions,
   layerTypes,
   parseMlpSpec,
   type ModelSpec,
   type LayerEntry,
   type SpecValue,
 } from './model-spec.js';
-import './layers.js'; // registers the built-in layers with the model-spec registry
 export {
   packModel,
   unpackModel,

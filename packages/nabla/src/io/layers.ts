@@ -1,8 +1,13 @@
-/** Model-spec entries for nabla's built-in layers: JSON options ↔ constructor arguments. */
+/**
+ * Model-spec entries for nabla's built-in layers and the zoo's ResNet: JSON options ↔ constructor
+ * arguments. model-spec.ts imports this file, so whoever can build a model knows these types.
+ */
+import { type BasicBlock, ResNet } from '../models/index.js';
 import * as nn from '../nn/index.js';
 import type { Module } from '../nn/module.js';
 import type { Pair } from '../ops/conv.js';
-import { registerLayer, type ModelSpec, type SpecValue } from './model-spec.js';
+import { registerLayer, type ModelSpec, type SpecValue } from './layer-registry.js';
+import { buildModel, describeModel } from './model-spec.js';
 
 type Fields = Record<string, SpecValue>;
 type Ctor<M> = abstract new (...args: never[]) => M;
@@ -39,6 +44,23 @@ const orNull = (v: number | null): number | null => v;
 const dimOf = (s: ModelSpec): number | null => (s.dim === undefined || s.dim === null ? null : num(s, 'dim'));
 /** Options objects of pooling layers are plain data: store them as they are. */
 const plain = (o: object): Fields => JSON.parse(JSON.stringify(o)) as Fields;
+
+registerLayer('Sequential', {
+  build: (spec) => {
+    if (!Array.isArray(spec.layers)) throw new Error(`Sequential: 'layers' must be an array of layer specs`);
+    return new nn.Sequential(...spec.layers.map((l) => buildModel(l)));
+  },
+  describe: (m) =>
+    m instanceof nn.Sequential && m.constructor === nn.Sequential
+      ? { type: 'Sequential', layers: [...m].map((c) => describeModel(c)) }
+      : null,
+});
+layer(
+  'Linear',
+  nn.Linear,
+  (s) => new nn.Linear(num(s, 'inFeatures'), num(s, 'outFeatures'), { bias: s.bias !== false }),
+  (m) => ({ inFeatures: m.inFeatures, outFeatures: m.outFeatures, ...(m.bias ? {} : { bias: false }) }),
+);
 
 for (const [type, cls] of [
   ['ReLU', nn.ReLU],
@@ -176,3 +198,33 @@ function batchNorm<
 }
 batchNorm('BatchNorm1d', nn.BatchNorm1d);
 batchNorm('BatchNorm2d', nn.BatchNorm2d);
+
+const numbers = (s: ModelSpec, key: string): number[] => {
+  const v = s[key];
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'number'))
+    throw new Error(`${s.type}: option '${key}' must be an array of numbers`);
+  return v as number[];
+};
+
+/** A ResNet is rebuilt from its stage depths and widths, read back off the module tree. */
+registerLayer('ResNet', {
+  build: (s) =>
+    new ResNet({
+      layers: numbers(s, 'blocks'),
+      widths: numbers(s, 'widths'),
+      stem: s.stem === 'imagenet' ? 'imagenet' : 'cifar',
+      numClasses: typeof s.numClasses === 'number' ? s.numClasses : 1000,
+      inChannels: typeof s.inChannels === 'number' ? s.inChannels : 3,
+    }),
+  describe: (m) => {
+    if (!(m instanceof ResNet) || m.constructor !== ResNet) return null;
+    return {
+      type: 'ResNet',
+      blocks: m.stages.map((st) => st.length),
+      widths: m.stages.map((st) => (st.at(0) as BasicBlock).conv2.outChannels),
+      stem: m.maxpool instanceof nn.Identity ? 'cifar' : 'imagenet',
+      numClasses: m.fc.outFeatures,
+      inChannels: m.conv1.inChannels,
+    };
+  },
+});

@@ -1,45 +1,10 @@
-import * as nn from '../nn/index.js';
 import type { Module } from '../nn/module.js';
+import { layerTypes, registerLayer, registry, type ModelSpec, type SpecValue } from './layer-registry.js';
 
-/** JSON values allowed in a layer spec. */
-export type SpecValue = string | number | boolean | null | SpecValue[] | { [key: string]: SpecValue };
-
-/**
- * The architecture of a model as plain JSON: `type` names a registered layer, the other fields
- * are its constructor options; `layers` holds the children of a `Sequential`.
- * @example
- * const spec: ModelSpec = { type: 'Sequential', layers: [
- *   { type: 'Linear', inFeatures: 4, outFeatures: 16 }, { type: 'ReLU' },
- *   { type: 'Linear', inFeatures: 16, outFeatures: 3 }] };
- */
-export interface ModelSpec {
-  type: string;
-  layers?: ModelSpec[];
-  [option: string]: SpecValue | ModelSpec[] | undefined;
-}
-
-/** How one layer type is built from its spec and described back to a spec. */
-export interface LayerEntry {
-  build(spec: ModelSpec): Module;
-  /** The spec of `m`, or null when `m` is not of this entry's type. */
-  describe(m: Module): ModelSpec | null;
-}
-
-const registry = new Map<string, LayerEntry>();
-
-/**
- * Adds (or replaces) a layer type, so `buildModel` can make it and `describeModel` can name it.
- * @example
- * registerLayer('Scale2', { build: () => new Scale2(), describe: (m) => (m instanceof Scale2 ? { type: 'Scale2' } : null) });
- */
-export function registerLayer(type: string, entry: LayerEntry): void {
-  registry.set(type, entry);
-}
-
-/** The registered layer types. @example layerTypes().includes('Conv2d'); // true */
-export function layerTypes(): string[] {
-  return [...registry.keys()].sort();
-}
+export { registerLayer, layerTypes, type SpecValue, type ModelSpec, type LayerEntry } from './layer-registry.js';
+// The built-in layer types register themselves here, on the only path to buildModel/describeModel,
+// so `nabla/node` alone (loadModel) knows them whatever was imported first.
+import './layers.js';
 
 /**
  * Builds a freshly initialised module from its spec.
@@ -67,9 +32,50 @@ export function describeModel(model: Module): ModelSpec {
     const spec = entry.describe(model);
     if (spec) return spec;
   }
+  const name = model.constructor.name;
   throw new Error(
-    `describeModel: no registered layer type describes ${model.constructor.name}; register it with registerLayer()`,
+    `describeModel: no registered layer type describes ${name}, so a model holding it cannot be saved. ` +
+      `Register the class once, before saving and before loading: io.registerModuleClass(${name}) when ` +
+      `\`new ${name}()\` rebuilds it, or io.registerModuleClass(${name}, { options: (m) => ({ ...JSON options }), ` +
+      `build: (o) => new ${name}(...) }) (docs/guide/model-files.md#custom-modules)`,
   );
+}
+
+/** How `registerModuleClass` turns a module into JSON options and back. */
+export interface ModuleClassOptions<M extends Module> {
+  /** The spec's `type` (default: the class name). */
+  type?: string;
+  /** The JSON options that rebuild `m` (default: none). */
+  options?: (m: M) => Record<string, SpecValue>;
+  /** Makes a fresh module from those options (default: `new cls()`). */
+  build?: (options: Record<string, SpecValue>) => M;
+}
+
+/**
+ * Registers a custom `Module` class for `saveModel`/`loadModel` (and `describeModel`/`buildModel`)
+ * under its class name. Only instances of exactly this class match (a subclass needs its own
+ * registration). The weights are saved by `stateDict()`, so only the constructor's options go
+ * in the spec.
+ * @example
+ * class Scaled extends nn.Module { constructor(readonly width = 4) { super(); } forward(x: Tensor) { return x.mul(2); } }
+ * io.registerModuleClass(Scaled, { options: (m) => ({ width: m.width }), build: (o) => new Scaled(o.width as number) });
+ */
+export function registerModuleClass<M extends Module>(
+  cls: new (...args: never[]) => M,
+  how: ModuleClassOptions<M> = {},
+): void {
+  const type = how.type ?? cls.name;
+  const known = new Set(['type', 'options', 'build']);
+  for (const key of Object.keys(how))
+    if (!known.has(key)) throw new Error(`registerModuleClass: unknown option '${key}' (known: type, options, build)`);
+  const build = how.build ?? (() => new (cls as unknown as new () => M)());
+  registerLayer(type, {
+    build: (spec) => {
+      const { type: _type, ...options } = spec;
+      return build(options as Record<string, SpecValue>);
+    },
+    describe: (m) => (m.constructor === cls ? { type, ...(how.options?.(m as M) ?? {}) } : null),
+  });
 }
 
 /**
@@ -90,29 +96,3 @@ export function parseMlpSpec(text: string): ModelSpec {
   }
   return { type: 'Sequential', layers };
 }
-
-function num(spec: ModelSpec, key: string, fallback?: number): number {
-  const v = spec[key] ?? fallback;
-  if (typeof v !== 'number')
-    throw new Error(`${spec.type}: option '${key}' must be a number, got ${JSON.stringify(v)}`);
-  return v;
-}
-
-registerLayer('Sequential', {
-  build: (spec) => {
-    if (!Array.isArray(spec.layers)) throw new Error(`Sequential: 'layers' must be an array of layer specs`);
-    return new nn.Sequential(...spec.layers.map((l) => buildModel(l)));
-  },
-  describe: (m) =>
-    m instanceof nn.Sequential && m.constructor === nn.Sequential
-      ? { type: 'Sequential', layers: [...m].map((c) => describeModel(c)) }
-      : null,
-});
-
-registerLayer('Linear', {
-  build: (spec) => new nn.Linear(num(spec, 'inFeatures'), num(spec, 'outFeatures'), { bias: spec.bias !== false }),
-  describe: (m) =>
-    m instanceof nn.Linear && m.constructor === nn.Linear
-      ? { type: 'Linear', inFeatures: m.inFeatures, outFeatures: m.outFeatures, ...(m.bias ? {} : { bias: false }) }
-      : null,
-});

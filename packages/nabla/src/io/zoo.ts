@@ -1,38 +1,8 @@
-/** Model-spec and ONNX support for the model zoo's custom modules (ResNet, BasicBlock). */
-import * as nn from '../nn/index.js';
+/** The zoo models the CLI's `--model` names (their ResNet layer type is registered in layers.ts). */
+import type * as nn from '../nn/index.js';
 import { BasicBlock, ResNet, lenet5, resnet8, resnet20 } from '../models/index.js';
 import { emitModule, registerOnnxEmitter } from './onnx.js';
-import { describeModel, registerLayer, type ModelSpec } from './model-spec.js';
-
-const numbers = (s: ModelSpec, key: string): number[] => {
-  const v = s[key];
-  if (!Array.isArray(v) || !v.every((x) => typeof x === 'number'))
-    throw new Error(`${s.type}: option '${key}' must be an array of numbers`);
-  return v as number[];
-};
-
-/** A ResNet is rebuilt from its stage depths and widths, read back off the module tree. */
-registerLayer('ResNet', {
-  build: (s) =>
-    new ResNet({
-      layers: numbers(s, 'blocks'),
-      widths: numbers(s, 'widths'),
-      stem: s.stem === 'imagenet' ? 'imagenet' : 'cifar',
-      numClasses: typeof s.numClasses === 'number' ? s.numClasses : 1000,
-      inChannels: typeof s.inChannels === 'number' ? s.inChannels : 3,
-    }),
-  describe: (m) => {
-    if (!(m instanceof ResNet) || m.constructor !== ResNet) return null;
-    return {
-      type: 'ResNet',
-      blocks: m.stages.map((st) => st.length),
-      widths: m.stages.map((st) => (st.at(0) as BasicBlock).conv2.outChannels),
-      stem: m.maxpool instanceof nn.Identity ? 'cifar' : 'imagenet',
-      numClasses: m.fc.outFeatures,
-      inChannels: m.conv1.inChannels,
-    };
-  },
-});
+import { describeModel, type ModelSpec } from './model-spec.js';
 
 /** Zoo names the CLI's `--model` accepts, each a factory for the data's classes and channels. */
 export const ZOO: Record<string, (numClasses: number, inChannels: number) => nn.Module> = {
