@@ -159,4 +159,5 @@ export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * from './data/index.js';
 export * from './train/index.js';
+export * from './continual/index.js';
 export * as io from './io/index.js';

@@ -20,7 +20,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SCANNED = ['src/ops', 'src/optim', 'src/data', 'src/nn', 'src/train'];
+const SCANNED = ['src/ops', 'src/optim', 'src/data', 'src/nn', 'src/train', 'src/continual'];
 
 type Kind = 'storage' | 'loop' | 'callback';
 interface Allowance {

@@ -18,6 +18,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['optim/'],
   ['data/'],
   ['train/'],
+  ['continual/'], // continual backprop and plasticity diagnostics: nn, optim and fit callbacks
   ['models/'],
   ['io/'], // above models: io/zoo.ts builds the zoo's models to load weights into
   ['index.ts', 'node.ts'],
