@@ -3,6 +3,16 @@
  * This file is the public API; everything here runs in Node.js and in browsers.
  */
 export { Tensor, type TensorLike } from './tensor/tensor.js';
+export {
+  NablaError,
+  ShapeError,
+  IndexError,
+  DTypeError,
+  OptionError,
+  StateError,
+  FormatError,
+} from './tensor/errors.js';
+export { checkOptions, type OptionKeys } from './tensor/options.js';
 export type { DType, TypedArray } from './tensor/dtype.js';
 export { setDebugRecycling } from './tensor/dtype.js';
 export type { Shape } from './tensor/shape.js';

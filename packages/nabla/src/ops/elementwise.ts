@@ -6,7 +6,16 @@
 import { exclusiveGrad, record } from '../autograd/graph.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import { getBackend, type BinaryOp, type UnaryOp } from '../backend/index.js';
-import { allocate, allocateOverwritten, isFloating, promoteTypes, toFloating, type DType } from '../tensor/dtype.js';
+import {
+  allocate,
+  allocateOverwritten,
+  checkDType,
+  isFloating,
+  promoteTypes,
+  toFloating,
+  type DType,
+} from '../tensor/dtype.js';
+import { DTypeError } from '../tensor/errors.js';
 import { broadcastShapes, numel, type Shape } from '../tensor/shape.js';
 import { installMethods, type MethodsOf } from '../tensor/methods.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
@@ -14,13 +23,17 @@ import { logicalAnd, logicalOr } from './comparison.js';
 import { broadcastStrides, contiguousData, strided } from '../tensor/strided.js';
 import './methods.js';
 
-/** A number becomes a 0-d tensor of `dtype` (or float32 if it is fractional and dtype is integral). */
+/**
+ * A number becomes a 0-d tensor of `dtype`, or float32 if `dtype` is integral and the number is
+ * not an int32 (fractional, NaN, or beyond ±2^31: JS cannot tell 3e9 from 3000000000, and
+ * PyTorch's int32 tensor + 3e9 is float).
+ */
 export function asTensor(x: TensorLike, dtype: DType = 'float32'): Tensor {
   if (x instanceof Tensor) return x;
-  if (typeof x !== 'number') throw new TypeError(`expected a Tensor or a number, got ${typeof x}`);
-  // A fractional number with an integral tensor is float32; any number with a bool tensor is
-  // at least int32 (JS has no bool scalars; PyTorch's bool + 1 is an integer).
-  const dt = !Number.isInteger(x) && !isFloating(dtype) ? 'float32' : dtype === 'bool' ? 'int32' : dtype;
+  if (typeof x !== 'number') throw new DTypeError(`expected a Tensor or a number, got ${typeof x}`);
+  // Any number with a bool tensor is at least int32 (JS has no bool scalars; PyTorch's bool + 1
+  // is an integer).
+  const dt = !isFloating(dtype) && (x | 0) !== x ? 'float32' : dtype === 'bool' ? 'int32' : dtype;
   const data = allocate(dt, 1);
   data[0] = x;
   return Tensor.fromData(data, []);
@@ -251,6 +264,7 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
   const out = allocate(dtype, x.numel());
   getBackend().cast(contiguousData(x), out);
+  checkDType(dtype, 'to');
   const y = Tensor.fromData(out, x.shape);
   if (!isFloating(dtype)) return y;
   return record(y, 'cast', [x], (dy) => [cast(dy, x.dtype)]);

@@ -5,7 +5,7 @@
  */
 import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import { getBackend } from '../backend/index.js';
-import { isFloating } from '../tensor/dtype.js';
+import { checkValueFits, isFloating } from '../tensor/dtype.js';
 import { installMethods } from '../tensor/methods.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
@@ -75,6 +75,7 @@ function fill_<T extends Tensor>(self: T, value: number): T {
     self.storage.version++;
     return self;
   }
+  checkValueFits(value, self.dtype, 'fill_'); // an int32 tensor refuses 3e9 and NaN, as PyTorch does
   return inPlace(self, 'fill_', () => asTensor(value, self.dtype));
 }
 

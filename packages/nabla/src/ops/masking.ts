@@ -1,4 +1,5 @@
 /** Masking: the triangles tril/triu and maskedFill, composed from `where`. */
+import { checkValueFits } from '../tensor/dtype.js';
 import { formatShape } from '../tensor/shape.js';
 import { installMethods, type MethodsOf } from '../tensor/methods.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
@@ -46,6 +47,7 @@ export function maskedFill(x: Tensor, mask: Tensor, value: TensorLike): Tensor {
   if (value instanceof Tensor && value.ndim !== 0) {
     throw new Error(`maskedFill: value must be a number or a 0-d tensor, got shape ${formatShape(value.shape)}`);
   }
+  if (typeof value === 'number') checkValueFits(value, x.dtype, 'maskedFill');
   const filled = where(mask, cast(asTensor(value, x.dtype), x.dtype), x);
   if (filled.ndim !== x.ndim || filled.shape.some((s, i) => s !== x.shape[i])) {
     throw new Error(

@@ -1,5 +1,90 @@
+import { DTypeError } from './errors.js';
+import { nearestName } from './options.js';
+
 /** Element types a tensor can hold. `float32` is the default; `int32` holds labels and indices. */
 export type DType = 'float32' | 'float64' | 'int32' | 'bool';
+
+/** Every dtype nabla has, the default first. */
+export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
+
+/**
+ * What to say for dtype names PyTorch users type: the nabla name when there is one, otherwise
+ * what to use instead.
+ */
+const DTYPE_HINTS: Record<string, string> = {
+  float: "did you mean 'float32' (torch.float)?",
+  double: "did you mean 'float64' (torch.double)?",
+  int: "did you mean 'int32' (torch.int)?",
+  boolean: "did you mean 'bool'?",
+  int64: "nabla has no int64: 'int32' holds integers (labels, indices) up to 2^31 - 1, and y.long() gives int32",
+  long: "nabla has no int64: 'int32' holds integers (labels, indices) up to 2^31 - 1, and y.long() gives int32",
+  int8: "nabla's one integer dtype is 'int32'",
+  int16: "nabla's one integer dtype is 'int32'",
+  short: "nabla's one integer dtype is 'int32'",
+  uint8: "nabla's one integer dtype is 'int32' ('bool' for masks)",
+  byte: "nabla's one integer dtype is 'int32' ('bool' for masks)",
+  float16: "nabla has no 16-bit floats: use 'float32'",
+  half: "nabla has no 16-bit floats: use 'float32'",
+  bfloat16: "nabla has no 16-bit floats: use 'float32'",
+  complex64: 'nabla has no complex dtypes',
+  complex128: 'nabla has no complex dtypes',
+  cfloat: 'nabla has no complex dtypes',
+  cdouble: 'nabla has no complex dtypes',
+};
+
+/**
+ * Returns `dtype` if it is one of nabla's dtypes, else throws a `DTypeError` that names it, the
+ * valid dtypes and, for PyTorch's names (`'double'`, `'int64'`, `'torch.float16'`), what to use.
+ * Strings reach the library untyped from JavaScript, JSON and `as` casts; without this check an
+ * unknown one would make a corrupt bool tensor.
+ * @example
+ * checkDType('float64', 'tensor()'); // 'float64'
+ */
+export function checkDType(dtype: unknown, owner: string): DType {
+  if (typeof dtype === 'string' && (DTYPES as readonly string[]).includes(dtype)) return dtype as DType;
+  const valid = `nabla's dtypes are ${DTYPES.join(', ')}`;
+  if (typeof dtype !== 'string') {
+    throw new DTypeError(`${owner}: dtype must be a string (${valid}), got ${describe(dtype)}`);
+  }
+  const bare = dtype.replace(/^torch\./, '');
+  const hint =
+    DTYPE_HINTS[bare] ??
+    ((DTYPES as readonly string[]).includes(bare) ? `did you mean '${bare}'?` : undefined) ??
+    nearestDType(bare);
+  throw new DTypeError(`${owner}: unknown dtype '${dtype}'; ${valid}${hint ? `; ${hint}` : ''}`);
+}
+
+function nearestDType(name: string): string | undefined {
+  const near = nearestName(name, DTYPES);
+  return near === undefined ? undefined : `did you mean '${near}'?`;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
+}
+
+/** The values each integer dtype holds. */
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+
+/**
+ * Throws a `DTypeError` unless the number `value` fits `dtype` when stored there: for int32,
+ * a finite value whose integer part (`1.5` stores as 1, as `torch.tensor([1.5], dtype=torch.int32)`)
+ * lies in [-2^31, 2^31 - 1]. PyTorch raises "value cannot be converted to type int32 without
+ * overflow" for the others (3e9, NaN, Infinity); a typed array would silently wrap them.
+ * Float and bool dtypes take any number.
+ */
+export function checkValueFits(value: number, dtype: DType, what: string): void {
+  if (dtype !== 'int32') return;
+  const whole = Math.trunc(value);
+  if (!(whole >= INT32_MIN && whole <= INT32_MAX)) {
+    throw new DTypeError(
+      `${what}: ${value} cannot be converted to int32 without overflow (int32 holds integers in [${INT32_MIN}, ${INT32_MAX}]); use dtype 'float64' for larger values`,
+    );
+  }
+}
 
 export type FloatArray = Float32Array | Float64Array;
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
@@ -88,8 +173,11 @@ export function allocate(dtype: DType, size: number): TypedArray {
       return new Float64Array(size);
     case 'int32':
       return new Int32Array(size);
-    default:
+    case 'bool':
       return new Uint8Array(size);
+    default:
+      // An unchecked string from JavaScript or JSON; entry points check first with a better owner.
+      return checkDType(dtype, 'allocate') as never;
   }
 }
 
