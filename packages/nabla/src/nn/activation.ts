@@ -1,4 +1,5 @@
 /** Activation layers: thin modules over `nn.functional`, with PyTorch's defaults. */
+import { checkOptions } from '../tensor/options.js';
 import { full } from '../tensor/create.js';
 import type { Tensor } from '../tensor/tensor.js';
 import * as F from './functional/activation.js';
@@ -86,6 +87,7 @@ export class GELU extends Module {
   readonly approximate: F.GeluApproximate;
   constructor(options: { approximate?: F.GeluApproximate } = {}) {
     super();
+    checkOptions('GELU', options, { approximate: true });
     this.approximate = options.approximate ?? 'none';
     if (this.approximate !== 'none' && this.approximate !== 'tanh') {
       throw new Error(`GELU: approximate must be 'none' or 'tanh', got '${String(this.approximate)}'`);

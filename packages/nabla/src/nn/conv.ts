@@ -1,4 +1,5 @@
 /** Convolution layers with PyTorch's parameters, defaults and initialisation. */
+import { checkOptions, type OptionKeys } from '../tensor/options.js';
 import { conv1d, conv2d, pair, type Pair } from '../ops/conv.js';
 import { convTranspose2d } from '../ops/conv-transpose.js';
 import { formatShape } from '../tensor/shape.js';
@@ -34,6 +35,11 @@ interface BaseOptions {
   paddingMode?: string;
 }
 
+const BASE_KEYS = { groups: true, bias: true, paddingMode: true } as const;
+const CONV2D_KEYS: OptionKeys<Conv2dLayerOptions> = { ...BASE_KEYS, stride: true, padding: true, dilation: true };
+const CONV1D_KEYS: OptionKeys<Conv1dLayerOptions> = CONV2D_KEYS;
+const TRANSPOSE_KEYS: OptionKeys<ConvTranspose2dLayerOptions> = { ...CONV2D_KEYS, outputPadding: true };
+
 export interface ConvTranspose2dLayerOptions {
   stride?: Pair;
   /** Crops this many rows/columns from each side of the full output. */
@@ -60,10 +66,12 @@ abstract class ConvNd extends Module {
     readonly outChannels: number,
     kernel: readonly number[],
     options: BaseOptions,
+    keys: OptionKeys<BaseOptions>,
     transposed = false,
   ) {
     super();
     const name = this.constructor.name;
+    checkOptions(name, options, keys);
     const groups = options.groups ?? 1;
     if (!Number.isInteger(groups) || groups < 1)
       throw new Error(`${name}: groups must be a positive integer, got ${groups}`);
@@ -128,7 +136,7 @@ export class Conv2d extends ConvNd {
   readonly dilation: [number, number];
 
   constructor(inChannels: number, outChannels: number, kernelSize: Pair, options: Conv2dLayerOptions = {}) {
-    super(inChannels, outChannels, pair(kernelSize, 'kernelSize', 'Conv2d'), options);
+    super(inChannels, outChannels, pair(kernelSize, 'kernelSize', 'Conv2d'), options, CONV2D_KEYS);
     this.kernelSize = pair(kernelSize, 'kernelSize', 'Conv2d');
     this.stride = pair(options.stride ?? 1, 'stride', 'Conv2d');
     const p = options.padding ?? 0;
@@ -166,7 +174,7 @@ export class Conv1d extends ConvNd {
   readonly dilation: number;
 
   constructor(inChannels: number, outChannels: number, kernelSize: number, options: Conv1dLayerOptions = {}) {
-    super(inChannels, outChannels, [pair(kernelSize, 'kernelSize', 'Conv1d')[0]], options);
+    super(inChannels, outChannels, [pair(kernelSize, 'kernelSize', 'Conv1d')[0]], options, CONV1D_KEYS);
     this.kernelSize = kernelSize;
     this.stride = pair(options.stride ?? 1, 'stride', 'Conv1d')[0];
     const p = options.padding ?? 0;
@@ -208,7 +216,7 @@ export class ConvTranspose2d extends ConvNd {
   readonly dilation: [number, number];
 
   constructor(inChannels: number, outChannels: number, kernelSize: Pair, options: ConvTranspose2dLayerOptions = {}) {
-    super(inChannels, outChannels, pair(kernelSize, 'kernelSize', 'ConvTranspose2d'), options, true);
+    super(inChannels, outChannels, pair(kernelSize, 'kernelSize', 'ConvTranspose2d'), options, TRANSPOSE_KEYS, true);
     this.kernelSize = pair(kernelSize, 'kernelSize', 'ConvTranspose2d');
     this.stride = pair(options.stride ?? 1, 'stride', 'ConvTranspose2d');
     this.padding = pair(options.padding ?? 0, 'padding', 'ConvTranspose2d', true);

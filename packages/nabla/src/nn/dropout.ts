@@ -1,3 +1,4 @@
+import { checkOptions } from '../tensor/options.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkDropoutProbability, dropout } from './functional/dropout.js';
@@ -18,6 +19,7 @@ export class Dropout extends Module {
 
   constructor(p = 0.5, options: { generator?: Generator } = {}) {
     super();
+    checkOptions('Dropout', options, { generator: true });
     checkDropoutProbability(p, 'Dropout');
     this.p = p;
     this.generator = options.generator ?? defaultGenerator;

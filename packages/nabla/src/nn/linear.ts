@@ -1,3 +1,4 @@
+import { checkOptions } from '../tensor/options.js';
 import { linear } from '../ops/matmul.js';
 import { empty } from '../tensor/create.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -22,6 +23,7 @@ export class Linear extends Module {
     options: { bias?: boolean } = {},
   ) {
     super();
+    checkOptions('Linear', options, { bias: true });
     if (![inFeatures, outFeatures].every((n) => Number.isInteger(n) && n >= 0)) {
       throw new RangeError(
         `Linear: inFeatures and outFeatures must be non-negative integers, got ${inFeatures} and ${outFeatures}`,

@@ -2,18 +2,28 @@
  * Loss modules over `nn.functional`'s losses, with PyTorch 1.13's options and defaults. Class
  * and element weights are registered as buffers (so they move with `stateDict`), as in PyTorch.
  */
+import { checkOptions, type OptionKeys } from '../tensor/options.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { crossEntropy, nllLoss, type CrossEntropyOptions, type NLLLossOptions } from './functional/cross-entropy.js';
 import * as F from './functional/loss.js';
 import { checkReduction, type Reduction, type ReductionOptions } from './functional/reduction.js';
 import { Module } from './module.js';
 
+// Each loss's option keys, checked by Loss's constructor under the subclass's name.
+const SMOOTH_L1_KEYS: OptionKeys<ReductionOptions & { beta?: number }> = { reduction: true, beta: true };
+const HUBER_KEYS: OptionKeys<ReductionOptions & { delta?: number }> = { reduction: true, delta: true };
+const NLL_KEYS: OptionKeys<NLLLossOptions> = { reduction: true, weight: true, ignoreIndex: true };
+const CROSS_ENTROPY_KEYS: OptionKeys<CrossEntropyOptions> = { ...NLL_KEYS, labelSmoothing: true };
+const BCE_KEYS: OptionKeys<F.BCEOptions> = { reduction: true, weight: true };
+const BCE_WITH_LOGITS_KEYS: OptionKeys<F.BCEWithLogitsOptions> = { ...BCE_KEYS, posWeight: true };
+
 /** Holds `reduction`; subclasses implement `forward(input, target)`. */
 abstract class Loss extends Module {
   readonly reduction: Reduction;
 
-  constructor(options: ReductionOptions = {}) {
+  constructor(options: ReductionOptions = {}, keys: OptionKeys<ReductionOptions> = { reduction: true }) {
     super();
+    checkOptions<ReductionOptions>(this.constructor.name, options, keys);
     const reduction = options.reduction ?? 'mean';
     checkReduction(reduction, this.constructor.name);
     this.reduction = reduction;
@@ -29,14 +39,14 @@ abstract class Loss extends Module {
  */
 export class MSELoss extends Loss {
   forward(input: Tensor, target: Tensor): Tensor {
-    return F.mseLoss(input, target, this);
+    return F.mseLoss(input, target, { reduction: this.reduction });
   }
 }
 
 /** Mean absolute error. @example new L1Loss({ reduction: 'sum' }).forward(prediction, target); */
 export class L1Loss extends Loss {
   forward(input: Tensor, target: Tensor): Tensor {
-    return F.l1Loss(input, target, this);
+    return F.l1Loss(input, target, { reduction: this.reduction });
   }
 }
 
@@ -44,12 +54,12 @@ export class L1Loss extends Loss {
 export class SmoothL1Loss extends Loss {
   readonly beta: number;
   constructor(options: ReductionOptions & { beta?: number } = {}) {
-    super(options);
+    super(options, SMOOTH_L1_KEYS);
     this.beta = options.beta ?? 1;
     if (this.beta < 0) throw new RangeError(`SmoothL1Loss: beta must be non-negative, got ${this.beta}`);
   }
   forward(input: Tensor, target: Tensor): Tensor {
-    return F.smoothL1Loss(input, target, this);
+    return F.smoothL1Loss(input, target, { beta: this.beta, reduction: this.reduction });
   }
 }
 
@@ -57,12 +67,12 @@ export class SmoothL1Loss extends Loss {
 export class HuberLoss extends Loss {
   readonly delta: number;
   constructor(options: ReductionOptions & { delta?: number } = {}) {
-    super(options);
+    super(options, HUBER_KEYS);
     this.delta = options.delta ?? 1;
     if (!(this.delta > 0)) throw new RangeError(`HuberLoss: delta must be positive, got ${this.delta}`);
   }
   forward(input: Tensor, target: Tensor): Tensor {
-    return F.huberLoss(input, target, this);
+    return F.huberLoss(input, target, { delta: this.delta, reduction: this.reduction });
   }
 }
 
@@ -79,7 +89,7 @@ function weightBuffer(m: Module, name: string, w: Tensor | null | undefined): Te
 export class NLLLoss extends Loss {
   readonly ignoreIndex: number;
   constructor(options: NLLLossOptions = {}) {
-    super(options);
+    super(options, NLL_KEYS);
     weightBuffer(this, 'weight', options.weight);
     this.ignoreIndex = options.ignoreIndex ?? -100;
   }
@@ -102,7 +112,7 @@ export class CrossEntropyLoss extends Loss {
   readonly ignoreIndex: number;
   readonly labelSmoothing: number;
   constructor(options: CrossEntropyOptions = {}) {
-    super(options);
+    super(options, CROSS_ENTROPY_KEYS);
     weightBuffer(this, 'weight', options.weight);
     this.ignoreIndex = options.ignoreIndex ?? -100;
     this.labelSmoothing = options.labelSmoothing ?? 0;
@@ -126,7 +136,7 @@ export class CrossEntropyLoss extends Loss {
  */
 export class BCELoss extends Loss {
   constructor(options: F.BCEOptions = {}) {
-    super(options);
+    super(options, BCE_KEYS);
     weightBuffer(this, 'weight', options.weight);
   }
   get weight(): Tensor | null {
@@ -145,7 +155,7 @@ export class BCELoss extends Loss {
  */
 export class BCEWithLogitsLoss extends Loss {
   constructor(options: F.BCEWithLogitsOptions = {}) {
-    super(options);
+    super(options, BCE_WITH_LOGITS_KEYS);
     weightBuffer(this, 'weight', options.weight);
     weightBuffer(this, 'posWeight', options.posWeight);
   }
@@ -168,6 +178,7 @@ export class BCEWithLogitsLoss extends Loss {
 export class KLDivLoss extends Module {
   constructor(readonly options: F.KLDivOptions = {}) {
     super();
+    checkOptions('KLDivLoss', options, { reduction: true, logTarget: true });
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return F.klDiv(input, target, this.options);

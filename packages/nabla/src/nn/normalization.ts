@@ -4,6 +4,7 @@
  * (`running_mean`, `running_var`, `num_batches_tracked`), so PyTorch state dicts load 1:1;
  * `num_batches_tracked` is int32 here (int64 in PyTorch).
  */
+import { checkOptions } from '../tensor/options.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { batchNorm, groupNorm, layerNorm } from '../ops/norm.js';
 import { ones, zeros } from '../tensor/create.js';
@@ -35,6 +36,7 @@ abstract class BatchNormBase extends Module {
     options: BatchNormLayerOptions = {},
   ) {
     super();
+    checkOptions(this.constructor.name, options, { eps: true, momentum: true, affine: true, trackRunningStats: true });
     if (!Number.isInteger(numFeatures) || numFeatures < 1)
       throw new Error(`${this.constructor.name}: numFeatures must be a positive integer, got ${numFeatures}`);
     this.eps = options.eps ?? 1e-5;
@@ -153,6 +155,7 @@ export class LayerNorm extends Module {
 
   constructor(normalizedShape: number | readonly number[], options: LayerNormLayerOptions = {}) {
     super();
+    checkOptions('LayerNorm', options, { eps: true, elementwiseAffine: true });
     this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
     this.eps = options.eps ?? 1e-5;
     const affine = options.elementwiseAffine ?? true;
@@ -193,6 +196,7 @@ export class GroupNorm extends Module {
     options: GroupNormLayerOptions = {},
   ) {
     super();
+    checkOptions('GroupNorm', options, { eps: true, affine: true });
     if (!Number.isInteger(numGroups) || numGroups < 1 || numChannels % numGroups !== 0) {
       throw new Error(`GroupNorm: numChannels (${numChannels}) must be divisible by numGroups (${numGroups})`);
     }

@@ -1,4 +1,5 @@
 /** Pooling layers (PyTorch's `nn.MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d`, 1-D variants). */
+import { checkOptions, type OptionKeys } from '../tensor/options.js';
 import type { Pair } from '../ops/conv.js';
 import {
   adaptiveAvgPool2d,
@@ -23,6 +24,7 @@ function windowRepr(kernelSize: Pair, o: { stride?: Pair | null; padding?: Pair 
 function windowPool<K extends Pair, O extends object>(
   pool: (x: Tensor, kernelSize: K, options: O) => Tensor,
   repr: (kernelSize: K, options: O) => string,
+  keys: OptionKeys<O>,
 ): new (
   kernelSize: K,
   options?: O,
@@ -33,6 +35,7 @@ function windowPool<K extends Pair, O extends object>(
       readonly options: O = {} as O,
     ) {
       super();
+      checkOptions<O>(this.constructor.name, options, keys);
     }
 
     forward(x: Tensor): Tensor {
@@ -53,6 +56,7 @@ function windowPool<K extends Pair, O extends object>(
 export class MaxPool2d extends windowPool<Pair, MaxPool2dOptions>(
   maxPool2d,
   (k, o) => `${windowRepr(k, o)}, dilation=${show(o.dilation ?? 1)}, ceilMode=${o.ceilMode ?? false}`,
+  { stride: true, padding: true, dilation: true, ceilMode: true },
 ) {}
 
 /**
@@ -60,7 +64,13 @@ export class MaxPool2d extends windowPool<Pair, MaxPool2dOptions>(
  * @example
  * new AvgPool2d(2).forward(randn([8, 6, 28, 28])).shape; // [8, 6, 14, 14]
  */
-export class AvgPool2d extends windowPool<Pair, AvgPool2dOptions>(avgPool2d, windowRepr) {}
+export class AvgPool2d extends windowPool<Pair, AvgPool2dOptions>(avgPool2d, windowRepr, {
+  stride: true,
+  padding: true,
+  ceilMode: true,
+  countIncludePad: true,
+  divisorOverride: true,
+}) {}
 
 /**
  * Average pooling to a fixed output size whatever the input size; `new AdaptiveAvgPool2d(1)` is
@@ -87,13 +97,17 @@ export interface Pool1dOptions {
   padding?: number;
   ceilMode?: boolean;
 }
+const POOL1D_KEYS: OptionKeys<Pool1dOptions> = { stride: true, padding: true, ceilMode: true };
 
 /**
  * Max over windows of `[N, C, L]`.
  * @example
  * new MaxPool1d(2).forward(randn([4, 8, 100])).shape; // [4, 8, 50]
  */
-export class MaxPool1d extends windowPool<number, Pool1dOptions & { dilation?: number }>(maxPool1d, windowRepr) {}
+export class MaxPool1d extends windowPool<number, Pool1dOptions & { dilation?: number }>(maxPool1d, windowRepr, {
+  ...POOL1D_KEYS,
+  dilation: true,
+}) {}
 
 /**
  * Mean over windows of `[N, C, L]`.
@@ -103,4 +117,5 @@ export class MaxPool1d extends windowPool<number, Pool1dOptions & { dilation?: n
 export class AvgPool1d extends windowPool<number, Pool1dOptions & { countIncludePad?: boolean }>(
   avgPool1d,
   windowRepr,
+  { ...POOL1D_KEYS, countIncludePad: true },
 ) {}

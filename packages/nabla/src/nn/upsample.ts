@@ -1,3 +1,4 @@
+import { checkOptions } from '../tensor/options.js';
 import { interpolate, type InterpolateOptions } from '../ops/upsample.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
@@ -11,6 +12,7 @@ import { Module } from './module.js';
 export class Upsample extends Module {
   constructor(readonly options: InterpolateOptions) {
     super();
+    checkOptions('Upsample', options, { size: true, scaleFactor: true, mode: true, alignCorners: true });
     if ((options.size === undefined) === (options.scaleFactor === undefined))
       throw new Error('Upsample: give exactly one of size and scaleFactor');
   }

@@ -2,6 +2,7 @@
  * Comparisons beyond the elementwise primitives (eq, lt… live in elementwise.ts): logical ops on
  * truth values, any/all, NaN and infinity tests, isclose/allclose/equal. Composites: no gradients.
  */
+import { checkOptions } from '../tensor/options.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { promoteTypes, toFloating } from '../tensor/dtype.js';
 import { installMethods, type MethodsOf } from '../tensor/methods.js';
@@ -106,6 +107,7 @@ export interface NanToNumOptions {
  * nanToNum(tensor([NaN, Infinity, 1]), { posinf: 9 }); // [0, 9, 1]
  */
 export function nanToNum(x: Tensor, options: NanToNumOptions = {}): Tensor {
+  checkOptions('nanToNum', options, { nan: true, posinf: true, neginf: true });
   const big = x.dtype === 'float64' ? Number.MAX_VALUE : 3.4028234663852886e38;
   const { nan = 0, posinf = big, neginf = -big } = options;
   let y = where(ne(x, x), nan, x);
@@ -125,6 +127,7 @@ export interface CloseOptions {
  * tensor([1, 2]).isclose(tensor([1 + 1e-7, 2.1])); // [true, false]
  */
 export function isclose(a: Tensor, b: TensorLike, options: CloseOptions = {}): Tensor {
+  checkOptions('isclose', options, { rtol: true, atol: true, equalNan: true });
   const { rtol = 1e-5, atol = 1e-8, equalNan = false } = options;
   return noGrad(() => {
     const bt = asTensor(b, a.dtype);

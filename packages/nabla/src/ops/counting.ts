@@ -1,4 +1,5 @@
 /** Counting values: unique (with inverse indices and counts) and bincount. No gradients. */
+import { checkOptions } from '../tensor/options.js';
 import { getBackend } from '../backend/index.js';
 import { allocate } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -20,6 +21,7 @@ export interface UniqueOptions {
 export function unique(x: Tensor, options?: { returnInverse?: false; returnCounts?: false }): Tensor;
 export function unique(x: Tensor, options: UniqueOptions): Tensor[];
 export function unique(x: Tensor, options: UniqueOptions = {}): Tensor | Tensor[] {
+  checkOptions('unique', options, { returnInverse: true, returnCounts: true });
   const data = x.toTypedArray();
   const values = [...new Set(data)].sort((a, b) => (Number.isNaN(a) ? 1 : Number.isNaN(b) ? -1 : a - b));
   const buf = allocate(x.dtype, values.length);

@@ -2,6 +2,7 @@
  * Rounding division with PyTorch's result types: div with a rounding mode (the `x.div` method),
  * floorDivide, remainder, fmod, and trunc. Composites of the elementwise primitives.
  */
+import { checkOptions } from '../tensor/options.js';
 import { isFloating, type DType } from '../tensor/dtype.js';
 import { installMethods, type MethodsOf } from '../tensor/methods.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
@@ -78,6 +79,7 @@ export function fmod(a: TensorLike, b: TensorLike): Tensor {
 export const roundingMethods = {
   /** True division, or rounded with `{ roundingMode: 'floor' | 'trunc' }` (PyTorch's rounding_mode). */
   div(this: Tensor, other: TensorLike, options: { roundingMode?: RoundingMode | null } = {}): Tensor {
+    checkOptions('div', options, { roundingMode: true });
     return divide(this, other, options.roundingMode);
   },
   floorDivide(this: Tensor, other: TensorLike): Tensor {

@@ -3,7 +3,8 @@
  * helper logspace. Draws come from nabla's seeded Generator, so they are
  * reproducible but not PyTorch's stream.
  */
-import { allocate } from '../tensor/dtype.js';
+import { checkOptions } from '../tensor/options.js';
+import { allocate, checkDType } from '../tensor/dtype.js';
 import { linspace, zeros, type TensorOptions } from '../tensor/create.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { formatShape, type Shape } from '../tensor/shape.js';
@@ -16,11 +17,13 @@ import './methods.js';
  * logspace(0, 2, 3); // [1, 10, 100]
  */
 export function logspace(start: number, end: number, steps: number, base = 10, options: TensorOptions = {}): Tensor {
+  checkOptions('logspace', options, { dtype: true, requiresGrad: true });
   const exps = linspace(start, end, steps, { dtype: 'float64' });
-  return Tensor.fromData(
+  const out = Tensor.fromData(
     Float64Array.from(exps.toTypedArray(), (e) => base ** e),
     [steps],
-  ).to(options.dtype ?? 'float32');
+  ).to(checkDType(options.dtype ?? 'float32', 'logspace'));
+  return options.requiresGrad ? out.requiresGrad_() : out;
 }
 
 /** 1 with probability `p` (elementwise, in [0, 1]), else 0, in p's dtype, like `torch.bernoulli`. */
@@ -85,6 +88,7 @@ export function normal(
   shape: Shape,
   options: TensorOptions & { generator?: Generator } = {},
 ): Tensor {
+  checkOptions('normal', options, { dtype: true, requiresGrad: true, generator: true });
   if (!(std >= 0)) throw new RangeError(`normal: std must be non-negative, got ${std}`);
   const g = options.generator ?? defaultGenerator;
   const t = zeros(shape, { dtype: options.dtype ?? 'float32' });

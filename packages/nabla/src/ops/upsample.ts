@@ -3,6 +3,7 @@
  * 'bilinear'), composed from indexSelect and elementwise ops, so gradients come from theirs
  * (indexSelect's gradient adds each output back onto the pixels it read).
  */
+import { checkOptions } from '../tensor/options.js';
 import { tensor } from '../tensor/create.js';
 import { formatShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -100,6 +101,7 @@ function outputSize(
  * interpolate(randn([1, 3, 8, 8]), { size: [5, 12], mode: 'bilinear' }).shape; // [1, 3, 5, 12]
  */
 export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
+  checkOptions('interpolate', options, { size: true, scaleFactor: true, mode: true, alignCorners: true });
   if (x.ndim === 3) return squeeze(interpolate(unsqueeze(x, 0), options), 0);
   if (x.ndim !== 4)
     throw new Error(

@@ -3,6 +3,7 @@
  * gradients come from the primitives' rules. Branches that could overflow are fed a clamped
  * input: `where` sends a zero gradient to the branch it did not pick, and 0 · ∞ would be NaN.
  */
+import { checkOptions } from '../../tensor/options.js';
 import { formatShape } from '../../tensor/shape.js';
 import {
   add,
@@ -68,6 +69,7 @@ export type GeluApproximate = 'none' | 'tanh';
  * gelu(tensor([1]), { approximate: 'tanh' }); // [0.8412]
  */
 export function gelu(x: Tensor, options: { approximate?: GeluApproximate } = {}): Tensor {
+  checkOptions('gelu', options, { approximate: true });
   const { approximate = 'none' } = options;
   if (approximate === 'none') return mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
   if (approximate !== 'tanh')

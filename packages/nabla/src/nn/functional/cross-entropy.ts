@@ -3,6 +3,7 @@
  * weights, `ignoreIndex` and label smoothing) or class-probability targets, inputs `[C]`,
  * `[N, C]` or `[N, C, d1, ...]`. Composed from logSoftmax, gather and elementwise ops.
  */
+import { checkOptions } from '../../tensor/options.js';
 import { noGrad } from '../../autograd/grad-mode.js';
 import { add, mul, neg, where } from '../../ops/elementwise.js';
 import { gather } from '../../ops/indexing.js';
@@ -110,6 +111,7 @@ function nllFromPicked(p: Picked, reduction: Reduction): Tensor {
  * nllLoss(logp, tensor([1], { dtype: 'int32' })); // 0.3567
  */
 export function nllLoss(input: Tensor, target: Tensor, options: NLLLossOptions = {}): Tensor {
+  checkOptions('nllLoss', options, { reduction: true, weight: true, ignoreIndex: true });
   const { weight = null, ignoreIndex = -100, reduction = 'mean' } = options;
   checkReduction(reduction, 'nllLoss');
   checkFloating(input, 'input', 'nllLoss');
@@ -177,6 +179,7 @@ function smoothedClassTarget(
  * crossEntropy(logits, tensor([0, 2], { dtype: 'int32' }), { labelSmoothing: 0.1 }); // 0.3639
  */
 export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
+  checkOptions('crossEntropy', options, { reduction: true, weight: true, ignoreIndex: true, labelSmoothing: true });
   const { ignoreIndex = -100, reduction = 'mean', labelSmoothing = 0 } = options;
   const op = 'crossEntropy';
   checkReduction(reduction, op);

@@ -2,6 +2,7 @@
  * Regression, binary classification and KL-divergence losses, with PyTorch 1.13's formulas and defaults,
  * composed from primitive ops (gradients come from their rules).
  */
+import { checkOptions } from '../../tensor/options.js';
 import { abs, add, clamp, exp, gt, le, log, lt, mul, neg, sub, where } from '../../ops/elementwise.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { checkFloating, checkSameShape, reduce, type ReductionOptions } from './reduction.js';
@@ -12,6 +13,7 @@ import { checkFloating, checkSameShape, reduce, type ReductionOptions } from './
  * mseLoss(tensor([1, 2]), tensor([1, 4])); // 2
  */
 export function mseLoss(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
+  checkOptions('mseLoss', options, { reduction: true });
   checkSameShape(input, target, 'mseLoss');
   checkFloating(input, 'input', 'mseLoss');
   const d = sub(input, target);
@@ -24,6 +26,7 @@ export function mseLoss(input: Tensor, target: Tensor, options: ReductionOptions
  * l1Loss(tensor([1, 2]), tensor([1, 4])); // 1
  */
 export function l1Loss(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
+  checkOptions('l1Loss', options, { reduction: true });
   checkSameShape(input, target, 'l1Loss');
   checkFloating(input, 'input', 'l1Loss');
   return reduce(abs(sub(input, target)), options.reduction ?? 'mean', 'l1Loss');
@@ -39,6 +42,7 @@ export function smoothL1Loss(
   target: Tensor,
   options: ReductionOptions & { beta?: number } = {},
 ): Tensor {
+  checkOptions('smoothL1Loss', options, { reduction: true, beta: true });
   const { beta = 1, reduction = 'mean' } = options;
   if (beta < 0) throw new RangeError(`smoothL1Loss: beta must be non-negative, got ${beta}`);
   checkSameShape(input, target, 'smoothL1Loss');
@@ -68,6 +72,7 @@ function absWithNegativeSubgradient(input: Tensor, target: Tensor): Tensor {
  * huberLoss(tensor([0, 0]), tensor([0.5, 3]), { delta: 1 }); // (0.125 + 2.5) / 2
  */
 export function huberLoss(input: Tensor, target: Tensor, options: ReductionOptions & { delta?: number } = {}): Tensor {
+  checkOptions('huberLoss', options, { reduction: true, delta: true });
   const { delta = 1, reduction = 'mean' } = options;
   if (!(delta > 0)) throw new RangeError(`huberLoss: delta must be positive, got ${delta}`);
   checkSameShape(input, target, 'huberLoss');
@@ -111,6 +116,7 @@ function checkProbabilities(input: Tensor): void {
  */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BCEOptions = {}): Tensor {
   const op = 'binaryCrossEntropy';
+  checkOptions(op, options, { reduction: true, weight: true });
   checkSameShape(input, target, op);
   checkFloating(input, 'input', op);
   checkProbabilities(input);
@@ -137,6 +143,7 @@ export function binaryCrossEntropyWithLogits(
   options: BCEWithLogitsOptions = {},
 ): Tensor {
   const op = 'binaryCrossEntropyWithLogits';
+  checkOptions(op, options, { reduction: true, weight: true, posWeight: true });
   checkSameShape(input, target, op);
   checkFloating(input, 'input', op);
   const m = clamp(neg(input), 0).detach(); // a constant shift: the total derivative does not depend on it
@@ -161,6 +168,7 @@ export interface KLDivOptions {
  * klDiv(tensor([[0.25, 0.75]]).log(), tensor([[0.5, 0.5]]), { reduction: 'batchmean' }); // 0.1438
  */
 export function klDiv(input: Tensor, target: Tensor, options: KLDivOptions = {}): Tensor {
+  checkOptions('klDiv', options, { reduction: true, logTarget: true });
   const { reduction = 'mean', logTarget = false } = options;
   const pointwise = logTarget
     ? target.exp().mul(target.sub(input))
