@@ -125,7 +125,8 @@ export function split(points: Points, trainFraction: number, seed: number, extra
 export class CsvError extends Error {}
 
 /**
- * Reads a CSV of `x1,x2,label` rows (a header line is optional; `,` `;` or tab separated).
+ * Reads a CSV of `x1,x2,label` rows (a header line is optional; `,` `;` or tab separated; a fourth
+ * `split` column of train/test, as `toCsv` writes, is allowed and ignored).
  * Integer labels 0..5 make a classification set, anything else a regression target. Each
  * coordinate column is scaled by its largest absolute value into [-1, 1].
  */
@@ -135,7 +136,9 @@ export function parseCsv(text: string, fileName = 'the file'): Points & { scale:
   lines.forEach((raw, i) => {
     const line = raw.trim();
     if (!line || line.startsWith('#')) return;
-    const cells = line.split(/[,;\t]/).map((c) => c.trim());
+    const all = line.split(/[,;\t]/).map((c) => c.trim());
+    // A fourth column `split` (train/test), as the playground's own export writes, is read past.
+    const cells = all.length === 4 && /^(train|test|split)$/.test(all[3]) ? all.slice(0, 3) : all;
     if (cells.length !== 3)
       throw new CsvError(
         `${fileName}, line ${i + 1}: expected 3 columns (x1, x2, label), got ${cells.length}: "${line.slice(0, 60)}"`,

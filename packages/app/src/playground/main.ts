@@ -603,6 +603,10 @@ function renderStatus(): void {
     `Update done (step ${net.steps}): edges show ${what}; hover one for the weight before and after.`,
   ];
   let text = texts[stage.done];
+  if (t && stage.done >= 1 && stage.done < 4) {
+    const shown = t.indices.slice(0, 12).map((k) => `#${k}`);
+    text += ` <span class="help">Batch: train samples <span id="batch-indices" data-value="${t.indices.join(',')}">${shown.join(', ')}${t.indices.length > 12 ? ', …' : ''}</span>.</span>`;
+  }
   if (traceMode) {
     const node = traceMode.nodes[traceMode.pos];
     text = `Stepping through sample #${traceMode.trace.indices[0]} in reverse topological order: node ${traceMode.pos + 1} of ${traceMode.nodes.length} (${node.kind === 'loss' ? 'the loss' : `layer ${node.layer + 1} unit ${node.i + 1}`}). Edges show this sample's dL/dw.`;
@@ -782,7 +786,7 @@ async function onCsv(): Promise<void> {
     settings = { ...settings, data: 'csv', csv: hash, added: replay ? settings.added : [] };
     if (points.classes === 0) settings.loss = 'mse';
     box.className = 'ok';
-    box.textContent = `${file.name}: ${points.y.length} rows, ${points.classes ? `${points.classes} classes` : 'regression target'}; x1 and x2 scaled by 1/${fmt(points.scale[0])} and 1/${fmt(points.scale[1])}`;
+    box.textContent = `${file.name}: ${points.y.length} rows, ${points.classes ? `${points.classes} classes` : 'regression target'}; x1 and x2 scaled by 1/${points.scale[0].toPrecision(4)} and 1/${points.scale[1].toPrecision(4)}`;
     box.hidden = false;
     await rebuild(replay);
   } catch (e) {
