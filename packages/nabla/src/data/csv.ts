@@ -22,6 +22,11 @@ export interface CsvOptions {
   dtype?: 'float32' | 'float64';
   /** Name used in error messages, e.g. the file name (default 'csv'). */
   source?: string;
+  /**
+   * Accept `NaN`, `Infinity` and values beyond the dtype's range (default false: such a value is
+   * an error naming its line and column, since one NaN turns a whole training run into NaN).
+   */
+  allowNonFinite?: boolean;
 }
 
 /** Tensors read from a CSV table. */
@@ -51,16 +56,24 @@ function parseNumber(
   record: CsvRecord,
   column: number,
   names: readonly string[],
+  options: CsvOptions,
   source: string,
 ): number {
   const s = text.trim();
   const v = Number(s);
+  const where = () => `${source}: line ${record.line}, column ${column + 1} (${JSON.stringify(names[column])})`;
   if (s === '' || (Number.isNaN(v) && s !== 'NaN')) {
     const what =
       s === '' ? 'an empty value (missing values are not supported)' : `${JSON.stringify(text)}, which is not a number`;
-    throw new Error(
-      `${source}: line ${record.line}, column ${column + 1} (${JSON.stringify(names[column])}): found ${what}`,
-    );
+    throw new Error(`${where()}: found ${what}`);
+  }
+  if (!options.allowNonFinite) {
+    if (!Number.isFinite(v))
+      throw new Error(
+        `${where()}: found ${JSON.stringify(s)}, which is not a finite number (allowNonFinite accepts it)`,
+      );
+    if (options.dtype !== 'float64' && !Number.isFinite(Math.fround(v)))
+      throw new Error(`${where()}: ${s} is beyond float32's range (±3.4e38) and would become ±Infinity`);
   }
   return v;
 }
@@ -81,7 +94,7 @@ function readTarget(rows: CsvRecord[], column: number, names: readonly string[],
   const type = options.targetType ?? (options.classNames ? 'categorical' : 'auto');
   if (type === 'numeric' || (type === 'auto' && raw.every(isNumeric))) {
     const data = options.dtype === 'float64' ? new Float64Array(rows.length) : new Float32Array(rows.length);
-    rows.forEach((r, i) => (data[i] = parseNumber(r.fields[column], r, column, names, source)));
+    rows.forEach((r, i) => (data[i] = parseNumber(r.fields[column], r, column, names, options, source)));
     return { target: Tensor.fromData(data, [rows.length]), classNames: null };
   }
   const classNames = options.classNames ? [...options.classNames] : sortedClasses(raw);
@@ -110,7 +123,8 @@ function checkRagged(rows: readonly CsvRecord[], width: number, first: string, s
 /**
  * Reads CSV text (browser-safe) into a feature matrix and an optional target: a numeric target
  * for regression, or a categorical one (strings → int32 class indices, names in `classNames`).
- * Errors name the line and column of the offending value.
+ * Errors name the line and column of the offending value, including NaN, ±Infinity and values
+ * that overflow the dtype (unless `allowNonFinite`).
  * @example
  * const { features, target, classNames } = parseCsv('x1,x2,label\n0.5,1,cat\n2,0.1,dog\n', { target: 'label' });
  * // features: [2, 2] float32; target: int32 [0, 1]; classNames: ['cat', 'dog']
@@ -134,7 +148,9 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvData {
       ? new Float64Array(rows.length * featureCols.length)
       : new Float32Array(rows.length * featureCols.length);
   rows.forEach((r, i) => {
-    featureCols.forEach((c, j) => (data[i * featureCols.length + j] = parseNumber(r.fields[c], r, c, names, source)));
+    featureCols.forEach(
+      (c, j) => (data[i * featureCols.length + j] = parseNumber(r.fields[c], r, c, names, options, source)),
+    );
   });
   const { target, classNames } =
     targetCol < 0 ? { target: null, classNames: null } : readTarget(rows, targetCol, names, options, source);

@@ -1,7 +1,13 @@
+import { noGrad } from '../autograd/grad-mode.js';
 import type { Module } from '../nn/module.js';
+import { isfinite, logicalNot } from '../ops/comparison.js';
+import { sum } from '../ops/reduce.js';
+import { zeros } from '../tensor/create.js';
+import { isFloating } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { buildModel, describeModel, type ModelSpec } from './model-spec.js';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
+import { sha256Hex } from './sha256.js';
 
 /** The files of a model directory, by file name (browser-safe: bytes, no file system). */
 export type ModelFiles = Record<string, Uint8Array>;
@@ -43,8 +49,9 @@ export function readJson(files: ModelFiles, name: string): unknown {
 }
 
 /**
- * The files of a model directory: `model.json` (architecture + info), `weights.safetensors`
- * (the state dict, PyTorch-compatible names) and `training.json` (metadata).
+ * The files of a model directory: `model.json` (architecture + info, and `weightsSha256`, the
+ * SHA-256 of the weights file), `weights.safetensors` (the state dict, PyTorch-compatible names)
+ * and `training.json` (metadata).
  * @example
  * const files = packModel(model, { classes: ['setosa', 'versicolor', 'virginica'] }, { epochs: 20 });
  */
@@ -54,33 +61,122 @@ export function packModel(
   metadata: Record<string, unknown> = {},
   spec = describeModel(model),
 ): ModelFiles {
+  const weights = encodeSafetensors(model.stateDict(), { format: 'pt' });
   return {
-    [MODEL_JSON]: text({ format: FORMAT, version: 1, architecture: spec, ...info }),
-    [WEIGHTS_FILE]: encodeSafetensors(model.stateDict(), { format: 'pt' }),
+    [MODEL_JSON]: text({ format: FORMAT, version: 1, architecture: spec, ...info, weightsSha256: sha256Hex(weights) }),
+    [WEIGHTS_FILE]: weights,
     [TRAINING_JSON]: text(metadata),
   };
 }
 
 /**
  * Rebuilds a model from the files of a model directory and loads its weights (strictly: every
- * key must match, with equal shapes).
+ * key must match, with equal shapes). Refuses, naming the file, field or tensor: weights whose
+ * SHA-256 differs from model.json's `weightsSha256` (directories written before the field
+ * existed have none and skip that check), weights with NaN or ±Infinity, and an `inputShape` /
+ * `classes` that do not fit the architecture (one zero sample must go through the model and
+ * give one output per class).
  * @example
  * const { model, info } = unpackModel(files);
  */
 export function unpackModel(files: ModelFiles): LoadedModel {
-  const doc = readJson(files, MODEL_JSON) as { format?: string; architecture?: ModelSpec } & ModelInfo;
+  const doc = readJson(files, MODEL_JSON) as { format?: string; architecture?: ModelSpec; weightsSha256?: unknown } & {
+    [K in keyof ModelInfo]?: unknown;
+  };
   if (doc.format !== FORMAT || !doc.architecture) {
     throw new Error(
       `${MODEL_JSON}: expected {"format": "${FORMAT}", "architecture": {...}}, got format ${JSON.stringify(doc.format)}`,
     );
   }
+  const info = readInfo(doc);
   const model = buildModel(doc.architecture);
-  if (!files[WEIGHTS_FILE]) throw new Error(`model directory has no ${WEIGHTS_FILE}`);
-  model.loadStateDict(decodeSafetensors(files[WEIGHTS_FILE], WEIGHTS_FILE).tensors);
+  const weights = files[WEIGHTS_FILE];
+  if (!weights) throw new Error(`model directory has no ${WEIGHTS_FILE}`);
+  checkWeightsHash(doc.weightsSha256, weights);
+  const { tensors } = decodeSafetensors(weights, WEIGHTS_FILE);
+  checkFinite(tensors, WEIGHTS_FILE);
+  model.loadStateDict(tensors);
   model.eval();
-  const info: ModelInfo = { inputShape: doc.inputShape, classes: doc.classes, preprocessing: doc.preprocessing };
+  checkOutputs(model, info);
   const metadata = files[TRAINING_JSON] ? (readJson(files, TRAINING_JSON) as Record<string, unknown>) : {};
   return { model, spec: doc.architecture, info, metadata };
+}
+
+/** model.json's description fields, type-checked (each error names its field). */
+function readInfo(doc: { [K in keyof ModelInfo]?: unknown }): ModelInfo {
+  const { inputShape, classes, preprocessing } = doc;
+  if (
+    inputShape !== undefined &&
+    !(Array.isArray(inputShape) && inputShape.every((d) => Number.isSafeInteger(d) && (d as number) > 0))
+  )
+    throw new Error(
+      `${MODEL_JSON}: "inputShape" must be an array of positive integers, got ${JSON.stringify(inputShape)}`,
+    );
+  if (classes !== undefined) {
+    if (!Array.isArray(classes) || !classes.every((c) => typeof c === 'string'))
+      throw new Error(`${MODEL_JSON}: "classes" must be an array of strings, got ${JSON.stringify(classes)}`);
+    const repeated = classes.find((c, i) => classes.indexOf(c) !== i);
+    if (repeated !== undefined) throw new Error(`${MODEL_JSON}: "classes" names ${JSON.stringify(repeated)} twice`);
+  }
+  if (preprocessing !== undefined && (preprocessing === null || typeof preprocessing !== 'object'))
+    throw new Error(`${MODEL_JSON}: "preprocessing" must be an object, got ${JSON.stringify(preprocessing)}`);
+  return {
+    inputShape: inputShape as number[] | undefined,
+    classes: classes as string[] | undefined,
+    preprocessing: preprocessing as Record<string, unknown> | undefined,
+  };
+}
+
+function checkWeightsHash(expected: unknown, weights: Uint8Array): void {
+  if (expected === undefined) return;
+  if (typeof expected !== 'string' || !/^[0-9a-f]{64}$/.test(expected))
+    throw new Error(`${MODEL_JSON}: "weightsSha256" must be 64 lowercase hex digits, got ${JSON.stringify(expected)}`);
+  const actual = sha256Hex(weights);
+  if (actual !== expected)
+    throw new Error(
+      `${WEIGHTS_FILE}: its SHA-256 is ${actual} but ${MODEL_JSON} records ${expected} ("weightsSha256"): the file was changed or damaged after it was saved`,
+    );
+}
+
+/** NaN or ±Infinity in a weight would make every prediction NaN: refused by name. */
+function checkFinite(tensors: Record<string, Tensor>, file: string): void {
+  for (const [name, t] of Object.entries(tensors)) {
+    if (!isFloating(t.dtype)) continue;
+    const bad = noGrad(() => sum(logicalNot(isfinite(t))).item());
+    if (bad > 0)
+      throw new Error(
+        `${file}: tensor '${name}' has ${bad} non-finite value${bad === 1 ? '' : 's'} (NaN or ±Infinity)`,
+      );
+  }
+}
+
+/**
+ * With both `inputShape` and `classes`, one zero sample (in the weights' float dtype, or int32
+ * for models that take indices) must pass through the model and give `classes.length` outputs.
+ */
+function checkOutputs(model: Module, info: ModelInfo): void {
+  const { inputShape, classes } = info;
+  if (!inputShape || !classes) return;
+  const floatType = model.parameters().find((p) => isFloating(p.dtype))?.dtype ?? 'float32';
+  let output: Tensor | undefined;
+  let failure: unknown;
+  for (const dtype of [floatType, 'int32'] as const) {
+    try {
+      output = noGrad(() => model.forward(zeros([1, ...inputShape], { dtype })));
+      break;
+    } catch (e) {
+      failure ??= e;
+    }
+  }
+  if (!(output instanceof Tensor))
+    throw new Error(
+      `${MODEL_JSON}: "inputShape" [${inputShape.join(', ')}] does not fit the architecture: ${failure instanceof Error ? failure.message : String(failure)}`,
+    );
+  const outputs = output.shape[output.ndim - 1];
+  if (output.ndim < 2 || outputs !== classes.length)
+    throw new Error(
+      `${MODEL_JSON}: "classes" has ${classes.length} name${classes.length === 1 ? '' : 's'} but the model has ${output.ndim < 2 ? `output shape [${output.shape.join(', ')}]` : `${outputs} outputs`}`,
+    );
 }
 
 /** A JSON-safe value whose tensors were moved out into a separate table. */

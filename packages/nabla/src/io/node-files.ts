@@ -1,7 +1,7 @@
 /** Node-only model files: atomic writes and model directories on disk. Exported from `nabla/node`. */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { Module } from '../nn/module.js';
 import { packModel, unpackModel, type LoadedModel, type ModelFiles, type ModelInfo } from './model-file.js';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsContent } from './safetensors.js';
@@ -24,9 +24,34 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   }
 }
 
+/**
+ * Creates `dir` and any missing parents (`mkdir -p`), with an error naming the level that could
+ * not be made. Each level is made on its own because Node's `mkdirSync(…, { recursive: true })`
+ * never returns for a path under a directory that refuses new entries, such as `/proc`.
+ * @example
+ * makeDirectory('runs/iris/checkpoint');
+ */
+export function makeDirectory(dir: string): void {
+  const missing: string[] = [];
+  let p = resolve(dir);
+  while (!existsSync(p) && dirname(p) !== p) {
+    missing.push(p);
+    p = dirname(p);
+  }
+  if (!statSync(p).isDirectory()) throw new Error(`cannot create directory '${dir}': '${p}' is not a directory`);
+  for (const level of missing.reverse()) {
+    try {
+      mkdirSync(level);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new Error(`cannot create directory '${level}': ${(e as Error).message}`);
+    }
+  }
+}
+
 /** Writes every file of `files` into `dir` (created if needed), each one atomically. */
 export function writeModelFiles(dir: string, files: ModelFiles): void {
-  mkdirSync(dir, { recursive: true });
+  makeDirectory(dir);
   // model.json goes last: a directory with a model.json has all its other files.
   const names = Object.keys(files).sort((a, b) => Number(a === 'model.json') - Number(b === 'model.json'));
   for (const name of names) writeFileAtomic(join(dir, name), files[name]);

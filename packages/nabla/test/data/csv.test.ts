@@ -137,3 +137,22 @@ test('readCsvFile reads the bundled 8x8 digits', async () => {
   assert.deepEqual(digits.classNames, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
   assert.equal(digits.features.max().item(), 16);
 });
+
+test('NaN, infinities and values beyond float32 are errors naming the line and column, unless allowNonFinite', () => {
+  const table = (v: string) => `a,b,label\n1,2,x\n3,${v},y\n`;
+  for (const v of ['NaN', 'Infinity', '-Infinity', '1e999'])
+    assert.throws(
+      () => parseCsv(table(v), { source: 'data.csv' }),
+      new RegExp(`data\\.csv: line 3, column 2 \\("b"\\): found "${v}", which is not a finite number`),
+    );
+  assert.throws(
+    () => parseCsv(table('1e39')),
+    /csv: line 3, column 2 \("b"\): 1e39 is beyond float32's range \(±3\.4e38\) and would become ±Infinity/,
+  );
+  assert.equal((parseCsv(table('1e39'), { dtype: 'float64' }).features.toArray() as number[][])[1][1], 1e39);
+  // A numeric target is checked the same way.
+  assert.throws(() => parseCsv('a,y\n1,2\n2,NaN\n'), /line 3, column 2 \("y"\): found "NaN"/);
+  const kept = parseCsv(table('NaN'), { allowNonFinite: true }).features.toArray() as number[][];
+  assert.ok(Number.isNaN(kept[1][1]));
+  assert.equal((parseCsv(table('-1e39'), { allowNonFinite: true }).features.toArray() as number[][])[1][1], -Infinity);
+});

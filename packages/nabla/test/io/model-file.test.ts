@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { io, manualSeed, nn, noGrad, randn, tensor, type Tensor } from '../../src/index.js';
 import { lenet5, resnet8 } from '../../src/models/index.js';
-import { loadModel, loadSafetensors, saveModel, writeFileAtomic } from '../../src/node.js';
+import { loadModel, loadSafetensors, makeDirectory, saveModel, writeFileAtomic } from '../../src/node.js';
 import { assertClose } from '../helpers.js';
 
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/safetensors.json', import.meta.url), 'utf8')) as {
@@ -89,6 +90,64 @@ test('broken model directories fail naming the file and the problem', () => {
   assert.throws(() => loadModel(join(work, 'missing')), /cannot read model directory/);
 });
 
+test('model.json records the SHA-256 of the weights; changed weight bytes are refused, naming the file', () => {
+  const dir = join(work, 'hashed');
+  manualSeed(2);
+  saveModel(dir, new nn.Sequential(new nn.Linear(4, 3)), { inputShape: [4], classes: ['a', 'b', 'c'] });
+  const doc = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { weightsSha256: string };
+  const weights = readFileSync(join(dir, 'weights.safetensors'));
+  assert.equal(doc.weightsSha256, createHash('sha256').update(weights).digest('hex'));
+  // Overwrite data bytes, header intact: still a valid safetensors file, but not the saved weights.
+  weights.fill(0x7f, weights.length - 8);
+  writeFileSync(join(dir, 'weights.safetensors'), weights);
+  assert.throws(
+    () => loadModel(dir),
+    /weights\.safetensors: its SHA-256 is [0-9a-f]{64} but model\.json records [0-9a-f]{64} \("weightsSha256"\)/,
+  );
+  writeFileSync(join(dir, 'model.json'), JSON.stringify({ ...doc, weightsSha256: 'abc' }));
+  assert.throws(() => loadModel(dir), /"weightsSha256" must be 64 lowercase hex digits/);
+});
+
+test('weights with NaN or infinities are refused, naming the tensor', () => {
+  const dir = join(work, 'nan');
+  const model = new nn.Sequential(new nn.Linear(2, 2), new nn.ReLU(), new nn.Linear(2, 2));
+  noGrad(() => model.stateDict()['2.bias'].fill_(Number.NaN));
+  saveModel(dir, model);
+  assert.throws(
+    () => loadModel(dir),
+    /weights\.safetensors: tensor '2\.bias' has 2 non-finite values \(NaN or ±Infinity\)/,
+  );
+  noGrad(() => model.stateDict()['2.bias'].fill_(0));
+  noGrad(() => model.stateDict()['0.weight'].fill_(-Infinity));
+  saveModel(dir, model);
+  assert.throws(() => loadModel(dir), /tensor '0\.weight' has 4 non-finite values/);
+});
+
+test('model.json must fit the weights: class count, input shape and field types, each error naming the field', () => {
+  const dir = join(work, 'edited');
+  saveModel(dir, new nn.Sequential(new nn.Flatten(), new nn.Linear(4, 3)), {
+    inputShape: [4],
+    classes: ['a', 'b', 'c'],
+  });
+  const doc = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as Record<string, unknown>;
+  const edit = (change: Record<string, unknown>) =>
+    writeFileSync(join(dir, 'model.json'), JSON.stringify({ ...doc, ...change }));
+  edit({ classes: ['a', 'b'] });
+  assert.throws(() => loadModel(dir), /model\.json: "classes" has 2 names but the model has 3 outputs/);
+  edit({ inputShape: [5] });
+  assert.throws(() => loadModel(dir), /model\.json: "inputShape" \[5\] does not fit the architecture: /);
+  edit({ inputShape: [2, 2] }); // Flatten makes 4 features of a 2x2 sample: fits
+  assert.equal(loadModel(dir).info.inputShape?.length, 2);
+  edit({ inputShape: [4, -1] });
+  assert.throws(() => loadModel(dir), /"inputShape" must be an array of positive integers, got \[4,-1\]/);
+  edit({ classes: ['a', 'b', 'a'] });
+  assert.throws(() => loadModel(dir), /"classes" names "a" twice/);
+  edit({ classes: 'abc' });
+  assert.throws(() => loadModel(dir), /"classes" must be an array of strings/);
+  edit({ preprocessing: 3 });
+  assert.throws(() => loadModel(dir), /"preprocessing" must be an object/);
+});
+
 test('writeFileAtomic replaces a file whole and leaves no temporary file', () => {
   const path = join(work, 'atomic.bin');
   writeFileAtomic(path, 'old contents');
@@ -103,6 +162,17 @@ test('writeFileAtomic replaces a file whole and leaves no temporary file', () =>
     readdirSync(work).some((f) => f.includes('.tmp-')),
     false,
   );
+});
+
+test('makeDirectory creates missing levels and fails fast, naming the level, where a level cannot be made', () => {
+  makeDirectory(join(work, 'a', 'b', 'c'));
+  makeDirectory(join(work, 'a', 'b', 'c')); // already there: nothing to do
+  assert.ok(statSync(join(work, 'a', 'b', 'c')).isDirectory());
+  writeFileSync(join(work, 'plain-file'), 'x');
+  assert.throws(() => makeDirectory(join(work, 'plain-file', 'sub')), /'.*plain-file' is not a directory/);
+  // Node's recursive mkdirSync never returns here; makeDirectory reports ENOENT at once.
+  if (existsSync('/proc/self'))
+    assert.throws(() => makeDirectory('/proc/nabla-nope/x'), /cannot create directory '\/proc\/nabla-nope': ENOENT/);
 });
 
 test('packState/unpackState keep tensors, NaN and infinities (optimizer and RNG state)', () => {
