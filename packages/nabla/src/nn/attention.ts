@@ -1,8 +1,8 @@
 /**
  * MultiheadAttention with PyTorch's parameters (`in_proj_weight` [3E, E], `in_proj_bias`,
  * `out_proj.weight/bias`), init (xavier-uniform in_proj, zero biases) and masks, as a composite of
- * matmul and softmax. `forward(q, k, v)` returns the attended output; `forwardWithWeights` returns
- * PyTorch's `[output, weights]` (weights averaged over heads unless told otherwise).
+ * matmul and softmax. `forward(q, k, v, options?)` returns PyTorch's `[output, weights]` (weights
+ * averaged over heads unless told otherwise; null with `needWeights: false`).
  */
 import { linear } from '../ops/matmul.js';
 import { zeros } from '../tensor/create.js';
@@ -26,6 +26,8 @@ export interface AttentionCallOptions {
   keyPaddingMask?: Tensor | null;
   /** [L, S] or [N·heads, L, S]: bool (true = not allowed) or float (added to the scores). */
   attnMask?: Tensor | null;
+  /** Return the attention weights (default true); false gives null in their place. */
+  needWeights?: boolean;
   /** Average the returned weights over heads (default true). */
   averageAttnWeights?: boolean;
 }
@@ -35,9 +37,12 @@ export interface AttentionCallOptions {
  * @example
  * const mha = new MultiheadAttention(16, 4, { batchFirst: true });
  * const x = randn([2, 5, 16]);
- * mha.forward(x, x, x).shape; // [2, 5, 16]
+ * const [out, weights] = mha.forward(x, x, x); // out [2, 5, 16], weights [2, 5, 5]
  */
-export class MultiheadAttention extends Module {
+export class MultiheadAttention extends Module<
+  [query: Tensor, key: Tensor, value: Tensor, options?: AttentionCallOptions],
+  [Tensor, Tensor | null]
+> {
   readonly inProjWeight: Parameter;
   readonly inProjBias: Parameter | null;
   readonly outProj: Linear;
@@ -65,13 +70,9 @@ export class MultiheadAttention extends Module {
     if (this.outProj.bias) constant_(this.outProj.bias, 0);
   }
 
-  forward(query: Tensor, key: Tensor, value: Tensor): Tensor {
-    return this.forwardWithWeights(query, key, value)[0];
-  }
-
-  /** `[output, weights]`: weights [N, L, S] (or [N, heads, L, S] without averaging). */
-  forwardWithWeights(query: Tensor, key: Tensor, value: Tensor, options: AttentionCallOptions = {}): [Tensor, Tensor] {
-    const { keyPaddingMask = null, attnMask = null, averageAttnWeights = true } = options;
+  /** `[output, weights]`: weights [N, L, S] (or [N, heads, L, S] without averaging), null unless `needWeights`. */
+  forward(query: Tensor, key: Tensor, value: Tensor, options: AttentionCallOptions = {}): [Tensor, Tensor | null] {
+    const { keyPaddingMask = null, attnMask = null, needWeights = true, averageAttnWeights = true } = options;
     const unbatched = query.ndim === 2;
     const seqFirst = (t: Tensor): Tensor => (unbatched ? t.unsqueeze(1) : this.batchFirst ? t.transpose(0, 1) : t);
     const [q0, k0, v0] = [seqFirst(query), seqFirst(key), seqFirst(value)]; // [L, N, E], [S, N, E]
@@ -103,6 +104,7 @@ export class MultiheadAttention extends Module {
     const context = used.matmul(v).transpose(0, 1).reshape(L, N, E); // [L, N, E]
     let out = this.outProj.forward(context);
     out = unbatched ? out.squeeze(1) : this.batchFirst ? out.transpose(0, 1) : out;
+    if (!needWeights) return [out, null];
     let weights = used.reshape(N, this.numHeads, L, S); // PyTorch returns the weights after dropout
     if (averageAttnWeights) weights = weights.mean(1);
     return [out, unbatched ? weights.squeeze(0) : weights];

@@ -5,8 +5,8 @@ import { Module } from './module.js';
  * What Sequential and ModuleList share: children kept in order under the names '0', '1', …, with
  * `length`, `at()` and iteration. Exported only for the declarations of the two classes.
  */
-export abstract class OrderedModules extends Module {
-  protected readonly ordered: Module[] = [];
+export abstract class OrderedModules<M extends Module = Module> extends Module {
+  protected readonly ordered: M[] = [];
 
   /** `owner` and `noun` word the out-of-range error (`Sequential.at: … for 3 layers`). */
   protected constructor(
@@ -16,7 +16,7 @@ export abstract class OrderedModules extends Module {
     super();
   }
 
-  protected add(m: Module): void {
+  protected add(m: M): void {
     this.ordered.push(this.registerModule(String(this.ordered.length), m));
   }
 
@@ -24,14 +24,14 @@ export abstract class OrderedModules extends Module {
     return this.ordered.length;
   }
 
-  at(index: number): Module {
+  at(index: number): M {
     const m = this.ordered.at(index);
     if (!m)
       throw new RangeError(`${this.owner}.at: index ${index} is out of range for ${this.ordered.length} ${this.noun}`);
     return m;
   }
 
-  [Symbol.iterator](): Iterator<Module> {
+  [Symbol.iterator](): Iterator<M> {
     return this.ordered[Symbol.iterator]();
   }
 }
@@ -54,14 +54,21 @@ export class Sequential extends OrderedModules {
   }
 }
 
-/** Holds sub-modules in a list so their parameters are registered; has no forward of its own. */
-export class ModuleList extends OrderedModules {
-  constructor(modules: Module[] = []) {
+/**
+ * Holds sub-modules in a list so their parameters are registered ('0', '1', …); has no forward of
+ * its own. The type parameter types `at()` and iteration.
+ * @example
+ * const blocks = new ModuleList([new Linear(4, 4), new Linear(4, 4)]);
+ * let x = randn([2, 4]);
+ * for (const b of blocks) x = b.forward(x).relu();
+ */
+export class ModuleList<M extends Module = Module> extends OrderedModules<M> {
+  constructor(modules: readonly M[] = []) {
     super('ModuleList', 'modules');
     for (const m of modules) this.append(m);
   }
 
-  append(m: Module): this {
+  append(m: M): this {
     this.add(m);
     return this;
   }

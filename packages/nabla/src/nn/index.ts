@@ -62,8 +62,15 @@ export {
   type GroupNormLayerOptions,
 } from './normalization.js';
 export { Dropout2d } from './dropout2d.js';
-export { Embedding, type EmbeddingOptions } from './embedding.js';
-export { RNN, LSTM, GRU, padSequence, type RNNOptions } from './rnn.js';
+export { Embedding, EmbeddingBag, type EmbeddingOptions, type EmbeddingBagLayerOptions } from './embedding.js';
+export { RNN, LSTM, GRU, type RNNOptions } from './rnn.js';
+export {
+  PackedSequence,
+  packPaddedSequence,
+  padPackedSequence,
+  packSequence,
+  padSequence,
+} from './packed-sequence.js';
 export { MultiheadAttention, type MultiheadAttentionOptions, type AttentionCallOptions } from './attention.js';
 export {
   TransformerEncoderLayer,

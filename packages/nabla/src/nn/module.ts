@@ -2,48 +2,75 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { zeroGradInPlace } from '../autograd/graph.js';
 import { isFloating, type DType } from '../tensor/dtype.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
-import type { Tensor } from '../tensor/tensor.js';
-import type { Parameter } from './parameter.js';
+import { Tensor } from '../tensor/tensor.js';
+import { Parameter } from './parameter.js';
 // Every Tensor method (a module's forward calls them): loaded here, not only through parameter.ts.
 import '../ops/methods.js';
 
 /** Parameters and persistent buffers by dotted name (`"0.weight"`), like PyTorch's state_dict. */
 export type StateDict = Record<string, Tensor>;
 
+interface BufferEntry {
+  tensor: Tensor | null;
+  persistent: boolean;
+}
+
+/** One module's own members by name, in order: what `register*` calls and fields hold. */
+interface OwnMembers {
+  params: Map<string, Parameter | null>;
+  bufs: Map<string, BufferEntry>;
+  children: Map<string, Module | null>;
+}
+
+/** Fields of Module itself, never members. */
+const INTERNAL_FIELDS = new Set(['training', 'params', 'bufs', 'children_']);
+
 /**
- * Base class of every layer and model. Subclasses register their parameters, buffers and
- * children explicitly in the constructor and implement `forward`.
+ * Base class of every layer and model. As in PyTorch, a field that holds a `Parameter` or a
+ * `Module` is one of this module's parameters or children, named after the field, in the order
+ * the fields were assigned; a plain `Tensor` field is neither (register it with
+ * `registerBuffer` to save it in `stateDict`). Assigning to the field of a registered member
+ * (parameter, buffer or child) replaces it, and `null` removes it. `registerParameter`,
+ * `registerBuffer` and `registerModule` register a member under a name of their own (these
+ * come first, in call order, then the fields).
+ *
+ * `forward` takes and returns any values; the type parameters say which (`In`, the argument
+ * list as a tuple, and `Out`), e.g. `Module<[Tensor, number[]], [Tensor, Tensor]>`. Without them
+ * a subclass's own `forward` signature is what callers see.
  * @example
- * class TwoLayer extends Module {
- *   fc1 = this.registerModule('fc1', new Linear(4, 8));
- *   fc2 = this.registerModule('fc2', new Linear(8, 3));
- *   forward(x: Tensor) { return this.fc2.forward(this.fc1.forward(x).relu()); }
+ * class TwoLayer extends Module<[Tensor], Tensor> {
+ *   fc1 = new Linear(4, 8);
+ *   fc2 = new Linear(8, 3);
+ *   scale = new Parameter(ones([3]));
+ *   forward(x: Tensor) { return this.fc2.forward(this.fc1.forward(x).relu()).mul(this.scale); }
  * }
+ * Object.keys(new TwoLayer().stateDict()); // ['scale', 'fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']
  */
-export abstract class Module {
+// biome-ignore lint/suspicious/noExplicitAny: the defaults let a subclass declare any forward signature (any[] is what makes its parameters compatible); Out = any keeps `Module`-typed callers (fit, Sequential) as they were
+export abstract class Module<In extends unknown[] = any[], Out = any> {
   /** True in training mode (dropout active, batch norm uses batch statistics). */
   training = true;
   private readonly params = new Map<string, Parameter | null>();
-  private readonly bufs = new Map<string, { tensor: Tensor | null; persistent: boolean }>();
-  private readonly children_ = new Map<string, Module>();
+  private readonly bufs = new Map<string, BufferEntry>();
+  private readonly children_ = new Map<string, Module | null>();
 
-  abstract forward(...inputs: Tensor[]): Tensor;
+  abstract forward(...inputs: In): Out;
 
   registerParameter<P extends Parameter | null>(name: string, param: P): P {
-    this.checkName(name);
+    this.checkName(name, param);
     this.params.set(name, param);
     return param;
   }
 
   /** A tensor saved in `stateDict()` (when persistent) but not trained, e.g. running statistics. */
   registerBuffer<T extends Tensor | null>(name: string, tensor: T, persistent = true): T {
-    this.checkName(name);
+    this.checkName(name, tensor);
     this.bufs.set(name, { tensor, persistent });
     return tensor;
   }
 
   registerModule<M extends Module>(name: string, module: M): M {
-    this.checkName(name);
+    this.checkName(name, module);
     this.children_.set(name, module);
     return module;
   }
@@ -53,32 +80,76 @@ export abstract class Module {
     const entry = this.bufs.get(name);
     if (!entry) throw new Error(`setBuffer: ${this.constructor.name} has no buffer '${name}'`);
     entry.tensor = tensor;
+    // A field of the same name is what own() reads, so it follows.
+    if (Object.hasOwn(this, name)) (this as unknown as Record<string, unknown>)[name] = tensor;
   }
 
   getBuffer(name: string): Tensor | null {
-    return this.bufs.get(name)?.tensor ?? null;
+    return this.own().bufs.get(name)?.tensor ?? null;
   }
 
-  private checkName(name: string): void {
+  private checkName(name: string, value: unknown): void {
     if (name === '' || name.includes('.'))
       throw new Error(`invalid name '${name}': names must be non-empty and contain no '.'`);
     if (this.params.has(name) || this.bufs.has(name) || this.children_.has(name)) {
       throw new Error(`${this.constructor.name} already has a member named '${name}'`);
     }
+    // `this.x = this.registerX('x', v)` finds the field undefined (declared) or already v.
+    const field = Object.hasOwn(this, name) ? (this as unknown as Record<string, unknown>)[name] : undefined;
+    if (field !== undefined && field !== value) {
+      throw new Error(`${this.constructor.name} already has a field named '${name}'; register under another name`);
+    }
+  }
+
+  /**
+   * This module's own members: the registered ones (a field of the same name overrides the value),
+   * then fields holding a Parameter or Module not registered here under another name. Read on
+   * every call, so a field assigned later counts, as with PyTorch's `__setattr__`.
+   */
+  private own(): OwnMembers {
+    const params = new Map(this.params);
+    const bufs = new Map(this.bufs);
+    const children = new Map(this.children_);
+    const registered = new Set<unknown>([...params.values(), ...children.values()]);
+    const fields = this as unknown as Record<string, unknown>;
+    const owner = this.constructor.name;
+    for (const key of Object.keys(this)) {
+      if (INTERNAL_FIELDS.has(key)) continue;
+      const value = fields[key];
+      if (params.has(key)) {
+        if (value !== null && !(value instanceof Parameter))
+          throw new TypeError(
+            `${owner}.${key} is a parameter: assign a Parameter or null, not ${describe(value)} (wrap a tensor in new Parameter(...))`,
+          );
+        params.set(key, value);
+      } else if (bufs.has(key)) {
+        if (value !== null && !(value instanceof Tensor))
+          throw new TypeError(`${owner}.${key} is a buffer: assign a Tensor or null, not ${describe(value)}`);
+        bufs.set(key, { tensor: value, persistent: bufs.get(key)!.persistent });
+      } else if (children.has(key)) {
+        if (value !== null && !(value instanceof Module))
+          throw new TypeError(`${owner}.${key} is a child module: assign a Module or null, not ${describe(value)}`);
+        children.set(key, value);
+      } else if (registered.has(value) || value === this) {
+        // An alias of a member registered under its own name (`this.selfAttn` for 'self_attn').
+      } else if (value instanceof Parameter) params.set(key, value);
+      else if (value instanceof Module) children.set(key, value);
+    }
+    return { params, bufs, children };
   }
 
   *namedChildren(): IterableIterator<[string, Module]> {
-    yield* this.children_;
+    for (const [name, child] of this.own().children) if (child) yield [name, child];
   }
 
   children(): Module[] {
-    return [...this.children_.values()];
+    return [...this.namedChildren()].map(([, m]) => m);
   }
 
   /** This module and all descendants, depth first, with dotted names ('' for this one). */
   *namedModules(prefix = ''): IterableIterator<[string, Module]> {
     yield [prefix, this];
-    for (const [name, child] of this.children_) yield* child.namedModules(prefix ? `${prefix}.${name}` : name);
+    for (const [name, child] of this.namedChildren()) yield* child.namedModules(prefix ? `${prefix}.${name}` : name);
   }
 
   modules(): Module[] {
@@ -89,7 +160,7 @@ export abstract class Module {
     const seen = new Set<Parameter>();
     const source = recurse ? this.namedModules(prefix) : ([[prefix, this]] as Iterable<[string, Module]>);
     for (const [modName, mod] of source) {
-      for (const [name, p] of mod.params) {
+      for (const [name, p] of mod.own().params) {
         if (p === null || seen.has(p)) continue;
         seen.add(p);
         yield [modName ? `${modName}.${name}` : name, p];
@@ -103,7 +174,7 @@ export abstract class Module {
 
   *namedBuffers(prefix = ''): IterableIterator<[string, Tensor]> {
     for (const [modName, mod] of this.namedModules(prefix)) {
-      for (const [name, b] of mod.bufs) if (b.tensor) yield [modName ? `${modName}.${name}` : name, b.tensor];
+      for (const [name, b] of mod.own().bufs) if (b.tensor) yield [modName ? `${modName}.${name}` : name, b.tensor];
     }
   }
 
@@ -173,7 +244,7 @@ export abstract class Module {
 
   /** Calls `fn` on every module (children first), returns this. */
   apply(fn: (m: Module) => void): this {
-    for (const child of this.children_.values()) child.apply(fn);
+    for (const child of this.children()) child.apply(fn);
     fn(this);
     return this;
   }
@@ -183,8 +254,9 @@ export abstract class Module {
     const out: StateDict = {};
     for (const [modName, mod] of this.namedModules()) {
       const key = (n: string) => (modName ? `${modName}.${n}` : n);
-      for (const [n, p] of mod.params) if (p) out[key(n)] = p.detach();
-      for (const [n, b] of mod.bufs) if (b.tensor && b.persistent) out[key(n)] = b.tensor.detach();
+      const { params, bufs } = mod.own();
+      for (const [n, p] of params) if (p) out[key(n)] = p.detach();
+      for (const [n, b] of bufs) if (b.tensor && b.persistent) out[key(n)] = b.tensor.detach();
     }
     return out;
   }
@@ -226,8 +298,21 @@ export abstract class Module {
 
   toString(): string {
     const head = `${this.constructor.name}(${this.extraRepr()}`;
-    if (this.children_.size === 0) return `${head})`;
-    const lines = [...this.children_].map(([name, m]) => `  (${name}): ${m.toString().replace(/\n/g, '\n  ')}`);
+    const children = [...this.namedChildren()];
+    if (children.length === 0) return `${head})`;
+    const lines = children.map(([name, m]) => `  (${name}): ${m.toString().replace(/\n/g, '\n  ')}`);
     return `${head}\n${lines.join('\n')}\n)`;
   }
+
+  /** What Node's `console.log` and `util.inspect` print: the same text as `toString()`. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+}
+
+/** The kind of a wrongly assigned value, for error messages. */
+function describe(value: unknown): string {
+  if (value instanceof Tensor) return 'a plain Tensor';
+  if (value === undefined || value === null) return String(value);
+  return typeof value === 'object' ? `a ${value.constructor?.name ?? 'object'}` : `a ${typeof value}`;
 }

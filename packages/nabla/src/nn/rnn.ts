@@ -4,18 +4,20 @@
  * options (numLayers, bias, batchFirst, dropout, bidirectional). Composites of matmul and
  * activations, so autograd runs through time.
  *
- * `forward(x)` returns the output sequence only (so a layer fits in `Sequential`);
- * `forwardWithState(x, state?)` returns PyTorch's tuple: `[output, hN]` (RNN, GRU) or
- * `[output, [hN, cN]]` (LSTM).
+ * `forward(x, state?)` returns PyTorch's tuple: `[output, hN]` (RNN, GRU) or `[output, [hN, cN]]`
+ * (LSTM). `x` is a padded tensor or a `PackedSequence` (variable-length sequences); the output is
+ * of the same kind.
  */
+import { indexSelect } from '../ops/indexing.js';
 import { linear } from '../ops/matmul.js';
 import { cat, stack } from '../ops/movement.js';
-import { full, zeros } from '../tensor/create.js';
+import { zeros } from '../tensor/create.js';
 import { formatShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { dropout } from './functional/dropout.js';
 import { uniform_ } from './init.js';
 import { Module } from './module.js';
+import { PackedSequence } from './packed-sequence.js';
 import { Parameter } from './parameter.js';
 
 export interface RNNOptions {
@@ -38,7 +40,7 @@ interface Weights {
   bHh: Parameter | null;
 }
 
-abstract class RNNBase extends Module {
+abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out> {
   readonly numLayers: number;
   readonly bias: boolean;
   readonly batchFirst: boolean;
@@ -101,28 +103,25 @@ abstract class RNNBase extends Module {
     return [n.sub(n.mul(z)).add(z.mul(h)), null]; // (1 − z)·n + z·h
   }
 
-  /** Runs every layer and direction over `input`; returns [output, hN, cN | null]. */
-  protected run(input: Tensor, h0: Tensor | null, c0: Tensor | null): [Tensor, Tensor, Tensor | null] {
+  /**
+   * Runs every layer and direction over `input` (a padded tensor or a PackedSequence); returns
+   * [output, hN, cN | null] with the output of the same kind as the input.
+   */
+  protected run(
+    input: Tensor | PackedSequence,
+    h0: Tensor | null,
+    c0: Tensor | null,
+  ): [Tensor | PackedSequence, Tensor, Tensor | null] {
+    if (input instanceof PackedSequence) return this.runPacked(input, h0, c0);
     const name = this.constructor.name;
     const unbatched = input.ndim === 2;
     if (input.ndim !== 2 && input.ndim !== 3)
       throw new Error(`${name}: expected input of 2 or 3 dims, got shape ${formatShape(input.shape)}`);
     let x = unbatched ? input.unsqueeze(1) : this.batchFirst ? input.transpose(0, 1) : input; // [L, N, F]
-    if (x.shape[2] !== this.inputSize)
-      throw new Error(`${name}: expected ${this.inputSize} input features, got shape ${formatShape(input.shape)}`);
+    this.checkFeatures(x.shape[2], input.shape);
     const [steps, batch] = [x.shape[0], x.shape[1]];
+    const [H0, C0] = this.initialStates(h0, c0, batch, x.dtype, unbatched, null);
     const dirs = this.bidirectional ? 2 : 1;
-    const stateShape = [this.numLayers * dirs, batch, this.hiddenSize];
-    const initial = (s: Tensor | null, what: string): Tensor => {
-      if (!s) return zeros(stateShape, { dtype: x.dtype });
-      const t = unbatched ? s.unsqueeze(1) : s;
-      if (t.shape.join() !== stateShape.join())
-        throw new Error(
-          `${name}: expected ${what} of shape ${formatShape(unbatched ? [stateShape[0], stateShape[2]] : stateShape)}, got ${formatShape(s.shape)}`,
-        );
-      return t;
-    };
-    const [H0, C0] = [initial(h0, 'hx'), this.kind === 'LSTM' ? initial(c0, 'cx') : null];
     const hN: Tensor[] = [];
     const cN: Tensor[] = [];
     for (let l = 0; l < this.numLayers; l++) {
@@ -150,6 +149,118 @@ abstract class RNNBase extends Module {
     return [out, pack(hN), this.kind === 'LSTM' ? pack(cN) : null];
   }
 
+  private checkFeatures(features: number, shape: readonly number[]): void {
+    if (features !== this.inputSize)
+      throw new Error(
+        `${this.constructor.name}: expected ${this.inputSize} input features, got shape ${formatShape(shape)}`,
+      );
+  }
+
+  /** h0 and c0 as [layers·dirs, N, H] (zeros when not given), rows put in `order` when packed and sorted. */
+  private initialStates(
+    h0: Tensor | null,
+    c0: Tensor | null,
+    batch: number,
+    dtype: Tensor['dtype'],
+    unbatched: boolean,
+    order: Tensor | null,
+  ): [Tensor, Tensor | null] {
+    const stateShape = [this.numLayers * (this.bidirectional ? 2 : 1), batch, this.hiddenSize];
+    const initial = (s: Tensor | null, what: string): Tensor => {
+      if (!s) return zeros(stateShape, { dtype });
+      const t = unbatched ? s.unsqueeze(1) : s;
+      if (t.shape.join() !== stateShape.join())
+        throw new Error(
+          `${this.constructor.name}: expected ${what} of shape ${formatShape(unbatched ? [stateShape[0], stateShape[2]] : stateShape)}, got ${formatShape(s.shape)}`,
+        );
+      return order ? indexSelect(t, 1, order) : t;
+    };
+    return [initial(h0, 'hx'), this.kind === 'LSTM' ? initial(c0, 'cx') : null];
+  }
+
+  /**
+   * The packed run: at step t only the first batchSizes[t] rows (the sequences still running) are
+   * updated, so each sequence's final state is the one after its own last step, as in PyTorch.
+   */
+  private runPacked(
+    input: PackedSequence,
+    h0: Tensor | null,
+    c0: Tensor | null,
+  ): [PackedSequence, Tensor, Tensor | null] {
+    if (input.data.ndim !== 2)
+      throw new Error(
+        `${this.constructor.name}: expected packed data of 2 dims [rows, features], got shape ${formatShape(input.data.shape)}`,
+      );
+    this.checkFeatures(input.data.shape[1], input.data.shape);
+    const sizes = input.sizes();
+    const batch = input.batch;
+    const offsets: number[] = [0]; // first packed row of each time step
+    for (const n of sizes.slice(0, -1)) offsets.push(offsets[offsets.length - 1] + n);
+    const [H0, C0] = this.initialStates(h0, c0, batch, input.data.dtype, false, input.sortedIndices);
+    const dirs = this.bidirectional ? 2 : 1;
+    const hN: Tensor[] = [];
+    const cN: Tensor[] = [];
+    let x = input.data; // [rows, F]
+    for (let l = 0; l < this.numLayers; l++) {
+      const outs: Tensor[] = [];
+      for (let d = 0; d < dirs; d++) {
+        const w = this.cells[l * dirs + d];
+        const xProj = linear(x, w.wIh, w.bIh ?? undefined); // every packed row at once
+        const hStart = H0.select(0, l * dirs + d);
+        const cStart = C0 ? C0.select(0, l * dirs + d) : null;
+        const seq = new Array<Tensor>(sizes.length);
+        let h: Tensor;
+        let c: Tensor | null;
+        if (d === 0) {
+          // Forward: sequences drop out as they end; their rows are set aside (later ones come first).
+          const doneH: Tensor[] = [];
+          const doneC: Tensor[] = [];
+          [h, c] = [hStart, cStart];
+          for (let t = 0; t < sizes.length; t++) {
+            const running = sizes[t];
+            if (running < h.shape[0]) {
+              doneH.unshift(h.narrow(0, running, h.shape[0] - running));
+              h = h.narrow(0, 0, running);
+              if (c) {
+                doneC.unshift(c.narrow(0, running, c.shape[0] - running));
+                c = c.narrow(0, 0, running);
+              }
+            }
+            [h, c] = this.step(w, xProj.narrow(0, offsets[t], running), h, c);
+            seq[t] = h;
+          }
+          h = doneH.length ? cat([h, ...doneH], 0) : h;
+          if (c) c = doneC.length ? cat([c, ...doneC], 0) : c;
+        } else {
+          // Backward: each sequence starts at its own last step, from its initial state.
+          h = hStart.narrow(0, 0, 0);
+          c = cStart ? cStart.narrow(0, 0, 0) : null;
+          for (let t = sizes.length - 1; t >= 0; t--) {
+            const running = sizes[t];
+            const have = h.shape[0];
+            if (running > have) {
+              h = cat([h, hStart.narrow(0, have, running - have)], 0);
+              if (c && cStart) c = cat([c, cStart.narrow(0, have, running - have)], 0);
+            }
+            [h, c] = this.step(w, xProj.narrow(0, offsets[t], running), h, c);
+            seq[t] = h;
+          }
+        }
+        outs.push(cat(seq, 0));
+        hN.push(h);
+        if (c) cN.push(c);
+      }
+      x = dirs === 2 ? cat(outs, 1) : outs[0];
+      if (this.dropout > 0 && this.training && l < this.numLayers - 1) x = dropout(x, this.dropout, true);
+    }
+    // Final states back in the caller's batch order.
+    const unsort = (s: Tensor[]): Tensor => {
+      const all = stack(s, 0);
+      return input.unsortedIndices ? indexSelect(all, 1, input.unsortedIndices) : all;
+    };
+    return [input.withData(x), unsort(hN), this.kind === 'LSTM' ? unsort(cN) : null];
+  }
+
   override extraRepr(): string {
     const opts = [`${this.inputSize}, ${this.hiddenSize}`];
     if (this.numLayers !== 1) opts.push(`numLayers=${this.numLayers}`);
@@ -162,12 +273,16 @@ abstract class RNNBase extends Module {
 }
 
 /** RNN and GRU: one hidden state `h` in and out (LSTM also carries a cell state). */
-abstract class HiddenStateRNN extends RNNBase {
-  forward(input: Tensor, hx?: Tensor): Tensor {
-    return this.run(input, hx ?? null, null)[0];
-  }
-  forwardWithState(input: Tensor, hx?: Tensor): [Tensor, Tensor] {
-    const [out, h] = this.run(input, hx ?? null, null);
+abstract class HiddenStateRNN extends RNNBase<
+  [input: Tensor | PackedSequence, hx?: Tensor | null],
+  [Tensor | PackedSequence, Tensor]
+> {
+  /** `[output, hN]`: output [L, N, D·H] (or packed, like the input), hN [layers·D, N, H]. */
+  forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor];
+  forward(input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor];
+  forward(input: Tensor | PackedSequence, hx?: Tensor | null): [Tensor | PackedSequence, Tensor];
+  forward(input: Tensor | PackedSequence, hx: Tensor | null = null): [Tensor | PackedSequence, Tensor] {
+    const [out, h] = this.run(input, hx, null);
     return [out, h];
   }
 }
@@ -175,7 +290,7 @@ abstract class HiddenStateRNN extends RNNBase {
 /**
  * Elman RNN, `h' = tanh(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh)` (or ReLU), like `torch.nn.RNN`.
  * @example
- * const [out, hN] = new RNN(3, 5).forwardWithState(randn([7, 2, 3])); // out [7, 2, 5], hN [1, 2, 5]
+ * const [out, hN] = new RNN(3, 5).forward(randn([7, 2, 3])); // out [7, 2, 5], hN [1, 2, 5]
  */
 export class RNN extends HiddenStateRNN {
   constructor(inputSize: number, hiddenSize: number, options: RNNOptions & { nonlinearity?: 'tanh' | 'relu' } = {}) {
@@ -186,7 +301,7 @@ export class RNN extends HiddenStateRNN {
 /**
  * Gated recurrent unit, like `torch.nn.GRU`.
  * @example
- * const [out, hN] = new GRU(3, 5, { batchFirst: true }).forwardWithState(randn([2, 7, 3])); // out [2, 7, 5]
+ * const [out, hN] = new GRU(3, 5, { batchFirst: true }).forward(randn([2, 7, 3])); // out [2, 7, 5], hN [1, 2, 5]
  */
 export class GRU extends HiddenStateRNN {
   constructor(inputSize: number, hiddenSize: number, options: RNNOptions = {}) {
@@ -195,40 +310,30 @@ export class GRU extends HiddenStateRNN {
 }
 
 /**
- * Long short-term memory, like `torch.nn.LSTM`: `forwardWithState` gives `[output, [hN, cN]]`.
+ * Long short-term memory, like `torch.nn.LSTM`: `forward(x, [h0, c0]?)` gives `[output, [hN, cN]]`.
  * @example
- * const [out, [hN, cN]] = new LSTM(3, 5, { numLayers: 2 }).forwardWithState(randn([7, 2, 3])); // hN [2, 2, 5]
+ * const [out, [hN, cN]] = new LSTM(3, 5, { numLayers: 2 }).forward(randn([7, 2, 3])); // out [7, 2, 5], hN [2, 2, 5]
  */
-export class LSTM extends RNNBase {
+export class LSTM extends RNNBase<
+  [input: Tensor | PackedSequence, hx?: readonly [Tensor, Tensor] | null],
+  [Tensor | PackedSequence, [Tensor, Tensor]]
+> {
   constructor(inputSize: number, hiddenSize: number, options: RNNOptions = {}) {
     super('LSTM', inputSize, hiddenSize, options);
   }
-  /** The output sequence; the initial state, if any, as separate `h0, c0`. */
-  forward(input: Tensor, h0?: Tensor, c0?: Tensor): Tensor {
-    return this.run(input, h0 ?? null, c0 ?? null)[0];
-  }
-  forwardWithState(input: Tensor, state?: readonly [Tensor, Tensor]): [Tensor, [Tensor, Tensor]] {
-    const [out, h, c] = this.run(input, state?.[0] ?? null, state?.[1] ?? null);
+
+  /** `[output, [hN, cN]]`; the initial state, if any, as `[h0, c0]` (PyTorch's `(h_0, c_0)`). */
+  forward(input: Tensor, hx?: readonly [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]];
+  forward(input: PackedSequence, hx?: readonly [Tensor, Tensor] | null): [PackedSequence, [Tensor, Tensor]];
+  forward(
+    input: Tensor | PackedSequence,
+    hx?: readonly [Tensor, Tensor] | null,
+  ): [Tensor | PackedSequence, [Tensor, Tensor]];
+  forward(
+    input: Tensor | PackedSequence,
+    hx: readonly [Tensor, Tensor] | null = null,
+  ): [Tensor | PackedSequence, [Tensor, Tensor]] {
+    const [out, h, c] = this.run(input, hx?.[0] ?? null, hx?.[1] ?? null);
     return [out, [h, c!]];
   }
-}
-
-/**
- * Pads variable-length sequences ([Li, *]) with `paddingValue` to the longest and stacks them:
- * [Lmax, B, *], or [B, Lmax, *] with `batchFirst`, like `torch.nn.utils.rnn.pad_sequence`.
- * @example
- * padSequence([ones([3, 2]), ones([1, 2])], { batchFirst: true }).shape; // [2, 3, 2]
- */
-export function padSequence(
-  sequences: readonly Tensor[],
-  options: { batchFirst?: boolean; paddingValue?: number } = {},
-): Tensor {
-  if (sequences.length === 0) throw new Error('padSequence: expected at least one sequence');
-  const { batchFirst = false, paddingValue = 0 } = options;
-  const longest = Math.max(...sequences.map((s) => s.shape[0]));
-  const padded = sequences.map((s) => {
-    const extra = longest - s.shape[0];
-    return extra === 0 ? s : cat([s, full([extra, ...s.shape.slice(1)], paddingValue, { dtype: s.dtype })], 0);
-  });
-  return stack(padded, batchFirst ? 0 : 1);
 }

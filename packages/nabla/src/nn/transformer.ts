@@ -5,6 +5,7 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { MultiheadAttention } from './attention.js';
+import { ModuleList } from './container.js';
 import { Dropout } from './dropout.js';
 import { gelu, relu } from './functional/activation.js';
 import { Linear } from './linear.js';
@@ -33,7 +34,7 @@ export interface EncoderCallOptions {
  * const layer = new TransformerEncoderLayer(16, 4, { dimFeedforward: 32, batchFirst: true });
  * layer.forward(randn([2, 5, 16])).shape; // [2, 5, 16]
  */
-export class TransformerEncoderLayer extends Module {
+export class TransformerEncoderLayer extends Module<[src: Tensor, masks?: EncoderCallOptions], Tensor> {
   readonly selfAttn: MultiheadAttention;
   readonly linear1: Linear;
   readonly dropout: Dropout;
@@ -71,15 +72,13 @@ export class TransformerEncoderLayer extends Module {
     this.activation = activation === 'relu' ? relu : activation === 'gelu' ? (x) => gelu(x) : activation;
   }
 
-  forward(src: Tensor): Tensor {
-    return this.forwardWithMasks(src);
-  }
-
-  forwardWithMasks(src: Tensor, masks: EncoderCallOptions = {}): Tensor {
+  /** `masks` as PyTorch's `src_mask` and `src_key_padding_mask`. */
+  forward(src: Tensor, masks: EncoderCallOptions = {}): Tensor {
     const sa = (x: Tensor): Tensor => {
-      const [out] = this.selfAttn.forwardWithWeights(x, x, x, {
+      const [out] = this.selfAttn.forward(x, x, x, {
         attnMask: masks.srcMask ?? null,
         keyPaddingMask: masks.srcKeyPaddingMask ?? null,
+        needWeights: false,
       });
       return this.dropout1.forward(out);
     };
@@ -101,8 +100,8 @@ export class TransformerEncoderLayer extends Module {
  * const enc = new TransformerEncoder(new TransformerEncoderLayer(16, 4, { dimFeedforward: 32 }), 2);
  * enc.forward(randn([5, 2, 16])).shape; // [5, 2, 16]
  */
-export class TransformerEncoder extends Module {
-  readonly layers: TransformerEncoderLayer[] = [];
+export class TransformerEncoder extends Module<[src: Tensor, masks?: EncoderCallOptions], Tensor> {
+  readonly layers = new ModuleList<TransformerEncoderLayer>();
   readonly norm: Module | null;
 
   constructor(
@@ -111,32 +110,18 @@ export class TransformerEncoder extends Module {
     norm: Module | null = null,
   ) {
     super();
-    const holder = this.registerModule('layers', new LayerList());
     for (let i = 0; i < numLayers; i++) {
       const copy = new TransformerEncoderLayer(encoderLayer.dModel, encoderLayer.nhead, encoderLayer.options);
       copy.loadStateDict(encoderLayer.stateDict());
-      this.layers.push(holder.add(String(i), copy));
+      this.layers.append(copy);
     }
-    this.norm = norm ? this.registerModule('norm', norm) : null;
+    this.norm = norm;
   }
 
-  forward(src: Tensor): Tensor {
-    return this.forwardWithMasks(src);
-  }
-
-  forwardWithMasks(src: Tensor, masks: EncoderCallOptions = {}): Tensor {
+  /** `masks` as PyTorch's `mask` and `src_key_padding_mask`, passed to every layer. */
+  forward(src: Tensor, masks: EncoderCallOptions = {}): Tensor {
     let x = src;
-    for (const layer of this.layers) x = layer.forwardWithMasks(x, masks);
+    for (const layer of this.layers) x = layer.forward(x, masks);
     return this.norm ? this.norm.forward(x) : x;
-  }
-}
-
-/** Holds the encoder's layers under '0', '1', ... (PyTorch's ModuleList naming). */
-class LayerList extends Module {
-  add<M extends Module>(name: string, m: M): M {
-    return this.registerModule(name, m);
-  }
-  forward(): Tensor {
-    throw new Error('TransformerEncoder.layers has no forward(); the encoder runs them');
   }
 }

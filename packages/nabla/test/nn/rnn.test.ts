@@ -48,9 +48,9 @@ for (const c of cases) {
     let hN: Tensor;
     let cN: Tensor | null = null;
     if (m instanceof nn.LSTM) {
-      [out, [hN, cN]] = m.forwardWithState(x.float(), c.h0 ? [dec(c.h0).float(), dec(c.c0!).float()] : undefined);
+      [out, [hN, cN]] = m.forward(x.float(), c.h0 ? [dec(c.h0).float(), dec(c.c0!).float()] : null);
     } else {
-      [out, hN] = m.forwardWithState(x.float(), c.h0 ? dec(c.h0).float() : undefined);
+      [out, hN] = m.forward(x.float(), c.h0 ? dec(c.h0).float() : null);
     }
     assertClose(out, dec(c.out), { rtol: 1e-4, atol: 1e-5, message: 'output' });
     assertClose(hN, dec(c.hN), { rtol: 1e-4, atol: 1e-5, message: 'hN' });
@@ -96,12 +96,12 @@ test('padSequence pads to the longest and stacks like torch.nn.utils.rnn.pad_seq
   ]);
 });
 
-test('fresh recurrent layers: shapes, U(±1/√hidden) init, unbatched input, forward() in Sequential', () => {
+test('fresh recurrent layers: shapes, U(±1/√hidden) init, unbatched input, [output, state] like PyTorch', () => {
   manualSeed(3);
   const lstm = new nn.LSTM(6, 8, { numLayers: 2 });
   for (const p of lstm.parameters()) assert.ok(p.abs().max().item() <= 1 / Math.sqrt(8));
   assert.deepEqual([...lstm.stateDict().weight_ih_l1.shape], [32, 8]);
-  const [out, [h, c]] = lstm.forwardWithState(randn([7, 6]));
+  const [out, [h, c]] = lstm.forward(randn([7, 6]));
   assert.deepEqual(
     [[...out.shape], [...h.shape], [...c.shape]],
     [
@@ -110,8 +110,15 @@ test('fresh recurrent layers: shapes, U(±1/√hidden) init, unbatched input, fo
       [2, 8],
     ],
   );
-  const seq = new nn.Sequential(new nn.GRU(6, 5, { batchFirst: true, bidirectional: true }), new nn.Linear(10, 2));
-  assert.deepEqual([...seq.forward(randn([3, 4, 6])).shape], [3, 4, 2]);
+  const gru = new nn.GRU(6, 5, { batchFirst: true, bidirectional: true });
+  const [seqOut, hN] = gru.forward(randn([3, 4, 6]));
+  assert.deepEqual(
+    [[...seqOut.shape], [...hN.shape]],
+    [
+      [3, 4, 10],
+      [2, 3, 5],
+    ],
+  );
   assert.equal(
     String(new nn.GRU(6, 5, { batchFirst: true, bidirectional: true })),
     'GRU(6, 5, batchFirst=true, bidirectional=true)',

@@ -42,7 +42,7 @@ cases.forEach((c) => {
       srcMask: c.call.srcMask ? dec(c.call.srcMask) : null,
       srcKeyPaddingMask: c.call.srcKeyPaddingMask ? dec(c.call.srcKeyPaddingMask) : null,
     };
-    const out = m.forwardWithMasks(x.float(), masks);
+    const out = m.forward(x.float(), masks);
     assertClose(out, dec(c.out), { rtol: 1e-5, atol: 1e-5, message: 'output' });
     out.mul(dec(c.w).float()).sum().backward();
     assertClose(x.grad!, dec(c.gradX), { rtol: 1e-3, atol: 1e-3, message: 'grad x' });
@@ -57,6 +57,6 @@ test('TransformerEncoder copies the layer (same initial weights, independent par
   const enc = new nn.TransformerEncoder(layer, 3);
   const sd = enc.stateDict();
   assertClose(sd['layers.2.linear1.weight'], layer.linear1.weight.detach());
-  assert.notEqual(enc.layers[0].linear1.weight, enc.layers[1].linear1.weight);
+  assert.notEqual(enc.layers.at(0).linear1.weight, enc.layers.at(1).linear1.weight);
   assert.deepEqual([...enc.train().forward(randn([4, 2, 8])).shape], [4, 2, 8]);
 });

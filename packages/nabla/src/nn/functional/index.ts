@@ -42,6 +42,6 @@ export {
 export { nllLoss, crossEntropy, type NLLLossOptions, type CrossEntropyOptions } from './cross-entropy.js';
 export type { Reduction, ReductionOptions } from './reduction.js';
 export * from './conv.js';
-export { embedding, oneHot } from './embedding.js';
+export { embedding, embeddingBag, oneHot, type EmbeddingBagOptions } from './embedding.js';
 export { pad, type PadMode } from './padding.js';
 export { normalize, cosineSimilarity, pairwiseDistance } from './distance.js';
