@@ -171,3 +171,4 @@ export * from './data/index.js';
 export * from './train/index.js';
 export * from './continual/index.js';
 export * as io from './io/index.js';
+export { ready, type ReadyInfo } from './backend/ready.js';
