@@ -14,6 +14,7 @@ export * from './data/image-node/index.js';
 
 import { initWasm } from './backend/index.js';
 import { initNative } from './backend/native/index.js';
+import { setStartup } from './backend/ready.js';
 import { setHostThreads } from './backend/wasm/index.js';
 import { cores, spawnWorker } from './backend/wasm/threads-node.js';
 
@@ -24,17 +25,20 @@ setHostThreads({ spawn: spawnWorker, cores: cores() });
 // work over WASM SIMD on worker threads for the rest ('native'), else WASM alone (every Node this
 // package supports has WebAssembly SIMD); backendInfo().nativeUnavailable says why in one line.
 // NABLA_BACKEND=js|wasm|native picks one; a failure to start leaves the previous one in place.
-const wanted = process.env.NABLA_BACKEND;
-if (wanted !== 'js') {
+// ready() (also exported here) waits for this selection instead of starting one of its own.
+async function selectBackend(wanted: string | undefined): Promise<void> {
+  if (wanted === 'js') return;
   await initWasm().catch(() => undefined);
-  if (wanted !== 'wasm') {
-    const started = await initNative();
-    if (typeof started === 'string' && wanted === 'native')
-      console.warn(
-        `nabla: NABLA_BACKEND=native: ${started}; using ${(await import('./backend/index.js')).getBackend().name}`,
-      );
-  }
+  if (wanted === 'wasm') return;
+  const started = await initNative();
+  if (typeof started === 'string' && wanted === 'native')
+    console.warn(
+      `nabla: NABLA_BACKEND=native: ${started}; using ${(await import('./backend/index.js')).getBackend().name}`,
+    );
 }
+const selection = selectBackend(process.env.NABLA_BACKEND);
+setStartup(selection);
+await selection;
 export {
   initWasm,
   setNumThreads,
@@ -45,3 +49,4 @@ export {
   type BackendInfo,
 } from './backend/index.js';
 export { initNative, type NativeOptions } from './backend/native/index.js';
+export { ready, type ReadyInfo } from './backend/ready.js';
