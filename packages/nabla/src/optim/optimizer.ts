@@ -66,7 +66,10 @@ export abstract class Optimizer<H extends BaseHyper, S extends ParamState = Para
       );
     }
     const list = [...params];
-    if (list.length === 0) throw new Error('optimizer got an empty parameter list');
+    if (list.length === 0)
+      throw new Error(
+        "optimizer got an empty parameter list (model.parameters() found none). A module's parameters are its fields holding an nn.Parameter or an nn.Module; a plain Tensor field is not one (wrap it: new nn.Parameter(t)), and layers kept in a plain array are not found (use nn.ModuleList)",
+      );
     const groups =
       list[0] instanceof Tensor
         ? [{ params: list as Tensor[] } as unknown as ParamGroupInput<H>]

@@ -1,7 +1,7 @@
 /** Module.to(dtype) / double() / float() and Tensor's `data` setter, as PyTorch's module.to and `p.data = t`. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { gradcheck, manualSeed, nn, optim, randn, tensor } from '../../src/index.js';
+import { gradcheck, manualSeed, nn, optim, randn, type Tensor, tensor } from '../../src/index.js';
 import { assertClose } from '../helpers.js';
 
 describe('Module.to(dtype)', () => {
@@ -93,5 +93,116 @@ describe('Tensor data setter', () => {
     assert.throws(() => {
       p.data = tensor([1, 2], { dtype: 'int32' });
     }, /needs floating point data/);
+  });
+});
+
+describe('free-form modules (fields found like PyTorch __setattr__)', () => {
+  class Affine extends nn.Module<[Tensor], Tensor> {
+    a = new nn.Parameter(tensor([0.5]));
+    inner = new nn.Linear(1, 1);
+    scale = tensor([2]); // a plain tensor: not a parameter
+    b: nn.Parameter | null = new nn.Parameter(tensor([0]));
+    forward(x: Tensor): Tensor {
+      const y = this.inner.forward(x).mul(this.a);
+      return this.b ? y.add(this.b) : y;
+    }
+  }
+
+  it('a Parameter field is in parameters(), namedParameters(), stateDict, and an optimizer trains it', () => {
+    manualSeed(0);
+    const m = new Affine();
+    assert.deepEqual(
+      [...m.namedParameters()].map(([n]) => n),
+      ['a', 'b', 'inner.weight', 'inner.bias'], // own parameters first, then children's, as PyTorch
+    );
+    assert.equal(m.parameters()[0], m.a);
+    assert.deepEqual(Object.keys(m.stateDict()), ['a', 'b', 'inner.weight', 'inner.bias']);
+    assert.deepEqual(
+      [...m.namedChildren()].map(([n]) => n),
+      ['inner'],
+    );
+    const x = tensor([[1], [2], [3]]);
+    const y = tensor([[3], [5], [7]]);
+    const opt = new optim.SGD(m.parameters(), { lr: 0.05 });
+    const before = m.a.item();
+    let loss = Infinity;
+    for (let i = 0; i < 200; i++) {
+      opt.zeroGrad();
+      const l = nn.functional.mseLoss(m.forward(x), y);
+      l.backward();
+      opt.step();
+      loss = l.item();
+    }
+    assert.notEqual(m.a.item(), before);
+    assert.ok(loss < 1e-3, `loss ${loss}`);
+  });
+
+  it('assigning to a member replaces it, null removes it, a wrong kind names the field', () => {
+    const m = new Affine();
+    const fresh = new nn.Parameter(tensor([1]));
+    m.a = fresh;
+    assert.equal(m.parameters()[0], fresh);
+    m.b = null;
+    assert.deepEqual(Object.keys(m.stateDict()), ['a', 'inner.weight', 'inner.bias']);
+    (m as unknown as { inner: unknown }).inner = new nn.Identity();
+    assert.deepEqual(Object.keys(m.stateDict()), ['a']);
+    const lin = new nn.Linear(2, 2);
+    (lin as unknown as { weight: unknown }).weight = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
+    assert.throws(
+      () => lin.parameters(),
+      /Linear\.weight is a parameter: assign a Parameter or null, not a plain Tensor/,
+    );
+  });
+
+  it('explicit register* calls still work, buffers follow assignments, names cannot clash', () => {
+    class Stats extends nn.Module {
+      fc = new nn.Linear(2, 2);
+      mean: Tensor;
+      constructor() {
+        super();
+        this.mean = this.registerBuffer('mean', tensor([0, 0]));
+        this.registerParameter('gain', new nn.Parameter(tensor([1])));
+      }
+      forward(x: Tensor): Tensor {
+        return this.fc.forward(x.sub(this.mean));
+      }
+    }
+    const s = new Stats();
+    assert.deepEqual(Object.keys(s.stateDict()), ['gain', 'mean', 'fc.weight', 'fc.bias']);
+    s.mean = tensor([5, 5]);
+    assert.deepEqual(s.stateDict().mean.tolist(), [5, 5]);
+    assert.deepEqual(s.getBuffer('mean')!.tolist(), [5, 5]);
+    assert.throws(() => s.registerParameter('fc', new nn.Parameter(tensor([1]))), /already has a field named 'fc'/);
+    assert.throws(() => s.registerBuffer('gain', tensor([1])), /already has a member named 'gain'/);
+  });
+
+  it('forward takes and returns any values, typed through Module<In, Out>', () => {
+    class Split extends nn.Module<
+      [x: Tensor, parts: number, options?: { scale?: number }],
+      { head: Tensor; rest: Tensor[] }
+    > {
+      forward(x: Tensor, parts: number, options: { scale?: number } = {}) {
+        const [head, ...rest] = x.mul(options.scale ?? 1).chunk(parts, 0);
+        return { head, rest };
+      }
+    }
+    const { head, rest } = new Split().forward(tensor([1, 2, 3, 4]), 2, { scale: 10 });
+    assert.deepEqual([head.tolist(), rest.map((r) => r.tolist())], [[10, 20], [[30, 40]]]);
+  });
+
+  it('an optimizer given no parameters says why and what usually causes it', () => {
+    class Empty extends nn.Module {
+      w = tensor([1, 2]).requiresGrad_();
+      forward(x: Tensor): Tensor {
+        return x.mul(this.w);
+      }
+    }
+    assert.throws(
+      () => new optim.SGD(new Empty().parameters(), { lr: 0.1 }),
+      /empty parameter list .*a plain Tensor field is not one \(wrap it: new nn\.Parameter\(t\)\)/,
+    );
   });
 });
