@@ -1,3 +1,4 @@
+import { checkOptions } from '../tensor/options.js';
 import type { FloatArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { getBackend } from '../backend/index.js';
@@ -34,6 +35,7 @@ export function adadeltaUpdate(p: FloatArray, g: FloatArray, v: FloatArray, u: F
  */
 export class Adadelta extends Optimizer<AdadeltaHyper, AdadeltaState> {
   constructor(params: ParamsInput<AdadeltaHyper>, options: AdadeltaOptions = {}) {
+    checkOptions('Adadelta', options, { lr: true, rho: true, eps: true, weightDecay: true, maximize: true });
     const { lr = 1.0, rho = 0.9, eps = 1e-6, weightDecay = 0, maximize = false } = options;
     if (!(lr >= 0)) throw new RangeError(`Adadelta: invalid learning rate: ${lr}`);
     if (!(rho >= 0 && rho <= 1)) throw new RangeError(`Adadelta: invalid rho value: ${rho}`);

@@ -1,3 +1,4 @@
+import { checkOptions } from '../tensor/options.js';
 import type { FloatArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { getBackend } from '../backend/index.js';
@@ -39,6 +40,14 @@ export function adagradUpdate(p: FloatArray, g: FloatArray, sum: FloatArray, ste
  */
 export class Adagrad extends Optimizer<AdagradHyper, AdagradState> {
   constructor(params: ParamsInput<AdagradHyper>, options: AdagradOptions = {}) {
+    checkOptions('Adagrad', options, {
+      lr: true,
+      lrDecay: true,
+      weightDecay: true,
+      initialAccumulatorValue: true,
+      eps: true,
+      maximize: true,
+    });
     const {
       lr = 1e-2,
       lrDecay = 0,

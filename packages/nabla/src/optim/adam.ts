@@ -1,3 +1,4 @@
+import { checkOptions } from '../tensor/options.js';
 import type { FloatArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { getBackend } from '../backend/index.js';
@@ -51,6 +52,7 @@ export function adamUpdate(
 }
 
 function checkAdamOptions(name: string, o: AdamOptions): void {
+  checkOptions(name, o, { lr: true, betas: true, eps: true, weightDecay: true, amsgrad: true, maximize: true });
   const { lr = 1e-3, eps = 1e-8, betas = [0.9, 0.999], weightDecay = 0 } = o;
   if (!(lr >= 0)) throw new RangeError(`${name}: invalid learning rate: ${lr}`);
   if (!(eps >= 0)) throw new RangeError(`${name}: invalid epsilon value: ${eps}`);

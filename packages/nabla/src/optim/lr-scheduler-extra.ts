@@ -1,4 +1,5 @@
 /** More of PyTorch 1.13's schedulers: MultiplicativeLR, PolynomialLR, CosineAnnealingWarmRestarts, OneCycleLR. */
+import { checkOptions, requireOption } from '../tensor/options.js';
 import { LRScheduler } from './lr-scheduler.js';
 import type { BaseHyper, Optimizer } from './optimizer.js';
 
@@ -12,7 +13,8 @@ export class MultiplicativeLR extends LRScheduler {
 
   constructor(optimizer: Optimizer<BaseHyper>, options: { lrLambda: (epoch: number) => number; lastEpoch?: number }) {
     super(optimizer, options.lastEpoch);
-    this.lrLambda = options.lrLambda;
+    checkOptions('MultiplicativeLR', options, { lrLambda: true, lastEpoch: true });
+    this.lrLambda = requireOption('MultiplicativeLR', options, 'lrLambda');
     this.initialStep();
   }
 
@@ -35,6 +37,7 @@ export class PolynomialLR extends LRScheduler {
     options: { totalIters?: number; power?: number; lastEpoch?: number } = {},
   ) {
     super(optimizer, options.lastEpoch);
+    checkOptions('PolynomialLR', options, { totalIters: true, power: true, lastEpoch: true });
     this.totalIters = options.totalIters ?? 5;
     this.power = options.power ?? 1;
     this.initialStep();
@@ -69,6 +72,8 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
     options: { T0: number; TMult?: number; etaMin?: number; lastEpoch?: number },
   ) {
     super(optimizer, options.lastEpoch);
+    checkOptions('CosineAnnealingWarmRestarts', options, { T0: true, TMult: true, etaMin: true, lastEpoch: true });
+    requireOption('CosineAnnealingWarmRestarts', options, 'T0');
     const { T0, TMult = 1, etaMin = 0 } = options;
     if (!Number.isInteger(T0) || T0 <= 0)
       throw new RangeError(`CosineAnnealingWarmRestarts: expected a positive integer T0, got ${T0}`);

@@ -4,6 +4,8 @@
  * `step(epoch)` uses the closed form where PyTorch has one. Construction performs the first
  * step (epoch 0), as in PyTorch.
  */
+import { OptionError } from '../tensor/errors.js';
+import { checkOptions, requireOption } from '../tensor/options.js';
 import type { BaseHyper, Optimizer } from './optimizer.js';
 
 /** A scheduler's state: its fields as plain JSON values (PyTorch: `__dict__` minus the optimizer). */
@@ -18,6 +20,13 @@ export interface Scheduler {
 }
 
 /** Python's `%` (the result has the divisor's sign). */
+/** `value` if it is a finite number, else an OptionError naming the scheduler and the option. */
+export function finiteOption(owner: string, name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new OptionError(`${owner}: option '${name}' must be a finite number, got ${String(value)}`);
+  return value;
+}
+
 export function pyMod(a: number, n: number): number {
   return ((a % n) + n) % n;
 }
@@ -128,6 +137,7 @@ export class StepLR extends LRScheduler {
         `StepLR: options.stepSize must be a positive integer, got ${JSON.stringify(options.stepSize ?? options)}; use new StepLR(opt, { stepSize, gamma })`,
       );
     }
+    checkOptions('StepLR', options, { stepSize: true, gamma: true, lastEpoch: true });
     this.stepSize = options.stepSize;
     this.gamma = options.gamma ?? 0.1;
     this.initialStep();
@@ -158,6 +168,9 @@ export class MultiStepLR extends LRScheduler {
     options: { milestones: readonly number[]; gamma?: number; lastEpoch?: number },
   ) {
     super(optimizer, options.lastEpoch);
+    checkOptions('MultiStepLR', options, { milestones: true, gamma: true, lastEpoch: true });
+    if (!Array.isArray(requireOption('MultiStepLR', options, 'milestones')))
+      throw new OptionError(`MultiStepLR: milestones must be an array of epochs, got ${String(options.milestones)}`);
     this.milestones = [...options.milestones].sort((a, b) => a - b);
     this.gamma = options.gamma ?? 0.1;
     this.initialStep();
@@ -189,6 +202,7 @@ export class ConstantLR extends LRScheduler {
     options: { factor?: number; totalIters?: number; lastEpoch?: number } = {},
   ) {
     super(optimizer, options.lastEpoch);
+    checkOptions('ConstantLR', options, { factor: true, totalIters: true, lastEpoch: true });
     this.factor = options.factor ?? 1 / 3;
     this.totalIters = options.totalIters ?? 5;
     if (this.factor > 1 || this.factor < 0)
@@ -223,6 +237,7 @@ export class LinearLR extends LRScheduler {
     options: { startFactor?: number; endFactor?: number; totalIters?: number; lastEpoch?: number } = {},
   ) {
     super(optimizer, options.lastEpoch);
+    checkOptions('LinearLR', options, { startFactor: true, endFactor: true, totalIters: true, lastEpoch: true });
     this.startFactor = options.startFactor ?? 1 / 3;
     this.endFactor = options.endFactor ?? 1;
     this.totalIters = options.totalIters ?? 5;
@@ -258,7 +273,8 @@ export class ExponentialLR extends LRScheduler {
 
   constructor(optimizer: Optimizer<BaseHyper>, options: { gamma: number; lastEpoch?: number }) {
     super(optimizer, options.lastEpoch);
-    this.gamma = options.gamma;
+    checkOptions('ExponentialLR', options, { gamma: true, lastEpoch: true });
+    this.gamma = finiteOption('ExponentialLR', 'gamma', requireOption('ExponentialLR', options, 'gamma'));
     this.initialStep();
   }
 
@@ -283,8 +299,11 @@ export class CosineAnnealingLR extends LRScheduler {
 
   constructor(optimizer: Optimizer<BaseHyper>, options: { TMax: number; etaMin?: number; lastEpoch?: number }) {
     super(optimizer, options.lastEpoch);
-    this.TMax = options.TMax;
-    this.etaMin = options.etaMin ?? 0;
+    checkOptions('CosineAnnealingLR', options, { TMax: true, etaMin: true, lastEpoch: true });
+    // TMax undefined or 0 would make every lr NaN (cos(e·π/TMax)).
+    this.TMax = finiteOption('CosineAnnealingLR', 'TMax', requireOption('CosineAnnealingLR', options, 'TMax'));
+    if (!(this.TMax > 0)) throw new OptionError(`CosineAnnealingLR: TMax must be positive, got ${this.TMax}`);
+    this.etaMin = finiteOption('CosineAnnealingLR', 'etaMin', options.etaMin ?? 0);
     this.initialStep();
   }
 
@@ -323,6 +342,8 @@ export class LambdaLR extends LRScheduler {
     options: { lrLambda: ((epoch: number) => number) | ((epoch: number) => number)[]; lastEpoch?: number },
   ) {
     super(optimizer, options.lastEpoch);
+    checkOptions('LambdaLR', options, { lrLambda: true, lastEpoch: true });
+    requireOption('LambdaLR', options, 'lrLambda');
     const n = optimizer.paramGroups.length;
     const fns = Array.isArray(options.lrLambda)
       ? options.lrLambda

@@ -1,4 +1,5 @@
 /** OneCycleLR: PyTorch 1.13's 1cycle policy (lr up then down, momentum the other way), stepped per batch. */
+import { checkOptions, requireOption } from '../tensor/options.js';
 import { LRScheduler } from './lr-scheduler.js';
 import type { BaseHyper, Optimizer } from './optimizer.js';
 
@@ -54,6 +55,22 @@ export class OneCycleLR extends LRScheduler {
   anchors: Anchors[];
 
   constructor(optimizer: Optimizer<BaseHyper>, options: OneCycleLROptions) {
+    checkOptions('OneCycleLR', options, {
+      maxLr: true,
+      totalSteps: true,
+      epochs: true,
+      stepsPerEpoch: true,
+      pctStart: true,
+      annealStrategy: true,
+      cycleMomentum: true,
+      baseMomentum: true,
+      maxMomentum: true,
+      divFactor: true,
+      finalDivFactor: true,
+      threePhase: true,
+      lastEpoch: true,
+    });
+    requireOption('OneCycleLR', options, 'maxLr');
     const n = optimizer.paramGroups.length;
     const {
       pctStart = 0.3,

@@ -1,3 +1,4 @@
+import { unknownOption } from '../tensor/options.js';
 import { enableGrad, noGrad } from '../autograd/grad-mode.js';
 import { zeroGradInPlace } from '../autograd/graph.js';
 import { isFloating } from '../tensor/dtype.js';
@@ -88,6 +89,13 @@ export abstract class Optimizer<H extends BaseHyper, S extends ParamState = Para
    * given take the optimizer's defaults.
    */
   addParamGroup(group: ParamGroupInput<H>): void {
+    // A group's keys are `params` and the optimizer's hyper-parameters ('initialLr' is set by
+    // schedulers); a misspelled one would silently take the default.
+    const groupKeys = ['params', ...Object.keys(this.defaults)];
+    for (const key of Object.keys(group)) {
+      if (key !== 'initialLr' && !groupKeys.includes(key))
+        throw unknownOption(`${this.constructor.name} parameter group`, key, groupKeys);
+    }
     const params = [...group.params];
     params.forEach((p, i) => {
       if (!(p instanceof Tensor))

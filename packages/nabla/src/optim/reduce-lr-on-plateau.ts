@@ -1,3 +1,4 @@
+import { checkOptions } from '../tensor/options.js';
 import type { BaseHyper, Optimizer } from './optimizer.js';
 import { fieldsOf, type Scheduler, type SchedulerStateDict } from './lr-scheduler.js';
 
@@ -41,6 +42,16 @@ export class ReduceLROnPlateau implements Scheduler {
     readonly optimizer: Optimizer<BaseHyper>,
     options: ReduceLROnPlateauOptions = {},
   ) {
+    checkOptions('ReduceLROnPlateau', options, {
+      mode: true,
+      factor: true,
+      patience: true,
+      threshold: true,
+      thresholdMode: true,
+      cooldown: true,
+      minLr: true,
+      eps: true,
+    });
     const {
       mode = 'min',
       factor = 0.1,

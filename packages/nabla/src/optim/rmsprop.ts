@@ -1,3 +1,4 @@
+import { checkOptions } from '../tensor/options.js';
 import type { FloatArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { getBackend } from '../backend/index.js';
@@ -46,6 +47,15 @@ export function rmspropUpdate(p: FloatArray, g: FloatArray, s: RMSpropBuffers, h
  */
 export class RMSprop extends Optimizer<RMSpropHyper, RMSpropState> {
   constructor(params: ParamsInput<RMSpropHyper>, options: RMSpropOptions = {}) {
+    checkOptions('RMSprop', options, {
+      lr: true,
+      alpha: true,
+      eps: true,
+      weightDecay: true,
+      momentum: true,
+      centered: true,
+      maximize: true,
+    });
     const {
       lr = 1e-2,
       alpha = 0.99,

@@ -1,3 +1,4 @@
+import { checkOptions, requireOption } from '../tensor/options.js';
 import type { BaseHyper, Optimizer } from './optimizer.js';
 import { fieldsOf, type LRScheduler, type Scheduler, type SchedulerStateDict } from './lr-scheduler.js';
 
@@ -66,6 +67,9 @@ export class SequentialLR extends SchedulerGroup {
     optimizer: Optimizer<BaseHyper>,
     options: { schedulers: readonly LRScheduler[]; milestones: readonly number[]; lastEpoch?: number },
   ) {
+    checkOptions('SequentialLR', options, { schedulers: true, milestones: true, lastEpoch: true });
+    requireOption('SequentialLR', options, 'schedulers');
+    requireOption('SequentialLR', options, 'milestones');
     const { schedulers, milestones, lastEpoch = -1 } = options;
     checkSameOptimizer('SequentialLR', optimizer, schedulers);
     super(optimizer, [...schedulers]);

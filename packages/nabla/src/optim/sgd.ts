@@ -1,8 +1,9 @@
+import { checkOptions, type OptionKeys } from '../tensor/options.js';
 import type { FloatArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { getBackend } from '../backend/index.js';
 import { denseRead, denseView, updateInPlace } from './dense.js';
-import { Optimizer, type BaseHyper, type ParamGroup, type ParamGroupInput } from './optimizer.js';
+import { Optimizer, type BaseHyper, type ParamGroup, type ParamsInput } from './optimizer.js';
 
 /** Options of `SGD`, PyTorch's names in camelCase with its defaults. */
 export interface SGDOptions {
@@ -16,6 +17,15 @@ export interface SGDOptions {
 }
 
 export type SGDHyper = Required<SGDOptions> & BaseHyper;
+
+const SGD_KEYS: OptionKeys<SGDOptions> = {
+  lr: true,
+  momentum: true,
+  dampening: true,
+  weightDecay: true,
+  nesterov: true,
+  maximize: true,
+};
 
 /** SGD's per-parameter state: the momentum buffer, created on the first step when momentum > 0. */
 export type SGDState = { momentumBuffer?: Tensor };
@@ -39,9 +49,11 @@ export function sgdUpdate(p: FloatArray, g: FloatArray, buf: FloatArray | null, 
  * const opt = new SGD(model.parameters(), { lr: 0.1, momentum: 0.9, nesterov: true });
  */
 export class SGD extends Optimizer<SGDHyper, SGDState> {
-  constructor(params: readonly Tensor[], options: SGDOptions & { lr: number });
-  constructor(params: readonly ParamGroupInput<SGDHyper>[], options?: SGDOptions);
-  constructor(params: readonly Tensor[] | readonly ParamGroupInput<SGDHyper>[], options: SGDOptions = {}) {
+  // One signature (not one per params form): a misspelled option is then a compile error at
+  // the option ("'momentun' does not exist… did you mean 'momentum'?"), not a "no overload
+  // matches" at the call. `lr` is required here or in every parameter group (checked when built).
+  constructor(params: ParamsInput<SGDHyper>, options: SGDOptions = {}) {
+    checkOptions('SGD', options, SGD_KEYS);
     const { lr, momentum = 0, dampening = 0, weightDecay = 0, nesterov = false, maximize = false } = options;
     if (lr !== undefined && lr < 0) throw new RangeError(`SGD: invalid learning rate: ${lr}`);
     if (momentum < 0) throw new RangeError(`SGD: invalid momentum value: ${momentum}`);
