@@ -296,12 +296,23 @@ export abstract class Module<In extends unknown[] = any[], Out = any> {
     return '';
   }
 
+  /**
+   * PyTorch's module repr: `Name(extra)`, or with children one `(name): child` line each,
+   * indented, the extra text on a line of its own (camelCase option names, JS booleans).
+   * @example
+   * String(new Sequential(new Linear(2, 1), new Sigmoid()));
+   * // Sequential(
+   * //   (0): Linear(inFeatures=2, outFeatures=1, bias=true)
+   * //   (1): Sigmoid()
+   * // )
+   */
   toString(): string {
-    const head = `${this.constructor.name}(${this.extraRepr()}`;
-    const children = [...this.namedChildren()];
-    if (children.length === 0) return `${head})`;
-    const lines = children.map(([name, m]) => `  (${name}): ${m.toString().replace(/\n/g, '\n  ')}`);
-    return `${head}\n${lines.join('\n')}\n)`;
+    const extra = this.extraRepr();
+    const children = [...this.namedChildren()].map(([name, m]) => `(${name}): ${m.toString().replace(/\n/g, '\n  ')}`);
+    const lines = [...(extra ? extra.split('\n') : []), ...children];
+    if (lines.length === 0) return `${this.constructor.name}()`;
+    if (children.length === 0 && lines.length === 1) return `${this.constructor.name}(${extra})`;
+    return `${this.constructor.name}(\n  ${lines.join('\n  ')}\n)`;
   }
 
   /** What Node's `console.log` and `util.inspect` print: the same text as `toString()`. */

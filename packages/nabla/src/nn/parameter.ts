@@ -12,4 +12,9 @@ export class Parameter extends Tensor {
     super(leaf.storage, leaf.shape, leaf.strides, leaf.offset);
     this.requiresGrad = requiresGrad;
   }
+
+  /** `Parameter containing:` and the tensor, as PyTorch prints a parameter. */
+  override toString(): string {
+    return `Parameter containing:\n${super.toString()}`;
+  }
 }

@@ -180,6 +180,11 @@ export class Tensor {
     return formatTensor(this);
   }
 
+  /** What Node's `console.log` and `util.inspect` print: `toString()`, PyTorch's `print(t)` text. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+
   /** Same as `toArray()` (PyTorch's name). */
   tolist(): NestedArray {
     return this.toArray();

@@ -1,6 +1,12 @@
-/** Module.to(dtype) / double() / float() and Tensor's `data` setter, as PyTorch's module.to and `p.data = t`. */
+/**
+ * Module.to(dtype) / double() / float() and Tensor's `data` setter, as PyTorch's module.to and
+ * `p.data = t`; free-form modules (fields found as PyTorch's __setattr__ does); module reprs
+ * against torch's (fixture: gen_sequences.py reprs).
+ */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { inspect } from 'node:util';
 import { gradcheck, manualSeed, nn, optim, randn, type Tensor, tensor } from '../../src/index.js';
 import { assertClose } from '../helpers.js';
 
@@ -203,6 +209,67 @@ describe('free-form modules (fields found like PyTorch __setattr__)', () => {
     assert.throws(
       () => new optim.SGD(new Empty().parameters(), { lr: 0.1 }),
       /empty parameter list .*a plain Tensor field is not one \(wrap it: new nn\.Parameter\(t\)\)/,
+    );
+  });
+});
+
+describe('modules print as PyTorch does (console.log, String)', () => {
+  const reprs = JSON.parse(readFileSync(new URL('../fixtures/sequences.json', import.meta.url), 'utf8'))
+    .reprs as Record<string, string>;
+  /** torch's repr in nabla's spelling: camelCase option names, JS booleans, shapes as lists. */
+  const nablaSpelling = (text: string): string =>
+    text
+      .replace(
+        /([a-z]+(?:_[a-z]+)+)=/g,
+        (_, name: string) => `${name.replace(/_([a-z])/g, (__, c: string) => c.toUpperCase())}=`,
+      )
+      .replace(/=\(([^()]*)\)/g, '=[$1]')
+      .replace(/\bTrue\b/g, 'true')
+      .replace(/\bFalse\b/g, 'false');
+  const built: Record<string, () => nn.Module> = {
+    linear: () => new nn.Linear(3, 4),
+    linearNoBias: () => new nn.Linear(3, 4, { bias: false }),
+    sequential: () =>
+      new nn.Sequential(
+        new nn.Linear(2, 8),
+        new nn.ReLU(),
+        new nn.Sequential(new nn.Linear(8, 8), new nn.Tanh()),
+        new nn.Linear(8, 1),
+      ),
+    conv2d: () => new nn.Conv2d(3, 8, 3, { stride: 2, padding: 1 }),
+    maxPool2d: () => new nn.MaxPool2d(2),
+    flatten: () => new nn.Flatten(),
+    embedding: () => new nn.Embedding(10, 3, { paddingIdx: 0 }),
+    embeddingBag: () => new nn.EmbeddingBag(10, 3, { mode: 'max' }),
+    lstm: () => new nn.LSTM(3, 4, { numLayers: 2, bidirectional: true }),
+    gru: () => new nn.GRU(6, 5, { batchFirst: true }),
+    moduleList: () => new nn.ModuleList([new nn.Linear(2, 2), new nn.Sigmoid()]),
+    moduleDict: () => new nn.ModuleDict({ cls: new nn.Linear(8, 3), act: new nn.GELU() }),
+    leakyReLU: () => new nn.LeakyReLU(0.2),
+    softmax: () => new nn.Softmax(1),
+  };
+  for (const [name, make] of Object.entries(built)) {
+    it(`${name}: util.inspect and String match torch's repr`, () => {
+      const m = make();
+      assert.equal(inspect(m), nablaSpelling(reprs[name]));
+      assert.equal(String(m), inspect(m));
+    });
+  }
+
+  it('a custom module: extra text on its own line when it has children, fields listed in order', () => {
+    class Head extends nn.Module {
+      proj = new nn.Linear(4, 2);
+      scale = new nn.Parameter(tensor([1]));
+      override extraRepr(): string {
+        return 'temperature=0.5';
+      }
+      forward(x: Tensor): Tensor {
+        return this.proj.forward(x).mul(this.scale);
+      }
+    }
+    assert.equal(
+      inspect({ head: new Head() }, { depth: 0 }).replace(/\s+/g, ' '),
+      '{ head: Head( temperature=0.5 (proj): Linear(inFeatures=4, outFeatures=2, bias=true) ) }',
     );
   });
 });
