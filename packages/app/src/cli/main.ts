@@ -183,13 +183,39 @@ function infoCommand(program: Command): void {
 function exportCommand(program: Command): void {
   program
     .command('export')
-    .description('write the model as ONNX (opset 17, dynamic batch size) for onnxruntime and other runtimes')
+    .description(
+      'write the model as ONNX (opset 17, dynamic batch size), or as a PyTorch project with a DistributedDataParallel train.py',
+    )
     .requiredOption('--model <dir>', 'model directory')
-    .option('--onnx <file>', 'output file (default: DIR/model.onnx)')
-    .action(async (opts: { model: string; onnx?: string }) => {
+    .option('--onnx <file>', 'ONNX output file (the default: DIR/model.onnx)')
+    .option('--pytorch <dir>', 'write a PyTorch project (model.py, weights, train.py for torchrun) into this folder')
+    .action(async (opts: { model: string; onnx?: string; pytorch?: string }) => {
+      if (opts.pytorch) {
+        const { exportPyTorch } = await import('./pytorch-command.js');
+        exportPyTorch(opts.model, opts.pytorch);
+        console.log(`wrote a PyTorch project to ${opts.pytorch}; train: torchrun --nproc_per_node=2 train.py`);
+        if (!opts.onnx) return;
+      }
       const { exportModel } = await import('./use-commands.js');
       const path = exportModel(opts.model, opts.onnx);
       console.log(`wrote ${path}`);
+    });
+}
+
+function importCommand(program: Command): void {
+  program
+    .command('import')
+    .description("load weights trained by PyTorch (train.py's trained.safetensors) into a model directory")
+    .requiredOption('--pytorch <file>', 'safetensors state_dict with the model’s keys, e.g. trained.safetensors')
+    .requiredOption('--into <dir>', 'model directory whose architecture the weights must match')
+    .action(async (opts: { pytorch: string; into: string }) => {
+      const { importPyTorch } = await import('./pytorch-command.js');
+      const { keys, result } = importPyTorch(opts.pytorch, opts.into);
+      const acc =
+        typeof result?.testAccuracy === 'number'
+          ? ` (PyTorch: test accuracy ${(result.testAccuracy * 100).toFixed(2)}%)`
+          : '';
+      console.log(`loaded ${keys} tensors from ${opts.pytorch} into ${opts.into}${acc}`);
     });
 }
 
@@ -238,6 +264,7 @@ function buildProgram(): Command {
   predictCommand(program);
   infoCommand(program);
   exportCommand(program);
+  importCommand(program);
   serveCommand(program);
   playgroundCommand(program);
   return program;

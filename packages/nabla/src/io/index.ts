@@ -1,5 +1,11 @@
 /** Model files: safetensors, model directories, ONNX export (browser-safe parts). */
-export { encodeSafetensors, decodeSafetensors, type SafetensorsContent } from './safetensors.js';
+export {
+  encodeSafetensors,
+  decodeSafetensors,
+  safetensorsHeader,
+  type SafetensorsContent,
+  type SafetensorsHeader,
+} from './safetensors.js';
 export {
   buildModel,
   describeModel,
@@ -37,3 +43,13 @@ export {
   type OnnxExportOptions,
   type OnnxAttr,
 } from './onnx.js';
+
+export {
+  toPyTorch,
+  fromPyTorch,
+  pytorchModelSource,
+  type PyTorchExportOptions,
+  type PyTorchRecipe,
+  type PyTorchData,
+  type PyTorchImport,
+} from './pytorch.js';

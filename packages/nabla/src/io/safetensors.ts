@@ -94,6 +94,36 @@ function writeLittleEndian(data: TypedArray, out: Uint8Array, pos: number): void
  * const { tensors, metadata } = decodeSafetensors(new Uint8Array(await file.arrayBuffer()));
  */
 export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors data'): SafetensorsContent {
+  const { entries, metadata, data } = parseHeader(bytes, source);
+  const tensors: Record<string, Tensor> = {};
+  for (const [name, entry] of entries) tensors[name] = decodeTensor(entry, data, `${source}: tensor '${name}'`);
+  return { tensors, metadata };
+}
+
+/** A safetensors file's table of contents: each tensor's stored dtype code (`F32`, `I64`, …) and shape. */
+export interface SafetensorsHeader {
+  tensors: Record<string, { dtype: string; shape: number[] }>;
+  metadata: Record<string, string>;
+}
+
+/**
+ * Reads (and checks) only the header of safetensors bytes: the dtypes as stored, before
+ * `decodeSafetensors` converts them, e.g. to tell a PyTorch F16 weight from an F32 one.
+ * @example
+ * safetensorsHeader(bytes).tensors['0.weight']; // { dtype: 'F32', shape: [16, 4] }
+ */
+export function safetensorsHeader(bytes: Uint8Array, source = 'safetensors data'): SafetensorsHeader {
+  const { entries, metadata } = parseHeader(bytes, source);
+  return {
+    tensors: Object.fromEntries(entries.map(([n, e]) => [n, { dtype: e.dtype, shape: [...e.shape] }])),
+    metadata,
+  };
+}
+
+function parseHeader(
+  bytes: Uint8Array,
+  source: string,
+): { entries: [string, HeaderEntry][]; metadata: Record<string, string>; data: Uint8Array } {
   if (bytes.length < 8)
     throw new Error(
       `${source}: ${bytes.length} bytes is too short for a safetensors file (needs an 8-byte header length)`,
@@ -116,9 +146,7 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors data'
   const metadata = (header.__metadata__ ?? {}) as Record<string, string>;
   const entries = Object.entries(header).filter(([k]) => k !== '__metadata__') as [string, HeaderEntry][];
   checkLayout(entries, data.length, source);
-  const tensors: Record<string, Tensor> = {};
-  for (const [name, entry] of entries) tensors[name] = decodeTensor(entry, data, `${source}: tensor '${name}'`);
-  return { tensors, metadata };
+  return { entries, metadata, data };
 }
 
 /** Byte ranges must tile the data section exactly: no gaps, no overlaps, nothing past the end. */
