@@ -111,6 +111,11 @@ export function fetchBatch(dataset: Dataset, indices: Int32Array): Tensor[] {
       }
       return s[field];
     });
+    const odd = column.findIndex((t) => t.shape.join() !== column[0].shape.join());
+    if (odd !== -1)
+      throw new Error(
+        `collate: field ${field} of sample ${indices[odd]} has shape ${formatShape(column[odd].shape)} but sample ${indices[0]}'s has ${formatShape(column[0].shape)}, so they cannot be stacked; give DataLoader a collate function (e.g. one that pads with nn.padSequence)`,
+      );
     return stack(column, 0);
   });
 }

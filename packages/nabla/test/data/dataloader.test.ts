@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DataLoader, Generator, TensorDataset, arange, tensor, type Dataset } from '../../src/index.js';
+import {
+  DataLoader,
+  Generator,
+  TensorDataset,
+  arange,
+  nn,
+  stack,
+  type Tensor,
+  tensor,
+  type Dataset,
+} from '../../src/index.js';
 
 const flat = (loader: DataLoader) => [...loader].flatMap(([xb]) => Array.from(xb.toTypedArray()));
 
@@ -65,4 +75,55 @@ test('TensorDataset batches are gathered without per-sample getItem calls', () =
     throw new Error('getItem should not be called');
   };
   assert.equal([...new DataLoader(ds, { batchSize: 3, shuffle: true, generator: new Generator(0) })].length, 3);
+});
+
+test('collate: variable-length items padded with padSequence; without it the stacking error says what to do', () => {
+  // Sentences of 1..4 tokens (token ids), each with a label.
+  const lengths = [3, 1, 4, 2, 2];
+  const sentences: Dataset = {
+    length: lengths.length,
+    getItem: (i) => [arange(0, lengths[i]).add(10 * i), tensor(i % 2, { dtype: 'int32' })],
+  };
+  let seen: number[] = [];
+  const loader = new DataLoader(sentences, {
+    batchSize: 2,
+    collate: (samples) => {
+      seen = samples.map(([s]) => s.shape[0]);
+      return {
+        tokens: nn.padSequence(
+          samples.map(([s]) => s),
+          { batchFirst: true, paddingValue: -1 },
+        ),
+        lengths: samples.map(([s]) => s.shape[0]),
+        labels: stack(samples.map(([, y]) => y)),
+      };
+    },
+  });
+  const batches = [...loader];
+  assert.equal(batches.length, 3);
+  assert.deepEqual(batches[0].tokens.tolist(), [
+    [0, 1, 2],
+    [10, -1, -1],
+  ]);
+  assert.deepEqual(batches[0].lengths, [3, 1]);
+  assert.deepEqual(batches[1].labels.tolist(), [0, 1]);
+  assert.deepEqual(batches[2].tokens.tolist(), [[40, 41]]);
+  assert.deepEqual(seen, [2]);
+  // The padded batch packs straight into an RNN.
+  const emb = new nn.Embedding(50, 3);
+  const [, hN] = new nn.GRU(3, 4, { batchFirst: true }).forward(
+    nn.packPaddedSequence(emb.forward(batches[0].tokens.clamp(0, 49).to('int32')), batches[0].lengths, {
+      batchFirst: true,
+      enforceSorted: false,
+    }),
+  );
+  assert.deepEqual([...hN.shape], [1, 2, 4]);
+  assert.throws(
+    () => [...new DataLoader(sentences, { batchSize: 2 })],
+    /field 0 of sample 1 has shape \[1\] but sample 0's has \[3\].*give DataLoader a collate function/,
+  );
+  assert.throws(
+    () => new DataLoader(sentences, { collate: 'pad' as unknown as () => Tensor[] }),
+    /collate must be a function/,
+  );
 });
