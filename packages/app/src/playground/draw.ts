@@ -1,6 +1,6 @@
 /** Canvas drawing for the playground: heat maps, the data plot and the loss curves. */
 import type { DataSplit } from './data.js';
-import type { Network, Trace } from './network.js';
+import type { Trace } from './network.js';
 
 export const CLASS_COLOURS: [number, number, number][] = [
   [47, 111, 222],
@@ -21,8 +21,8 @@ function diverging(t: number): [number, number, number] {
 
 let scratch: HTMLCanvasElement | null = null;
 
-/** Unit `u`'s values over a g×g grid (`acts` is [g·g, units]) as a PNG data URL, scaled by its largest |value|. */
-export function heatMapUrl(acts: Float32Array, units: number, u: number, g: number): string {
+/** Unit `u`'s values over a g×g grid (`acts` is [g·g, units]) on a scratch canvas, scaled by its largest |value|. */
+export function heatMap(acts: Float32Array, units: number, u: number, g: number): HTMLCanvasElement {
   scratch ??= document.createElement('canvas');
   scratch.width = g;
   scratch.height = g;
@@ -32,16 +32,25 @@ export function heatMapUrl(acts: Float32Array, units: number, u: number, g: numb
   for (let p = 0; p < g * g; p++) scale = Math.max(scale, Math.abs(acts[p * units + u]));
   for (let p = 0; p < g * g; p++) {
     const [r, gg, b] = diverging(scale ? acts[p * units + u] / scale : 0);
-    img.data.set([r, gg, b, 255], 4 * p);
+    img.data[4 * p] = r;
+    img.data[4 * p + 1] = gg;
+    img.data[4 * p + 2] = b;
+    img.data[4 * p + 3] = 255;
   }
   ctx.putImageData(img, 0, 0);
-  return scratch.toDataURL();
+  return scratch;
+}
+
+/** The same heat map as a PNG data URL. */
+export function heatMapUrl(acts: Float32Array, units: number, u: number, g: number): string {
+  return heatMap(acts, units, u, g).toDataURL();
 }
 
 export interface PlotInput {
-  net: Network;
+  /** The prediction over the grid: class probabilities [g·g, classes] or values [g·g, 1]. */
+  prediction: Float32Array;
+  classes: number;
   data: DataSplit;
-  grid: Float32Array;
   gridSize: number;
   /** A batch after its loss step: its samples get circles sized by their loss. */
   trace: Trace | null;
@@ -53,8 +62,8 @@ export function drawPlot(canvas: HTMLCanvasElement, p: PlotInput): void {
   const ctx = canvas.getContext('2d')!;
   const W = canvas.width;
   const n = p.gridSize;
-  const pred = p.net.predict(p.grid);
-  const classes = p.net.classes;
+  const pred = p.prediction;
+  const classes = p.classes;
   const img = ctx.createImageData(n, n);
   for (let q = 0; q < n * n; q++) {
     let rgb: [number, number, number];

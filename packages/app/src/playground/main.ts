@@ -5,7 +5,7 @@
  */
 import { backendInfo, initWasm, io, setBackend } from 'nabla';
 import { CsvError, type DataSplit, generate, hashText, parseCsv, type Points, split, toCsv } from './data.js';
-import { drawCurves, drawPlot, heatMapUrl } from './draw.js';
+import { drawCurves, drawPlot, heatMap, heatMapUrl } from './draw.js';
 import { type EdgeDetail, FEATURE_LABELS, FEATURES, Network, type Trace, type UnitDetail } from './network.js';
 import { DEFAULTS, fromQuery, type Settings, toQuery } from './settings.js';
 
@@ -18,8 +18,8 @@ const fmt = (v: number) =>
     : String(v);
 /** A number cell: shown rounded, the full value in data-value (the tests read it). */
 const num = (id: string, v: number) => `<td class="num" id="${id}" data-value="${v}">${fmt(v)}</td>`;
-const UNIT_GRID = 24;
-const PLOT_GRID = 64;
+/** The input plane is sampled on a GRID×GRID lattice for the heat maps and the prediction. */
+const GRID = 40;
 
 interface Stage {
   trace: Trace | null;
@@ -43,6 +43,7 @@ let traceMode: TraceMode | null = null;
 let running = false;
 let history: { epoch: number; train: number; test: number }[] = [];
 let unitActs: Float32Array[] = [];
+let prediction = new Float32Array();
 let dead: boolean[][] = [];
 let busy = false;
 
@@ -315,6 +316,7 @@ function toggleRun(): void {
   running = !running;
   $('btn-run').setAttribute('aria-pressed', String(running));
   $('btn-run').textContent = running ? 'Pause' : 'Run';
+  if (!running) render();
   if (running) {
     traceMode = null;
     if (stage.done > 0 && stage.done < 4) stage = { trace: null, done: 0 };
@@ -322,19 +324,25 @@ function toggleRun(): void {
   }
 }
 
+let renderMs = 0;
+
 function runFrame(): void {
   if (!running) return;
   const started = performance.now();
-  // About one epoch per frame, within a 30 ms budget so the page stays responsive.
+  // Up to an epoch per frame; training gets at least twice the time drawing took, so a big
+  // network still trains at most of full speed while the page stays responsive.
+  const budget = Math.max(30, 2 * renderMs);
   const want = net.batchesPerEpoch;
-  for (let k = 0; k < want && performance.now() - started < 30; k++) {
+  for (let k = 0; k < want && performance.now() - started < budget; k++) {
     net.step();
     if (net.steps % net.batchesPerEpoch === 0) record();
   }
   stage = { trace: null, done: 0 };
   settings.steps = net.steps;
   updateLink();
-  render();
+  const drawn = performance.now();
+  render(true);
+  renderMs = Math.max(renderMs * 0.8, performance.now() - drawn);
   requestAnimationFrame(runFrame);
 }
 
@@ -377,8 +385,10 @@ interface Layout {
   height: number;
 }
 let layout: Layout;
-let edgeEls: SVGLineElement[][][] = [];
 let unitEls: SVGGElement[][] = [];
+/** Drawn edge values per linear layer (what the edges show now) and their largest |value|. */
+let shownEdges: { values: Float32Array[]; scales: number[] } = { values: [], scales: [] };
+let lastNetworkDraw = 0;
 
 const SVG = 'http://www.w3.org/2000/svg';
 const svgEl = <K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>) => {
@@ -392,43 +402,31 @@ function widths(): number[] {
   return [settings.features.length, ...net.linears.map((l) => l.outFeatures)];
 }
 
+/**
+ * The network is a canvas (edges and heat maps: thousands of them stay fast) under an SVG that
+ * holds one focusable element per unit (keyboard, screen readers, hover) and the selected edge.
+ */
 function buildNetworkSvg(): void {
   const svg = $('network') as unknown as SVGSVGElement;
   svg.replaceChildren();
   const cols = widths();
   const maxUnits = Math.max(...cols);
-  const size = Math.max(8, Math.min(30, Math.floor(520 / maxUnits) - 4));
+  const size = Math.max(6, Math.min(30, Math.floor(560 / maxUnits) - 3));
   const gap = size + Math.max(2, Math.round(size / 4));
   const height = Math.max(maxUnits * gap + 30, 160);
-  const colGap = Math.max(70, Math.min(130, 620 / cols.length));
+  const colGap = Math.max(60, Math.min(130, 640 / cols.length));
   const width = 40 + (cols.length - 1) * colGap + size + 20;
   const x = cols.map((_, c) => 30 + c * colGap);
   const y = (c: number, u: number) => 20 + (height - 30 - cols[c] * gap) / 2 + u * gap;
   layout = { x, y, size, width, height };
   svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
-  svg.style.maxWidth = `${Math.max(width, 320) * 1.6}px`;
-  const edges = svgEl('g', {});
-  svg.append(edges);
-  edgeEls = [];
-  for (let l = 0; l < net.linears.length; l++) {
-    edgeEls.push([]);
-    for (let i = 0; i < cols[l + 1]; i++) {
-      edgeEls[l].push([]);
-      for (let j = 0; j < cols[l]; j++) {
-        const line = svgEl('line', {
-          class: 'edge',
-          id: `e-${l}-${i}-${j}`,
-          x1: x[l] + size,
-          y1: y(l, j) + size / 2,
-          x2: x[l + 1],
-          y2: y(l + 1, i) + size / 2,
-        });
-        line.addEventListener('mouseenter', () => select({ kind: 'edge', layer: l, i, j }));
-        edges.append(line);
-        edgeEls[l][i].push(line);
-      }
-    }
-  }
+  const canvas = $('network-canvas') as HTMLCanvasElement;
+  const dpr = Math.min(2, window.devicePixelRatio || 1);
+  canvas.width = Math.round(width * dpr);
+  canvas.height = Math.round(height * dpr);
+  $('network-wrap').style.aspectRatio = `${width} / ${height}`;
+  $('network-wrap').style.maxWidth = `${Math.max(width, 320) * 1.6}px`;
+  svg.append(svgEl('line', { id: 'edge-selected', x1: 0, y1: 0, x2: 0, y2: 0, visibility: 'hidden' }));
   unitEls = [];
   cols.forEach((n, c) => {
     unitEls.push([]);
@@ -445,7 +443,7 @@ function buildNetworkSvg(): void {
       });
       const name = c === 0 ? `input ${FEATURE_LABELS[settings.features[u]]}` : `${label.textContent} unit ${u + 1}`;
       g.setAttribute('aria-label', name);
-      g.append(svgEl('image', { width: size, height: size, preserveAspectRatio: 'none' }));
+      g.dataset.name = name;
       g.append(svgEl('rect', { class: 'frame', width: size, height: size }));
       if (c === 0 && size >= 14) {
         const t = svgEl('text', { x: -4, y: size / 2 + 3, 'text-anchor': 'end' });
@@ -463,13 +461,45 @@ function buildNetworkSvg(): void {
   });
 }
 
+/** The edge under a pointer (within 4 drawing units of its line), found among the layer it lies in. */
+function edgeAt(e: MouseEvent): Selection | null {
+  const svg = $('network') as unknown as SVGSVGElement;
+  const r = svg.getBoundingClientRect();
+  const px = ((e.clientX - r.left) / r.width) * layout.width;
+  const py = ((e.clientY - r.top) / r.height) * layout.height;
+  const { x, y, size } = layout;
+  const l = x.findIndex((left, c) => c + 1 < x.length && px >= left + size && px <= x[c + 1]);
+  if (l < 0) return null;
+  const cols = widths();
+  let best: Selection | null = null;
+  let bestD = 4;
+  for (let i = 0; i < cols[l + 1]; i++)
+    for (let j = 0; j < cols[l]; j++) {
+      const x1 = x[l] + size;
+      const y1 = y(l, j) + size / 2;
+      const x2 = x[l + 1];
+      const y2 = y(l + 1, i) + size / 2;
+      const t = Math.max(
+        0,
+        Math.min(1, ((px - x1) * (x2 - x1) + (py - y1) * (y2 - y1)) / ((x2 - x1) ** 2 + (y2 - y1) ** 2)),
+      );
+      const d = Math.hypot(px - (x1 + t * (x2 - x1)), py - (y1 + t * (y2 - y1)));
+      if (d < bestD) {
+        bestD = d;
+        best = { kind: 'edge', layer: l, i, j };
+      }
+    }
+  return best;
+}
+
 let edgeCursor = -1;
 
 function unitKey(e: KeyboardEvent, layer: number, i: number): void {
   const cols = widths();
   if (e.key === 'ArrowLeft' || e.key === 'ArrowRight') {
     const n = cols[layer];
-    edgeCursor = (edgeCursor + (e.key === 'ArrowRight' ? 1 : n - 1 + (edgeCursor < 0 ? 1 : 0))) % n;
+    edgeCursor =
+      edgeCursor < 0 ? (e.key === 'ArrowRight' ? 0 : n - 1) : (edgeCursor + (e.key === 'ArrowRight' ? 1 : n - 1)) % n;
     select({ kind: 'edge', layer, i, j: edgeCursor });
     e.preventDefault();
   } else if (e.key === 'ArrowUp' || e.key === 'ArrowDown') {
@@ -479,12 +509,14 @@ function unitKey(e: KeyboardEvent, layer: number, i: number): void {
     (unitEls[layer + 1][next] as unknown as HTMLElement).focus();
     e.preventDefault();
   } else if (e.key === 'Enter' || e.key === ' ') {
+    edgeCursor = -1;
     select({ kind: 'unit', layer, i });
     e.preventDefault();
   }
 }
 
 function select(s: Selection): void {
+  if (s.kind === 'unit') edgeCursor = -1;
   selection = s;
   renderSelection();
   renderDetail();
@@ -495,24 +527,30 @@ function colour(v: number, scale: number): string {
   return v >= 0 ? `rgba(47,111,222,${0.15 + 0.85 * t})` : `rgba(232,118,44,${0.15 + 0.85 * t})`;
 }
 
-function render(): void {
-  const grid = plotGrid(UNIT_GRID);
-  unitActs = net.activations(grid);
-  dead = net.deadUnits();
-  drawPlot($('plot') as HTMLCanvasElement, {
-    net,
-    data,
-    grid: plotGrid(PLOT_GRID),
-    gridSize: PLOT_GRID,
-    trace: stage.done >= 2 ? stage.trace : (traceMode?.trace ?? null),
-    selectedRow: stage.trace ? sampleRow() : traceMode ? 0 : -1,
-  });
+/** Everything; with `light` (run mode) the plane and the network at most 4 times a second. */
+function render(light = false): void {
+  const now = performance.now();
+  const full = !light || now - lastNetworkDraw > 250;
+  if (full) {
+    lastNetworkDraw = now;
+    const grid = net.activations(plotGrid(GRID));
+    unitActs = grid.acts;
+    prediction = grid.prediction;
+    dead = net.deadUnits();
+    drawPlot($('plot') as HTMLCanvasElement, {
+      prediction,
+      classes: net.classes,
+      data,
+      gridSize: GRID,
+      trace: stage.done >= 2 ? stage.trace : (traceMode?.trace ?? null),
+      selectedRow: stage.trace ? sampleRow() : traceMode ? 0 : -1,
+    });
+    drawNetwork();
+  }
   drawCurves($('curves') as HTMLCanvasElement, history);
-  renderUnits();
-  renderEdges();
   renderSelection();
   renderStatus();
-  renderDetail();
+  if (full) renderDetail();
 }
 
 function plotGrid(n: number): Float32Array {
@@ -525,22 +563,57 @@ function plotGrid(n: number): Float32Array {
   return g;
 }
 
-function renderUnits(): void {
-  unitEls.forEach((col, c) => {
-    const acts = unitActs[c];
-    const n = col.length;
-    col.forEach((g, u) => {
-      g.querySelector('image')!.setAttribute('href', heatMapUrl(acts, n, u, UNIT_GRID));
-      const isDead = c > 0 && c < unitEls.length - 1 && dead[c - 1]?.[u];
-      g.classList.toggle('is-dead', !!isDead);
-      g.querySelector('.dead')?.remove();
-      if (isDead) {
-        g.append(
-          svgEl('path', { class: 'dead', d: `M0 0L${layout.size} ${layout.size}M${layout.size} 0L0 ${layout.size}` }),
-        );
-        g.setAttribute('aria-label', `${g.getAttribute('aria-label')?.replace(/ \(dead ReLU\)$/, '')} (dead ReLU)`);
+function drawNetwork(): void {
+  const canvas = $('network-canvas') as HTMLCanvasElement;
+  const ctx = canvas.getContext('2d')!;
+  const { x, y, size, width } = layout;
+  const dpr = canvas.width / width;
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.clearRect(0, 0, layout.width, layout.height);
+  const { values } = edgeValues();
+  const cols = widths();
+  shownEdges = { values, scales: values.map((v) => v.reduce((m, a) => Math.max(m, Math.abs(a)), 0)) };
+  ctx.lineCap = 'round';
+  // One path per colour and width bucket: thousands of edges in a few strokes.
+  const LEVELS = 10;
+  values.forEach((v, l) => {
+    const scale = shownEdges.scales[l] || 1;
+    const inW = cols[l];
+    const thin = inW * cols[l + 1] > 600 ? 0.5 : 1;
+    const buckets: Path2D[] = Array.from({ length: 2 * LEVELS }, () => new Path2D());
+    for (let i = 0; i < cols[l + 1]; i++)
+      for (let j = 0; j < inW; j++) {
+        const w = v[i * inW + j];
+        const level = Math.min(LEVELS - 1, Math.floor((Math.abs(w) / scale) * LEVELS));
+        const path = buckets[(w >= 0 ? 0 : LEVELS) + level];
+        path.moveTo(x[l] + size, y(l, j) + size / 2);
+        path.lineTo(x[l + 1], y(l + 1, i) + size / 2);
       }
+    buckets.forEach((path, k) => {
+      const level = (k % LEVELS) + 0.5;
+      ctx.strokeStyle = colour(k < LEVELS ? level : -level, LEVELS);
+      ctx.lineWidth = thin * (0.5 + (4 * level) / LEVELS);
+      ctx.stroke(path);
     });
+  });
+  ctx.imageSmoothingEnabled = false;
+  cols.forEach((n, c) => {
+    for (let u = 0; u < n; u++) {
+      ctx.drawImage(heatMap(unitActs[c], n, u, GRID), x[c], y(c, u), size, size);
+      const isDead = c > 0 && c < cols.length - 1 && dead[c - 1]?.[u];
+      const g = unitEls[c][u];
+      g.setAttribute('aria-label', `${g.dataset.name}${isDead ? ' (dead ReLU)' : ''}`);
+      if (isDead) {
+        ctx.strokeStyle = '#c01515';
+        ctx.lineWidth = 2;
+        ctx.beginPath();
+        ctx.moveTo(x[c], y(c, u));
+        ctx.lineTo(x[c] + size, y(c, u) + size);
+        ctx.moveTo(x[c] + size, y(c, u));
+        ctx.lineTo(x[c], y(c, u) + size);
+        ctx.stroke();
+      }
+    }
   });
 }
 
@@ -557,29 +630,23 @@ function edgeValues(): { values: Float32Array[]; what: string } {
   return { values: net.linears.map((l) => l.weight.toTypedArray() as Float32Array), what: 'the weights' };
 }
 
-function renderEdges(): void {
-  const { values } = edgeValues();
-  edgeEls.forEach((layer, l) => {
-    const v = values[l];
-    let scale = 0;
-    for (let k = 0; k < v.length; k++) scale = Math.max(scale, Math.abs(v[k]));
-    const inW = layer[0]?.length ?? 0;
-    const thin = inW * layer.length > 600 ? 0.5 : 1;
-    layer.forEach((row, i) =>
-      row.forEach((line, j) => {
-        const x = v[i * inW + j];
-        line.setAttribute('stroke', colour(x, scale));
-        line.setAttribute('stroke-width', String(thin * (0.5 + 4 * Math.min(1, Math.abs(x) / (scale || 1)))));
-      }),
-    );
-  });
-}
-
 function renderSelection(): void {
   document
     .querySelectorAll('#network .selected, #network .current')
     .forEach((el) => el.classList.remove('selected', 'current'));
-  if (selection?.kind === 'edge') edgeEls[selection.layer]?.[selection.i]?.[selection.j]?.classList.add('selected');
+  const line = document.getElementById('edge-selected');
+  if (line) {
+    const s = selection;
+    line.setAttribute('visibility', s?.kind === 'edge' ? 'visible' : 'hidden');
+    if (s?.kind === 'edge') {
+      const { x, y, size } = layout;
+      line.setAttribute('x1', String(x[s.layer] + size));
+      line.setAttribute('y1', String(y(s.layer, s.j) + size / 2));
+      line.setAttribute('x2', String(x[s.layer + 1]));
+      line.setAttribute('y2', String(y(s.layer + 1, s.i) + size / 2));
+      line.dataset.edge = `${s.layer}-${s.i}-${s.j}`;
+    }
+  }
   if (selection) unitEls[selection.layer + 1]?.[selection.i]?.classList.add('selected');
   const node = traceMode?.nodes[traceMode.pos];
   if (node?.kind === 'unit') unitEls[node.layer + 1]?.[node.i]?.classList.add('current');
@@ -622,7 +689,7 @@ function renderStatus(): void {
 
 function unitHeatMap(layer: number, i: number): string {
   const acts = unitActs[layer + 1];
-  return `<img class="big" alt="" width="96" height="96" src="${heatMapUrl(acts, unitEls[layer + 1].length, i, UNIT_GRID)}">`;
+  return `<img class="big" alt="" width="96" height="96" src="${heatMapUrl(acts, unitEls[layer + 1].length, i, GRID)}">`;
 }
 
 function renderDetail(): void {
@@ -878,6 +945,11 @@ async function main(): Promise<void> {
     render();
   });
   $('plot').addEventListener('click', onPlotClick);
+  $('network').addEventListener('mousemove', (e) => {
+    if ((e.target as Element).closest('.unit')) return;
+    const hit = edgeAt(e);
+    if (hit && JSON.stringify(hit) !== JSON.stringify(selection)) select(hit);
+  });
   $('csv-file').addEventListener('change', () => void onCsv());
   $('btn-safetensors').addEventListener('click', () =>
     download(

@@ -319,11 +319,18 @@ export class Network {
     });
   }
 
-  /** Every layer's activations over points `x` (x1, x2 pairs): one [n, units] array per layer, input first. */
-  activations(x: Float32Array): Float32Array[] {
+  /**
+   * Every layer's activations over points `x` (x1, x2 pairs): one [n, units] array per layer,
+   * input first; and the prediction (softmax probabilities [n, classes], or values [n, 1]).
+   */
+  activations(x: Float32Array): { acts: Float32Array[]; prediction: Float32Array } {
     return noGrad(() => {
       const { as } = this.forward(featurize(x, this.settings.features));
-      return as.map((a) => a.toTypedArray() as Float32Array);
+      const out = as[as.length - 1];
+      return {
+        acts: as.map((a) => a.toTypedArray() as Float32Array),
+        prediction: (this.classes === 0 ? out : out.softmax(1)).toTypedArray() as Float32Array,
+      };
     });
   }
 

@@ -125,13 +125,17 @@ test('the four steps show nabla’s numbers: activation, loss, edge gradient (ch
   assert.equal(indices.length, 8);
   await page.fill('#sample-row', '2');
   await page.dispatchEvent('#sample-row', 'change');
-  await page.dispatchEvent('#u-0-1', 'mouseenter');
+  await page.hover('#u-0-1');
   const shownZ = await value(page, '#d-z');
   const shownA = await value(page, '#d-a');
   await page.click('#btn-loss');
   const shownLoss = await value(page, '#loss-value');
   await page.click('#btn-backward');
-  await page.dispatchEvent('#e-0-1-0', 'mouseenter');
+  // The pointer on the middle of the edge x₁ → layer 1 unit 2 selects it.
+  const from = (await page.locator('#in-0').boundingBox())!;
+  const to = (await page.locator('#u-0-1').boundingBox())!;
+  await page.mouse.move((from.x + from.width + to.x) / 2, (from.y + from.height / 2 + to.y + to.height / 2) / 2);
+  assert.equal(await page.getAttribute('#edge-selected', 'data-edge'), '0-1-0');
   const edge = {
     upstream: await value(page, '#d-upstream'),
     local: await value(page, '#d-local'),
@@ -143,7 +147,10 @@ test('the four steps show nabla’s numbers: activation, loss, edge gradient (ch
   };
   await page.screenshot({ path: join(ARTIFACTS, 'playground-backward.png'), fullPage: true });
   await page.click('#btn-update');
-  await page.dispatchEvent('#e-0-1-0', 'mouseenter');
+  // The keyboard reaches the same weight: focus the unit, → to its first incoming edge.
+  await page.focus('#u-0-1');
+  await page.keyboard.press('ArrowRight');
+  assert.match((await page.textContent('#detail h3')) ?? '', /weight w from x₁ to layer 1 unit 2/);
   const before = await value(page, '#d-before');
   const afterW = await value(page, '#d-after');
 
@@ -180,10 +187,9 @@ test('the four steps show nabla’s numbers: activation, loss, edge gradient (ch
   close(afterW, w0 - 0.5 * g, 'w − lr·g');
   assert.equal(await page.textContent('#step-count'), '1');
 
-  // Keyboard: a unit takes focus, → walks to its first incoming weight.
-  await page.focus('#u-0-1');
-  await page.keyboard.press('ArrowRight');
-  assert.match((await page.textContent('#detail h3')) ?? '', /weight w from x₁ to layer 1 unit 2/);
+  // Adam-free SGD has no state; the optimizer-state rows appear with Adam (network.test.ts checks them).
+  await page.keyboard.press('ArrowDown');
+  assert.match((await page.textContent('#detail h3')) ?? '', /layer 1 unit 3/);
   assert.deepEqual((page as Page & { errors: string[] }).errors, []);
   await page.close();
 });
