@@ -16,6 +16,39 @@ export interface GradFn {
 
 let backwardDepth = 0;
 
+/**
+ * What a tracer sees of one op as it runs: its name, every input (the differentiable ones and
+ * the rest, e.g. an index), the attributes that fix its result (dims, strides, …) and the output.
+ */
+export interface TracedOp {
+  readonly name: string;
+  readonly inputs: readonly Tensor[];
+  readonly attrs: Readonly<Record<string, unknown>>;
+  readonly output: Tensor;
+}
+
+/**
+ * An op's name for `record` with what a tracer needs besides: all its inputs when some are not
+ * differentiable (an index, a condition), and the attributes that fix its result (dims, a window).
+ */
+export interface OpName {
+  readonly name: string;
+  readonly inputs?: readonly Tensor[];
+  readonly attrs?: Readonly<Record<string, unknown>>;
+}
+
+let tracer: ((op: TracedOp) => void) | null = null;
+
+/**
+ * Installs `fn` to see every op that `record`s (whether or not it builds a graph node) and
+ * returns the previous one; io/onnx-trace.ts uses it to export a module's forward.
+ */
+export function setTracer(fn: ((op: TracedOp) => void) | null): ((op: TracedOp) => void) | null {
+  const previous = tracer;
+  tracer = fn;
+  return previous;
+}
+
 /** Runs a backward rule; inside it, anomaly mode checks the rule's result, not each op. */
 export function inBackward<T>(fn: () => T): T {
   backwardDepth++;
@@ -37,14 +70,20 @@ export function firstNonFinite(t: Tensor): number {
  * Attaches `rule` to `out` when recording is on and an input needs a gradient. Every
  * differentiable primitive calls this once; composites get their gradients through it.
  * `saved` lists tensors the rule reads, so a later in-place change to them is detected.
+ * `op` is the op's name, or an `OpName` that also tells a tracer (ONNX export) its other inputs
+ * and attributes.
  */
 export function record(
   out: Tensor,
-  name: string,
+  op: string | OpName,
   inputs: readonly Tensor[],
   rule: BackwardRule,
   saved: readonly Tensor[] = [],
 ): Tensor {
+  const name = typeof op === 'string' ? op : op.name;
+  if (tracer && typeof op === 'string') tracer({ name, inputs, attrs: {}, output: out });
+  else if (tracer && typeof op !== 'string')
+    tracer({ name, inputs: op.inputs ?? inputs, attrs: op.attrs ?? {}, output: out });
   if (isDebugRecycling()) checkNotRecycled(name, inputs);
   if (isAnomalyEnabled() && backwardDepth === 0 && out.isFloatingPoint()) {
     const bad = firstNonFinite(out);
@@ -61,6 +100,20 @@ export function record(
     backward: rule,
     saved: saved.map((tensor) => ({ tensor, version: tensor.storage.version })),
   });
+  return out;
+}
+
+/**
+ * Shows a tracer an op that has no gradient (a comparison, an integer cast) and returns `out`:
+ * an exported graph must compute it too, not keep the example input's result as a constant.
+ */
+export function traced(
+  out: Tensor,
+  name: string,
+  inputs: readonly Tensor[],
+  attrs: Record<string, unknown> = {},
+): Tensor {
+  if (tracer) tracer({ name, inputs, attrs, output: out });
   return out;
 }
 

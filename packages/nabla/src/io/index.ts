@@ -32,7 +32,6 @@ export {
   type LoadedModel,
   type PackedState,
 } from './model-file.js';
-import './onnx-layers.js'; // ONNX emitters of the built-in layers
 export { ZOO, zooSpec } from './zoo.js';
 export {
   exportOnnx,

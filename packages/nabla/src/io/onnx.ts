@@ -1,7 +1,13 @@
-import * as nn from '../nn/index.js';
 import type { Module } from '../nn/module.js';
-import { tensor } from '../tensor/create.js';
+import { noGrad } from '../autograd/grad-mode.js';
+import { cat, narrow } from '../ops/movement.js';
+import { flip } from '../ops/rearrange.js';
+import { randn } from '../tensor/create.js';
+import type { DType } from '../tensor/dtype.js';
+import { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { convertOps } from './onnx-ops.js';
+import { traceForward, type Trace } from './onnx-trace.js';
 import { ProtoWriter } from './protobuf.js';
 
 /** An ONNX attribute value: ints and floats lists are told apart by `kind`. */
@@ -17,14 +23,25 @@ interface OnnxNode {
   attrs: Record<string, OnnxAttr>;
 }
 
+/** ONNX TensorProto element types of nabla's dtypes (and int64, which shapes and axes need). */
+export const ONNX_TYPE: Record<DType | 'int64', number> = { float32: 1, int32: 6, int64: 7, bool: 9, float64: 11 };
+
+interface Initializer {
+  name: string;
+  type: number;
+  dims: number[];
+  raw: Uint8Array;
+}
+
 /**
- * Collects nodes and weights while a model is walked; emitters call `node` and `weight`.
+ * Collects nodes and initializers while a traced forward is converted (or an emitter runs);
+ * `node` adds an op, `weight`/`constant`/`int64s` add initializers.
  * @example
  * const y = g.node('Gemm', [x, g.weight('fc.weight', fc.weight)], { transB: { kind: 'int', value: 1 } });
  */
 export class OnnxGraphBuilder {
   readonly nodes: OnnxNode[] = [];
-  readonly weights: { name: string; tensor: Tensor }[] = [];
+  readonly initializers: Initializer[] = [];
   private counter = 0;
 
   /** Adds a node with one output and returns that output's name. */
@@ -34,16 +51,45 @@ export class OnnxGraphBuilder {
     return out;
   }
 
-  /** A float32 scalar constant (e.g. Clip bounds, which ONNX takes as inputs); returns its name. */
-  constant(value: number): string {
-    return this.weight(`const_${this.counter++}`, tensor(value));
+  /** A scalar constant of `dtype` (default float32); returns its name. */
+  constant(value: number, dtype: DType = 'float32'): string {
+    const raw = rawBytes(dtype, [value]);
+    return this.add(`const_${this.counter++}`, ONNX_TYPE[dtype], [], raw);
   }
 
-  /** Registers a float32 initializer (a parameter or buffer) and returns its name. */
-  weight(name: string, tensor: Tensor): string {
-    this.weights.push({ name, tensor: tensor.to('float32') });
+  /** A constant of `dtype` and `dims` from plain numbers (metadata-sized: per-channel statistics); returns its name. */
+  arrayConstant(values: readonly number[], dims: readonly number[], dtype: DType): string {
+    return this.add(`const_${this.counter++}`, ONNX_TYPE[dtype], [...dims], rawBytes(dtype, values));
+  }
+
+  /** A 1-D int64 constant (shapes, axes, starts/ends); returns its name. */
+  int64s(values: readonly number[]): string {
+    return this.add(`const_${this.counter++}`, ONNX_TYPE.int64, [values.length], rawBytes('int64', values));
+  }
+
+  /** Registers a tensor as an initializer under `name` (float32 by default, as model weights are); returns the name. */
+  weight(name: string, t: Tensor, keepDtype = false): string {
+    const dtype: DType = keepDtype ? t.dtype : 'float32';
+    const data = t.to(dtype).contiguous().toTypedArray();
+    const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+    return this.add(name, ONNX_TYPE[dtype], [...t.shape], raw);
+  }
+
+  /** A fresh name for an initializer made from a tensor of the trace (kept in its dtype). */
+  tensorConstant(t: Tensor): string {
+    return this.weight(`const_${this.counter++}`, t, true);
+  }
+
+  private add(name: string, type: number, dims: number[], raw: Uint8Array): string {
+    this.initializers.push({ name, type, dims, raw });
     return name;
   }
+}
+
+function rawBytes(dtype: DType | 'int64', values: readonly number[]): Uint8Array {
+  if (dtype === 'int64') return new Uint8Array(BigInt64Array.from(values, (v) => BigInt(v)).buffer);
+  const array = { float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array }[dtype];
+  return new Uint8Array(array.from(values).buffer);
 }
 
 /** Emits the ONNX nodes for `m` applied to the value named `input`; returns the output name, or null if `m` is not handled. */
@@ -52,7 +98,9 @@ export type OnnxEmitter = (m: Module, input: string, g: OnnxGraphBuilder, prefix
 const emitters: OnnxEmitter[] = [];
 
 /**
- * Teaches `exportOnnx` a layer; later registrations are tried first.
+ * Overrides how `exportOnnx` writes a module: while tracing, a module that an emitter claims
+ * (returns a name for) is not traced op by op but written by the emitter. Rarely needed: any
+ * forward built from supported ops exports as it is. Later registrations are tried first.
  * @example
  * registerOnnxEmitter((m, x, g) => (m instanceof Square ? g.node('Mul', [x, x]) : null));
  */
@@ -60,90 +108,138 @@ export function registerOnnxEmitter(emit: OnnxEmitter): void {
   emitters.unshift(emit);
 }
 
-/** Parameter-free layers that map one-to-one onto an ONNX op, by class name. */
-const SIMPLE_OPS: Record<string, string> = {
-  ReLU: 'Relu',
-  Tanh: 'Tanh',
-  Sigmoid: 'Sigmoid',
-  Identity: 'Identity',
-  Dropout: 'Identity',
-  Dropout2d: 'Identity',
-};
-
-registerOnnxEmitter((m, input, g) =>
-  m.constructor.name in SIMPLE_OPS ? g.node(SIMPLE_OPS[m.constructor.name], [input]) : null,
-);
-registerOnnxEmitter((m, input, g, prefix) => {
-  if (!(m instanceof nn.Linear)) return null;
-  const inputs = [input, g.weight(`${prefix}weight`, m.weight)];
-  if (m.bias) inputs.push(g.weight(`${prefix}bias`, m.bias));
-  return g.node('Gemm', inputs, { transB: { kind: 'int', value: 1 } });
-});
-registerOnnxEmitter((m, input, g, prefix) => {
-  if (!(m instanceof nn.Sequential)) return null;
-  let x = input;
-  [...m].forEach((child, i) => {
-    x = emitModule(child, x, g, `${prefix}${i}.`);
-  });
-  return x;
-});
-
-/** Runs the emitters on one module; the error names the module that none handles. @example const y = emitModule(block.conv1, x, g, 'conv1.'); */
+/** Runs the registered emitters on one module; throws naming the module none of them handles. @example const y = emitModule(block.conv1, x, g, 'conv1.'); */
 export function emitModule(m: Module, input: string, g: OnnxGraphBuilder, prefix: string): string {
+  const out = tryEmitters(m, input, g, prefix);
+  if (out !== null) return out;
+  throw new Error(
+    `exportOnnx: no ONNX emitter for ${m.constructor.name} at '${prefix || '(root)'}'; exportOnnx traces forward without one`,
+  );
+}
+
+/** The first registered emitter's output for `m`, or null. */
+export function tryEmitters(m: Module, input: string, g: OnnxGraphBuilder, prefix: string): string | null {
   for (const emit of emitters) {
     const out = emit(m, input, g, prefix);
     if (out !== null) return out;
   }
-  throw new Error(
-    `exportOnnx: no ONNX emitter for ${m.constructor.name} at '${prefix || '(root)'}'; register one with registerOnnxEmitter()`,
-  );
+  return null;
 }
 
 /** Options of `exportOnnx`. */
 export interface OnnxExportOptions {
-  /** Shape of one example without the batch dimension, e.g. [1, 28, 28]. */
-  inputShape: readonly number[];
+  /** Example input(s) with a batch dimension first, as `forward` takes them. */
+  example?: Tensor | readonly Tensor[];
+  /** Without `example`: the shape of one float32 example without the batch dimension, e.g. [1, 28, 28]. */
+  inputShape?: readonly number[];
+  /** Dimension 0 of every input and output is a symbolic batch size `N` (default true); false fixes the example's. */
+  dynamicBatch?: boolean;
   inputName?: string;
   outputName?: string;
-  /** Output feature count, written into the output's type (optional). */
+  /** Names of several inputs / outputs (default input_0…, output_0… when there are several). */
+  inputNames?: readonly string[];
+  outputNames?: readonly string[];
+  /** Ignored (the output shapes come from the trace); kept so older calls still type-check. */
   outputShape?: readonly number[];
+  /** ONNX opset; only 17 is written. */
   opset?: number;
 }
 
-const FLOAT = 1;
+const OPTION_KEYS = new Set([
+  'example',
+  'inputShape',
+  'dynamicBatch',
+  'inputName',
+  'outputName',
+  'inputNames',
+  'outputNames',
+  'outputShape',
+  'opset',
+]);
 
 /**
- * Serialises `model` (in eval mode) as an ONNX ModelProto with a dynamic batch dimension `N`.
- * Handles Sequential stacks of the registered layers; weights become float32 initializers.
+ * Serialises `model` as an ONNX (opset 17) ModelProto by tracing `forward` on an example input,
+ * like `torch.onnx.export`: every op the forward runs is written, so custom modules, Embedding,
+ * LayerNorm, attention and LSTM/GRU (unrolled over the example's sequence length) export
+ * without a per-layer exporter. The model runs in eval mode; parameters and buffers become
+ * initializers under their `stateDict` names. The forward is traced twice (the second time on
+ * a different input, one example longer when `dynamicBatch`): an attribute or constant that
+ * changes between the two must follow the batch size, else the export fails naming the op and
+ * its module instead of baking the example's values into the graph.
  * @example
- * const bytes = exportOnnx(model, { inputShape: [4] });
+ * const bytes = exportOnnx(model, { example: randn([2, 4]) });
  * // Node: await InferenceSession.create(bytes) in onnxruntime-node
  */
 export function exportOnnx(model: Module, options: OnnxExportOptions): Uint8Array {
-  const { inputName = 'input', outputName = 'output', opset = 17 } = options;
+  for (const key of Object.keys(options))
+    if (!OPTION_KEYS.has(key))
+      throw new Error(`exportOnnx: unknown option '${key}' (known: ${[...OPTION_KEYS].join(', ')})`);
+  const { opset = 17, dynamicBatch = true } = options;
+  if (opset !== 17) throw new Error(`exportOnnx: only opset 17 is written, got opset ${opset}`);
+  const inputs = exampleInputs(options);
+  const second = noGrad(() => inputs.map((x) => variant(x, dynamicBatch)));
+  const intercept = (m: Module, path: string) => emitters.length > 0 && claims(m, path);
+  const traces: [Trace, Trace] = [traceForward(model, inputs, intercept), traceForward(model, second, intercept)];
+  const inputNames =
+    options.inputNames ?? (inputs.length === 1 ? [options.inputName ?? 'input'] : inputs.map((_, i) => `input_${i}`));
+  const count = traces[0].outputs.length;
+  const outputNames =
+    options.outputNames ??
+    (count === 1 ? [options.outputName ?? 'output'] : traces[0].outputs.map((_, i) => `output_${i}`));
+  if (inputNames.length !== inputs.length || outputNames.length !== count)
+    throw new Error(
+      `exportOnnx: ${inputs.length} input(s) and ${count} output(s), but ${inputNames.length} input name(s) and ${outputNames.length} output name(s)`,
+    );
   const g = new OnnxGraphBuilder();
-  const last = emitModule(model, inputName, g, '');
-  g.nodes.push({ opType: 'Identity', inputs: [last], outputs: [outputName], attrs: {} });
+  const graph = convertOps(model, traces, [inputs, second], inputNames, outputNames, g, {
+    dynamicBatch,
+    emit: (m, input, prefix) => tryEmitters(m, input, g, prefix),
+  });
   const w = new ProtoWriter();
   w.int(1, 8); // ir_version 8 (ONNX 1.10+), readable by every current runtime
   w.string(2, 'nabla').string(3, '0.1.0');
-  w.message(7, (gw) => writeGraph(gw, g, inputName, outputName, options));
+  w.message(7, (gw) => {
+    for (const n of g.nodes) gw.message(1, (nw) => writeNode(nw, n));
+    gw.string(2, 'nabla_graph');
+    for (const init of g.initializers) gw.message(5, (tw) => writeTensor(tw, init));
+    for (const v of graph.inputs) gw.message(11, (vw) => writeValueInfo(vw, v));
+    for (const v of graph.outputs) gw.message(12, (vw) => writeValueInfo(vw, v));
+  });
   w.message(8, (ow) => ow.string(1, '').int(2, opset));
   return w.finish();
 }
 
-function writeGraph(
-  w: ProtoWriter,
-  g: OnnxGraphBuilder,
-  inputName: string,
-  outputName: string,
-  options: OnnxExportOptions,
-): void {
-  for (const n of g.nodes) w.message(1, (nw) => writeNode(nw, n));
-  w.string(2, 'nabla_graph');
-  for (const { name, tensor } of g.weights) w.message(5, (tw) => writeTensor(tw, name, tensor));
-  w.message(11, (vw) => writeValueInfo(vw, inputName, options.inputShape));
-  w.message(12, (vw) => writeValueInfo(vw, outputName, options.outputShape));
+/** Whether a registered emitter claims `m` (tried on a scratch builder). */
+function claims(m: Module, path: string): boolean {
+  return tryEmitters(m, 'input', new OnnxGraphBuilder(), `${path}.`) !== null;
+}
+
+function exampleInputs(options: OnnxExportOptions): Tensor[] {
+  if (options.example !== undefined) {
+    const list = Array.isArray(options.example) ? [...options.example] : [options.example as Tensor];
+    if (list.length === 0) throw new Error('exportOnnx: example is an empty list');
+    return list;
+  }
+  if (!options.inputShape) throw new Error('exportOnnx: give an example input (example: tensor) or its inputShape');
+  // A private generator: exporting does not move the global random stream.
+  return [randn([2, ...options.inputShape], { generator: new Generator(0x5eed) })];
+}
+
+/**
+ * The second trace's input: the example reversed along every non-batch dim (other values in
+ * every position), plus one more example when the batch is dynamic.
+ */
+function variant(x: Tensor, dynamicBatch: boolean): Tensor {
+  if (x.ndim === 0) return x;
+  const y = flip(x, x.ndim > 1 ? Array.from({ length: x.ndim - 1 }, (_, i) => i + 1) : [0]);
+  return dynamicBatch ? cat([y, narrow(x, 0, 0, 1)], 0) : y;
+}
+
+export interface ValueInfo {
+  name: string;
+  dtype: DType;
+  /** Numbers, or a name for a symbolic dimension. */
+  dims: (number | string)[];
 }
 
 function writeNode(w: ProtoWriter, n: OnnxNode): void {
@@ -160,29 +256,19 @@ function writeNode(w: ProtoWriter, n: OnnxNode): void {
   }
 }
 
-function writeTensor(w: ProtoWriter, name: string, t: Tensor): void {
-  w.packedInts(1, [...t.shape])
-    .int(2, FLOAT)
-    .string(8, name);
-  const data = t.toTypedArray() as Float32Array;
-  const raw = new Uint8Array(data.length * 4);
-  const view = new DataView(raw.buffer);
-  for (let i = 0; i < data.length; i++) view.setFloat32(i * 4, data[i], true);
-  w.bytes(9, raw);
+function writeTensor(w: ProtoWriter, t: Initializer): void {
+  w.packedInts(1, t.dims).int(2, t.type).string(8, t.name);
+  w.bytes(9, t.raw);
 }
 
-/** A float tensor type whose first dimension is the symbolic batch size `N`. */
-function writeValueInfo(w: ProtoWriter, name: string, shape: readonly number[] | undefined): void {
-  w.string(1, name);
+function writeValueInfo(w: ProtoWriter, v: ValueInfo): void {
+  w.string(1, v.name);
   w.message(2, (tw) =>
     tw.message(1, (tt) => {
-      tt.int(1, FLOAT);
-      if (shape) {
-        tt.message(2, (sw) => {
-          sw.message(1, (dw) => dw.string(2, 'N'));
-          for (const d of shape) sw.message(1, (dw) => dw.int(1, d));
-        });
-      }
+      tt.int(1, ONNX_TYPE[v.dtype]);
+      tt.message(2, (sw) => {
+        for (const d of v.dims) sw.message(1, (dw) => (typeof d === 'number' ? dw.int(1, d) : dw.string(2, d)));
+      });
     }),
   );
 }

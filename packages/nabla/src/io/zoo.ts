@@ -1,7 +1,6 @@
 /** The zoo models the CLI's `--model` names (their ResNet layer type is registered in layers.ts). */
 import type * as nn from '../nn/index.js';
-import { BasicBlock, ResNet, lenet5, resnet8, resnet20 } from '../models/index.js';
-import { emitModule, registerOnnxEmitter } from './onnx.js';
+import { lenet5, resnet8, resnet20 } from '../models/index.js';
 import { describeModel, type ModelSpec } from './model-spec.js';
 
 /** Zoo names the CLI's `--model` accepts, each a factory for the data's classes and channels. */
@@ -20,26 +19,3 @@ export function zooSpec(name: string, numClasses: number, inChannels: number): M
     );
   return describeModel(make(numClasses, inChannels));
 }
-
-registerOnnxEmitter((m, input, g, prefix) => {
-  if (!(m instanceof BasicBlock)) return null;
-  let out = emitModule(m.conv1, input, g, `${prefix}conv1.`);
-  out = emitModule(m.bn1, out, g, `${prefix}bn1.`);
-  out = g.node('Relu', [out]);
-  out = emitModule(m.conv2, out, g, `${prefix}conv2.`);
-  out = emitModule(m.bn2, out, g, `${prefix}bn2.`);
-  const shortcut = m.downsample ? emitModule(m.downsample, input, g, `${prefix}downsample.`) : input;
-  return g.node('Relu', [g.node('Add', [out, shortcut])]);
-});
-
-registerOnnxEmitter((m, input, g, prefix) => {
-  if (!(m instanceof ResNet)) return null;
-  let out = emitModule(m.conv1, input, g, `${prefix}conv1.`);
-  out = g.node('Relu', [emitModule(m.bn1, out, g, `${prefix}bn1.`)]);
-  out = emitModule(m.maxpool, out, g, `${prefix}maxpool.`);
-  m.stages.forEach((stage, i) => {
-    out = emitModule(stage, out, g, `${prefix}layer${i + 1}.`);
-  });
-  out = g.node('Flatten', [emitModule(m.avgpool, out, g, `${prefix}avgpool.`)], { axis: { kind: 'int', value: 1 } });
-  return emitModule(m.fc, out, g, `${prefix}fc.`);
-});

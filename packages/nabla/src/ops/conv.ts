@@ -172,7 +172,7 @@ function conv2dPrimitive(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(
     y,
-    'conv2d',
+    { name: 'conv2d', attrs: { window: g } },
     inputs,
     (gy) => {
       const dy = denseData(gy);

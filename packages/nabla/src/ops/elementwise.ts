@@ -3,7 +3,7 @@
  * Each rule returns the gradient at the output's shape; the engine sums it back to each input's
  * (broadcast) shape, so no rule handles broadcasting itself.
  */
-import { exclusiveGrad, record } from '../autograd/graph.js';
+import { exclusiveGrad, record, traced } from '../autograd/graph.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import { getBackend, type BinaryOp, type UnaryOp } from '../backend/index.js';
 import {
@@ -151,7 +151,7 @@ function binary(op: BinaryOp, rule: BinaryRule | null): (x: TensorLike, y: Tenso
     );
     if (outType === 'bool' && !COMPARISONS.has(op)) return cast(Tensor.fromData(out, shape), 'bool');
     const result = Tensor.fromData(out, shape);
-    if (!rule) return result;
+    if (!rule) return traced(result, op, [a, b]);
     return record(result, op, [a, b], (dy) => rule(a, b, result, dy), [a, b, result]);
   };
 }
@@ -211,6 +211,10 @@ export function binaryInto(op: 'add' | 'sub' | 'mul' | 'div', target: Tensor, ot
   return true;
 }
 
+/** A clamp bound as a tracer sees it: the number, 'tensor' (then it is an input), or null. */
+const boundAttr = (given: boolean, b: TensorLike | null | undefined): number | 'tensor' | null =>
+  !given ? null : typeof b === 'number' ? b : 'tensor';
+
 // ---- where, clamp, cast -------------------------------------------------------------------
 
 /** `condition ? a : b` elementwise, all three broadcast together. */
@@ -224,7 +228,8 @@ export function where(condition: Tensor, x: TensorLike, y: TensorLike): Tensor {
   const out = allocate(dtype, numel(shape));
   getBackend().where(strided(cond, shape), strided(a, shape), strided(b, shape), out, shape);
   const result = Tensor.fromData(out, shape);
-  return record(result, 'where', [a, b], (dy) => [where(cond, dy, 0), where(cond, 0, dy)], [cond]);
+  const op = { name: 'where', inputs: [cond, a, b] };
+  return record(result, op, [a, b], (dy) => [where(cond, dy, 0), where(cond, 0, dy)], [cond]);
 }
 
 /**
@@ -245,7 +250,7 @@ export function clamp(x: Tensor, min?: TensorLike | null, max?: TensorLike | nul
   const bounds = [hasMin ? min : null, hasMax ? max : null].filter((b): b is Tensor => b instanceof Tensor);
   return record(
     y,
-    'clamp',
+    { name: 'clamp', attrs: { min: boundAttr(hasMin, min), max: boundAttr(hasMax, max) } },
     [x, ...bounds],
     (dy) => {
       const inside = hasMin && hasMax ? logicalAnd(ge(x, min), le(x, max)) : hasMin ? ge(x, min) : le(x, max!);
@@ -266,7 +271,7 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   getBackend().cast(contiguousData(x), out);
   checkDType(dtype, 'to');
   const y = Tensor.fromData(out, x.shape);
-  if (!isFloating(dtype)) return y;
+  if (!isFloating(dtype)) return traced(y, 'cast', [x]);
   return record(y, 'cast', [x], (dy) => [cast(dy, x.dtype)]);
 }
 

@@ -54,7 +54,8 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const idxSize = index.shape[d] ?? 1;
   const out = allocate(x.dtype, idx.length);
   getBackend().gather(dense(src), idx, out, outer, xSize, idxSize, inner);
-  return record(Tensor.fromData(out, index.shape), 'gather', [src], (dy) => {
+  const op = { name: 'gather', inputs: [src, index], attrs: { dim: d } };
+  return record(Tensor.fromData(out, index.shape), op, [src], (dy) => {
     const g = allocate(dy.dtype, src.numel());
     getBackend().scatterAdd(dense(dy), idx, g, outer, xSize, idxSize, inner);
     return [Tensor.fromData(g, src.shape)];
@@ -72,7 +73,8 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const shape = x.ndim === 0 ? [] : [...x.shape.slice(0, d), idx.length, ...x.shape.slice(d + 1)];
   const out = allocate(x.dtype, numel(shape));
   getBackend().indexSelect(dense(x), idx, out, outer, size, inner);
-  return record(Tensor.fromData(out, shape), 'indexSelect', [x], (dy) => {
+  const op = { name: 'indexSelect', inputs: [x, index], attrs: { dim: d } };
+  return record(Tensor.fromData(out, shape), op, [x], (dy) => {
     const g = allocate(dy.dtype, x.numel());
     getBackend().indexAdd(dense(dy), idx, g, outer, size, inner);
     return [Tensor.fromData(g, x.shape)];

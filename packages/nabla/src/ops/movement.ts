@@ -2,7 +2,7 @@
  * Movement primitives: views that share storage (reshape, permute, expand, slice) and copies
  * (contiguous, cat). A view's gradient is the inverse movement of the output's gradient.
  */
-import { record } from '../autograd/graph.js';
+import { record, type OpName } from '../autograd/graph.js';
 import { sumToShape } from '../autograd/accumulate.js';
 import { getBackend } from '../backend/index.js';
 import { allocate, promoteTypes } from '../tensor/dtype.js';
@@ -18,7 +18,7 @@ function makeView(
   shape: Shape,
   strides: Shape,
   offset: number,
-  name: string,
+  name: string | OpName,
   rule: (dy: Tensor) => Tensor,
 ): Tensor {
   const out = new Tensor(t.storage, shape, strides, offset);
@@ -160,7 +160,7 @@ export function permute(t: Tensor, dims: Shape): Tensor {
     perm.map((p) => t.shape[p]),
     perm.map((p) => t.strides[p]),
     t.offset,
-    'permute',
+    { name: 'permute', attrs: { perm } },
     (dy) => permute(dy, inverse),
   );
 }
@@ -212,7 +212,8 @@ export function slice(t: Tensor, dim: number, start?: number, end?: number, step
   const strides = [...t.strides];
   shape[d] = length;
   strides[d] = t.strides[d] * step;
-  return makeView(t, shape, strides, t.offset + s * t.strides[d], 'slice', (dy) => {
+  const op = { name: 'slice', attrs: { dim: d, start: s, end: e, step } };
+  return makeView(t, shape, strides, t.offset + s * t.strides[d], op, (dy) => {
     // The gradient of a slice is zeros with dy written back into the sliced region.
     const full = Tensor.fromData(allocate(dy.dtype, t.numel()), t.shape);
     const region = {
@@ -277,7 +278,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
     start += t.shape[d];
   }
   const sizes = tensors.map((t) => t.shape[d]);
-  return record(Tensor.fromData(data, shape), 'cat', tensors, (dy) => split(dy, sizes, d));
+  return record(Tensor.fromData(data, shape), { name: 'cat', attrs: { dim: d } }, tensors, (dy) => split(dy, sizes, d));
 }
 
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {

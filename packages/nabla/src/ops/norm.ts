@@ -41,6 +41,8 @@ function checkChannelVector(t: Tensor | null | undefined, channels: number, name
 interface ChannelStats {
   mean: Float64Array;
   invstd: Float64Array;
+  /** Added to the variance (batch statistics recomputed under createGraph use it). */
+  eps: number;
   outer: number;
   channels: number;
   inner: number;
@@ -75,7 +77,10 @@ function batchNormPrimitive(
   const inputs = [x, weight, bias].filter((t): t is Tensor => t !== null);
   return record(
     Tensor.fromData(out, x.shape),
-    'batchNorm',
+    {
+      name: 'batchNorm',
+      attrs: { mean, invstd, eps: st.eps, hasWeight: weight !== null, hasBias: bias !== null, batchStats },
+    },
     inputs,
     (gy) => {
       const dy = denseData(gy);
@@ -169,7 +174,7 @@ export function batchNorm(
   const dtype = promoteTypes(x.dtype, promoteTypes(weight?.dtype ?? x.dtype, bias?.dtype ?? x.dtype));
   const cw = weight ? cast(weight, dtype) : null;
   const cb = bias ? cast(bias, dtype) : null;
-  return batchNormPrimitive(cast(x, dtype), cw, cb, { mean, invstd, outer, channels, inner }, training);
+  return batchNormPrimitive(cast(x, dtype), cw, cb, { mean, invstd, eps, outer, channels, inner }, training);
 }
 
 /**
@@ -186,7 +191,7 @@ function normalizeRows(x: Tensor, rows: number, D: number, eps: number): Tensor 
     reshape(x, [1, rows, D]),
     null,
     null,
-    { mean, invstd, outer: 1, channels: rows, inner: D },
+    { mean, invstd, eps, outer: 1, channels: rows, inner: D },
     true,
   );
   return reshape(xhat, x.shape);

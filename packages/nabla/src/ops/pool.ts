@@ -110,7 +110,8 @@ export function maxPool2dWithIndices(
     const idx = new Int32Array(planes * L);
     if (out.length > 0) getBackend().maxPool2d(denseData(x4), out, idx, w);
     const shape = [w.batch, w.channels, w.outH, w.outW];
-    const values = record(Tensor.fromData(out, shape), 'maxPool2d', [x4], (dy) => {
+    const op = { name: 'maxPool2d', attrs: { window: w, ceilMode: options.ceilMode ?? false } };
+    const values = record(Tensor.fromData(out, shape), op, [x4], (dy) => {
       const dx = allocate(dy.dtype, x4.numel());
       // Each output's gradient lands on its window's argmax: a scatter-add per plane.
       getBackend().scatterAdd(denseData(dy), idx, dx, planes, w.height * w.width, L, 1);
@@ -144,7 +145,11 @@ export function avgPool2d(x: Tensor, kernelSize: Pair, options: AvgPool2dOptions
     }
     const out = allocate(x4.dtype, w.batch * w.channels * w.outH * w.outW) as FloatArray;
     if (out.length > 0) getBackend().avgPool2d(denseData(x4), out, w, includePad, divisor);
-    return record(Tensor.fromData(out, [w.batch, w.channels, w.outH, w.outW]), 'avgPool2d', [x4], (dy) => {
+    const op = {
+      name: 'avgPool2d',
+      attrs: { window: w, ceilMode: options.ceilMode ?? false, countIncludePad: includePad, divisor },
+    };
+    return record(Tensor.fromData(out, [w.batch, w.channels, w.outH, w.outW]), op, [x4], (dy) => {
       const dx = allocate(dy.dtype, x4.numel()) as FloatArray;
       if (dx.length > 0) getBackend().avgPool2dBackward(denseData(dy), dx, w, includePad, divisor);
       return [exclusiveGrad(Tensor.fromData(dx, x4.shape))];

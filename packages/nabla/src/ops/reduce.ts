@@ -93,7 +93,8 @@ export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false
   const src = x.dtype === 'bool' ? cast(x, 'int32') : x;
   const dims = normalizeDims(dim, x.ndim, 'sum');
   const y = reduceKernel(src, dims, 'sum');
-  return record(outputShape(y, dims, keepdim), 'sum', [src], (dy) => [expand(reshape(dy, y.shape), src.shape)]);
+  const op = { name: 'sum', attrs: { dims, keepdim } };
+  return record(outputShape(y, dims, keepdim), op, [src], (dy) => [expand(reshape(dy, y.shape), src.shape)]);
 }
 
 export function mean(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
@@ -111,7 +112,7 @@ function extremum(op: 'max' | 'min') {
     const y = reduceKernel(x, dims, op);
     return record(
       outputShape(y, dims, keepdim),
-      op === 'max' ? 'amax' : 'amin',
+      { name: op === 'max' ? 'amax' : 'amin', attrs: { dims, keepdim } },
       [x],
       (dy) => {
         const mask = cast(eq(x, y), dy.dtype);
@@ -173,9 +174,8 @@ export function variance(x: Tensor, dim?: number | readonly number[], options: V
   const y = div(sum(mul(centered, centered), dims, keepdim), divisor);
   // PyTorch's rule, d var = 2 (x - mean) / divisor: the mean's own term (zero in exact
   // arithmetic) is left out, so an inf in a row gives +-inf gradients rather than NaN.
-  return record(y, 'var', [xf], (dy) => [mul(centered, mul(reshape(dy, keptShape(xf.shape, dims)), 2 / divisor))], [
-    xf,
-  ]);
+  const op = { name: 'var', attrs: { dims, correction, keepdim } };
+  return record(y, op, [xf], (dy) => [mul(centered, mul(reshape(dy, keptShape(xf.shape, dims)), 2 / divisor))], [xf]);
 }
 
 export function std(x: Tensor, dim?: number | readonly number[], options: VarOptions = {}): Tensor {

@@ -52,7 +52,7 @@ function scan(
     getBackend().ops.scanRows(kind, data, n);
     const y = reshape(unrows(data, shape, d), x.shape);
     const rule = (dy: Tensor): Tensor[] => [reshape(grad(reshape(dy, x1.shape), x1, d, n, shape), src.shape)];
-    return record(y, op, [src], rule, kind === 'prod' ? [src] : []);
+    return record(y, { name: op, attrs: { dim: d } }, [src], rule, kind === 'prod' ? [src] : []);
   });
 }
 

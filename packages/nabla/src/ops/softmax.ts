@@ -41,14 +41,16 @@ function lastDimKernel(x: Tensor, dim: number, kernel: 'softmax' | 'logSoftmax',
 export function softmax(x: Tensor, dim: number): Tensor {
   const xf = cast(x, toFloating(x.dtype));
   const { y, d } = lastDimKernel(xf, dim, 'softmax', 'softmax');
-  return record(y, 'softmax', [xf], (dy) => [mul(y, sub(dy, sum(mul(dy, y), d, true)))], [y]);
+  const op = { name: 'softmax', attrs: { dim: d } };
+  return record(y, op, [xf], (dy) => [mul(y, sub(dy, sum(mul(dy, y), d, true)))], [y]);
 }
 
 /** Log of softmax along `dim`, computed as `x − logsumexp(x)` without overflow. */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
   const xf = cast(x, toFloating(x.dtype));
   const { y, d } = lastDimKernel(xf, dim, 'logSoftmax', 'logSoftmax');
-  return record(y, 'logSoftmax', [xf], (dy) => [sub(dy, mul(exp(y), sum(dy, d, true)))], [y]);
+  const op = { name: 'logSoftmax', attrs: { dim: d } };
+  return record(y, op, [xf], (dy) => [sub(dy, mul(exp(y), sum(dy, d, true)))], [y]);
 }
 
 /** The Tensor methods of this family (see tensor/methods.ts). */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { io, nn, noGrad, randn, rand, manualSeed, type Tensor } from '../../src/index.js';
+import { io, manualSeed, nn, noGrad, rand, randint, randn, Tensor, where } from '../../src/index.js';
 import { lenet5, resnet8 } from '../../src/models/index.js';
 import { assertClose } from '../helpers.js';
 
@@ -104,14 +104,135 @@ test('ONNX export of BatchNorm1d on [N, C] features matches onnxruntime-node', a
   await checkExport(model, [4], 5);
 });
 
-test('ONNX export names the layer it cannot handle', () => {
-  class Weird extends nn.Module {
+/** The tensors of whatever forward returned, in order (as exportOnnx numbers the graph's outputs). */
+function tensorsOf(value: unknown): Tensor[] {
+  if (value instanceof Tensor) return [value];
+  if (Array.isArray(value)) return value.flatMap(tensorsOf);
+  if (value && typeof value === 'object') return Object.values(value).flatMap(tensorsOf);
+  return [];
+}
+
+const ORT_TYPE = { float32: 'float32', float64: 'float64', int32: 'int32', bool: 'bool' } as const;
+
+/**
+ * Exports `model` traced on `example`, then runs the ONNX model in onnxruntime-node on `example`
+ * and on `others` (other batch sizes: the batch dimension must stay symbolic) and compares every
+ * output with nabla's within 1e-5.
+ */
+async function checkTraced(model: nn.Module, example: Tensor[], others: Tensor[][] = []): Promise<Uint8Array> {
+  model.eval();
+  const bytes = io.exportOnnx(model, { example });
+  const session = await ort.InferenceSession.create(bytes);
+  for (const inputs of [example, ...others]) {
+    const expected = tensorsOf(noGrad(() => (model.forward as (...a: Tensor[]) => unknown)(...inputs)));
+    const feeds = Object.fromEntries(
+      inputs.map((x, i) => [
+        session.inputNames[i],
+        new ort.Tensor(ORT_TYPE[x.dtype], x.toTypedArray() as Float32Array, [...x.shape]),
+      ]),
+    );
+    const result = await session.run(feeds);
+    assert.equal(session.outputNames.length, expected.length, 'one ONNX output per returned tensor');
+    session.outputNames.forEach((name, k) => {
+      assert.deepEqual([...result[name].dims], [...expected[k].shape], `output ${k} shape`);
+      assertClose(Array.from(result[name].data as Float32Array), Array.from(expected[k].toTypedArray()), {
+        rtol: 1e-5,
+        atol: 1e-5,
+        message: `output ${k} (batch ${inputs[0].shape[0]})`,
+      });
+    });
+  }
+  return bytes;
+}
+
+test('traced export: Embedding + LayerNorm + Linear on int32 token ids, batch dimension symbolic', async () => {
+  manualSeed(6);
+  class Tagger extends nn.Module {
+    readonly emb = this.registerModule('emb', new nn.Embedding(20, 8));
+    readonly norm = this.registerModule('norm', new nn.LayerNorm(8));
+    readonly out = this.registerModule('out', new nn.Linear(8, 5));
+    forward(ids: Tensor): Tensor {
+      return this.out.forward(this.norm.forward(this.emb.forward(ids)).relu()).logSoftmax(-1);
+    }
+  }
+  const ids = (n: number) => randint(0, 20, [n, 7]);
+  await checkTraced(new Tagger(), [ids(3)], [[ids(1)], [ids(6)]]);
+});
+
+test('traced export: LSTM and GRU (unrolled over the sequence), every returned tensor is an output', async () => {
+  manualSeed(7);
+  const lstm = new nn.LSTM(4, 6, { numLayers: 2, batchFirst: true });
+  await checkTraced(lstm, [randn([3, 5, 4])], [[randn([1, 5, 4])], [randn([8, 5, 4])]]);
+  const gru = new nn.GRU(4, 3, { batchFirst: true, bidirectional: true });
+  await checkTraced(gru, [randn([2, 6, 4])], [[randn([5, 6, 4])]]);
+});
+
+test('traced export: multi-head attention and a Transformer encoder layer', async () => {
+  manualSeed(8);
+  class SelfAttention extends nn.Module {
+    readonly attn = this.registerModule('attn', new nn.MultiheadAttention(8, 2, { batchFirst: true }));
     forward(x: Tensor): Tensor {
-      return x;
+      return tensorsOf(this.attn.forward(x, x, x))[0];
+    }
+  }
+  await checkTraced(new SelfAttention(), [randn([2, 5, 8])], [[randn([4, 5, 8])]]);
+  const layer = new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true });
+  await checkTraced(layer, [randn([3, 4, 8])], [[randn([1, 4, 8])]]);
+});
+
+test('traced export: a custom Module with its own forward (parameters, buffers, constants, slicing, where)', async () => {
+  manualSeed(9);
+  class Gated extends nn.Module {
+    readonly scale = this.registerParameter('scale', new nn.Parameter(randn([6])));
+    readonly fc = this.registerModule('fc', new nn.Linear(6, 6));
+    constructor() {
+      super();
+      this.registerBuffer('offset', randn([1, 6]));
+    }
+    forward(x: Tensor): [Tensor, Tensor] {
+      const h = this.fc
+        .forward(x)
+        .mul(this.scale)
+        .add(this.getBuffer('offset') as Tensor);
+      const [a, b] = h.chunk(2, 1);
+      const gate = a.sigmoid().mul(b.tanh());
+      const clipped = gate.clamp(-0.2, 0.3);
+      const picked = where(gate.gt(0), clipped, gate.mul(0.5)).sum(1, true);
+      return [picked, h.transpose(0, 1).softmax(0).mean(0)];
+    }
+  }
+  await checkTraced(new Gated(), [randn([4, 6])], [[randn([9, 6])]]);
+});
+
+test('traced export names the op and module it cannot write, and refuses values computed outside the trace', () => {
+  class Cumulative extends nn.Module {
+    forward(x: Tensor): Tensor {
+      return x.cumprod(1);
     }
   }
   assert.throws(
-    () => io.exportOnnx(new nn.Sequential(new nn.Linear(2, 2), new Weird()), { inputShape: [2] }),
-    /no ONNX emitter for Weird at '1\.'/,
+    () => io.exportOnnx(new nn.Sequential(new nn.Linear(2, 2), new Cumulative()), { inputShape: [2] }),
+    /no ONNX conversion for op 'cumprod' in module '1' \(Cumulative\)/,
   );
+  class ReadsBack extends nn.Module {
+    forward(x: Tensor): Tensor {
+      return x.add(x.sum().item()); // a number read into JavaScript: a constant to the trace
+    }
+  }
+  assert.throws(
+    () => io.exportOnnx(new ReadsBack(), { inputShape: [3] }),
+    /'add' in the root module \(ReadsBack\): it reads a tensor of shape \[\] that changes with the input/,
+  );
+  assert.throws(() => io.exportOnnx(new ReadsBack(), { inputShape: [3], batch: 2 } as never), /unknown option 'batch'/);
+});
+
+test('a registered emitter still stands in for a module while the rest is traced', async () => {
+  class Square extends nn.Module {
+    forward(x: Tensor): Tensor {
+      return x.mul(x);
+    }
+  }
+  io.registerOnnxEmitter((m, x, g) => (m instanceof Square ? g.node('Mul', [x, x]) : null));
+  const bytes = await checkTraced(new nn.Sequential(new nn.Linear(3, 2), new Square()), [randn([2, 3])]);
+  assert.ok(bytes.length > 0);
 });
