@@ -22,9 +22,6 @@ interface OwnMembers {
   children: Map<string, Module | null>;
 }
 
-/** Fields of Module itself, never members. */
-const INTERNAL_FIELDS = new Set(['training', 'params', 'bufs', 'children_']);
-
 /**
  * Base class of every layer and model. As in PyTorch, a field that holds a `Parameter` or a
  * `Module` is one of this module's parameters or children, named after the field, in the order
@@ -85,7 +82,13 @@ export abstract class Module<In extends unknown[] = any[], Out = any> {
   }
 
   getBuffer(name: string): Tensor | null {
-    return this.own().bufs.get(name)?.tensor ?? null;
+    // Layers read buffers on every forward: look at the one field, not at all of them (own()).
+    if (Object.hasOwn(this, name) && this.bufs.has(name)) {
+      const field = (this as unknown as Record<string, unknown>)[name];
+      if (field === null || field instanceof Tensor) return field;
+      return this.own().bufs.get(name)?.tensor ?? null; // throws the wrong-kind error
+    }
+    return this.bufs.get(name)?.tensor ?? null;
   }
 
   private checkName(name: string, value: unknown): void {
@@ -107,35 +110,57 @@ export abstract class Module<In extends unknown[] = any[], Out = any> {
    * every call, so a field assigned later counts, as with PyTorch's `__setattr__`.
    */
   private own(): OwnMembers {
-    const params = new Map(this.params);
-    const bufs = new Map(this.bufs);
-    const children = new Map(this.children_);
-    const registered = new Set<unknown>([...params.values(), ...children.values()]);
+    // The registered maps are copied only when a field changes or adds a member (rare), since
+    // enumerations (parameters(), stateDict(), zeroGrad()) call this for every module.
+    let params = this.params;
+    let bufs = this.bufs;
+    let children = this.children_;
+    let registered: Set<unknown> | null = null;
     const fields = this as unknown as Record<string, unknown>;
     const owner = this.constructor.name;
     for (const key of Object.keys(this)) {
-      if (INTERNAL_FIELDS.has(key)) continue;
       const value = fields[key];
       if (params.has(key)) {
+        if (params.get(key) === value) continue;
         if (value !== null && !(value instanceof Parameter))
           throw new TypeError(
             `${owner}.${key} is a parameter: assign a Parameter or null, not ${describe(value)} (wrap a tensor in new Parameter(...))`,
           );
+        if (params === this.params) params = new Map(params);
         params.set(key, value);
       } else if (bufs.has(key)) {
+        if (bufs.get(key)!.tensor === value) continue;
         if (value !== null && !(value instanceof Tensor))
           throw new TypeError(`${owner}.${key} is a buffer: assign a Tensor or null, not ${describe(value)}`);
+        if (bufs === this.bufs) bufs = new Map(bufs);
         bufs.set(key, { tensor: value, persistent: bufs.get(key)!.persistent });
       } else if (children.has(key)) {
+        if (children.get(key) === value) continue;
         if (value !== null && !(value instanceof Module))
           throw new TypeError(`${owner}.${key} is a child module: assign a Module or null, not ${describe(value)}`);
+        if (children === this.children_) children = new Map(children);
         children.set(key, value);
-      } else if (registered.has(value) || value === this) {
-        // An alias of a member registered under its own name (`this.selfAttn` for 'self_attn').
-      } else if (value instanceof Parameter) params.set(key, value);
-      else if (value instanceof Module) children.set(key, value);
+      } else if ((value instanceof Parameter || value instanceof Module) && value !== this) {
+        // Not an alias of a member registered under its own name (`this.selfAttn` for 'self_attn').
+        registered ??= new Set<unknown>([...this.params.values(), ...this.children_.values()]);
+        if (registered.has(value)) continue;
+        if (value instanceof Parameter) {
+          if (params === this.params) params = new Map(params);
+          params.set(key, value);
+        } else {
+          if (children === this.children_) children = new Map(children);
+          children.set(key, value);
+        }
+      }
     }
     return { params, bufs, children };
+  }
+
+  /** This module and its descendants, depth first, each with its dotted name and own members. */
+  private *walk(prefix: string): IterableIterator<[string, Module, OwnMembers]> {
+    const own = this.own();
+    yield [prefix, this, own];
+    for (const [name, child] of own.children) if (child) yield* child.walk(prefix ? `${prefix}.${name}` : name);
   }
 
   *namedChildren(): IterableIterator<[string, Module]> {
@@ -148,8 +173,7 @@ export abstract class Module<In extends unknown[] = any[], Out = any> {
 
   /** This module and all descendants, depth first, with dotted names ('' for this one). */
   *namedModules(prefix = ''): IterableIterator<[string, Module]> {
-    yield [prefix, this];
-    for (const [name, child] of this.namedChildren()) yield* child.namedModules(prefix ? `${prefix}.${name}` : name);
+    for (const [name, m] of this.walk(prefix)) yield [name, m];
   }
 
   modules(): Module[] {
@@ -158,9 +182,11 @@ export abstract class Module<In extends unknown[] = any[], Out = any> {
 
   *namedParameters(prefix = '', recurse = true): IterableIterator<[string, Parameter]> {
     const seen = new Set<Parameter>();
-    const source = recurse ? this.namedModules(prefix) : ([[prefix, this]] as Iterable<[string, Module]>);
-    for (const [modName, mod] of source) {
-      for (const [name, p] of mod.own().params) {
+    const source = recurse
+      ? this.walk(prefix)
+      : ([[prefix, this, this.own()]] as Iterable<[string, Module, OwnMembers]>);
+    for (const [modName, , own] of source) {
+      for (const [name, p] of own.params) {
         if (p === null || seen.has(p)) continue;
         seen.add(p);
         yield [modName ? `${modName}.${name}` : name, p];
@@ -173,8 +199,8 @@ export abstract class Module<In extends unknown[] = any[], Out = any> {
   }
 
   *namedBuffers(prefix = ''): IterableIterator<[string, Tensor]> {
-    for (const [modName, mod] of this.namedModules(prefix)) {
-      for (const [name, b] of mod.own().bufs) if (b.tensor) yield [modName ? `${modName}.${name}` : name, b.tensor];
+    for (const [modName, , own] of this.walk(prefix)) {
+      for (const [name, b] of own.bufs) if (b.tensor) yield [modName ? `${modName}.${name}` : name, b.tensor];
     }
   }
 
@@ -252,9 +278,9 @@ export abstract class Module<In extends unknown[] = any[], Out = any> {
   /** Parameters and persistent buffers by dotted name; the tensors share memory with the module. */
   stateDict(): StateDict {
     const out: StateDict = {};
-    for (const [modName, mod] of this.namedModules()) {
+    for (const [modName, , own] of this.walk('')) {
       const key = (n: string) => (modName ? `${modName}.${n}` : n);
-      const { params, bufs } = mod.own();
+      const { params, bufs } = own;
       for (const [n, p] of params) if (p) out[key(n)] = p.detach();
       for (const [n, b] of bufs) if (b.tensor && b.persistent) out[key(n)] = b.tensor.detach();
     }
