@@ -1,3 +1,4 @@
+import { checkOptions, type OptionKeys } from '../tensor/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { parseCsvRecords, type CsvRecord } from './csv-parse.js';
 
@@ -28,6 +29,20 @@ export interface CsvOptions {
    */
   allowNonFinite?: boolean;
 }
+
+/** Every key of `CsvOptions` (readCsvFile checks them too). */
+export const CSV_KEYS: OptionKeys<CsvOptions> = {
+  target: true,
+  columns: true,
+  drop: true,
+  targetType: true,
+  classNames: true,
+  header: true,
+  delimiter: true,
+  dtype: true,
+  source: true,
+  allowNonFinite: true,
+};
 
 /** Tensors read from a CSV table. */
 export interface CsvData {
@@ -127,6 +142,7 @@ function checkRagged(rows: readonly CsvRecord[], width: number, first: string, s
  * that overflow the dtype (unless `allowNonFinite`).
  * @example
  * const { features, target, classNames } = parseCsv('x1,x2,label\n0.5,1,cat\n2,0.1,dog\n', { target: 'label' });
+  checkOptions('parseCsv', options, CSV_KEYS);
  * // features: [2, 2] float32; target: int32 [0, 1]; classNames: ['cat', 'dog']
  */
 export function parseCsv(text: string, options: CsvOptions = {}): CsvData {

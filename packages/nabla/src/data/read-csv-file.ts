@@ -1,5 +1,6 @@
+import { checkOptions } from '../tensor/options.js';
 import { readFile } from 'node:fs/promises';
-import { parseCsv, type CsvData, type CsvOptions } from './csv.js';
+import { CSV_KEYS, parseCsv, type CsvData, type CsvOptions } from './csv.js';
 
 /**
  * Reads a CSV file into tensors (Node only; exported from `nabla/node`). Same options as
@@ -8,6 +9,7 @@ import { parseCsv, type CsvData, type CsvOptions } from './csv.js';
  * const { features, target, classNames } = await readCsvFile('data/iris.csv', { target: 'species' });
  */
 export async function readCsvFile(path: string, options: CsvOptions = {}): Promise<CsvData> {
+  checkOptions('readCsvFile', options, CSV_KEYS);
   let text: string;
   try {
     text = await readFile(path, 'utf8');

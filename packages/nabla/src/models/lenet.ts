@@ -1,3 +1,4 @@
+import { checkOptions } from '../tensor/options.js';
 import { Flatten, Linear, MaxPool2d, ReLU, Sequential, Conv2d } from '../nn/index.js';
 
 export interface LeNet5Options {
@@ -24,6 +25,7 @@ export interface LeNet5Options {
  * model.forward(randn([64, 1, 28, 28])).shape; // [64, 10]
  */
 export function lenet5(options: LeNet5Options = {}): Sequential {
+  checkOptions('lenet5', options, { numClasses: true, inChannels: true });
   const { numClasses = 10, inChannels = 1 } = options;
   return new Sequential(
     new Conv2d(inChannels, 6, 5, { padding: 2 }),

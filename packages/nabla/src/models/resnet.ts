@@ -1,3 +1,4 @@
+import { checkOptions, requireOption } from '../tensor/options.js';
 import {
   AdaptiveAvgPool2d,
   BatchNorm2d,
@@ -84,6 +85,8 @@ export class ResNet extends Module {
 
   constructor(options: ResNetOptions) {
     super();
+    checkOptions('ResNet', options, { layers: true, widths: true, stem: true, numClasses: true, inChannels: true });
+    for (const key of ['layers', 'widths', 'stem'] as const) requireOption('ResNet', options, key);
     const { layers, widths, stem, numClasses = 1000, inChannels = 3 } = options;
     if (layers.length === 0 || layers.length !== widths.length) {
       throw new Error(
@@ -143,6 +146,7 @@ export interface ResNetFactoryOptions {
  * model.forward(randn([1, 3, 224, 224])).shape; // [1, 10]
  */
 export function resnet18(options: ResNetFactoryOptions & { stem?: 'imagenet' | 'cifar' } = {}): ResNet {
+  checkOptions('resnet18', options, { numClasses: true, inChannels: true, stem: true });
   return new ResNet({
     ...options,
     layers: [2, 2, 2, 2],
@@ -158,6 +162,7 @@ export function resnet18(options: ResNetFactoryOptions & { stem?: 'imagenet' | '
  * const model = resnetCifar(20, { inChannels: 1, numClasses: 10 }); // ResNet-20 for Fashion-MNIST
  */
 export function resnetCifar(depth: number, options: ResNetFactoryOptions = {}): ResNet {
+  checkOptions(`resnet${depth}`, options, { numClasses: true, inChannels: true });
   if (!Number.isInteger(depth) || depth < 8 || (depth - 2) % 6 !== 0) {
     throw new Error(`resnetCifar: depth must be 6n + 2 with n >= 1 (8, 14, 20, 32, 44, 56, 110), got ${depth}`);
   }

@@ -1,3 +1,4 @@
+import { checkOptions } from '../tensor/options.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import type { Module, StateDict } from '../nn/module.js';
 import type { OptimizerStateDict } from '../optim/optimizer.js';
@@ -103,6 +104,13 @@ export class EarlyStopping implements Callback {
   private restored = false;
 
   constructor(private readonly options: EarlyStoppingOptions = {}) {
+    checkOptions('EarlyStopping', options, {
+      monitor: true,
+      patience: true,
+      minDelta: true,
+      mode: true,
+      restoreBestWeights: true,
+    });
     this.monitor = options.monitor;
     this.patience = options.patience ?? 0;
     this.minDelta = Math.abs(options.minDelta ?? 0);

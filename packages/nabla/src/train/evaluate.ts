@@ -1,3 +1,4 @@
+import { checkOptions } from '../tensor/options.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { DataLoader } from '../data/dataloader.js';
 import { TensorDataset, type Dataset } from '../data/dataset.js';
@@ -62,6 +63,7 @@ export function inEvalMode<T>(model: Module, fn: () => T): T {
  * const { loss, accuracy } = evaluate(model, [xTest, yTest], { loss: F.crossEntropy, metrics: ['accuracy'] });
  */
 export function evaluate(model: Module, data: Data, options: EvaluateOptions = {}): Record<string, number> {
+  checkOptions('evaluate', options, { loss: true, metrics: true, batchSize: true });
   const metrics = (options.metrics ?? []).map(resolveMetric);
   const totals: Record<string, number> = {};
   let count = 0;
@@ -91,6 +93,7 @@ export function predict(
   inputs: Tensor | readonly Tensor[],
   options: { batchSize?: number } = {},
 ): Tensor {
+  checkOptions('predict', options, { batchSize: true });
   const xs = Array.isArray(inputs) ? (inputs as Tensor[]) : [inputs as Tensor];
   const loader = new DataLoader(new TensorDataset(...xs), { batchSize: options.batchSize ?? 256 });
   return inEvalMode(model, () =>

@@ -1,3 +1,4 @@
+import { checkOptions, requireOption, type OptionKeys } from '../tensor/options.js';
 import { DataLoader } from '../data/dataloader.js';
 import type { Dataset } from '../data/dataset.js';
 import { randomSplit } from '../data/split.js';
@@ -64,6 +65,34 @@ export interface FitOptions {
 }
 
 type Metric = { name: string; fn: MetricFn };
+
+const FIT_KEYS: OptionKeys<FitOptions> = {
+  loss: true,
+  optimizer: true,
+  epochs: true,
+  initialEpoch: true,
+  history: true,
+  batchSize: true,
+  shuffle: true,
+  validationData: true,
+  valSplit: true,
+  metrics: true,
+  earlyStopping: true,
+  callbacks: true,
+  scheduler: true,
+  schedulerMonitor: true,
+  generator: true,
+  verbose: true,
+};
+
+const FIT_ASYNC_KEYS: OptionKeys<FitOptions & { yieldMs?: number }> = { ...FIT_KEYS, yieldMs: true };
+
+/** Unknown keys and the two required ones, before anything runs. */
+function checkFitOptions(owner: string, options: FitOptions, keys: OptionKeys<FitOptions>): void {
+  checkOptions<FitOptions>(owner, options, keys);
+  requireOption(owner, options, 'loss');
+  requireOption(owner, options, 'optimizer');
+}
 
 /** What the loop yields to its driver: a callback's pending promise, or nothing (a batch ended). */
 type Pause = Promise<unknown> | undefined;
@@ -261,6 +290,7 @@ function* run(model: Module, data: Data, options: FitOptions): Generator<Pause, 
  * history.get('valAccuracy');
  */
 export function fit(model: Module, data: Data, options: FitOptions): History {
+  checkFitOptions('fit', options, FIT_KEYS);
   const loop = run(model, data, options);
   for (;;) {
     const next = loop.next();
@@ -289,6 +319,7 @@ export async function fitAsync(
   data: Data,
   options: FitOptions & { yieldMs?: number },
 ): Promise<History> {
+  checkFitOptions('fitAsync', options, FIT_ASYNC_KEYS);
   const yieldMs = options.yieldMs ?? 50;
   const loop = run(model, data, options);
   let lastYield = performance.now();

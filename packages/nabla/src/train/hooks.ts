@@ -1,4 +1,5 @@
 /** Generic callbacks for `fit`: an epoch-end hook with throughput, and checkpoints that resume bit-exactly. */
+import { checkOptions } from '../tensor/options.js';
 import type { OptimizerStateDict } from '../optim/optimizer.js';
 import { defaultGenerator } from '../tensor/random.js';
 import { EarlyStopping, type Callback, type EarlyStoppingState, type TrainingContext } from './callbacks.js';
@@ -85,6 +86,7 @@ export class Checkpoint implements Callback {
     private readonly save: (state: TrainingState, ctx: TrainingContext) => void | Promise<void>,
     options: { every?: number } = {},
   ) {
+    checkOptions('Checkpoint', options, { every: true });
     this.every = options.every ?? 1;
     if (!(Number.isInteger(this.every) && this.every >= 1))
       throw new Error(`Checkpoint: every must be a positive integer, got ${options.every}`);

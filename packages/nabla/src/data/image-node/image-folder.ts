@@ -1,3 +1,4 @@
+import { checkOptions } from '../../tensor/options.js';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { convertImage, toTensor, type RawImage } from '../image/raw-image.js';
@@ -101,6 +102,7 @@ export class ImageFolder extends ByteImageDataset {
 
   /** Scans `root`, decodes every image, and checks they share one size (unless `size` is given). */
   static load(root: string, options: ImageFolderOptions = {}): ImageFolder {
+    checkOptions('ImageFolder.load', options, { size: true, mode: true, transform: true, extensions: true });
     const classes = listClasses(root);
     const samples = listSamples(root, classes, options.extensions ?? ['.png', '.jpg', '.jpeg']);
     const channels = options.mode === 'grey' ? 1 : 3;

@@ -1,3 +1,4 @@
+import { checkOptions } from '../../tensor/options.js';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -105,6 +106,7 @@ export function loadMnist(
   root: string,
   options: MnistOptions & { classes?: readonly string[]; hint?: string } = {},
 ): MnistDataset {
+  checkOptions('loadMnist', options, { train: true, root: true, transform: true, classes: true, hint: true });
   const prefix = options.train === false ? 't10k' : 'train';
   const hint =
     options.hint ??
@@ -127,6 +129,7 @@ export function loadMnist(
  * const test = loadFashionMnist({ train: false });
  */
 export function loadFashionMnist(options: MnistOptions = {}): MnistDataset {
+  checkOptions('loadFashionMnist', options, { train: true, root: true, transform: true });
   return loadMnist(options.root ?? FASHION_MNIST_DIR, {
     ...options,
     classes: FASHION_MNIST_CLASSES,

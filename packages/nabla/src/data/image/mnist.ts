@@ -1,3 +1,4 @@
+import { checkOptions } from '../../tensor/options.js';
 import type { IdxArray } from './idx.js';
 import { ByteImageDataset, type ImageTransform } from './byte-image-dataset.js';
 
@@ -35,6 +36,7 @@ export class MnistDataset extends ByteImageDataset {
   readonly classes: readonly string[];
 
   constructor(images: IdxArray, labels: IdxArray, options: MnistDatasetOptions = {}) {
+    checkOptions('MnistDataset', options, { classes: true, transform: true, source: true });
     const source = options.source ?? 'MnistDataset';
     if (images.dtype !== 'uint8' || images.shape.length !== 3) {
       throw new Error(

@@ -1,3 +1,4 @@
+import { checkOptions } from '../../tensor/options.js';
 import { getBackend } from '../../backend/index.js';
 import type { ChannelNorm } from '../../backend/kernels.js';
 import { defaultGenerator, type Generator } from '../../tensor/random.js';
@@ -153,6 +154,13 @@ function paddingLtrb(padding: number | readonly number[]): number[] {
  * const augment = randomCrop(28, { padding: 4 }); // the classic "pad 4, crop back" augmentation
  */
 export function randomCrop(size: Size, options: RandomCropOptions = {}): Transform {
+  checkOptions('randomCrop', options, {
+    padding: true,
+    padIfNeeded: true,
+    fill: true,
+    paddingMode: true,
+    generator: true,
+  });
   const [th, tw] = checkSize(size, 'randomCrop');
   const ltrb = paddingLtrb(options.padding ?? 0);
   const mode = options.paddingMode ?? 'constant';
@@ -183,6 +191,7 @@ export function randomCrop(size: Size, options: RandomCropOptions = {}): Transfo
  * const augment = randomHorizontalFlip(0.5);
  */
 export function randomHorizontalFlip(p = 0.5, options: { generator?: Generator } = {}): Transform {
+  checkOptions('randomHorizontalFlip', options, { generator: true });
   if (!(p >= 0 && p <= 1)) throw new Error(`randomHorizontalFlip: p must be in [0, 1], got ${p}`);
   return (image) => {
     const g = options.generator ?? defaultGenerator;
