@@ -589,12 +589,15 @@ function drawNetwork(): void {
         path.moveTo(x[l] + size, y(l, j) + size / 2);
         path.lineTo(x[l + 1], y(l + 1, i) + size / 2);
       }
-    buckets.forEach((path, k) => {
-      const level = (k % LEVELS) + 0.5;
-      ctx.strokeStyle = colour(k < LEVELS ? level : -level, LEVELS);
-      ctx.lineWidth = thin * (0.5 + (4 * level) / LEVELS);
-      ctx.stroke(path);
-    });
+    // Weak edges first, strong ones on top; dense layers fainter, so overlaps stay readable.
+    ctx.globalAlpha = Math.min(1, 24 / Math.sqrt(inW * cols[l + 1]));
+    for (let level = 0; level < LEVELS; level++)
+      for (const sign of [1, -1]) {
+        ctx.strokeStyle = colour(sign * (level + 0.5), LEVELS);
+        ctx.lineWidth = thin * (0.5 + (4 * (level + 0.5)) / LEVELS);
+        ctx.stroke(buckets[(sign > 0 ? 0 : LEVELS) + level]);
+      }
+    ctx.globalAlpha = 1;
   });
   ctx.imageSmoothingEnabled = false;
   cols.forEach((n, c) => {
@@ -605,7 +608,7 @@ function drawNetwork(): void {
       g.setAttribute('aria-label', `${g.dataset.name}${isDead ? ' (dead ReLU)' : ''}`);
       if (isDead) {
         ctx.strokeStyle = '#c01515';
-        ctx.lineWidth = 2;
+        ctx.lineWidth = size < 14 ? 1 : 2;
         ctx.beginPath();
         ctx.moveTo(x[c], y(c, u));
         ctx.lineTo(x[c] + size, y(c, u) + size);
