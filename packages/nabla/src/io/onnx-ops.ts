@@ -348,7 +348,8 @@ export function convertOps(
     const op = first.ops[i] ?? second.ops[i];
     throw new Error(
       `exportOnnx: forward ran different ops on a second input${op ? ` (op ${i}, '${op.name}' in ${where(op)})` : ''}: ` +
-        'branches or loops that depend on the input values or the batch size cannot be traced',
+        'branches or loops that depend on the input values or the batch size cannot be traced ' +
+        '(an input whose batch is not dimension 0, like a sequence-first RNN, needs dynamicBatch: false)',
     );
   }
   const batch: [number, number] = [inputs[0][0].shape[0] ?? 1, inputs[1][0].shape[0] ?? 1];

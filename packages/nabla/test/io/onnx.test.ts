@@ -119,9 +119,14 @@ const ORT_TYPE = { float32: 'float32', float64: 'float64', int32: 'int32', bool:
  * and on `others` (other batch sizes: the batch dimension must stay symbolic) and compares every
  * output with nabla's within 1e-5.
  */
-async function checkTraced(model: nn.Module, example: Tensor[], others: Tensor[][] = []): Promise<Uint8Array> {
+async function checkTraced(
+  model: nn.Module,
+  example: Tensor[],
+  others: Tensor[][] = [],
+  options: Partial<io.OnnxExportOptions> = {},
+): Promise<Uint8Array> {
   model.eval();
-  const bytes = io.exportOnnx(model, { example });
+  const bytes = io.exportOnnx(model, { example, ...options });
   const session = await ort.InferenceSession.create(bytes);
   for (const inputs of [example, ...others]) {
     const expected = tensorsOf(noGrad(() => (model.forward as (...a: Tensor[]) => unknown)(...inputs)));
@@ -165,6 +170,10 @@ test('traced export: LSTM and GRU (unrolled over the sequence), every returned t
   await checkTraced(lstm, [randn([3, 5, 4])], [[randn([1, 5, 4])], [randn([8, 5, 4])]]);
   const gru = new nn.GRU(4, 3, { batchFirst: true, bidirectional: true });
   await checkTraced(gru, [randn([2, 6, 4])], [[randn([5, 6, 4])]]);
+  // Sequence-first ([L, N, F]): dimension 0 is time, so the batch cannot be the symbolic N.
+  const seqFirst = new nn.GRU(4, 3);
+  assert.throws(() => io.exportOnnx(seqFirst, { example: randn([6, 2, 4]) }), /needs dynamicBatch: false/);
+  await checkTraced(seqFirst, [randn([6, 2, 4])], [], { dynamicBatch: false });
 });
 
 test('traced export: multi-head attention and a Transformer encoder layer', async () => {
