@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parseCsv, Tensor, TensorDataset, type Dataset } from 'nabla';
 import { ImageFolder, loadFashionMnist, loadMnist } from 'nabla/node';
 import { BUILTIN_CSV, BUILTIN_DATA } from './defaults.js';
+import { checkFitsInMemory, MAX_TENSOR_ELEMENTS } from './memory-budget.js';
 import { fitStandardize, standardize, type Preprocessing } from './preprocess.js';
 
 /** Where the repository's bundled data sets live (two folders up from src/cli or dist/cli). */
@@ -23,6 +24,8 @@ export interface DataSource {
   preprocessing: Preprocessing;
   /** Raw (unstandardised) features and labels of tabular data. */
   tabular: { features: Tensor; target: Tensor } | null;
+  /** The class index of each sample of `train`. */
+  labels: Int32Array;
 }
 
 export interface DataOptions {
@@ -65,18 +68,48 @@ export function loadData(spec: string, options: DataOptions = {}): DataSource {
   const pre = options.preprocessing;
   const size = options.imageSize ?? (pre?.kind === 'image' ? ([pre.height, pre.width] as [number, number]) : undefined);
   const rgb = pre?.kind === 'image' ? pre.channels === 3 : options.rgb === true;
+  if (size) checkImageSize(spec, size, rgb ? 3 : 1);
   const folder = ImageFolder.load(spec, { size, mode: rgb ? 'rgb' : 'grey' });
   return imageSource(spec, folder, null);
 }
 
+const IMAGE_FILE = /\.(png|jpe?g)$/i;
+
+/**
+ * Image folders are decoded whole into memory: a size whose images cannot be held (or whose one
+ * image is beyond a tensor) is refused before decoding, naming `--image-size`.
+ */
+function checkImageSize(root: string, [h, w]: [number, number], channels: number): void {
+  const what = `--image-size ${h === w ? h : `${h}x${w}`}`;
+  const values = channels * h * w;
+  if (values > MAX_TENSOR_ELEMENTS)
+    throw new Error(
+      `${what} is too large: one ${channels}x${h}x${w} image has ${values.toLocaleString('en')} values, more than one tensor can hold (${MAX_TENSOR_ELEMENTS.toLocaleString('en')})`,
+    );
+  let images = 0;
+  for (const entry of readdirSync(root, { withFileTypes: true }))
+    if (entry.isDirectory()) images += readdirSync(join(root, entry.name)).filter((f) => IMAGE_FILE.test(f)).length;
+  // One byte per value kept for every image, plus one image in float32 on its way through the resize.
+  checkFitsInMemory(what, images * values + 8 * values, `${images} images of ${channels}x${h}x${w}`);
+}
+
 function imageSource(
   name: string,
-  train: Dataset & { classes: readonly string[]; imageShape: readonly number[] },
+  train: Dataset & { classes: readonly string[]; imageShape: readonly number[]; labels: Int32Array },
   test: Dataset | null,
 ): DataSource {
   const [c, h, w] = train.imageShape;
   const preprocessing: Preprocessing = { kind: 'image', channels: c, height: h, width: w };
-  return { name, train, test, classes: [...train.classes], inputShape: [c, h, w], preprocessing, tabular: null };
+  return {
+    name,
+    train,
+    test,
+    classes: [...train.classes],
+    inputShape: [c, h, w],
+    preprocessing,
+    tabular: null,
+    labels: train.labels,
+  };
 }
 
 /** A CSV table: numeric features and a categorical target (class order fixed by saved preprocessing). */
@@ -108,6 +141,7 @@ function loadCsv(path: string, name: string, options: DataOptions, builtin: bool
     inputShape: [csv.featureNames.length],
     preprocessing,
     tabular: { features: csv.features, target: csv.target },
+    labels: csv.target.toTypedArray() as Int32Array,
   };
 }
 

@@ -1,17 +1,27 @@
 /** `nabla train`: data + model spec in, model directory + report + checkpoint out. */
+import { existsSync, readdirSync, rmdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { io, manualSeed, type Callback, type nn } from 'nabla';
-import { saveModel } from 'nabla/node';
+import { makeDirectory } from 'nabla/node';
 import { TRAIN_DEFAULTS } from './defaults.js';
-import { checkpointCallback, loadCheckpoint, type TrainConfig } from './checkpoint.js';
+import {
+  CHECKPOINT_DIR,
+  checkpointCallback,
+  loadCheckpoint,
+  lockRunFolder,
+  tidyRunFolder,
+  writeRunFiles,
+  type TrainConfig,
+} from './checkpoint.js';
 import { loadData, prepareTabular, type DataSource } from './data-source.js';
-import { resolveModelSpec, parameterCount } from './models.js';
+import { buildModelChecked, parameterCount, resolveModelSpec } from './models.js';
 import { ProgressBar } from './progress.js';
 import { writeReport } from './report.js';
 import {
   evaluate,
   initialState,
   makeOptimizer,
+  NonFiniteError,
   runEpochs,
   splitIndices,
   subset,
@@ -33,11 +43,16 @@ interface Setup {
 function setup(config: TrainConfig): Setup {
   const loaded = loadData(config.data, { target: config.target, imageSize: config.imageSize, rgb: config.rgb });
   const raw = config.limit && config.limit < loaded.train.length ? limitSource(loaded, config.limit) : loaded;
+  if (raw.classes.length < 2)
+    throw new Error(
+      `--data ${config.data} has ${raw.classes.length === 0 ? 'no class' : `only one class (${JSON.stringify(raw.classes[0])})`}; a classifier needs at least two`,
+    );
   const split = splitIndices(raw.train.length, config.valSplit, raw.test ? 0 : config.testSplit, config.seed);
+  checkTrainingClasses(config, raw, split.train);
   const src = prepareTabular(raw, split.train);
   const spec = resolveModelSpec(config.model, src);
   manualSeed(config.seed); // model init draws from the global stream
-  const model = io.buildModel(spec);
+  const model = buildModelChecked(config.model, spec);
   const info: io.ModelInfo = { inputShape: src.inputShape, classes: src.classes, preprocessing: src.preprocessing };
   const test = src.test
     ? subset(
@@ -48,6 +63,16 @@ function setup(config: TrainConfig): Setup {
   return { src, spec, model, info, train: subset(src.train, split.train), val: subset(src.train, split.val), test };
 }
 
+/** Training samples of one class only would give a "100%" model that has learnt nothing. */
+function checkTrainingClasses(config: TrainConfig, src: DataSource, train: Int32Array): void {
+  const present = new Set(Array.from(train, (i) => src.labels[i]));
+  if (present.size >= 2) return;
+  const [only] = present;
+  throw new Error(
+    `--data ${config.data}: every training sample is of class ${JSON.stringify(src.classes[only])} (the data has ${src.classes.length} classes${config.limit ? `; --limit ${config.limit} keeps only the first samples` : ''}); a classifier needs at least two in training`,
+  );
+}
+
 /** The first `n` training samples only (tabular raw features too, so standardisation sees the same rows). */
 function limitSource(src: DataSource, n: number): DataSource {
   const first = Int32Array.from({ length: n }, (_, i) => i);
@@ -55,7 +80,7 @@ function limitSource(src: DataSource, n: number): DataSource {
     features: src.tabular.features.narrow(0, 0, n),
     target: src.tabular.target.narrow(0, 0, n),
   };
-  return { ...src, train: subset(src.train, first), tabular };
+  return { ...src, train: subset(src.train, first), tabular, labels: src.labels.subarray(0, n) };
 }
 
 export interface TrainResult {
@@ -74,18 +99,25 @@ interface Run {
   state: TrainState;
 }
 
-function startRun(given: Partial<TrainConfig>, resume: string | undefined, print: (line: string) => void): Run {
-  if (!resume) {
-    const config = { ...TRAIN_DEFAULTS, ...given };
-    const s = setup(config);
-    return {
-      config,
-      s,
-      opt: makeOptimizer(config.optimizer, s.model.parameters(), config.lr),
-      state: initialState(config.seed),
-    };
-  }
+function startFresh(given: Partial<TrainConfig>): Run {
+  const config = { ...TRAIN_DEFAULTS, ...given };
+  const s = setup(config);
+  return {
+    config,
+    s,
+    opt: makeOptimizer(config.optimizer, s.model.parameters(), config.lr),
+    state: initialState(config.seed),
+  };
+}
+
+function startResumed(given: Partial<TrainConfig>, resume: string, print: (line: string) => void): Run {
   const ckpt = loadCheckpoint(resume);
+  for (const note of ckpt.notes) print(note);
+  const done = ckpt.state.epoch;
+  if (given.epochs !== undefined && given.epochs < done)
+    throw new Error(
+      `--epochs ${given.epochs}: this run has already trained ${done} epochs (--epochs is the epoch to reach, not how many more); give ${done} or more`,
+    );
   // A resumed run keeps every option of the original, except how many epochs to reach.
   const config = { ...ckpt.config, epochs: given.epochs ?? ckpt.config.epochs, out: given.out ?? resume };
   const s = setup(config);
@@ -108,7 +140,7 @@ async function finishRun({ config, s, state }: Run, out: string, print: (line: s
     testLoss: t?.loss ?? null,
     finishedAt: new Date().toISOString(),
   };
-  saveModel(out, s.model, s.info, metadata);
+  writeRunFiles(out, io.packModel(s.model, s.info, metadata));
   const reportPath = await writeReport(join(out, 'report'), {
     title: `nabla train — ${s.src.name}, ${config.model}`,
     facts: [
@@ -132,6 +164,9 @@ async function finishRun({ config, s, state }: Run, out: string, print: (line: s
  * Trains (or resumes) a run through the library's `fit` loop with callbacks: a progress bar and
  * summary line per epoch, a checkpoint after each epoch, then any of `options.callbacks` (the
  * dashboard); then writes the model directory, `report/` (SVG curves + HTML) and the held-out accuracy.
+ * The run folder is created and locked (`train.lock`) before training, so an unwritable `--out`
+ * or a second writer fails at once; a NaN or infinite loss stops the run with an error and
+ * saves nothing (the last good checkpoint stays).
  * @example
  * await train({ data: 'iris', epochs: 20, out: 'runs/iris' });
  * await train({ epochs: 40 }, { resume: 'runs/iris' }); // continue to epoch 40
@@ -141,7 +176,45 @@ export async function train(
   options: { resume?: string; print?: (s: string) => void; callbacks?: readonly Callback[] } = {},
 ): Promise<TrainResult> {
   const print = options.print ?? ((line: string) => console.log(line));
-  const run = startRun(given, options.resume, print);
+  const resume = options.resume;
+  // A fresh run checks its data and model before touching the disk, so a bad option writes nothing.
+  let run = resume ? null : startFresh(given);
+  const outOption = given.out ?? resume ?? TRAIN_DEFAULTS.out;
+  const out = resolve(outOption);
+  const existed = existsSync(out);
+  try {
+    makeDirectory(out);
+  } catch (e) {
+    throw new Error(`--out '${outOption}': ${(e as Error).message}`);
+  }
+  const release = lockRunFolder(out, print);
+  try {
+    for (const note of tidyRunFolder(out)) print(note);
+    run ??= startResumed(given, resume as string, print);
+    return await trainRun(run, out, print, options.callbacks ?? []);
+  } catch (e) {
+    if (!(e instanceof NonFiniteError) || !run) throw e;
+    const { config, state } = run;
+    const kept =
+      state.epoch > 0
+        ? `the last good checkpoint, after epoch ${state.epoch}, stays in ${join(out, CHECKPOINT_DIR)}`
+        : 'no checkpoint was written';
+    throw new Error(
+      `training diverged at ${e.message}; stopped without saving a model (${kept}); a smaller --lr than ${config.lr} may help`,
+    );
+  } finally {
+    release();
+    // A run that failed before writing anything leaves no empty folder behind.
+    if (!existed && existsSync(out) && readdirSync(out).length === 0) rmdirSync(out);
+  }
+}
+
+async function trainRun(
+  run: Run,
+  out: string,
+  print: (line: string) => void,
+  extra: readonly Callback[],
+): Promise<TrainResult> {
   const { config, s, opt, state } = run;
   print(
     `data ${s.src.name}: ${s.train.length} train, ${s.val.length} validation, ${s.test.length} test samples, ${s.src.classes.length} classes`,
@@ -149,12 +222,7 @@ export async function train(
   print(
     `model ${config.model}: ${parameterCount(s.model)} parameters; optimizer ${config.optimizer} lr ${config.lr}; batch ${config.batchSize}; seed ${config.seed}`,
   );
-  const out = resolve(config.out);
-  const callbacks = [
-    new ProgressBar(print),
-    checkpointCallback(out, s.info, config, state.history),
-    ...(options.callbacks ?? []),
-  ];
+  const callbacks = [new ProgressBar(print), checkpointCallback(out, s.info, config, state.history), ...extra];
   await runEpochs(
     s.model,
     opt,

@@ -89,6 +89,15 @@ export function splitIndices(
   const nVal = Math.round((n - nTest) * valFraction);
   if (n - nTest - nVal < 1)
     throw new Error(`data set of ${n} samples leaves no training samples after the validation and test splits`);
+  // A split asked for but empty would report a validation or test accuracy of nothing.
+  if (valFraction > 0 && nVal === 0)
+    throw new Error(
+      `--val-split ${valFraction} of ${n - nTest} samples is no sample at all; give 0 for no validation, or a larger fraction`,
+    );
+  if (testFraction > 0 && nTest === 0)
+    throw new Error(
+      `--test-split ${testFraction} of ${n} samples is no sample at all; give 0 for no test split, or a larger fraction`,
+    );
   return { test: order.slice(0, nTest), val: order.slice(nTest, nTest + nVal), train: order.slice(nTest + nVal) };
 }
 
@@ -191,6 +200,30 @@ export function trainState(s: TrainingState, history: EpochRecord[]): TrainState
   };
 }
 
+/** Raised when training diverges: the caller keeps the last good checkpoint and saves nothing. */
+export class NonFiniteError extends Error {
+  override name = 'NonFiniteError';
+}
+
+/**
+ * Stops the run the moment a loss (per batch, or on validation) or a weight becomes NaN or
+ * ±Infinity, before any later callback records or checkpoints the epoch; epochs count from 1.
+ */
+export function finiteGuard(): Callback {
+  return {
+    onBatchEnd(batch, logs, ctx) {
+      if (!Number.isFinite(logs.loss))
+        throw new NonFiniteError(`epoch ${ctx.epoch + 1}, batch ${batch + 1}: the training loss is ${logs.loss}`);
+    },
+    onEpochEnd(epoch, logs, ctx) {
+      if (logs.valLoss !== undefined && !Number.isFinite(logs.valLoss))
+        throw new NonFiniteError(`epoch ${epoch + 1}: the validation loss is ${logs.valLoss}`);
+      const bad = Object.entries(ctx.model.stateDict()).find(([, t]) => !noGrad(() => t.isfinite().all().item()));
+      if (bad) throw new NonFiniteError(`epoch ${epoch + 1}: weight '${bad[0]}' holds NaN or ±Infinity`);
+    },
+  };
+}
+
 /** The library `History` of saved records, for a resumed `fit` to continue. */
 function historyOf(records: readonly EpochRecord[]): History {
   const history = new History();
@@ -209,7 +242,8 @@ function historyOf(records: readonly EpochRecord[]): History {
  * `EarlyStopping` on the validation loss (the training loss without validation data), both
  * restored from `state` so a resumed run draws and decides exactly as an uninterrupted one.
  * `state` is kept up to date after every epoch, before `callbacks` (progress, checkpoint,
- * dashboard) run, in their order.
+ * dashboard) run, in their order. A NaN or infinite loss or weight throws `NonFiniteError`
+ * before the epoch is recorded or checkpointed.
  */
 export async function runEpochs(
   model: nn.Module,
@@ -252,6 +286,6 @@ export async function runEpochs(
     history: historyOf(state.history),
     batchSize: options.batchSize,
     validationData: val && val.length > 0 ? val : undefined,
-    callbacks: [earlyStopping, keeper, ...callbacks],
+    callbacks: [finiteGuard(), earlyStopping, keeper, ...callbacks],
   });
 }

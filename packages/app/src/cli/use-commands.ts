@@ -6,16 +6,22 @@ import { backendInfo, loadModel, writeFileAtomic, type BackendInfo } from 'nabla
 import type { TrainConfig } from './checkpoint.js';
 import { loadData } from './data-source.js';
 import { parameterCount } from './models.js';
-import { imageToInput, standardize, type Preprocessing } from './preprocess.js';
+import { checkPreprocessing, imageToInput, standardize, type Preprocessing } from './preprocess.js';
 import { evaluate, splitIndices, subset } from './trainer.js';
 
 const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg']);
 
-/** A loaded model directory with its preprocessing (required for prediction). */
+/**
+ * Opens a model directory for use (eval, predict, serve): the library's `loadModel` checks the
+ * weights against model.json's hash, refuses NaN/Infinity weights and checks `inputShape` and
+ * `classes` against the architecture; this adds the check of `preprocessing` against them. Every
+ * failure names the file and field, so a damaged directory fails here, at start, not per request.
+ * @example
+ * const m = openModel('runs/iris'); // m.pre: the input preprocessing
+ */
 export function openModel(dir: string): io.LoadedModel & { pre: Preprocessing } {
   const loaded = loadModel(dir);
-  const pre = loaded.info.preprocessing as Preprocessing | undefined;
-  if (!pre) throw new Error(`${dir}/model.json has no preprocessing; was it written by nabla train?`);
+  const pre = checkPreprocessing(loaded.info.preprocessing, loaded.info, join(dir, 'model.json'));
   return { ...loaded, pre };
 }
 

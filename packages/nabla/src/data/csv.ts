@@ -83,10 +83,7 @@ function parseNumber(
     throw new Error(`${where()}: found ${what}`);
   }
   if (!options.allowNonFinite) {
-    if (!Number.isFinite(v))
-      throw new Error(
-        `${where()}: found ${JSON.stringify(s)}, which is not a finite number (allowNonFinite accepts it)`,
-      );
+    if (!Number.isFinite(v)) throw new Error(`${where()}: found ${JSON.stringify(s)}, which is not a finite number`);
     if (options.dtype !== 'float64' && !Number.isFinite(Math.fround(v)))
       throw new Error(`${where()}: ${s} is beyond float32's range (±3.4e38) and would become ±Infinity`);
   }
@@ -142,10 +139,10 @@ function checkRagged(rows: readonly CsvRecord[], width: number, first: string, s
  * that overflow the dtype (unless `allowNonFinite`).
  * @example
  * const { features, target, classNames } = parseCsv('x1,x2,label\n0.5,1,cat\n2,0.1,dog\n', { target: 'label' });
-  checkOptions('parseCsv', options, CSV_KEYS);
  * // features: [2, 2] float32; target: int32 [0, 1]; classNames: ['cat', 'dog']
  */
 export function parseCsv(text: string, options: CsvOptions = {}): CsvData {
+  checkOptions('parseCsv', options, CSV_KEYS);
   const source = options.source ?? 'csv';
   const records = parseCsvRecords(text, options.delimiter ?? ',', source);
   if (records.length === 0) throw new Error(`${source}: no records found`);
