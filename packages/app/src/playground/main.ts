@@ -41,7 +41,7 @@ let stage: Stage = { trace: null, done: 0 };
 let selection: Selection | null = null;
 let traceMode: TraceMode | null = null;
 let running = false;
-let history: { epoch: number; train: number; test: number }[] = [];
+let curve: { epoch: number; train: number; test: number }[] = [];
 let unitActs: Float32Array[] = [];
 let prediction = new Float32Array();
 let dead: boolean[][] = [];
@@ -87,7 +87,7 @@ async function rebuild(replay = 0): Promise<void> {
     settings.loss = 'mse';
   }
   net = new Network(s, data);
-  history = [];
+  curve = [];
   settings.steps = 0;
   if (replay > 0) {
     busy = true;
@@ -111,9 +111,9 @@ async function rebuild(replay = 0): Promise<void> {
 function record(): void {
   const tr = net.evaluate('train');
   const te = net.evaluate('test');
-  const last = history[history.length - 1];
+  const last = curve[curve.length - 1];
   if (last && last.epoch === net.epoch) return;
-  history.push({ epoch: net.epoch, train: tr.loss, test: te.loss });
+  curve.push({ epoch: net.epoch, train: tr.loss, test: te.loss });
   settings.steps = net.steps;
 }
 
@@ -163,12 +163,8 @@ function syncControls(): void {
 function updateLink(): void {
   const query = toQuery(settings);
   const url = `${location.pathname}${query ? `?${query}` : ''}`;
-  history_replace(url);
-  ($('share') as HTMLInputElement).value = new URL(url, location.href).href;
-}
-
-function history_replace(url: string): void {
   window.history.replaceState(null, '', url);
+  ($('share') as HTMLInputElement).value = new URL(url, location.href).href;
 }
 
 function readControls(): Settings {
@@ -547,7 +543,7 @@ function render(light = false): void {
     });
     drawNetwork();
   }
-  drawCurves($('curves') as HTMLCanvasElement, history);
+  drawCurves($('curves') as HTMLCanvasElement, curve);
   renderSelection();
   renderStatus();
   if (full) renderDetail();
@@ -847,13 +843,15 @@ async function onCsv(): Promise<void> {
     const text = await file.text();
     const points = parseCsv(text, file.name);
     const hash = `${hashText(text)}-${points.y.length}`;
-    if (settings.csv && settings.data === 'csv' && settings.csv !== hash && pendingLinkSteps)
-      throw new CsvError(`${file.name} is not the file this link was made with (rows or contents differ)`);
     csvData = { points, text, name: file.name };
     (document.querySelector('#data option[value="csv"]') as HTMLOptionElement).disabled = false;
-    const replay = settings.csv === hash ? pendingLinkSteps : 0;
-    pendingLinkSteps = 0;
-    settings = { ...settings, data: 'csv', csv: hash, added: replay ? settings.added : [] };
+    // The file a link was made with: its settings and steps come back; any other file is new data.
+    const fromLink = linkCsv?.settings.csv === hash ? linkCsv : null;
+    const replay = fromLink ? fromLink.steps : 0;
+    if (linkCsv)
+      notice(fromLink ? '' : `${file.name} is not the file the link was made with; it is loaded as new data`);
+    linkCsv = null;
+    settings = fromLink ? { ...fromLink.settings } : { ...settings, data: 'csv', csv: hash, added: [] };
     if (points.classes === 0) settings.loss = 'mse';
     box.className = 'ok';
     box.textContent = `${file.name}: ${points.y.length} rows, ${points.classes ? `${points.classes} classes` : 'regression target'}; x1 and x2 scaled by 1/${points.scale[0].toPrecision(4)} and 1/${points.scale[1].toPrecision(4)}`;
@@ -868,7 +866,8 @@ async function onCsv(): Promise<void> {
   }
 }
 
-let pendingLinkSteps = 0;
+/** Settings of a link made with an uploaded CSV, kept until the same file is uploaded. */
+let linkCsv: { settings: Settings; steps: number } | null = null;
 
 function download(bytes: Uint8Array | string, name: string, type: string): void {
   const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type }));
@@ -906,16 +905,13 @@ async function main(): Promise<void> {
   await selectBackend(settings.backend);
   let replay = settings.steps;
   if (settings.data === 'csv') {
-    pendingLinkSteps = replay;
+    linkCsv = { settings: { ...settings }, steps: replay };
     replay = 0;
-    linkError = `This link was made with an uploaded CSV (${settings.csv.split('-')[1] ?? '?'} rows): upload the same file to replay its ${pendingLinkSteps} steps.`;
-    const keep = settings.csv;
-    settings = { ...settings, data: 'circle' };
-    settings.csv = keep;
+    linkError = `This link was made with an uploaded CSV (${settings.csv.split('-')[1] ?? '?'} rows): upload the same file to replay its ${linkCsv.steps} steps.`;
+    settings = { ...settings, data: 'circle', csv: '', added: [] };
   }
   notice(linkError);
   await rebuild(replay);
-  if (pendingLinkSteps) settings.data = 'csv';
 
   for (const id of [...FIELD_IDS, 'lr', 'batch', 'l1', 'l2', 'init', 'seed', 'backend'])
     $(id).addEventListener('change', (e) => void onSettingsChange(e));

@@ -303,9 +303,22 @@ test('a bad CSV shows what is wrong and the page keeps working; a good one loads
   );
   assert.equal(await page.inputValue('#data'), 'csv');
   await page.click('#btn-step');
-  assert.equal(await page.textContent('#step-count'), '1');
+  await page.click('#btn-step');
+  assert.equal(await page.textContent('#step-count'), '2');
   await page.screenshot({ path: join(ARTIFACTS, 'playground-phone.png'), fullPage: true });
+  const link = await page.inputValue('#share');
+  const weights = await download(page, '#btn-safetensors');
   await page.close();
+
+  // A link made with an uploaded file asks for it, and replays once the same file comes.
+  const again = await open(new URL(link).search, 390);
+  assert.match((await again.textContent('#notice')) ?? '', /upload the same file to replay its 2 steps/);
+  assert.equal(await again.textContent('#step-count'), '0');
+  await again.setInputFiles('#csv-file', { name: 'good.csv', mimeType: 'text/csv', buffer: Buffer.from(rows) });
+  await again.waitForFunction(() => document.getElementById('step-count')?.textContent === '2');
+  assert.equal(await again.isHidden('#notice'), true);
+  assert.deepEqual(await download(again, '#btn-safetensors'), weights);
+  await again.close();
 });
 
 test('without cross-origin isolation (a plain static host) the page runs on one thread', {
@@ -316,5 +329,11 @@ test('without cross-origin isolation (a plain static host) the page runs on one 
   assert.match((await page.textContent('#runtime')) ?? '', /1 thread \(not cross-origin isolated: one thread\)/);
   await page.click('#btn-step');
   assert.equal(await page.textContent('#step-count'), '1');
+  // A click on the plot adds a training point of the chosen class; the link carries it.
+  await page.selectOption('#brush', '1');
+  const box = (await page.locator('#plot').boundingBox())!;
+  await page.mouse.click(box.x + box.width * 0.75, box.y + box.height * 0.25);
+  assert.match(await page.inputValue('#share'), /added=0\.5\d*%2C0\.5\d*%2C1/);
+  assert.equal(await page.textContent('#step-count'), '0');
   await page.close();
 });
