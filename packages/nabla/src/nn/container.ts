@@ -86,7 +86,8 @@ export class ModuleList<M extends Module = Module> extends OrderedModules<M> {
  * heads.get('box').forward(randn([2, 8])).shape; // [2, 4]
  */
 export class ModuleDict extends Module {
-  private readonly items = new Map<string, Module>();
+  // #private: not a field Module looks at, so any key (even 'items') is free for a module.
+  readonly #items = new Map<string, Module>();
 
   constructor(modules: Record<string, Module> = {}) {
     super();
@@ -97,37 +98,37 @@ export class ModuleDict extends Module {
   set(key: string, m: Module): this {
     if (key.includes('.') || key === '')
       throw new Error(`ModuleDict: key ${JSON.stringify(key)} must be non-empty and contain no '.'`);
-    this.items.set(key, this.registerModule(key, m));
+    this.#items.set(key, this.registerModule(key, m));
     return this;
   }
 
   get(key: string): Module {
-    const m = this.items.get(key);
+    const m = this.#items.get(key);
     if (!m)
       throw new Error(
-        `ModuleDict: no module named ${JSON.stringify(key)} (keys: ${[...this.items.keys()].join(', ')})`,
+        `ModuleDict: no module named ${JSON.stringify(key)} (keys: ${[...this.#items.keys()].join(', ')})`,
       );
     return m;
   }
 
   has(key: string): boolean {
-    return this.items.has(key);
+    return this.#items.has(key);
   }
 
   keys(): string[] {
-    return [...this.items.keys()];
+    return [...this.#items.keys()];
   }
 
   values(): Module[] {
-    return [...this.items.values()];
+    return [...this.#items.values()];
   }
 
   entries(): [string, Module][] {
-    return [...this.items.entries()];
+    return [...this.#items.entries()];
   }
 
   get length(): number {
-    return this.items.size;
+    return this.#items.size;
   }
 
   forward(): Tensor {

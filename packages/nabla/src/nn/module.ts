@@ -47,34 +47,35 @@ interface OwnMembers {
 export abstract class Module<In extends unknown[] = any[], Out = any> {
   /** True in training mode (dropout active, batch norm uses batch statistics). */
   training = true;
-  private readonly params = new Map<string, Parameter | null>();
-  private readonly bufs = new Map<string, BufferEntry>();
-  private readonly children_ = new Map<string, Module | null>();
+  // #private: never seen as fields by own(), so every name stays free for a member.
+  readonly #params = new Map<string, Parameter | null>();
+  readonly #bufs = new Map<string, BufferEntry>();
+  readonly #children = new Map<string, Module | null>();
 
   abstract forward(...inputs: In): Out;
 
   registerParameter<P extends Parameter | null>(name: string, param: P): P {
     this.checkName(name, param);
-    this.params.set(name, param);
+    this.#params.set(name, param);
     return param;
   }
 
   /** A tensor saved in `stateDict()` (when persistent) but not trained, e.g. running statistics. */
   registerBuffer<T extends Tensor | null>(name: string, tensor: T, persistent = true): T {
     this.checkName(name, tensor);
-    this.bufs.set(name, { tensor, persistent });
+    this.#bufs.set(name, { tensor, persistent });
     return tensor;
   }
 
   registerModule<M extends Module>(name: string, module: M): M {
     this.checkName(name, module);
-    this.children_.set(name, module);
+    this.#children.set(name, module);
     return module;
   }
 
   /** Replaces a registered buffer (e.g. when a layer swaps in a new running average). */
   setBuffer(name: string, tensor: Tensor): void {
-    const entry = this.bufs.get(name);
+    const entry = this.#bufs.get(name);
     if (!entry) throw new Error(`setBuffer: ${this.constructor.name} has no buffer '${name}'`);
     entry.tensor = tensor;
     // A field of the same name is what own() reads, so it follows.
@@ -83,18 +84,18 @@ export abstract class Module<In extends unknown[] = any[], Out = any> {
 
   getBuffer(name: string): Tensor | null {
     // Layers read buffers on every forward: look at the one field, not at all of them (own()).
-    if (Object.hasOwn(this, name) && this.bufs.has(name)) {
+    if (Object.hasOwn(this, name) && this.#bufs.has(name)) {
       const field = (this as unknown as Record<string, unknown>)[name];
       if (field === null || field instanceof Tensor) return field;
       return this.own().bufs.get(name)?.tensor ?? null; // throws the wrong-kind error
     }
-    return this.bufs.get(name)?.tensor ?? null;
+    return this.#bufs.get(name)?.tensor ?? null;
   }
 
   private checkName(name: string, value: unknown): void {
     if (name === '' || name.includes('.'))
       throw new Error(`invalid name '${name}': names must be non-empty and contain no '.'`);
-    if (this.params.has(name) || this.bufs.has(name) || this.children_.has(name)) {
+    if (this.#params.has(name) || this.#bufs.has(name) || this.#children.has(name)) {
       throw new Error(`${this.constructor.name} already has a member named '${name}'`);
     }
     // `this.x = this.registerX('x', v)` finds the field undefined (declared) or already v.
@@ -112,9 +113,9 @@ export abstract class Module<In extends unknown[] = any[], Out = any> {
   private own(): OwnMembers {
     // The registered maps are copied only when a field changes or adds a member (rare), since
     // enumerations (parameters(), stateDict(), zeroGrad()) call this for every module.
-    let params = this.params;
-    let bufs = this.bufs;
-    let children = this.children_;
+    let params = this.#params;
+    let bufs = this.#bufs;
+    let children = this.#children;
     let registered: Set<unknown> | null = null;
     const fields = this as unknown as Record<string, unknown>;
     const owner = this.constructor.name;
@@ -126,29 +127,29 @@ export abstract class Module<In extends unknown[] = any[], Out = any> {
           throw new TypeError(
             `${owner}.${key} is a parameter: assign a Parameter or null, not ${describe(value)} (wrap a tensor in new Parameter(...))`,
           );
-        if (params === this.params) params = new Map(params);
+        if (params === this.#params) params = new Map(params);
         params.set(key, value);
       } else if (bufs.has(key)) {
         if (bufs.get(key)!.tensor === value) continue;
         if (value !== null && !(value instanceof Tensor))
           throw new TypeError(`${owner}.${key} is a buffer: assign a Tensor or null, not ${describe(value)}`);
-        if (bufs === this.bufs) bufs = new Map(bufs);
+        if (bufs === this.#bufs) bufs = new Map(bufs);
         bufs.set(key, { tensor: value, persistent: bufs.get(key)!.persistent });
       } else if (children.has(key)) {
         if (children.get(key) === value) continue;
         if (value !== null && !(value instanceof Module))
           throw new TypeError(`${owner}.${key} is a child module: assign a Module or null, not ${describe(value)}`);
-        if (children === this.children_) children = new Map(children);
+        if (children === this.#children) children = new Map(children);
         children.set(key, value);
       } else if ((value instanceof Parameter || value instanceof Module) && value !== this) {
         // Not an alias of a member registered under its own name (`this.selfAttn` for 'self_attn').
-        registered ??= new Set<unknown>([...this.params.values(), ...this.children_.values()]);
+        registered ??= new Set<unknown>([...this.#params.values(), ...this.#children.values()]);
         if (registered.has(value)) continue;
         if (value instanceof Parameter) {
-          if (params === this.params) params = new Map(params);
+          if (params === this.#params) params = new Map(params);
           params.set(key, value);
         } else {
-          if (children === this.children_) children = new Map(children);
+          if (children === this.#children) children = new Map(children);
           children.set(key, value);
         }
       }

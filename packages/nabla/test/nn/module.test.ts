@@ -273,3 +273,21 @@ describe('modules print as PyTorch does (console.log, String)', () => {
     );
   });
 });
+
+describe('member names', () => {
+  it("any name is free for a member (ModuleDict keys like 'items', a parameter named 'params')", () => {
+    const d = new nn.ModuleDict({ items: new nn.Linear(2, 2), keys: new nn.ReLU() });
+    assert.deepEqual(Object.keys(d.stateDict()), ['items.weight', 'items.bias']);
+    assert.equal(d.get('items').constructor.name, 'Linear');
+    class P extends nn.Module {
+      constructor() {
+        super();
+        this.registerParameter('params', new nn.Parameter(tensor([1])));
+      }
+      forward(x: Tensor): Tensor {
+        return x;
+      }
+    }
+    assert.deepEqual(Object.keys(new P().stateDict()), ['params']);
+  });
+});
