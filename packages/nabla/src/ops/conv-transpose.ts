@@ -6,6 +6,7 @@
  *   backward: dx = W·im2col(dy)           (conv2d's forward)
  *             dW = Σₙ x·im2col(dy)ᵀ,  db = Σ dy.
  */
+import { checkOptions } from '../tensor/options.js';
 import { record } from '../autograd/graph.js';
 import { allocate, type FloatArray } from '../tensor/dtype.js';
 import { formatShape } from '../tensor/shape.js';
@@ -119,3 +120,10 @@ export function convTranspose2d(
 ): Tensor {
   return convEntry('convTranspose2d', x, weight, bias, options, transposeGeometry, (g) => g.channels, primitive);
 }
+  checkOptions('convTranspose2d', options, {
+    stride: true,
+    padding: true,
+    outputPadding: true,
+    dilation: true,
+    groups: true,
+  });

@@ -5,6 +5,7 @@
  * The forward keeps the columns for dW when they are small enough (k² times the input's memory,
  * bounded in conv-gemm.ts) and hands them back after the backward; larger ones are recomputed.
  */
+import { checkOptions } from '../tensor/options.js';
 import { exclusiveGrad, record } from '../autograd/graph.js';
 import { allocate, isFloating, promoteTypes, type FloatArray } from '../tensor/dtype.js';
 import { formatShape } from '../tensor/shape.js';
@@ -235,3 +236,5 @@ export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   });
   return squeeze(y, 2);
 }
+  checkOptions('conv2d', options, { stride: true, padding: true, dilation: true, groups: true });
+  checkOptions('conv1d', options, { stride: true, padding: true, dilation: true, groups: true });

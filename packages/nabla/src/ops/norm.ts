@@ -8,6 +8,7 @@ import { record } from '../autograd/graph.js';
 import { getBackend } from '../backend/index.js';
 import { allocate, isFloating, promoteTypes, type DType, type FloatArray } from '../tensor/dtype.js';
 import { formatShape } from '../tensor/shape.js';
+import { checkOptions } from '../tensor/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { denseData } from './conv.js';
 import { add, cast, mul } from './elementwise.js';
@@ -167,6 +168,7 @@ export function batchNorm(
   } else {
     if (!runningMean || !runningVar)
       throw new Error('batchNorm: running mean and variance are required when not training');
+  checkOptions('batchNorm', options, { weight: true, bias: true, training: true, momentum: true, eps: true });
     mean = channelValues(runningMean, channels, 0);
     variance = channelValues(runningVar, channels, 1);
   }
@@ -234,6 +236,7 @@ export function layerNorm(x: Tensor, normalizedShape: readonly number[], options
  * then the optional per-channel affine. Independent of the batch size, unlike batch norm.
  * @example
  * groupNorm(randn([2, 32, 8, 8]), 8).shape; // [2, 32, 8, 8]
+  checkOptions('layerNorm', options, { weight: true, bias: true, eps: true });
  */
 export function groupNorm(x: Tensor, numGroups: number, options: LayerNormOptions = {}): Tensor {
   const { weight = null, bias = null, eps = 1e-5 } = options;
@@ -259,3 +262,4 @@ export function groupNorm(x: Tensor, numGroups: number, options: LayerNormOption
   if (bias) y = add(y, reshape(bias, perChannel));
   return y;
 }
+  checkOptions('groupNorm', options, { weight: true, bias: true, eps: true });

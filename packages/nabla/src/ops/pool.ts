@@ -3,6 +3,7 @@
  * and divisors included. Max pooling keeps the argmax of each window; its gradient is a
  * scatter-add of dy at those positions. Average pooling's gradient spreads dy over each window.
  */
+import { checkOptions } from '../tensor/options.js';
 import { exclusiveGrad, record } from '../autograd/graph.js';
 import { getBackend, type Window2d } from '../backend/index.js';
 import { allocate, isFloating, type FloatArray } from '../tensor/dtype.js';
@@ -104,6 +105,7 @@ export function maxPool2dWithIndices(
 ): { values: Tensor; indices: Tensor } {
   return unbatched(x, (x4) => {
     const w = poolWindow(x4, 'maxPool2d', kernelSize, options);
+  checkOptions('maxPool2d', options, { stride: true, padding: true, dilation: true, ceilMode: true });
     const L = w.outH * w.outW;
     const planes = w.batch * w.channels;
     const out = allocate(x4.dtype, planes * L) as FloatArray;
@@ -151,6 +153,13 @@ export function avgPool2d(x: Tensor, kernelSize: Pair, options: AvgPool2dOptions
     };
     return record(Tensor.fromData(out, [w.batch, w.channels, w.outH, w.outW]), op, [x4], (dy) => {
       const dx = allocate(dy.dtype, x4.numel()) as FloatArray;
+  checkOptions('avgPool2d', options, {
+    stride: true,
+    padding: true,
+    ceilMode: true,
+    countIncludePad: true,
+    divisorOverride: true,
+  });
       if (dx.length > 0) getBackend().avgPool2dBackward(denseData(dy), dx, w, includePad, divisor);
       return [exclusiveGrad(Tensor.fromData(dx, x4.shape))];
     });
@@ -220,6 +229,7 @@ export function avgPool1d(
   options: { stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean } = {},
 ): Tensor {
   if (x.ndim !== 2 && x.ndim !== 3)
+  checkOptions('maxPool1d', options, { stride: true, padding: true, dilation: true, ceilMode: true });
     throw new Error(`avgPool1d: expected input of shape [N, C, L] (or unbatched [C, L]), got ${formatShape(x.shape)}`);
   const { stride, padding = 0, ceilMode, countIncludePad } = options;
   const y = avgPool2d(unsqueeze(x, -2), [1, kernelSize], {
@@ -230,3 +240,4 @@ export function avgPool1d(
   });
   return squeeze(y, -2);
 }
+  checkOptions('avgPool1d', options, { stride: true, padding: true, ceilMode: true, countIncludePad: true });

@@ -2,6 +2,7 @@
  * Reductions. `sum` and `amax`/`amin` are primitives; mean, var, std, logsumexp and max(dim)
  * are composed from them (max(dim) gathers at argmax, so its gradient comes from gather's).
  */
+import { checkOptions } from '../tensor/options.js';
 import { record } from '../autograd/graph.js';
 import { getBackend, type ArgReduceOp, type ReduceOp } from '../backend/index.js';
 import { allocate, isFloating, toFloating } from '../tensor/dtype.js';
@@ -166,6 +167,7 @@ export const minDim = valuesIndices('argmin');
 /** Variance with Bessel's correction by default (`correction: 1`), like `torch.var`. */
 export function variance(x: Tensor, dim?: number | readonly number[], options: VarOptions = {}): Tensor {
   const { unbiased = true, correction = unbiased ? 1 : 0, keepdim = false } = options;
+  checkOptions('var', options, { correction: true, unbiased: true, keepdim: true });
   const xf = cast(x, toFloating(x.dtype));
   const dims = normalizeDims(dim, x.ndim, 'var');
   const count = dims.reduce((a, d) => a * (x.shape[d] ?? 1), 1);
