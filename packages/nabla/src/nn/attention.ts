@@ -6,6 +6,7 @@
  */
 import { linear } from '../ops/matmul.js';
 import { zeros } from '../tensor/create.js';
+import { checkOptions } from '../tensor/options.js';
 import { formatShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { dropout } from './functional/dropout.js';
@@ -56,6 +57,7 @@ export class MultiheadAttention extends Module<
     options: MultiheadAttentionOptions = {},
   ) {
     super();
+    checkOptions('MultiheadAttention', options, { dropout: true, bias: true, batchFirst: true });
     const { dropout: p = 0, bias = true, batchFirst = false } = options;
     if (!Number.isInteger(embedDim) || !Number.isInteger(numHeads) || numHeads < 1 || embedDim % numHeads !== 0) {
       throw new Error(`MultiheadAttention: embedDim ${embedDim} must be divisible by numHeads ${numHeads}`);
@@ -72,6 +74,12 @@ export class MultiheadAttention extends Module<
 
   /** `[output, weights]`: weights [N, L, S] (or [N, heads, L, S] without averaging), null unless `needWeights`. */
   forward(query: Tensor, key: Tensor, value: Tensor, options: AttentionCallOptions = {}): [Tensor, Tensor | null] {
+    checkOptions('MultiheadAttention.forward', options, {
+      keyPaddingMask: true,
+      attnMask: true,
+      needWeights: true,
+      averageAttnWeights: true,
+    });
     const { keyPaddingMask = null, attnMask = null, needWeights = true, averageAttnWeights = true } = options;
     const unbatched = query.ndim === 2;
     const seqFirst = (t: Tensor): Tensor => (unbatched ? t.unsqueeze(1) : this.batchFirst ? t.transpose(0, 1) : t);

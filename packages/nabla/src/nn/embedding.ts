@@ -4,6 +4,7 @@ import { embedding, embeddingBag } from './functional/embedding.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 import { noGrad } from '../autograd/grad-mode.js';
+import { checkOptions } from '../tensor/options.js';
 
 export interface EmbeddingOptions {
   /** A row that stays zero-initialised and receives no gradient (e.g. the padding token). */
@@ -27,6 +28,7 @@ export class Embedding extends Module<[input: Tensor], Tensor> {
     options: EmbeddingOptions = {},
   ) {
     super();
+    checkOptions('Embedding', options, { paddingIdx: true });
     if (![numEmbeddings, embeddingDim].every((n) => Number.isInteger(n) && n >= 0)) {
       throw new RangeError(
         `Embedding: numEmbeddings and embeddingDim must be non-negative integers, got ${numEmbeddings} and ${embeddingDim}`,
@@ -89,6 +91,7 @@ export class EmbeddingBag extends Module<
     options: EmbeddingBagLayerOptions = {},
   ) {
     super();
+    checkOptions('EmbeddingBag', options, { mode: true, includeLastOffset: true, paddingIdx: true });
     const { mode = 'mean', includeLastOffset = false, paddingIdx } = options;
     if (![numEmbeddings, embeddingDim].every((n) => Number.isInteger(n) && n >= 0)) {
       throw new RangeError(

@@ -7,6 +7,7 @@
 import { indexSelect } from '../ops/indexing.js';
 import { cat, stack } from '../ops/movement.js';
 import { full, tensor } from '../tensor/create.js';
+import { checkOptions } from '../tensor/options.js';
 import { formatShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -112,6 +113,7 @@ export function packPaddedSequence(
   lengths: Tensor | readonly number[],
   options: { batchFirst?: boolean; enforceSorted?: boolean } = {},
 ): PackedSequence {
+  checkOptions('packPaddedSequence', options, { batchFirst: true, enforceSorted: true });
   const { batchFirst = false, enforceSorted = true } = options;
   if (input.ndim < 2)
     throw new Error(`packPaddedSequence: expected input of at least 2 dims, got shape ${formatShape(input.shape)}`);
@@ -153,6 +155,7 @@ export function packPaddedSequence(
  * packSequence([ones([1, 2]), ones([3, 2])], { enforceSorted: false }).batchSizes.toArray(); // [2, 1, 1]
  */
 export function packSequence(sequences: readonly Tensor[], options: { enforceSorted?: boolean } = {}): PackedSequence {
+  checkOptions('packSequence', options, { enforceSorted: true });
   return packPaddedSequence(
     padSequence(sequences),
     sequences.map((s) => s.shape[0]),
@@ -172,6 +175,7 @@ export function padPackedSequence(
   sequence: PackedSequence,
   options: { batchFirst?: boolean; paddingValue?: number; totalLength?: number } = {},
 ): [Tensor, Tensor] {
+  checkOptions('padPackedSequence', options, { batchFirst: true, paddingValue: true, totalLength: true });
   const { batchFirst = false, paddingValue = 0 } = options;
   const sizes = sequence.sizes();
   const longest = sizes.length;
@@ -208,6 +212,7 @@ export function padSequence(
   sequences: readonly Tensor[],
   options: { batchFirst?: boolean; paddingValue?: number } = {},
 ): Tensor {
+  checkOptions('padSequence', options, { batchFirst: true, paddingValue: true });
   if (sequences.length === 0) throw new Error('padSequence: expected at least one sequence');
   const { batchFirst = false, paddingValue = 0 } = options;
   const trailing = sequences[0].shape.slice(1).join();

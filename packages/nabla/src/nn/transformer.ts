@@ -3,6 +3,7 @@
  * feed-forward block, each with dropout, residual and LayerNorm (post-norm by default,
  * `normFirst` for pre-norm), with PyTorch's sub-module names so state dicts load 1:1.
  */
+import { checkOptions } from '../tensor/options.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { MultiheadAttention } from './attention.js';
 import { ModuleList } from './container.js';
@@ -52,6 +53,14 @@ export class TransformerEncoderLayer extends Module<[src: Tensor, masks?: Encode
     readonly options: TransformerEncoderLayerOptions = {},
   ) {
     super();
+    checkOptions('TransformerEncoderLayer', options, {
+      dimFeedforward: true,
+      dropout: true,
+      activation: true,
+      layerNormEps: true,
+      batchFirst: true,
+      normFirst: true,
+    });
     const {
       dimFeedforward = 2048,
       dropout: p = 0.1,
@@ -74,6 +83,7 @@ export class TransformerEncoderLayer extends Module<[src: Tensor, masks?: Encode
 
   /** `masks` as PyTorch's `src_mask` and `src_key_padding_mask`. */
   forward(src: Tensor, masks: EncoderCallOptions = {}): Tensor {
+    checkOptions('TransformerEncoderLayer.forward', masks, { srcMask: true, srcKeyPaddingMask: true });
     const sa = (x: Tensor): Tensor => {
       const [out] = this.selfAttn.forward(x, x, x, {
         attnMask: masks.srcMask ?? null,

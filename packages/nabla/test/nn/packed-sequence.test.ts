@@ -150,3 +150,15 @@ describe('packSequence, padPackedSequence, padSequence', () => {
     assertClose(hN.select(1, 1), hB.select(1, 0), { rtol: 1e-6, atol: 1e-7 });
   });
 });
+
+describe('option keys', () => {
+  it('a misspelled option names the nearest valid one', () => {
+    assert.throws(() => nn.packPaddedSequence(randn([2, 1, 1]), [2], { batch_first: true } as never), /batchFirst/);
+    assert.throws(() => nn.padSequence([ones([1])], { padding_value: 1 } as never), /paddingValue/);
+    assert.throws(() => nn.packSequence([ones([1])], { enforce_sorted: false } as never), /enforceSorted/);
+    assert.throws(
+      () => nn.padPackedSequence(nn.packSequence([ones([1])]), { total_length: 3 } as never),
+      /totalLength/,
+    );
+  });
+});

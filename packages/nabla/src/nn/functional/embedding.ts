@@ -1,5 +1,6 @@
 /** `torch.nn.functional`'s lookup functions: embedding, embeddingBag and oneHot (composites of indexSelect and eq). */
 import { arange, tensor, zeros } from '../../tensor/create.js';
+import { checkOptions } from '../../tensor/options.js';
 import { formatShape } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { indexSelect } from '../../ops/indexing.js';
@@ -53,6 +54,12 @@ export function embeddingBag(
   offsets: Tensor | null = null,
   options: EmbeddingBagOptions = {},
 ): Tensor {
+  checkOptions('embeddingBag', options, {
+    mode: true,
+    perSampleWeights: true,
+    includeLastOffset: true,
+    paddingIdx: true,
+  });
   const { mode = 'mean', perSampleWeights = null, includeLastOffset = false, paddingIdx } = options;
   if (input.dtype !== 'int32') throw new TypeError(`embeddingBag: indices must be an int32 tensor, got ${input.dtype}`);
   if (weight.ndim !== 2)
