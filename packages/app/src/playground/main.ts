@@ -43,7 +43,7 @@ let traceMode: TraceMode | null = null;
 let running = false;
 let curve: { epoch: number; train: number; test: number }[] = [];
 let unitActs: Float32Array[] = [];
-let prediction = new Float32Array();
+let prediction: Float32Array = new Float32Array();
 let dead: boolean[][] = [];
 let busy = false;
 
