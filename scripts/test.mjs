@@ -1,4 +1,4 @@
-// `npm test [-- PATH…]`: builds the WASM kernels when assembly/ changed, checks formatting and lint
+// `npm test [-- PATH…]`: builds the WASM kernels when assembly/ changed and the native kernels when native/ changed, checks formatting and lint
 // (Biome), type-checks the whole repository, and runs every *.test.ts under the given paths
 // (default: both packages and test/) on Node's test runner, with `nabla` resolved to the library's
 // sources. With paths, Biome and the type check are skipped (a quick loop while editing); `npm test`
@@ -26,6 +26,7 @@ function testFiles(path) {
 }
 
 run(process.execPath, ['packages/nabla/scripts/build-wasm.mjs']);
+run(process.execPath, ['packages/nabla/scripts/build-native.mjs']);
 if (!paths.length) {
   // Formatting and lint (Biome) first: it takes a second and names the file and line.
   run(process.execPath, ['node_modules/@biomejs/biome/bin/biome', 'check', '--error-on-warnings', '.']);

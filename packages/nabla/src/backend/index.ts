@@ -24,6 +24,8 @@ export interface NativeHandle {
     setThreads(threads: number): void;
     threads(): number | null;
   };
+  /** nabla's compiled element kernels (native/kernels.c), or why the native backend runs those loops on WASM. */
+  readonly kernels: { readonly path: string; readonly vectorBits: number } | { readonly unavailable: string };
 }
 
 let native: NativeHandle | null = null;
@@ -112,6 +114,12 @@ export interface BackendInfo {
     config: string | null;
     threads: number | null;
   } | null;
+  /**
+   * nabla's compiled element kernels under the native backend (optimizer steps, ReLU, im2col):
+   * the library and its vector width, or why they are not loaded (the WASM kernels run those
+   * loops then); null where the native backend is not loaded.
+   */
+  kernels: { path: string; vectorBits: number } | { unavailable: string } | null;
   /** The WASM backend's features, or null before it starts. */
   wasm: WasmInfo | null;
   /** Why the native backend is unavailable (one line), or null when it loaded or was never tried. */
@@ -140,5 +148,12 @@ export function backendInfo(): BackendInfo {
   const name = current.name;
   const threads =
     name === 'native' ? (blas?.threads ?? wasm?.threads ?? 1) : name === 'wasm' ? (wasm?.threads ?? 1) : 1;
-  return { backend: name, threads, blas, wasm, nativeUnavailable: nativeReason };
+  return {
+    backend: name,
+    threads,
+    blas,
+    kernels: native ? { ...native.kernels } : null,
+    wasm,
+    nativeUnavailable: nativeReason,
+  };
 }

@@ -1,6 +1,7 @@
 import type { FloatArray } from '../../tensor/dtype.js';
 import type { ConvWindow, Kernels } from '../kernels.js';
 import type { Blas } from './blas.js';
+import type { ConvBiasKernels } from './c-kernels.js';
 import { from, sameFloat } from './gemm.js';
 
 /** Unfolded elements per chunk of images: one GEMM covers a chunk, and its columns stay bounded (16 MiB in float32). */
@@ -70,6 +71,7 @@ function chunks(w: ConvWindow, fn: (first: number, count: number) => void): void
 export function makeNativeConv(
   blas: Blas,
   base: Pick<Kernels, 'im2col' | 'col2im' | 'conv2d'>,
+  biasKernels: ConvBiasKernels | null = null,
 ): NonNullable<Kernels['conv2d']> {
   /** The chunk's unfolded input `[count, ck, L]`: x itself for a pointwise window, else im2col'd. */
   const unfolded = (x: FloatArray, w: ConvWindow, first: number, count: number, ck: number, L: number): FloatArray => {
@@ -111,7 +113,9 @@ export function makeNativeConv(
             );
         });
       }
-      if (bias) {
+      if (bias && biasKernels && bias instanceof Float32Array && out instanceof Float32Array) {
+        biasKernels.addChannelBias(out, bias, w.batch * co, co, L);
+      } else if (bias) {
         for (let p = 0, c = 0; p < w.batch * co; p++, c = c + 1 === co ? 0 : c + 1) {
           const b = bias[c];
           for (let i = p * L, end = i + L; i < end; i++) out[i] += b;
@@ -126,7 +130,9 @@ export function makeNativeConv(
       if (ck < thinK && base.conv2d?.weightGrad(dy, x, dw, db, w)) return true;
       const L = w.outH * w.outW;
       dw.fill(0);
-      if (db) {
+      if (db && biasKernels && db instanceof Float32Array && dy instanceof Float32Array) {
+        biasKernels.channelSums(dy, db, w.batch, co, L);
+      } else if (db) {
         // float64 sums per channel, as the reference's bias gradient.
         for (let c = 0; c < co; c++) {
           let s = 0;

@@ -10,6 +10,7 @@ import { jsBackend } from '../js/index.js';
 import { startWasm, wasmInfo } from '../wasm/index.js';
 import { cores } from '../wasm/threads-node.js';
 import { loadBlas, type Blas } from './blas.js';
+import { convBiasKernels, loadCKernels, withCKernels, type CKernels } from './c-kernels.js';
 import { makeNativeConv } from './conv.js';
 import { makeNativeAdd } from './elementwise.js';
 import { makeNativeMatmul } from './gemm.js';
@@ -26,12 +27,13 @@ export interface NativeOptions {
 }
 
 /** Builds the native backend over `base` (the WASM backend, or the JS reference without WASM). */
-export function makeNativeBackend(blas: Blas, base: Backend): Backend {
+export function makeNativeBackend(blas: Blas, wasm: Backend, c: CKernels | null = null): Backend {
+  const base = c ? withCKernels(wasm, c) : wasm;
   return {
     ...base,
     name: 'native',
     matmul: makeNativeMatmul(blas, base.matmul),
-    conv2d: makeNativeConv(blas, base),
+    conv2d: makeNativeConv(blas, base, c ? convBiasKernels(c) : null),
     binary: { ...base.binary, add: makeNativeAdd(blas, base.binary.add) },
   };
 }
@@ -54,10 +56,11 @@ export async function initNative(options: NativeOptions = {}): Promise<Backend |
   const base = await startWasm(options.threads === undefined ? {} : { threads: options.threads }).catch(
     () => jsBackend,
   );
-  const backend = makeNativeBackend(blas, base);
+  const c = await loadCKernels();
+  const backend = makeNativeBackend(blas, base, c.kernels);
   // Fresh output buffers would otherwise fault in new pages inside every large GEMM (malloc.ts).
   await retainFreedMemory();
-  registerNative({ backend, blas }, null);
+  registerNative({ backend, blas, kernels: c.kernels ?? { unavailable: c.reason } }, null);
   // One thread count for both: the WASM pool's (the machine's cores unless given).
   await setNumThreads(options.threads ?? wasmInfo()?.threads ?? cores());
   if (options.select !== false) setBackend(backend);

@@ -1,0 +1,286 @@
+/*
+ * nabla's native float32 kernels: the element loops the native backend runs next to the platform
+ * BLAS, called through koffi on the tensors' own memory (no copies in or out, which is what the
+ * WASM kernels pay in Node). Built at install by scripts/build-native.mjs; optional: without it
+ * the native backend runs these loops on the WASM kernels.
+ *
+ * Every kernel gives the bits of the JavaScript reference (src/backend/js): a JS number is a
+ * double and Math.fround rounds to float32, so each expression below is the reference's
+ * expression in double, with RD() where it rounds. Built with -ffp-contract=off (no fused
+ * multiply-add) and without -ffast-math, the compiler may vectorise but not reassociate.
+ */
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define RD(x) ((double)(float)(x))
+
+/* One copy per instruction set on x86-64 Linux (the loader picks at run time), so a build runs
+ * on any x86-64 and still uses AVX-512 where the machine has it. */
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__)
+#define KERNEL __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define KERNEL
+#endif
+
+#define F_MAXIMIZE 1
+#define F_DECAY 2
+#define F_BUF 4
+#define F_FIRST 8
+#define F_NESTEROV 16
+#define F_DECOUPLED 32
+#define F_AMSGRAD 64
+#define F_CENTERED 128
+
+/** The library's interface version: the loader refuses a build of another version. */
+int nabla_kernels_version(void) { return 1; }
+
+/** The widest vectors the kernels use on this CPU (what target_clones' resolver picks): 512, 256 or 128 bits. */
+int nabla_kernels_vector_bits(void) {
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) return 512;
+  if (__builtin_cpu_supports("avx2")) return 256;
+#endif
+  return 128;
+}
+
+/* SGD with momentum, no decay, no Nesterov, not maximizing: the common case on its own loop. */
+KERNEL void nabla_sgd_momentum(float *restrict p, const float *restrict g, float *restrict b, int64_t n, double mom,
+                               double damp, double neg_lr) {
+  if (damp == 1) {
+    for (int64_t i = 0; i < n; i++) {
+      const float bi = (float)(RD((double)b[i] * mom) + (double)g[i]);
+      b[i] = bi;
+      p[i] = (float)((double)bi * neg_lr + (double)p[i]);
+    }
+    return;
+  }
+  for (int64_t i = 0; i < n; i++) {
+    const float bi = (float)(RD((double)b[i] * mom) + (double)g[i] * damp);
+    b[i] = bi;
+    p[i] = (float)((double)bi * neg_lr + (double)p[i]);
+  }
+}
+
+/* SGD, every option (js/optim.ts `sgd`). */
+KERNEL void nabla_sgd(float *restrict p, const float *restrict g, float *restrict b, int64_t n, double wd, double mom,
+                      double damp, double neg_lr, int flags) {
+  const double sign = (flags & F_MAXIMIZE) ? -1.0 : 1.0;
+  const int decay = flags & F_DECAY, use_buf = flags & F_BUF, first = flags & F_FIRST, nesterov = flags & F_NESTEROV;
+  for (int64_t i = 0; i < n; i++) {
+    double d = sign * (double)g[i];
+    if (decay) d = RD((double)p[i] * wd + d);
+    if (use_buf) {
+      b[i] = first ? (float)d : (float)(RD((double)b[i] * mom) + d * damp);
+      d = nesterov ? RD((double)b[i] * mom + d) : (double)b[i];
+    }
+    p[i] = (float)(d * neg_lr + (double)p[i]);
+  }
+}
+
+/* Adam / AdamW (js/optim.ts `adam`); the scalars come rounded as adamScalars rounds them. */
+KERNEL void nabla_adam(float *restrict p, const float *restrict g, float *restrict m, float *restrict v,
+                       float *restrict vmax, int64_t n, double b1, double b2, double one_minus_b1, double one_minus_b2,
+                       double neg_step, double bc2_sqrt, double eps, double wd, double shrink, int flags) {
+  const double sign = (flags & F_MAXIMIZE) ? -1.0 : 1.0;
+  const int decoupled = flags & F_DECOUPLED, l2 = !decoupled && (flags & F_DECAY), ams = flags & F_AMSGRAD;
+  for (int64_t i = 0; i < n; i++) {
+    double d = sign * (double)g[i];
+    if (decoupled) p[i] = (float)((double)p[i] * shrink);
+    else if (l2) d = RD((double)p[i] * wd + d);
+    m[i] = (float)(d * one_minus_b1 + RD((double)m[i] * b1));
+    v[i] = (float)(RD((double)v[i] * b2) + RD(RD(one_minus_b2 * d) * d));
+    float second = v[i];
+    if (ams) {
+      if (second > vmax[i] || second != second) vmax[i] = second; /* NaN propagates, as torch.maximum */
+      second = vmax[i];
+    }
+    const double denom = RD(RD(RD(sqrt((double)second)) / bc2_sqrt) + eps);
+    p[i] = (float)((double)p[i] + RD(RD(neg_step * (double)m[i]) / denom));
+  }
+}
+
+/* The common Adam: no weight decay, no amsgrad, not maximizing. */
+KERNEL void nabla_adam_plain(float *restrict p, const float *restrict g, float *restrict m, float *restrict v, int64_t n,
+                             double b1, double b2, double one_minus_b1, double one_minus_b2, double neg_step,
+                             double bc2_sqrt, double eps) {
+  for (int64_t i = 0; i < n; i++) {
+    const double d = (double)g[i];
+    const float mi = (float)(d * one_minus_b1 + RD((double)m[i] * b1));
+    const float vi = (float)(RD((double)v[i] * b2) + RD(RD(one_minus_b2 * d) * d));
+    m[i] = mi;
+    v[i] = vi;
+    const double denom = RD(RD(RD(sqrt((double)vi)) / bc2_sqrt) + eps);
+    p[i] = (float)((double)p[i] + RD(RD(neg_step * (double)mi) / denom));
+  }
+}
+
+/* RMSprop (js/optim.ts `rmsprop`). */
+KERNEL void nabla_rmsprop(float *restrict p, const float *restrict g, float *restrict sq, float *restrict buf,
+                          float *restrict ga, int64_t n, double alpha, double one_minus_alpha, double eps, double wd,
+                          double mom, double neg_lr, int flags) {
+  const double sign = (flags & F_MAXIMIZE) ? -1.0 : 1.0;
+  const int decay = flags & F_DECAY, use_buf = flags & F_BUF, centered = flags & F_CENTERED;
+  for (int64_t i = 0; i < n; i++) {
+    double d = sign * (double)g[i];
+    if (decay) d = RD((double)p[i] * wd + d);
+    sq[i] = (float)(RD((double)sq[i] * alpha) + RD(RD(one_minus_alpha * d) * d));
+    double avg;
+    if (centered) {
+      ga[i] = (float)(d * one_minus_alpha + RD((double)ga[i] * alpha));
+      avg = RD(sqrt(RD((double)sq[i] + RD(-(double)ga[i] * (double)ga[i]))));
+    } else {
+      avg = RD(sqrt((double)sq[i]));
+    }
+    avg = RD(avg + eps);
+    if (use_buf) {
+      buf[i] = (float)(RD((double)buf[i] * mom) + RD(d / avg));
+      p[i] = (float)((double)buf[i] * neg_lr + (double)p[i]);
+    } else {
+      p[i] = (float)((double)p[i] + RD(RD(neg_lr * d) / avg));
+    }
+  }
+}
+
+/* Adagrad (js/optim.ts `adagrad`). */
+KERNEL void nabla_adagrad(float *restrict p, const float *restrict g, float *restrict sum, int64_t n, double neg_clr,
+                          double eps, double wd, int flags) {
+  const double sign = (flags & F_MAXIMIZE) ? -1.0 : 1.0;
+  const int decay = flags & F_DECAY;
+  for (int64_t i = 0; i < n; i++) {
+    double d = sign * (double)g[i];
+    if (decay) d = RD((double)p[i] * wd + d);
+    sum[i] = (float)((double)sum[i] + RD(d * d));
+    const double std = RD(RD(sqrt((double)sum[i])) + eps);
+    p[i] = (float)((double)p[i] + RD(RD(neg_clr * d) / std));
+  }
+}
+
+/* Adadelta (js/optim.ts `adadelta`). */
+KERNEL void nabla_adadelta(float *restrict p, const float *restrict g, float *restrict v, float *restrict u, int64_t n,
+                           double rho, double one_minus_rho, double eps, double wd, double neg_lr, int flags) {
+  const double sign = (flags & F_MAXIMIZE) ? -1.0 : 1.0;
+  const int decay = flags & F_DECAY;
+  for (int64_t i = 0; i < n; i++) {
+    double d = sign * (double)g[i];
+    if (decay) d = RD(d + RD((double)p[i] * wd));
+    v[i] = (float)(RD((double)v[i] * rho) + RD(RD(one_minus_rho * d) * d));
+    const double std = RD(sqrt(RD((double)v[i] + eps)));
+    const double delta = RD(RD(RD(sqrt(RD((double)u[i] + eps))) / std) * d);
+    u[i] = (float)(RD((double)u[i] * rho) + RD(RD(one_minus_rho * delta) * delta));
+    p[i] = (float)((double)p[i] + RD(neg_lr * delta));
+  }
+}
+
+/* ReLU: x < 0 (and -0) give +0, NaN stays (as the reference's x > 0 ? x : 0 with NaN kept). */
+KERNEL void nabla_relu(const float *restrict x, float *restrict out, int64_t n) {
+  for (int64_t i = 0; i < n; i++) {
+    const float v = x[i];
+    out[i] = (v > 0.0f || v != v) ? v : 0.0f;
+  }
+}
+
+/* ReLU's backward: y <= 0 gives +0, else dy (a NaN y passes dy). */
+KERNEL void nabla_relu_backward(const float *restrict y, const float *restrict dy, float *restrict out, int64_t n) {
+  for (int64_t i = 0; i < n; i++) out[i] = y[i] <= 0.0f ? 0.0f : dy[i];
+}
+
+/* `out[p][i] += bias[p % channels]` over `planes` planes of `plane` elements (a convolution's bias). */
+KERNEL void nabla_add_channel_bias(float *restrict out, const float *restrict bias, int64_t planes, int64_t channels,
+                                   int64_t plane) {
+  for (int64_t p = 0; p < planes; p++) {
+    const float b = bias[p % channels];
+    float *o = out + p * plane;
+    for (int64_t i = 0; i < plane; i++) o[i] += b;
+  }
+}
+
+/* Per-channel sums in double of dy [batch, channels, plane] (a convolution's bias gradient). */
+KERNEL void nabla_channel_sums(const float *restrict dy, float *restrict db, int64_t batch, int64_t channels,
+                               int64_t plane) {
+  for (int64_t c = 0; c < channels; c++) {
+    double s = 0;
+    for (int64_t b = 0; b < batch; b++) {
+      const float *d = dy + (b * channels + c) * plane;
+      for (int64_t i = 0; i < plane; i++) s += (double)d[i];
+    }
+    db[c] = (float)s;
+  }
+}
+
+/* The window geometry, in the order of js/conv.ts's Window2d. */
+typedef struct {
+  int64_t batch, channels, height, width, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w,
+      out_h, out_w;
+} window2d;
+
+static int64_t ceil_div(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
+
+/* Output columns [lo, hi) whose window column kj lands inside the input (js/conv.ts validColumns). */
+static void valid_columns(const window2d *w, int64_t kj, int64_t *lo, int64_t *hi) {
+  const int64_t shift = w->pad_w - kj * w->dilation_w;
+  int64_t l = ceil_div(shift, w->stride_w);
+  l = l < 0 ? 0 : l > w->out_w ? w->out_w : l;
+  int64_t h = ceil_div(w->width + shift, w->stride_w);
+  h = h > w->out_w ? w->out_w : h;
+  *lo = l;
+  *hi = h < l ? l : h;
+}
+
+static window2d window_of(const int32_t *g) {
+  window2d w = {g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12], g[13]};
+  return w;
+}
+
+/* im2col (js/conv.ts): x [batch, channels, height, width] -> cols [batch, channels*kH*kW, outH*outW]. */
+KERNEL void nabla_im2col(const float *restrict x, float *restrict cols, const int32_t *geometry) {
+  const window2d w = window_of(geometry);
+  float *c = cols;
+  for (int64_t p = 0; p < w.batch * w.channels; p++) {
+    const float *plane = x + p * w.height * w.width;
+    for (int64_t ki = 0; ki < w.kernel_h; ki++) {
+      for (int64_t kj = 0; kj < w.kernel_w; kj++) {
+        int64_t lo, hi;
+        valid_columns(&w, kj, &lo, &hi);
+        for (int64_t oh = 0; oh < w.out_h; oh++, c += w.out_w) {
+          const int64_t ih = oh * w.stride_h - w.pad_h + ki * w.dilation_h;
+          if (ih < 0 || ih >= w.height) {
+            memset(c, 0, (size_t)w.out_w * sizeof(float));
+            continue;
+          }
+          const float *src = plane + ih * w.width - w.pad_w + kj * w.dilation_w;
+          for (int64_t ow = 0; ow < lo; ow++) c[ow] = 0.0f;
+          if (w.stride_w == 1)
+            memcpy(c + lo, src + lo, (size_t)(hi - lo) * sizeof(float));
+          else
+            for (int64_t ow = lo; ow < hi; ow++) c[ow] = src[ow * w.stride_w];
+          for (int64_t ow = hi; ow < w.out_w; ow++) c[ow] = 0.0f;
+        }
+      }
+    }
+  }
+}
+
+/* col2im (js/conv.ts): the adjoint of im2col, overlapping windows added in the reference's order. */
+KERNEL void nabla_col2im(const float *restrict cols, float *restrict x, const int32_t *geometry) {
+  const window2d w = window_of(geometry);
+  memset(x, 0, (size_t)(w.batch * w.channels * w.height * w.width) * sizeof(float));
+  const float *c = cols;
+  for (int64_t p = 0; p < w.batch * w.channels; p++) {
+    float *plane = x + p * w.height * w.width;
+    for (int64_t ki = 0; ki < w.kernel_h; ki++) {
+      for (int64_t kj = 0; kj < w.kernel_w; kj++) {
+        int64_t lo, hi;
+        valid_columns(&w, kj, &lo, &hi);
+        for (int64_t oh = 0; oh < w.out_h; oh++, c += w.out_w) {
+          const int64_t ih = oh * w.stride_h - w.pad_h + ki * w.dilation_h;
+          if (ih < 0 || ih >= w.height) continue;
+          float *dst = plane + ih * w.width - w.pad_w + kj * w.dilation_w;
+          for (int64_t ow = lo; ow < hi; ow++) dst[ow * w.stride_w] += c[ow];
+        }
+      }
+    }
+  }
+}

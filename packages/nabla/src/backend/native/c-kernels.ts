@@ -1,0 +1,268 @@
+/**
+ * nabla's own compiled kernels (native/kernels.c, built at install by scripts/build-native.mjs)
+ * loaded through koffi: optimizer steps, ReLU, im2col/col2im and a convolution's bias, run on the
+ * tensors' own memory. The WASM kernels copy every operand into their heap and back, which costs
+ * more than the arithmetic for these memory-bound loops (an SGD step over 400k weights: ~8x).
+ * Each kernel gives the bits of the JavaScript reference; float64 and small arrays stay on the
+ * kernels underneath. Node only.
+ */
+import type { FloatArray } from '../../tensor/dtype.js';
+import { adamScalars } from '../js/optim.js';
+import type { Backend, Window2d } from '../kernels.js';
+
+type Fn = (...args: unknown[]) => unknown;
+interface Lib {
+  func(definition: string): Fn;
+}
+interface Koffi {
+  load(path: string): Lib;
+}
+
+/** The loaded library's kernels (float32, contiguous arrays). */
+export interface CKernels {
+  /** The file that loaded. */
+  readonly path: string;
+  /** The widest vectors the kernels use on this CPU: 512, 256 or 128 bits. */
+  readonly vectorBits: number;
+  readonly fns: Record<string, Fn>;
+}
+
+/** The interface version native/kernels.c reports (`nabla_kernels_version`). */
+const VERSION = 1;
+
+/** Below this many elements the call (~1 µs through koffi) costs more than the JS loop it replaces. */
+const MIN_ELEMENTS = 2048;
+
+const SIGNATURES = [
+  'int nabla_kernels_version()',
+  'int nabla_kernels_vector_bits()',
+  'void nabla_sgd_momentum(float *p, const float *g, float *b, int64_t n, double mom, double damp, double negLr)',
+  'void nabla_sgd(float *p, const float *g, float *b, int64_t n, double wd, double mom, double damp, double negLr, int flags)',
+  'void nabla_adam(float *p, const float *g, float *m, float *v, float *vmax, int64_t n, double b1, double b2, double omb1, double omb2, double negStep, double bc2Sqrt, double eps, double wd, double shrink, int flags)',
+  'void nabla_adam_plain(float *p, const float *g, float *m, float *v, int64_t n, double b1, double b2, double omb1, double omb2, double negStep, double bc2Sqrt, double eps)',
+  'void nabla_rmsprop(float *p, const float *g, float *sq, float *buf, float *ga, int64_t n, double alpha, double oma, double eps, double wd, double mom, double negLr, int flags)',
+  'void nabla_adagrad(float *p, const float *g, float *sum, int64_t n, double negClr, double eps, double wd, int flags)',
+  'void nabla_adadelta(float *p, const float *g, float *v, float *u, int64_t n, double rho, double omr, double eps, double wd, double negLr, int flags)',
+  'void nabla_relu(const float *x, float *out, int64_t n)',
+  'void nabla_relu_backward(const float *y, const float *dy, float *out, int64_t n)',
+  'void nabla_add_channel_bias(float *out, const float *bias, int64_t planes, int64_t channels, int64_t plane)',
+  'void nabla_channel_sums(const float *dy, float *db, int64_t batch, int64_t channels, int64_t plane)',
+  'void nabla_im2col(const float *x, float *cols, const int32_t *geometry)',
+  'void nabla_col2im(const float *cols, float *x, const int32_t *geometry)',
+];
+
+/** Result of `loadCKernels`: the kernels, or why they are not there (one line). */
+export type CKernelsResult = { kernels: CKernels; reason: null } | { kernels: null; reason: string };
+
+/** Where build-native.mjs puts the library: packages/nabla/build/native, three levels above this file in src/ or dist/. */
+function defaultPath(): string {
+  const ext = process.platform === 'darwin' ? 'dylib' : 'so';
+  return new URL(`../../../build/native/libnabla-kernels.${ext}`, import.meta.url).pathname;
+}
+
+/**
+ * Loads the compiled kernels ($NABLA_KERNELS or the build's output); never throws.
+ * NABLA_NATIVE_KERNELS=0 turns them off (the WASM kernels then run these loops).
+ */
+export async function loadCKernels(): Promise<CKernelsResult> {
+  if (process.env.NABLA_NATIVE_KERNELS === '0') return { kernels: null, reason: 'turned off (NABLA_NATIVE_KERNELS=0)' };
+  let path: string;
+  try {
+    path = process.env.NABLA_KERNELS || defaultPath();
+  } catch (e) {
+    return { kernels: null, reason: `no library path (${(e as Error).message})` };
+  }
+  try {
+    const mod = (await import('koffi')) as unknown as { default?: Koffi } & Koffi;
+    const koffi = mod.default ?? mod;
+    const lib = koffi.load(path);
+    const fns: Record<string, Fn> = {};
+    for (const sig of SIGNATURES) {
+      const name = /\b(nabla_\w+)\(/.exec(sig)?.[1] as string;
+      fns[name] = lib.func(sig);
+    }
+    const version = fns.nabla_kernels_version() as number;
+    if (version !== VERSION)
+      return { kernels: null, reason: `${path} is version ${version}, not ${VERSION}: rebuild (npm run build)` };
+    return { kernels: { path, vectorBits: fns.nabla_kernels_vector_bits() as number, fns }, reason: null };
+  } catch (e) {
+    const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+    return {
+      kernels: null,
+      reason: `${path} does not load (${msg.slice(0, 120)}); a C compiler at install builds it (scripts/build-native.mjs)`,
+    };
+  }
+}
+
+const f32 = (...xs: (FloatArray | null)[]): boolean => xs.every((x) => x === null || x instanceof Float32Array);
+
+const MAXIMIZE = 1;
+const DECAY = 2;
+const BUF = 4;
+const FIRST = 8;
+const NESTEROV = 16;
+const DECOUPLED = 32;
+const AMSGRAD = 64;
+const CENTERED = 128;
+
+const fr = Math.fround;
+
+/** The window as the 14 int32 words kernels.c reads (Window2d's field order). */
+function geometry(w: Window2d): Int32Array {
+  return Int32Array.of(
+    w.batch,
+    w.channels,
+    w.height,
+    w.width,
+    w.kernelH,
+    w.kernelW,
+    w.strideH,
+    w.strideW,
+    w.padH,
+    w.padW,
+    w.dilationH,
+    w.dilationW,
+    w.outH,
+    w.outW,
+  );
+}
+
+/**
+ * `base` with its optimizer steps, ReLU and im2col/col2im on the compiled kernels for float32
+ * arrays of at least MIN_ELEMENTS; everything else, and other dtypes, on `base`.
+ */
+export function withCKernels(base: Backend, c: CKernels): Backend {
+  const k = c.fns;
+  const o = base.optim;
+  return {
+    ...base,
+    unary: {
+      ...base.unary,
+      relu: (x, out) => {
+        if (out.length >= MIN_ELEMENTS && x instanceof Float32Array && out instanceof Float32Array)
+          k.nabla_relu(x, out, out.length);
+        else base.unary.relu(x, out);
+      },
+    },
+    reluBackward: (y, dy, out) => {
+      if (out.length >= MIN_ELEMENTS) k.nabla_relu_backward(y, dy, out, out.length);
+      else if (base.reluBackward) base.reluBackward(y, dy, out);
+      else for (let i = 0; i < out.length; i++) out[i] = y[i] <= 0 ? 0 : dy[i];
+    },
+    im2col: (x, cols, w) => {
+      if (cols.length >= MIN_ELEMENTS && f32(x, cols)) k.nabla_im2col(x, cols, geometry(w));
+      else base.im2col(x, cols, w);
+    },
+    col2im: (cols, x, w) => {
+      if (x.length >= MIN_ELEMENTS && f32(x, cols)) k.nabla_col2im(cols, x, geometry(w));
+      else base.col2im(cols, x, w);
+    },
+    optim: {
+      ...o,
+      sgd(p, g, buf, first, h) {
+        if (p.length < MIN_ELEMENTS || !f32(p, g, buf)) return o.sgd(p, g, buf, first, h);
+        if (buf && !first && h.weightDecay === 0 && !h.nesterov && !h.maximize) {
+          k.nabla_sgd_momentum(p, g, buf, p.length, fr(h.momentum), fr(1 - h.dampening), fr(-h.lr));
+          return;
+        }
+        const flags =
+          (h.maximize ? MAXIMIZE : 0) |
+          (h.weightDecay !== 0 ? DECAY : 0) |
+          (buf ? BUF : 0) |
+          (first ? FIRST : 0) |
+          (h.nesterov ? NESTEROV : 0);
+        k.nabla_sgd(p, g, buf, p.length, fr(h.weightDecay), fr(h.momentum), fr(1 - h.dampening), fr(-h.lr), flags);
+      },
+      adam(p, g, m, v, vMax, step, h, decoupled) {
+        if (p.length < MIN_ELEMENTS || !f32(p, g, m, v, vMax)) return o.adam(p, g, m, v, vMax, step, h, decoupled);
+        const s = adamScalars(true, step, h);
+        if (!decoupled && h.weightDecay === 0 && !vMax && !h.maximize) {
+          k.nabla_adam_plain(p, g, m, v, p.length, s.b1, s.b2, s.oneMinusB1, s.oneMinusB2, s.negStep, s.bc2Sqrt, s.eps);
+          return;
+        }
+        const flags =
+          (h.maximize ? MAXIMIZE : 0) |
+          (decoupled ? DECOUPLED : h.weightDecay !== 0 ? DECAY : 0) |
+          (vMax ? AMSGRAD : 0);
+        k.nabla_adam(
+          p,
+          g,
+          m,
+          v,
+          vMax,
+          p.length,
+          s.b1,
+          s.b2,
+          s.oneMinusB1,
+          s.oneMinusB2,
+          s.negStep,
+          s.bc2Sqrt,
+          s.eps,
+          s.wd,
+          s.shrink,
+          flags,
+        );
+      },
+      rmsprop(p, g, sq, buf, gradAvg, h) {
+        if (p.length < MIN_ELEMENTS || !f32(p, g, sq, buf, gradAvg)) return o.rmsprop(p, g, sq, buf, gradAvg, h);
+        const flags =
+          (h.maximize ? MAXIMIZE : 0) | (h.weightDecay !== 0 ? DECAY : 0) | (buf ? BUF : 0) | (gradAvg ? CENTERED : 0);
+        k.nabla_rmsprop(
+          p,
+          g,
+          sq,
+          buf,
+          gradAvg,
+          p.length,
+          fr(h.alpha),
+          fr(1 - h.alpha),
+          fr(h.eps),
+          fr(h.weightDecay),
+          fr(h.momentum),
+          fr(-h.lr),
+          flags,
+        );
+      },
+      adagrad(p, g, sum, step, h) {
+        if (p.length < MIN_ELEMENTS || !f32(p, g, sum)) return o.adagrad(p, g, sum, step, h);
+        const negClr = fr(-(h.lr / (1 + (step - 1) * h.lrDecay)));
+        const flags = (h.maximize ? MAXIMIZE : 0) | (h.weightDecay !== 0 ? DECAY : 0);
+        k.nabla_adagrad(p, g, sum, p.length, negClr, fr(h.eps), fr(h.weightDecay), flags);
+      },
+      adadelta(p, g, v, u, h) {
+        if (p.length < MIN_ELEMENTS || !f32(p, g, v, u)) return o.adadelta(p, g, v, u, h);
+        const flags = (h.maximize ? MAXIMIZE : 0) | (h.weightDecay !== 0 ? DECAY : 0);
+        k.nabla_adadelta(
+          p,
+          g,
+          v,
+          u,
+          p.length,
+          fr(h.rho),
+          fr(1 - h.rho),
+          fr(h.eps),
+          fr(h.weightDecay),
+          fr(-h.lr),
+          flags,
+        );
+      },
+    },
+  };
+}
+
+/** A convolution's bias add and bias gradient on the compiled kernels (native/conv.ts calls these). */
+export interface ConvBiasKernels {
+  /** `out[n, c, :] += bias[c]` over `planes` = batch·channels planes of `plane` elements. */
+  addChannelBias(out: Float32Array, bias: Float32Array, planes: number, channels: number, plane: number): void;
+  /** `db[c] = Σ dy[n, c, :]` summed in float64. */
+  channelSums(dy: Float32Array, db: Float32Array, batch: number, channels: number, plane: number): void;
+}
+
+/** The bias kernels of `c`. */
+export function convBiasKernels(c: CKernels): ConvBiasKernels {
+  return {
+    addChannelBias: (out, bias, planes, channels, plane) =>
+      c.fns.nabla_add_channel_bias(out, bias, planes, channels, plane),
+    channelSums: (dy, db, batch, channels, plane) => c.fns.nabla_channel_sums(dy, db, batch, channels, plane),
+  };
+}
