@@ -2,6 +2,7 @@ import { checkOptions } from '../tensor/options.js';
 import { randperm } from '../tensor/create.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { OptionError } from '../tensor/errors.js';
 import { fetchBatch, type Dataset } from './dataset.js';
 
 export interface DataLoaderOptions<B = Tensor[]> {
@@ -62,7 +63,7 @@ export class DataLoader<B = Tensor[]> implements Iterable<B> {
     this.dropLast = options.dropLast ?? false;
     this.generator = options.generator ?? defaultGenerator;
     if (options.collate !== undefined && typeof options.collate !== 'function')
-      throw new TypeError(
+      throw new OptionError(
         `DataLoader: collate must be a function of the list of samples, got ${typeof options.collate}`,
       );
     this.collate = options.collate ?? null;

@@ -1,4 +1,5 @@
 import { stack } from '../ops/movement.js';
+import { ShapeError } from '../tensor/errors.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -113,7 +114,7 @@ export function fetchBatch(dataset: Dataset, indices: Int32Array): Tensor[] {
     });
     const odd = column.findIndex((t) => t.shape.join() !== column[0].shape.join());
     if (odd !== -1)
-      throw new Error(
+      throw new ShapeError(
         `collate: field ${field} of sample ${indices[odd]} has shape ${formatShape(column[odd].shape)} but sample ${indices[0]}'s has ${formatShape(column[0].shape)}, so they cannot be stacked; give DataLoader a collate function (e.g. one that pads with nn.padSequence)`,
       );
     return stack(column, 0);

@@ -4,6 +4,7 @@ import { embedding, embeddingBag } from './functional/embedding.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 import { noGrad } from '../autograd/grad-mode.js';
+import { OptionError } from '../tensor/errors.js';
 import { checkOptions } from '../tensor/options.js';
 
 export interface EmbeddingOptions {
@@ -94,17 +95,17 @@ export class EmbeddingBag extends Module<
     checkOptions('EmbeddingBag', options, { mode: true, includeLastOffset: true, paddingIdx: true });
     const { mode = 'mean', includeLastOffset = false, paddingIdx } = options;
     if (![numEmbeddings, embeddingDim].every((n) => Number.isInteger(n) && n >= 0)) {
-      throw new RangeError(
+      throw new OptionError(
         `EmbeddingBag: numEmbeddings and embeddingDim must be non-negative integers, got ${numEmbeddings} and ${embeddingDim}`,
       );
     }
     if (mode !== 'sum' && mode !== 'mean' && mode !== 'max')
-      throw new Error(`EmbeddingBag: mode must be 'sum', 'mean' or 'max', got '${String(mode)}'`);
+      throw new OptionError(`EmbeddingBag: mode must be 'sum', 'mean' or 'max', got '${String(mode)}'`);
     if (
       paddingIdx !== undefined &&
       (!Number.isInteger(paddingIdx) || paddingIdx < -numEmbeddings || paddingIdx >= numEmbeddings)
     ) {
-      throw new RangeError(
+      throw new OptionError(
         `EmbeddingBag: paddingIdx ${paddingIdx} must be within [-${numEmbeddings}, ${numEmbeddings - 1}]`,
       );
     }

@@ -1,6 +1,7 @@
 import { noGrad } from '../autograd/grad-mode.js';
 import { zeroGradInPlace } from '../autograd/graph.js';
 import { isFloating, type DType } from '../tensor/dtype.js';
+import { OptionError, StateError } from '../tensor/errors.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Parameter } from './parameter.js';
@@ -101,7 +102,9 @@ export abstract class Module<In extends unknown[] = any[], Out = any> {
     // `this.x = this.registerX('x', v)` finds the field undefined (declared) or already v.
     const field = Object.hasOwn(this, name) ? (this as unknown as Record<string, unknown>)[name] : undefined;
     if (field !== undefined && field !== value) {
-      throw new Error(`${this.constructor.name} already has a field named '${name}'; register under another name`);
+      throw new OptionError(
+        `${this.constructor.name} already has a field named '${name}'; register under another name`,
+      );
     }
   }
 
@@ -124,7 +127,7 @@ export abstract class Module<In extends unknown[] = any[], Out = any> {
       if (params.has(key)) {
         if (params.get(key) === value) continue;
         if (value !== null && !(value instanceof Parameter))
-          throw new TypeError(
+          throw new StateError(
             `${owner}.${key} is a parameter: assign a Parameter or null, not ${describe(value)} (wrap a tensor in new Parameter(...))`,
           );
         if (params === this.#params) params = new Map(params);
@@ -132,13 +135,13 @@ export abstract class Module<In extends unknown[] = any[], Out = any> {
       } else if (bufs.has(key)) {
         if (bufs.get(key)!.tensor === value) continue;
         if (value !== null && !(value instanceof Tensor))
-          throw new TypeError(`${owner}.${key} is a buffer: assign a Tensor or null, not ${describe(value)}`);
+          throw new StateError(`${owner}.${key} is a buffer: assign a Tensor or null, not ${describe(value)}`);
         if (bufs === this.#bufs) bufs = new Map(bufs);
         bufs.set(key, { tensor: value, persistent: bufs.get(key)!.persistent });
       } else if (children.has(key)) {
         if (children.get(key) === value) continue;
         if (value !== null && !(value instanceof Module))
-          throw new TypeError(`${owner}.${key} is a child module: assign a Module or null, not ${describe(value)}`);
+          throw new StateError(`${owner}.${key} is a child module: assign a Module or null, not ${describe(value)}`);
         if (children === this.#children) children = new Map(children);
         children.set(key, value);
       } else if ((value instanceof Parameter || value instanceof Module) && value !== this) {

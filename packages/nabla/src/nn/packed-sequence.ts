@@ -7,6 +7,7 @@
 import { indexSelect } from '../ops/indexing.js';
 import { cat, stack } from '../ops/movement.js';
 import { full, tensor } from '../tensor/create.js';
+import { DTypeError, OptionError, ShapeError } from '../tensor/errors.js';
 import { checkOptions } from '../tensor/options.js';
 import { formatShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -32,12 +33,12 @@ export class PackedSequence {
     readonly unsortedIndices: Tensor | null = null,
   ) {
     if (batchSizes.dtype !== 'int32' || batchSizes.ndim !== 1)
-      throw new TypeError(
+      throw new DTypeError(
         `PackedSequence: batchSizes must be a 1-D int32 tensor, got ${batchSizes.dtype} of shape ${formatShape(batchSizes.shape)}`,
       );
     const total = this.sizes().reduce((a, b) => a + b, 0);
     if (data.ndim < 1 || data.shape[0] !== total)
-      throw new Error(
+      throw new ShapeError(
         `PackedSequence: data has shape ${formatShape(data.shape)}, but batchSizes add up to ${total} rows`,
       );
   }
@@ -74,10 +75,11 @@ function lengthList(lengths: Tensor | readonly number[], steps: number, batch: n
   const list = Array.isArray(lengths)
     ? [...(lengths as readonly number[])]
     : Array.from((lengths as Tensor).toTypedArray());
-  if (list.length !== batch) throw new Error(`${fn}: got ${list.length} lengths for a batch of ${batch} sequences`);
+  if (list.length !== batch)
+    throw new ShapeError(`${fn}: got ${list.length} lengths for a batch of ${batch} sequences`);
   for (const n of list) {
     if (!Number.isInteger(n) || n < 1 || n > steps)
-      throw new RangeError(`${fn}: every length must be an integer in [1, ${steps}] (the padded length), got ${n}`);
+      throw new OptionError(`${fn}: every length must be an integer in [1, ${steps}] (the padded length), got ${n}`);
   }
   return list;
 }
@@ -116,7 +118,9 @@ export function packPaddedSequence(
   checkOptions('packPaddedSequence', options, { batchFirst: true, enforceSorted: true });
   const { batchFirst = false, enforceSorted = true } = options;
   if (input.ndim < 2)
-    throw new Error(`packPaddedSequence: expected input of at least 2 dims, got shape ${formatShape(input.shape)}`);
+    throw new ShapeError(
+      `packPaddedSequence: expected input of at least 2 dims, got shape ${formatShape(input.shape)}`,
+    );
   const x = batchFirst ? input.transpose(0, 1) : input; // [T, B, *]
   const [steps, batch] = x.shape;
   const lens = lengthList(lengths, steps, batch, 'packPaddedSequence');
@@ -124,7 +128,7 @@ export function packPaddedSequence(
   if (enforceSorted) {
     for (let i = 1; i < lens.length; i++) {
       if (lens[i] > lens[i - 1])
-        throw new Error(
+        throw new OptionError(
           `packPaddedSequence: lengths [${lens.join(', ')}] must be sorted in decreasing order with enforceSorted (the default); pass { enforceSorted: false } to sort them`,
         );
     }
@@ -181,7 +185,7 @@ export function padPackedSequence(
   const longest = sizes.length;
   const steps = options.totalLength ?? longest;
   if (!Number.isInteger(steps) || steps < longest)
-    throw new RangeError(
+    throw new OptionError(
       `padPackedSequence: totalLength must be an integer at least the longest length ${longest}, got ${steps}`,
     );
   const batch = sequence.batch;
@@ -213,12 +217,12 @@ export function padSequence(
   options: { batchFirst?: boolean; paddingValue?: number } = {},
 ): Tensor {
   checkOptions('padSequence', options, { batchFirst: true, paddingValue: true });
-  if (sequences.length === 0) throw new Error('padSequence: expected at least one sequence');
+  if (sequences.length === 0) throw new OptionError('padSequence: expected at least one sequence');
   const { batchFirst = false, paddingValue = 0 } = options;
   const trailing = sequences[0].shape.slice(1).join();
   for (const s of sequences) {
     if (s.ndim < 1 || s.shape.slice(1).join() !== trailing)
-      throw new Error(
+      throw new ShapeError(
         `padSequence: every sequence needs the same trailing dims, got ${sequences.map((q) => formatShape(q.shape)).join(', ')}`,
       );
   }

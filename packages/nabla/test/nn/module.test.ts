@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { inspect } from 'node:util';
-import { gradcheck, manualSeed, nn, optim, randn, type Tensor, tensor } from '../../src/index.js';
+import { gradcheck, manualSeed, nn, optim, randn, StateError, type Tensor, tensor } from '../../src/index.js';
 import { assertClose } from '../helpers.js';
 
 describe('Module.to(dtype)', () => {
@@ -161,6 +161,7 @@ describe('free-form modules (fields found like PyTorch __setattr__)', () => {
       () => lin.parameters(),
       /Linear\.weight is a parameter: assign a Parameter or null, not a plain Tensor/,
     );
+    assert.throws(() => lin.stateDict(), StateError);
   });
 
   it('explicit register* calls still work, buffers follow assignments, names cannot clash', () => {

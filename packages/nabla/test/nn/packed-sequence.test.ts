@@ -7,7 +7,18 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { type DType, gradcheck, manualSeed, nn, ones, randn, type Tensor, tensor } from '../../src/index.js';
+import {
+  type DType,
+  gradcheck,
+  manualSeed,
+  nn,
+  OptionError,
+  ones,
+  randn,
+  ShapeError,
+  type Tensor,
+  tensor,
+} from '../../src/index.js';
 import { assertClose } from '../helpers.js';
 
 interface Enc {
@@ -136,6 +147,8 @@ describe('packSequence, padPackedSequence, padSequence', () => {
     assert.throws(() => nn.packPaddedSequence(x, [3]), /1 lengths for a batch of 2/);
     assert.throws(() => nn.padSequence([ones([2, 3]), ones([2, 4])]), /same trailing dims.*\[2, 3\], \[2, 4\]/);
     assert.throws(() => new nn.GRU(2, 3).forward(nn.packSequence([ones([2, 5])])), /expected 2 input features/);
+    assert.throws(() => nn.padSequence([ones([2, 3]), ones([2, 4])]), ShapeError);
+    assert.throws(() => nn.packPaddedSequence(x, [1, 3]), OptionError);
   });
 
   it('a padded batch and its packed form give the same final states (lengths respected)', () => {

@@ -1,5 +1,6 @@
 /** `torch.nn.functional`'s lookup functions: embedding, embeddingBag and oneHot (composites of indexSelect and eq). */
 import { arange, tensor, zeros } from '../../tensor/create.js';
+import { DTypeError, IndexError, OptionError, ShapeError } from '../../tensor/errors.js';
 import { checkOptions } from '../../tensor/options.js';
 import { formatShape } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -61,20 +62,21 @@ export function embeddingBag(
     paddingIdx: true,
   });
   const { mode = 'mean', perSampleWeights = null, includeLastOffset = false, paddingIdx } = options;
-  if (input.dtype !== 'int32') throw new TypeError(`embeddingBag: indices must be an int32 tensor, got ${input.dtype}`);
+  if (input.dtype !== 'int32')
+    throw new DTypeError(`embeddingBag: indices must be an int32 tensor, got ${input.dtype}`);
   if (weight.ndim !== 2)
-    throw new Error(
+    throw new ShapeError(
       `embeddingBag: weight must be 2-D [numEmbeddings, embeddingDim], got shape ${formatShape(weight.shape)}`,
     );
   if (mode !== 'sum' && mode !== 'mean' && mode !== 'max')
-    throw new Error(`embeddingBag: mode must be 'sum', 'mean' or 'max', got '${String(mode)}'`);
+    throw new OptionError(`embeddingBag: mode must be 'sum', 'mean' or 'max', got '${String(mode)}'`);
   if (perSampleWeights) {
     if (mode !== 'sum')
-      throw new Error(
+      throw new OptionError(
         `embeddingBag: perSampleWeights is only supported with mode 'sum' (as in PyTorch), got '${mode}'`,
       );
     if (perSampleWeights.shape.join() !== input.shape.join())
-      throw new Error(
+      throw new ShapeError(
         `embeddingBag: perSampleWeights must have the shape of input ${formatShape(input.shape)}, got ${formatShape(perSampleWeights.shape)}`,
       );
   }
@@ -83,22 +85,24 @@ export function embeddingBag(
   let filled: Tensor | null = null;
   let scale = perSampleWeights;
   if (input.ndim === 2) {
-    if (offsets) throw new Error('embeddingBag: offsets must be null when input is 2-D (each row is a bag)');
+    if (offsets) throw new OptionError('embeddingBag: offsets must be null when input is 2-D (each row is a bag)');
     grid = input;
   } else if (input.ndim === 1) {
     if (offsets?.ndim !== 1)
-      throw new Error('embeddingBag: a 1-D input needs 1-D int32 offsets (the start of every bag)');
+      throw new OptionError('embeddingBag: a 1-D input needs 1-D int32 offsets (the start of every bag)');
     if (offsets.dtype !== 'int32')
-      throw new TypeError(`embeddingBag: offsets must be an int32 tensor, got ${offsets.dtype}`);
+      throw new DTypeError(`embeddingBag: offsets must be an int32 tensor, got ${offsets.dtype}`);
     const n = input.shape[0];
     const starts = Array.from(offsets.toTypedArray());
     const ends = includeLastOffset ? starts.slice(1) : [...starts.slice(1), n];
     if (includeLastOffset) starts.pop();
     if (starts.length > 0 && starts[0] !== 0)
-      throw new Error(`embeddingBag: offsets[0] must be 0 (the first bag starts at the first index), got ${starts[0]}`);
+      throw new IndexError(
+        `embeddingBag: offsets[0] must be 0 (the first bag starts at the first index), got ${starts[0]}`,
+      );
     starts.forEach((s, b) => {
       if (!(s <= ends[b] && ends[b] <= n))
-        throw new Error(
+        throw new IndexError(
           `embeddingBag: offsets must be non-decreasing and at most ${n} (the number of indices), got [${Array.from(offsets.toTypedArray()).join(', ')}]`,
         );
     });
@@ -119,7 +123,9 @@ export function embeddingBag(
     filled = tensor(holds, { dtype: 'int32' }).reshape(gridShape).eq(1);
     if (scale) scale = indexSelect(cat([scale, zeros([1], { dtype: scale.dtype })]), 0, at).reshape(gridShape);
   } else {
-    throw new Error(`embeddingBag: input must be 1-D (with offsets) or 2-D, got shape ${formatShape(input.shape)}`);
+    throw new ShapeError(
+      `embeddingBag: input must be 1-D (with offsets) or 2-D, got shape ${formatShape(input.shape)}`,
+    );
   }
   let keep = filled;
   if (paddingIdx !== undefined) {
