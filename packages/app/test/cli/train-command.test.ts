@@ -15,7 +15,7 @@ after(() => rmSync(work, { recursive: true, force: true }));
 function csv(
   name: string,
   rows = 40,
-  label = (a: number, b: number) => (a / 13 + b / 11 > 1 ? 'high' : 'low'),
+  label: (a: number, b: number) => string = (a, b) => (a / 13 + b / 11 > 1 ? 'high' : 'low'),
 ): string {
   const path = join(work, name);
   const lines = Array.from({ length: rows }, (_, i) => {
