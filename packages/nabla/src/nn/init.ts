@@ -2,6 +2,7 @@
  * Parameter initialisers with PyTorch's definitions (`torch.nn.init`). Each fills a tensor in
  * place without recording gradients and returns it.
  */
+import { checkOptions, type OptionKeys } from '../tensor/options.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import '../ops/methods.js'; // tensors get their op methods (see tensor/methods.ts)
@@ -90,12 +91,16 @@ function kaimingStd(t: Tensor, { a = 0, mode = 'fan_in', nonlinearity = 'leaky_r
   return calculateGain(nonlinearity, a) / Math.sqrt(mode === 'fan_in' ? fanIn : fanOut);
 }
 
+const KAIMING_KEYS: OptionKeys<KaimingOptions> = { a: true, mode: true, nonlinearity: true, generator: true };
+
 export function kaimingUniform_(t: Tensor, options: KaimingOptions = {}): Tensor {
+  checkOptions('kaimingUniform_', options, KAIMING_KEYS);
   const bound = Math.sqrt(3) * kaimingStd(t, options);
   return uniform_(t, -bound, bound, options.generator);
 }
 
 export function kaimingNormal_(t: Tensor, options: KaimingOptions = {}): Tensor {
+  checkOptions('kaimingNormal_', options, KAIMING_KEYS);
   return normal_(t, 0, kaimingStd(t, options), options.generator);
 }
 

@@ -8,6 +8,7 @@
  * (LSTM). `x` is a padded tensor or a `PackedSequence` (variable-length sequences); the output is
  * of the same kind.
  */
+import { checkOptions, type OptionKeys } from '../tensor/options.js';
 import { indexSelect } from '../ops/indexing.js';
 import { linear } from '../ops/matmul.js';
 import { cat, stack } from '../ops/movement.js';
@@ -29,6 +30,16 @@ export interface RNNOptions {
   dropout?: number;
   bidirectional?: boolean;
 }
+
+const RNN_KEYS: OptionKeys<RNNOptions> = {
+  numLayers: true,
+  bias: true,
+  batchFirst: true,
+  dropout: true,
+  bidirectional: true,
+};
+/** `RNN` also takes `nonlinearity`; GRU and LSTM do not. */
+const ELMAN_KEYS: OptionKeys<RNNOptions & { nonlinearity?: 'tanh' | 'relu' }> = { ...RNN_KEYS, nonlinearity: true };
 
 type Kind = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
 const GATES: Record<Kind, number> = { RNN_TANH: 1, RNN_RELU: 1, LSTM: 4, GRU: 3 };
@@ -55,6 +66,7 @@ abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out> {
     options: RNNOptions = {},
   ) {
     super();
+    checkOptions<RNNOptions>(this.constructor.name, options, kind.startsWith('RNN') ? ELMAN_KEYS : RNN_KEYS);
     const { numLayers = 1, bias = true, batchFirst = false, dropout: p = 0, bidirectional = false } = options;
     if (![inputSize, hiddenSize, numLayers].every((n) => Number.isInteger(n) && n > 0)) {
       throw new RangeError(
