@@ -3,6 +3,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { defaultGenerator } from '../tensor/random.js';
 
+import { checkOptions, type OptionKeys } from '../tensor/options.js';
 export interface GradcheckOptions {
   /** Finite-difference step. */
   eps?: number;
@@ -13,6 +14,8 @@ export interface GradcheckOptions {
 }
 
 function scalarOutput(
+const GRADCHECK_KEYS: OptionKeys<GradcheckOptions> = { eps: true, atol: true, rtol: true, directions: true };
+
   fn: (...xs: Tensor[]) => Tensor,
   inputs: Tensor[],
   weights: Tensor | null,
@@ -34,6 +37,7 @@ function scalarOutput(
  */
 export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], options: GradcheckOptions = {}): true {
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, directions } = options;
+  checkOptions('gradcheck', options, GRADCHECK_KEYS);
   const probe = noGrad(() => fn(...inputs.map((x) => x.detach())));
   const weights = probe.isFloatingPoint()
     ? Tensor.fromData(
