@@ -35,7 +35,7 @@ export interface ReDoOptions {
 
 /** Options of `ContinualBackprop`. */
 export interface ContinualBackpropOptions {
-  /** ρ: the fraction of mature units replaced per step (default 1e-4; 0 turns generate-and-test off). */
+  /** ρ: the fraction of mature units replaced per step (default 1e-4; 0 turns generate-and-test, and its statistics, off). */
   replacementRate?: number;
   /** m: units with age > m are eligible (default 100). */
   maturityThreshold?: number;

@@ -86,7 +86,7 @@ export function deadUnitFraction(features: Tensor): number {
     features.numel() / (features.shape[0] * units),
     active,
   );
-  return 1 - active.reduce((a, b) => a + b, 0) / units;
+  return (units - active.reduce((a, b) => a + b, 0)) / units;
 }
 
 /**
