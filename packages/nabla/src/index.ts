@@ -148,8 +148,16 @@ export {
   detectAnomaly,
   setDetectAnomaly,
 } from './autograd/grad-mode.js';
-export { gradcheck, type GradcheckOptions } from './autograd/gradcheck.js';
+export { gradcheck, gradgradcheck, type GradcheckOptions } from './autograd/gradcheck.js';
 export { grad, type BackwardOptions, type GradOptions } from './autograd/engine.js';
+export {
+  AutogradFunction,
+  customFunction,
+  FunctionCtx,
+  type FunctionDefinition,
+  type FunctionGradients,
+  type FunctionOutput,
+} from './autograd/function.js';
 export {
   getBackend,
   setBackend,

@@ -1,21 +1,25 @@
 /**
  * The few tensor primitives the engine needs to move gradients around: un-broadcasting
- * (sum-to-shape), casting, copying and adding. They call backend kernels directly and record
- * nothing (backward runs under noGrad), so the engine sits below the op layer and imports no op.
- * The kernels and their order are the ones `sum`, `cast`, `clone` and `add_` use, so the numbers
- * are the same bit for bit.
+ * (sum-to-shape), casting, copying and adding. They call backend kernels directly, so the engine
+ * sits below the op layer and imports no op. The kernels and their order are the ones `sum`,
+ * `cast`, `clone` and `add_` use, so the numbers are the same bit for bit. They record nothing in
+ * an ordinary backward (it runs under noGrad); under `createGraph` (grad mode on) each records
+ * itself with a rule built from the others, so a gradient's graph has no gap.
  */
 import { getBackend } from '../backend/index.js';
 import { allocate, promoteTypes, type DType } from '../tensor/dtype.js';
 import { broadcastShapes, contiguousStrides, formatShape, numel, shapesEqual, type Shape } from '../tensor/shape.js';
-import { contiguousData, strided } from '../tensor/strided.js';
+import { broadcastStrides, contiguousData, strided } from '../tensor/strided.js';
 import { Tensor } from '../tensor/tensor.js';
+import { isGradEnabled } from './grad-mode.js';
+import { record } from './graph.js';
 
 /** A dense copy of `t` in its own storage. */
 export function cloneGrad(t: Tensor): Tensor {
   const out = allocate(t.dtype, t.numel());
   getBackend().copy(strided(t), { data: out, strides: contiguousStrides(t.shape), offset: 0 }, t.shape);
-  return Tensor.fromData(out, t.shape);
+  const y = Tensor.fromData(out, t.shape);
+  return isGradEnabled() ? record(y, 'clone', [t], (dy) => [dy]) : y;
 }
 
 /** `t` as `dtype` (itself when it already is). */
@@ -23,7 +27,8 @@ export function castGrad(t: Tensor, dtype: DType): Tensor {
   if (t.dtype === dtype) return t;
   const out = allocate(dtype, t.numel());
   getBackend().cast(contiguousData(t), out);
-  return Tensor.fromData(out, t.shape);
+  const y = Tensor.fromData(out, t.shape);
+  return isGradEnabled() ? record(y, 'cast', [t], (dy) => [castGrad(dy, t.dtype)]) : y;
 }
 
 /**
@@ -31,6 +36,19 @@ export function castGrad(t: Tensor, dtype: DType): Tensor {
  * dims that are 1 in `shape`. The one place un-broadcasting of gradients happens.
  */
 export function sumToShape(g: Tensor, shape: Shape): Tensor {
+  const y = reduceToShape(g, shape);
+  if (y === g || !isGradEnabled()) return y;
+  return record(y, 'sumToShape', [g], (dy) => [broadcastTo(dy, g.shape)]);
+}
+
+/** `t` viewed at the larger `shape` it broadcasts to (stride 0); the adjoint of `sumToShape`. */
+function broadcastTo(t: Tensor, shape: Shape): Tensor {
+  if (shapesEqual(t.shape, shape)) return t;
+  const view = new Tensor(t.storage, shape, broadcastStrides(t, shape), t.offset);
+  return isGradEnabled() ? record(view, 'expand', [t], (dy) => [sumToShape(dy, t.shape)]) : view;
+}
+
+function reduceToShape(g: Tensor, shape: Shape): Tensor {
   if (shapesEqual(g.shape, shape)) return g;
   const lead = g.ndim - shape.length;
   if (lead < 0)
@@ -71,7 +89,8 @@ export function addGrads(a: Tensor, b: Tensor): Tensor {
   const shape = broadcastShapes(x.shape, y.shape, 'add');
   const out = allocate(dtype, numel(shape));
   getBackend().binary.add(strided(x, shape), strided(y, shape), out, shape);
-  return Tensor.fromData(out, shape);
+  const sum = Tensor.fromData(out, shape);
+  return isGradEnabled() ? record(sum, 'add', [a, b], (dy) => [dy, dy]) : sum;
 }
 
 /** Overwrites `target` (same shape and dtype) with `g`, counting it as an in-place write. */

@@ -14,7 +14,7 @@ import {
   shareGrad,
   type GradFn,
 } from './graph.js';
-import { isAnomalyEnabled, noGrad } from './grad-mode.js';
+import { enableGrad, isAnomalyEnabled, noGrad } from './grad-mode.js';
 
 /** Tensors reachable from `root` through grad functions, inputs before outputs (iterative DFS). */
 function topologicalOrder(root: Tensor): Tensor[] {
@@ -57,8 +57,50 @@ function accumulate(grads: Map<Tensor, Tensor>, t: Tensor, g: Tensor): void {
 
 /** Options of `backward()`. */
 export interface BackwardOptions {
-  /** Keep the graph (and the tensors its rules saved) for another backward pass through it. */
+  /**
+   * Keep the graph (and the tensors its rules saved) for another backward pass through it.
+   * Defaults to `createGraph`, as in PyTorch.
+   */
   retainGraph?: boolean;
+  /**
+   * Record the backward pass itself, so the gradients it produces have a graph and can be
+   * differentiated again (Hessian-vector products, gradient penalties, MAML), like PyTorch's
+   * `create_graph=True`. Every rule then runs with grad mode on, and no gradient buffer is
+   * recycled or written in place.
+   */
+  createGraph?: boolean;
+}
+
+const BACKWARD_KEYS: ReadonlySet<string> = new Set(['retainGraph', 'createGraph']);
+const GRAD_KEYS: ReadonlySet<string> = new Set([...BACKWARD_KEYS, 'gradOutput', 'allowUnused']);
+
+function checkOptionKeys(op: string, options: object, known: ReadonlySet<string>): void {
+  for (const key of Object.keys(options)) {
+    if (!known.has(key)) {
+      const hint = key === 'create_graph' ? 'createGraph' : key === 'retain_graph' ? 'retainGraph' : null;
+      throw new Error(
+        `${op}: unknown option '${key}'${hint ? `; did you mean '${hint}'?` : ''} (known: ${[...known].join(', ')})`,
+      );
+    }
+  }
+}
+
+// Gradients handed out by a backward pass without createGraph: they have no graph, and
+// differentiating something computed from one is the usual way to hit "does not require grad".
+const graphless = new WeakSet<Tensor>();
+
+function noGraphError(op: string, root: Tensor): Error {
+  if (graphless.has(root)) {
+    return new Error(
+      `${op}: the gradient has no graph, so it cannot be differentiated again: pass { createGraph: true } ` +
+        'to the first grad()/backward()',
+    );
+  }
+  return new Error(
+    `${op}: the tensor does not require grad and has no grad function. If it was computed from a gradient ` +
+      '(grad() or .grad), that gradient has no graph: pass { createGraph: true } to the first grad()/backward(). ' +
+      'Otherwise: did you forget requiresGrad, or run under noGrad?',
+  );
 }
 
 const NONE: readonly never[] = Object.freeze([]);
@@ -80,7 +122,7 @@ class Released implements GradFn {
 }
 
 /** Runs one node's rule and hands each input its gradient, summed back to the input's shape. */
-function propagate(t: Tensor, fn: GradFn, g: Tensor, grads: Map<Tensor, Tensor>): void {
+function propagate(t: Tensor, fn: GradFn, g: Tensor, grads: Map<Tensor, Tensor>, createGraph: boolean): void {
   checkSavedVersions(t);
   const inputGrads = inBackward(() => fn.backward(g));
   if (isDebugRecycling()) {
@@ -117,7 +159,10 @@ function propagate(t: Tensor, fn: GradFn, g: Tensor, grads: Map<Tensor, Tensor>)
       shareGrad(r);
   });
   reduced.forEach((r, k) => {
-    if (r) accumulate(grads, fn.inputs[k], r);
+    if (!r) return;
+    // A recorded gradient is part of a graph: never taken without a copy, recycled or added into.
+    if (createGraph) shareGrad(r);
+    accumulate(grads, fn.inputs[k], r);
   });
 }
 
@@ -126,19 +171,19 @@ function propagate(t: Tensor, fn: GradFn, g: Tensor, grads: Map<Tensor, Tensor>)
  * each node's rule, reduces broadcast gradients back to each input's shape, checks shapes, and
  * accumulates into `.grad` of leaves (adding to what is there, as PyTorch does). Unless
  * `retainGraph`, each node is freed once done, as in PyTorch: a kept `loss` then no longer holds
- * every activation of its step alive.
+ * every activation of its step alive. With `createGraph` the rules run with grad mode on, so the
+ * gradients are recorded like any forward computation. With `capture` (grad()), only the nodes
+ * that lead to a captured tensor run, and the captured gradients are handed back instead.
  */
 export function runBackward(
   root: Tensor,
   gradient?: Tensor,
   options: BackwardOptions = {},
   capture?: Map<Tensor, Tensor | null>,
-): void {
-  if (!root.requiresGrad) {
-    throw new Error(
-      'backward: the tensor does not require grad and has no grad function (did you forget requiresGrad, or run under noGrad?)',
-    );
-  }
+): { reachedFreedNode: boolean } {
+  if (!root.requiresGrad) throw noGraphError(capture ? 'grad' : 'backward', root);
+  const createGraph = options.createGraph === true;
+  const retainGraph = options.retainGraph ?? createGraph;
   if (gradient === undefined) {
     if (root.numel() !== 1) {
       throw new Error(
@@ -151,27 +196,51 @@ export function runBackward(
       `backward: gradient has shape ${formatShape(gradient.shape)} but the output has shape ${formatShape(root.shape)}`,
     );
   }
-  const grads = new Map<Tensor, Tensor>([[root, gradient.detach()]]);
-  noGrad(() => {
+  // Under createGraph the seed keeps its graph (a gradOutput that requires grad is differentiated too).
+  const grads = new Map<Tensor, Tensor>([[root, createGraph ? gradient : gradient.detach()]]);
+  let reachedFreedNode = false;
+  const walk = (): void => {
     const order = topologicalOrder(root);
+    reachedFreedNode = order.some((t) => t.gradFn instanceof Released);
+    const needed = capture ? leadingTo(order, capture) : null;
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i];
-      const fn = t.gradFn;
+      if (needed && !needed.has(t)) continue;
+      // A captured tensor's own node runs only when another captured tensor lies beyond it.
+      const fn = needed && t.gradFn && !t.gradFn.inputs.some((x) => needed.has(x)) ? null : t.gradFn;
       const g = grads.get(t);
       if (g) {
         grads.delete(t);
         if (capture) {
           // grad(): hand the gradient back instead of accumulating into .grad.
           if (capture.has(t)) capture.set(t, g);
-        } else if (!fn || t.retainsGrad) accumulateGrad(t, g, !fn);
+        } else if (!t.gradFn || t.retainsGrad) {
+          accumulateGrad(t, g, !t.gradFn, createGraph);
+          if (!createGraph) graphless.add(t.grad!);
+        }
         if (fn) {
-          propagate(t, fn, g, grads);
-          if (!capture && !t.retainsGrad) recycleIfDead(g, grads);
+          propagate(t, fn, g, grads, createGraph);
+          if (!capture && !t.retainsGrad && !createGraph) recycleIfDead(g, grads);
         }
       }
-      if (fn && !options.retainGraph) t.attachGradFn(new Released(fn.name));
+      if (fn && !retainGraph) t.attachGradFn(new Released(fn.name));
     }
-  });
+  };
+  if (createGraph) enableGrad(() => inBackward(walk));
+  else noGrad(walk);
+  return { reachedFreedNode };
+}
+
+/**
+ * The tensors of `order` (inputs before outputs) from which a captured tensor can be reached:
+ * the only nodes grad() needs to run, as PyTorch runs only those.
+ */
+function leadingTo(order: readonly Tensor[], capture: ReadonlyMap<Tensor, unknown>): Set<Tensor> {
+  const needed = new Set<Tensor>();
+  for (const t of order) {
+    if (capture.has(t) || t.gradFn?.inputs.some((x) => needed.has(x))) needed.add(t);
+  }
+  return needed;
 }
 
 /**
@@ -190,8 +259,14 @@ function recycleIfDead(g: Tensor, grads: Map<Tensor, Tensor>): void {
  * a reference to it sees the sum; one that zeroGrad just zeroed is overwritten by a copy), else
  * `g` becomes the gradient in its own storage, since rules may hand one tensor to several inputs.
  */
-function accumulateGrad(t: Tensor, g: Tensor, leaf: boolean): void {
+function accumulateGrad(t: Tensor, g: Tensor, leaf: boolean, createGraph: boolean): void {
   const have = t.grad;
+  if (createGraph) {
+    // As PyTorch's AccumulateGrad under create_graph: a recorded copy, or a recorded sum that
+    // replaces .grad (out of place: the old .grad may be part of a graph).
+    t.grad = have ? addGrads(have, g) : cloneGrad(g);
+    return;
+  }
   if (!have) {
     t.grad = leaf && isExclusiveGrad(g) ? g : cloneGrad(g);
     return;
@@ -218,32 +293,67 @@ export interface GradOptions extends BackwardOptions {
 
 /**
  * The gradients of `output` with respect to `inputs`, returned instead of accumulated into
- * `.grad` (PyTorch's `torch.autograd.grad`). Inputs may be leaves or intermediate tensors.
+ * `.grad` (PyTorch's `torch.autograd.grad`). Inputs may be leaves or intermediate tensors. Only
+ * the part of the graph between them and `output` is run. With `{ createGraph: true }` the
+ * gradients have a graph of their own, so they can be differentiated again.
  * @example
  * const x = tensor([1, 2, 3], { requiresGrad: true });
  * const [dx] = grad(x.pow(2).sum(), [x]); // [2, 4, 6]; x.grad stays null
+ * const [g] = grad(x.pow(3).sum(), [x], { createGraph: true }); // 3x², with a graph
+ * const [h] = grad(g!.sum(), [x]); // 6x
+ * h!.toArray(); // [6, 12, 18]
  */
 export function grad(output: Tensor, inputs: readonly Tensor[], options: GradOptions = {}): (Tensor | null)[] {
+  checkOptionKeys('grad', options, GRAD_KEYS);
   inputs.forEach((t, k) => {
-    if (!t.requiresGrad) throw new Error(`grad: input ${k} (shape ${formatShape(t.shape)}) does not require grad`);
+    if (!t.requiresGrad) {
+      throw new Error(
+        graphless.has(t)
+          ? `grad: input ${k} (shape ${formatShape(t.shape)}) is a gradient without a graph: pass { createGraph: true } to the grad()/backward() that computed it`
+          : `grad: input ${k} (shape ${formatShape(t.shape)}) does not require grad`,
+      );
+    }
   });
   const capture = new Map<Tensor, Tensor | null>(inputs.map((t) => [t, null]));
-  runBackward(output, options.gradOutput, options, capture);
+  const { reachedFreedNode } = runBackward(output, options.gradOutput, options, capture);
   return inputs.map((t, k) => {
     const g = capture.get(t) ?? null;
     if (!g && !options.allowUnused) {
+      // A freed node no longer lists its inputs, so an input behind one looks unused.
       throw new Error(
-        `grad: input ${k} (shape ${formatShape(t.shape)}) was not used to compute the output; pass { allowUnused: true } to get null for it`,
+        reachedFreedNode
+          ? `grad: input ${k} (shape ${formatShape(t.shape)}) was not reached: the output was not computed from it, or the graph between them was freed by an earlier backward() (pass { retainGraph: true } to that one)`
+          : `grad: input ${k} (shape ${formatShape(t.shape)}) was not used to compute the output; pass { allowUnused: true } to get null for it`,
       );
     }
+    if (g && !options.createGraph) graphless.add(g);
     return g;
   });
 }
 
 /**
+ * @internal For a backward rule whose fast path is a fused kernel: under createGraph it
+ * recomputes the op as `compute()` from recorded primitives and returns that composite's
+ * vector-Jacobian product (recorded), one entry per input (null where none is needed).
+ * `compute` must not call the op whose rule this is (the rule would recurse).
+ */
+export function compositeBackward(
+  compute: () => Tensor,
+  inputs: readonly (Tensor | null)[],
+  gradOutput: Tensor,
+): (Tensor | null)[] {
+  const wanted = inputs.filter((t): t is Tensor => t?.requiresGrad === true);
+  const out = compute();
+  if (wanted.length === 0 || !out.requiresGrad) return inputs.map(() => null);
+  const grads = grad(out, wanted, { gradOutput, createGraph: true, allowUnused: true });
+  return inputs.map((t) => (t?.requiresGrad ? grads[wanted.indexOf(t)] : null));
+}
+
+/**
  * Backpropagates from this tensor: fills `.grad` of every leaf that requires grad. A
  * non-scalar output needs `gradient` (the vector in the vector-Jacobian product). The graph is
- * freed afterwards unless `{ retainGraph: true }`, as in PyTorch.
+ * freed afterwards unless `{ retainGraph: true }`, as in PyTorch; `{ createGraph: true }` records
+ * the pass, so `.grad` has a graph and can be differentiated again.
  * @example
  * const x = tensor([1, 2], { requiresGrad: true });
  * const loss = x.mul(x).sum();
@@ -251,7 +361,8 @@ export function grad(output: Tensor, inputs: readonly Tensor[], options: GradOpt
  * loss.backward();
  * x.grad!.toArray(); // [4, 8]
  */
-function backward(this: Tensor, gradient?: Tensor, options?: BackwardOptions): void {
+function backward(this: Tensor, gradient?: Tensor, options: BackwardOptions = {}): void {
+  checkOptionKeys('backward', options, BACKWARD_KEYS);
   runBackward(this, gradient, options);
 }
 // Installed here rather than declared in the class, so the tensor layer does not import autograd.
@@ -266,7 +377,8 @@ declare module '../tensor/tensor.js' {
     /**
      * Backpropagates from this tensor: fills `.grad` of every leaf that requires grad. A
      * non-scalar output needs `gradient` (the vector in the vector-Jacobian product). The graph
-     * is freed afterwards unless `{ retainGraph: true }`, as in PyTorch.
+     * is freed afterwards unless `{ retainGraph: true }`, as in PyTorch; `{ createGraph: true }`
+     * records the pass, so `.grad` has a graph and can be differentiated again.
      * @example
      * const x = tensor([1, 2], { requiresGrad: true });
      * const loss = x.mul(x).sum();

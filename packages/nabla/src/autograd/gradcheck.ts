@@ -1,9 +1,10 @@
-import { noGrad } from './grad-mode.js';
+import { grad } from './engine.js';
+import { enableGrad, noGrad } from './grad-mode.js';
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { defaultGenerator } from '../tensor/random.js';
-
 import { checkOptions, type OptionKeys } from '../tensor/options.js';
+
 export interface GradcheckOptions {
   /** Finite-difference step. */
   eps?: number;
@@ -13,9 +14,9 @@ export interface GradcheckOptions {
   directions?: number;
 }
 
-function scalarOutput(
 const GRADCHECK_KEYS: OptionKeys<GradcheckOptions> = { eps: true, atol: true, rtol: true, directions: true };
 
+function scalarOutput(
   fn: (...xs: Tensor[]) => Tensor,
   inputs: Tensor[],
   weights: Tensor | null,
@@ -36,8 +37,8 @@ const GRADCHECK_KEYS: OptionKeys<GradcheckOptions> = { eps: true, atol: true, rt
  * gradcheck((x) => x.tanh().sum(), [x]);
  */
 export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], options: GradcheckOptions = {}): true {
-  const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, directions } = options;
   checkOptions('gradcheck', options, GRADCHECK_KEYS);
+  const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, directions } = options;
   const probe = noGrad(() => fn(...inputs.map((x) => x.detach())));
   const weights = probe.isFloatingPoint()
     ? Tensor.fromData(
@@ -48,7 +49,9 @@ export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opt
   for (const x of inputs) x.grad = null;
   const out = fn(...inputs);
   const loss = weights ? out.mul(weights).sum() : out.sum();
-  loss.backward();
+  // An output with no graph does not depend differentiably on any input: every analytic
+  // gradient is zero, and the finite differences must agree.
+  if (loss.requiresGrad) loss.backward();
   const evaluate = (): number => noGrad(() => scalarOutput(fn, inputs, weights).value);
   inputs.forEach((x, k) => {
     if (!x.requiresGrad) return;
@@ -94,4 +97,55 @@ export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opt
     }
   });
   return true;
+}
+
+/** Random normal values of `shape` and `dtype` from the default generator. */
+function randomLike(shape: readonly number[], dtype: Tensor['dtype']): Tensor {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return Tensor.fromData(
+    Float64Array.from({ length: n }, () => defaultGenerator.normal()),
+    shape,
+  ).to(dtype);
+}
+
+/**
+ * Checks second derivatives with finite differences of the gradient, like
+ * `torch.autograd.gradgradcheck`: the vector-Jacobian product `v ↦ grad(fn(x), x, v)`, computed
+ * with `createGraph`, is itself gradchecked with respect to the inputs and the random vector `v`.
+ * A backward rule that is not recorded (or is recorded wrongly) under `createGraph` fails here.
+ * Inputs should be float64. Throws an error naming the input and element that disagree.
+ * @example
+ * const x = randn([3, 4], { dtype: 'float64', requiresGrad: true });
+ * gradgradcheck((x) => x.tanh().mul(x), [x]);
+ */
+export function gradgradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], options: GradcheckOptions = {}): true {
+  checkOptions('gradgradcheck', options, GRADCHECK_KEYS);
+  const probe = noGrad(() => fn(...inputs.map((x) => x.detach())));
+  if (!probe.isFloatingPoint())
+    throw new Error(`gradgradcheck: fn returned a ${probe.dtype} tensor, not a floating one`);
+  const v = randomLike(probe.shape, probe.dtype).requiresGrad_();
+  // Fixed random weights for each input's gradient: the checked function is one number.
+  const weights = inputs.map((x) => randomLike(x.shape, x.dtype));
+  const vjp = (...args: Tensor[]): Tensor =>
+    enableGrad(() => {
+      const xs = args.slice(0, inputs.length).map((x) => (x.requiresGrad ? x : x.detach().requiresGrad_()));
+      const gy = args[inputs.length];
+      const out = fn(...xs);
+      if (!out.requiresGrad) return out.mul(0).sum(); // no graph: every gradient is zero
+      const grads = grad(out, xs, { gradOutput: gy, createGraph: true, allowUnused: true });
+      let total: Tensor = gy.mul(0).sum();
+      grads.forEach((g, k) => {
+        if (g) total = total.add(g.mul(weights[k]).sum());
+      });
+      return total;
+    });
+  try {
+    return gradcheck(vjp, [...inputs, v], options);
+  } catch (e) {
+    const message = (e as Error).message.replace(/^gradcheck: input (\d+)/, (_m, k: string) =>
+      Number(k) === inputs.length ? 'gradgradcheck: the output gradient v' : `gradgradcheck: input ${k}`,
+    );
+    throw new Error(message, { cause: e });
+  }
 }

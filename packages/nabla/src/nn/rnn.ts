@@ -13,6 +13,7 @@ import { indexSelect } from '../ops/indexing.js';
 import { linear } from '../ops/matmul.js';
 import { cat, stack } from '../ops/movement.js';
 import { zeros } from '../tensor/create.js';
+import { ShapeError } from '../tensor/errors.js';
 import { formatShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { dropout } from './functional/dropout.js';
@@ -128,7 +129,7 @@ abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out> {
     const name = this.constructor.name;
     const unbatched = input.ndim === 2;
     if (input.ndim !== 2 && input.ndim !== 3)
-      throw new Error(`${name}: expected input of 2 or 3 dims, got shape ${formatShape(input.shape)}`);
+      throw new ShapeError(`${name}: expected input of 2 or 3 dims, got shape ${formatShape(input.shape)}`);
     let x = unbatched ? input.unsqueeze(1) : this.batchFirst ? input.transpose(0, 1) : input; // [L, N, F]
     this.checkFeatures(x.shape[2], input.shape);
     const [steps, batch] = [x.shape[0], x.shape[1]];
@@ -163,7 +164,7 @@ abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out> {
 
   private checkFeatures(features: number, shape: readonly number[]): void {
     if (features !== this.inputSize)
-      throw new Error(
+      throw new ShapeError(
         `${this.constructor.name}: expected ${this.inputSize} input features, got shape ${formatShape(shape)}`,
       );
   }
@@ -182,7 +183,7 @@ abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out> {
       if (!s) return zeros(stateShape, { dtype });
       const t = unbatched ? s.unsqueeze(1) : s;
       if (t.shape.join() !== stateShape.join())
-        throw new Error(
+        throw new ShapeError(
           `${this.constructor.name}: expected ${what} of shape ${formatShape(unbatched ? [stateShape[0], stateShape[2]] : stateShape)}, got ${formatShape(s.shape)}`,
         );
       return order ? indexSelect(t, 1, order) : t;
@@ -200,7 +201,7 @@ abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out> {
     c0: Tensor | null,
   ): [PackedSequence, Tensor, Tensor | null] {
     if (input.data.ndim !== 2)
-      throw new Error(
+      throw new ShapeError(
         `${this.constructor.name}: expected packed data of 2 dims [rows, features], got shape ${formatShape(input.data.shape)}`,
       );
     this.checkFeatures(input.data.shape[1], input.data.shape);

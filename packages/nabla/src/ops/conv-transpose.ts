@@ -11,7 +11,9 @@ import { record } from '../autograd/graph.js';
 import { allocate, type FloatArray } from '../tensor/dtype.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { convEntry, denseData, filledLike, pair, type Pair } from './conv.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
+import { conv2dPrimitive, convEntry, convWeightGradOp, denseData, filledLike, pair, type Pair } from './conv.js';
+import { sum } from './reduce.js';
 import { addBias, biasGrad, convForward, convInputGrad, convWeightGrad, type ConvGeometry } from './conv-gemm.js';
 
 export interface ConvTranspose2dOptions {
@@ -92,6 +94,14 @@ function primitive(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeomet
     'convTranspose2d',
     inputs,
     (gy) => {
+      if (isGradEnabled()) {
+        // createGraph: conv2d's recorded primitive and weight-gradient op, roles swapped.
+        return [
+          x.requiresGrad ? conv2dPrimitive(gy, weight, null, g) : null,
+          weight.requiresGrad ? convWeightGradOp(x, gy, g) : null,
+          bias?.requiresGrad ? sum(gy, [0, 2, 3]) : null,
+        ];
+      }
       const dy = denseData(gy);
       let dx: Tensor | null = null;
       let dw: Tensor | null = null;
@@ -118,8 +128,6 @@ export function convTranspose2d(
   bias: Tensor | null = null,
   options: ConvTranspose2dOptions = {},
 ): Tensor {
-  return convEntry('convTranspose2d', x, weight, bias, options, transposeGeometry, (g) => g.channels, primitive);
-}
   checkOptions('convTranspose2d', options, {
     stride: true,
     padding: true,
@@ -127,3 +135,5 @@ export function convTranspose2d(
     dilation: true,
     groups: true,
   });
+  return convEntry('convTranspose2d', x, weight, bias, options, transposeGeometry, (g) => g.channels, primitive);
+}

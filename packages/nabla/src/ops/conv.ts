@@ -22,6 +22,7 @@ import {
 } from './conv-gemm.js';
 import { cast } from './elementwise.js';
 import { squeeze, unsqueeze } from './movement.js';
+import { sum } from './reduce.js';
 
 export type Pair = number | readonly [number, number];
 
@@ -161,7 +162,7 @@ export function convEntry<O>(
   return primitive(cast(x, dtype), cast(weight, dtype), bias ? cast(bias, dtype) : null, g);
 }
 
-function conv2dPrimitive(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry): Tensor {
+export function conv2dPrimitive(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry): Tensor {
   const dtype = x.dtype;
   const xd = denseData(x);
   const wd = denseData(weight);
@@ -176,6 +177,15 @@ function conv2dPrimitive(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv
     { name: 'conv2d', attrs: { window: g } },
     inputs,
     (gy) => {
+      if (isGradEnabled()) {
+        // createGraph: the same kernels, each recorded as an op with its own rule.
+        releaseCols(kept);
+        return [
+          x.requiresGrad ? convInputGradOp(gy, weight, g) : null,
+          weight.requiresGrad ? convWeightGradOp(gy, x, g) : null,
+          bias?.requiresGrad ? sum(gy, [0, 2, 3]) : null,
+        ];
+      }
       const dy = denseData(gy);
       let dx: Tensor | null = null;
       let dw: Tensor | null = null;
@@ -199,12 +209,51 @@ function conv2dPrimitive(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv
 }
 
 /**
+ * conv2d's input gradient `dx = col2im(Wᵀ·dY)` as a recorded op of (dy, w), for createGraph. It
+ * is bilinear: its adjoint in dy is the convolution of ddx with w, in w the weight gradient of
+ * (dy, ddx). With `convWeightGradOp` it differentiates to any order.
+ */
+export function convInputGradOp(dy: Tensor, w: Tensor, g: ConvGeometry): Tensor {
+  const dx = allocate(dy.dtype, g.batch * g.channels * g.height * g.width) as FloatArray;
+  if (dx.length > 0) convInputGrad(denseData(dy), denseData(w), g, dx);
+  return record(
+    Tensor.fromData(dx, [g.batch, g.channels, g.height, g.width]),
+    'conv2dInputGrad',
+    [dy, w],
+    (ddx) => [conv2dPrimitive(ddx, w, null, g), convWeightGradOp(dy, ddx, g)],
+    [dy, w],
+  );
+}
+
+/**
+ * conv2d's weight gradient `dW = Σₙ dY·im2col(X)ᵀ` as a recorded op of (dy, x), for createGraph:
+ * its adjoint in dy is the convolution of x with ddw, in x the input gradient of (dy, ddw).
+ */
+export function convWeightGradOp(dy: Tensor, x: Tensor, g: ConvGeometry): Tensor {
+  const shape = [g.outChannels, g.channels / g.groups, g.kernelH, g.kernelW];
+  const dw = allocate(
+    dy.dtype,
+    shape.reduce((a, b) => a * b, 1),
+  ) as FloatArray;
+  const dyd = denseData(dy);
+  if (dyd.length > 0) convWeightGrad(dyd, denseData(x), g, dw);
+  return record(
+    Tensor.fromData(dw, shape),
+    'conv2dWeightGrad',
+    [dy, x],
+    (ddw) => [conv2dPrimitive(x, ddw, null, g), convInputGradOp(dy, ddw, g)],
+    [dy, x],
+  );
+}
+
+/**
  * 2-D convolution (cross-correlation) like `torch.nn.functional.conv2d`: input `[N, C, H, W]`
  * (or unbatched `[C, H, W]`), weight `[outChannels, C / groups, kH, kW]`, optional bias.
  * @example
  * const y = conv2d(randn([8, 3, 32, 32]), randn([16, 3, 3, 3]), null, { padding: 1 }); // [8, 16, 32, 32]
  */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Tensor {
+  checkOptions('conv2d', options, { stride: true, padding: true, dilation: true, groups: true });
   return convEntry('conv2d', x, weight, bias, options, geometry, (g) => g.outChannels, conv2dPrimitive);
 }
 
@@ -215,6 +264,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
  * conv1d(randn([4, 2, 50]), randn([8, 2, 5]), null, { padding: 'same' }).shape; // [4, 8, 50]
  */
 export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv1dOptions = {}): Tensor {
+  checkOptions('conv1d', options, { stride: true, padding: true, dilation: true, groups: true });
   if (weight.ndim !== 3)
     throw new Error(
       `conv1d: expected a weight of shape [outChannels, inChannels / groups, k], got ${formatShape(weight.shape)}`,
@@ -236,5 +286,3 @@ export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   });
   return squeeze(y, 2);
 }
-  checkOptions('conv2d', options, { stride: true, padding: true, dilation: true, groups: true });
-  checkOptions('conv1d', options, { stride: true, padding: true, dilation: true, groups: true });

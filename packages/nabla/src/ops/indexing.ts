@@ -58,7 +58,8 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   return record(Tensor.fromData(out, index.shape), op, [src], (dy) => {
     const g = allocate(dy.dtype, src.numel());
     getBackend().scatterAdd(dense(dy), idx, g, outer, xSize, idxSize, inner);
-    return [Tensor.fromData(g, src.shape)];
+    // Recorded under createGraph: the scatter-add is linear in dy, with this gather as its adjoint.
+    return [record(Tensor.fromData(g, src.shape), 'gatherBackward', [dy], (ddx) => [gather(ddx, d, index)])];
   });
 }
 
@@ -77,7 +78,8 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   return record(Tensor.fromData(out, shape), op, [x], (dy) => {
     const g = allocate(dy.dtype, x.numel());
     getBackend().indexAdd(dense(dy), idx, g, outer, size, inner);
-    return [Tensor.fromData(g, x.shape)];
+    // Recorded under createGraph: the index-add is linear in dy, with this selection as its adjoint.
+    return [record(Tensor.fromData(g, x.shape), 'indexSelectBackward', [dy], (ddx) => [indexSelect(ddx, d, index)])];
   });
 }
 

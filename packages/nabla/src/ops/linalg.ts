@@ -1,6 +1,6 @@
 /** Linear-algebra helpers with PyTorch's names and shape checks: mm, bmm, mv, dot, outer, trace, norm, cdist, diag. */
 import { record } from '../autograd/graph.js';
-import { noGrad } from '../autograd/grad-mode.js';
+import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import { isFloating } from '../tensor/dtype.js';
 import { formatShape, normalizeDims } from '../tensor/shape.js';
 import { installMethods, type MethodsOf } from '../tensor/methods.js';
@@ -110,14 +110,17 @@ export function norm(x: Tensor, p: number | 'fro' = 2, dim?: number | readonly n
         n,
         n.shape.filter((_, i) => !dims.includes(i)),
       );
+  const result = Tensor.fromData(out.toTypedArray(), out.shape);
   return record(
-    Tensor.fromData(out.toTypedArray(), out.shape),
+    result,
     'norm',
     [x],
     (dy) => {
-      // d‖x‖ₚ/dx = sign(x)·|x|^(p−1) / ‖x‖ₚ^(p−1), taken as 0 where the norm is 0
+      // d‖x‖ₚ/dx = sign(x)·|x|^(p−1) / ‖x‖ₚ^(p−1), taken as 0 where the norm is 0; under
+      // createGraph the norm is the recorded output, so the rule is differentiable in x too.
+      const nk = isGradEnabled() ? reshape(result, n.shape) : n;
       const g = reshape(dy, n.shape);
-      const scale = div(mul(sign(x), pow(abs(x), ord - 1)), pow(n, ord - 1));
+      const scale = div(mul(sign(x), pow(abs(x), ord - 1)), pow(nk, ord - 1));
       return [where(eq(n, 0), 0, mul(g, scale))];
     },
     [x],

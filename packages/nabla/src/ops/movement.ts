@@ -222,7 +222,8 @@ export function slice(t: Tensor, dim: number, start?: number, end?: number, step
       offset: s * contiguousStrides(t.shape)[d],
     };
     getBackend().copy(strided(dy), region, dy.shape);
-    return full;
+    // Under createGraph: the scatter is linear in dy, and its adjoint is this slice again.
+    return record(full, 'sliceBackward', [dy], (ddx) => [slice(ddx, d, s, e, step)]);
   });
 }
 

@@ -3,16 +3,18 @@
  * batch and space; running statistics updated in place outside the graph), and layer and group
  * norm (each row of a `[rows, D]` view, i.e. batch norm of `[1, rows, D]`, then the affine).
  */
-import { noGrad } from '../autograd/grad-mode.js';
+import { compositeBackward } from '../autograd/engine.js';
+import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import { record } from '../autograd/graph.js';
 import { getBackend } from '../backend/index.js';
 import { allocate, isFloating, promoteTypes, type DType, type FloatArray } from '../tensor/dtype.js';
-import { formatShape } from '../tensor/shape.js';
 import { checkOptions } from '../tensor/options.js';
+import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { denseData } from './conv.js';
-import { add, cast, mul } from './elementwise.js';
+import { add, cast, mul, rsqrt, sub } from './elementwise.js';
 import { reshape } from './movement.js';
+import { mean } from './reduce.js';
 
 export interface BatchNormOptions {
   weight?: Tensor | null;
@@ -84,6 +86,8 @@ function batchNormPrimitive(
     },
     inputs,
     (gy) => {
+      if (isGradEnabled())
+        return compositeBackward(() => batchNormComposite(x, weight, bias, st, batchStats), inputs, gy);
       const dy = denseData(gy);
       const sumDy = new Float64Array(channels);
       const sumDyXc = new Float64Array(channels);
@@ -118,6 +122,32 @@ function batchNormPrimitive(
   );
 }
 
+/**
+ * The primitive's forward written in recorded ops over the `[outer, C, inner]` view, for its rule
+ * under createGraph: the statistics are recomputed from x (batch) or constants (running).
+ */
+function batchNormComposite(
+  x: Tensor,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  st: ChannelStats,
+  batchStats: boolean,
+): Tensor {
+  const { outer, channels, inner, eps } = st;
+  const x3 = reshape(x, [outer, channels, inner]);
+  let xhat: Tensor;
+  if (batchStats) {
+    const centered = sub(x3, mean(x3, [0, 2], true));
+    xhat = mul(centered, rsqrt(add(mean(mul(centered, centered), [0, 2], true), eps)));
+  } else {
+    const m = reshape(vector(st.mean, x.dtype), [1, channels, 1]);
+    xhat = mul(sub(x3, m), reshape(vector(st.invstd, x.dtype), [1, channels, 1]));
+  }
+  if (weight) xhat = mul(xhat, reshape(weight, [1, channels, 1]));
+  if (bias) xhat = add(xhat, reshape(bias, [1, channels, 1]));
+  return reshape(xhat, x.shape);
+}
+
 function vector(values: Float64Array, dtype: DType): Tensor {
   const data = allocate(dtype, values.length);
   data.set(values);
@@ -138,6 +168,7 @@ export function batchNorm(
   runningVar: Tensor | null,
   options: BatchNormOptions = {},
 ): Tensor {
+  checkOptions('batchNorm', options, { weight: true, bias: true, training: true, momentum: true, eps: true });
   const { weight = null, bias = null, training = false, momentum = 0.1, eps = 1e-5 } = options;
   if (x.ndim < 2) throw new Error(`batchNorm: expected input of shape [N, C, ...], got ${formatShape(x.shape)}`);
   if (!isFloating(x.dtype)) throw new TypeError(`batchNorm: expected a floating point input, got ${x.dtype}`);
@@ -168,7 +199,6 @@ export function batchNorm(
   } else {
     if (!runningMean || !runningVar)
       throw new Error('batchNorm: running mean and variance are required when not training');
-  checkOptions('batchNorm', options, { weight: true, bias: true, training: true, momentum: true, eps: true });
     mean = channelValues(runningMean, channels, 0);
     variance = channelValues(runningVar, channels, 1);
   }
@@ -206,6 +236,7 @@ function normalizeRows(x: Tensor, rows: number, D: number, eps: number): Tensor 
  * layerNorm(randn([4, 10, 32]), [32]).shape; // [4, 10, 32]
  */
 export function layerNorm(x: Tensor, normalizedShape: readonly number[], options: LayerNormOptions = {}): Tensor {
+  checkOptions('layerNorm', options, { weight: true, bias: true, eps: true });
   const { weight = null, bias = null, eps = 1e-5 } = options;
   const k = normalizedShape.length;
   const tail = x.shape.slice(x.ndim - k);
@@ -236,9 +267,9 @@ export function layerNorm(x: Tensor, normalizedShape: readonly number[], options
  * then the optional per-channel affine. Independent of the batch size, unlike batch norm.
  * @example
  * groupNorm(randn([2, 32, 8, 8]), 8).shape; // [2, 32, 8, 8]
-  checkOptions('layerNorm', options, { weight: true, bias: true, eps: true });
  */
 export function groupNorm(x: Tensor, numGroups: number, options: LayerNormOptions = {}): Tensor {
+  checkOptions('groupNorm', options, { weight: true, bias: true, eps: true });
   const { weight = null, bias = null, eps = 1e-5 } = options;
   if (x.ndim < 2) throw new Error(`groupNorm: expected input of shape [N, C, ...], got ${formatShape(x.shape)}`);
   if (!isFloating(x.dtype)) throw new TypeError(`groupNorm: expected a floating point input, got ${x.dtype}`);
@@ -262,4 +293,3 @@ export function groupNorm(x: Tensor, numGroups: number, options: LayerNormOption
   if (bias) y = add(y, reshape(bias, perChannel));
   return y;
 }
-  checkOptions('groupNorm', options, { weight: true, bias: true, eps: true });

@@ -5,12 +5,14 @@
  */
 import { checkOptions } from '../tensor/options.js';
 import { exclusiveGrad, record } from '../autograd/graph.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
 import { getBackend, type Window2d } from '../backend/index.js';
 import { allocate, isFloating, type FloatArray } from '../tensor/dtype.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { denseData, pair, type Pair } from './conv.js';
-import { narrow, squeeze, stack, unsqueeze } from './movement.js';
+import { gather } from './indexing.js';
+import { narrow, reshape, squeeze, stack, unsqueeze } from './movement.js';
 import { mean } from './reduce.js';
 
 export interface MaxPool2dOptions {
@@ -103,9 +105,9 @@ export function maxPool2dWithIndices(
   kernelSize: Pair,
   options: MaxPool2dOptions = {},
 ): { values: Tensor; indices: Tensor } {
+  checkOptions('maxPool2d', options, { stride: true, padding: true, dilation: true, ceilMode: true });
   return unbatched(x, (x4) => {
     const w = poolWindow(x4, 'maxPool2d', kernelSize, options);
-  checkOptions('maxPool2d', options, { stride: true, padding: true, dilation: true, ceilMode: true });
     const L = w.outH * w.outW;
     const planes = w.batch * w.channels;
     const out = allocate(x4.dtype, planes * L) as FloatArray;
@@ -117,8 +119,21 @@ export function maxPool2dWithIndices(
       const dx = allocate(dy.dtype, x4.numel());
       // Each output's gradient lands on its window's argmax: a scatter-add per plane.
       getBackend().scatterAdd(denseData(dy), idx, dx, planes, w.height * w.width, L, 1);
-      return [exclusiveGrad(Tensor.fromData(dx, x4.shape))];
+      const g = Tensor.fromData(dx, x4.shape);
+      // Under createGraph: linear in dy, with the gather at the same argmax as its adjoint (the
+      // argmax is piecewise constant in x, so x gets no second-order term, as in PyTorch).
+      if (isGradEnabled() && dy.requiresGrad) return [record(g, 'maxPool2dBackward', [dy], (ddx) => [gatherAt(ddx)])];
+      return [exclusiveGrad(g)];
     });
+    const gatherAt = (t: Tensor): Tensor =>
+      reshape(
+        gather(
+          reshape(t, [w.batch, w.channels, w.height * w.width]),
+          2,
+          Tensor.fromData(idx, [w.batch, w.channels, L]),
+        ),
+        shape,
+      );
     return { values, indices: Tensor.fromData(idx, shape) };
   });
 }
@@ -138,6 +153,13 @@ export function maxPool2d(x: Tensor, kernelSize: Pair, options: MaxPool2dOptions
  * avgPool2d(randn([8, 6, 28, 28]), 2).shape; // [8, 6, 14, 14]
  */
 export function avgPool2d(x: Tensor, kernelSize: Pair, options: AvgPool2dOptions = {}): Tensor {
+  checkOptions('avgPool2d', options, {
+    stride: true,
+    padding: true,
+    ceilMode: true,
+    countIncludePad: true,
+    divisorOverride: true,
+  });
   return unbatched(x, (x4) => {
     const w = poolWindow(x4, 'avgPool2d', kernelSize, options);
     const includePad = options.countIncludePad ?? true;
@@ -153,15 +175,12 @@ export function avgPool2d(x: Tensor, kernelSize: Pair, options: AvgPool2dOptions
     };
     return record(Tensor.fromData(out, [w.batch, w.channels, w.outH, w.outW]), op, [x4], (dy) => {
       const dx = allocate(dy.dtype, x4.numel()) as FloatArray;
-  checkOptions('avgPool2d', options, {
-    stride: true,
-    padding: true,
-    ceilMode: true,
-    countIncludePad: true,
-    divisorOverride: true,
-  });
       if (dx.length > 0) getBackend().avgPool2dBackward(denseData(dy), dx, w, includePad, divisor);
-      return [exclusiveGrad(Tensor.fromData(dx, x4.shape))];
+      const g = Tensor.fromData(dx, x4.shape);
+      // Under createGraph: linear in dy, with the pooling itself as its adjoint.
+      if (isGradEnabled() && dy.requiresGrad)
+        return [record(g, 'avgPool2dBackward', [dy], (ddx) => [avgPool2d(ddx, kernelSize, options)])];
+      return [exclusiveGrad(g)];
     });
   });
 }
@@ -210,6 +229,7 @@ export function maxPool1d(
   kernelSize: number,
   options: { stride?: number | null; padding?: number; dilation?: number; ceilMode?: boolean } = {},
 ): Tensor {
+  checkOptions('maxPool1d', options, { stride: true, padding: true, dilation: true, ceilMode: true });
   if (x.ndim !== 2 && x.ndim !== 3)
     throw new Error(`maxPool1d: expected input of shape [N, C, L] (or unbatched [C, L]), got ${formatShape(x.shape)}`);
   const { stride, padding = 0, dilation = 1, ceilMode } = options;
@@ -228,8 +248,8 @@ export function avgPool1d(
   kernelSize: number,
   options: { stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean } = {},
 ): Tensor {
+  checkOptions('avgPool1d', options, { stride: true, padding: true, ceilMode: true, countIncludePad: true });
   if (x.ndim !== 2 && x.ndim !== 3)
-  checkOptions('maxPool1d', options, { stride: true, padding: true, dilation: true, ceilMode: true });
     throw new Error(`avgPool1d: expected input of shape [N, C, L] (or unbatched [C, L]), got ${formatShape(x.shape)}`);
   const { stride, padding = 0, ceilMode, countIncludePad } = options;
   const y = avgPool2d(unsqueeze(x, -2), [1, kernelSize], {
@@ -240,4 +260,3 @@ export function avgPool1d(
   });
   return squeeze(y, -2);
 }
-  checkOptions('avgPool1d', options, { stride: true, padding: true, ceilMode: true, countIncludePad: true });

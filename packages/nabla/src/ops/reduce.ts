@@ -4,6 +4,7 @@
  */
 import { checkOptions } from '../tensor/options.js';
 import { record } from '../autograd/graph.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
 import { getBackend, type ArgReduceOp, type ReduceOp } from '../backend/index.js';
 import { allocate, isFloating, toFloating } from '../tensor/dtype.js';
 import { formatShape, normalizeDims, normalizeDim, numel, type Shape } from '../tensor/shape.js';
@@ -166,8 +167,8 @@ export const minDim = valuesIndices('argmin');
 
 /** Variance with Bessel's correction by default (`correction: 1`), like `torch.var`. */
 export function variance(x: Tensor, dim?: number | readonly number[], options: VarOptions = {}): Tensor {
-  const { unbiased = true, correction = unbiased ? 1 : 0, keepdim = false } = options;
   checkOptions('var', options, { correction: true, unbiased: true, keepdim: true });
+  const { unbiased = true, correction = unbiased ? 1 : 0, keepdim = false } = options;
   const xf = cast(x, toFloating(x.dtype));
   const dims = normalizeDims(dim, x.ndim, 'var');
   const count = dims.reduce((a, d) => a * (x.shape[d] ?? 1), 1);
@@ -176,8 +177,19 @@ export function variance(x: Tensor, dim?: number | readonly number[], options: V
   const y = div(sum(mul(centered, centered), dims, keepdim), divisor);
   // PyTorch's rule, d var = 2 (x - mean) / divisor: the mean's own term (zero in exact
   // arithmetic) is left out, so an inf in a row gives +-inf gradients rather than NaN.
-  const op = { name: 'var', attrs: { dims, correction, keepdim } };
-  return record(y, op, [xf], (dy) => [mul(centered, mul(reshape(dy, keptShape(xf.shape, dims)), 2 / divisor))], [xf]);
+  // Under createGraph the centring is recomputed from xf, so the rule is differentiable in x too.
+  return record(
+    y,
+    { name: 'var', attrs: { dims, correction, keepdim } },
+    [xf],
+    (dy) => [
+      mul(
+        isGradEnabled() ? sub(xf, mean(xf, dims, true)) : centered,
+        mul(reshape(dy, keptShape(xf.shape, dims)), 2 / divisor),
+      ),
+    ],
+    [xf],
+  );
 }
 
 export function std(x: Tensor, dim?: number | readonly number[], options: VarOptions = {}): Tensor {

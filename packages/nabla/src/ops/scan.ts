@@ -9,11 +9,13 @@ import { allocate, type TypedArray } from '../tensor/dtype.js';
 import { formatShape, normalizeDim } from '../tensor/shape.js';
 import { installMethods, type MethodsOf } from '../tensor/methods.js';
 import { Tensor } from '../tensor/tensor.js';
-import { cast, mul } from './elementwise.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
+import { arange, ones } from '../tensor/create.js';
+import { cast, ge, gt, mul, where } from './elementwise.js';
 import { flip } from './rearrange.js';
 import { gather } from './indexing.js';
-import { narrow, reshape, squeeze, transpose } from './movement.js';
-import { valuesIndicesOf, type ValuesIndices } from './reduce.js';
+import { cat, expand, narrow, reshape, squeeze, transpose, unsqueeze } from './movement.js';
+import { sum, valuesIndicesOf, type ValuesIndices } from './reduce.js';
 import './methods.js';
 
 /** `x` (detached) as rows of its `dim`: a contiguous copy with that dim last. */
@@ -73,6 +75,7 @@ export function cumsum(x: Tensor, dim: number): Tensor {
  */
 export function cumprod(x: Tensor, dim: number): Tensor {
   return scan(x, dim, 'prod', (dy1, x1, d, n, shape) => {
+    if (isGradEnabled()) return cumprodGradOps(dy1, x1, d, n);
     // dL/dx_i = Σ_{j≥i} dy_j · Π_{k≤j, k≠i} x_k, computed exactly (zeros included) per row.
     const g = rows(dy1, d).data;
     const xs = rows(x1, d).data;
@@ -80,6 +83,34 @@ export function cumprod(x: Tensor, dim: number): Tensor {
     getBackend().ops.cumprodBackward(xs, g, out, n);
     return unrows(out, shape, d);
   });
+}
+
+/** `[..., n]` → the exclusive product from the left: `[1, x₀, x₀x₁, …]` (recorded ops). */
+function exclusiveCumprod(xm: Tensor, n: number): Tensor {
+  const one = ones([...xm.shape.slice(0, -1), 1], { dtype: xm.dtype });
+  return cumprod(cat([one, narrow(xm, -1, 0, n - 1)], -1), -1);
+}
+
+/** `[i, j]` pairs of an n×n grid where `test(j, i)`, as a bool mask. */
+function gridMask(n: number, test: (a: Tensor, b: Tensor) => Tensor): Tensor {
+  const i = reshape(arange(n, undefined, 1, { dtype: 'int32' }), [n, 1]);
+  return test(reshape(i, [1, n]), i);
+}
+
+/**
+ * cumprod's input gradient in recorded ops, for createGraph, exact with zeros:
+ * dx_i = L_i · Σ_{j≥i} dy_j · Π_{i<k≤j} x_k, with L_i = Π_{k<i} x_k (O(n²) per row).
+ */
+function cumprodGradOps(dy1: Tensor, x1: Tensor, d: number, n: number): Tensor {
+  if (n === 0) return mul(dy1, 0);
+  const xm = transpose(x1, d, -1);
+  const dym = transpose(dy1, d, -1);
+  const lead = xm.shape.slice(0, -1);
+  // P[..., i, j] = Π_{k≤j, k>i} x_k
+  const grid = expand(unsqueeze(xm, -2), [...lead, n, n]);
+  const P = cumprod(where(gridMask(n, gt), grid, 1), -1);
+  const S = sum(where(gridMask(n, ge), mul(unsqueeze(dym, -2), P), 0), -1);
+  return transpose(mul(exclusiveCumprod(xm, n), S), d, -1);
 }
 
 /**
@@ -110,6 +141,13 @@ export function prod(x: Tensor, dim?: number, keepdim = false): Tensor {
     const kept = unrows(out, keptShape, d); // x1's shape with size 1 at d
     const y = src.ndim === 0 ? reshape(kept, []) : keepdim ? kept : squeeze(kept, d);
     return record(Tensor.fromData(y.toTypedArray(), y.shape), 'prod', [src], (dy) => {
+      if (isGradEnabled()) {
+        // createGraph: Π_{k≠i} x_k as the exclusive products from both ends, in recorded ops.
+        const xm = transpose(x1, d, -1);
+        const n1 = xm.shape[xm.ndim - 1];
+        const others = n1 === 0 ? xm : mul(exclusiveCumprod(xm, n1), flip(exclusiveCumprod(flip(xm, [-1]), n1), [-1]));
+        return [reshape(mul(reshape(dy, kept.shape), transpose(others, d, -1)), src.shape)];
+      }
       // d/dx_i Π x = Π_{k≠i} x_k (computed directly, so zeros are exact)
       const others = allocate(dy.dtype, data.length);
       getBackend().ops.prodOthers(data, others, n);

@@ -10,7 +10,10 @@ import { formatShape, normalizeDim, numel } from '../tensor/shape.js';
 import { installMethods, type MethodsOf } from '../tensor/methods.js';
 import { Tensor } from '../tensor/tensor.js';
 import { asTensor, cast } from './elementwise.js';
-import { expand, reshape } from './movement.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
+import { zeros } from '../tensor/create.js';
+import { gather } from './indexing.js';
+import { cat, expand, reshape } from './movement.js';
 import './methods.js';
 
 function checkArgs(op: string, x: Tensor, d: number, index: Tensor, src: Tensor): Int32Array {
@@ -55,6 +58,12 @@ function scatterImpl(
     op,
     inputs,
     (dy) => {
+      if (isGradEnabled()) {
+        // createGraph: the same gradients in recorded ops (src's part gathered, then zero-padded
+        // to src's shape where the index covers less of it).
+        const dx = op === 'scatter' ? scatterImpl('scatter', dy, d, index, 0) : dy;
+        return source instanceof Tensor ? [dx, padTo(gather(dy, d, index), src.shape)] : [dx];
+      }
       const g = dy.toTypedArray();
       const gx: TypedArray = g.slice();
       const gs = allocate(dy.dtype, numel(src.shape));
@@ -66,6 +75,19 @@ function scatterImpl(
     },
     [x, src],
   );
+}
+
+/** `t` with zeros appended along each dim to reach `shape` (at least t's size everywhere). */
+function padTo(t: Tensor, shape: readonly number[]): Tensor {
+  let out = t;
+  shape.forEach((size, i) => {
+    if (out.shape[i] < size) {
+      const fill = [...out.shape];
+      fill[i] = size - out.shape[i];
+      out = cat([out, zeros(fill, { dtype: out.dtype })], i);
+    }
+  });
+  return out;
 }
 
 /**
