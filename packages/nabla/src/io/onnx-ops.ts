@@ -195,6 +195,38 @@ const CONVERTERS: Record<string, Converter> = {
       group: int(w.groups as number),
     });
   },
+  convTranspose2d: (c) => {
+    // The geometry is conv2d's with the roles swapped: height/width are this op's output, outH/outW its input.
+    const w = c.attr<Record<string, number | Dim>>('window');
+    const n = (key: string): number => {
+      const v = w[key];
+      if (typeof v !== 'number') c.fail(`its window's ${key} changes with the input`);
+      return v;
+    };
+    const extra = (size: string, input: string, s: string, k: string, d: string, p: string) =>
+      n(size) - ((n(input) - 1) * n(s) + (n(k) - 1) * n(d) + 1 - 2 * n(p));
+    const inputs = [c.input(0), c.input(1), ...(c.op.inputs.length > 2 ? [c.input(2)] : [])];
+    return c.g.node('ConvTranspose', inputs, {
+      kernel_shape: ints([n('kernelH'), n('kernelW')]),
+      strides: ints([n('strideH'), n('strideW')]),
+      dilations: ints([n('dilationH'), n('dilationW')]),
+      pads: ints([n('padH'), n('padW'), n('padH'), n('padW')]),
+      output_padding: ints([
+        extra('height', 'outH', 'strideH', 'kernelH', 'dilationH', 'padH'),
+        extra('width', 'outW', 'strideW', 'kernelW', 'dilationW', 'padW'),
+      ]),
+      group: int(n('groups')),
+    });
+  },
+  norm: (c) => {
+    // p-norms for p other than 0, 1 and ±inf (those are sums and maxima of their own ops).
+    const dims = fixed(c, c.attr<Dim[]>('dims'), 'dims');
+    const keepdims = int(c.attr('keepdim') ? 1 : 0);
+    const p = fixedNumber(c, 'ord');
+    if (p === 2) return c.g.node('ReduceL2', [c.input(0)], { axes: ints(dims), keepdims });
+    const powered = c.g.node('Pow', [c.g.node('Abs', [c.input(0)]), scalarOf(c, p)]);
+    return c.g.node('Pow', [c.g.node('ReduceSum', [powered, c.g.int64s(dims)], { keepdims }), scalarOf(c, 1 / p)]);
+  },
   maxPool2d: (c) => {
     const w = c.attr<Record<string, number | Dim>>('window');
     const ceilMode = c.attr('ceilMode') === true;

@@ -91,7 +91,7 @@ function primitive(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeomet
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(
     y,
-    'convTranspose2d',
+    { name: 'convTranspose2d', attrs: { window: g } },
     inputs,
     (gy) => {
       if (isGradEnabled()) {

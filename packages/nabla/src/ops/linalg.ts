@@ -113,7 +113,7 @@ export function norm(x: Tensor, p: number | 'fro' = 2, dim?: number | readonly n
   const result = Tensor.fromData(out.toTypedArray(), out.shape);
   return record(
     result,
-    'norm',
+    { name: 'norm', attrs: { ord, dims, keepdim } },
     [x],
     (dy) => {
       // d‖x‖ₚ/dx = sign(x)·|x|^(p−1) / ‖x‖ₚ^(p−1), taken as 0 where the norm is 0; under

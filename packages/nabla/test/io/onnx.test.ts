@@ -213,6 +213,20 @@ test('traced export: a custom Module with its own forward (parameters, buffers, 
   await checkTraced(new Gated(), [randn([4, 6])], [[randn([9, 6])]]);
 });
 
+test('traced export: transposed convolution, upsampling and p-norm normalisation', async () => {
+  manualSeed(10);
+  class Decoder extends nn.Module {
+    readonly up = new nn.ConvTranspose2d(3, 4, 3, { stride: 2, padding: 1, outputPadding: 1 });
+    readonly grow = new nn.Upsample({ scaleFactor: 2, mode: 'nearest' });
+    readonly conv = new nn.Conv2d(4, 2, 3, { padding: 'same' });
+    forward(x: Tensor): Tensor {
+      const y = this.conv.forward(this.grow.forward(this.up.forward(x).relu()));
+      return nn.functional.normalize(y.flatten(1), 2, 1);
+    }
+  }
+  await checkTraced(new Decoder(), [randn([2, 3, 4, 5])], [[randn([3, 3, 4, 5])]]);
+});
+
 test('traced export names the op and module it cannot write, and refuses values computed outside the trace', () => {
   class Cumulative extends nn.Module {
     forward(x: Tensor): Tensor {
