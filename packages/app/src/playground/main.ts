@@ -12,9 +12,11 @@ import { DEFAULTS, fromQuery, type Settings, toQuery } from './settings.js';
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const fmt = (v: number) =>
   Number.isFinite(v)
-    ? Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3)
-      ? v.toExponential(4)
-      : v.toFixed(6)
+    ? Number.isInteger(v) && Math.abs(v) < 1e6
+      ? String(v)
+      : Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3)
+        ? v.toExponential(4)
+        : v.toFixed(6)
     : String(v);
 /** A number cell: shown rounded, the full value in data-value (the tests read it). */
 const num = (id: string, v: number) => `<td class="num" id="${id}" data-value="${v}">${fmt(v)}</td>`;

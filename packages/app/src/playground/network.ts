@@ -397,11 +397,20 @@ export class Network {
     };
   }
 
-  /** (L(w + h) − L(w − h)) / 2h for one weight, in float64 through nabla's functional forward. */
+  /**
+   * (L(w + h) − L(w − h)) / 2h for one weight, in float64 through nabla's functional forward, at
+   * the weights the trace's backward pass saw.
+   */
   finiteDifference(trace: Trace, layer: number, i: number, j: number, h = 1e-5): number {
     return noGrad(() => {
-      const ws = this.linears.map((l) => l.weight.detach().to('float64'));
-      const bs = this.linears.map((l) => l.bias!.detach().to('float64'));
+      // After the update step the gradient belongs to the weights before it.
+      const before = trace.before;
+      const ws = this.linears.map((l, k) =>
+        before
+          ? tensor(before[k].w).reshape(l.outFeatures, l.inFeatures).to('float64')
+          : l.weight.detach().to('float64'),
+      );
+      const bs = this.linears.map((l, k) => (before ? tensor(before[k].b) : l.bias!.detach()).to('float64'));
       const x = trace.x.to('float64');
       const w = ws[layer];
       const hot = new Float64Array(w.shape[0] * w.shape[1]);

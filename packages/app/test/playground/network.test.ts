@@ -80,6 +80,15 @@ describe('playground network: runs', () => {
     const rows = Array.from({ length: 5 }, (_, i) => Array.from(w.slice(i * 4, i * 4 + 4)));
     for (const r of rows) assert.deepEqual(r, rows[0]);
   });
+  it('after the update, the finite difference is still taken at the weights the gradient belongs to', () => {
+    const net = new Network(base, classes);
+    const trace = net.startTrace();
+    net.lossStep(trace);
+    net.backwardStep(trace);
+    net.updateStep(trace);
+    const d = net.edgeDetail(trace, 1, 2, 1, 0);
+    assert.ok(Math.abs(d.finiteDifference - d.autograd) < 1e-5, JSON.stringify(d));
+  });
   it('Adam state per weight is visible after a step', () => {
     const net = new Network(base, classes);
     net.step();

@@ -346,3 +346,26 @@ test('without cross-origin isolation (a plain static host) the page runs on one 
   assert.equal(await page.textContent('#step-count'), '0');
   await page.close();
 });
+
+test('at phone width nothing overflows sideways; Adam’s state of a weight shows after an update', {
+  skip: missing ?? false,
+  timeout: 60_000,
+}, async () => {
+  const page = await open('?data=gauss&classes=4&layers=6-5&act=gelu', 390);
+  for (const step of ['forward', 'loss', 'backward', 'update']) await page.click(`#btn-${step}`);
+  await page.focus('#u-1-2');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  assert.match((await page.textContent('#detail h3')) ?? '', /weight w from layer 1 unit 2 to layer 2 unit 3/);
+  assert.equal(await value(page, '#d-state-step'), 1);
+  const m = await value(page, '#d-state-expAvg');
+  const g = await value(page, '#d-grad');
+  close(m, 0.1 * g, "Adam's first moment after one step: (1 − β₁)·g", 1e-6);
+  // The finite difference is taken at the weights the gradient belongs to (before the update).
+  const fd = await value(page, '#d-fd');
+  assert.ok(Math.abs(fd - g) < 1e-5, `finite difference ${fd} vs dL/dw ${g} after the update`);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
+  await page.locator('#net-panel').screenshot({ path: join(ARTIFACTS, 'playground-phone-steps.png') });
+  await page.close();
+});
