@@ -1,4 +1,5 @@
 import type { Module } from '../nn/module.js';
+import { checkOptions } from '../tensor/options.js';
 import { layerTypes, registerLayer, registry, type ModelSpec, type SpecValue } from './layer-registry.js';
 
 export { registerLayer, layerTypes, type SpecValue, type ModelSpec, type LayerEntry } from './layer-registry.js';
@@ -65,9 +66,7 @@ export function registerModuleClass<M extends Module>(
   how: ModuleClassOptions<M> = {},
 ): void {
   const type = how.type ?? cls.name;
-  const known = new Set(['type', 'options', 'build']);
-  for (const key of Object.keys(how))
-    if (!known.has(key)) throw new Error(`registerModuleClass: unknown option '${key}' (known: type, options, build)`);
+  checkOptions('registerModuleClass', how, { type: true, options: true, build: true });
   const build = how.build ?? (() => new (cls as unknown as new () => M)());
   registerLayer(type, {
     build: (spec) => {

@@ -4,6 +4,7 @@ import { cat, narrow } from '../ops/movement.js';
 import { flip } from '../ops/rearrange.js';
 import { randn } from '../tensor/create.js';
 import type { DType } from '../tensor/dtype.js';
+import { checkOptions, type OptionKeys } from '../tensor/options.js';
 import { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { convertOps } from './onnx-ops.js';
@@ -145,17 +146,17 @@ export interface OnnxExportOptions {
   opset?: number;
 }
 
-const OPTION_KEYS = new Set([
-  'example',
-  'inputShape',
-  'dynamicBatch',
-  'inputName',
-  'outputName',
-  'inputNames',
-  'outputNames',
-  'outputShape',
-  'opset',
-]);
+const OPTION_KEYS: OptionKeys<OnnxExportOptions> = {
+  example: true,
+  inputShape: true,
+  dynamicBatch: true,
+  inputName: true,
+  outputName: true,
+  inputNames: true,
+  outputNames: true,
+  outputShape: true,
+  opset: true,
+};
 
 /**
  * Serialises `model` as an ONNX (opset 17) ModelProto by tracing `forward` on an example input,
@@ -171,9 +172,7 @@ const OPTION_KEYS = new Set([
  * // Node: await InferenceSession.create(bytes) in onnxruntime-node
  */
 export function exportOnnx(model: Module, options: OnnxExportOptions): Uint8Array {
-  for (const key of Object.keys(options))
-    if (!OPTION_KEYS.has(key))
-      throw new Error(`exportOnnx: unknown option '${key}' (known: ${[...OPTION_KEYS].join(', ')})`);
+  checkOptions('exportOnnx', options, OPTION_KEYS);
   const { opset = 17, dynamicBatch = true } = options;
   if (opset !== 17) throw new Error(`exportOnnx: only opset 17 is written, got opset ${opset}`);
   const inputs = exampleInputs(options);

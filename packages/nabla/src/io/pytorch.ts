@@ -11,6 +11,7 @@ import { Adam, AdamW } from '../optim/adam.js';
 import type { BaseHyper, Optimizer } from '../optim/optimizer.js';
 import { RMSprop } from '../optim/rmsprop.js';
 import { SGD } from '../optim/sgd.js';
+import { checkOptions } from '../tensor/options.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { ModelFiles, ModelInfo } from './model-file.js';
 import { describeModel, type ModelSpec, type SpecValue } from './model-spec.js';
@@ -75,6 +76,7 @@ export interface PyTorchExportOptions {
  * // Node: writeModelFiles('export/', files); then in Python: from model import load_model
  */
 export function toPyTorch(model: Module, options: PyTorchExportOptions = {}): ModelFiles {
+  checkOptions('toPyTorch', options, { info: true, recipe: true, spec: true, title: true });
   const spec = options.spec ?? describeModel(model);
   const title = options.title ?? 'a nabla model';
   const enc = new TextEncoder();

@@ -1,6 +1,7 @@
 import { noGrad } from '../autograd/grad-mode.js';
 import { zeroGradInPlace } from '../autograd/graph.js';
-import { isFloating, type DType } from '../tensor/dtype.js';
+import { checkDType, isFloating, type DType } from '../tensor/dtype.js';
+import { DTypeError } from '../tensor/errors.js';
 import { OptionError, StateError } from '../tensor/errors.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -232,7 +233,8 @@ export abstract class Module<In extends unknown[] = any[], Out = any> {
    * model.forward(randn([2, 3], { dtype: 'float64' })).dtype; // 'float64'
    */
   to(dtype: DType): this {
-    if (!isFloating(dtype)) throw new TypeError(`Module.to: only floating point dtypes are supported, got ${dtype}`);
+    if (!isFloating(checkDType(dtype, 'Module.to')))
+      throw new DTypeError(`Module.to: only floating point dtypes are supported, got ${dtype}`);
     noGrad(() => {
       for (const t of [...this.parameters(), ...this.buffers()]) {
         if (!isFloating(t.dtype) || t.dtype === dtype) continue;

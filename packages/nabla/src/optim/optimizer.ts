@@ -1,4 +1,4 @@
-import { unknownOption } from '../tensor/options.js';
+import { checkOptions, unknownOption } from '../tensor/options.js';
 import { enableGrad, noGrad } from '../autograd/grad-mode.js';
 import { zeroGradInPlace } from '../autograd/graph.js';
 import { isFloating } from '../tensor/dtype.js';
@@ -167,6 +167,7 @@ export abstract class Optimizer<H extends BaseHyper, S extends ParamState = Para
 
   /** The state (by parameter index) and hyper-parameters; tensors are copies. */
   stateDict(options: { arrays?: boolean } = {}): OptimizerStateDict {
+    checkOptions('stateDict', options, { arrays: true });
     const index = new Map<Tensor, number>();
     const paramGroups = this.paramGroups.map((g) => {
       const { params, ...hyper } = g;
