@@ -38,7 +38,7 @@ export const METHODS: Record<string, ContinualBackpropOptions | null> = {
   l2: { replacementRate: 0, l2: 1e-4 },
   snp: { replacementRate: 0, shrinkPerturb: { weightDecay: 1e-4, noise: 1e-5 } },
   redo: { replacementRate: 0, redo: { every: 1000, threshold: 0.01 } },
-  cbp: { replacementRate: 1e-4, maturityThreshold: 100, decayRate: 0.99, utility: 'contribution' },
+  cbp: { replacementRate: 1e-4, maturityThreshold: 100, decayRate: 0.99, utility: 'adaptableContribution' },
 };
 
 interface Learner {
