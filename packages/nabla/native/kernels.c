@@ -284,3 +284,56 @@ KERNEL void nabla_col2im(const float *restrict cols, float *restrict x, const in
     }
   }
 }
+
+/* Max pooling (js/pool.ts maxPool2d): the first maximum of each window (NaN wins), its flat index
+ * within the plane; a dilated window entirely in the padding gives -inf. */
+KERNEL void nabla_max_pool2d(const float *restrict x, float *restrict out, int32_t *restrict indices,
+                             const int32_t *geometry) {
+  const window2d w = window_of(geometry);
+  int64_t o = 0;
+  for (int64_t p = 0; p < w.batch * w.channels; p++) {
+    const float *plane = x + p * w.height * w.width;
+    for (int64_t oh = 0; oh < w.out_h; oh++) {
+      int64_t h0 = oh * w.stride_h - w.pad_h;
+      int64_t h1 = h0 + (w.kernel_h - 1) * w.dilation_h + 1;
+      if (h1 > w.height) h1 = w.height;
+      while (h0 < 0) h0 += w.dilation_h;
+      for (int64_t ow = 0; ow < w.out_w; ow++, o++) {
+        int64_t w0 = ow * w.stride_w - w.pad_w;
+        int64_t w1 = w0 + (w.kernel_w - 1) * w.dilation_w + 1;
+        if (w1 > w.width) w1 = w.width;
+        while (w0 < 0) w0 += w.dilation_w;
+        float best = -INFINITY;
+        int64_t best_idx = (h0 < w.height - 1 ? h0 : w.height - 1) * w.width + (w0 < w.width - 1 ? w0 : w.width - 1);
+        for (int64_t h = h0; h < h1; h += w.dilation_h) {
+          for (int64_t c = w0; c < w1; c += w.dilation_w) {
+            const float v = plane[h * w.width + c];
+            if (v > best || v != v) {
+              best = v;
+              best_idx = h * w.width + c;
+              if (v != v) break;
+            }
+          }
+          if (best != best) break;
+        }
+        out[o] = best;
+        indices[o] = (int32_t)best_idx;
+      }
+    }
+  }
+}
+
+/* out[o, index[o, j, i], i] += src[o, j, i] (js/indexing.ts scatterAdd), in the reference's order. */
+KERNEL void nabla_scatter_add(const float *restrict src, const int32_t *restrict index, float *restrict out,
+                              int64_t outer, int64_t out_size, int64_t idx_size, int64_t inner) {
+  for (int64_t o = 0; o < outer; o++) {
+    for (int64_t j = 0; j < idx_size; j++) {
+      const int64_t row = (o * idx_size + j) * inner;
+      for (int64_t i = 0; i < inner; i++) {
+        const int64_t at = index[row + i];
+        /* The op layer checks indices; out of range is skipped here as a typed array ignores it. */
+        if (at >= 0 && at < out_size) out[(o * out_size + at) * inner + i] += src[row + i];
+      }
+    }
+  }
+}

@@ -49,6 +49,8 @@ const SIGNATURES = [
   'void nabla_channel_sums(const float *dy, float *db, int64_t batch, int64_t channels, int64_t plane)',
   'void nabla_im2col(const float *x, float *cols, const int32_t *geometry)',
   'void nabla_col2im(const float *cols, float *x, const int32_t *geometry)',
+  'void nabla_max_pool2d(const float *x, float *out, int32_t *indices, const int32_t *geometry)',
+  'void nabla_scatter_add(const float *src, const int32_t *index, float *out, int64_t outer, int64_t outSize, int64_t idxSize, int64_t inner)',
 ];
 
 /** Result of `loadCKernels`: the kernels, or why they are not there (one line). */
@@ -128,7 +130,7 @@ function geometry(w: Window2d): Int32Array {
 }
 
 /**
- * `base` with its optimizer steps, ReLU and im2col/col2im on the compiled kernels for float32
+ * `base` with its optimizer steps, ReLU, im2col/col2im, max pooling and scatter-add on the compiled kernels for float32
  * arrays of at least MIN_ELEMENTS; everything else, and other dtypes, on `base`.
  */
 export function withCKernels(base: Backend, c: CKernels): Backend {
@@ -156,6 +158,15 @@ export function withCKernels(base: Backend, c: CKernels): Backend {
     col2im: (cols, x, w) => {
       if (x.length >= MIN_ELEMENTS && f32(x, cols)) k.nabla_col2im(cols, x, geometry(w));
       else base.col2im(cols, x, w);
+    },
+    maxPool2d: (x, out, indices, w) => {
+      if (x.length >= MIN_ELEMENTS && f32(x, out)) k.nabla_max_pool2d(x, out, indices, geometry(w));
+      else base.maxPool2d(x, out, indices, w);
+    },
+    scatterAdd: (src, index, out, outer, outSize, idxSize, inner) => {
+      if (src.length >= MIN_ELEMENTS && src instanceof Float32Array && out instanceof Float32Array)
+        k.nabla_scatter_add(src, index, out, outer, outSize, idxSize, inner);
+      else base.scatterAdd(src, index, out, outer, outSize, idxSize, inner);
     },
     optim: {
       ...o,

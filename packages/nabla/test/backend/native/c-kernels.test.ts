@@ -221,3 +221,65 @@ describe('compiled kernels', { skip }, () => {
     assert.deepEqual([...p], [0.5, 1.5, 2.5]);
   });
 });
+
+describe('compiled pooling kernels', { skip }, () => {
+  const native = c ? withCKernels(jsBackend, c) : jsBackend;
+
+  it('max pooling gives the reference’s values and argmax indices (ties, NaN, padding, dilation)', () => {
+    const windows: Omit<Window2d, 'outH' | 'outW'>[] = [
+      {
+        batch: 4,
+        channels: 6,
+        height: 28,
+        width: 28,
+        kernelH: 2,
+        kernelW: 2,
+        strideH: 2,
+        strideW: 2,
+        padH: 0,
+        padW: 0,
+        dilationH: 1,
+        dilationW: 1,
+      },
+      {
+        batch: 2,
+        channels: 3,
+        height: 13,
+        width: 17,
+        kernelH: 3,
+        kernelW: 3,
+        strideH: 2,
+        strideW: 1,
+        padH: 1,
+        padW: 1,
+        dilationH: 2,
+        dilationW: 1,
+      },
+    ];
+    for (const g of windows) {
+      const outH = Math.floor((g.height + 2 * g.padH - g.dilationH * (g.kernelH - 1) - 1) / g.strideH) + 1;
+      const outW = Math.floor((g.width + 2 * g.padW - g.dilationW * (g.kernelW - 1) - 1) / g.strideW) + 1;
+      const w: Window2d = { ...g, outH, outW };
+      const x = random(g.batch * g.channels * g.height * g.width).map((v) => Math.round(v * 8) / 8); // ties
+      x[5] = Number.NaN;
+      const n = g.batch * g.channels * outH * outW;
+      const [ref, got] = [new Float32Array(n), new Float32Array(n)];
+      const [refIdx, gotIdx] = [new Int32Array(n), new Int32Array(n)];
+      jsBackend.maxPool2d(x, ref, refIdx, w);
+      native.maxPool2d(x, got, gotIdx, w);
+      assertBits(got, ref, `maxPool2d ${JSON.stringify(g)}`);
+      assert.deepEqual(gotIdx, refIdx);
+    }
+  });
+
+  it('scatter-add accumulates in the reference’s order', () => {
+    const [outer, outSize, idxSize, inner] = [3, 50, 40, 30];
+    const src = random(outer * idxSize * inner);
+    const index = Int32Array.from({ length: src.length }, (_, i) => (i * 7919) % outSize);
+    const ref = random(outer * outSize * inner);
+    const got = ref.slice();
+    jsBackend.scatterAdd(src, index, ref, outer, outSize, idxSize, inner);
+    native.scatterAdd(src, index, got, outer, outSize, idxSize, inner);
+    assertBits(got, ref, 'scatterAdd');
+  });
+});
