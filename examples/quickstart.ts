@@ -2,8 +2,9 @@
  * The README's quick start: the four steps of backpropagation written out by hand.
  * Run: npx tsx examples/quickstart.ts   (in your own project, import from 'nabla')
  */
-import { linspace, manualSeed, nn, optim } from 'nabla';
+import { linspace, manualSeed, nn, optim, ready } from 'nabla';
 
+await ready(); // the fastest backend this platform has (WASM; with 'nabla/node', the native BLAS)
 manualSeed(0);
 const x = linspace(-3, 3, 200).reshape(200, 1); // 200 points, as a column [200, 1]
 const y = x.sin();
