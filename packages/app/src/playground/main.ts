@@ -823,15 +823,62 @@ function traceDetail(tm: TraceMode): string {
 function onPlotClick(e: MouseEvent): void {
   const canvas = $('plot') as HTMLCanvasElement;
   const r = canvas.getBoundingClientRect();
-  const x1 = Math.round((((e.clientX - r.left) / r.width) * 2 - 1) * 1000) / 1000;
-  const x2 = Math.round((1 - ((e.clientY - r.top) / r.height) * 2) * 1000) / 1000;
+  addPoint(((e.clientX - r.left) / r.width) * 2 - 1, 1 - ((e.clientY - r.top) / r.height) * 2);
+}
+
+/** The keyboard's way to add points: arrows move a cross on the focused plot, Enter adds a point there. */
+let plotCursor: [number, number] | null = null;
+
+function onPlotKey(e: KeyboardEvent): void {
+  const step = e.shiftKey ? 0.2 : 0.05;
+  const moves: Record<string, [number, number]> = {
+    ArrowLeft: [-step, 0],
+    ArrowRight: [step, 0],
+    ArrowUp: [0, step],
+    ArrowDown: [0, -step],
+  };
+  const c = plotCursor ?? [0, 0];
+  if (moves[e.key]) {
+    plotCursor = [Math.max(-1, Math.min(1, c[0] + moves[e.key][0])), Math.max(-1, Math.min(1, c[1] + moves[e.key][1]))];
+    drawCursor();
+    e.preventDefault();
+  } else if (e.key === 'Enter' || e.key === ' ') {
+    addPoint(c[0], c[1]);
+    e.preventDefault();
+  }
+}
+
+function drawCursor(): void {
+  render();
+  if (!plotCursor) return;
+  const canvas = $('plot') as HTMLCanvasElement;
+  const ctx = canvas.getContext('2d')!;
+  const px = ((plotCursor[0] + 1) / 2) * canvas.width;
+  const py = ((1 - plotCursor[1]) / 2) * canvas.height;
+  ctx.strokeStyle = '#111';
+  ctx.lineWidth = 1.5;
+  ctx.beginPath();
+  ctx.moveTo(px - 8, py);
+  ctx.lineTo(px + 8, py);
+  ctx.moveTo(px, py - 8);
+  ctx.lineTo(px, py + 8);
+  ctx.stroke();
+  $('plot-help').textContent =
+    `Cross at (${plotCursor[0].toFixed(2)}, ${plotCursor[1].toFixed(2)}): Enter adds a training point there.`;
+}
+
+function addPoint(x: number, y: number): void {
+  const x1 = Math.round(x * 1000) / 1000;
+  const x2 = Math.round(y * 1000) / 1000;
   if (Math.abs(x1) > 1 || Math.abs(x2) > 1) return;
   if (settings.added.length >= 300) {
     notice('at most 300 clicked points (they travel in the link)');
     return;
   }
   settings.added = [...settings.added, [x1, x2, Number(($('brush') as HTMLSelectElement).value)]];
-  void rebuild();
+  void rebuild().then(() => {
+    if (plotCursor) drawCursor();
+  });
 }
 
 async function onCsv(): Promise<void> {
@@ -946,6 +993,7 @@ async function main(): Promise<void> {
     render();
   });
   $('plot').addEventListener('click', onPlotClick);
+  $('plot').addEventListener('keydown', onPlotKey);
   $('network').addEventListener('mousemove', (e) => {
     if ((e.target as Element).closest('.unit')) return;
     const hit = edgeAt(e);

@@ -440,15 +440,24 @@ export class Network {
     const inWidth = trace.as[layer].shape[1];
     const zv = (z.toTypedArray() as Float32Array)[row * width + i];
     const a = (trace.as[layer + 1].toTypedArray() as Float32Array)[row * width + i];
-    const w = this.linears[layer].weight.toTypedArray() as Float32Array;
+    // The weights this forward pass used (after an update step: the ones before it).
+    const before = trace.before?.[layer];
+    const w = before ? before.w : (this.linears[layer].weight.toTypedArray() as Float32Array);
+    const bias = before ? before.b[i] : (this.linears[layer].bias!.toTypedArray() as Float32Array)[i];
     const input = trace.as[layer].toTypedArray() as Float32Array;
     const terms = Array.from({ length: inWidth }, (_, j) => ({
       j,
       w: w[i * inWidth + j],
       a: input[row * inWidth + j],
     }));
-    const bias = (this.linears[layer].bias!.toTypedArray() as Float32Array)[i];
-    return { layer, i, row, sample: trace.indices[row], bias, z: zv, weightedSum: zv - bias, a, terms };
+    const weightedSum = noGrad(() =>
+      trace.as[layer]
+        .select(0, row)
+        .mul(tensor(w.subarray(i * inWidth, (i + 1) * inWidth)))
+        .sum()
+        .item(),
+    );
+    return { layer, i, row, sample: trace.indices[row], bias, z: zv, weightedSum, a, terms };
   }
 
   /** Optimizer state of one weight (Adam's moments and step, or SGD's momentum buffer). */

@@ -88,6 +88,11 @@ describe('playground network: runs', () => {
     net.updateStep(trace);
     const d = net.edgeDetail(trace, 1, 2, 1, 0);
     assert.ok(Math.abs(d.finiteDifference - d.autograd) < 1e-5, JSON.stringify(d));
+    // And a unit's forward numbers are those of the pass: Σ w·a + b = z, with the weights before the update.
+    const u = net.unitDetail(trace, 0, 3, 2);
+    assert.ok(Math.abs(u.weightedSum + u.bias - u.z) < 1e-6, JSON.stringify(u));
+    const sum = u.terms.reduce((acc, t) => acc + t.w * t.a, 0);
+    assert.ok(Math.abs(sum - u.weightedSum) < 1e-6);
   });
   it('Adam state per weight is visible after a step', () => {
     const net = new Network(base, classes);

@@ -344,6 +344,13 @@ test('without cross-origin isolation (a plain static host) the page runs on one 
   await page.mouse.click(box.x + box.width * 0.75, box.y + box.height * 0.25);
   assert.match(await page.inputValue('#share'), /added=0\.5\d*%2C0\.5\d*%2C1/);
   assert.equal(await page.textContent('#step-count'), '0');
+  // From the keyboard: arrows move a cross over the focused plot, Enter adds the point.
+  await page.focus('#plot');
+  for (let k = 0; k < 4; k++) await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() =>
+    /%3B-0\.2%2C0%2C1/.test((document.getElementById('share') as HTMLInputElement).value),
+  );
   await page.close();
 });
 
