@@ -201,7 +201,7 @@ export function runBackward(
   let reachedFreedNode = false;
   const walk = (): void => {
     const order = topologicalOrder(root);
-    reachedFreedNode = order.some((t) => t.gradFn instanceof Released);
+    if (capture) reachedFreedNode = order.some((t) => t.gradFn instanceof Released);
     const needed = capture ? leadingTo(order, capture) : null;
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i];

@@ -2,7 +2,8 @@
  * nabla's op table (like PyTorch's OpInfo), one entry per op, grouped by family in table/*.ts:
  * how a PyTorch user writes the op with nabla's public API (checked against the PyTorch cases of
  * test/fixtures/ops.json by pytorch.test.ts) and its float64 finite-difference checks
- * (gradcheck.test.ts). Both run on every backend of test/backends.ts.
+ * (gradcheck.test.ts, and the same cases for second derivatives in gradgradcheck.test.ts). All
+ * run on every backend of test/backends.ts.
  */
 import type { OpTable } from './op-info.js';
 import { creationOps } from './table/creation.js';
