@@ -103,6 +103,11 @@ export function record(
   return out;
 }
 
+/** Whether a tracer is installed (an op with a shortcut the tracer cannot see takes its traced path then). */
+export function isTracing(): boolean {
+  return tracer !== null;
+}
+
 /**
  * Shows a tracer an op that has no gradient (a comparison, an integer cast) and returns `out`:
  * an exported graph must compute it too, not keep the example input's result as a constant.

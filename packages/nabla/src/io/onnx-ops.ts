@@ -146,6 +146,8 @@ const CONVERTERS: Record<string, Converter> = {
   },
   cast: (c) => c.g.node('Cast', [c.input(0)], { to: int(ONNX_TYPE[c.op.output.dtype]) }),
   clone: unary('Identity'),
+  // An in-place op: the tensor now holds its input's value.
+  assign: unary('Identity'),
   softmax: (c) => c.g.node('Softmax', [c.input(0)], { axis: int(fixedNumber(c, 'dim')) }),
   logSoftmax: (c) => c.g.node('LogSoftmax', [c.input(0)], { axis: int(fixedNumber(c, 'dim')) }),
   sum: (c) => {
@@ -200,8 +202,7 @@ const CONVERTERS: Record<string, Converter> = {
     const w = c.attr<Record<string, number | Dim>>('window');
     const n = (key: string): number => {
       const v = w[key];
-      if (typeof v !== 'number') c.fail(`its window's ${key} changes with the input`);
-      return v;
+      return typeof v === 'number' ? v : c.fail(`its window's ${key} changes with the input`);
     };
     const extra = (size: string, input: string, s: string, k: string, d: string, p: string) =>
       n(size) - ((n(input) - 1) * n(s) + (n(k) - 1) * n(d) + 1 - 2 * n(p));

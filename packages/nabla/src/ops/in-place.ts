@@ -4,6 +4,7 @@
  * a backward rule that saved the tensor notices the change.
  */
 import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
+import { isTracing, traced } from '../autograd/graph.js';
 import { getBackend } from '../backend/index.js';
 import { checkValueFits, isFloating } from '../tensor/dtype.js';
 import { installMethods } from '../tensor/methods.js';
@@ -27,10 +28,12 @@ function inPlace<T extends Tensor>(self: T, op: string, compute: () => Tensor, d
         : `${op}: in-place ops on tensors that are part of the autograd graph are not supported; use the out-of-place op`,
     );
   }
-  if (!direct || !noGrad(direct)) {
+  // A tracer (ONNX export) sees the computed value land in self; the direct kernel it cannot see.
+  if (!direct || isTracing() || !noGrad(direct)) {
     const value = noGrad(compute);
     const src = expand(cast(value, self.dtype), self.shape);
     getBackend().copy(strided(src), strided(self), self.shape);
+    traced(self, 'assign', [src]);
   }
   self.storage.version++;
   return self;

@@ -207,6 +207,7 @@ test('traced export: a custom Module with its own forward (parameters, buffers, 
       const gate = a.sigmoid().mul(b.tanh());
       const clipped = gate.clamp(-0.2, 0.3);
       const picked = where(gate.gt(0), clipped, gate.mul(0.5)).sum(1, true);
+      picked.mul_(3).add_(1); // in place: the exported graph must see both
       return [picked, h.transpose(0, 1).softmax(0).mean(0)];
     }
   }
