@@ -1,10 +1,12 @@
 /**
- * LeNet-5's two convolutions, kernel by kernel: the native backend (im2col on the WASM kernels +
- * GEMMs on the BLAS) against the WASM backend's fused kernels, 1 thread each.
+ * LeNet-5's two convolutions and the Fashion-MNIST CNN's, kernel by kernel, 1 thread each: the
+ * native backend with nabla's compiled kernels (one wide GEMM per chunk), without them (WASM
+ * im2col + a GEMM per image), and the WASM backend's fused kernels.
  * `node --conditions=nabla-source --import tsx bench/native-conv.ts`
  */
 import { loadBlas } from '../packages/nabla/src/backend/native/blas.js';
-import { makeNativeConv } from '../packages/nabla/src/backend/native/conv.js';
+import { convKernels, loadCKernels, withCKernels } from '../packages/nabla/src/backend/native/c-kernels.js';
+import { makeNativeConv, setNativeThinK } from '../packages/nabla/src/backend/native/conv.js';
 import { startWasm } from '../packages/nabla/src/backend/wasm/index.js';
 
 const { blas, reason } = await loadBlas();
@@ -12,6 +14,10 @@ if (!blas) throw new Error(reason);
 blas.setThreads(1);
 const wasm = await startWasm({ threads: 1 });
 const conv = makeNativeConv(blas, wasm);
+const { kernels } = await loadCKernels();
+const compiled = kernels ? makeNativeConv(blas, wasm, convKernels(kernels)) : null;
+// Per-image GEMMs, unfolding on the compiled im2col/col2im instead of WASM's.
+const perImage = kernels ? makeNativeConv(blas, withCKernels(wasm, kernels)) : null;
 const rnd = (n: number) => Float32Array.from({ length: n }, () => Math.random() - 0.5);
 // Fastest of `reps` calls: on a shared machine the minimum is the least disturbed.
 const T = (f: () => void, reps = 15): string => {
@@ -114,6 +120,17 @@ for (const w of [
   console.log(
     `  native fwd ${T(() => conv.forward(x, wt, b, y, w))} dW ${T(() => conv.weightGrad(dy, x, dw, db, w))} dX ${T(() => conv.inputGrad(dy, wt, dx, w))}`,
   );
+  if (compiled) {
+    const thin = setNativeThinK(0); // the wide GEMM for every layer, thin ones included
+    console.log(
+      `  wide   fwd ${T(() => compiled.forward(x, wt, b, y, w))} dW ${T(() => compiled.weightGrad(dy, x, dw, db, w))} dX ${T(() => compiled.inputGrad(dy, wt, dx, w))}`,
+    );
+    setNativeThinK(thin);
+  }
+  if (perImage)
+    console.log(
+      `  c-im2col fwd ${T(() => perImage.forward(x, wt, b, y, w))} dW ${T(() => perImage.weightGrad(dy, x, dw, db, w))} dX ${T(() => perImage.inputGrad(dy, wt, dx, w))}`,
+    );
   console.log(
     `  wasm   fwd ${T(() => wasm.conv2d!.forward(x, wt, b, y, w))} dW ${T(() => wasm.conv2d!.weightGrad(dy, x, dw, db, w))} dX ${T(() => wasm.conv2d!.inputGrad(dy, wt, dx, w))}`,
   );

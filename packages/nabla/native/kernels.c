@@ -337,3 +337,53 @@ KERNEL void nabla_scatter_add(const float *restrict src, const int32_t *restrict
     }
   }
 }
+
+/* im2col of a chunk of images into one matrix, so a convolution is one wide GEMM per chunk:
+ * cols[row][n * L + l] with row = (c * kH + ki) * kW + kj, L = outH * outW. */
+KERNEL void nabla_im2col_wide(const float *restrict x, float *restrict cols, const int32_t *geometry) {
+  const window2d w = window_of(geometry);
+  const int64_t L = w.out_h * w.out_w, stride = w.batch * L;
+  for (int64_t n = 0; n < w.batch; n++) {
+    for (int64_t ch = 0; ch < w.channels; ch++) {
+      const float *plane = x + (n * w.channels + ch) * w.height * w.width;
+      for (int64_t ki = 0; ki < w.kernel_h; ki++) {
+        for (int64_t kj = 0; kj < w.kernel_w; kj++) {
+          int64_t lo, hi;
+          valid_columns(&w, kj, &lo, &hi);
+          float *c = cols + ((ch * w.kernel_h + ki) * w.kernel_w + kj) * stride + n * L;
+          for (int64_t oh = 0; oh < w.out_h; oh++, c += w.out_w) {
+            const int64_t ih = oh * w.stride_h - w.pad_h + ki * w.dilation_h;
+            if (ih < 0 || ih >= w.height) {
+              memset(c, 0, (size_t)w.out_w * sizeof(float));
+              continue;
+            }
+            const float *src = plane + ih * w.width - w.pad_w + kj * w.dilation_w;
+            for (int64_t ow = 0; ow < lo; ow++) c[ow] = 0.0f;
+            if (w.stride_w == 1)
+              memcpy(c + lo, src + lo, (size_t)(hi - lo) * sizeof(float));
+            else
+              for (int64_t ow = lo; ow < hi; ow++) c[ow] = src[ow * w.stride_w];
+            for (int64_t ow = hi; ow < w.out_w; ow++) c[ow] = 0.0f;
+          }
+        }
+      }
+    }
+  }
+}
+
+/* [channels, batch * L] -> [batch, channels, L], adding bias[c] when given (the wide GEMM's output). */
+KERNEL void nabla_channels_to_batch(const float *restrict src, float *restrict dst, const float *restrict bias,
+                                    int64_t batch, int64_t channels, int64_t L) {
+  for (int64_t n = 0; n < batch; n++) {
+    for (int64_t c = 0; c < channels; c++) {
+      const float *s = src + (c * batch + n) * L;
+      float *d = dst + (n * channels + c) * L;
+      if (bias) {
+        const float b = bias[c];
+        for (int64_t l = 0; l < L; l++) d[l] = s[l] + b;
+      } else {
+        memcpy(d, s, (size_t)L * sizeof(float));
+      }
+    }
+  }
+}

@@ -49,6 +49,8 @@ const SIGNATURES = [
   'void nabla_channel_sums(const float *dy, float *db, int64_t batch, int64_t channels, int64_t plane)',
   'void nabla_im2col(const float *x, float *cols, const int32_t *geometry)',
   'void nabla_col2im(const float *cols, float *x, const int32_t *geometry)',
+  'void nabla_im2col_wide(const float *x, float *cols, const int32_t *geometry)',
+  'void nabla_channels_to_batch(const float *src, float *dst, const float *bias, int64_t batch, int64_t channels, int64_t L)',
   'void nabla_max_pool2d(const float *x, float *out, int32_t *indices, const int32_t *geometry)',
   'void nabla_scatter_add(const float *src, const int32_t *index, float *out, int64_t outer, int64_t outSize, int64_t idxSize, int64_t inner)',
 ];
@@ -261,19 +263,34 @@ export function withCKernels(base: Backend, c: CKernels): Backend {
   };
 }
 
-/** A convolution's bias add and bias gradient on the compiled kernels (native/conv.ts calls these). */
-export interface ConvBiasKernels {
+/** What native/conv.ts runs on the compiled kernels: a conv's bias and the layout of its wide GEMMs. */
+export interface ConvKernels {
   /** `out[n, c, :] += bias[c]` over `planes` = batch·channels planes of `plane` elements. */
   addChannelBias(out: Float32Array, bias: Float32Array, planes: number, channels: number, plane: number): void;
   /** `db[c] = Σ dy[n, c, :]` summed in float64. */
   channelSums(dy: Float32Array, db: Float32Array, batch: number, channels: number, plane: number): void;
+  /** im2col of `w.batch` images into one `[channels·kH·kW, batch·L]` matrix. */
+  im2colWide(x: Float32Array, cols: Float32Array, w: Window2d): void;
+  /** `[channels, batch·L]` → `[batch, channels, L]`, plus `bias[c]` when given. */
+  channelsToBatch(
+    src: Float32Array,
+    dst: Float32Array,
+    bias: Float32Array | null,
+    batch: number,
+    channels: number,
+    L: number,
+  ): void;
 }
 
-/** The bias kernels of `c`. */
-export function convBiasKernels(c: CKernels): ConvBiasKernels {
+/** The convolution kernels of `c`. */
+export function convKernels(c: CKernels): ConvKernels {
+  const k = c.fns;
   return {
     addChannelBias: (out, bias, planes, channels, plane) =>
-      c.fns.nabla_add_channel_bias(out, bias, planes, channels, plane),
-    channelSums: (dy, db, batch, channels, plane) => c.fns.nabla_channel_sums(dy, db, batch, channels, plane),
+      k.nabla_add_channel_bias(out, bias, planes, channels, plane),
+    channelSums: (dy, db, batch, channels, plane) => k.nabla_channel_sums(dy, db, batch, channels, plane),
+    im2colWide: (x, cols, w) => k.nabla_im2col_wide(x, cols, geometry(w)),
+    channelsToBatch: (src, dst, bias, batch, channels, L) =>
+      k.nabla_channels_to_batch(src, dst, bias, batch, channels, L),
   };
 }

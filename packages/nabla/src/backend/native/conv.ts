@@ -1,7 +1,7 @@
 import type { FloatArray } from '../../tensor/dtype.js';
 import type { ConvWindow, Kernels } from '../kernels.js';
 import type { Blas } from './blas.js';
-import type { ConvBiasKernels } from './c-kernels.js';
+import type { ConvKernels } from './c-kernels.js';
 import { from, sameFloat } from './gemm.js';
 
 /** Unfolded elements per chunk of images: one GEMM covers a chunk, and its columns stay bounded (16 MiB in float32). */
@@ -58,21 +58,21 @@ function chunks(w: ConvWindow, fn: (first: number, count: number) => void): void
 }
 
 /**
- * Convolution (groups 1) as im2col + GEMM on the BLAS: a chunk of images is unfolded at a time by
- * the base backend's window kernels (WASM SIMD on its threads; the chunk bounds the columns'
- * memory), then one GEMM per image multiplies in place, no copies between layouts. Measured
- * (bench/native-conv.ts, loaded machine) the JS side-by-side unfold that fed one wide GEMM per chunk cost 3-8 ms
- * per LeNet-5 layer against well under 1 ms for the GEMMs, so the unfold is what matters here.
- * Layers whose unfolded window is short (ck < 64: a first layer on 1-3 channels) keep the
- * base backend's fused kernel for forward and weight gradient: per-image GEMMs with K = 9 or 25
- * spend their time packing (Fashion-MNIST's 1→32 3×3 layer, b128: 7.2 ms native vs 3.3 ms WASM
- * forward; its 32→64 layer: 26.5 vs 31.0 ms; fastest of 15 calls on the loaded 2-core machine).
+ * Convolution (groups 1) as im2col + GEMM on the BLAS. With nabla's compiled kernels (`compiled`)
+ * the forward pass unfolds a chunk of images into one matrix for a single wide GEMM (`wideConv`);
+ * otherwise, and for the gradients, a chunk is unfolded by the base backend's window kernels
+ * (the compiled im2col/col2im, else WASM SIMD; the chunk bounds the columns' memory) and one GEMM
+ * per image multiplies in place. Layers whose unfolded window is short (ck < 64: a first layer on
+ * 1-3 channels) keep the base backend's fused kernel for forward and weight gradient: GEMMs with
+ * K = 9 or 25 spend their time packing (Fashion-MNIST's 1→32 3×3 layer, b128: 7.2 ms native vs
+ * 3.3 ms WASM forward; fastest of 15 calls on the loaded 2-core machine, bench/native-conv.ts).
  */
 export function makeNativeConv(
   blas: Blas,
   base: Pick<Kernels, 'im2col' | 'col2im' | 'conv2d'>,
-  biasKernels: ConvBiasKernels | null = null,
+  compiled: ConvKernels | null = null,
 ): NonNullable<Kernels['conv2d']> {
+  const wide = compiled ? wideConv(blas, compiled) : null;
   /** The chunk's unfolded input `[count, ck, L]`: x itself for a pointwise window, else im2col'd. */
   const unfolded = (x: FloatArray, w: ConvWindow, first: number, count: number, ck: number, L: number): FloatArray => {
     const per = w.channels * w.height * w.width;
@@ -91,6 +91,7 @@ export function makeNativeConv(
       if (ck < thinK && base.conv2d?.forward(x, weight, bias, out, w)) return true;
       const L = w.outH * w.outW;
       if (empty(w)) return true;
+      if (wide?.forward(x, weight, bias, out, w)) return true;
       if (ck === 0) out.fill(0);
       else {
         chunks(w, (first, count) => {
@@ -113,8 +114,8 @@ export function makeNativeConv(
             );
         });
       }
-      if (bias && biasKernels && bias instanceof Float32Array && out instanceof Float32Array) {
-        biasKernels.addChannelBias(out, bias, w.batch * co, co, L);
+      if (bias && compiled && bias instanceof Float32Array && out instanceof Float32Array) {
+        compiled.addChannelBias(out, bias, w.batch * co, co, L);
       } else if (bias) {
         for (let p = 0, c = 0; p < w.batch * co; p++, c = c + 1 === co ? 0 : c + 1) {
           const b = bias[c];
@@ -130,8 +131,8 @@ export function makeNativeConv(
       if (ck < thinK && base.conv2d?.weightGrad(dy, x, dw, db, w)) return true;
       const L = w.outH * w.outW;
       dw.fill(0);
-      if (db && biasKernels && db instanceof Float32Array && dy instanceof Float32Array) {
-        biasKernels.channelSums(dy, db, w.batch, co, L);
+      if (db && compiled && db instanceof Float32Array && dy instanceof Float32Array) {
+        compiled.channelSums(dy, db, w.batch, co, L);
       } else if (db) {
         // float64 sums per channel, as the reference's bias gradient.
         for (let c = 0; c < co; c++) {
@@ -178,6 +179,37 @@ export function makeNativeConv(
             L,
           );
         if (!isPointwise(w)) base.col2im(dcols, images, count === w.batch ? w : { ...w, batch: count });
+      });
+      return true;
+    },
+  };
+}
+
+/**
+ * The forward convolution as one wide GEMM per chunk of images, on the compiled kernels'
+ * layouts: the chunk unfolds into a single `[ck, count·L]` matrix (nabla_im2col_wide), so the
+ * BLAS sees N = count·L columns instead of count GEMMs of L, and the `[co, count·L]` product moves
+ * into `[count, co, L]` with the bias added in the same pass. bench/native-conv.ts, fastest of 15
+ * on the loaded 2-core machine: LeNet-5's 6→16 layer 0.65 vs 1.6 ms, the Fashion-MNIST CNN's
+ * 32→64 layer 19 vs 34 ms (per-image GEMMs on the compiled im2col). The gradients gained nothing
+ * from it (the relayout of dy costs what the wider GEMM saves), so they stay per image on the
+ * compiled im2col/col2im. Only for float32 with groups 1 and a non-empty window (the caller checks).
+ */
+function wideConv(blas: Blas, k: ConvKernels) {
+  const f32 = (...xs: (FloatArray | null)[]): boolean => xs.every((x) => x === null || x instanceof Float32Array);
+  const sub = (w: ConvWindow, count: number): ConvWindow => (count === w.batch ? w : { ...w, batch: count });
+  return {
+    forward(x: FloatArray, weight: FloatArray, bias: FloatArray | null, out: FloatArray, w: ConvWindow): boolean {
+      const ck = w.channels * w.kernelH * w.kernelW;
+      if (!f32(x, weight, bias, out) || ck === 0) return false;
+      const [co, L, per] = [w.outChannels, w.outH * w.outW, w.channels * w.height * w.width];
+      chunks(w, (first, count) => {
+        const cols = temp(x, ck * count * L, 'cols') as Float32Array;
+        k.im2colWide(x.subarray(first * per, (first + count) * per) as Float32Array, cols, sub(w, count));
+        const y = temp(x, co * count * L, 'tmp') as Float32Array;
+        blas.gemm(false, false, co, count * L, ck, 1, weight, ck, cols, count * L, 0, y, count * L);
+        const dst = out.subarray(first * co * L, (first + count) * co * L) as Float32Array;
+        k.channelsToBatch(y, dst, bias as Float32Array | null, count, co, L);
       });
       return true;
     },
