@@ -29,7 +29,8 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
  * not be made. Each level is made on its own because Node's `mkdirSync(…, { recursive: true })`
  * never returns for a path under a directory that refuses new entries, such as `/proc`.
  * @example
- * makeDirectory('runs/iris/checkpoint');
+ * makeDirectory('runs/iris/notes');
+ * writeFileAtomic('runs/iris/notes/todo.txt', 'more epochs');
  */
 export function makeDirectory(dir: string): void {
   const missing: string[] = [];
