@@ -88,9 +88,13 @@ interface UnitState {
   mean: number[];
   /** Fractional replacements carried over ('accumulate'). */
   carried: number;
+  /** η^age per unit (the bias correction is 1 − η^age). */
+  etaPow: number[];
   /** ReDo: Σ mean |h| since the last check, and the number of steps summed. */
   redoSum: number[];
   redoSteps: number;
+  /** Per-unit outputs of the unit kernels, reused every step. */
+  scratch: Record<'abs' | 'mean' | 'center' | 'centered' | 'outMag' | 'inMag', Float64Array>;
 }
 
 function checkFraction(name: string, v: number, low: number, high: number, openLow = false): void {
@@ -98,25 +102,6 @@ function checkFraction(name: string, v: number, low: number, high: number, openL
     throw new OptionError(
       `ContinualBackprop: ${name} must be a number in ${openLow ? '(' : '['}${low}, ${high}], got ${v}`,
     );
-}
-
-/** The unit scratch arrays a kernel fills, copied out to plain arrays for the per-unit logic. */
-function means(x: Tensor | Float32Array | Float64Array, view: UnitView, center?: readonly number[]) {
-  const data = x instanceof Tensor ? denseRead(x) : x;
-  const abs = new Float64Array(view.units);
-  const mean = new Float64Array(view.units);
-  const centered = center ? new Float64Array(view.units) : null;
-  getBackend().units.unitMeans(
-    data,
-    view.outer,
-    view.units,
-    view.inner,
-    abs,
-    mean,
-    center ? Float64Array.from(center) : null,
-    centered,
-  );
-  return { abs: Array.from(abs), mean: Array.from(mean), centered: centered ? Array.from(centered) : null };
 }
 
 /**
@@ -221,8 +206,17 @@ export class ContinualBackprop implements Callback {
       utility: new Array<number>(l.units).fill(0),
       mean: new Array<number>(l.units).fill(0),
       carried: 0,
+      etaPow: new Array<number>(l.units).fill(1),
       redoSum: new Array<number>(l.units).fill(0),
       redoSteps: 0,
+      scratch: {
+        abs: new Float64Array(l.units),
+        mean: new Float64Array(l.units),
+        center: new Float64Array(l.units),
+        centered: new Float64Array(l.units),
+        outMag: new Float64Array(l.units),
+        inMag: new Float64Array(l.units),
+      },
     }));
     this.tap = new FeatureTap(this.layers);
     this.params = model.parameters();
@@ -237,13 +231,13 @@ export class ContinualBackprop implements Callback {
   /** Bias-corrected utilities u / (1 − η^age) of hidden layer `i` (0 for a unit of age 0). */
   utilities(i: number): number[] {
     const s = this.layer(i);
-    return s.utility.map((u, k) => (s.ages[k] === 0 ? 0 : u / (1 - this.decayRate ** s.ages[k])));
+    return s.utility.map((u, k) => (s.ages[k] === 0 ? 0 : u / (1 - s.etaPow[k])));
   }
 
   /** Bias-corrected mean activations f̂ of hidden layer `i`. */
   meanActivations(i: number): number[] {
     const s = this.layer(i);
-    return s.mean.map((m, k) => (s.ages[k] === 0 ? 0 : m / (1 - this.decayRate ** s.ages[k])));
+    return s.mean.map((m, k) => (s.ages[k] === 0 ? 0 : m / (1 - s.etaPow[k])));
   }
 
   private layer(i: number): UnitState {
@@ -295,26 +289,29 @@ export class ContinualBackprop implements Callback {
     const layer = this.layers[i];
     const s = this.state[i];
     const eta = this.decayRate;
-    for (let u = 0; u < layer.units; u++) s.ages[u] += 1;
-    const batch = means(h, view);
-    const correction = s.ages.map((a) => 1 - eta ** a);
-    for (let u = 0; u < layer.units; u++) s.mean[u] = eta * s.mean[u] + (1 - eta) * batch.mean[u];
-    const fHat = s.mean.map((m, u) => m / correction[u]);
-    const outMag = means(layer.next.weight, layer.outgoing).abs;
-    let y: number[];
-    if (this.utilityType === 'contribution') {
-      y = outMag.map((w, u) => w * batch.abs[u]);
-    } else {
-      const centered = means(h, view, fHat).centered!;
-      const inMag = means(layer.layer.weight, layer.incoming).abs;
-      y = outMag.map((w, u) => (w * centered[u]) / inMag[u]);
+    const k = getBackend().units;
+    const { abs, mean, center, centered, outMag, inMag } = s.scratch;
+    const n = layer.units;
+    k.unitMeans(h, view.outer, n, view.inner, abs, mean, null, null);
+    let eligible = 0;
+    for (let u = 0; u < n; u++) {
+      s.ages[u] += 1;
+      s.etaPow[u] *= eta;
+      s.mean[u] = eta * s.mean[u] + (1 - eta) * mean[u];
+      center[u] = s.mean[u] / (1 - s.etaPow[u]); // f̂
+      if (s.ages[u] > this.maturityThreshold) eligible++;
     }
-    for (let u = 0; u < layer.units; u++) s.utility[u] = eta * s.utility[u] + (1 - eta) * y[u];
-
-    const eligible: number[] = [];
-    for (let u = 0; u < layer.units; u++) if (s.ages[u] > this.maturityThreshold) eligible.push(u);
-    if (eligible.length === 0) return 0;
-    const expected = this.replacementRate * eligible.length;
+    const { outgoing, incoming } = layer;
+    k.unitMeans(denseRead(layer.next.weight), outgoing.outer, n, outgoing.inner, outMag, null, null, null);
+    if (this.utilityType === 'adaptableContribution') {
+      k.unitMeans(h, view.outer, n, view.inner, abs, null, center, centered);
+      k.unitMeans(denseRead(layer.layer.weight), incoming.outer, n, incoming.inner, inMag, null, null, null);
+      for (let u = 0; u < n; u++) s.utility[u] = eta * s.utility[u] + ((1 - eta) * outMag[u] * centered[u]) / inMag[u];
+    } else {
+      for (let u = 0; u < n; u++) s.utility[u] = eta * s.utility[u] + (1 - eta) * outMag[u] * abs[u];
+    }
+    if (eligible === 0) return 0;
+    const expected = this.replacementRate * eligible;
     let count: number;
     if (this.fraction === 'accumulate') {
       s.carried += expected;
@@ -324,9 +321,11 @@ export class ContinualBackprop implements Callback {
       count = expected < 1 ? (this.generator.random() < expected ? 1 : 0) : Math.floor(expected);
     }
     if (count === 0) return 0;
-    const utility = s.utility.map((u, k) => u / correction[k]);
+    const utility = this.utilities(i);
     // Lowest utility first; ties go to the lower index, so a seed gives one order.
-    const chosen = eligible
+    const chosen = s.ages
+      .map((a, u) => (a > this.maturityThreshold ? u : -1))
+      .filter((u) => u >= 0)
       .sort((a, b) => utility[a] - utility[b] || a - b)
       .slice(0, count)
       .sort((a, b) => a - b);
@@ -338,13 +337,14 @@ export class ContinualBackprop implements Callback {
   private redoStep(i: number, h: Float32Array | Float64Array, view: UnitView): number {
     const { every, threshold } = this.options.redo!;
     const s = this.state[i];
-    const abs = means(h, view).abs;
-    for (let u = 0; u < abs.length; u++) s.redoSum[u] += abs[u];
+    const { abs } = s.scratch;
+    getBackend().units.unitMeans(h, view.outer, view.units, view.inner, abs, null, null, null);
+    for (let u = 0; u < view.units; u++) s.redoSum[u] += abs[u];
     s.redoSteps++;
     if (s.redoSteps < every) return 0;
     const avg = s.redoSum.reduce((a, b) => a + b, 0) / s.redoSum.length;
     const dormant: number[] = [];
-    for (let u = 0; u < abs.length; u++) {
+    for (let u = 0; u < view.units; u++) {
       const score = avg > 0 ? s.redoSum[u] / avg : 0;
       if (score <= threshold) dormant.push(u);
     }
@@ -399,6 +399,7 @@ export class ContinualBackprop implements Callback {
     });
     for (const u of units) {
       s.ages[u] = 0;
+      s.etaPow[u] = 1;
       s.utility[u] = 0;
       s.mean[u] = 0;
       s.redoSum[u] = 0;
