@@ -387,3 +387,25 @@ KERNEL void nabla_channels_to_batch(const float *restrict src, float *restrict d
     }
   }
 }
+
+/* sum over the middle axis of x [outer, size, inner] in double, stored as float32 (js/reduce.ts
+ * sum32: the bias gradient of every training step), each column adding its rows in order. */
+KERNEL void nabla_sum(const float *restrict x, float *restrict out, int64_t outer, int64_t size, int64_t inner,
+                      double *restrict acc) {
+  for (int64_t o = 0; o < outer; o++) {
+    if (inner == 1) {
+      double s = 0;
+      const float *row = x + o * size;
+      for (int64_t k = 0; k < size; k++) s += (double)row[k];
+      out[o] = (float)s;
+      continue;
+    }
+    for (int64_t i = 0; i < inner; i++) acc[i] = 0;
+    const float *base = x + o * size * inner;
+    for (int64_t s = 0; s < size; s++) {
+      const float *r = base + s * inner;
+      for (int64_t i = 0; i < inner; i++) acc[i] += (double)r[i];
+    }
+    for (int64_t i = 0; i < inner; i++) out[o * inner + i] = (float)acc[i];
+  }
+}

@@ -51,6 +51,7 @@ const SIGNATURES = [
   'void nabla_col2im(const float *cols, float *x, const int32_t *geometry)',
   'void nabla_im2col_wide(const float *x, float *cols, const int32_t *geometry)',
   'void nabla_channels_to_batch(const float *src, float *dst, const float *bias, int64_t batch, int64_t channels, int64_t L)',
+  'void nabla_sum(const float *x, float *out, int64_t outer, int64_t size, int64_t inner, double *acc)',
   'void nabla_max_pool2d(const float *x, float *out, int32_t *indices, const int32_t *geometry)',
   'void nabla_scatter_add(const float *src, const int32_t *index, float *out, int64_t outer, int64_t outSize, int64_t idxSize, int64_t inner)',
 ];
@@ -132,12 +133,14 @@ function geometry(w: Window2d): Int32Array {
 }
 
 /**
- * `base` with its optimizer steps, ReLU, im2col/col2im, max pooling and scatter-add on the compiled kernels for float32
+ * `base` with its optimizer steps, ReLU, float32 sums, im2col/col2im, max pooling and scatter-add on the compiled kernels for float32
  * arrays of at least MIN_ELEMENTS; everything else, and other dtypes, on `base`.
  */
 export function withCKernels(base: Backend, c: CKernels): Backend {
   const k = c.fns;
   const o = base.optim;
+  /** The float64 column accumulators of `sum`, kept between calls. */
+  let acc = new Float64Array(1024);
   return {
     ...base,
     unary: {
@@ -160,6 +163,15 @@ export function withCKernels(base: Backend, c: CKernels): Backend {
     col2im: (cols, x, w) => {
       if (x.length >= MIN_ELEMENTS && f32(x, cols)) k.nabla_col2im(cols, x, geometry(w));
       else base.col2im(cols, x, w);
+    },
+    reduce: {
+      ...base.reduce,
+      sum: (x, out, outer, size, inner) => {
+        if (x.length < MIN_ELEMENTS || !(x instanceof Float32Array && out instanceof Float32Array))
+          return base.reduce.sum(x, out, outer, size, inner);
+        if (acc.length < inner) acc = new Float64Array(inner);
+        k.nabla_sum(x, out, outer, size, inner, acc);
+      },
     },
     maxPool2d: (x, out, indices, w) => {
       if (x.length >= MIN_ELEMENTS && f32(x, out)) k.nabla_max_pool2d(x, out, indices, geometry(w));

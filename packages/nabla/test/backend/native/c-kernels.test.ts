@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { jsBackend } from '../../../src/backend/index.js';
-import { convBiasKernels, loadCKernels, withCKernels } from '../../../src/backend/native/c-kernels.js';
+import { convKernels, loadCKernels, withCKernels } from '../../../src/backend/native/c-kernels.js';
 import type { Window2d } from '../../../src/backend/kernels.js';
 
 const loaded = await loadCKernels();
@@ -189,7 +189,7 @@ describe('compiled kernels', { skip }, () => {
   });
 
   it('a convolution’s bias add and bias gradient (float64 channel sums)', () => {
-    const bias = c ? convBiasKernels(c) : null;
+    const bias = c ? convKernels(c) : null;
     const [batch, channels, plane] = [3, 5, 700];
     const out = random(batch * channels * plane);
     const b = random(channels);
@@ -269,6 +269,22 @@ describe('compiled pooling kernels', { skip }, () => {
       native.maxPool2d(x, got, gotIdx, w);
       assertBits(got, ref, `maxPool2d ${JSON.stringify(g)}`);
       assert.deepEqual(gotIdx, refIdx);
+    }
+  });
+
+  it('float32 sums over any axis equal the reference (float64 accumulators, rows in order)', () => {
+    for (const [outer, size, inner] of [
+      [1, 128, 512],
+      [4, 3000, 1],
+      [3, 7, 1000],
+      [1, 9000, 1],
+    ]) {
+      const x = random(outer * size * inner, 100);
+      const ref = new Float32Array(outer * inner);
+      const got = new Float32Array(outer * inner);
+      jsBackend.reduce.sum(x, ref, outer, size, inner);
+      native.reduce.sum(x, got, outer, size, inner);
+      assertBits(got, ref, `sum [${outer}, ${size}, ${inner}]`);
     }
   });
 
