@@ -28,7 +28,12 @@ function inPlace<T extends Tensor>(self: T, op: string, compute: () => Tensor, d
         : `${op}: in-place ops on tensors that are part of the autograd graph are not supported; use the out-of-place op`,
     );
   }
-  // A tracer (ONNX export) sees the computed value land in self; the direct kernel it cannot see.
+  // A tracer (ONNX export) sees the computed value land in self; the direct kernel it cannot see,
+  // nor the tensor a view shares its memory with.
+  if (isTracing() && self.numel() !== self.storage.data.length)
+    throw new Error(
+      `${op}: an in-place write into a view (or a tensor sharing its memory) cannot be exported; use the out-of-place op`,
+    );
   if (!direct || isTracing() || !noGrad(direct)) {
     const value = noGrad(compute);
     const src = expand(cast(value, self.dtype), self.shape);

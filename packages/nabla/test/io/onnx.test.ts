@@ -248,6 +248,17 @@ test('traced export names the op and module it cannot write, and refuses values 
     /'add' in the root module \(ReadsBack\): it reads a tensor of shape \[\] that changes with the input/,
   );
   assert.throws(() => io.exportOnnx(new ReadsBack(), { inputShape: [3], batch: 2 } as never), /unknown option 'batch'/);
+  class WritesThroughView extends nn.Module {
+    forward(x: Tensor): Tensor {
+      const y = x.mul(2);
+      y.narrow(1, 0, 1).zero_();
+      return y;
+    }
+  }
+  assert.throws(
+    () => io.exportOnnx(new WritesThroughView(), { inputShape: [3] }),
+    /fill_: an in-place write into a view .* cannot be exported/,
+  );
 });
 
 test('a registered emitter still stands in for a module while the rest is traced', async () => {
