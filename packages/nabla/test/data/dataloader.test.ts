@@ -1,15 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  DataLoader,
-  Generator,
-  TensorDataset,
   arange,
+  DataLoader,
+  type Dataset,
+  fit,
+  Generator,
+  manualSeed,
   nn,
+  optim,
   stack,
   type Tensor,
+  TensorDataset,
   tensor,
-  type Dataset,
 } from '../../src/index.js';
 
 const flat = (loader: DataLoader) => [...loader].flatMap(([xb]) => Array.from(xb.toTypedArray()));
@@ -126,4 +129,52 @@ test('collate: variable-length items padded with padSequence; without it the sta
     () => new DataLoader(sentences, { collate: 'pad' as unknown as () => Tensor[] }),
     /collate must be a function/,
   );
+});
+
+test('fit trains a packed-sequence classifier from a collate loader (variable-length items end to end)', () => {
+  manualSeed(0);
+  // Label: whether the sequence holds token 1; lengths 1..5.
+  const items = Array.from({ length: 48 }, (_, i) => {
+    const len = 1 + (i % 5);
+    const tokens = Array.from({ length: len }, (_, j) => (i * 7 + j * 3) % 4);
+    return [tensor(tokens, { dtype: 'int32' }), tensor(tokens.includes(1) ? 1 : 0, { dtype: 'int32' })];
+  });
+  const ds: Dataset = { length: items.length, getItem: (i) => items[i] };
+  const loader = new DataLoader(ds, {
+    batchSize: 8,
+    shuffle: true,
+    generator: new Generator(1),
+    collate: (samples) => [
+      nn.padSequence(
+        samples.map(([s]) => s),
+        { batchFirst: true },
+      ),
+      tensor(
+        samples.map(([s]) => s.shape[0]),
+        { dtype: 'int32' },
+      ),
+      stack(samples.map(([, y]) => y)),
+    ],
+  });
+  class Classifier extends nn.Module<[tokens: Tensor, lengths: Tensor], Tensor> {
+    emb = new nn.Embedding(4, 6);
+    gru = new nn.GRU(6, 8, { batchFirst: true });
+    out = new nn.Linear(8, 2);
+    forward(tokens: Tensor, lengths: Tensor): Tensor {
+      const packed = nn.packPaddedSequence(this.emb.forward(tokens), lengths, {
+        batchFirst: true,
+        enforceSorted: false,
+      });
+      const [, hN] = this.gru.forward(packed);
+      return this.out.forward(hN.select(0, 0));
+    }
+  }
+  const model = new Classifier();
+  const history = fit(model, loader, {
+    loss: nn.functional.crossEntropy,
+    optimizer: new optim.Adam(model.parameters(), { lr: 0.05 }),
+    epochs: 15,
+  });
+  const losses = history.epochs.map((e) => e.loss);
+  assert.ok(losses[losses.length - 1] < 0.5 * losses[0], `loss ${losses[0]} -> ${losses[losses.length - 1]}`);
 });
