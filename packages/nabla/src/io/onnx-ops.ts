@@ -92,6 +92,12 @@ function channelConstant(c: OpContext, values: ArrayLike<number>, rank: number, 
   return c.g.arrayConstant(Array.from(values), [values.length, ...Array<number>(Math.max(0, rank - 2)).fill(1)], dtype);
 }
 
+function argReduce(c: OpContext, opType: 'ArgMax' | 'ArgMin'): string {
+  if (c.op.inputs[0].ndim === 0) return c.g.constant(0, 'int32'); // the only index of a scalar
+  const indices = c.g.node(opType, [c.input(0)], { axis: int(fixedNumber(c, 'dim')), keepdims: int(1) });
+  return c.g.node('Cast', [indices], { to: int(ONNX_TYPE.int32) });
+}
+
 const CONVERTERS: Record<string, Converter> = {
   neg: unary('Neg'),
   exp: unary('Exp'),
@@ -164,6 +170,9 @@ const CONVERTERS: Record<string, Converter> = {
       axes: ints(fixed(c, c.attr<Dim[]>('dims'), 'dims')),
       keepdims: int(c.attr('keepdim') ? 1 : 0),
     }),
+  // ONNX gives int64 indices (the first of ties, as nabla); nabla's are int32.
+  argmax: (c) => argReduce(c, 'ArgMax'),
+  argmin: (c) => argReduce(c, 'ArgMin'),
   var: (c) => {
     const dims = fixed(c, c.attr<Dim[]>('dims'), 'dims');
     const shape = c.inShape(0);
@@ -268,10 +277,11 @@ const CONVERTERS: Record<string, Converter> = {
       y = c.g.node('Mul', [c.g.node('Sub', [c.input(0), mean]), invstd]);
     }
     const channels = c.op.inputs[0].shape[1] ?? 1;
-    const perChannel = c.g.int64s([channels, ...Array<number>(Math.max(0, rank - 2)).fill(1)]);
+    const perChannel = (k: number) =>
+      c.g.node('Reshape', [c.input(k), c.g.int64s([channels, ...Array<number>(Math.max(0, rank - 2)).fill(1)])]);
     let k = 1;
-    if (c.attr('hasWeight')) y = c.g.node('Mul', [y, c.g.node('Reshape', [c.input(k++), perChannel])]);
-    if (c.attr('hasBias')) y = c.g.node('Add', [y, c.g.node('Reshape', [c.input(k++), perChannel])]);
+    if (c.attr('hasWeight')) y = c.g.node('Mul', [y, perChannel(k++)]);
+    if (c.attr('hasBias')) y = c.g.node('Add', [y, perChannel(k++)]);
     return y;
   },
   gather: (c) => c.g.node('GatherElements', [c.input(0), c.input(1)], { axis: int(fixedNumber(c, 'dim')) }),

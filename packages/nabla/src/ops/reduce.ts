@@ -3,7 +3,7 @@
  * are composed from them (max(dim) gathers at argmax, so its gradient comes from gather's).
  */
 import { checkOptions } from '../tensor/options.js';
-import { record } from '../autograd/graph.js';
+import { record, traced } from '../autograd/graph.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import { getBackend, type ArgReduceOp, type ReduceOp } from '../backend/index.js';
 import { allocate, isFloating, toFloating } from '../tensor/dtype.js';
@@ -146,7 +146,7 @@ function argReduce(op: ArgReduceOp) {
     const inner = numel(x.shape.slice(d + 1));
     const out = new Int32Array(outer * inner);
     getBackend().argReduce[op](contiguousData(x), out, outer, size, inner);
-    const y = Tensor.fromData(out, x.ndim === 0 ? [] : keptShape(x.shape, [d]));
+    const y = traced(Tensor.fromData(out, x.ndim === 0 ? [] : keptShape(x.shape, [d])), op, [x], { dim: d });
     return keepdim || x.ndim === 0 ? y : squeeze(y, d);
   };
 }

@@ -228,6 +228,42 @@ test('traced export: transposed convolution, upsampling and p-norm normalisation
   await checkTraced(new Decoder(), [randn([2, 3, 4, 5])], [[randn([3, 3, 4, 5])]]);
 });
 
+test('traced export: more layers (1-d conv/pool, group norm, adaptive pooling, EmbeddingBag, RNN, activations, argmax)', async () => {
+  manualSeed(11);
+  const layers: [nn.Module, (n: number) => Tensor][] = [
+    [new nn.GroupNorm(2, 4), (n) => randn([n, 4, 5])],
+    [
+      new nn.Sequential(new nn.Conv1d(3, 4, 3, { padding: 1 }), new nn.MaxPool1d(2), new nn.AvgPool1d(2)),
+      (n) => randn([n, 3, 12]),
+    ],
+    [new nn.AdaptiveAvgPool2d(2), (n) => randn([n, 3, 8, 8])],
+    [new nn.EmbeddingBag(10, 4, { mode: 'mean' }), (n) => randint(0, 10, [n, 5])],
+    [new nn.EmbeddingBag(10, 4, { mode: 'max' }), (n) => randint(0, 10, [n, 5])],
+    [new nn.Embedding(10, 4, { paddingIdx: 0 }), (n) => randint(0, 10, [n, 5])],
+    [
+      new nn.Sequential(
+        new nn.PReLU(),
+        new nn.Mish(),
+        new nn.Hardswish(),
+        new nn.GELU({ approximate: 'tanh' }),
+        new nn.Softmin(1),
+      ),
+      (n) => randn([n, 5]),
+    ],
+    [new nn.RNN(3, 4, { batchFirst: true }), (n) => randn([n, 5, 3])],
+    [new nn.Upsample({ scaleFactor: 2, mode: 'bilinear' }), (n) => randn([n, 3, 4, 4])],
+  ];
+  for (const [m, input] of layers) await checkTraced(m, [input(2)], [[input(5)]]);
+  class Classify extends nn.Module {
+    readonly fc = new nn.Linear(4, 3);
+    forward(x: Tensor): [Tensor, Tensor] {
+      const logits = this.fc.forward(x);
+      return [logits, logits.argmax(1)];
+    }
+  }
+  await checkTraced(new Classify(), [randn([6, 4])], [[randn([2, 4])]]);
+});
+
 test('traced export names the op and module it cannot write, and refuses values computed outside the trace', () => {
   class Cumulative extends nn.Module {
     forward(x: Tensor): Tensor {
