@@ -1,5 +1,6 @@
 /** Index-based primitives: gather / indexSelect and their scatter-add gradients. */
 import { record } from '../autograd/graph.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
 import { getBackend } from '../backend/index.js';
 import { allocate } from '../tensor/dtype.js';
 import { formatShape, normalizeDim, numel } from '../tensor/shape.js';
@@ -58,8 +59,9 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   return record(Tensor.fromData(out, index.shape), op, [src], (dy) => {
     const g = allocate(dy.dtype, src.numel());
     getBackend().scatterAdd(dense(dy), idx, g, outer, xSize, idxSize, inner);
+    const dx = Tensor.fromData(g, src.shape);
     // Recorded under createGraph: the scatter-add is linear in dy, with this gather as its adjoint.
-    return [record(Tensor.fromData(g, src.shape), 'gatherBackward', [dy], (ddx) => [gather(ddx, d, index)])];
+    return [isGradEnabled() ? record(dx, 'gatherBackward', [dy], (ddx) => [gather(ddx, d, index)]) : dx];
   });
 }
 
@@ -78,8 +80,9 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   return record(Tensor.fromData(out, shape), op, [x], (dy) => {
     const g = allocate(dy.dtype, x.numel());
     getBackend().indexAdd(dense(dy), idx, g, outer, size, inner);
+    const dx = Tensor.fromData(g, x.shape);
     // Recorded under createGraph: the index-add is linear in dy, with this selection as its adjoint.
-    return [record(Tensor.fromData(g, x.shape), 'indexSelectBackward', [dy], (ddx) => [indexSelect(ddx, d, index)])];
+    return [isGradEnabled() ? record(dx, 'indexSelectBackward', [dy], (ddx) => [indexSelect(ddx, d, index)]) : dx];
   });
 }
 

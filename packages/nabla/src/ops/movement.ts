@@ -3,6 +3,7 @@
  * (contiguous, cat). A view's gradient is the inverse movement of the output's gradient.
  */
 import { record, type OpName } from '../autograd/graph.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
 import { sumToShape } from '../autograd/accumulate.js';
 import { getBackend } from '../backend/index.js';
 import { allocate, promoteTypes } from '../tensor/dtype.js';
@@ -223,7 +224,7 @@ export function slice(t: Tensor, dim: number, start?: number, end?: number, step
     };
     getBackend().copy(strided(dy), region, dy.shape);
     // Under createGraph: the scatter is linear in dy, and its adjoint is this slice again.
-    return record(full, 'sliceBackward', [dy], (ddx) => [slice(ddx, d, s, e, step)]);
+    return isGradEnabled() ? record(full, 'sliceBackward', [dy], (ddx) => [slice(ddx, d, s, e, step)]) : full;
   });
 }
 

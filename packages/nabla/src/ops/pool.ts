@@ -122,18 +122,13 @@ export function maxPool2dWithIndices(
       const g = Tensor.fromData(dx, x4.shape);
       // Under createGraph: linear in dy, with the gather at the same argmax as its adjoint (the
       // argmax is piecewise constant in x, so x gets no second-order term, as in PyTorch).
-      if (isGradEnabled() && dy.requiresGrad) return [record(g, 'maxPool2dBackward', [dy], (ddx) => [gatherAt(ddx)])];
+      if (isGradEnabled() && dy.requiresGrad) {
+        const at = Tensor.fromData(idx, [w.batch, w.channels, L]);
+        const planes3 = [w.batch, w.channels, w.height * w.width];
+        return [record(g, 'maxPool2dBackward', [dy], (ddx) => [reshape(gather(reshape(ddx, planes3), 2, at), shape)])];
+      }
       return [exclusiveGrad(g)];
     });
-    const gatherAt = (t: Tensor): Tensor =>
-      reshape(
-        gather(
-          reshape(t, [w.batch, w.channels, w.height * w.width]),
-          2,
-          Tensor.fromData(idx, [w.batch, w.channels, L]),
-        ),
-        shape,
-      );
     return { values, indices: Tensor.fromData(idx, shape) };
   });
 }
