@@ -19,9 +19,15 @@ export function formatBytes(bytes: number): string {
   return `${i === 0 ? bytes : bytes.toPrecision(bytes >= 100 ? 3 : 2)} ${units[i]}`;
 }
 
-/** Throws `"<what> is too large: <needs> …"` when `bytes` exceed the machine's memory. */
+/** The memory this process may use: the machine's, or a container's (cgroup) limit when lower. */
+function availableMemory(): number {
+  const limit = (process as { constrainedMemory?: () => number | undefined }).constrainedMemory?.();
+  return limit && limit > 0 ? Math.min(limit, totalmem()) : totalmem();
+}
+
+/** Throws `"<what> is too large: <needs> …"` when `bytes` exceed the memory this process may use. */
 export function checkFitsInMemory(what: string, bytes: number, needs: string): void {
-  const memory = totalmem();
+  const memory = availableMemory();
   if (bytes > memory)
     throw new Error(
       `${what} is too large: ${needs} need about ${formatBytes(bytes)}, but this machine has ${formatBytes(memory)} of memory`,
