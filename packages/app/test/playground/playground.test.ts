@@ -351,6 +351,12 @@ test('without cross-origin isolation (a plain static host) the page runs on one 
   await page.waitForFunction(() =>
     /%3B-0\.2%2C0%2C1/.test((document.getElementById('share') as HTMLInputElement).value),
   );
+  // The JS reference kernels can be chosen instead of WASM; the link records it.
+  await page.selectOption('#backend', 'js');
+  await page.waitForFunction(() => /js kernels/.test(document.getElementById('runtime')?.textContent ?? ''));
+  assert.match(await page.inputValue('#share'), /backend=js/);
+  await page.click('#btn-step');
+  assert.equal(await page.textContent('#step-count'), '1');
   await page.close();
 });
 
