@@ -42,8 +42,10 @@ const ALLOWED: Record<string, Allowance> = {
     why: 'the Strided operands and in-place target handed to the binary kernels',
   },
   'src/ops/in-place.ts': {
-    storage: 1,
-    why: "fill_: TypedArray.fill on a dense float tensor's range (the engine's native fill)",
+    storage: 2,
+    why:
+      "fill_: TypedArray.fill on a dense float tensor's range (the engine's native fill); while tracing, the storage's " +
+      'length tells a write into a view (which ONNX export refuses) from one into a whole tensor',
   },
   'src/ops/matmul.ts': { storage: 3, why: 'the dense operands handed to the matmul kernel' },
   'src/ops/movement.ts': {
