@@ -177,6 +177,7 @@ export async function train(
 ): Promise<TrainResult> {
   const print = options.print ?? ((line: string) => console.log(line));
   const resume = options.resume;
+  if (resume !== undefined && !existsSync(resume)) throw new Error(`--resume '${resume}': no such folder`);
   // A fresh run checks its data and model before touching the disk, so a bad option writes nothing.
   let run = resume ? null : startFresh(given);
   const outOption = given.out ?? resume ?? TRAIN_DEFAULTS.out;

@@ -120,6 +120,11 @@ test('--resume --epochs below the epochs done is an error that leaves the run as
   );
   assert.ok(readFileSync(join(out, 'checkpoint', 'checkpoint.json')).equals(before), 'checkpoint untouched');
   assert.equal(loadCheckpoint(out).config.epochs, 3);
+  await assert.rejects(
+    train({}, { resume: join(work, 'no-such-run'), ...quiet }),
+    /--resume '.*no-such-run': no such folder/,
+  );
+  assert.equal(existsSync(join(work, 'no-such-run')), false);
   assert.equal(existsSync(join(out, 'train.lock')), false);
 });
 
