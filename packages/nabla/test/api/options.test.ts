@@ -282,3 +282,23 @@ describe('required options and values that would become NaN', () => {
     }
   });
 });
+
+describe('TypeScript points at the misspelled option', () => {
+  it('SGD: the compile error is on the key, not on an overload of the call (checked by tsc)', () => {
+    // With one constructor signature the excess-property error sits on `momentun` itself; the
+    // expect-error directive below would be unused (a tsc error) if it were reported at the call.
+    assert.throws(
+      () =>
+        new optim.SGD(params(), {
+          lr: 0.1,
+          // @ts-expect-error misspelled on purpose
+          momentun: 0.9,
+        }),
+      /unknown option 'momentun' for SGD; did you mean 'momentum'\?/,
+    );
+  });
+
+  it('randn(3, {...}): options after the sizes, as PyTorch keyword arguments', () => {
+    assert.equal(randn(3, { dtype: 'float64' }).dtype, 'float64');
+  });
+});
