@@ -547,7 +547,7 @@ function render(light = false): void {
   }
   drawCurves($('curves') as HTMLCanvasElement, curve);
   renderSelection();
-  renderStatus();
+  renderStatus(full);
   if (full) renderDetail();
 }
 
@@ -653,9 +653,15 @@ function renderSelection(): void {
   if (node?.kind === 'unit') unitEls[node.layer + 1]?.[node.i]?.classList.add('current');
 }
 
-function renderStatus(): void {
-  const tr = net.evaluate('train');
-  const te = net.evaluate('test');
+/** Loss and accuracy of the whole train and test sets, refreshed with each full drawing. */
+let scores = {
+  tr: { loss: Number.NaN, accuracy: null as number | null },
+  te: { loss: Number.NaN, accuracy: null as number | null },
+};
+
+function renderStatus(full: boolean): void {
+  if (full) scores = { tr: net.evaluate('train'), te: net.evaluate('test') };
+  const { tr, te } = scores;
   const pct = (a: number | null) => (a === null ? '' : `, accuracy ${(a * 100).toFixed(1)}%`);
   const m = $('metrics');
   m.innerHTML =
