@@ -120,6 +120,14 @@ async function main(): Promise<void> {
     ...(info.blas
       ? { blas: `${info.blas.library} ${info.blas.corename ?? ''}`.trim(), blasThreads: info.blas.threads ?? 0 }
       : {}),
+    ...(info.kernels
+      ? {
+          kernels:
+            'vectorBits' in info.kernels
+              ? `nabla's compiled kernels (${info.kernels.vectorBits}-bit vectors)`
+              : `no compiled kernels (${info.kernels.unavailable})`,
+        }
+      : {}),
   };
   const memorySteps = Number(flag('memory-steps', '0'));
   if (memorySteps > 0) {

@@ -178,7 +178,18 @@ function notes(r: Report): string[] {
         .filter(Boolean),
     ),
   ];
-  if (blas.length) lines.push(`nabla native: ${blas.join(', ')}; WASM kernels for the rest`);
+  const kernels = [
+    ...new Set(
+      Object.entries(r.runs)
+        .filter(([k]) => k.startsWith('nabla-native'))
+        .map(([, v]) => (v as { kernels?: string }).kernels)
+        .filter(Boolean),
+    ),
+  ];
+  if (blas.length)
+    lines.push(
+      `nabla native: ${blas.join(', ')} for GEMMs; ${kernels.join(', ') || "nabla's compiled kernels"} for optimizer steps, ReLU, sums, pooling, im2col; WASM kernels for the rest`,
+    );
   const torchRef = WORKLOADS.map((w) => `${w.key} ${best(r.runs, isTorch, w.key, w.higher)?.run ?? '-'}`).join(', ');
   lines.push(
     `PyTorch reference = its best run per workload (${torchRef}); ratios: nabla's best native / WASM run relative to it (>1 = nabla faster)`,
