@@ -353,17 +353,28 @@ export function compositeBackward(
  * Backpropagates from this tensor: fills `.grad` of every leaf that requires grad. A
  * non-scalar output needs `gradient` (the vector in the vector-Jacobian product). The graph is
  * freed afterwards unless `{ retainGraph: true }`, as in PyTorch; `{ createGraph: true }` records
- * the pass, so `.grad` has a graph and can be differentiated again.
+ * the pass, so `.grad` has a graph and can be differentiated again. The options may come first
+ * when there is no gradient (`loss.backward({ createGraph: true })`).
  * @example
  * const x = tensor([1, 2], { requiresGrad: true });
  * const loss = x.mul(x).sum();
- * loss.backward(undefined, { retainGraph: true }); // keeps the graph for a second pass
+ * loss.backward({ retainGraph: true }); // keeps the graph for a second pass
  * loss.backward();
  * x.grad!.toArray(); // [4, 8]
  */
-function backward(this: Tensor, gradient?: Tensor, options: BackwardOptions = {}): void {
-  checkOptionKeys('backward', options, BACKWARD_KEYS);
-  runBackward(this, gradient, options);
+function backward(this: Tensor, gradient?: Tensor | BackwardOptions | null, options?: BackwardOptions): void {
+  let g: Tensor | undefined;
+  let opts: BackwardOptions = options ?? {};
+  if (gradient instanceof Tensor) g = gradient;
+  else if (gradient !== undefined && gradient !== null) {
+    if (typeof gradient !== 'object' || options !== undefined)
+      throw new TypeError(
+        `backward: the first argument must be a gradient Tensor (or the options object when there is no gradient), got ${typeof gradient}`,
+      );
+    opts = gradient;
+  }
+  checkOptionKeys('backward', opts, BACKWARD_KEYS);
+  runBackward(this, g, opts);
 }
 // Installed here rather than declared in the class, so the tensor layer does not import autograd.
 Object.defineProperty(Tensor.prototype, 'backward', {
@@ -378,14 +389,16 @@ declare module '../tensor/tensor.js' {
      * Backpropagates from this tensor: fills `.grad` of every leaf that requires grad. A
      * non-scalar output needs `gradient` (the vector in the vector-Jacobian product). The graph
      * is freed afterwards unless `{ retainGraph: true }`, as in PyTorch; `{ createGraph: true }`
-     * records the pass, so `.grad` has a graph and can be differentiated again.
+     * records the pass, so `.grad` has a graph and can be differentiated again. The options may
+     * come first when there is no gradient (`loss.backward({ createGraph: true })`).
      * @example
      * const x = tensor([1, 2], { requiresGrad: true });
      * const loss = x.mul(x).sum();
-     * loss.backward(undefined, { retainGraph: true }); // keeps the graph for a second pass
+     * loss.backward({ retainGraph: true }); // keeps the graph for a second pass
      * loss.backward();
      * x.grad!.toArray(); // [4, 8]
      */
-    backward(gradient?: Tensor, options?: BackwardOptions): void;
+    backward(options?: BackwardOptions): void;
+    backward(gradient?: Tensor | null, options?: BackwardOptions): void;
   }
 }

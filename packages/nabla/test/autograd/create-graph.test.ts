@@ -55,6 +55,20 @@ describe('createGraph', () => {
     assert.throws(() => y.backward(), /a second time/);
   });
 
+  it('backward takes its options first when there is no gradient, like loss.backward(create_graph=True)', () => {
+    const x = tensor([1, 2], { dtype: 'float64', requiresGrad: true });
+    x.pow(3).sum().backward({ createGraph: true });
+    assert.ok(x.grad!.requiresGrad);
+    assertClose(x.grad!, [3, 12]);
+    const y = x.square().sum();
+    y.backward(null, { retainGraph: true }); // PyTorch's gradient=None
+    assert.throws(
+      () => y.backward({ createGraph: true } as never, {}),
+      /backward: the first argument must be a gradient Tensor/,
+    );
+    assert.throws(() => y.backward(3 as never), /the first argument must be a gradient Tensor .*got number/);
+  });
+
   it('differentiates with respect to a gradOutput that requires grad (the double-backward trick)', () => {
     const x = tensor([1, -2, 3], { dtype: 'float64', requiresGrad: true });
     const v = tensor([0.5, 1, 2], { dtype: 'float64', requiresGrad: true });
