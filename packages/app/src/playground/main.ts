@@ -18,6 +18,8 @@ const fmt = (v: number) =>
         ? v.toExponential(4)
         : v.toFixed(6)
     : String(v);
+/** A factor written after · or ×: negative ones in parentheses. */
+const paren = (v: number) => (v < 0 ? `(${fmt(v)})` : fmt(v));
 /** A number cell: shown rounded, the full value in data-value (the tests read it). */
 const num = (id: string, v: number) => `<td class="num" id="${id}" data-value="${v}">${fmt(v)}</td>`;
 /** The input plane is sampled on a GRID×GRID lattice for the heat maps and the prediction. */
@@ -755,7 +757,7 @@ function renderDetail(): void {
 
 function unitTable(d: UnitDetail, isOut: boolean): string {
   const top = [...d.terms].sort((a, b) => Math.abs(b.w * b.a) - Math.abs(a.w * a.a)).slice(0, 6);
-  const terms = top.map((t) => `${fmt(t.w)}·${fmt(t.a)}`).join(' + ');
+  const terms = top.map((t) => `${fmt(t.w)}·${paren(t.a)}`).join(' + ');
   return `<p>sample #${d.sample} (batch row ${d.row})</p><table>
     <tr><th>Σ w·a (${d.terms.length} inputs${d.terms.length > top.length ? ', largest shown' : ''})</th>${num('d-wsum', d.weightedSum)}</tr>
     <tr><td colspan="2" class="help">${terms}${d.terms.length > top.length ? ' + …' : ''}</td></tr>
@@ -806,7 +808,7 @@ function traceDetail(tm: TraceMode): string {
     const terms = Array.from(dzNext, (g, k) => ({ k, w: next[k * nextW + i], g }));
     html += `<tr><th>dL/da = Σₖ w·dL/dzₖ</th><td class="help">${terms
       .slice(0, 8)
-      .map((x) => `${fmt(x.w)}·${fmt(x.g)}`)
+      .map((x) => `${fmt(x.w)}·${paren(x.g)}`)
       .join(' + ')}${terms.length > 8 ? ' + …' : ''}</td></tr>
       <tr><th>sum of these terms</th>${num(
         't-sum',
@@ -819,7 +821,7 @@ function traceDetail(tm: TraceMode): string {
     <p>Its incoming weights: dL/dw = dL/dz × input</p><table>${Array.from(
       { length: Math.min(inW, 8) },
       (_, j) =>
-        `<tr><th>from ${layer === 0 ? FEATURE_LABELS[settings.features[j]] : `unit ${j + 1}`}</th><td class="help">${fmt(dz)} × ${fmt(a[j])}</td>${num(`t-dw-${j}`, gradsOf(net.linears[layer].weight.grad)[i * inW + j])}</tr>`,
+        `<tr><th>from ${layer === 0 ? FEATURE_LABELS[settings.features[j]] : `unit ${j + 1}`}</th><td class="help">${fmt(dz)} × ${paren(a[j])}</td>${num(`t-dw-${j}`, gradsOf(net.linears[layer].weight.grad)[i * inW + j])}</tr>`,
     ).join('')}</table>`;
   return html;
 }
