@@ -234,6 +234,17 @@ static window2d window_of(const int32_t *g) {
   return w;
 }
 
+/* One run of out_w columns of an unfolded window row: zeros left of lo and from hi, the input's
+ * strided row between (src points at output column 0's input position). */
+static inline void unfold_row(float *restrict c, const float *restrict src, int64_t lo, int64_t hi, const window2d *w) {
+  for (int64_t ow = 0; ow < lo; ow++) c[ow] = 0.0f;
+  if (w->stride_w == 1)
+    memcpy(c + lo, src + lo, (size_t)(hi - lo) * sizeof(float));
+  else
+    for (int64_t ow = lo; ow < hi; ow++) c[ow] = src[ow * w->stride_w];
+  for (int64_t ow = hi; ow < w->out_w; ow++) c[ow] = 0.0f;
+}
+
 /* im2col (js/conv.ts): x [batch, channels, height, width] -> cols [batch, channels*kH*kW, outH*outW]. */
 KERNEL void nabla_im2col(const float *restrict x, float *restrict cols, const int32_t *geometry) {
   const window2d w = window_of(geometry);
@@ -250,13 +261,7 @@ KERNEL void nabla_im2col(const float *restrict x, float *restrict cols, const in
             memset(c, 0, (size_t)w.out_w * sizeof(float));
             continue;
           }
-          const float *src = plane + ih * w.width - w.pad_w + kj * w.dilation_w;
-          for (int64_t ow = 0; ow < lo; ow++) c[ow] = 0.0f;
-          if (w.stride_w == 1)
-            memcpy(c + lo, src + lo, (size_t)(hi - lo) * sizeof(float));
-          else
-            for (int64_t ow = lo; ow < hi; ow++) c[ow] = src[ow * w.stride_w];
-          for (int64_t ow = hi; ow < w.out_w; ow++) c[ow] = 0.0f;
+          unfold_row(c, plane + ih * w.width - w.pad_w + kj * w.dilation_w, lo, hi, &w);
         }
       }
     }
@@ -357,13 +362,7 @@ KERNEL void nabla_im2col_wide(const float *restrict x, float *restrict cols, con
               memset(c, 0, (size_t)w.out_w * sizeof(float));
               continue;
             }
-            const float *src = plane + ih * w.width - w.pad_w + kj * w.dilation_w;
-            for (int64_t ow = 0; ow < lo; ow++) c[ow] = 0.0f;
-            if (w.stride_w == 1)
-              memcpy(c + lo, src + lo, (size_t)(hi - lo) * sizeof(float));
-            else
-              for (int64_t ow = lo; ow < hi; ow++) c[ow] = src[ow * w.stride_w];
-            for (int64_t ow = hi; ow < w.out_w; ow++) c[ow] = 0.0f;
+            unfold_row(c, plane + ih * w.width - w.pad_w + kj * w.dilation_w, lo, hi, &w);
           }
         }
       }

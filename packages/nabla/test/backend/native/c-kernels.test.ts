@@ -29,6 +29,13 @@ function assertBits(actual: Float32Array, expected: Float32Array, what: string):
     if (a[i] !== e[i]) assert.fail(`${what}: element ${i} is ${actual[i]}, the reference gives ${expected[i]}`);
 }
 
+/** The window with its output size (PyTorch's formula, no ceil mode). */
+function withOutput(g: Omit<Window2d, 'outH' | 'outW'>): Window2d {
+  const outH = Math.floor((g.height + 2 * g.padH - g.dilationH * (g.kernelH - 1) - 1) / g.strideH) + 1;
+  const outW = Math.floor((g.width + 2 * g.padW - g.dilationW * (g.kernelW - 1) - 1) / g.strideW) + 1;
+  return { ...g, outH, outW };
+}
+
 const N = 5000; // above the kernels' minimum size, not a multiple of any vector width
 
 describe('compiled kernels', { skip }, () => {
@@ -169,9 +176,8 @@ describe('compiled kernels', { skip }, () => {
       },
     ];
     for (const g of windows) {
-      const outH = Math.floor((g.height + 2 * g.padH - g.dilationH * (g.kernelH - 1) - 1) / g.strideH) + 1;
-      const outW = Math.floor((g.width + 2 * g.padW - g.dilationW * (g.kernelW - 1) - 1) / g.strideW) + 1;
-      const w: Window2d = { ...g, outH, outW };
+      const w = withOutput(g);
+      const { outH, outW } = w;
       const x = random(g.batch * g.channels * g.height * g.width);
       const size = g.batch * g.channels * g.kernelH * g.kernelW * outH * outW;
       const ref = new Float32Array(size);
@@ -257,9 +263,8 @@ describe('compiled pooling kernels', { skip }, () => {
       },
     ];
     for (const g of windows) {
-      const outH = Math.floor((g.height + 2 * g.padH - g.dilationH * (g.kernelH - 1) - 1) / g.strideH) + 1;
-      const outW = Math.floor((g.width + 2 * g.padW - g.dilationW * (g.kernelW - 1) - 1) / g.strideW) + 1;
-      const w: Window2d = { ...g, outH, outW };
+      const w = withOutput(g);
+      const { outH, outW } = w;
       const x = random(g.batch * g.channels * g.height * g.width).map((v) => Math.round(v * 8) / 8); // ties
       x[5] = Number.NaN;
       const n = g.batch * g.channels * outH * outW;
