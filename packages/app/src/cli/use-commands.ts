@@ -153,8 +153,14 @@ export function runtimeInfo(): BackendInfo & { summary: string } {
     ? `, ${info.blas.library} (${info.blas.corename ?? 'kernel unknown'}, ${info.blas.threads ?? '?'} BLAS threads)`
     : '';
   const why = info.nativeUnavailable ? ` (native unavailable: ${info.nativeUnavailable})` : '';
+  const kernels =
+    info.backend !== 'native' || !info.kernels
+      ? ''
+      : 'vectorBits' in info.kernels
+        ? `, nabla's compiled kernels (${info.kernels.vectorBits}-bit vectors)`
+        : `, no compiled kernels (${info.kernels.unavailable})`;
   return {
     ...info,
-    summary: `backend: ${info.backend}, ${info.threads} thread${info.threads === 1 ? '' : 's'}${blas}${why}`,
+    summary: `backend: ${info.backend}, ${info.threads} thread${info.threads === 1 ? '' : 's'}${blas}${kernels}${why}`,
   };
 }
