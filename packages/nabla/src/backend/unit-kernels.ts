@@ -51,6 +51,20 @@ export interface UnitKernels {
    */
   symmetricEigenvalues(a: Float64Array, n: number, out: Float64Array): void;
   /**
+   * `p[i] = shrink·p[i] + anchorWeight·anchor[i] + noise·ε_i` (anchor null: no anchor term; noise 0:
+   * no draw), the ε_i standard normal from the xorshift128 generator whose four words `rng` holds
+   * (advanced in place, so a seeded state gives the same noise on every backend): L2, L2-Init and
+   * Shrink & Perturb in one pass.
+   */
+  shrinkPerturb(
+    p: FloatArray,
+    shrink: number,
+    anchor: FloatArray | null,
+    anchorWeight: number,
+    noise: number,
+    rng: Uint32Array,
+  ): void;
+  /**
    * Adam (AdamW with `decoupled`) where every element has its own step count `steps[i]`, which the
    * kernel increments before using it: units reinitialised by continual backprop restart their bias
    * correction at step 1 while the rest of the tensor goes on. With every count equal to t it gives

@@ -10,7 +10,7 @@ import { getBackend } from '../backend/index.js';
 import type { Module } from '../nn/module.js';
 import { denseRead, denseView, updateInPlace, zerosFor } from '../optim/dense.js';
 import { Optimizer, type BaseHyper } from '../optim/optimizer.js';
-import { rand, randn } from '../tensor/create.js';
+import { rand } from '../tensor/create.js';
 import { OptionError } from '../tensor/errors.js';
 import { checkOptions } from '../tensor/options.js';
 import { Generator } from '../tensor/random.js';
@@ -144,6 +144,8 @@ export class ContinualBackprop implements Callback {
   private readonly state: UnitState[];
   private readonly tap: FeatureTap;
   private readonly initial: Map<Tensor, Tensor> | null;
+  /** The xorshift128 state of Shrink & Perturb's noise, from the seed. */
+  private readonly noiseState: Uint32Array;
   private readonly params: Tensor[];
 
   constructor(
@@ -199,6 +201,10 @@ export class ContinualBackprop implements Callback {
     this.utilityType = utility;
     this.fraction = fraction;
     this.generator = new Generator(seed);
+    // Four non-zero words from the seeded generator (xorshift128 must not start at all zeros), drawn only
+    // for Shrink & Perturb so the other methods' draws stay as they are.
+    const word = () => (options.shrinkPerturb ? 1 + this.generator.integer(0, 0xfffffffe) : 1);
+    this.noiseState = Uint32Array.of(word(), word(), word(), word());
     this.layers = hiddenLayers(model, options.gain);
     this.replaced = this.layers.map(() => 0);
     this.state = this.layers.map((l) => ({
@@ -423,25 +429,21 @@ export class ContinualBackprop implements Callback {
     }
   }
 
-  /** L2, L2-Init and Shrink & Perturb, on every parameter of the model. */
+  /** L2, L2-Init and Shrink & Perturb, on every parameter of the model, in one kernel pass each. */
   private applyPenalties(): void {
     const { l2 = 0, l2Init = 0, shrinkPerturb } = this.options;
     if (l2 === 0 && l2Init === 0 && !shrinkPerturb) return;
     const lr = this.options.lr ?? this.optimizer?.paramGroups[0]?.lr;
     if (lr === undefined)
       throw new OptionError('ContinualBackprop: l2, l2Init and shrinkPerturb need an optimizer or the lr option');
+    // θ ← θ − lr·(l2 + wd)·θ − lr·l2Init·(θ − θ₀) + σ·ε
     const decay = l2 + (shrinkPerturb?.weightDecay ?? 0);
+    const shrink = 1 - lr * decay - lr * l2Init;
+    const noise = shrinkPerturb?.noise ?? 0;
+    const kernels = getBackend().units;
     for (const p of this.params) {
-      const target = p.detach();
-      if (decay !== 0) target.mul_(1 - lr * decay);
-      if (l2Init !== 0)
-        target.add_(
-          this.initial!.get(p)!
-            .sub(target)
-            .mul(lr * l2Init),
-        );
-      if (shrinkPerturb && shrinkPerturb.noise !== 0)
-        target.add_(randn(p.shape, { generator: this.generator, dtype: p.dtype }).mul(shrinkPerturb.noise));
+      const anchor = this.initial ? denseRead(this.initial.get(p)!) : null;
+      updateInPlace(p, (data) => kernels.shrinkPerturb(data, shrink, anchor, lr * l2Init, noise, this.noiseState));
     }
   }
 

@@ -136,6 +136,43 @@ function symmetricEigenvalues(a: Float64Array, n: number, out: Float64Array): vo
   for (let i = 0; i < n; i++) out[i] = values[i];
 }
 
+/** One xorshift128 step on the four words of `s`, as a uniform number in (0, 1). */
+function uniform(s: Uint32Array): number {
+  let t = s[3];
+  const x = s[0];
+  s[3] = s[2];
+  s[2] = s[1];
+  s[1] = x;
+  t ^= t << 11;
+  t ^= t >>> 8;
+  s[0] = (t ^ x ^ (x >>> 19)) >>> 0;
+  return (s[0] + 0.5) / 4294967296;
+}
+
+function shrinkPerturb(
+  p: FloatArray,
+  shrink: number,
+  anchor: FloatArray | null,
+  anchorWeight: number,
+  noise: number,
+  rng: Uint32Array,
+): void {
+  const n = p.length;
+  // Box–Muller gives normals in pairs: both are used.
+  for (let i = 0; i < n; i += 2) {
+    let e0 = 0;
+    let e1 = 0;
+    if (noise !== 0) {
+      const r = Math.sqrt(-2 * Math.log(uniform(rng)));
+      const a = 2 * Math.PI * uniform(rng);
+      e0 = r * Math.cos(a);
+      e1 = r * Math.sin(a);
+    }
+    p[i] = shrink * p[i] + (anchor ? anchorWeight * anchor[i] : 0) + noise * e0;
+    if (i + 1 < n) p[i + 1] = shrink * p[i + 1] + (anchor ? anchorWeight * anchor[i + 1] : 0) + noise * e1;
+  }
+}
+
 const EMPTY32 = new Float32Array(0);
 const EMPTY64 = new Float64Array(0);
 
@@ -196,5 +233,6 @@ export const units: UnitKernels = {
   absorbUnits,
   markActive,
   symmetricEigenvalues,
+  shrinkPerturb,
   adamElementSteps,
 };

@@ -41,6 +41,22 @@ describe('unit kernels', () => {
       assert.deepEqual(Array.from(active), [1, 0, 0]); // unit 0 is positive once (at o = 1), -1 does not count
     });
 
+    it(`${b.name}: shrinkPerturb`, () => {
+      const p = Float32Array.of(1, 2, 3);
+      b.units.shrinkPerturb(p, 0.5, Float32Array.of(10, 20, 30), 0.1, 0, Uint32Array.of(1, 2, 3, 4));
+      assert.deepEqual(Array.from(p), [1.5, 3, 4.5]);
+      const noisy = (words: number[]) => {
+        const q = new Float64Array(20000);
+        b.units.shrinkPerturb(q, 1, null, 0, 2, Uint32Array.from(words));
+        return q;
+      };
+      const q = noisy([1, 2, 3, 4]);
+      const mean = q.reduce((a, v) => a + v, 0) / q.length;
+      const sd = Math.sqrt(q.reduce((a, v) => a + (v - mean) ** 2, 0) / q.length);
+      assert.ok(Math.abs(mean) < 0.05 && Math.abs(sd - 2) < 0.05, `mean ${mean}, sd ${sd}`);
+      assert.deepEqual(noisy([1, 2, 3, 4]), q);
+    });
+
     it(`${b.name}: symmetricEigenvalues`, () => {
       // [[2, 1, 0], [1, 2, 0], [0, 0, 5]] has eigenvalues 5, 3, 1.
       const out = new Float64Array(3);
