@@ -1,3 +1,5 @@
+import { OptionError, ShapeError, StateError } from '../tensor/errors.js';
+import { checkOptions } from '../tensor/options.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { ones } from '../tensor/create.js';
@@ -42,7 +44,7 @@ function checkSavedVersions(t: Tensor): void {
   const fn = t.gradFn!;
   for (const s of fn.saved) {
     if (s.tensor.storage.version !== s.version) {
-      throw new Error(
+      throw new StateError(
         `backward: a tensor of shape ${formatShape(s.tensor.shape)} saved by '${fn.name}' was modified by an in-place ` +
           `operation after it was used (version ${s.version} → ${s.tensor.storage.version}); use an out-of-place op instead`,
       );
@@ -71,32 +73,18 @@ export interface BackwardOptions {
   createGraph?: boolean;
 }
 
-const BACKWARD_KEYS: ReadonlySet<string> = new Set(['retainGraph', 'createGraph']);
-const GRAD_KEYS: ReadonlySet<string> = new Set([...BACKWARD_KEYS, 'gradOutput', 'allowUnused']);
-
-function checkOptionKeys(op: string, options: object, known: ReadonlySet<string>): void {
-  for (const key of Object.keys(options)) {
-    if (!known.has(key)) {
-      const hint = key === 'create_graph' ? 'createGraph' : key === 'retain_graph' ? 'retainGraph' : null;
-      throw new Error(
-        `${op}: unknown option '${key}'${hint ? `; did you mean '${hint}'?` : ''} (known: ${[...known].join(', ')})`,
-      );
-    }
-  }
-}
-
 // Gradients handed out by a backward pass without createGraph: they have no graph, and
 // differentiating something computed from one is the usual way to hit "does not require grad".
 const graphless = new WeakSet<Tensor>();
 
 function noGraphError(op: string, root: Tensor): Error {
   if (graphless.has(root)) {
-    return new Error(
+    return new StateError(
       `${op}: the gradient has no graph, so it cannot be differentiated again: pass { createGraph: true } ` +
         'to the first grad()/backward()',
     );
   }
-  return new Error(
+  return new StateError(
     `${op}: the tensor does not require grad and has no grad function. If it was computed from a gradient ` +
       '(grad() or .grad), that gradient has no graph: pass { createGraph: true } to the first grad()/backward(). ' +
       'Otherwise: did you forget requiresGrad, or run under noGrad?',
@@ -114,7 +102,7 @@ class Released implements GradFn {
   readonly saved = NONE;
   constructor(readonly name: string) {}
   backward(): never {
-    throw new Error(
+    throw new StateError(
       `backward: trying to backward through '${this.name}' a second time, but the first backward() freed the graph ` +
         'and the tensors it saved; pass { retainGraph: true } to the first backward() if you need to go through it again',
     );
@@ -134,7 +122,7 @@ function propagate(t: Tensor, fn: GradFn, g: Tensor, grads: Map<Tensor, Tensor>,
     if (!input.requiresGrad || !ig) return null;
     const r = castGrad(sumToShape(ig, input.shape), input.dtype);
     if (!shapesEqual(r.shape, input.shape)) {
-      throw new Error(
+      throw new ShapeError(
         `backward: '${fn.name}' returned a gradient of shape ${formatShape(r.shape)} for input ${k} of shape ${formatShape(input.shape)}`,
       );
     }
@@ -186,13 +174,13 @@ export function runBackward(
   const retainGraph = options.retainGraph ?? createGraph;
   if (gradient === undefined) {
     if (root.numel() !== 1) {
-      throw new Error(
+      throw new ShapeError(
         `backward: grad can be implicitly created only for scalar outputs, but the output has shape ${formatShape(root.shape)}; pass a gradient of that shape`,
       );
     }
     gradient = ones(root.shape, { dtype: root.dtype });
   } else if (!shapesEqual(gradient.shape, root.shape)) {
-    throw new Error(
+    throw new ShapeError(
       `backward: gradient has shape ${formatShape(gradient.shape)} but the output has shape ${formatShape(root.shape)}`,
     );
   }
@@ -304,10 +292,10 @@ export interface GradOptions extends BackwardOptions {
  * h!.toArray(); // [6, 12, 18]
  */
 export function grad(output: Tensor, inputs: readonly Tensor[], options: GradOptions = {}): (Tensor | null)[] {
-  checkOptionKeys('grad', options, GRAD_KEYS);
+  checkOptions('grad', options, { retainGraph: true, createGraph: true, gradOutput: true, allowUnused: true });
   inputs.forEach((t, k) => {
     if (!t.requiresGrad) {
-      throw new Error(
+      throw new StateError(
         graphless.has(t)
           ? `grad: input ${k} (shape ${formatShape(t.shape)}) is a gradient without a graph: pass { createGraph: true } to the grad()/backward() that computed it`
           : `grad: input ${k} (shape ${formatShape(t.shape)}) does not require grad`,
@@ -320,7 +308,7 @@ export function grad(output: Tensor, inputs: readonly Tensor[], options: GradOpt
     const g = capture.get(t) ?? null;
     if (!g && !options.allowUnused) {
       // A freed node no longer lists its inputs, so an input behind one looks unused.
-      throw new Error(
+      throw new StateError(
         reachedFreedNode
           ? `grad: input ${k} (shape ${formatShape(t.shape)}) was not reached: the output was not computed from it, or the graph between them was freed by an earlier backward() (pass { retainGraph: true } to that one)`
           : `grad: input ${k} (shape ${formatShape(t.shape)}) was not used to compute the output; pass { allowUnused: true } to get null for it`,
@@ -368,12 +356,12 @@ function backward(this: Tensor, gradient?: Tensor | BackwardOptions | null, opti
   if (gradient instanceof Tensor) g = gradient;
   else if (gradient !== undefined && gradient !== null) {
     if (typeof gradient !== 'object' || options !== undefined)
-      throw new TypeError(
+      throw new OptionError(
         `backward: the first argument must be a gradient Tensor (or the options object when there is no gradient), got ${typeof gradient}`,
       );
     opts = gradient;
   }
-  checkOptionKeys('backward', opts, BACKWARD_KEYS);
+  checkOptions('backward', opts, { retainGraph: true, createGraph: true });
   runBackward(this, g, opts);
 }
 // Installed here rather than declared in the class, so the tensor layer does not import autograd.

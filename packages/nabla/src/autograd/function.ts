@@ -10,6 +10,7 @@
  */
 import { zeros } from '../tensor/create.js';
 import { isFloating } from '../tensor/dtype.js';
+import { NablaError, ShapeError } from '../tensor/errors.js';
 import { broadcastShapes, formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { isGradEnabled, noGrad } from './grad-mode.js';
@@ -153,7 +154,7 @@ function checkGradients(name: string, result: FunctionGradients, args: readonly 
   // Extra trailing nulls are allowed (PyTorch allows them too); anything else must match.
   const extra = list.slice(args.length);
   if (list.length < args.length || extra.some((g) => g !== null && g !== undefined)) {
-    throw new Error(
+    throw new NablaError(
       `${name}.backward returned ${list.length} gradient${list.length === 1 ? '' : 's'}, but forward took ${args.length} argument${args.length === 1 ? '' : 's'}: return one per argument (null for those without one)`,
     );
   }
@@ -162,7 +163,7 @@ function checkGradients(name: string, result: FunctionGradients, args: readonly 
     const g = list[k] ?? null;
     if (!(a instanceof Tensor)) {
       if (g !== null)
-        throw new Error(
+        throw new NablaError(
           `${name}.backward returned a gradient for argument ${k}, which is not a Tensor: return null there`,
         );
       return;
@@ -178,7 +179,7 @@ function checkGradients(name: string, result: FunctionGradients, args: readonly 
       }
       // A gradient that broadcasts from the input's shape is summed back by the engine, as PyTorch does.
       if (!ok)
-        throw new Error(
+        throw new ShapeError(
           `${name}.backward returned a gradient of shape ${formatShape(g.shape)} for argument ${k} of shape ${formatShape(a.shape)}`,
         );
     }
