@@ -126,9 +126,19 @@ test('a second writer of one run folder is refused while the first runs; once it
     stdio: 'ignore',
   });
   try {
+    // Wait until the child holds the lock and has checkpointed an epoch of its own (it is writing).
+    const epochOnDisk = (): number => {
+      try {
+        return (JSON.parse(readFileSync(join(dir, 'checkpoint', 'checkpoint.json'), 'utf8')) as { epoch: number })
+          .epoch;
+      } catch {
+        return 0; // between the renames of a swap
+      }
+    };
     const lock = join(dir, 'train.lock');
-    for (let i = 0; i < 600 && !(existsSync(lock) && readFileSync(lock, 'utf8').includes(`"pid":${child.pid}`)); i++)
-      await new Promise((r) => setTimeout(r, 100));
+    const holds = () => existsSync(lock) && readFileSync(lock, 'utf8').includes(`"pid":${child.pid}`);
+    for (let i = 0; i < 600 && !(holds() && epochOnDisk() >= 2); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(holds() && epochOnDisk() >= 2, 'the child trains');
     const second = await resume(dir, 100001);
     assert.match(
       String(second.error?.message),
@@ -142,7 +152,8 @@ test('a second writer of one run folder is refused while the first runs; once it
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
   }
-  const after = await resume(dir);
+  // The killed run saved --epochs 100000 in its checkpoints: resume to the epoch it reached.
+  const after = await resume(dir, loadCheckpoint(dir).state.epoch);
   assert.equal(after.error, null, after.error?.message);
   assert.match(
     after.text,
