@@ -4,7 +4,7 @@
  *
  *   node --conditions=nabla-source --import tsx examples/continual/report.ts
  *
- * Reads results/regression/*.json and results/permuted-fashion-mnist.json; rewrites the parts of
+ * Reads results/regression/*.json and results/permuted-fashion-mnist*.json; rewrites the parts of
  * README.md between `<!-- regression-table -->` / `<!-- pfm-table -->` markers and their `<!-- end -->`.
  */
 import { existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
@@ -40,14 +40,22 @@ function panel(title: string, xLabel: string, yLabel: string, series: Series[], 
   const py = (y: number) => oy + 20 + (1 - (y - y0) / (y1 - y0)) * (h - bottom - 20);
   const out: string[] = [];
   out.push(`<text x="${ox + w / 2}" y="${oy + 14}" text-anchor="middle" font-weight="bold">${title}</text>`);
-  out.push(`<rect x="${ox + left}" y="${oy + 20}" width="${w - left - 10}" height="${h - bottom - 20}" fill="none" stroke="#999"/>`);
+  out.push(
+    `<rect x="${ox + left}" y="${oy + 20}" width="${w - left - 10}" height="${h - bottom - 20}" fill="none" stroke="#999"/>`,
+  );
   for (let k = 0; k <= 4; k++) {
     const yv = y0 + ((y1 - y0) * k) / 4;
-    out.push(`<text x="${ox + left - 4}" y="${py(yv) + 4}" text-anchor="end" font-size="10">${yv.toPrecision(3)}</text>`);
+    out.push(
+      `<text x="${ox + left - 4}" y="${py(yv) + 4}" text-anchor="end" font-size="10">${yv.toPrecision(3)}</text>`,
+    );
     const xv = x0 + ((x1 - x0) * k) / 4;
-    out.push(`<text x="${px(xv)}" y="${oy + h - bottom + 14}" text-anchor="middle" font-size="10">${Number(xv.toPrecision(3))}</text>`);
+    out.push(
+      `<text x="${px(xv)}" y="${oy + h - bottom + 14}" text-anchor="middle" font-size="10">${Number(xv.toPrecision(3))}</text>`,
+    );
   }
-  out.push(`<text x="${ox + left + (w - left) / 2}" y="${oy + h - 6}" text-anchor="middle" font-size="11">${xLabel}</text>`);
+  out.push(
+    `<text x="${ox + left + (w - left) / 2}" y="${oy + h - 6}" text-anchor="middle" font-size="11">${xLabel}</text>`,
+  );
   out.push(
     `<text x="${ox + 12}" y="${oy + h / 2}" text-anchor="middle" font-size="11" transform="rotate(-90 ${ox + 12} ${oy + h / 2})">${yLabel}</text>`,
   );
@@ -56,7 +64,9 @@ function panel(title: string, xLabel: string, yLabel: string, series: Series[], 
     out.push(
       `<polyline points="${pts}" fill="none" stroke="${s.color}" stroke-width="1.5"${s.dashed ? ' stroke-dasharray="4 3"' : ''}/>`,
     );
-    out.push(`<text x="${ox + w - 14}" y="${oy + 34 + i * 13}" text-anchor="end" font-size="10" fill="${s.color}">${s.name}</text>`);
+    out.push(
+      `<text x="${ox + w - 14}" y="${oy + 34 + i * 13}" text-anchor="end" font-size="10" fill="${s.color}">${s.name}</text>`,
+    );
   });
   return out.join('\n');
 }
@@ -148,14 +158,37 @@ interface PfmResult {
   }[];
 }
 
+/** Every results/permuted-fashion-mnist*.json (methods may run in separate processes), cut to the tasks all finished. */
 function permuted(): { table: string; svg: string } | null {
-  const file = join(DIR, 'results', 'permuted-fashion-mnist.json');
-  if (!existsSync(file)) return null;
-  const r: PfmResult = JSON.parse(readFileSync(file, 'utf8'));
+  const files = readdirSync(join(DIR, 'results'))
+    .filter((f) => /^permuted-fashion-mnist.*\.json$/.test(f))
+    .sort();
+  if (files.length === 0) return null;
+  const parts: PfmResult[] = files.map((f) => JSON.parse(readFileSync(join(DIR, 'results', f), 'utf8')));
+  for (const p of parts)
+    if (p.images !== parts[0].images || p.lr !== parts[0].lr || p.seed !== parts[0].seed || p.probe !== parts[0].probe)
+      throw new Error(`${files.join(', ')}: the runs differ in images, lr, seed or probe`);
+  const tasks = Math.min(...parts.map((p) => p.tasks));
+  const order = ['bp', 'l2', 'snp', 'redo', 'cbp'];
+  const r: PfmResult = {
+    ...parts[0],
+    tasks,
+    learners: parts
+      .flatMap((p) =>
+        p.learners.map((l) => ({
+          ...l,
+          accuracy: l.accuracy.slice(0, tasks),
+          deadFraction: l.deadFraction.slice(0, tasks),
+          effectiveRank: l.effectiveRank.slice(0, tasks),
+          meanAbsWeight: l.meanAbsWeight.slice(0, tasks),
+        })),
+      )
+      .sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name)),
+  };
   const lines = [
     `${r.tasks} tasks of ${r.images} images, SGD step size ${r.lr}, seed ${r.seed}; diagnostics on ${r.probe} images of each task after it.`,
     '',
-    '| method | accuracy, first 10 tasks | accuracy, best 10-task mean | accuracy, last 10 tasks | dead units, last task | effective rank, last task | mean \\|w\\|, last task | units replaced | time | steps/s |',
+    '| method | accuracy, first 10 tasks | accuracy, best 10-task mean | accuracy, last 10 tasks | dead units, last task | effective rank, last task | mean \\|w\\|, last task | units replaced | time (all tasks run) | steps/s |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   const window = (v: number[], k: number) => mean(v.slice(k, k + 10));
@@ -177,10 +210,38 @@ function permuted(): { table: string; svg: string } | null {
       color: COLORS[i],
     }));
   const panels = [
-    panel('Online accuracy per task (5-task mean)', 'task', 'accuracy %', mk((l) => l.accuracy, 100), 0, 0),
-    panel('Dead units (all hidden layers)', 'task', 'dead %', mk((l) => l.deadFraction, 100), 440, 0),
-    panel('Effective rank (mean over hidden layers)', 'task', 'effective rank', mk((l) => l.effectiveRank), 0, 270),
-    panel('Mean |weight| (mean over layers)', 'task', 'mean |w|', mk((l) => l.meanAbsWeight), 440, 270),
+    panel(
+      'Online accuracy per task (5-task mean)',
+      'task',
+      'accuracy %',
+      mk((l) => l.accuracy, 100),
+      0,
+      0,
+    ),
+    panel(
+      'Dead units (all hidden layers)',
+      'task',
+      'dead %',
+      mk((l) => l.deadFraction, 100),
+      440,
+      0,
+    ),
+    panel(
+      'Effective rank (mean over hidden layers)',
+      'task',
+      'effective rank',
+      mk((l) => l.effectiveRank),
+      0,
+      270,
+    ),
+    panel(
+      'Mean |weight| (mean over layers)',
+      'task',
+      'mean |w|',
+      mk((l) => l.meanAbsWeight),
+      440,
+      270,
+    ),
   ];
   return { table: lines.join('\n'), svg: svg(panels, 2, 2) };
 }
@@ -206,4 +267,6 @@ if (pfm) {
   text = replaceBetween(text, 'pfm-table', pfm.table);
 }
 writeAtomic(readme, text);
-console.log(`wrote ${readme}${reg ? ', slowly-changing-regression.svg' : ''}${pfm ? ', permuted-fashion-mnist.svg' : ''}`);
+console.log(
+  `wrote ${readme}${reg ? ', slowly-changing-regression.svg' : ''}${pfm ? ', permuted-fashion-mnist.svg' : ''}`,
+);
