@@ -14,7 +14,7 @@ async function loadModel() {
   model = await res.json();
   const acc = model.testAccuracy == null ? '' : `, test accuracy ${(model.testAccuracy * 100).toFixed(1)}%`;
   $('model-info').textContent =
-    `${model.directory}: ${model.classes.length} classes, ${model.parameters.toLocaleString()} parameters${acc}`;
+    `${model.name}: ${model.classes.length} classes, ${model.parameters.toLocaleString()} parameters${acc}`;
   if (model.preprocessing.kind === 'standardize') {
     // A model of table rows: type a row instead of dropping an image.
     $('title').textContent = 'nabla classifier';

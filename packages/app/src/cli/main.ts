@@ -3,6 +3,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { TrainConfig } from './checkpoint.js';
 import { BUILTIN_DATA, OPTIMIZERS, TRAIN_DEFAULTS } from './defaults.js';
+import type { ServeOptions } from '../server/app.js';
+import { defaultWorkers, SERVE_DEFAULTS } from '../server/limits.js';
 
 function number(kind: 'int' | 'float', min: number, max = Infinity) {
   return (value: string): number => {
@@ -226,10 +228,32 @@ function serveCommand(program: Command): void {
     .requiredOption('--model <dir>', 'model directory')
     .option('--port <n>', 'port (0: any free port)', number('int', 0, 65535), 3000)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .action(async (opts: { model: string; port: number; host: string }) => {
+    .option('--max-body <bytes>', 'largest request body or upload', number('int', 1), SERVE_DEFAULTS.maxBody)
+    .option('--max-rows <n>', 'most rows in one JSON request', number('int', 1), SERVE_DEFAULTS.maxRows)
+    .option(
+      '--max-pixels <n>',
+      'largest image, from its header (16-bit PNG pixels count twice)',
+      number('int', 1),
+      SERVE_DEFAULTS.maxPixels,
+    )
+    .option(
+      '--max-inflight <n>',
+      'most predict requests at once, queued included (more get 429)',
+      number('int', 1),
+      SERVE_DEFAULTS.maxInflight,
+    )
+    .option('--workers <n>', 'threads that decode images and run the model', number('int', 1), defaultWorkers())
+    .action(async (opts: { model: string } & ServeOptions) => {
       const { serveModel } = await import('../server/app.js');
-      const server = await serveModel(opts.model, { port: opts.port, host: opts.host });
-      console.log(`serving ${opts.model} at ${server.url}`);
+      const { model, ...options } = opts;
+      const server = await serveModel(model, options);
+      console.log(`serving ${model} at ${server.url}`);
+      // Finish the requests in progress (for at most 5 s) and stop the worker threads, then exit.
+      for (const signal of ['SIGINT', 'SIGTERM'] as const)
+        process.once(signal, () => {
+          setTimeout(() => process.exit(0), 5000).unref();
+          void server.app.close().then(() => process.exit(0));
+        });
     });
 }
 

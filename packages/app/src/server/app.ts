@@ -1,14 +1,17 @@
 /** `nabla serve`: the image-recognition web page and its JSON API (Fastify). */
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import multipart from '@fastify/multipart';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import { stack, tensor, type Tensor } from 'nabla';
-import { openModel, predictBatch } from '../cli/use-commands.js';
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import { openModel } from '../cli/use-commands.js';
 import { parameterCount } from '../cli/models.js';
-import { imageToInput, standardize, type Preprocessing } from '../cli/preprocess.js';
+import { defaultWorkers, RETRY_AFTER_S, SERVE_DEFAULTS, type ServeLimits } from './limits.js';
+import type { PredictTask } from './predict-task.js';
+import { ReadQueue } from './read-queue.js';
 import { checkUpload, HttpError } from './upload.js';
+import { WorkerPool } from './worker-pool.js';
 
 /** The browser files, two folders up from src/server or dist/server. */
 export const WEB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web');
@@ -20,13 +23,20 @@ const STATIC: Record<string, string> = {
   'dashboard.js': 'text/javascript; charset=utf-8',
 };
 
-export interface ServeOptions {
+/** The worker module beside this file: predict-worker.ts from the sources (tsx), .js from dist. */
+const WORKER_ENTRY = new URL(
+  import.meta.url.endsWith('.ts') ? './predict-worker.ts' : './predict-worker.js',
+  import.meta.url,
+);
+
+/** Request bodies read at once (read-queue.ts); the rest wait in their sockets. */
+const READ_TURNS = 2;
+
+export interface ServeOptions extends Partial<ServeLimits> {
   port?: number;
   host?: string;
-  /** Largest accepted upload in bytes (default 5 MiB); larger gets 413. */
-  maxUploadBytes?: number;
-  /** Largest accepted image in pixels (default 16 million); larger gets 413. */
-  maxPixels?: number;
+  /** Fastify's logger: 5xx answers are logged at level error with their cause (default: level 'warn' to stdout). */
+  logger?: FastifyServerOptions['logger'];
 }
 
 /** Serves a whitelisted file of web/ (no path from the request reaches the file system). */
@@ -34,13 +44,35 @@ export function serveStatic(app: FastifyInstance, file: string, route = `/${file
   app.get(route, async (_req, reply) => reply.type(STATIC[file]).send(readFileSync(join(WEB_DIR, file))));
 }
 
-/** Answers every error as JSON `{ error }` with its 4xx status; anything unexpected is a logged 500. */
-export function jsonErrors(app: FastifyInstance, maxUploadBytes?: number): void {
-  app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+/** The client's mistakes that Fastify and @fastify/multipart report by code, said in the API's words. */
+function clientErrorMessage(err: Error & { code?: string }, maxBody?: number): string | null {
+  const limit = maxBody ? ` of ${maxBody} bytes (--max-body)` : '';
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return `the request body is larger than the limit${limit}`;
+    case 'FST_REQ_FILE_TOO_LARGE':
+      return `the upload is larger than the limit${limit}`;
+    case 'FST_PARTS_LIMIT':
+    case 'FST_FIELDS_LIMIT':
+    case 'FST_FILES_LIMIT':
+      return `the form has too many parts: send one file in a field named 'image' (at most ${FORM_LIMITS.fields} other fields)`;
+    default:
+      return null;
+  }
+}
+
+/** Parts of a multipart upload: the image and a few fields a browser form may add. */
+const FORM_LIMITS = { files: 1, fields: 4, parts: 5 };
+
+/**
+ * Answers every error as JSON `{ error }` with its 4xx status; anything else is a 500, logged with
+ * its cause (the client sees only the message).
+ */
+export function jsonErrors(app: FastifyInstance, maxBody?: number): void {
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
-    if (status >= 500) req.log.error(err);
-    const tooLarge = status === 413 && maxUploadBytes && !(err instanceof HttpError);
-    const message = tooLarge ? `the upload is larger than the limit of ${maxUploadBytes} bytes` : err.message;
+    if (status >= 500) req.log.error({ err }, `${req.method} ${req.url} answered ${status}: ${err.message}`);
+    const message = (!(err instanceof HttpError) && clientErrorMessage(err, maxBody)) || err.message;
     return reply.status(status).send({ error: status >= 500 ? `internal error: ${message}` : message });
   });
   app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: `no route ${req.method} ${req.url}` }));
@@ -67,80 +99,132 @@ async function uploadBytes(req: FastifyRequest): Promise<Uint8Array> {
 }
 
 /**
- * Builds the app for a model directory (not listening yet, so tests can `inject`).
+ * Builds the app for a model directory (not listening yet, so tests can `inject`). The model is
+ * loaded (and checked) here and in each worker thread; predict requests beyond `maxInflight`
+ * are turned away with 429 before their body is read.
  * @example
- * const app = await buildApp('runs/fashion');
+ * const app = await buildApp('runs/fashion', { workers: 1, maxRows: 1000 });
  * await app.listen({ port: 3000 });
  */
 export async function buildApp(modelDir: string, options: ServeOptions = {}): Promise<FastifyInstance> {
-  const maxUploadBytes = options.maxUploadBytes ?? 5 * 1024 * 1024;
-  const maxPixels = options.maxPixels ?? 16_000_000;
+  const { port: _port, host: _host, logger, ...given } = options;
+  const limits: ServeLimits = { ...SERVE_DEFAULTS, workers: defaultWorkers(), ...definedOnly(given) };
+  for (const [key, value] of Object.entries(given)) {
+    if (!(key in limits)) throw new Error(`unknown serve option '${key}'`);
+    if (value !== undefined && !(Number.isInteger(value) && value >= 1)) {
+      throw new Error(`serve option ${key} must be a positive integer, got ${value}`);
+    }
+  }
   const m = openModel(modelDir);
-  const app = Fastify({ logger: false, bodyLimit: maxUploadBytes });
-  await app.register(multipart, { limits: { fileSize: maxUploadBytes, files: 1, fields: 4, parts: 5 } });
+  const app = Fastify({ logger: logger ?? { level: 'warn' }, bodyLimit: limits.maxBody });
+  const pool = await WorkerPool.start({
+    size: limits.workers,
+    entry: WORKER_ENTRY,
+    workerData: { modelDir, limits: { maxRows: limits.maxRows, maxPixels: limits.maxPixels } },
+    onError: (e) => app.log.error({ err: e }, e.message),
+    maxHeapMb: 1024,
+  });
+  app.addHook('onClose', () => pool.close());
+
+  await app.register(multipart, { limits: { fileSize: limits.maxBody, ...FORM_LIMITS } });
+  // Bodies stay bytes here: JSON is parsed on a worker, so a 5 MB body never holds the event loop.
+  app.removeContentTypeParser('application/json');
   app.addContentTypeParser(
-    ['image/png', 'image/jpeg', 'application/octet-stream'],
-    { parseAs: 'buffer', bodyLimit: maxUploadBytes },
+    ['application/json', 'image/png', 'image/jpeg', 'application/octet-stream'],
+    { parseAs: 'buffer', bodyLimit: limits.maxBody },
     (_req, body, done) => done(null, body),
   );
-  jsonErrors(app, maxUploadBytes);
+  jsonErrors(app, limits.maxBody);
   for (const file of ['app.js', 'style.css']) serveStatic(app, file);
   serveStatic(app, 'index.html', '/');
-  app.get('/api/model', async () => ({
-    directory: modelDir,
+  const description = {
+    // The folder's name only: the server's paths are none of the client's business.
+    name: basename(resolve(modelDir)),
     classes: m.info.classes,
     inputShape: m.info.inputShape,
     preprocessing: m.pre,
     parameters: parameterCount(m.model),
     summary: m.model.toString(),
     testAccuracy: m.metadata.testAccuracy ?? null,
+  };
+  app.get('/api/model', async () => description);
+
+  let inflight = 0;
+  const reads = new ReadQueue(READ_TURNS);
+  // How long the event loop was held at worst: what a health check waits behind.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  app.addHook('onClose', async () => loopDelay.disable());
+  app.get('/healthz', async () => ({
+    status: 'ok',
+    workers: pool.workers,
+    inflight,
+    queued: pool.queued,
+    maxInflight: limits.maxInflight,
+    eventLoopDelayMs: { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
   }));
-  app.post('/api/predict', async (req) => predictRequest(req, m, m.pre, maxPixels));
+  app.post(
+    '/api/predict',
+    {
+      // Admission before the body is read: a full server spends nothing on the request.
+      onRequest: async (req, reply) => {
+        if (inflight >= limits.maxInflight) {
+          reply.header('retry-after', String(RETRY_AFTER_S));
+          reads.schedule(req.raw);
+          throw new HttpError(
+            429,
+            `the server is busy: ${inflight} predict requests in progress, the limit (--max-inflight ${limits.maxInflight}); retry after ${RETRY_AFTER_S} s`,
+          );
+        }
+        inflight++;
+        reply.raw.once('close', () => inflight--);
+      },
+      preParsing: async (req, _reply, payload) => {
+        reads.schedule(req.raw);
+        return payload;
+      },
+    },
+    async (req, reply) => {
+      const task = await predictTask(req, m.pre.kind, limits.maxPixels);
+      // The bytes move to the worker instead of being copied when they own their memory.
+      const bytes = task.kind === 'rows' ? task.body : task.bytes;
+      const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+      const reply_ = await pool.run(task, owned ? [bytes.buffer as ArrayBuffer] : []);
+      if (reply_.status !== 200) {
+        const err = new HttpError(reply_.status, reply_.error ?? 'the worker gave no reason');
+        if (reply_.stack) err.stack = reply_.stack;
+        throw err;
+      }
+      return reply.type('application/json; charset=utf-8').send(reply_.body);
+    },
+  );
   return app;
 }
 
-async function predictRequest(
+/** The task for a worker: the raw JSON body for a table model, the image bytes for an image model. */
+async function predictTask(
   req: FastifyRequest,
-  m: ReturnType<typeof openModel>,
-  pre: Preprocessing,
+  kind: 'standardize' | 'image',
   maxPixels: number,
-) {
-  if (pre.kind === 'standardize') {
-    const rows = (req.body as { rows?: unknown } | null)?.rows;
-    if (
-      !Array.isArray(rows) ||
-      !rows.every((r) => Array.isArray(r) && r.length === pre.columns.length && r.every((v) => typeof v === 'number'))
-    ) {
-      throw new HttpError(400, `this model takes JSON {"rows": [[${pre.columns.join(', ')}], ...]}`);
+): Promise<PredictTask> {
+  const type = req.headers['content-type'] ?? '';
+  if (kind === 'standardize') {
+    if (!Buffer.isBuffer(req.body) || !/^application\/json\b/i.test(type)) {
+      throw new HttpError(415, 'this model takes an application/json body {"rows": [[...], ...]}');
     }
-    return {
-      predictions: predictBatch(
-        m,
-        standardize(tensor(rows as number[][]), pre),
-        rows.map((_, i) => `row ${i}`),
-      ),
-    };
+    return { kind: 'rows', body: req.body };
+  }
+  if (/^application\/json\b/i.test(type)) {
+    throw new HttpError(415, 'this model takes images: send multipart/form-data (field "image") or an image/* body');
   }
   const bytes = await uploadBytes(req);
+  // Headers only, and cheap: a refused image does not wait in the queue behind decodes.
   checkUpload(bytes, maxPixels);
-  let x: Tensor;
-  try {
-    x = imageToInput(bytes, pre, 'upload');
-  } catch (e) {
-    throw new HttpError(422, (e as Error).message);
-  }
-  const [p] = predictBatch(m, stack([x]), ['upload']);
-  return {
-    class: p.class,
-    probability: p.probability,
-    predictions: p.ranking,
-    input: {
-      channels: pre.channels,
-      height: pre.height,
-      width: pre.width,
-      pixels: Array.from(x.toTypedArray(), (v) => Math.round(v * 1000) / 1000),
-    },
-  };
+  return { kind: 'image', bytes };
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** Starts `nabla serve`; resolves once listening. */

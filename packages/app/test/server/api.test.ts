@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, test } from 'node:test';
+import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { Generator, manualSeed, nn } from 'nabla';
 import { saveModel } from 'nabla/node';
+import { openModel, predictBatch, readInputs } from '../../src/cli/use-commands.js';
 import { serveModel } from '../../src/server/app.js';
 
 // Numeric names on purpose: JS orders integer-like object keys, which must not reorder the ranking.
@@ -19,6 +21,22 @@ function png(width: number, height: number, fill: (i: number) => number = () => 
   const img = new PNG({ width, height });
   for (let i = 0; i < width * height; i++) img.data.set([fill(i), fill(i), fill(i), 255], i * 4);
   return PNG.sync.write(img);
+}
+
+/** A uniform 16-bit RGBA PNG (small on disk, `width * height * 8` bytes decoded). */
+function png16(width: number, height: number): Buffer {
+  const img = new PNG({ width, height });
+  img.data = Buffer.alloc(width * height * 8, 0x80);
+  return PNG.sync.write(img, { bitDepth: 16, colorType: 6, inputColorType: 6, inputHasAlpha: true, filterType: 0 });
+}
+
+async function postJson(value: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${base}/api/predict`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(value),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
 async function upload(
@@ -41,7 +59,13 @@ before(async () => {
     classes: CLASSES,
     preprocessing: { kind: 'image', channels: 1, height: 4, width: 4 },
   });
-  const server = await serveModel(dir, { port: 0, maxUploadBytes: 64 * 1024, maxPixels: 1_000_000 });
+  const server = await serveModel(dir, {
+    port: 0,
+    maxBody: 64 * 1024,
+    maxPixels: 1_000_000,
+    workers: 1,
+    logger: false,
+  });
   base = server.url;
   close = () => server.app.close();
 });
@@ -85,12 +109,15 @@ test('bad uploads get 4xx with a clear message and the server keeps serving', as
     ['truncated PNG', upload(good.subarray(0, good.length - 20)), 422, /truncated/],
     ['PNG header only', upload(good.subarray(0, 20)), 400, /truncated or corrupt/],
     ['decompression bomb', upload(pngHeader(20000, 20000)), 413, /20000x20000 pixels/],
+    ['16-bit PNG counts twice', upload(png16(800, 700)), 413, /800x700 16-bit pixels, counted twice \(1120000\)/],
     [
+      // No frame header found: the decoder (the one `nabla predict` uses) says what is wrong.
       'truncated JPEG',
       upload(Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46]), 'image/jpeg', 'x.jpg'),
-      400,
-      /JPEG file is truncated/,
+      422,
+      /corrupt or truncated JPEG file/,
     ],
+    ['JSON to an image model', postJson({ rows: [[1]] }), 415, /this model takes images/],
   ];
   for (const [what, pending, status, message] of cases) {
     const r = await pending;
@@ -155,3 +182,64 @@ function pngHeader(w: number, h: number): Buffer {
   b.writeUInt32BE(h, 20);
   return b;
 }
+
+test('GET /api/model names the model without the server path; GET /healthz answers', async () => {
+  const text = await (await fetch(`${base}/api/model`)).text();
+  assert.equal((JSON.parse(text) as { name: string }).name, basename(dir));
+  assert.ok(!text.includes(dir), `the server path leaked: ${text}`);
+  const health = await fetch(`${base}/healthz`);
+  assert.equal(health.status, 200);
+  const h = (await health.json()) as Record<string, unknown> & { eventLoopDelayMs: { p99: number; max: number } };
+  assert.deepEqual(
+    { status: h.status, workers: h.workers, inflight: h.inflight, queued: h.queued, maxInflight: h.maxInflight },
+    { status: 'ok', workers: 1, inflight: 0, queued: 0, maxInflight: 16 },
+  );
+  assert.ok(h.eventLoopDelayMs.max >= h.eventLoopDelayMs.p99 && h.eventLoopDelayMs.p99 >= 0);
+});
+
+test('a JPEG with 0xFF fill bytes before a marker: the server decodes it as nabla predict does', async () => {
+  const pixels = Buffer.alloc(8 * 8 * 4);
+  for (let i = 0; i < 64; i++) pixels.fill(i % 8 < 4 ? 30 : 220, i * 4, i * 4 + 4);
+  const plain = Buffer.from(jpeg.encode({ data: pixels, width: 8, height: 8 }, 95).data);
+  // After SOI and APP0 (whose length follows its marker), three fill bytes before the next marker.
+  const at = 4 + plain.readUInt16BE(4);
+  assert.equal(plain[at], 0xff);
+  const filled = Buffer.concat([plain.subarray(0, at), Buffer.from([0xff, 0xff, 0xff]), plain.subarray(at)]);
+  const file = join(dir, 'filled.jpg');
+  writeFileSync(file, filled);
+  const m = openModel(dir);
+  const { x, names } = readInputs(file, m.pre);
+  const [local] = predictBatch(m, x, names);
+  const { status, body } = await upload(filled, 'image/jpeg', 'filled.jpg');
+  assert.equal(status, 200, JSON.stringify(body));
+  assert.equal(body.class, local.class);
+  assert.ok(Math.abs((body.probability as number) - local.probability) < 1e-6);
+});
+
+test('a form with too many fields before the file gets 413 naming the reason, not the byte limit', async () => {
+  const form = new FormData();
+  for (let i = 0; i < 6; i++) form.append(`field${i}`, 'x');
+  form.append('image', new Blob([new Uint8Array(png(4, 4))], { type: 'image/png' }), 'x.png');
+  const res = await fetch(`${base}/api/predict`, { method: 'POST', body: form });
+  assert.equal(res.status, 413);
+  assert.match(((await res.json()) as { error: string }).error, /too many parts.*'image'.*at most 4 other fields/);
+});
+
+test('requests beyond --max-inflight get 429 with Retry-After; the next one after is served', async () => {
+  const busy = await serveModel(dir, { port: 0, maxInflight: 1, workers: 1, logger: false });
+  try {
+    // A 1500x1500 PNG takes the worker a while to decode: the others arrive while it is in flight.
+    const big = new Uint8Array(png(1500, 1500, (i) => i % 251));
+    const send = () =>
+      fetch(`${busy.url}/api/predict`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: big });
+    const answers = await Promise.all([send(), send(), send(), send()]);
+    const statuses = answers.map((r) => r.status).sort();
+    assert.deepEqual(statuses, [200, 429, 429, 429]);
+    const refused = answers.find((r) => r.status === 429) as Response;
+    assert.equal(refused.headers.get('retry-after'), '1');
+    assert.match(((await refused.json()) as { error: string }).error, /busy.*--max-inflight 1.*retry after 1 s/);
+    assert.equal((await send()).status, 200);
+  } finally {
+    await busy.app.close();
+  }
+});
