@@ -4,6 +4,7 @@
  * DistributedDataParallel with the recipe), `fromPyTorch` loads the weights PyTorch trained,
  * checked key by key against the model. Browser-safe: files are bytes by name.
  */
+import { DTypeError, OptionError, ShapeError, StateError } from '../tensor/errors.js';
 import type { Module } from '../nn/module.js';
 import { Adadelta } from '../optim/adadelta.js';
 import { Adagrad } from '../optim/adagrad.js';
@@ -101,7 +102,7 @@ const py = (v: SpecValue | undefined): string => {
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(v);
   if (typeof v === 'string') return JSON.stringify(v);
   if (Array.isArray(v)) return `(${v.map(py).join(', ')}${v.length === 1 ? ',' : ''})`;
-  throw new Error(`toPyTorch: cannot write ${JSON.stringify(v)} as a Python value`);
+  throw new OptionError(`toPyTorch: cannot write ${JSON.stringify(v)} as a Python value`);
 };
 
 /** Keyword arguments `k=v` of PyTorch names, skipping undefined values. */
@@ -203,7 +204,7 @@ function layerExpr(s: ModelSpec, indent: string): string {
         ['in_channels', f('inChannels')],
       ])})`;
     default:
-      throw new Error(
+      throw new OptionError(
         `toPyTorch: no PyTorch translation for layer type '${s.type}' (supported: Sequential, Linear, Conv2d, ` +
           'BatchNorm1d/2d, pooling, Flatten, Dropout, the activations and ResNet)',
       );
@@ -264,7 +265,7 @@ class ResNet(nn.Module):
  * The source of `model.py` for a model spec: `build_model()` returns a freshly initialised torch
  * module with nabla's state_dict keys; `load_model()` loads `weights.safetensors` into it.
  * @example
- * pytorchModelSource(parseMlpSpec('mlp:4-16-3')); // "... nn.Sequential(nn.Flatten(...), nn.Linear(4, 16, ...) ..."
+ * pytorchModelSource(parseMlpSpec('mlp:4-16-3')).includes('nn.Linear(4, 16, bias=True)'); // true
  */
 export function pytorchModelSource(spec: ModelSpec, info: ModelInfo = {}, title = 'a nabla model'): string {
   const body = layerExpr(spec, '    ');
@@ -313,12 +314,12 @@ function optimizerJson(opt: Optimizer<BaseHyper>): Record<string, SpecValue> {
                 ? 'Adadelta'
                 : null;
   if (!name)
-    throw new Error(
+    throw new OptionError(
       `toPyTorch: no PyTorch optimizer for ${opt.constructor.name} (supported: SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta)`,
     );
   const groups = opt.paramGroups as unknown as Record<string, unknown>[];
   if (groups.length !== 1)
-    throw new Error(`toPyTorch: the optimizer has ${groups.length} parameter groups; train.py takes one`);
+    throw new OptionError(`toPyTorch: the optimizer has ${groups.length} parameter groups; train.py takes one`);
   const out: Record<string, SpecValue> = { name };
   for (const [key, value] of Object.entries(groups[0])) {
     if (key === 'params' || (key === 'maximize' && value === false)) continue;
@@ -334,7 +335,7 @@ function recipeJson(r: PyTorchRecipe): { json: Record<string, unknown>; data: Ui
     ['epochs', r.epochs],
   ] as const) {
     if (!Number.isInteger(v) || v < (key === 'epochs' ? 0 : 1))
-      throw new Error(
+      throw new OptionError(
         `toPyTorch: recipe.${key} must be a ${key === 'epochs' ? 'non-negative' : 'positive'} integer, got ${v}`,
       );
   }
@@ -343,7 +344,7 @@ function recipeJson(r: PyTorchRecipe): { json: Record<string, unknown>; data: Ui
   if (r.data.kind === 'tensors') {
     const { x, y, testX, testY } = r.data;
     if ((testX === undefined) !== (testY === undefined))
-      throw new Error('toPyTorch: recipe.data needs both testX and testY, or neither');
+      throw new OptionError('toPyTorch: recipe.data needs both testX and testY, or neither');
     bytes = encodeSafetensors({ x, y, ...(testX && testY ? { test_x: testX, test_y: testY } : {}) });
     data = { kind: 'tensors', file: 'data.safetensors' };
   } else {
@@ -434,7 +435,7 @@ export function fromPyTorch(model: Module, bytes: Uint8Array, source = 'PyTorch 
       missing.length ? `missing keys: ${missing.join(', ')}` : '',
       unexpected.length ? `unexpected keys: ${unexpected.join(', ')}` : '',
     ].filter(Boolean);
-    throw new Error(
+    throw new StateError(
       `${source}: does not match the model's state_dict (${parts.join('; ')}); is it from another architecture?`,
     );
   }
@@ -442,12 +443,12 @@ export function fromPyTorch(model: Module, bytes: Uint8Array, source = 'PyTorch 
     const entry = header.tensors[fileKeys.get(key) as string];
     const target = own[key];
     if (entry.shape.length !== target.shape.length || entry.shape.some((d, i) => d !== target.shape[i]))
-      throw new Error(
+      throw new ShapeError(
         `${source}: '${key}' has shape [${entry.shape.join(', ')}] but the model's is [${target.shape.join(', ')}]`,
       );
     const allowed = target.dtype === 'float32' ? ['F32'] : target.dtype === 'int32' ? ['I32', 'I64'] : null;
     if (allowed && !allowed.includes(entry.dtype))
-      throw new Error(
+      throw new DTypeError(
         `${source}: '${key}' is ${entry.dtype} but the model's is ${target.dtype} (expected ${allowed.join(' or ')}); ` +
           'convert it in PyTorch before saving (e.g. tensor.float())',
       );
