@@ -51,34 +51,44 @@ test('kill -9 after every write, rename and removal of a 2-epoch run: --resume e
   assert.equal(base.code, 0, base.stderr);
   const want = ['weights.safetensors', 'model.json'].map((f) => readFileSync(join(work, 'base', f)));
   const outcomes: string[] = [];
-  let k = 1;
-  for (; ; k++) {
-    const out = join(work, `crash-${k}`);
-    const r = cli.run(work, [...ARGS, '--epochs', '2', '--out', out], { NABLA_FAULT_AFTER_WRITES: String(k) });
-    if (r.signal === null) {
-      assert.equal(r.code, 0, r.stderr); // k is past the run's last write: it finished
-      break;
+  const crash = (k: number) =>
+    cli.start(work, [...ARGS, '--epochs', '2', '--out', join(work, `crash-${k}`)], {
+      NABLA_FAULT_AFTER_WRITES: String(k),
+    });
+  let k = 0;
+  let finished = false;
+  // Two crashing runs at a time (they are independent); each is then resumed here, in order.
+  for (let first = 1; !finished; first += 2) {
+    const runs = await Promise.all([crash(first), crash(first + 1)]);
+    for (const [i, r] of runs.entries()) {
+      k = first + i;
+      const out = join(work, `crash-${k}`);
+      if (r.signal === null) {
+        assert.equal(r.code, 0, r.stderr); // k is past the run's last write: it finished
+        finished = true;
+        break;
+      }
+      assert.equal(r.signal, 'SIGKILL', `write ${k}: ${r.stderr}`);
+      const { text, error } = await resume(out);
+      assert.match(text, /taking over .*train\.lock: process \d+, which held it, is no longer running/, `write ${k}`);
+      if (error) {
+        assert.match(
+          error.message,
+          /--resume '.*': no checkpoint\/ in it: the run was interrupted before its first checkpoint was complete/,
+        );
+        outcomes.push('refused');
+      } else {
+        ['weights.safetensors', 'model.json'].forEach((f, j) =>
+          assert.ok(readFileSync(join(out, f)).equals(want[j]), `kill after write ${k}: ${f} differs\n${text}`),
+        );
+        outcomes.push(/resuming .* after epoch (\d)/.exec(text)?.[1] ?? '?');
+        if (/took its place/.test(text)) outcomes[outcomes.length - 1] += ' (previous restored)';
+        if (/left by an interrupted checkpoint swap/.test(text))
+          outcomes[outcomes.length - 1] += ' (stale previous removed)';
+      }
+      const left = listAll(out).filter((f) => /\.tmp-|checkpoint\.previous|train\.lock/.test(f));
+      assert.deepEqual(left, [], `kill after write ${k} left these behind after the resume`);
     }
-    assert.equal(r.signal, 'SIGKILL', `write ${k}: ${r.stderr}`);
-    const { text, error } = await resume(out);
-    assert.match(text, /taking over .*train\.lock: process \d+, which held it, is no longer running/, `write ${k}`);
-    if (error) {
-      assert.match(
-        error.message,
-        /--resume '.*': no checkpoint\/ in it: the run was interrupted before its first checkpoint was complete/,
-      );
-      outcomes.push('refused');
-    } else {
-      ['weights.safetensors', 'model.json'].forEach((f, i) =>
-        assert.ok(readFileSync(join(out, f)).equals(want[i]), `kill after write ${k}: ${f} differs\n${text}`),
-      );
-      outcomes.push(/resuming .* after epoch (\d)/.exec(text)?.[1] ?? '?');
-      if (/took its place/.test(text)) outcomes[outcomes.length - 1] += ' (previous restored)';
-      if (/left by an interrupted checkpoint swap/.test(text))
-        outcomes[outcomes.length - 1] += ' (stale previous removed)';
-    }
-    const left = listAll(out).filter((f) => /\.tmp-|checkpoint\.previous|train\.lock/.test(f));
-    assert.deepEqual(left, [], `kill after write ${k} left these behind after the resume`);
   }
   // First checkpoint: its folder, 5 files, the rename into place (7 steps: killed before the rename,
   // nothing to resume); the second also moves the first aside and removes it (9); then the model

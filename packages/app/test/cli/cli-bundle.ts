@@ -5,7 +5,7 @@
  * third of the CPU time of one that compiles the sources through tsx. The bundle runs with
  * NABLA_BACKEND=js: the WASM and native backends find their files relative to their own modules.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,7 @@ export interface CliRun {
 export async function bundledCli(): Promise<{
   dir: string;
   run: (cwd: string, args: string[], env?: Record<string, string>) => CliRun;
+  start: (cwd: string, args: string[], env?: Record<string, string>) => Promise<CliRun>;
 }> {
   const dir = mkdtempSync(join(tmpdir(), 'nabla-cli-bundle-'));
   symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'), 'dir');
@@ -59,5 +60,20 @@ export async function bundledCli(): Promise<{
     });
     return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
   };
-  return { dir, run };
+  /** The same without blocking, so independent runs can overlap. */
+  const start = (cwd: string, args: string[], env: Record<string, string> = {}): Promise<CliRun> =>
+    new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [outfile, ...args], {
+        cwd,
+        timeout: 120_000,
+        env: { ...process.env, NABLA_BACKEND: 'js', ...env },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (b: Buffer) => (stdout += b));
+      child.stderr.on('data', (b: Buffer) => (stderr += b));
+      child.on('error', reject);
+      child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    });
+  return { dir, run, start };
 }
