@@ -1,6 +1,6 @@
 /** `nabla train`: data + model spec in, model directory + report + checkpoint out. */
 import { existsSync, readdirSync, rmdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { io, manualSeed, type Callback, type nn } from 'nabla';
 import { makeDirectory } from 'nabla/node';
 import { TRAIN_DEFAULTS } from './defaults.js';
@@ -110,7 +110,7 @@ function startFresh(given: Partial<TrainConfig>): Run {
   };
 }
 
-function startResumed(given: Partial<TrainConfig>, resume: string, print: (line: string) => void): Run {
+function startResumed(given: Partial<TrainConfig>, resume: string, out: string, print: (line: string) => void): Run {
   const ckpt = loadCheckpoint(resume);
   for (const note of ckpt.notes) print(note);
   const done = ckpt.state.epoch;
@@ -119,7 +119,7 @@ function startResumed(given: Partial<TrainConfig>, resume: string, print: (line:
       `--epochs ${given.epochs}: this run has already trained ${done} epochs (--epochs is the epoch to reach, not how many more); give ${done} or more`,
     );
   // A resumed run keeps every option of the original, except how many epochs to reach.
-  const config = { ...ckpt.config, epochs: given.epochs ?? ckpt.config.epochs, out: given.out ?? resume };
+  const config = { ...ckpt.config, epochs: given.epochs ?? ckpt.config.epochs, out };
   const s = setup(config);
   s.model.loadStateDict(ckpt.loaded.model.stateDict());
   const opt = makeOptimizer(config.optimizer, s.model.parameters(), config.lr);
@@ -180,7 +180,13 @@ export async function train(
   if (resume !== undefined && !existsSync(resume)) throw new Error(`--resume '${resume}': no such folder`);
   // A fresh run checks its data and model before touching the disk, so a bad option writes nothing.
   let run = resume ? null : startFresh(given);
-  const outOption = given.out ?? resume ?? TRAIN_DEFAULTS.out;
+  // --resume RUN/checkpoint continues RUN (writing the run into its own checkpoint folder would break its hashes).
+  const outOption =
+    given.out ??
+    (resume && basename(resolve(resume)) === CHECKPOINT_DIR && existsSync(join(resume, 'checkpoint.json'))
+      ? dirname(resume)
+      : resume) ??
+    TRAIN_DEFAULTS.out;
   const out = resolve(outOption);
   const existed = existsSync(out);
   try {
@@ -191,7 +197,7 @@ export async function train(
   const release = lockRunFolder(out, print);
   try {
     for (const note of tidyRunFolder(out)) print(note);
-    run ??= startResumed(given, resume as string, print);
+    run ??= startResumed(given, resume as string, outOption, print);
     return await trainRun(run, out, print, options.callbacks ?? []);
   } catch (e) {
     if (!(e instanceof NonFiniteError) || !run) throw e;

@@ -125,6 +125,10 @@ test('--resume --epochs below the epochs done is an error that leaves the run as
     /--resume '.*no-such-run': no such folder/,
   );
   assert.equal(existsSync(join(work, 'no-such-run')), false);
+  // --resume RUN/checkpoint continues RUN itself.
+  await train({ epochs: 4 }, { resume: join(out, 'checkpoint'), ...quiet });
+  assert.equal(loadCheckpoint(out).state.epoch, 4);
+  assert.equal(existsSync(join(out, 'checkpoint', 'checkpoint')), false);
   assert.equal(existsSync(join(out, 'train.lock')), false);
 });
 
