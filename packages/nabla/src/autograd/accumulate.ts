@@ -6,6 +6,7 @@
  * an ordinary backward (it runs under noGrad); under `createGraph` (grad mode on) each records
  * itself with a rule built from the others, so a gradient's graph has no gap.
  */
+import { ShapeError } from '../tensor/errors.js';
 import { getBackend } from '../backend/index.js';
 import { allocate, promoteTypes, type DType } from '../tensor/dtype.js';
 import { broadcastShapes, contiguousStrides, formatShape, numel, shapesEqual, type Shape } from '../tensor/shape.js';
@@ -52,7 +53,9 @@ function reduceToShape(g: Tensor, shape: Shape): Tensor {
   if (shapesEqual(g.shape, shape)) return g;
   const lead = g.ndim - shape.length;
   if (lead < 0)
-    throw new Error(`sumToShape: gradient of shape ${formatShape(g.shape)} cannot be reduced to ${formatShape(shape)}`);
+    throw new ShapeError(
+      `sumToShape: gradient of shape ${formatShape(g.shape)} cannot be reduced to ${formatShape(shape)}`,
+    );
   const dims: number[] = [];
   g.shape.forEach((s, i) => {
     if (i < lead || (shape[i - lead] === 1 && s !== 1)) dims.push(i);

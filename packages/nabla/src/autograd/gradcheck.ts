@@ -1,3 +1,4 @@
+import { DTypeError, ShapeError, StateError } from '../tensor/errors.js';
 import { grad } from './engine.js';
 import { enableGrad, noGrad } from './grad-mode.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -56,7 +57,7 @@ export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opt
   inputs.forEach((x, k) => {
     if (!x.requiresGrad) return;
     if (!x.isContiguous() && x.isLeaf)
-      throw new Error('gradcheck: leaf inputs must be contiguous (pass a view built inside fn instead)');
+      throw new StateError('gradcheck: leaf inputs must be contiguous (pass a view built inside fn instead)');
     const analytic = x.grad ? (x.grad.toTypedArray() as ArrayLike<number>) : new Float64Array(x.numel());
     const data = x.storage.data;
     const perturb = (i: number, delta: number) => {
@@ -65,7 +66,7 @@ export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opt
     };
     const check = (numeric: number, expected: number, where: string) => {
       if (Math.abs(numeric - expected) > atol + rtol * Math.abs(numeric)) {
-        throw new Error(
+        throw new ShapeError(
           `gradcheck: input ${k} (shape ${formatShape(x.shape)}) ${where}: numerical ${numeric} vs analytical ${expected}`,
         );
       }
@@ -123,7 +124,7 @@ export function gradgradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[],
   checkOptions('gradgradcheck', options, GRADCHECK_KEYS);
   const probe = noGrad(() => fn(...inputs.map((x) => x.detach())));
   if (!probe.isFloatingPoint())
-    throw new Error(`gradgradcheck: fn returned a ${probe.dtype} tensor, not a floating one`);
+    throw new DTypeError(`gradgradcheck: fn returned a ${probe.dtype} tensor, not a floating one`);
   const v = randomLike(probe.shape, probe.dtype).requiresGrad_();
   // Fixed random weights for each input's gradient: the checked function is one number.
   const weights = inputs.map((x) => randomLike(x.shape, x.dtype));

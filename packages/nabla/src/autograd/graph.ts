@@ -1,3 +1,4 @@
+import { ShapeError, StateError } from '../tensor/errors.js';
 import { EXCLUSIVE_GRAD, type Tensor } from '../tensor/tensor.js';
 import { isDebugRecycling, isRecycled } from '../tensor/dtype.js';
 import { isAnomalyEnabled, isGradEnabled } from './grad-mode.js';
@@ -88,7 +89,7 @@ export function record(
   if (isAnomalyEnabled() && backwardDepth === 0 && out.isFloatingPoint()) {
     const bad = firstNonFinite(out);
     if (bad >= 0) {
-      throw new Error(
+      throw new ShapeError(
         `Anomaly detected: '${name}' produced ${out.toTypedArray()[bad]} in its forward output (element ${bad} of shape [${out.shape.join(', ')}])`,
       );
     }
@@ -126,7 +127,7 @@ export function traced(
 export function checkNotRecycled(name: string, tensors: readonly Tensor[]): void {
   for (const t of tensors) {
     if (isRecycled(t.storage.data)) {
-      throw new Error(
+      throw new ShapeError(
         `'${name}' read a tensor of shape [${t.shape.join(', ')}] whose memory backward already handed back for reuse ` +
           '(debug recycling): a backward rule kept a view of a gradient it marked exclusiveGrad, or returned one that something else still uses',
       );
@@ -190,7 +191,7 @@ export function checkExclusive(fn: GradFn, out: Tensor, gradOutput: Tensor, grad
     ];
     for (const [what, t] of others) {
       if (t && t.storage.data.buffer === buffer) {
-        throw new Error(
+        throw new StateError(
           `backward: '${fn.name}' marked the gradient for input ${k} exclusive (exclusiveGrad) but it shares memory with ${what}; ` +
             'an exclusive gradient must be a fresh buffer that nothing else references (debug recycling)',
         );

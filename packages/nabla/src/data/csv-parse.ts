@@ -1,3 +1,4 @@
+import { FormatError, OptionError } from '../tensor/errors.js';
 /**
  * A small RFC 4180 CSV reader: quoted fields (with `""` escapes, delimiters and newlines inside),
  * LF / CRLF / CR line ends, a byte-order mark. nabla keeps its runtime free of dependencies and
@@ -21,7 +22,7 @@ function readQuoted(
   let newlines = 0;
   let i = start + 1;
   for (;;) {
-    if (i >= text.length) throw new Error(`${source}: line ${line}: quoted field is never closed`);
+    if (i >= text.length) throw new FormatError(`${source}: line ${line}: quoted field is never closed`);
     const c = text[i];
     if (c === '"') {
       if (text[i + 1] !== '"') return { value, end: i + 1, newlines };
@@ -37,7 +38,7 @@ function readQuoted(
 
 function checkDelimiter(delimiter: string, source: string): void {
   if (delimiter.length !== 1 || '"\r\n'.includes(delimiter)) {
-    throw new Error(
+    throw new OptionError(
       `${source}: delimiter must be one character other than a quote or newline, got ${JSON.stringify(delimiter)}`,
     );
   }
@@ -73,7 +74,7 @@ export function parseCsvRecords(text: string, delimiter = ',', source = 'csv'): 
       line += q.newlines;
       i = q.end;
       if (i < text.length && !`${delimiter}\r\n`.includes(text[i])) {
-        throw new Error(`${source}: line ${line}: unexpected ${JSON.stringify(text[i])} after a closing quote`);
+        throw new FormatError(`${source}: line ${line}: unexpected ${JSON.stringify(text[i])} after a closing quote`);
       }
     } else if (c === delimiter) {
       fields.push(field);

@@ -1,3 +1,4 @@
+import { FormatError } from '../tensor/errors.js';
 import { checkOptions, type OptionKeys } from '../tensor/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { parseCsvRecords, type CsvRecord } from './csv-parse.js';
@@ -59,7 +60,7 @@ export interface CsvData {
 function resolveColumn(ref: ColumnRef, names: readonly string[], source: string): number {
   const index = typeof ref === 'number' ? ref : names.indexOf(ref);
   if (typeof ref === 'number' ? !Number.isInteger(ref) || ref < 0 || ref >= names.length : index < 0) {
-    throw new Error(
+    throw new FormatError(
       `${source}: no column ${JSON.stringify(ref)}; the columns are ${names.map((n) => JSON.stringify(n)).join(', ')}`,
     );
   }
@@ -80,12 +81,13 @@ function parseNumber(
   if (s === '' || (Number.isNaN(v) && s !== 'NaN')) {
     const what =
       s === '' ? 'an empty value (missing values are not supported)' : `${JSON.stringify(text)}, which is not a number`;
-    throw new Error(`${where()}: found ${what}`);
+    throw new FormatError(`${where()}: found ${what}`);
   }
   if (!options.allowNonFinite) {
-    if (!Number.isFinite(v)) throw new Error(`${where()}: found ${JSON.stringify(s)}, which is not a finite number`);
+    if (!Number.isFinite(v))
+      throw new FormatError(`${where()}: found ${JSON.stringify(s)}, which is not a finite number`);
     if (options.dtype !== 'float64' && !Number.isFinite(Math.fround(v)))
-      throw new Error(`${where()}: ${s} is beyond float32's range (±3.4e38) and would become ±Infinity`);
+      throw new FormatError(`${where()}: ${s} is beyond float32's range (±3.4e38) and would become ±Infinity`);
   }
   return v;
 }
@@ -115,7 +117,7 @@ function readTarget(rows: CsvRecord[], column: number, names: readonly string[],
   rows.forEach((r, i) => {
     const k = lookup.get(raw[i]);
     if (k === undefined) {
-      throw new Error(
+      throw new FormatError(
         `${source}: line ${r.line}, column ${column + 1} (${JSON.stringify(names[column])}): class ${JSON.stringify(raw[i])} is not one of ${classNames.map((c) => JSON.stringify(c)).join(', ')}`,
       );
     }
@@ -127,7 +129,7 @@ function readTarget(rows: CsvRecord[], column: number, names: readonly string[],
 function checkRagged(rows: readonly CsvRecord[], width: number, first: string, source: string): void {
   for (const r of rows) {
     if (r.fields.length !== width) {
-      throw new Error(`${source}: line ${r.line} has ${r.fields.length} fields but the ${first} has ${width}`);
+      throw new FormatError(`${source}: line ${r.line} has ${r.fields.length} fields but the ${first} has ${width}`);
     }
   }
 }
@@ -145,7 +147,7 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvData {
   checkOptions('parseCsv', options, CSV_KEYS);
   const source = options.source ?? 'csv';
   const records = parseCsvRecords(text, options.delimiter ?? ',', source);
-  if (records.length === 0) throw new Error(`${source}: no records found`);
+  if (records.length === 0) throw new FormatError(`${source}: no records found`);
   const header = options.header ?? true;
   const names = header ? records[0].fields.map((f) => f.trim()) : records[0].fields.map((_, i) => String(i));
   const rows = header ? records.slice(1) : records;

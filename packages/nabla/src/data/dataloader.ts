@@ -57,7 +57,7 @@ export class DataLoader<B = Tensor[]> implements Iterable<B> {
     });
     this.batchSize = options.batchSize ?? 1;
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) {
-      throw new Error(`DataLoader: batchSize must be a positive integer, got ${this.batchSize}`);
+      throw new OptionError(`DataLoader: batchSize must be a positive integer, got ${this.batchSize}`);
     }
     this.shuffle = options.shuffle ?? false;
     this.dropLast = options.dropLast ?? false;

@@ -1,5 +1,5 @@
 import { stack } from '../ops/movement.js';
-import { ShapeError } from '../tensor/errors.js';
+import { IndexError, OptionError, ShapeError } from '../tensor/errors.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -22,7 +22,7 @@ export interface Dataset {
 
 function checkIndex(index: number, length: number, what: string): number {
   if (!Number.isInteger(index) || index < -length || index >= length) {
-    throw new RangeError(`${what}: index ${index} is out of range for a data set of length ${length}`);
+    throw new IndexError(`${what}: index ${index} is out of range for a data set of length ${length}`);
   }
   return index < 0 ? index + length : index;
 }
@@ -38,15 +38,15 @@ export class TensorDataset implements Dataset {
   readonly tensors: readonly Tensor[];
 
   constructor(...tensors: Tensor[]) {
-    if (tensors.length === 0) throw new Error('TensorDataset: expected at least one tensor');
+    if (tensors.length === 0) throw new OptionError('TensorDataset: expected at least one tensor');
     tensors.forEach((t, i) => {
       if (t.ndim === 0)
-        throw new Error(`TensorDataset: tensor ${i} is 0-d; every tensor needs a first (sample) dimension`);
+        throw new ShapeError(`TensorDataset: tensor ${i} is 0-d; every tensor needs a first (sample) dimension`);
     });
     const n = tensors[0].shape[0];
     const bad = tensors.findIndex((t) => t.shape[0] !== n);
     if (bad >= 0) {
-      throw new Error(
+      throw new ShapeError(
         `TensorDataset: size mismatch between tensors: tensor 0 has ${n} samples (shape ${formatShape(tensors[0].shape)}) ` +
           `but tensor ${bad} has ${tensors[bad].shape[0]} (shape ${formatShape(tensors[bad].shape)})`,
       );
@@ -101,12 +101,13 @@ export class Subset implements Dataset {
 /** Samples at `indices` as one tensor per field, stacked along a new first dimension. */
 export function fetchBatch(dataset: Dataset, indices: Int32Array): Tensor[] {
   if (dataset.getBatch) return dataset.getBatch(indices);
-  if (indices.length === 0) throw new Error('fetchBatch: cannot stack an empty batch from a data set without getBatch');
+  if (indices.length === 0)
+    throw new OptionError('fetchBatch: cannot stack an empty batch from a data set without getBatch');
   const samples = Array.from(indices, (i) => dataset.getItem(i));
   return samples[0].map((_, field) => {
     const column = samples.map((s, k) => {
       if (s.length !== samples[0].length) {
-        throw new Error(
+        throw new ShapeError(
           `collate: sample ${indices[k]} has ${s.length} fields but sample ${indices[0]} has ${samples[0].length}`,
         );
       }

@@ -1,3 +1,4 @@
+import { FormatError } from '../tensor/errors.js';
 import { checkOptions } from '../tensor/options.js';
 import { readFile } from 'node:fs/promises';
 import { CSV_KEYS, parseCsv, type CsvData, type CsvOptions } from './csv.js';
@@ -14,7 +15,7 @@ export async function readCsvFile(path: string, options: CsvOptions = {}): Promi
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    throw new Error(`readCsvFile: cannot read ${path}: ${(e as Error).message}`);
+    throw new FormatError(`readCsvFile: cannot read ${path}: ${(e as Error).message}`, { cause: e });
   }
   return parseCsv(text, { source: path, ...options });
 }

@@ -1,3 +1,4 @@
+import { OptionError } from '../tensor/errors.js';
 import { randperm } from '../tensor/create.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -9,13 +10,14 @@ function splitLengths(total: number, lengths: readonly number[], op: string): nu
   const fractional = Math.abs(sum - 1) < 1e-9 && sum !== total;
   if (!fractional) {
     if (lengths.some((l) => !Number.isInteger(l) || l < 0) || sum !== total) {
-      throw new Error(
+      throw new OptionError(
         `${op}: lengths [${lengths.join(', ')}] must be non-negative integers summing to the data set length ${total}, or fractions summing to 1`,
       );
     }
     return [...lengths];
   }
-  if (lengths.some((f) => f < 0 || f > 1)) throw new Error(`${op}: fraction out of [0, 1] in [${lengths.join(', ')}]`);
+  if (lengths.some((f) => f < 0 || f > 1))
+    throw new OptionError(`${op}: fraction out of [0, 1] in [${lengths.join(', ')}]`);
   const out = lengths.map((f) => Math.floor(total * f));
   let remainder = total - out.reduce((a, b) => a + b, 0);
   for (let i = 0; remainder > 0; i = (i + 1) % out.length, remainder--) out[i]++;
@@ -60,9 +62,9 @@ export function stratifiedSplit(
 ): Subset[] {
   const y = 'toTypedArray' in labels ? labels.toTypedArray() : labels;
   if (y.length !== dataset.length)
-    throw new Error(`stratifiedSplit: ${y.length} labels for a data set of length ${dataset.length}`);
+    throw new OptionError(`stratifiedSplit: ${y.length} labels for a data set of length ${dataset.length}`);
   if (Math.abs(fractions.reduce((a, b) => a + b, 0) - 1) > 1e-9)
-    throw new Error(`stratifiedSplit: fractions [${fractions.join(', ')}] must sum to 1`);
+    throw new OptionError(`stratifiedSplit: fractions [${fractions.join(', ')}] must sum to 1`);
   const byClass = new Map<number, number[]>();
   for (let i = 0; i < y.length; i++) {
     const members = byClass.get(y[i]);

@@ -1,3 +1,4 @@
+import { ShapeError, StateError } from '../tensor/errors.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { formatShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -18,7 +19,7 @@ export class StandardScaler {
   /** Learns per-column mean and std from `x` of shape `[samples, ...features]`. */
   fit(x: Tensor): this {
     if (x.ndim < 1 || x.shape[0] === 0)
-      throw new Error(`StandardScaler.fit: expected at least one sample, got shape ${formatShape(x.shape)}`);
+      throw new ShapeError(`StandardScaler.fit: expected at least one sample, got shape ${formatShape(x.shape)}`);
     noGrad(() => {
       this.mean = x.mean(0);
       const std = x.std(0, { correction: 0 });
@@ -32,7 +33,7 @@ export class StandardScaler {
   transform(x: Tensor): Tensor {
     const { mean, std } = this.fitted('transform');
     if (x.ndim < 1 || x.shape.slice(1).join() !== mean.shape.join()) {
-      throw new Error(
+      throw new ShapeError(
         `StandardScaler.transform: x has shape ${formatShape(x.shape)} but the scaler was fitted on features of shape ${formatShape(mean.shape)}`,
       );
     }
@@ -50,7 +51,7 @@ export class StandardScaler {
   }
 
   private fitted(op: string): { mean: Tensor; std: Tensor } {
-    if (!this.mean || !this.std) throw new Error(`StandardScaler.${op}: call fit() first`);
+    if (!this.mean || !this.std) throw new StateError(`StandardScaler.${op}: call fit() first`);
     return { mean: this.mean, std: this.std };
   }
 }

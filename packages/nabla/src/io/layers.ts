@@ -2,6 +2,7 @@
  * Model-spec entries for nabla's built-in layers and the zoo's ResNet: JSON options ↔ constructor
  * arguments. model-spec.ts imports this file, so whoever can build a model knows these types.
  */
+import { OptionError } from '../tensor/errors.js';
 import { type BasicBlock, ResNet } from '../models/index.js';
 import * as nn from '../nn/index.js';
 import type { Module } from '../nn/module.js';
@@ -27,7 +28,8 @@ function layer<M extends Module>(
 
 function num(s: ModelSpec, key: string, fallback?: number): number {
   const v = s[key] ?? fallback;
-  if (typeof v !== 'number') throw new Error(`${s.type}: option '${key}' must be a number, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number')
+    throw new OptionError(`${s.type}: option '${key}' must be a number, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -36,7 +38,7 @@ function pair(s: ModelSpec, key: string, fallback?: Pair): Pair {
   if (typeof v === 'number') return v;
   if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number'))
     return [v[0] as number, v[1] as number];
-  throw new Error(`${s.type}: option '${key}' must be a number or [h, w], got ${JSON.stringify(v)}`);
+  throw new OptionError(`${s.type}: option '${key}' must be a number or [h, w], got ${JSON.stringify(v)}`);
 }
 
 const pairJson = (p: Pair): SpecValue => (typeof p === 'number' ? p : [...p]);
@@ -47,7 +49,7 @@ const plain = (o: object): Fields => JSON.parse(JSON.stringify(o)) as Fields;
 
 registerLayer('Sequential', {
   build: (spec) => {
-    if (!Array.isArray(spec.layers)) throw new Error(`Sequential: 'layers' must be an array of layer specs`);
+    if (!Array.isArray(spec.layers)) throw new OptionError(`Sequential: 'layers' must be an array of layer specs`);
     return new nn.Sequential(...spec.layers.map((l) => buildModel(l)));
   },
   describe: (m) =>
@@ -202,7 +204,7 @@ batchNorm('BatchNorm2d', nn.BatchNorm2d);
 const numbers = (s: ModelSpec, key: string): number[] => {
   const v = s[key];
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'number'))
-    throw new Error(`${s.type}: option '${key}' must be an array of numbers`);
+    throw new OptionError(`${s.type}: option '${key}' must be an array of numbers`);
   return v as number[];
 };
 

@@ -1,3 +1,4 @@
+import { FormatError, OptionError } from '../tensor/errors.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import type { Module } from '../nn/module.js';
 import { isfinite, logicalNot } from '../ops/comparison.js';
@@ -40,11 +41,12 @@ const text = (value: unknown): Uint8Array => new TextEncoder().encode(`${JSON.st
 /** Parses a JSON file of a model directory, naming the file when it is broken. @example readJson(files, 'model.json'); */
 export function readJson(files: ModelFiles, name: string): unknown {
   const bytes = files[name];
-  if (!bytes) throw new Error(`model directory has no ${name} (files: ${Object.keys(files).join(', ') || 'none'})`);
+  if (!bytes)
+    throw new FormatError(`model directory has no ${name} (files: ${Object.keys(files).join(', ') || 'none'})`);
   try {
     return JSON.parse(new TextDecoder().decode(bytes));
   } catch (e) {
-    throw new Error(`${name} is not valid JSON: ${(e as Error).message}`);
+    throw new FormatError(`${name} is not valid JSON: ${(e as Error).message}`, { cause: e });
   }
 }
 
@@ -84,14 +86,14 @@ export function unpackModel(files: ModelFiles): LoadedModel {
     [K in keyof ModelInfo]?: unknown;
   };
   if (doc.format !== FORMAT || !doc.architecture) {
-    throw new Error(
+    throw new FormatError(
       `${MODEL_JSON}: expected {"format": "${FORMAT}", "architecture": {...}}, got format ${JSON.stringify(doc.format)}`,
     );
   }
   const info = readInfo(doc);
   const model = buildModel(doc.architecture);
   const weights = files[WEIGHTS_FILE];
-  if (!weights) throw new Error(`model directory has no ${WEIGHTS_FILE}`);
+  if (!weights) throw new FormatError(`model directory has no ${WEIGHTS_FILE}`);
   checkWeightsHash(doc.weightsSha256, weights);
   const { tensors } = decodeSafetensors(weights, WEIGHTS_FILE);
   checkFinite(tensors, WEIGHTS_FILE);
@@ -109,17 +111,18 @@ function readInfo(doc: { [K in keyof ModelInfo]?: unknown }): ModelInfo {
     inputShape !== undefined &&
     !(Array.isArray(inputShape) && inputShape.every((d) => Number.isSafeInteger(d) && (d as number) > 0))
   )
-    throw new Error(
+    throw new OptionError(
       `${MODEL_JSON}: "inputShape" must be an array of positive integers, got ${JSON.stringify(inputShape)}`,
     );
   if (classes !== undefined) {
     if (!Array.isArray(classes) || !classes.every((c) => typeof c === 'string'))
-      throw new Error(`${MODEL_JSON}: "classes" must be an array of strings, got ${JSON.stringify(classes)}`);
+      throw new OptionError(`${MODEL_JSON}: "classes" must be an array of strings, got ${JSON.stringify(classes)}`);
     const repeated = classes.find((c, i) => classes.indexOf(c) !== i);
-    if (repeated !== undefined) throw new Error(`${MODEL_JSON}: "classes" names ${JSON.stringify(repeated)} twice`);
+    if (repeated !== undefined)
+      throw new FormatError(`${MODEL_JSON}: "classes" names ${JSON.stringify(repeated)} twice`);
   }
   if (preprocessing !== undefined && (preprocessing === null || typeof preprocessing !== 'object'))
-    throw new Error(`${MODEL_JSON}: "preprocessing" must be an object, got ${JSON.stringify(preprocessing)}`);
+    throw new OptionError(`${MODEL_JSON}: "preprocessing" must be an object, got ${JSON.stringify(preprocessing)}`);
   return {
     inputShape: inputShape as number[] | undefined,
     classes: classes as string[] | undefined,
@@ -130,10 +133,12 @@ function readInfo(doc: { [K in keyof ModelInfo]?: unknown }): ModelInfo {
 function checkWeightsHash(expected: unknown, weights: Uint8Array): void {
   if (expected === undefined) return;
   if (typeof expected !== 'string' || !/^[0-9a-f]{64}$/.test(expected))
-    throw new Error(`${MODEL_JSON}: "weightsSha256" must be 64 lowercase hex digits, got ${JSON.stringify(expected)}`);
+    throw new OptionError(
+      `${MODEL_JSON}: "weightsSha256" must be 64 lowercase hex digits, got ${JSON.stringify(expected)}`,
+    );
   const actual = sha256Hex(weights);
   if (actual !== expected)
-    throw new Error(
+    throw new FormatError(
       `${WEIGHTS_FILE}: its SHA-256 is ${actual} but ${MODEL_JSON} records ${expected} ("weightsSha256"): the file was changed or damaged after it was saved`,
     );
 }
@@ -144,7 +149,7 @@ function checkFinite(tensors: Record<string, Tensor>, file: string): void {
     if (!isFloating(t.dtype)) continue;
     const bad = noGrad(() => sum(logicalNot(isfinite(t))).item());
     if (bad > 0)
-      throw new Error(
+      throw new FormatError(
         `${file}: tensor '${name}' has ${bad} non-finite value${bad === 1 ? '' : 's'} (NaN or ±Infinity)`,
       );
   }
@@ -169,12 +174,12 @@ function checkOutputs(model: Module, info: ModelInfo): void {
     }
   }
   if (!(output instanceof Tensor))
-    throw new Error(
+    throw new FormatError(
       `${MODEL_JSON}: "inputShape" [${inputShape.join(', ')}] does not fit the architecture: ${failure instanceof Error ? failure.message : String(failure)}`,
     );
   const outputs = output.shape[output.ndim - 1];
   if (output.ndim < 2 || outputs !== classes.length)
-    throw new Error(
+    throw new FormatError(
       `${MODEL_JSON}: "classes" has ${classes.length} name${classes.length === 1 ? '' : 's'} but the model has ${output.ndim < 2 ? `output shape [${output.shape.join(', ')}]` : `${outputs} outputs`}`,
     );
 }
@@ -218,7 +223,7 @@ export function unpackState(json: unknown, tensors: Record<string, Tensor>): unk
       const o = v as Record<string, unknown>;
       if (typeof o.$tensor === 'string') {
         const t = tensors[o.$tensor];
-        if (!t) throw new Error(`unpackState: tensor '${o.$tensor}' is missing from the tensor file`);
+        if (!t) throw new FormatError(`unpackState: tensor '${o.$tensor}' is missing from the tensor file`);
         return t;
       }
       if (typeof o.$number === 'string') return Number(o.$number);

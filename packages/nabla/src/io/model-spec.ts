@@ -1,3 +1,4 @@
+import { OptionError, StateError } from '../tensor/errors.js';
 import type { Module } from '../nn/module.js';
 import { checkOptions } from '../tensor/options.js';
 import { layerTypes, registerLayer, registry, type ModelSpec, type SpecValue } from './layer-registry.js';
@@ -14,10 +15,11 @@ import './layers.js';
  */
 export function buildModel(spec: ModelSpec): Module {
   if (typeof spec !== 'object' || spec === null || typeof spec.type !== 'string') {
-    throw new Error(`buildModel: expected an object with a string 'type', got ${JSON.stringify(spec)}`);
+    throw new OptionError(`buildModel: expected an object with a string 'type', got ${JSON.stringify(spec)}`);
   }
   const entry = registry.get(spec.type);
-  if (!entry) throw new Error(`buildModel: unknown layer type '${spec.type}' (known: ${layerTypes().join(', ')})`);
+  if (!entry)
+    throw new OptionError(`buildModel: unknown layer type '${spec.type}' (known: ${layerTypes().join(', ')})`);
   return entry.build(spec);
 }
 
@@ -34,7 +36,7 @@ export function describeModel(model: Module): ModelSpec {
     if (spec) return spec;
   }
   const name = model.constructor.name;
-  throw new Error(
+  throw new StateError(
     `describeModel: no registered layer type describes ${name}, so a model holding it cannot be saved. ` +
       `Register the class once, before saving and before loading: io.registerModuleClass(${name}) when ` +
       `\`new ${name}()\` rebuilds it, or io.registerModuleClass(${name}, { options: (m) => ({ ...JSON options }), ` +
@@ -85,9 +87,9 @@ export function registerModuleClass<M extends Module>(
  */
 export function parseMlpSpec(text: string): ModelSpec {
   const m = /^mlp:(\d+(?:-\d+)+)$/.exec(text.trim());
-  if (!m) throw new Error(`parseMlpSpec: '${text}' is not an MLP spec; expected e.g. mlp:784-256-128-10`);
+  if (!m) throw new OptionError(`parseMlpSpec: '${text}' is not an MLP spec; expected e.g. mlp:784-256-128-10`);
   const widths = m[1].split('-').map(Number);
-  if (widths.some((w) => w <= 0)) throw new Error(`parseMlpSpec: widths must be positive in '${text}'`);
+  if (widths.some((w) => w <= 0)) throw new OptionError(`parseMlpSpec: widths must be positive in '${text}'`);
   const layers: ModelSpec[] = [{ type: 'Flatten' }];
   for (let i = 0; i + 1 < widths.length; i++) {
     if (i > 0) layers.push({ type: 'ReLU' });

@@ -1,4 +1,5 @@
 /** Node-only model files: atomic writes and model directories on disk. Exported from `nabla/node`. */
+import { FormatError } from '../tensor/errors.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -39,13 +40,13 @@ export function makeDirectory(dir: string): void {
     missing.push(p);
     p = dirname(p);
   }
-  if (!statSync(p).isDirectory()) throw new Error(`cannot create directory '${dir}': '${p}' is not a directory`);
+  if (!statSync(p).isDirectory()) throw new FormatError(`cannot create directory '${dir}': '${p}' is not a directory`);
   for (const level of missing.reverse()) {
     try {
       mkdirSync(level);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST')
-        throw new Error(`cannot create directory '${level}': ${(e as Error).message}`);
+        throw new FormatError(`cannot create directory '${level}': ${(e as Error).message}`, { cause: e });
     }
   }
 }
@@ -64,7 +65,7 @@ export function readModelFiles(dir: string): ModelFiles {
   try {
     names = readdirSync(dir);
   } catch (e) {
-    throw new Error(`cannot read model directory '${dir}': ${(e as Error).message}`);
+    throw new FormatError(`cannot read model directory '${dir}': ${(e as Error).message}`, { cause: e });
   }
   const files: ModelFiles = {};
   for (const name of names) {
@@ -97,7 +98,7 @@ export function loadModel(dir: string): LoadedModel {
   try {
     return unpackModel(readModelFiles(dir));
   } catch (e) {
-    throw new Error(`loading model from '${dir}': ${(e as Error).message}`);
+    throw new FormatError(`loading model from '${dir}': ${(e as Error).message}`, { cause: e });
   }
 }
 

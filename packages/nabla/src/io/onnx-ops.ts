@@ -3,6 +3,7 @@
  * same forward into one graph: values that differ between the traces become the symbolic
  * batch size (or fail the export, naming the op and its module).
  */
+import { OptionError, StateError } from '../tensor/errors.js';
 import type { Module } from '../nn/module.js';
 import { equal } from '../ops/comparison.js';
 import { amax, amin } from '../ops/reduce.js';
@@ -389,7 +390,7 @@ export function convertOps(
   if (mismatch >= 0 || first.ops.length !== second.ops.length || first.outputs.length !== second.outputs.length) {
     const i = mismatch >= 0 ? mismatch : Math.min(first.ops.length, second.ops.length);
     const op = first.ops[i] ?? second.ops[i];
-    throw new Error(
+    throw new StateError(
       `exportOnnx: forward ran different ops on a second input${op ? ` (op ${i}, '${op.name}' in ${where(op)})` : ''}: ` +
         'branches or loops that depend on the input values or the batch size cannot be traced ' +
         '(an input whose batch is not dimension 0, like a sequence-first RNN, needs dynamicBatch: false)',
@@ -473,7 +474,7 @@ export function convertOps(
     const op = first.ops[i];
     const twin = second.ops[i];
     const fail = (problem: string): never => {
-      throw new Error(`exportOnnx: '${op.name}' in ${where(op)}: ${problem}`);
+      throw new OptionError(`exportOnnx: '${op.name}' in ${where(op)}: ${problem}`);
     };
     if (op.name === 'module') {
       const call = op.attrs.call as ModuleCall;
@@ -484,7 +485,7 @@ export function convertOps(
     }
     const convert = CONVERTERS[op.name];
     if (!convert)
-      throw new Error(
+      throw new OptionError(
         `exportOnnx: no ONNX conversion for op '${op.name}' in ${where(op)} (supported: ${Object.keys(CONVERTERS).sort().join(', ')})`,
       );
     const attrs = merge(op.attrs, twin.attrs, batch) as Record<string, unknown>;
@@ -507,7 +508,7 @@ export function convertOps(
   });
   const outputs = first.outputs.map((t, k) => {
     const fail = (problem: string): never => {
-      throw new Error(`exportOnnx: output ${k} of forward: ${problem}`);
+      throw new OptionError(`exportOnnx: output ${k} of forward: ${problem}`);
     };
     const value = nameOf(outputSources[k], t, second.outputs[k], fail);
     g.nodes.push({ opType: 'Identity', inputs: [value], outputs: [outputNames[k]], attrs: {} });

@@ -4,6 +4,7 @@
  * autograd/graph.ts's tracer hook, tagged with the path of the module that ran it. The ops
  * implement themselves once; onnx-ops.ts only says how each one is spelled in ONNX.
  */
+import { OptionError } from '../tensor/errors.js';
 import { setTracer, type TracedOp } from '../autograd/graph.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import type { Module } from '../nn/module.js';
@@ -34,7 +35,7 @@ export function flattenOutputs(value: unknown, where = 'output'): Tensor[] {
   if (Array.isArray(value)) return value.flatMap((v, i) => flattenOutputs(v, `${where}[${i}]`));
   if (value === null || value === undefined) return [];
   if (typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => flattenOutputs(v, `${where}.${k}`));
-  throw new Error(
+  throw new OptionError(
     `exportOnnx: forward returned ${typeof value} at ${where}; only tensors (alone, in arrays or in objects) can be graph outputs`,
   );
 }
@@ -72,7 +73,7 @@ export function traceForward(
           }
           const [output, ...rest] = flattenOutputs(out);
           if (!output || rest.length)
-            throw new Error(`exportOnnx: an ONNX emitter's module at '${path}' must return one tensor`);
+            throw new OptionError(`exportOnnx: an ONNX emitter's module at '${path}' must return one tensor`);
           const tensors = args.filter((a): a is Tensor => a instanceof Tensor);
           ops.push({ name: 'module', inputs: tensors, attrs: { call: { module: m, path } }, output, path, module: m });
           return out;

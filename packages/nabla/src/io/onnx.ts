@@ -1,3 +1,4 @@
+import { OptionError, ShapeError } from '../tensor/errors.js';
 import type { Module } from '../nn/module.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { cat, narrow } from '../ops/movement.js';
@@ -113,7 +114,7 @@ export function registerOnnxEmitter(emit: OnnxEmitter): void {
 export function emitModule(m: Module, input: string, g: OnnxGraphBuilder, prefix: string): string {
   const out = tryEmitters(m, input, g, prefix);
   if (out !== null) return out;
-  throw new Error(
+  throw new OptionError(
     `exportOnnx: no ONNX emitter for ${m.constructor.name} at '${prefix || '(root)'}'; exportOnnx traces forward without one`,
   );
 }
@@ -174,7 +175,7 @@ const OPTION_KEYS: OptionKeys<OnnxExportOptions> = {
 export function exportOnnx(model: Module, options: OnnxExportOptions): Uint8Array {
   checkOptions('exportOnnx', options, OPTION_KEYS);
   const { opset = 17, dynamicBatch = true } = options;
-  if (opset !== 17) throw new Error(`exportOnnx: only opset 17 is written, got opset ${opset}`);
+  if (opset !== 17) throw new OptionError(`exportOnnx: only opset 17 is written, got opset ${opset}`);
   const inputs = exampleInputs(options);
   const second = noGrad(() => inputs.map((x) => variant(x, dynamicBatch)));
   const intercept = (m: Module, path: string) => emitters.length > 0 && claims(m, path);
@@ -186,7 +187,7 @@ export function exportOnnx(model: Module, options: OnnxExportOptions): Uint8Arra
     options.outputNames ??
     (count === 1 ? [options.outputName ?? 'output'] : traces[0].outputs.map((_, i) => `output_${i}`));
   if (inputNames.length !== inputs.length || outputNames.length !== count)
-    throw new Error(
+    throw new OptionError(
       `exportOnnx: ${inputs.length} input(s) and ${count} output(s), but ${inputNames.length} input name(s) and ${outputNames.length} output name(s)`,
     );
   const g = new OnnxGraphBuilder();
@@ -216,10 +217,11 @@ function claims(m: Module, path: string): boolean {
 function exampleInputs(options: OnnxExportOptions): Tensor[] {
   if (options.example !== undefined) {
     const list = Array.isArray(options.example) ? [...options.example] : [options.example as Tensor];
-    if (list.length === 0) throw new Error('exportOnnx: example is an empty list');
+    if (list.length === 0) throw new OptionError('exportOnnx: example is an empty list');
     return list;
   }
-  if (!options.inputShape) throw new Error('exportOnnx: give an example input (example: tensor) or its inputShape');
+  if (!options.inputShape)
+    throw new ShapeError('exportOnnx: give an example input (example: tensor) or its inputShape');
   // A private generator: exporting does not move the global random stream.
   return [randn([2, ...options.inputShape], { generator: new Generator(0x5eed) })];
 }

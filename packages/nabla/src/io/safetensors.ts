@@ -1,3 +1,4 @@
+import { FormatError } from '../tensor/errors.js';
 import type { DType, TypedArray } from '../tensor/dtype.js';
 import { formatShape, numel } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -47,7 +48,7 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Rec
   const chunks: TypedArray[] = [];
   for (const name of names) {
     if (name === '__metadata__')
-      throw new Error("encodeSafetensors: '__metadata__' is reserved and cannot name a tensor");
+      throw new FormatError("encodeSafetensors: '__metadata__' is reserved and cannot name a tensor");
     const data = tensors[name].toTypedArray();
     header[name] = {
       dtype: WRITE_CODE[tensors[name].dtype],
@@ -125,13 +126,13 @@ function parseHeader(
   source: string,
 ): { entries: [string, HeaderEntry][]; metadata: Record<string, string>; data: Uint8Array } {
   if (bytes.length < 8)
-    throw new Error(
+    throw new FormatError(
       `${source}: ${bytes.length} bytes is too short for a safetensors file (needs an 8-byte header length)`,
     );
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = Number(view.getBigUint64(0, true));
   if (headerLen > MAX_HEADER || 8 + headerLen > bytes.length) {
-    throw new Error(`${source}: header length ${headerLen} does not fit in a file of ${bytes.length} bytes`);
+    throw new FormatError(`${source}: header length ${headerLen} does not fit in a file of ${bytes.length} bytes`);
   }
   let header: Record<string, unknown>;
   try {
@@ -140,7 +141,7 @@ function parseHeader(
       unknown
     >;
   } catch (e) {
-    throw new Error(`${source}: header is not valid UTF-8 JSON (${(e as Error).message})`);
+    throw new FormatError(`${source}: header is not valid UTF-8 JSON (${(e as Error).message})`, { cause: e });
   }
   const data = bytes.subarray(8 + headerLen);
   const metadata = (header.__metadata__ ?? {}) as Record<string, string>;
@@ -153,15 +154,15 @@ function parseHeader(
 function checkLayout(entries: [string, HeaderEntry][], dataLength: number, source: string): void {
   const ranges = entries.map(([name, e]) => {
     if (!(e.dtype in DTYPE_BYTES))
-      throw new Error(
+      throw new FormatError(
         `${source}: tensor '${name}' has unsupported dtype '${e.dtype}' (supported: ${Object.keys(DTYPE_BYTES).join(', ')})`,
       );
     if (!Array.isArray(e.shape) || e.shape.some((d) => !Number.isInteger(d) || d < 0))
-      throw new Error(`${source}: tensor '${name}' has an invalid shape ${JSON.stringify(e.shape)}`);
+      throw new FormatError(`${source}: tensor '${name}' has an invalid shape ${JSON.stringify(e.shape)}`);
     const [begin, end] = e.data_offsets ?? [];
     const expected = numel(e.shape) * DTYPE_BYTES[e.dtype];
     if (!Number.isInteger(begin) || !Number.isInteger(end) || end - begin !== expected) {
-      throw new Error(
+      throw new FormatError(
         `${source}: tensor '${name}' (${e.dtype} ${formatShape(e.shape)}) needs ${expected} bytes but data_offsets are ${JSON.stringify(e.data_offsets)}`,
       );
     }
@@ -171,13 +172,13 @@ function checkLayout(entries: [string, HeaderEntry][], dataLength: number, sourc
   let pos = 0;
   for (const r of ranges) {
     if (r.begin !== pos)
-      throw new Error(
+      throw new FormatError(
         `${source}: tensor '${r.name}' starts at byte ${r.begin} but the previous tensor ends at ${pos} (gap or overlap)`,
       );
     pos = r.end;
   }
   if (pos !== dataLength)
-    throw new Error(
+    throw new FormatError(
       `${source}: tensors cover ${pos} bytes but the data section has ${dataLength} (truncated or trailing bytes)`,
     );
 }
@@ -249,12 +250,12 @@ function readElements(code: string, view: DataView, n: number, what: string): Ty
         (i) => int64ToInt32(view.getBigInt64(i * 8, true), what),
       );
     default:
-      throw new Error(`${what}: unsupported dtype ${code}`);
+      throw new FormatError(`${what}: unsupported dtype ${code}`);
   }
 }
 
 function int64ToInt32(v: bigint, what: string): number {
-  if (v > 2147483647n || v < -2147483648n) throw new Error(`${what}: I64 value ${v} does not fit in int32`);
+  if (v > 2147483647n || v < -2147483648n) throw new FormatError(`${what}: I64 value ${v} does not fit in int32`);
   return Number(v);
 }
 

@@ -1,4 +1,5 @@
 /** The zoo models the CLI's `--model` names (their ResNet layer type is registered in layers.ts). */
+import { OptionError } from '../tensor/errors.js';
 import type * as nn from '../nn/index.js';
 import { lenet5, resnet8, resnet20 } from '../models/index.js';
 import { describeModel, type ModelSpec } from './model-spec.js';
@@ -14,7 +15,7 @@ export const ZOO: Record<string, (numClasses: number, inChannels: number) => nn.
 export function zooSpec(name: string, numClasses: number, inChannels: number): ModelSpec {
   const make = ZOO[name];
   if (!make)
-    throw new Error(
+    throw new OptionError(
       `unknown model '${name}': use an MLP spec like mlp:784-128-10, 'auto', or one of ${Object.keys(ZOO).join(', ')}`,
     );
   return describeModel(make(numClasses, inChannels));

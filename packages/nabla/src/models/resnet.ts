@@ -1,3 +1,4 @@
+import { OptionError } from '../tensor/errors.js';
 import { checkOptions, requireOption } from '../tensor/options.js';
 import {
   AdaptiveAvgPool2d,
@@ -89,7 +90,7 @@ export class ResNet extends Module {
     for (const key of ['layers', 'widths', 'stem'] as const) requireOption('ResNet', options, key);
     const { layers, widths, stem, numClasses = 1000, inChannels = 3 } = options;
     if (layers.length === 0 || layers.length !== widths.length) {
-      throw new Error(
+      throw new OptionError(
         `ResNet: layers (${layers.length} stages) and widths (${widths.length}) must be non-empty and of equal length`,
       );
     }
@@ -164,7 +165,7 @@ export function resnet18(options: ResNetFactoryOptions & { stem?: 'imagenet' | '
 export function resnetCifar(depth: number, options: ResNetFactoryOptions = {}): ResNet {
   checkOptions(`resnet${depth}`, options, { numClasses: true, inChannels: true });
   if (!Number.isInteger(depth) || depth < 8 || (depth - 2) % 6 !== 0) {
-    throw new Error(`resnetCifar: depth must be 6n + 2 with n >= 1 (8, 14, 20, 32, 44, 56, 110), got ${depth}`);
+    throw new OptionError(`resnetCifar: depth must be 6n + 2 with n >= 1 (8, 14, 20, 32, 44, 56, 110), got ${depth}`);
   }
   const n = (depth - 2) / 6;
   return new ResNet({

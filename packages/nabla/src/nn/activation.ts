@@ -1,4 +1,5 @@
 /** Activation layers: thin modules over `nn.functional`, with PyTorch's defaults. */
+import { OptionError } from '../tensor/errors.js';
 import { checkOptions } from '../tensor/options.js';
 import { full } from '../tensor/create.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -90,7 +91,7 @@ export class GELU extends Module {
     checkOptions('GELU', options, { approximate: true });
     this.approximate = options.approximate ?? 'none';
     if (this.approximate !== 'none' && this.approximate !== 'tanh') {
-      throw new Error(`GELU: approximate must be 'none' or 'tanh', got '${String(this.approximate)}'`);
+      throw new OptionError(`GELU: approximate must be 'none' or 'tanh', got '${String(this.approximate)}'`);
     }
   }
   forward(x: Tensor): Tensor {
@@ -127,7 +128,7 @@ export class Hardtanh extends Module {
     readonly maxVal = 1,
   ) {
     super();
-    if (minVal > maxVal) throw new Error(`Hardtanh: minVal (${minVal}) must not exceed maxVal (${maxVal})`);
+    if (minVal > maxVal) throw new OptionError(`Hardtanh: minVal (${minVal}) must not exceed maxVal (${maxVal})`);
   }
   forward(x: Tensor): Tensor {
     return F.hardtanh(x, this.minVal, this.maxVal);

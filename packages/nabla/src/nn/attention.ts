@@ -4,6 +4,7 @@
  * matmul and softmax. `forward(q, k, v, options?)` returns PyTorch's `[output, weights]` (weights
  * averaged over heads unless told otherwise; null with `needWeights: false`).
  */
+import { ShapeError } from '../tensor/errors.js';
 import { linear } from '../ops/matmul.js';
 import { zeros } from '../tensor/create.js';
 import { checkOptions } from '../tensor/options.js';
@@ -60,7 +61,7 @@ export class MultiheadAttention extends Module<
     checkOptions('MultiheadAttention', options, { dropout: true, bias: true, batchFirst: true });
     const { dropout: p = 0, bias = true, batchFirst = false } = options;
     if (!Number.isInteger(embedDim) || !Number.isInteger(numHeads) || numHeads < 1 || embedDim % numHeads !== 0) {
-      throw new Error(`MultiheadAttention: embedDim ${embedDim} must be divisible by numHeads ${numHeads}`);
+      throw new ShapeError(`MultiheadAttention: embedDim ${embedDim} must be divisible by numHeads ${numHeads}`);
     }
     [this.headDim, this.dropout, this.batchFirst] = [embedDim / numHeads, p, batchFirst];
     this.inProjWeight = this.registerParameter(
@@ -87,7 +88,7 @@ export class MultiheadAttention extends Module<
     const [L, N, E] = q0.shape;
     const S = k0.shape[0];
     if (E !== this.embedDim || k0.shape[2] !== E || v0.shape[2] !== E) {
-      throw new Error(
+      throw new ShapeError(
         `MultiheadAttention: expected embedding size ${this.embedDim}, got query ${formatShape(query.shape)}, key ${formatShape(key.shape)}, value ${formatShape(value.shape)}`,
       );
     }

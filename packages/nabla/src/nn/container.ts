@@ -1,3 +1,4 @@
+import { IndexError, OptionError } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 
@@ -27,7 +28,7 @@ export abstract class OrderedModules<M extends Module = Module> extends Module {
   at(index: number): M {
     const m = this.ordered.at(index);
     if (!m)
-      throw new RangeError(`${this.owner}.at: index ${index} is out of range for ${this.ordered.length} ${this.noun}`);
+      throw new IndexError(`${this.owner}.at: index ${index} is out of range for ${this.ordered.length} ${this.noun}`);
     return m;
   }
 
@@ -74,7 +75,7 @@ export class ModuleList<M extends Module = Module> extends OrderedModules<M> {
   }
 
   forward(): Tensor {
-    throw new Error('ModuleList has no forward(); iterate over its modules instead');
+    throw new OptionError('ModuleList has no forward(); iterate over its modules instead');
   }
 }
 
@@ -97,7 +98,7 @@ export class ModuleDict extends Module {
   /** Adds a module under a new `key` (a key already present is an error, as registration is permanent). */
   set(key: string, m: Module): this {
     if (key.includes('.') || key === '')
-      throw new Error(`ModuleDict: key ${JSON.stringify(key)} must be non-empty and contain no '.'`);
+      throw new OptionError(`ModuleDict: key ${JSON.stringify(key)} must be non-empty and contain no '.'`);
     this.#items.set(key, this.registerModule(key, m));
     return this;
   }
@@ -105,7 +106,7 @@ export class ModuleDict extends Module {
   get(key: string): Module {
     const m = this.#items.get(key);
     if (!m)
-      throw new Error(
+      throw new OptionError(
         `ModuleDict: no module named ${JSON.stringify(key)} (keys: ${[...this.#items.keys()].join(', ')})`,
       );
     return m;
@@ -132,6 +133,6 @@ export class ModuleDict extends Module {
   }
 
   forward(): Tensor {
-    throw new Error('ModuleDict has no forward(); call the modules it holds');
+    throw new OptionError('ModuleDict has no forward(); call the modules it holds');
   }
 }

@@ -1,4 +1,5 @@
 /** Convolution layers with PyTorch's parameters, defaults and initialisation. */
+import { OptionError, ShapeError } from '../tensor/errors.js';
 import { checkOptions, type OptionKeys } from '../tensor/options.js';
 import { conv1d, conv2d, pair, type Pair } from '../ops/conv.js';
 import { convTranspose2d } from '../ops/conv-transpose.js';
@@ -74,13 +75,13 @@ abstract class ConvNd extends Module {
     checkOptions(name, options, keys);
     const groups = options.groups ?? 1;
     if (!Number.isInteger(groups) || groups < 1)
-      throw new Error(`${name}: groups must be a positive integer, got ${groups}`);
+      throw new OptionError(`${name}: groups must be a positive integer, got ${groups}`);
     if (inChannels % groups !== 0)
-      throw new Error(`${name}: inChannels (${inChannels}) must be divisible by groups (${groups})`);
+      throw new ShapeError(`${name}: inChannels (${inChannels}) must be divisible by groups (${groups})`);
     if (outChannels % groups !== 0)
-      throw new Error(`${name}: outChannels (${outChannels}) must be divisible by groups (${groups})`);
+      throw new ShapeError(`${name}: outChannels (${outChannels}) must be divisible by groups (${groups})`);
     if ((options.paddingMode ?? 'zeros') !== 'zeros')
-      throw new Error(`${name}: paddingMode '${options.paddingMode}' is not supported (only 'zeros')`);
+      throw new ShapeError(`${name}: paddingMode '${options.paddingMode}' is not supported (only 'zeros')`);
     this.groups = groups;
     const shape = transposed
       ? [inChannels, outChannels / groups, ...kernel]
@@ -100,7 +101,7 @@ abstract class ConvNd extends Module {
     const n = layout.length;
     if ((x.ndim === n || x.ndim === n - 1) && x.shape[x.ndim - n + 1] === this.inChannels) return;
     const expected = layout.map((d) => (d === 'C' ? String(this.inChannels) : d));
-    throw new Error(
+    throw new ShapeError(
       `${this.constructor.name}(${this.inChannels}, ${this.outChannels}): expected input of shape [${expected.join(', ')}] ` +
         `(or unbatched [${expected.slice(1).join(', ')}]), got ${formatShape(x.shape)}`,
     );
@@ -143,7 +144,7 @@ export class Conv2d extends ConvNd {
     this.padding = p === 'same' || p === 'valid' ? p : pair(p, 'padding', 'Conv2d', true);
     this.dilation = pair(options.dilation ?? 1, 'dilation', 'Conv2d');
     if (p === 'same' && (this.stride[0] !== 1 || this.stride[1] !== 1))
-      throw new Error("Conv2d: padding='same' is not supported for strided convolutions");
+      throw new ShapeError("Conv2d: padding='same' is not supported for strided convolutions");
   }
 
   forward(x: Tensor): Tensor {
@@ -181,7 +182,7 @@ export class Conv1d extends ConvNd {
     this.padding = p === 'same' || p === 'valid' ? p : pair(p, 'padding', 'Conv1d', true)[0];
     this.dilation = pair(options.dilation ?? 1, 'dilation', 'Conv1d')[0];
     if (p === 'same' && this.stride !== 1)
-      throw new Error("Conv1d: padding='same' is not supported for strided convolutions");
+      throw new ShapeError("Conv1d: padding='same' is not supported for strided convolutions");
   }
 
   forward(x: Tensor): Tensor {

@@ -4,7 +4,7 @@ import { embedding, embeddingBag } from './functional/embedding.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 import { noGrad } from '../autograd/grad-mode.js';
-import { OptionError } from '../tensor/errors.js';
+import { OptionError, ShapeError } from '../tensor/errors.js';
 import { checkOptions } from '../tensor/options.js';
 
 export interface EmbeddingOptions {
@@ -31,7 +31,7 @@ export class Embedding extends Module<[input: Tensor], Tensor> {
     super();
     checkOptions('Embedding', options, { paddingIdx: true });
     if (![numEmbeddings, embeddingDim].every((n) => Number.isInteger(n) && n >= 0)) {
-      throw new RangeError(
+      throw new OptionError(
         `Embedding: numEmbeddings and embeddingDim must be non-negative integers, got ${numEmbeddings} and ${embeddingDim}`,
       );
     }
@@ -40,7 +40,7 @@ export class Embedding extends Module<[input: Tensor], Tensor> {
       paddingIdx !== undefined &&
       (!Number.isInteger(paddingIdx) || paddingIdx < -numEmbeddings || paddingIdx >= numEmbeddings)
     ) {
-      throw new RangeError(
+      throw new ShapeError(
         `Embedding: paddingIdx ${paddingIdx} must be within [-${numEmbeddings}, ${numEmbeddings - 1}]`,
       );
     }

@@ -1,3 +1,4 @@
+import { IndexError } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 
@@ -50,7 +51,7 @@ export class Unflatten extends Module {
   forward(x: Tensor): Tensor {
     const d = this.dim < 0 ? this.dim + x.ndim : this.dim;
     if (d < 0 || d >= x.ndim)
-      throw new RangeError(`Unflatten: dim ${this.dim} is out of range for shape [${x.shape.join(', ')}]`);
+      throw new IndexError(`Unflatten: dim ${this.dim} is out of range for shape [${x.shape.join(', ')}]`);
     return x.reshape([...x.shape.slice(0, d), ...this.sizes, ...x.shape.slice(d + 1)]);
   }
 

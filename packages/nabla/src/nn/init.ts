@@ -2,6 +2,7 @@
  * Parameter initialisers with PyTorch's definitions (`torch.nn.init`). Each fills a tensor in
  * place without recording gradients and returns it.
  */
+import { OptionError, ShapeError } from '../tensor/errors.js';
 import { checkOptions, type OptionKeys } from '../tensor/options.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -12,7 +13,8 @@ export type FanMode = 'fan_in' | 'fan_out';
 
 function fill(t: Tensor, sample: () => number): Tensor {
   // Leaves that require grad are written through their storage: initialisation is not an op.
-  if (!t.isContiguous()) throw new Error(`init: expected a contiguous tensor, got strides [${t.strides.join(', ')}]`);
+  if (!t.isContiguous())
+    throw new OptionError(`init: expected a contiguous tensor, got strides [${t.strides.join(', ')}]`);
   const data = t.storage.data;
   for (let i = 0; i < t.numel(); i++) data[t.offset + i] = sample();
   t.storage.version++;
@@ -38,14 +40,14 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
     case 'sigmoid':
       return 1;
     default: // PyTorch raises for names it does not know, rather than guessing 1
-      throw new Error(`calculateGain: unsupported nonlinearity ${JSON.stringify(nonlinearity)}`);
+      throw new OptionError(`calculateGain: unsupported nonlinearity ${JSON.stringify(nonlinearity)}`);
   }
 }
 
 /** `[fanIn, fanOut]` of a weight `[out, in, ...kernel]`. */
 export function calculateFanInAndFanOut(t: Tensor): [number, number] {
   if (t.ndim < 2)
-    throw new Error(
+    throw new ShapeError(
       `fan in and fan out cannot be computed for a tensor with fewer than 2 dimensions (shape [${t.shape.join(', ')}])`,
     );
   const receptive = t.shape.slice(2).reduce((a, b) => a * b, 1);

@@ -1,3 +1,4 @@
+import { OptionError } from '../tensor/errors.js';
 import { checkOptions } from '../tensor/options.js';
 import { linear } from '../ops/matmul.js';
 import { empty } from '../tensor/create.js';
@@ -25,7 +26,7 @@ export class Linear extends Module {
     super();
     checkOptions('Linear', options, { bias: true });
     if (![inFeatures, outFeatures].every((n) => Number.isInteger(n) && n >= 0)) {
-      throw new RangeError(
+      throw new OptionError(
         `Linear: inFeatures and outFeatures must be non-negative integers, got ${inFeatures} and ${outFeatures}`,
       );
     }

@@ -2,6 +2,7 @@
  * Loss modules over `nn.functional`'s losses, with PyTorch 1.13's options and defaults. Class
  * and element weights are registered as buffers (so they move with `stateDict`), as in PyTorch.
  */
+import { OptionError } from '../tensor/errors.js';
 import { checkOptions, type OptionKeys } from '../tensor/options.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { crossEntropy, nllLoss, type CrossEntropyOptions, type NLLLossOptions } from './functional/cross-entropy.js';
@@ -56,7 +57,7 @@ export class SmoothL1Loss extends Loss {
   constructor(options: ReductionOptions & { beta?: number } = {}) {
     super(options, SMOOTH_L1_KEYS);
     this.beta = options.beta ?? 1;
-    if (this.beta < 0) throw new RangeError(`SmoothL1Loss: beta must be non-negative, got ${this.beta}`);
+    if (this.beta < 0) throw new OptionError(`SmoothL1Loss: beta must be non-negative, got ${this.beta}`);
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return F.smoothL1Loss(input, target, { beta: this.beta, reduction: this.reduction });
@@ -69,7 +70,7 @@ export class HuberLoss extends Loss {
   constructor(options: ReductionOptions & { delta?: number } = {}) {
     super(options, HUBER_KEYS);
     this.delta = options.delta ?? 1;
-    if (!(this.delta > 0)) throw new RangeError(`HuberLoss: delta must be positive, got ${this.delta}`);
+    if (!(this.delta > 0)) throw new OptionError(`HuberLoss: delta must be positive, got ${this.delta}`);
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return F.huberLoss(input, target, { delta: this.delta, reduction: this.reduction });
@@ -117,7 +118,7 @@ export class CrossEntropyLoss extends Loss {
     this.ignoreIndex = options.ignoreIndex ?? -100;
     this.labelSmoothing = options.labelSmoothing ?? 0;
     if (!(this.labelSmoothing >= 0 && this.labelSmoothing <= 1)) {
-      throw new RangeError(`CrossEntropyLoss: labelSmoothing must be between 0.0 and 1.0, got ${this.labelSmoothing}`);
+      throw new OptionError(`CrossEntropyLoss: labelSmoothing must be between 0.0 and 1.0, got ${this.labelSmoothing}`);
     }
   }
   get weight(): Tensor | null {

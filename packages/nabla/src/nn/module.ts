@@ -1,8 +1,7 @@
 import { noGrad } from '../autograd/grad-mode.js';
 import { zeroGradInPlace } from '../autograd/graph.js';
 import { checkDType, isFloating, type DType } from '../tensor/dtype.js';
-import { DTypeError } from '../tensor/errors.js';
-import { OptionError, StateError } from '../tensor/errors.js';
+import { DTypeError, OptionError, ShapeError, StateError } from '../tensor/errors.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Parameter } from './parameter.js';
@@ -78,7 +77,7 @@ export abstract class Module<In extends unknown[] = any[], Out = any> {
   /** Replaces a registered buffer (e.g. when a layer swaps in a new running average). */
   setBuffer(name: string, tensor: Tensor): void {
     const entry = this.#bufs.get(name);
-    if (!entry) throw new Error(`setBuffer: ${this.constructor.name} has no buffer '${name}'`);
+    if (!entry) throw new OptionError(`setBuffer: ${this.constructor.name} has no buffer '${name}'`);
     entry.tensor = tensor;
     // A field of the same name is what own() reads, so it follows.
     if (Object.hasOwn(this, name)) (this as unknown as Record<string, unknown>)[name] = tensor;
@@ -96,9 +95,9 @@ export abstract class Module<In extends unknown[] = any[], Out = any> {
 
   private checkName(name: string, value: unknown): void {
     if (name === '' || name.includes('.'))
-      throw new Error(`invalid name '${name}': names must be non-empty and contain no '.'`);
+      throw new OptionError(`invalid name '${name}': names must be non-empty and contain no '.'`);
     if (this.#params.has(name) || this.#bufs.has(name) || this.#children.has(name)) {
-      throw new Error(`${this.constructor.name} already has a member named '${name}'`);
+      throw new StateError(`${this.constructor.name} already has a member named '${name}'`);
     }
     // `this.x = this.registerX('x', v)` finds the field undefined (declared) or already v.
     const field = Object.hasOwn(this, name) ? (this as unknown as Record<string, unknown>)[name] : undefined;
@@ -302,7 +301,7 @@ export abstract class Module<In extends unknown[] = any[], Out = any> {
     const missingKeys = Object.keys(own).filter((k) => !(k in state));
     const unexpectedKeys = Object.keys(state).filter((k) => !(k in own));
     if (strict && (missingKeys.length || unexpectedKeys.length)) {
-      throw new Error(
+      throw new StateError(
         `loadStateDict: ${missingKeys.length ? `missing keys: ${missingKeys.join(', ')}` : ''}` +
           `${missingKeys.length && unexpectedKeys.length ? '; ' : ''}` +
           `${unexpectedKeys.length ? `unexpected keys: ${unexpectedKeys.join(', ')}` : ''}`,
@@ -313,7 +312,7 @@ export abstract class Module<In extends unknown[] = any[], Out = any> {
         const src = state[k];
         if (!src) continue;
         if (!shapesEqual(src.shape, target.shape)) {
-          throw new Error(
+          throw new ShapeError(
             `loadStateDict: '${k}' has shape ${formatShape(src.shape)} in the state dict but ${formatShape(target.shape)} in the model`,
           );
         }

@@ -4,6 +4,7 @@
  * (`running_mean`, `running_var`, `num_batches_tracked`), so PyTorch state dicts load 1:1;
  * `num_batches_tracked` is int32 here (int64 in PyTorch).
  */
+import { OptionError, ShapeError } from '../tensor/errors.js';
 import { checkOptions } from '../tensor/options.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { batchNorm, groupNorm, layerNorm } from '../ops/norm.js';
@@ -38,7 +39,7 @@ abstract class BatchNormBase extends Module {
     super();
     checkOptions(this.constructor.name, options, { eps: true, momentum: true, affine: true, trackRunningStats: true });
     if (!Number.isInteger(numFeatures) || numFeatures < 1)
-      throw new Error(`${this.constructor.name}: numFeatures must be a positive integer, got ${numFeatures}`);
+      throw new OptionError(`${this.constructor.name}: numFeatures must be a positive integer, got ${numFeatures}`);
     this.eps = options.eps ?? 1e-5;
     this.momentum = options.momentum === undefined ? 0.1 : options.momentum;
     this.affine = options.affine ?? true;
@@ -84,7 +85,7 @@ abstract class BatchNormBase extends Module {
     const ok = this.layouts.some((l) => l.split(',').length === x.ndim) && x.shape[1] === this.numFeatures;
     if (ok) return;
     const expected = this.layouts.map((l) => `[${l.replace('C', String(this.numFeatures))}]`).join(' or ');
-    throw new Error(
+    throw new ShapeError(
       `${this.constructor.name}(${this.numFeatures}): expected input of shape ${expected}, got ${formatShape(x.shape)}`,
     );
   }
@@ -198,7 +199,7 @@ export class GroupNorm extends Module {
     super();
     checkOptions('GroupNorm', options, { eps: true, affine: true });
     if (!Number.isInteger(numGroups) || numGroups < 1 || numChannels % numGroups !== 0) {
-      throw new Error(`GroupNorm: numChannels (${numChannels}) must be divisible by numGroups (${numGroups})`);
+      throw new ShapeError(`GroupNorm: numChannels (${numChannels}) must be divisible by numGroups (${numGroups})`);
     }
     this.eps = options.eps ?? 1e-5;
     const affine = options.affine ?? true;
@@ -208,7 +209,7 @@ export class GroupNorm extends Module {
 
   forward(x: Tensor): Tensor {
     if (x.ndim < 2 || x.shape[1] !== this.numChannels) {
-      throw new Error(
+      throw new ShapeError(
         `GroupNorm(${this.numGroups}, ${this.numChannels}): expected input of shape [N, ${this.numChannels}, *], got ${formatShape(x.shape)}`,
       );
     }

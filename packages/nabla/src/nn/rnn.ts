@@ -13,7 +13,7 @@ import { indexSelect } from '../ops/indexing.js';
 import { linear } from '../ops/matmul.js';
 import { cat, stack } from '../ops/movement.js';
 import { zeros } from '../tensor/create.js';
-import { ShapeError } from '../tensor/errors.js';
+import { OptionError, ShapeError } from '../tensor/errors.js';
 import { formatShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { dropout } from './functional/dropout.js';
@@ -70,11 +70,11 @@ abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out> {
     checkOptions<RNNOptions>(this.constructor.name, options, kind.startsWith('RNN') ? ELMAN_KEYS : RNN_KEYS);
     const { numLayers = 1, bias = true, batchFirst = false, dropout: p = 0, bidirectional = false } = options;
     if (![inputSize, hiddenSize, numLayers].every((n) => Number.isInteger(n) && n > 0)) {
-      throw new RangeError(
+      throw new OptionError(
         `${this.constructor.name}: inputSize, hiddenSize and numLayers must be positive integers, got ${inputSize}, ${hiddenSize}, ${numLayers}`,
       );
     }
-    if (!(p >= 0 && p <= 1)) throw new RangeError(`${this.constructor.name}: dropout must be in [0, 1], got ${p}`);
+    if (!(p >= 0 && p <= 1)) throw new OptionError(`${this.constructor.name}: dropout must be in [0, 1], got ${p}`);
     [this.numLayers, this.bias, this.batchFirst, this.dropout, this.bidirectional] = [
       numLayers,
       bias,

@@ -1,3 +1,4 @@
+import { OptionError } from '../tensor/errors.js';
 import { checkOptions } from '../tensor/options.js';
 import { interpolate, type InterpolateOptions } from '../ops/upsample.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -14,7 +15,7 @@ export class Upsample extends Module {
     super();
     checkOptions('Upsample', options, { size: true, scaleFactor: true, mode: true, alignCorners: true });
     if ((options.size === undefined) === (options.scaleFactor === undefined))
-      throw new Error('Upsample: give exactly one of size and scaleFactor');
+      throw new OptionError('Upsample: give exactly one of size and scaleFactor');
   }
 
   forward(x: Tensor): Tensor {

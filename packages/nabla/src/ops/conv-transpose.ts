@@ -6,6 +6,7 @@
  *   backward: dx = W·im2col(dy)           (conv2d's forward)
  *             dW = Σₙ x·im2col(dy)ᵀ,  db = Σ dy.
  */
+import { OptionError, ShapeError } from '../tensor/errors.js';
 import { checkOptions } from '../tensor/options.js';
 import { record } from '../autograd/graph.js';
 import { allocate, type FloatArray } from '../tensor/dtype.js';
@@ -30,25 +31,25 @@ function transposeGeometry(x: Tensor, weight: Tensor, options: ConvTranspose2dOp
   const op = 'convTranspose2d';
   const groups = options.groups ?? 1;
   if (!Number.isInteger(groups) || groups < 1)
-    throw new Error(`${op}: groups must be a positive integer, got ${groups}`);
+    throw new OptionError(`${op}: groups must be a positive integer, got ${groups}`);
   if (weight.ndim !== 4)
-    throw new Error(
+    throw new ShapeError(
       `${op}: expected a weight of shape [inChannels, outChannels / groups, kH, kW], got ${formatShape(weight.shape)}`,
     );
   const [inChannels, outPerGroup, kernelH, kernelW] = weight.shape;
   if (x.ndim !== 4 || x.shape[1] !== inChannels) {
-    throw new Error(
+    throw new ShapeError(
       `${op}: expected input of shape [N, C, H, W] with C = ${inChannels} (weight ${formatShape(weight.shape)}), got ${formatShape(x.shape)}`,
     );
   }
   if (inChannels % groups !== 0)
-    throw new Error(`${op}: inChannels ${inChannels} must be divisible by groups ${groups}`);
+    throw new ShapeError(`${op}: inChannels ${inChannels} must be divisible by groups ${groups}`);
   const [strideH, strideW] = pair(options.stride ?? 1, 'stride', op);
   const [padH, padW] = pair(options.padding ?? 0, 'padding', op, true);
   const [opH, opW] = pair(options.outputPadding ?? 0, 'outputPadding', op, true);
   const [dilationH, dilationW] = pair(options.dilation ?? 1, 'dilation', op);
   if (opH >= Math.max(strideH, dilationH) || opW >= Math.max(strideW, dilationW)) {
-    throw new Error(
+    throw new ShapeError(
       `${op}: outputPadding ${opH}x${opW} must be smaller than either stride or dilation (stride ${strideH}x${strideW}, dilation ${dilationH}x${dilationW})`,
     );
   }
@@ -56,7 +57,7 @@ function transposeGeometry(x: Tensor, weight: Tensor, options: ConvTranspose2dOp
   const height = (H - 1) * strideH - 2 * padH + dilationH * (kernelH - 1) + opH + 1;
   const width = (W - 1) * strideW - 2 * padW + dilationW * (kernelW - 1) + opW + 1;
   if (height < 1 || width < 1)
-    throw new Error(
+    throw new ShapeError(
       `${op}: output size ${height}x${width} is too small for input ${formatShape(x.shape)} (padding ${padH}x${padW})`,
     );
   return {

@@ -5,6 +5,7 @@
  * The forward keeps the columns for dW when they are small enough (k² times the input's memory,
  * bounded in conv-gemm.ts) and hands them back after the backward; larger ones are recomputed.
  */
+import { DTypeError, OptionError, ShapeError } from '../tensor/errors.js';
 import { checkOptions } from '../tensor/options.js';
 import { exclusiveGrad, record } from '../autograd/graph.js';
 import { allocate, isFloating, promoteTypes, type FloatArray } from '../tensor/dtype.js';
@@ -45,7 +46,7 @@ export interface Conv1dOptions {
 export function pair(v: Pair, name: string, op: string, allowZero = false): [number, number] {
   const p: [number, number] = typeof v === 'number' ? [v, v] : [v[0], v[1]];
   if (p.some((x) => !Number.isInteger(x) || x < (allowZero ? 0 : 1))) {
-    throw new Error(
+    throw new OptionError(
       `${op}: ${name} must be ${allowZero ? 'a non-negative' : 'a positive'} integer or a pair of them, got ${JSON.stringify(v)}`,
     );
   }
@@ -84,32 +85,34 @@ export function geometry(x: Tensor, weight: Tensor, options: Conv2dOptions): Con
   const op = 'conv2d';
   const groups = options.groups ?? 1;
   if (!Number.isInteger(groups) || groups < 1)
-    throw new Error(`${op}: groups must be a positive integer, got ${groups}`);
+    throw new OptionError(`${op}: groups must be a positive integer, got ${groups}`);
   if (weight.ndim !== 4)
-    throw new Error(
+    throw new ShapeError(
       `${op}: expected a weight of shape [outChannels, inChannels / groups, kH, kW], got ${formatShape(weight.shape)}`,
     );
   const [outChannels, inPerGroup, kernelH, kernelW] = weight.shape;
   const channels = inPerGroup * groups;
   if (x.ndim !== 4 || x.shape[1] !== channels) {
-    throw new Error(
+    throw new ShapeError(
       `${op}: expected input of shape [N, C, H, W] with C = ${channels} (weight ${formatShape(weight.shape)}, groups ${groups}), got ${formatShape(x.shape)}`,
     );
   }
   if (outChannels % groups !== 0)
-    throw new Error(`${op}: outChannels ${outChannels} must be divisible by groups ${groups}`);
+    throw new ShapeError(`${op}: outChannels ${outChannels} must be divisible by groups ${groups}`);
   const [strideH, strideW] = pair(options.stride ?? 1, 'stride', op);
   const [dilationH, dilationW] = pair(options.dilation ?? 1, 'dilation', op);
   const padding = options.padding ?? 0;
   if (padding === 'same' && (strideH !== 1 || strideW !== 1))
-    throw new Error(`${op}: padding='same' is not supported for strided convolutions (stride ${strideH}x${strideW})`);
+    throw new ShapeError(
+      `${op}: padding='same' is not supported for strided convolutions (stride ${strideH}x${strideW})`,
+    );
   const [ph, pw] =
     padding === 'same' ? (['same', 'same'] as const) : pair(padding === 'valid' ? 0 : padding, 'padding', op, true);
   const [batch, , height, width] = x.shape;
   const h = spatial(height, kernelH, strideH, ph, dilationH);
   const w = spatial(width, kernelW, strideW, pw, dilationW);
   if (h.out < 1 || w.out < 1) {
-    throw new Error(
+    throw new ShapeError(
       `${op}: input of spatial size ${height}x${width} (padding ${h.pad}x${w.pad}) is smaller than the dilated kernel ${dilationH * (kernelH - 1) + 1}x${dilationW * (kernelW - 1) + 1}`,
     );
   }
@@ -149,14 +152,14 @@ export function convEntry<O>(
   primitive: (x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry) => Tensor,
 ): Tensor {
   if (!isFloating(x.dtype) || !isFloating(weight.dtype)) {
-    throw new TypeError(`${op}: expected floating point input and weight, got ${x.dtype} and ${weight.dtype}`);
+    throw new DTypeError(`${op}: expected floating point input and weight, got ${x.dtype} and ${weight.dtype}`);
   }
   if (x.ndim === 3) {
     return squeeze(convEntry(op, unsqueeze(x, 0), weight, bias, options, geometryOf, biasSize, primitive), 0);
   }
   const g = geometryOf(x, weight, options);
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== biasSize(g))) {
-    throw new Error(`${op}: expected a bias of shape [${biasSize(g)}], got ${formatShape(bias.shape)}`);
+    throw new ShapeError(`${op}: expected a bias of shape [${biasSize(g)}], got ${formatShape(bias.shape)}`);
   }
   const dtype = promoteTypes(x.dtype, weight.dtype);
   return primitive(cast(x, dtype), cast(weight, dtype), bias ? cast(bias, dtype) : null, g);
@@ -266,13 +269,13 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
 export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv1dOptions = {}): Tensor {
   checkOptions('conv1d', options, { stride: true, padding: true, dilation: true, groups: true });
   if (weight.ndim !== 3)
-    throw new Error(
+    throw new ShapeError(
       `conv1d: expected a weight of shape [outChannels, inChannels / groups, k], got ${formatShape(weight.shape)}`,
     );
   if (x.ndim === 2) return squeeze(conv1d(unsqueeze(x, 0), weight, bias, options), 0);
   const expectC = weight.shape[1] * (options.groups ?? 1);
   if (x.ndim !== 3 || x.shape[1] !== expectC) {
-    throw new Error(
+    throw new ShapeError(
       `conv1d: expected input of shape [N, C, L] with C = ${expectC} (weight ${formatShape(weight.shape)}), got ${formatShape(x.shape)}`,
     );
   }

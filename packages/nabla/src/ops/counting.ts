@@ -1,4 +1,5 @@
 /** Counting values: unique (with inverse indices and counts) and bincount. No gradients. */
+import { DTypeError, OptionError, ShapeError } from '../tensor/errors.js';
 import { checkOptions } from '../tensor/options.js';
 import { getBackend } from '../backend/index.js';
 import { allocate } from '../tensor/dtype.js';
@@ -46,15 +47,15 @@ export function unique(x: Tensor, options: UniqueOptions = {}): Tensor | Tensor[
  */
 export function bincount(x: Tensor, weights: Tensor | null = null, minlength = 0): Tensor {
   if (x.dtype !== 'int32' || x.ndim !== 1)
-    throw new TypeError(`bincount: expected a 1-D int32 tensor, got ${x.dtype} of shape [${x.shape.join(', ')}]`);
+    throw new DTypeError(`bincount: expected a 1-D int32 tensor, got ${x.dtype} of shape [${x.shape.join(', ')}]`);
   const data = x.toTypedArray();
   let max = -1;
   for (const v of data) {
-    if (v < 0) throw new RangeError(`bincount: values must be non-negative, got ${v}`);
+    if (v < 0) throw new OptionError(`bincount: values must be non-negative, got ${v}`);
     max = Math.max(max, v);
   }
   if (weights && (weights.ndim !== 1 || weights.shape[0] !== data.length)) {
-    throw new Error(
+    throw new ShapeError(
       `bincount: weights of shape [${weights.shape.join(', ')}] must match the input's shape [${data.length}]`,
     );
   }

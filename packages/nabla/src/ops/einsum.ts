@@ -3,6 +3,7 @@
  * batched matmul after permuting to [batch, free, contracted]; labels no later operand or the
  * output needs are summed out first. Gradients come from permute/reshape/matmul/sum.
  */
+import { OptionError, ShapeError } from '../tensor/errors.js';
 import { formatShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { matmul } from './matmul.js';
@@ -21,14 +22,14 @@ function parse(equation: string, operands: readonly Tensor[]): { inputs: string[
   const [lhs, rhs] = eq.split('->');
   const specs = lhs.split(',');
   if (specs.length !== operands.length) {
-    throw new Error(
+    throw new OptionError(
       `einsum: equation '${equation}' has ${specs.length} operand(s) but ${operands.length} tensor(s) were given`,
     );
   }
   const nEll = Math.max(0, ...specs.map((s, i) => (s.includes('...') ? operands[i].ndim - (s.length - 3) : 0)));
   const check = (sub: string): void => {
     if (!/^([a-zA-Z]|\.\.\.)*$/.test(sub))
-      throw new Error(`einsum: invalid subscripts '${sub}' in '${equation}' (letters and '...' only)`);
+      throw new OptionError(`einsum: invalid subscripts '${sub}' in '${equation}' (letters and '...' only)`);
   };
   // '...' stands for the trailing ones of the nEll broadcast labels (operands align right).
   const labelsOf = (sub: string, ndim: number): string[] => {
@@ -41,7 +42,7 @@ function parse(equation: string, operands: readonly Tensor[]): { inputs: string[
   const inputs = specs.map((sub, i) => {
     const labels = labelsOf(sub, operands[i].ndim);
     if (labels.length !== operands[i].ndim) {
-      throw new Error(
+      throw new ShapeError(
         `einsum: subscripts '${sub}' name ${labels.length} dims but operand ${i} has shape ${formatShape(operands[i].shape)}`,
       );
     }
@@ -57,11 +58,14 @@ function parse(equation: string, operands: readonly Tensor[]): { inputs: string[
   }
   inputs.forEach((labels, i) => {
     if (new Set(labels).size !== labels.length)
-      throw new Error(`einsum: repeated subscripts within operand ${i} ('${specs[i]}', a diagonal) are not supported`);
+      throw new OptionError(
+        `einsum: repeated subscripts within operand ${i} ('${specs[i]}', a diagonal) are not supported`,
+      );
   });
   const known = new Set(inputs.flat());
   for (const l of output)
-    if (!known.has(l)) throw new Error(`einsum: output subscript '${l}' does not appear in any input of '${equation}'`);
+    if (!known.has(l))
+      throw new OptionError(`einsum: output subscript '${l}' does not appear in any input of '${equation}'`);
   return { inputs, output };
 }
 
@@ -112,7 +116,7 @@ export function einsum(equation: string, ...operands: Tensor[] | [readonly Tenso
       const s = ops[i].shape[d];
       const prev = sizes.get(l);
       if (prev !== undefined && prev !== s && prev !== 1 && s !== 1) {
-        throw new Error(
+        throw new ShapeError(
           `einsum: subscript '${l}' has size ${s} in operand ${i} (shape ${formatShape(ops[i].shape)}) but ${prev} elsewhere`,
         );
       }

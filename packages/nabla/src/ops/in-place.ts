@@ -3,6 +3,7 @@
  * on tensors that do not require grad, or under `noGrad`. Each bumps the storage's version, so
  * a backward rule that saved the tensor notices the change.
  */
+import { OptionError, StateError } from '../tensor/errors.js';
 import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import { isTracing, traced } from '../autograd/graph.js';
 import { getBackend } from '../backend/index.js';
@@ -22,7 +23,7 @@ import './methods.js';
  */
 function inPlace<T extends Tensor>(self: T, op: string, compute: () => Tensor, direct?: () => boolean): T {
   if (isGradEnabled() && self.requiresGrad) {
-    throw new Error(
+    throw new StateError(
       self.isLeaf
         ? `${op}: a leaf tensor that requires grad cannot be modified in place; wrap the update in noGrad(() => ...)`
         : `${op}: in-place ops on tensors that are part of the autograd graph are not supported; use the out-of-place op`,
@@ -31,7 +32,7 @@ function inPlace<T extends Tensor>(self: T, op: string, compute: () => Tensor, d
   // A tracer (ONNX export) sees the computed value land in self; the direct kernel it cannot see,
   // nor the tensor a view shares its memory with.
   if (isTracing() && self.numel() !== self.storage.data.length)
-    throw new Error(
+    throw new OptionError(
       `${op}: an in-place write into a view (or a tensor sharing its memory) cannot be exported; use the out-of-place op`,
     );
   if (!direct || isTracing() || !noGrad(direct)) {

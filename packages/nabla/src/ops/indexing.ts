@@ -1,4 +1,5 @@
 /** Index-based primitives: gather / indexSelect and their scatter-add gradients. */
+import { DTypeError, IndexError, ShapeError } from '../tensor/errors.js';
 import { record } from '../autograd/graph.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import { getBackend } from '../backend/index.js';
@@ -11,12 +12,12 @@ import { contiguousData } from '../tensor/strided.js';
 import './methods.js';
 
 function checkIndex(index: Tensor, size: number, op: string, dim: number): Int32Array {
-  if (index.dtype !== 'int32') throw new TypeError(`${op}: index must be an int32 tensor, got ${index.dtype}`);
+  if (index.dtype !== 'int32') throw new DTypeError(`${op}: index must be an int32 tensor, got ${index.dtype}`);
   const data = index.contiguous().toTypedArray() as Int32Array;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     if (v < -size || v >= size)
-      throw new RangeError(`${op}: index ${v} is out of bounds for dimension ${dim} with size ${size}`);
+      throw new IndexError(`${op}: index ${v} is out of bounds for dimension ${dim} with size ${size}`);
     if (v < 0) data[i] = v + size;
   }
   return data;
@@ -34,12 +35,12 @@ function dense(t: Tensor) {
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = normalizeDim(dim, x.ndim, 'gather');
   if (index.ndim !== x.ndim)
-    throw new Error(
+    throw new ShapeError(
       `gather: index has ${index.ndim} dims but input has ${x.ndim} (shapes ${formatShape(index.shape)} and ${formatShape(x.shape)})`,
     );
   index.shape.forEach((s, i) => {
     if (i !== d && s > x.shape[i])
-      throw new Error(
+      throw new ShapeError(
         `gather: index shape ${formatShape(index.shape)} exceeds input shape ${formatShape(x.shape)} at dimension ${i}`,
       );
   });
@@ -68,7 +69,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
 /** Rows (or slices along `dim`) picked by a 1-D int32 `index`, like `torch.index_select`. */
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = normalizeDim(dim, x.ndim, 'indexSelect');
-  if (index.ndim > 1) throw new Error(`indexSelect: index must be 1-D, got shape ${formatShape(index.shape)}`);
+  if (index.ndim > 1) throw new ShapeError(`indexSelect: index must be 1-D, got shape ${formatShape(index.shape)}`);
   const size = x.ndim === 0 ? 1 : x.shape[d];
   const idx = checkIndex(index, size, 'indexSelect', dim);
   const outer = numel(x.shape.slice(0, d));

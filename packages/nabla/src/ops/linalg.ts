@@ -1,4 +1,5 @@
 /** Linear-algebra helpers with PyTorch's names and shape checks: mm, bmm, mv, dot, outer, trace, norm, cdist, diag. */
+import { DTypeError, ShapeError } from '../tensor/errors.js';
 import { record } from '../autograd/graph.js';
 import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import { isFloating } from '../tensor/dtype.js';
@@ -14,7 +15,7 @@ import { amax, amin, sum } from './reduce.js';
 import './methods.js';
 
 function needDims(t: Tensor, n: number, op: string, name: string): void {
-  if (t.ndim !== n) throw new Error(`${op}: ${name} must be ${n}-D, got shape ${formatShape(t.shape)}`);
+  if (t.ndim !== n) throw new ShapeError(`${op}: ${name} must be ${n}-D, got shape ${formatShape(t.shape)}`);
 }
 
 /**
@@ -37,7 +38,7 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
   needDims(a, 3, 'bmm', 'self');
   needDims(b, 3, 'bmm', 'mat2');
   if (a.shape[0] !== b.shape[0])
-    throw new Error(`bmm: batch sizes differ: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+    throw new ShapeError(`bmm: batch sizes differ: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
   return matmul(a, b);
 }
 
@@ -61,7 +62,7 @@ export function dot(a: Tensor, b: Tensor): Tensor {
   needDims(a, 1, 'dot', 'self');
   needDims(b, 1, 'dot', 'other');
   if (a.shape[0] !== b.shape[0])
-    throw new Error(`dot: sizes differ: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+    throw new ShapeError(`dot: sizes differ: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
   return sum(mul(a, b));
 }
 
@@ -96,7 +97,7 @@ export function trace(x: Tensor): Tensor {
  * tensor([3, 4]).norm(); // 5
  */
 export function norm(x: Tensor, p: number | 'fro' = 2, dim?: number | readonly number[], keepdim = false): Tensor {
-  if (!isFloating(x.dtype)) throw new Error(`norm: expected a floating point tensor, got ${x.dtype}`);
+  if (!isFloating(x.dtype)) throw new DTypeError(`norm: expected a floating point tensor, got ${x.dtype}`);
   const ord = p === 'fro' ? 2 : p;
   const dims = normalizeDims(dim, x.ndim, 'norm');
   if (ord === Infinity) return amax(abs(x), dims, keepdim);
@@ -136,7 +137,7 @@ export function norm(x: Tensor, p: number | 'fro' = 2, dim?: number | readonly n
  */
 export function cdist(x1: Tensor, x2: Tensor, p = 2): Tensor {
   if (x1.ndim < 2 || x2.ndim < 2 || x1.shape[x1.ndim - 1] !== x2.shape[x2.ndim - 1]) {
-    throw new Error(
+    throw new ShapeError(
       `cdist: expected [..., P, M] and [..., R, M] with equal M, got shapes ${formatShape(x1.shape)} and ${formatShape(x2.shape)}`,
     );
   }
@@ -151,7 +152,7 @@ export function cdist(x1: Tensor, x2: Tensor, p = 2): Tensor {
  */
 export function diag(x: Tensor, diagonal = 0): Tensor {
   if (x.ndim === 2) return diagonalOf(x, diagonal);
-  if (x.ndim !== 1) throw new Error(`diag: expected a 1-D or 2-D tensor, got shape ${formatShape(x.shape)}`);
+  if (x.ndim !== 1) throw new ShapeError(`diag: expected a 1-D or 2-D tensor, got shape ${formatShape(x.shape)}`);
   const n = x.shape[0];
   const size = n + Math.abs(diagonal);
   // Gather each cell from [x, 0]: index n (the appended zero) off the diagonal.

@@ -1,4 +1,5 @@
 /** Masking: the triangles tril/triu and maskedFill, composed from `where`. */
+import { DTypeError, ShapeError } from '../tensor/errors.js';
 import { checkValueFits } from '../tensor/dtype.js';
 import { formatShape } from '../tensor/shape.js';
 import { installMethods, type MethodsOf } from '../tensor/methods.js';
@@ -10,7 +11,7 @@ import './methods.js';
 
 function triangleMask(x: Tensor, diagonal: number, lower: boolean, op: string): Tensor {
   if (x.ndim < 2)
-    throw new Error(`${op}: input tensor must have at least 2 dimensions, got shape ${formatShape(x.shape)}`);
+    throw new ShapeError(`${op}: input tensor must have at least 2 dimensions, got shape ${formatShape(x.shape)}`);
   const [r, c] = x.shape.slice(-2);
   const rows = reshape(int32Range(r), [r, 1]);
   const cols = reshape(int32Range(c), [1, c]);
@@ -43,14 +44,14 @@ export function triu(x: Tensor, diagonal = 0): Tensor {
  * tensor([1, 2, 3]).maskedFill(tensor([true, false, true]), 0); // [0, 2, 0]
  */
 export function maskedFill(x: Tensor, mask: Tensor, value: TensorLike): Tensor {
-  if (mask.dtype !== 'bool') throw new TypeError(`maskedFill: mask must be a bool tensor, got ${mask.dtype}`);
+  if (mask.dtype !== 'bool') throw new DTypeError(`maskedFill: mask must be a bool tensor, got ${mask.dtype}`);
   if (value instanceof Tensor && value.ndim !== 0) {
-    throw new Error(`maskedFill: value must be a number or a 0-d tensor, got shape ${formatShape(value.shape)}`);
+    throw new ShapeError(`maskedFill: value must be a number or a 0-d tensor, got shape ${formatShape(value.shape)}`);
   }
   if (typeof value === 'number') checkValueFits(value, x.dtype, 'maskedFill');
   const filled = where(mask, cast(asTensor(value, x.dtype), x.dtype), x);
   if (filled.ndim !== x.ndim || filled.shape.some((s, i) => s !== x.shape[i])) {
-    throw new Error(
+    throw new ShapeError(
       `maskedFill: mask of shape ${formatShape(mask.shape)} is not broadcastable to the input's shape ${formatShape(x.shape)}`,
     );
   }

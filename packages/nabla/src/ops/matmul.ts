@@ -4,6 +4,7 @@
  * kernel as flags instead of being copied, which is what the backward pass needs:
  *   dA = dY · Bᵀ,  dB = Aᵀ · dY
  */
+import { DTypeError, ShapeError } from '../tensor/errors.js';
 import { exclusiveGrad, record } from '../autograd/graph.js';
 import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import { getBackend } from '../backend/index.js';
@@ -102,7 +103,7 @@ function bmm(a: Tensor, b: Tensor): Tensor {
   const k = a.shape[a.ndim - 1];
   const n = b.shape[b.ndim - 1];
   if (b.shape[b.ndim - 2] !== k) {
-    throw new Error(
+    throw new ShapeError(
       `matmul: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} cannot be multiplied (${k} columns vs ${b.shape[b.ndim - 2]} rows)`,
     );
   }
@@ -110,7 +111,7 @@ function bmm(a: Tensor, b: Tensor): Tensor {
   try {
     batchShape = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), 'matmul');
   } catch {
-    throw new Error(
+    throw new ShapeError(
       `matmul: the batch dimensions of shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} cannot be broadcast together`,
     );
   }
@@ -143,19 +144,19 @@ function bmm(a: Tensor, b: Tensor): Tensor {
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 0 || b.ndim === 0) {
-    throw new Error(
+    throw new ShapeError(
       `matmul: both arguments need at least 1 dimension, got shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`,
     );
   }
   // Integer products, as torch's int64 matmul: exact in float64 for the sizes int32 holds.
   if (a.dtype === 'int32' && b.dtype === 'int32') return cast(matmul(cast(a, 'float64'), cast(b, 'float64')), 'int32');
   if (!isFloating(a.dtype) || !isFloating(b.dtype)) {
-    throw new TypeError(`matmul: expected floating point tensors (or two int32 ones), got ${a.dtype} and ${b.dtype}`);
+    throw new DTypeError(`matmul: expected floating point tensors (or two int32 ones), got ${a.dtype} and ${b.dtype}`);
   }
   const ka = a.shape[a.ndim - 1];
   const kb = b.shape[Math.max(0, b.ndim - 2)];
   if (ka !== kb) {
-    throw new Error(
+    throw new ShapeError(
       `matmul: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} cannot be multiplied (${ka} columns vs ${kb} rows)`,
     );
   }
@@ -177,7 +178,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
  */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   if (weight.ndim !== 2 || x.ndim === 0 || x.shape[x.ndim - 1] !== weight.shape[1]) {
-    throw new Error(
+    throw new ShapeError(
       `linear: input has ${x.shape[x.ndim - 1]} features (shape ${formatShape(x.shape)}) but the weight expects ${weight.shape[1]} (weight shape ${formatShape(weight.shape)})`,
     );
   }

@@ -2,6 +2,7 @@
  * Movement primitives: views that share storage (reshape, permute, expand, slice) and copies
  * (contiguous, cat). A view's gradient is the inverse movement of the output's gradient.
  */
+import { IndexError, OptionError, ShapeError } from '../tensor/errors.js';
 import { record, type OpName } from '../autograd/graph.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import { sumToShape } from '../autograd/accumulate.js';
@@ -42,15 +43,15 @@ export function clone(t: Tensor): Tensor {
 function inferShape(t: Tensor, shape: Shape, op: string): number[] {
   const out = [...shape];
   const unknown = out.indexOf(-1);
-  if (out.filter((d) => d === -1).length > 1) throw new Error(`${op}: only one dimension can be inferred (-1)`);
+  if (out.filter((d) => d === -1).length > 1) throw new OptionError(`${op}: only one dimension can be inferred (-1)`);
   const known = out.reduce((a, d) => (d === -1 ? a : a * d), 1);
   if (unknown >= 0) {
     if (known === 0 || t.numel() % known !== 0)
-      throw new Error(`${op}: shape ${formatShape(shape)} is invalid for input of size ${t.numel()}`);
+      throw new ShapeError(`${op}: shape ${formatShape(shape)} is invalid for input of size ${t.numel()}`);
     out[unknown] = t.numel() / known;
   }
   if (numel(out) !== t.numel() || out.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new Error(
+    throw new ShapeError(
       `${op}: shape ${formatShape(shape)} is invalid for input of size ${t.numel()} (shape ${formatShape(t.shape)})`,
     );
   }
@@ -101,7 +102,7 @@ export function reshape(t: Tensor, shape: Shape): Tensor {
 export function view(t: Tensor, shape: Shape): Tensor {
   const target = inferShape(t, shape, 'view');
   if (!viewStrides(t.shape, t.strides, target)) {
-    throw new Error(
+    throw new ShapeError(
       `view: a tensor of shape ${formatShape(t.shape)} and strides ${formatShape(t.strides)} cannot be viewed as ${formatShape(shape)} without a copy; use reshape() (which copies) or contiguous() first`,
     );
   }
@@ -112,7 +113,7 @@ export function flatten(t: Tensor, startDim = 0, endDim = -1): Tensor {
   if (t.ndim === 0) return reshape(t, [1]);
   const s = normalizeDim(startDim, t.ndim, 'flatten');
   const e = normalizeDim(endDim, t.ndim, 'flatten');
-  if (s > e) throw new Error(`flatten: startDim ${startDim} comes after endDim ${endDim}`);
+  if (s > e) throw new OptionError(`flatten: startDim ${startDim} comes after endDim ${endDim}`);
   const merged = t.shape.slice(s, e + 1).reduce((a, b) => a * b, 1);
   return reshape(t, [...t.shape.slice(0, s), merged, ...t.shape.slice(e + 1)]);
 }
@@ -149,11 +150,11 @@ export function unsqueeze(t: Tensor, dim: number): Tensor {
 
 export function permute(t: Tensor, dims: Shape): Tensor {
   if (dims.length !== t.ndim)
-    throw new Error(
+    throw new ShapeError(
       `permute: expected ${t.ndim} dims for a tensor of shape ${formatShape(t.shape)}, got ${formatShape(dims)}`,
     );
   const perm = dims.map((d) => normalizeDim(d, t.ndim, 'permute'));
-  if (new Set(perm).size !== perm.length) throw new Error(`permute: repeated dim in ${formatShape(dims)}`);
+  if (new Set(perm).size !== perm.length) throw new ShapeError(`permute: repeated dim in ${formatShape(dims)}`);
   const inverse = new Array<number>(perm.length);
   perm.forEach((p, i) => (inverse[p] = i));
   return makeView(
@@ -178,20 +179,20 @@ export function transpose(t: Tensor, dim0: number, dim1: number): Tensor {
 /** Broadcasts size-1 dimensions (and new leading ones) to `shape` without copying; -1 keeps a size. */
 export function expand(t: Tensor, shape: Shape): Tensor {
   if (shape.length < t.ndim)
-    throw new Error(
+    throw new ShapeError(
       `expand: target shape ${formatShape(shape)} has fewer dims than the tensor's ${formatShape(t.shape)}`,
     );
   const lead = shape.length - t.ndim;
   const target = shape.map((s, i) => (s === -1 && i >= lead ? t.shape[i - lead] : s));
   if (target.some((s) => !Number.isInteger(s) || s < 0)) {
-    throw new Error(
+    throw new ShapeError(
       `expand: invalid target shape ${formatShape(shape)} for a tensor of shape ${formatShape(t.shape)} (-1 only keeps an existing dimension)`,
     );
   }
   target.forEach((s, i) => {
     const d = i - lead;
     if (d >= 0 && t.shape[d] !== s && t.shape[d] !== 1) {
-      throw new Error(
+      throw new ShapeError(
         `expand: the expanded size ${s} must match the existing size ${t.shape[d]} at dimension ${i} (tensor shape ${formatShape(t.shape)}, target ${formatShape(shape)})`,
       );
     }
@@ -203,7 +204,8 @@ export function expand(t: Tensor, shape: Shape): Tensor {
 /** `x[..., start:end:step, ...]` along `dim`, as a view. */
 export function slice(t: Tensor, dim: number, start?: number, end?: number, step = 1): Tensor {
   const d = normalizeDim(dim, t.ndim, 'slice');
-  if (!Number.isInteger(step) || step <= 0) throw new Error(`slice: step must be a positive integer, got ${step}`);
+  if (!Number.isInteger(step) || step <= 0)
+    throw new OptionError(`slice: step must be a positive integer, got ${step}`);
   const size = t.shape[d];
   const clampIndex = (i: number) => Math.min(Math.max(i < 0 ? i + size : i, 0), size);
   const s = clampIndex(start ?? 0);
@@ -232,7 +234,7 @@ export function narrow(t: Tensor, dim: number, start: number, length: number): T
   const d = normalizeDim(dim, t.ndim, 'narrow');
   const s = start < 0 ? start + t.shape[d] : start;
   if (s < 0 || length < 0 || s + length > t.shape[d]) {
-    throw new RangeError(`narrow: start ${start} + length ${length} exceeds dimension ${dim} of size ${t.shape[d]}`);
+    throw new ShapeError(`narrow: start ${start} + length ${length} exceeds dimension ${dim} of size ${t.shape[d]}`);
   }
   return slice(t, d, s, s + length);
 }
@@ -241,7 +243,7 @@ export function select(t: Tensor, dim: number, index: number): Tensor {
   const d = normalizeDim(dim, t.ndim, 'select');
   const size = t.shape[d];
   if (!Number.isInteger(index) || index < -size || index >= size) {
-    throw new RangeError(`select: index ${index} is out of bounds for dimension ${dim} with size ${size}`);
+    throw new IndexError(`select: index ${index} is out of bounds for dimension ${dim} with size ${size}`);
   }
   return squeeze(narrow(t, d, index < 0 ? index + size : index, 1), d);
 }
@@ -252,13 +254,13 @@ export function select(t: Tensor, dim: number, index: number): Tensor {
  * cat([zeros([2, 3]), ones([1, 3])], 0).shape; // [3, 3]
  */
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
-  if (tensors.length === 0) throw new Error('cat: expected a non-empty list of tensors');
+  if (tensors.length === 0) throw new OptionError('cat: expected a non-empty list of tensors');
   const first = tensors[0];
-  if (first.ndim === 0) throw new Error('cat: zero-dimensional tensors cannot be concatenated; use stack()');
+  if (first.ndim === 0) throw new OptionError('cat: zero-dimensional tensors cannot be concatenated; use stack()');
   const d = normalizeDim(dim, first.ndim, 'cat');
   tensors.forEach((t, i) => {
     if (t.ndim !== first.ndim || t.shape.some((s, k) => k !== d && s !== first.shape[k])) {
-      throw new Error(
+      throw new ShapeError(
         `cat: tensor ${i} has shape ${formatShape(t.shape)}, which does not match ${formatShape(first.shape)} except in dimension ${dim}`,
       );
     }
@@ -284,10 +286,10 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
 }
 
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
-  if (tensors.length === 0) throw new Error('stack: expected a non-empty list of tensors');
+  if (tensors.length === 0) throw new OptionError('stack: expected a non-empty list of tensors');
   tensors.forEach((t, i) => {
     if (!shapesEqual(t.shape, tensors[0].shape))
-      throw new Error(
+      throw new ShapeError(
         `stack: tensor ${i} has shape ${formatShape(t.shape)} but tensor 0 has ${formatShape(tensors[0].shape)}`,
       );
   });
@@ -304,7 +306,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
  * t(tensor([[1, 2]])).shape; // [2, 1]
  */
 export function t(x: Tensor): Tensor {
-  if (x.ndim > 2) throw new Error(`t() expects a tensor with <= 2 dimensions, but got ${x.ndim}`);
+  if (x.ndim > 2) throw new OptionError(`t() expects a tensor with <= 2 dimensions, but got ${x.ndim}`);
   return x.ndim < 2 ? x : transpose(x, 0, 1);
 }
 

@@ -3,6 +3,7 @@
  * batch and space; running statistics updated in place outside the graph), and layer and group
  * norm (each row of a `[rows, D]` view, i.e. batch norm of `[1, rows, D]`, then the affine).
  */
+import { DTypeError, OptionError, ShapeError } from '../tensor/errors.js';
 import { compositeBackward } from '../autograd/engine.js';
 import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import { record } from '../autograd/graph.js';
@@ -34,7 +35,7 @@ export interface LayerNormOptions {
 
 function checkChannelVector(t: Tensor | null | undefined, channels: number, name: string, x: Tensor): void {
   if (t && (t.ndim !== 1 || t.shape[0] !== channels)) {
-    throw new Error(
+    throw new ShapeError(
       `batchNorm: ${name} has shape ${formatShape(t.shape)} but the input ${formatShape(x.shape)} has ${channels} channels (expected [${channels}])`,
     );
   }
@@ -170,8 +171,8 @@ export function batchNorm(
 ): Tensor {
   checkOptions('batchNorm', options, { weight: true, bias: true, training: true, momentum: true, eps: true });
   const { weight = null, bias = null, training = false, momentum = 0.1, eps = 1e-5 } = options;
-  if (x.ndim < 2) throw new Error(`batchNorm: expected input of shape [N, C, ...], got ${formatShape(x.shape)}`);
-  if (!isFloating(x.dtype)) throw new TypeError(`batchNorm: expected a floating point input, got ${x.dtype}`);
+  if (x.ndim < 2) throw new ShapeError(`batchNorm: expected input of shape [N, C, ...], got ${formatShape(x.shape)}`);
+  if (!isFloating(x.dtype)) throw new DTypeError(`batchNorm: expected a floating point input, got ${x.dtype}`);
   const channels = x.shape[1];
   checkChannelVector(weight, channels, 'weight', x);
   checkChannelVector(bias, channels, 'bias', x);
@@ -184,7 +185,7 @@ export function batchNorm(
   let variance: Float64Array;
   if (training) {
     if (count <= 1)
-      throw new Error(
+      throw new ShapeError(
         `batchNorm: expected more than 1 value per channel when training, got input of shape ${formatShape(x.shape)}`,
       );
     mean = new Float64Array(channels);
@@ -198,7 +199,7 @@ export function batchNorm(
     });
   } else {
     if (!runningMean || !runningVar)
-      throw new Error('batchNorm: running mean and variance are required when not training');
+      throw new OptionError('batchNorm: running mean and variance are required when not training');
     mean = channelValues(runningMean, channels, 0);
     variance = channelValues(runningVar, channels, 1);
   }
@@ -241,7 +242,7 @@ export function layerNorm(x: Tensor, normalizedShape: readonly number[], options
   const k = normalizedShape.length;
   const tail = x.shape.slice(x.ndim - k);
   if (k === 0 || x.ndim < k || tail.some((s, i) => s !== normalizedShape[i])) {
-    throw new Error(
+    throw new ShapeError(
       `layerNorm: expected input of shape [*, ${normalizedShape.join(', ')}], got ${formatShape(x.shape)}`,
     );
   }
@@ -250,10 +251,12 @@ export function layerNorm(x: Tensor, normalizedShape: readonly number[], options
     [bias, 'bias'],
   ] as const) {
     if (t && formatShape(t.shape) !== formatShape(normalizedShape)) {
-      throw new Error(`layerNorm: ${name} has shape ${formatShape(t.shape)}, expected ${formatShape(normalizedShape)}`);
+      throw new ShapeError(
+        `layerNorm: ${name} has shape ${formatShape(t.shape)}, expected ${formatShape(normalizedShape)}`,
+      );
     }
   }
-  if (!isFloating(x.dtype)) throw new TypeError(`layerNorm: expected a floating point input, got ${x.dtype}`);
+  if (!isFloating(x.dtype)) throw new DTypeError(`layerNorm: expected a floating point input, got ${x.dtype}`);
   const D = normalizedShape.reduce((a, b) => a * b, 1);
   let y = normalizeRows(x, D === 0 ? 0 : x.numel() / D, D, eps);
   if (weight) y = mul(y, weight);
@@ -271,11 +274,11 @@ export function layerNorm(x: Tensor, normalizedShape: readonly number[], options
 export function groupNorm(x: Tensor, numGroups: number, options: LayerNormOptions = {}): Tensor {
   checkOptions('groupNorm', options, { weight: true, bias: true, eps: true });
   const { weight = null, bias = null, eps = 1e-5 } = options;
-  if (x.ndim < 2) throw new Error(`groupNorm: expected input of shape [N, C, ...], got ${formatShape(x.shape)}`);
-  if (!isFloating(x.dtype)) throw new TypeError(`groupNorm: expected a floating point input, got ${x.dtype}`);
+  if (x.ndim < 2) throw new ShapeError(`groupNorm: expected input of shape [N, C, ...], got ${formatShape(x.shape)}`);
+  if (!isFloating(x.dtype)) throw new DTypeError(`groupNorm: expected a floating point input, got ${x.dtype}`);
   const [N, C] = x.shape;
   if (!Number.isInteger(numGroups) || numGroups < 1 || C % numGroups !== 0) {
-    throw new Error(
+    throw new ShapeError(
       `groupNorm: ${C} channels (input ${formatShape(x.shape)}) cannot be split into ${numGroups} groups`,
     );
   }
@@ -284,7 +287,7 @@ export function groupNorm(x: Tensor, numGroups: number, options: LayerNormOption
     [bias, 'bias'],
   ] as const) {
     if (t && (t.ndim !== 1 || t.shape[0] !== C))
-      throw new Error(`groupNorm: ${name} has shape ${formatShape(t.shape)}, expected [${C}]`);
+      throw new ShapeError(`groupNorm: ${name} has shape ${formatShape(t.shape)}, expected [${C}]`);
   }
   const rows = N * numGroups;
   let y = normalizeRows(x, rows, rows === 0 ? 0 : x.numel() / rows, eps);

@@ -3,6 +3,7 @@
  * and divisors included. Max pooling keeps the argmax of each window; its gradient is a
  * scatter-add of dy at those positions. Average pooling's gradient spreads dy over each window.
  */
+import { DTypeError, OptionError, ShapeError } from '../tensor/errors.js';
 import { checkOptions } from '../tensor/options.js';
 import { exclusiveGrad, record } from '../autograd/graph.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
@@ -45,10 +46,10 @@ function poolOut(size: number, k: number, pad: number, stride: number, dilation:
 
 function poolWindow(x: Tensor, op: string, kernelSize: Pair, o: MaxPool2dOptions): Window2d {
   if (x.ndim !== 4)
-    throw new Error(
+    throw new ShapeError(
       `${op}: expected input of shape [N, C, H, W] (or unbatched [C, H, W]), got ${formatShape(x.shape)}`,
     );
-  if (!isFloating(x.dtype)) throw new TypeError(`${op}: expected a floating point input, got ${x.dtype}`);
+  if (!isFloating(x.dtype)) throw new DTypeError(`${op}: expected a floating point input, got ${x.dtype}`);
   const [kernelH, kernelW] = pair(kernelSize, 'kernelSize', op);
   const [strideH, strideW] = pair(o.stride ?? kernelSize, 'stride', op);
   const [padH, padW] = pair(o.padding ?? 0, 'padding', op, true);
@@ -56,7 +57,7 @@ function poolWindow(x: Tensor, op: string, kernelSize: Pair, o: MaxPool2dOptions
   const spanH = (kernelH - 1) * dilationH + 1;
   const spanW = (kernelW - 1) * dilationW + 1;
   if (padH > spanH / 2 || padW > spanW / 2) {
-    throw new Error(
+    throw new ShapeError(
       `${op}: padding ${padH}x${padW} should be at most half of the (dilated) kernel size ${spanH}x${spanW}`,
     );
   }
@@ -65,7 +66,7 @@ function poolWindow(x: Tensor, op: string, kernelSize: Pair, o: MaxPool2dOptions
   const outH = poolOut(height, kernelH, padH, strideH, dilationH, ceil);
   const outW = poolOut(width, kernelW, padW, strideW, dilationW, ceil);
   if (outH < 1 || outW < 1) {
-    throw new Error(
+    throw new ShapeError(
       `${op}: output size would be ${outH}x${outW} for input ${formatShape(x.shape)} and kernel ${kernelH}x${kernelW}; the input is too small`,
     );
   }
@@ -160,7 +161,7 @@ export function avgPool2d(x: Tensor, kernelSize: Pair, options: AvgPool2dOptions
     const includePad = options.countIncludePad ?? true;
     const divisor = options.divisorOverride ?? 0;
     if (!Number.isFinite(divisor) || divisor < 0 || (options.divisorOverride != null && divisor === 0)) {
-      throw new Error(`avgPool2d: divisorOverride must be a positive number, got ${options.divisorOverride}`);
+      throw new OptionError(`avgPool2d: divisorOverride must be a positive number, got ${options.divisorOverride}`);
     }
     const out = allocate(x4.dtype, w.batch * w.channels * w.outH * w.outW) as FloatArray;
     if (out.length > 0) getBackend().avgPool2d(denseData(x4), out, w, includePad, divisor);
@@ -194,7 +195,7 @@ function adaptiveRange(i: number, inSize: number, outSize: number): [number, num
 export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly [number | null, number | null]): Tensor {
   return unbatched(x, (x4) => {
     if (x4.ndim !== 4)
-      throw new Error(
+      throw new ShapeError(
         `adaptiveAvgPool2d: expected input of shape [N, C, H, W] (or unbatched [C, H, W]), got ${formatShape(x.shape)}`,
       );
     const [H, W] = [x4.shape[2], x4.shape[3]];
@@ -226,7 +227,9 @@ export function maxPool1d(
 ): Tensor {
   checkOptions('maxPool1d', options, { stride: true, padding: true, dilation: true, ceilMode: true });
   if (x.ndim !== 2 && x.ndim !== 3)
-    throw new Error(`maxPool1d: expected input of shape [N, C, L] (or unbatched [C, L]), got ${formatShape(x.shape)}`);
+    throw new ShapeError(
+      `maxPool1d: expected input of shape [N, C, L] (or unbatched [C, L]), got ${formatShape(x.shape)}`,
+    );
   const { stride, padding = 0, dilation = 1, ceilMode } = options;
   const y = maxPool2d(unsqueeze(x, -2), [1, kernelSize], {
     stride: [1, stride ?? kernelSize],
@@ -245,7 +248,9 @@ export function avgPool1d(
 ): Tensor {
   checkOptions('avgPool1d', options, { stride: true, padding: true, ceilMode: true, countIncludePad: true });
   if (x.ndim !== 2 && x.ndim !== 3)
-    throw new Error(`avgPool1d: expected input of shape [N, C, L] (or unbatched [C, L]), got ${formatShape(x.shape)}`);
+    throw new ShapeError(
+      `avgPool1d: expected input of shape [N, C, L] (or unbatched [C, L]), got ${formatShape(x.shape)}`,
+    );
   const { stride, padding = 0, ceilMode, countIncludePad } = options;
   const y = avgPool2d(unsqueeze(x, -2), [1, kernelSize], {
     stride: [1, stride ?? kernelSize],

@@ -2,6 +2,7 @@
  * Rearranging copies (movement beyond views): flip, roll, repeat, tile, repeatInterleave.
  * Composites of indexSelect, cat, narrow and expand, so their gradients come with those.
  */
+import { OptionError, ShapeError } from '../tensor/errors.js';
 import { formatShape, normalizeDim, normalizeDims } from '../tensor/shape.js';
 import { installMethods, type MethodsOf } from '../tensor/methods.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -39,12 +40,13 @@ export function flip(x: Tensor, dims: readonly number[]): Tensor {
 export function roll(x: Tensor, shifts: number | readonly number[], dims?: number | readonly number[]): Tensor {
   const s = typeof shifts === 'number' ? [shifts] : shifts;
   if (dims === undefined) {
-    if (s.length !== 1) throw new Error(`roll: without dims, shifts must be a single number, got ${formatShape(s)}`);
+    if (s.length !== 1)
+      throw new ShapeError(`roll: without dims, shifts must be a single number, got ${formatShape(s)}`);
     return reshape(roll(reshape(x, [x.numel()]), s[0], 0), x.shape);
   }
   const d = typeof dims === 'number' ? [dims] : dims;
   if (d.length !== s.length)
-    throw new Error(`roll: shifts ${formatShape(s)} and dims ${formatShape(d)} must have the same length`);
+    throw new ShapeError(`roll: shifts ${formatShape(s)} and dims ${formatShape(d)} must have the same length`);
   let y = x;
   d.forEach((dim, i) => {
     const k = normalizeDim(dim, x.ndim, 'roll');
@@ -63,12 +65,12 @@ export function roll(x: Tensor, shifts: number | readonly number[], dims?: numbe
  */
 export function repeat(x: Tensor, sizes: readonly number[]): Tensor {
   if (sizes.length < x.ndim) {
-    throw new Error(
+    throw new ShapeError(
       `repeat: number of repeat dims (${sizes.length}) cannot be smaller than the number of tensor dims (${x.ndim}, shape ${formatShape(x.shape)})`,
     );
   }
   if (sizes.some((r) => !Number.isInteger(r) || r < 0))
-    throw new Error(`repeat: repeats must be non-negative integers, got ${formatShape(sizes)}`);
+    throw new OptionError(`repeat: repeats must be non-negative integers, got ${formatShape(sizes)}`);
   const padded = [...sizes.slice(0, sizes.length - x.ndim).map(() => 1), ...x.shape];
   const interleaved = padded.flatMap((s) => [1, s]);
   const expanded = padded.flatMap((s, i) => [sizes[i], s]);

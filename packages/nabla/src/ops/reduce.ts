@@ -2,6 +2,7 @@
  * Reductions. `sum` and `amax`/`amin` are primitives; mean, var, std, logsumexp and max(dim)
  * are composed from them (max(dim) gathers at argmax, so its gradient comes from gather's).
  */
+import { DTypeError, ShapeError } from '../tensor/errors.js';
 import { checkOptions } from '../tensor/options.js';
 import { record, traced } from '../autograd/graph.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
@@ -59,7 +60,7 @@ function reduceKernel(x: Tensor, dims: readonly number[], op: ReduceOp): Tensor 
     const size = numel(shape.slice(s, e + 1));
     const inner = numel(shape.slice(e + 1));
     if (size === 0 && op !== 'sum')
-      throw new Error(`${op}: cannot reduce over a zero-size dimension (shape ${formatShape(x.shape)})`);
+      throw new ShapeError(`${op}: cannot reduce over a zero-size dimension (shape ${formatShape(x.shape)})`);
     const out = allocate(cur.dtype, outer * inner);
     getBackend().reduce[op](contiguousData(cur), out, outer, size, inner);
     shape = [...shape.slice(0, s), ...shape.slice(s, e + 1).map(() => 1), ...shape.slice(e + 1)];
@@ -101,7 +102,7 @@ export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false
 
 export function mean(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
   if (!isFloating(x.dtype))
-    throw new Error(`mean: expected a floating point tensor, got ${x.dtype}; call .float() first`);
+    throw new DTypeError(`mean: expected a floating point tensor, got ${x.dtype}; call .float() first`);
   const dims = normalizeDims(dim, x.ndim, 'mean');
   const count = dims.reduce((a, d) => a * (x.shape[d] ?? 1), 1);
   return div(sum(x, dims, keepdim), count);
@@ -141,7 +142,8 @@ function argReduce(op: ArgReduceOp) {
     }
     const d = normalizeDim(dim, x.ndim, op);
     const size = x.ndim === 0 ? 1 : x.shape[d];
-    if (size === 0) throw new Error(`${op}: cannot reduce over a zero-size dimension (shape ${formatShape(x.shape)})`);
+    if (size === 0)
+      throw new ShapeError(`${op}: cannot reduce over a zero-size dimension (shape ${formatShape(x.shape)})`);
     const outer = numel(x.shape.slice(0, d));
     const inner = numel(x.shape.slice(d + 1));
     const out = new Int32Array(outer * inner);

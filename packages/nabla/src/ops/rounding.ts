@@ -2,6 +2,7 @@
  * Rounding division with PyTorch's result types: div with a rounding mode (the `x.div` method),
  * floorDivide, remainder, fmod, and trunc. Composites of the elementwise primitives.
  */
+import { OptionError } from '../tensor/errors.js';
 import { checkOptions } from '../tensor/options.js';
 import { isFloating, type DType } from '../tensor/dtype.js';
 import { installMethods, type MethodsOf } from '../tensor/methods.js';
@@ -54,7 +55,7 @@ export type RoundingMode = 'floor' | 'trunc';
 export function divide(a: TensorLike, b: TensorLike, roundingMode?: RoundingMode | null): Tensor {
   if (roundingMode === undefined || roundingMode === null) return div(a, b);
   if (roundingMode !== 'floor' && roundingMode !== 'trunc')
-    throw new Error(`div: roundingMode must be 'floor', 'trunc' or null, got ${JSON.stringify(roundingMode)}`);
+    throw new OptionError(`div: roundingMode must be 'floor', 'trunc' or null, got ${JSON.stringify(roundingMode)}`);
   const q = quotient(a, b);
   return cast(roundingMode === 'floor' ? floor(q) : trunc(q), operandType(a, b));
 }

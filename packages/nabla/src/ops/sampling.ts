@@ -3,6 +3,7 @@
  * helper logspace. Draws come from nabla's seeded Generator, so they are
  * reproducible but not PyTorch's stream.
  */
+import { OptionError, ShapeError } from '../tensor/errors.js';
 import { checkOptions } from '../tensor/options.js';
 import { allocate, checkDType } from '../tensor/dtype.js';
 import { linspace, zeros, type TensorOptions } from '../tensor/create.js';
@@ -32,7 +33,7 @@ export function bernoulli(p: Tensor, generator: Generator = defaultGenerator): T
   const out = allocate(p.isFloatingPoint() ? p.dtype : 'float32', probs.length);
   for (let i = 0; i < probs.length; i++) {
     if (!(probs[i] >= 0 && probs[i] <= 1))
-      throw new RangeError(`bernoulli: probabilities must be in [0, 1], got ${probs[i]} at element ${i}`);
+      throw new OptionError(`bernoulli: probabilities must be in [0, 1], got ${probs[i]} at element ${i}`);
     out[i] = generator.random() < probs[i] ? 1 : 0;
   }
   return Tensor.fromData(out, p.shape);
@@ -52,21 +53,21 @@ export function multinomial(
   generator: Generator = defaultGenerator,
 ): Tensor {
   if (probs.ndim !== 1 && probs.ndim !== 2)
-    throw new Error(`multinomial: expected 1-D or 2-D probabilities, got shape ${formatShape(probs.shape)}`);
+    throw new ShapeError(`multinomial: expected 1-D or 2-D probabilities, got shape ${formatShape(probs.shape)}`);
   const rows = probs.ndim === 1 ? 1 : probs.shape[0];
   const c = probs.shape[probs.ndim - 1];
   if (!replacement && numSamples > c)
-    throw new RangeError(`multinomial: cannot draw ${numSamples} samples without replacement from ${c} categories`);
+    throw new OptionError(`multinomial: cannot draw ${numSamples} samples without replacement from ${c} categories`);
   const w = probs.toTypedArray();
   const out = new Int32Array(rows * numSamples);
   for (let r = 0; r < rows; r++) {
     const weights = Array.from(w.subarray(r * c, (r + 1) * c));
     if (weights.some((x) => !(x >= 0) || !Number.isFinite(x)))
-      throw new RangeError(`multinomial: row ${r} has a negative, infinite or NaN weight`);
+      throw new OptionError(`multinomial: row ${r} has a negative, infinite or NaN weight`);
     for (let s = 0; s < numSamples; s++) {
       const total = weights.reduce((a, b) => a + b, 0);
       if (!(total > 0)) {
-        throw new RangeError(
+        throw new OptionError(
           `multinomial: row ${r} has no positive weight left for sample ${s + 1} of ${numSamples}${replacement ? '' : ' (drawn without replacement)'}`,
         );
       }
@@ -89,7 +90,7 @@ export function normal(
   options: TensorOptions & { generator?: Generator } = {},
 ): Tensor {
   checkOptions('normal', options, { dtype: true, requiresGrad: true, generator: true });
-  if (!(std >= 0)) throw new RangeError(`normal: std must be non-negative, got ${std}`);
+  if (!(std >= 0)) throw new OptionError(`normal: std must be non-negative, got ${std}`);
   const g = options.generator ?? defaultGenerator;
   const t = zeros(shape, { dtype: options.dtype ?? 'float32' });
   const data = t.storage.data;

@@ -3,6 +3,7 @@
  * topk / median. Each works on a contiguous copy with `dim` moved last, one row at a time.
  * Sorting only computes indices; values are gathered, so their gradient is gather's.
  */
+import { IndexError, OptionError, ShapeError } from '../tensor/errors.js';
 import { record } from '../autograd/graph.js';
 import { getBackend } from '../backend/index.js';
 import { allocate, type TypedArray } from '../tensor/dtype.js';
@@ -203,7 +204,7 @@ export function topk(x: Tensor, k: number, dim = -1, largest = true): ValuesIndi
   return along(x, dim, 'topk', (x1, d) => {
     const size = x1.shape[d];
     if (!Number.isInteger(k) || k < 0 || k > size) {
-      throw new RangeError(
+      throw new IndexError(
         `topk: k (${k}) is out of range for dimension ${dim} of size ${size} (shape ${formatShape(x.shape)})`,
       );
     }
@@ -224,12 +225,13 @@ export function median(x: Tensor): Tensor;
 export function median(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
 export function median(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
   if (dim === undefined) {
-    if (x.numel() === 0) throw new Error('median: cannot compute the median of an empty tensor');
+    if (x.numel() === 0) throw new OptionError('median: cannot compute the median of an empty tensor');
     return (median(reshape(x, [x.numel()]), 0) as ValuesIndices).values;
   }
   return along(x, dim, 'median', (x1, d) => {
     const n = x1.shape[d];
-    if (n === 0) throw new Error(`median: cannot reduce over a zero-size dimension (shape ${formatShape(x.shape)})`);
+    if (n === 0)
+      throw new ShapeError(`median: cannot reduce over a zero-size dimension (shape ${formatShape(x.shape)})`);
     // The lower middle of each sorted row; a row holding NaN (sorted last) gives its first NaN, as PyTorch.
     const { data: order, shape } = rows(sortIndices(x1, d, false), d);
     const { data: vals } = rows(x1, d);

@@ -3,6 +3,7 @@
  * maskedSelect. Scatter walks the index once (the backend's ops.scatterAlong); its gradients are
  * gathers of the output's.
  */
+import { DTypeError, IndexError, ShapeError } from '../tensor/errors.js';
 import { record } from '../autograd/graph.js';
 import { getBackend } from '../backend/index.js';
 import { allocate, type TypedArray } from '../tensor/dtype.js';
@@ -17,15 +18,15 @@ import { cat, expand, reshape } from './movement.js';
 import './methods.js';
 
 function checkArgs(op: string, x: Tensor, d: number, index: Tensor, src: Tensor): Int32Array {
-  if (index.dtype !== 'int32') throw new TypeError(`${op}: index must be an int32 tensor, got ${index.dtype}`);
+  if (index.dtype !== 'int32') throw new DTypeError(`${op}: index must be an int32 tensor, got ${index.dtype}`);
   if (index.ndim !== x.ndim || src.ndim !== x.ndim) {
-    throw new Error(
+    throw new ShapeError(
       `${op}: index ${formatShape(index.shape)}, src ${formatShape(src.shape)} and input ${formatShape(x.shape)} must have the same number of dims`,
     );
   }
   index.shape.forEach((s, j) => {
     if (s > src.shape[j] || (j !== d && s > x.shape[j])) {
-      throw new Error(
+      throw new ShapeError(
         `${op}: index shape ${formatShape(index.shape)} must not exceed src ${formatShape(src.shape)} nor, outside dim ${d}, input ${formatShape(x.shape)}`,
       );
     }
@@ -34,7 +35,7 @@ function checkArgs(op: string, x: Tensor, d: number, index: Tensor, src: Tensor)
   const size = x.shape[d];
   for (const v of idx)
     if (v < 0 || v >= size)
-      throw new RangeError(`${op}: index ${v} is out of bounds for dimension ${d} with size ${size}`);
+      throw new IndexError(`${op}: index ${v} is out of bounds for dimension ${d} with size ${size}`);
   return idx;
 }
 
@@ -128,7 +129,7 @@ export function nonzero(x: Tensor): Tensor {
  * tensor([1, 2, 3]).maskedSelect(tensor([true, false, true])); // [1, 3]
  */
 export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
-  if (mask.dtype !== 'bool') throw new TypeError(`maskedSelect: mask must be a bool tensor, got ${mask.dtype}`);
+  if (mask.dtype !== 'bool') throw new DTypeError(`maskedSelect: mask must be a bool tensor, got ${mask.dtype}`);
   const flatMask = expand(mask, x.shape).toTypedArray();
   const picks = getBackend().ops.nonzero(flatMask, [flatMask.length]);
   const flat = reshape(x, [x.numel()]);

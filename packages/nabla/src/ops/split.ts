@@ -1,4 +1,5 @@
 /** Splitting a tensor into views along one dimension: split, chunk, unbind (gradients: narrow's and select's). */
+import { OptionError, ShapeError } from '../tensor/errors.js';
 import { formatShape, normalizeDim } from '../tensor/shape.js';
 import { installMethods, type MethodsOf } from '../tensor/methods.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -15,7 +16,7 @@ export function split(t: Tensor, splitSize: number | readonly number[], dim = 0)
   const d = normalizeDim(dim, t.ndim, 'split');
   const size = t.shape[d];
   if (typeof splitSize === 'number' && !(Number.isInteger(splitSize) && splitSize > 0)) {
-    throw new Error(`split: splitSize must be a positive integer, got ${splitSize}`);
+    throw new OptionError(`split: splitSize must be a positive integer, got ${splitSize}`);
   }
   const sizes =
     typeof splitSize === 'number'
@@ -24,7 +25,7 @@ export function split(t: Tensor, splitSize: number | readonly number[], dim = 0)
         )
       : [...splitSize];
   if (sizes.reduce((a, b) => a + b, 0) !== size) {
-    throw new Error(
+    throw new ShapeError(
       `split: sizes ${formatShape(sizes)} do not add up to ${size} (dimension ${dim} of shape ${formatShape(t.shape)})`,
     );
   }
@@ -44,7 +45,7 @@ export function split(t: Tensor, splitSize: number | readonly number[], dim = 0)
 export function chunk(t: Tensor, chunks: number, dim = 0): Tensor[] {
   const d = normalizeDim(dim, t.ndim, 'chunk');
   if (!Number.isInteger(chunks) || chunks < 1)
-    throw new Error(`chunk: chunks must be a positive integer, got ${chunks}`);
+    throw new OptionError(`chunk: chunks must be a positive integer, got ${chunks}`);
   return split(t, Math.max(1, Math.ceil(t.shape[d] / chunks)), d);
 }
 

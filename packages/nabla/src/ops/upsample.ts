@@ -3,6 +3,7 @@
  * 'bilinear'), composed from indexSelect and elementwise ops, so gradients come from theirs
  * (indexSelect's gradient adds each output back onto the pixels it read).
  */
+import { OptionError, ShapeError } from '../tensor/errors.js';
 import { checkOptions } from '../tensor/options.js';
 import { tensor } from '../tensor/create.js';
 import { formatShape } from '../tensor/shape.js';
@@ -74,20 +75,20 @@ function outputSize(
 ): { size: [number, number]; factors: [number | undefined, number | undefined] } {
   const { size, scaleFactor } = options;
   if ((size === undefined) === (scaleFactor === undefined))
-    throw new Error('interpolate: give exactly one of size and scaleFactor');
+    throw new OptionError('interpolate: give exactly one of size and scaleFactor');
   if (size !== undefined) {
     const s: [number, number] = typeof size === 'number' ? [size, size] : [size[0], size[1]];
     if (s.some((v) => !Number.isInteger(v) || v < 1))
-      throw new Error(`interpolate: size must be positive integers, got ${JSON.stringify(size)}`);
+      throw new OptionError(`interpolate: size must be positive integers, got ${JSON.stringify(size)}`);
     return { size: s, factors: [undefined, undefined] };
   }
   const f: [number, number] =
     typeof scaleFactor === 'number' ? [scaleFactor, scaleFactor] : [scaleFactor![0], scaleFactor![1]];
   if (f.some((v) => !(v > 0)))
-    throw new Error(`interpolate: scaleFactor must be positive, got ${JSON.stringify(scaleFactor)}`);
+    throw new OptionError(`interpolate: scaleFactor must be positive, got ${JSON.stringify(scaleFactor)}`);
   const s: [number, number] = [Math.floor(x.shape[2] * f[0]), Math.floor(x.shape[3] * f[1])];
   if (s.some((v) => v < 1))
-    throw new Error(
+    throw new ShapeError(
       `interpolate: scaleFactor ${JSON.stringify(scaleFactor)} gives an empty output for input ${formatShape(x.shape)}`,
     );
   return { size: s, factors: f };
@@ -104,12 +105,12 @@ export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
   checkOptions('interpolate', options, { size: true, scaleFactor: true, mode: true, alignCorners: true });
   if (x.ndim === 3) return squeeze(interpolate(unsqueeze(x, 0), options), 0);
   if (x.ndim !== 4)
-    throw new Error(
+    throw new ShapeError(
       `interpolate: expected input of shape [N, C, H, W] (or unbatched [C, H, W]), got ${formatShape(x.shape)}`,
     );
   const mode = options.mode ?? 'nearest';
   if (mode === 'nearest' && options.alignCorners !== undefined)
-    throw new Error("interpolate: alignCorners only has an effect with mode 'bilinear'");
+    throw new OptionError("interpolate: alignCorners only has an effect with mode 'bilinear'");
   const {
     size: [oh, ow],
     factors: [fh, fw],
@@ -119,7 +120,7 @@ export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
     return indexSelect(rows, 3, nearestIndex(x.shape[3], ow, fw));
   }
   if (mode !== 'bilinear')
-    throw new Error(`interpolate: mode '${String(mode)}' is not supported ('nearest' or 'bilinear')`);
+    throw new OptionError(`interpolate: mode '${String(mode)}' is not supported ('nearest' or 'bilinear')`);
   const align = options.alignCorners ?? false;
   return linearAlong(linearAlong(x, 2, oh, fh, align), 3, ow, fw, align);
 }

@@ -1,3 +1,4 @@
+import { OptionError } from '../tensor/errors.js';
 import { checkOptions } from '../tensor/options.js';
 import type { FloatArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -37,10 +38,10 @@ export class Adadelta extends Optimizer<AdadeltaHyper, AdadeltaState> {
   constructor(params: ParamsInput<AdadeltaHyper>, options: AdadeltaOptions = {}) {
     checkOptions('Adadelta', options, { lr: true, rho: true, eps: true, weightDecay: true, maximize: true });
     const { lr = 1.0, rho = 0.9, eps = 1e-6, weightDecay = 0, maximize = false } = options;
-    if (!(lr >= 0)) throw new RangeError(`Adadelta: invalid learning rate: ${lr}`);
-    if (!(rho >= 0 && rho <= 1)) throw new RangeError(`Adadelta: invalid rho value: ${rho}`);
-    if (!(eps >= 0)) throw new RangeError(`Adadelta: invalid epsilon value: ${eps}`);
-    if (!(weightDecay >= 0)) throw new RangeError(`Adadelta: invalid weightDecay value: ${weightDecay}`);
+    if (!(lr >= 0)) throw new OptionError(`Adadelta: invalid learning rate: ${lr}`);
+    if (!(rho >= 0 && rho <= 1)) throw new OptionError(`Adadelta: invalid rho value: ${rho}`);
+    if (!(eps >= 0)) throw new OptionError(`Adadelta: invalid epsilon value: ${eps}`);
+    if (!(weightDecay >= 0)) throw new OptionError(`Adadelta: invalid weightDecay value: ${weightDecay}`);
     super(params, { lr, rho, eps, weightDecay, maximize });
   }
 

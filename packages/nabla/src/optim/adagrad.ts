@@ -1,3 +1,4 @@
+import { OptionError } from '../tensor/errors.js';
 import { checkOptions } from '../tensor/options.js';
 import type { FloatArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -56,12 +57,12 @@ export class Adagrad extends Optimizer<AdagradHyper, AdagradState> {
       eps = 1e-10,
       maximize = false,
     } = options;
-    if (!(lr >= 0)) throw new RangeError(`Adagrad: invalid learning rate: ${lr}`);
-    if (!(lrDecay >= 0)) throw new RangeError(`Adagrad: invalid lrDecay value: ${lrDecay}`);
-    if (!(weightDecay >= 0)) throw new RangeError(`Adagrad: invalid weightDecay value: ${weightDecay}`);
+    if (!(lr >= 0)) throw new OptionError(`Adagrad: invalid learning rate: ${lr}`);
+    if (!(lrDecay >= 0)) throw new OptionError(`Adagrad: invalid lrDecay value: ${lrDecay}`);
+    if (!(weightDecay >= 0)) throw new OptionError(`Adagrad: invalid weightDecay value: ${weightDecay}`);
     if (!(initialAccumulatorValue >= 0))
-      throw new RangeError(`Adagrad: invalid initialAccumulatorValue value: ${initialAccumulatorValue}`);
-    if (!(eps >= 0)) throw new RangeError(`Adagrad: invalid epsilon value: ${eps}`);
+      throw new OptionError(`Adagrad: invalid initialAccumulatorValue value: ${initialAccumulatorValue}`);
+    if (!(eps >= 0)) throw new OptionError(`Adagrad: invalid epsilon value: ${eps}`);
     super(params, { lr, lrDecay, weightDecay, initialAccumulatorValue, eps, maximize });
     for (const group of this.paramGroups) {
       for (const p of group.params) this.state.set(p, this.initState(p, group));

@@ -1,3 +1,4 @@
+import { OptionError } from '../tensor/errors.js';
 import { checkOptions } from '../tensor/options.js';
 import type { FloatArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -54,11 +55,13 @@ export function adamUpdate(
 function checkAdamOptions(name: string, o: AdamOptions): void {
   checkOptions(name, o, { lr: true, betas: true, eps: true, weightDecay: true, amsgrad: true, maximize: true });
   const { lr = 1e-3, eps = 1e-8, betas = [0.9, 0.999], weightDecay = 0 } = o;
-  if (!(lr >= 0)) throw new RangeError(`${name}: invalid learning rate: ${lr}`);
-  if (!(eps >= 0)) throw new RangeError(`${name}: invalid epsilon value: ${eps}`);
-  if (!(betas[0] >= 0 && betas[0] < 1)) throw new RangeError(`${name}: invalid beta parameter at index 0: ${betas[0]}`);
-  if (!(betas[1] >= 0 && betas[1] < 1)) throw new RangeError(`${name}: invalid beta parameter at index 1: ${betas[1]}`);
-  if (!(weightDecay >= 0)) throw new RangeError(`${name}: invalid weightDecay value: ${weightDecay}`);
+  if (!(lr >= 0)) throw new OptionError(`${name}: invalid learning rate: ${lr}`);
+  if (!(eps >= 0)) throw new OptionError(`${name}: invalid epsilon value: ${eps}`);
+  if (!(betas[0] >= 0 && betas[0] < 1))
+    throw new OptionError(`${name}: invalid beta parameter at index 0: ${betas[0]}`);
+  if (!(betas[1] >= 0 && betas[1] < 1))
+    throw new OptionError(`${name}: invalid beta parameter at index 1: ${betas[1]}`);
+  if (!(weightDecay >= 0)) throw new OptionError(`${name}: invalid weightDecay value: ${weightDecay}`);
 }
 
 abstract class AdamBase extends Optimizer<AdamHyper, AdamState> {

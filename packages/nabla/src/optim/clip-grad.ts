@@ -1,3 +1,4 @@
+import { OptionError } from '../tensor/errors.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { getBackend } from '../backend/index.js';
 import { tensor } from '../tensor/create.js';
@@ -36,7 +37,7 @@ export function clipGradNorm(
   const norms = grads.map((g) => round(vectorNorm(denseRead(g), normType)));
   const total = round(vectorNorm(norms, normType));
   if (errorIfNonfinite && !Number.isFinite(total)) {
-    throw new Error(
+    throw new OptionError(
       `The total norm of order ${normType} for gradients from \`parameters\` is non-finite, so it cannot be clipped. To disable this error and scale the gradients by the non-finite norm anyway, set errorIfNonfinite=false`,
     );
   }

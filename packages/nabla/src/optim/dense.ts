@@ -2,6 +2,7 @@
  * Dense views of parameters and state buffers, which the optimizer kernels of the backend
  * (the optim member of the kernel table) update in place.
  */
+import { ShapeError } from '../tensor/errors.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import type { FloatArray } from '../tensor/dtype.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
@@ -11,7 +12,7 @@ import type { NestedArray } from '../tensor/format.js';
 
 /** The elements of a contiguous tensor, as a view of its storage (writes go to the tensor). */
 export function denseView(t: Tensor): FloatArray {
-  if (!t.isContiguous()) throw new Error(`denseView: tensor of shape ${formatShape(t.shape)} is not contiguous`);
+  if (!t.isContiguous()) throw new ShapeError(`denseView: tensor of shape ${formatShape(t.shape)} is not contiguous`);
   return t.storage.data.subarray(t.offset, t.offset + t.numel()) as FloatArray;
 }
 
@@ -47,7 +48,7 @@ export function zerosFor(param: Tensor, value = 0): Tensor {
 export function ownedCopy(value: Tensor | NestedArray, param: Tensor, what: string): Tensor {
   const t = value instanceof Tensor ? value : tensor(value as NestedArray, { dtype: param.dtype });
   if (!shapesEqual(t.shape, param.shape)) {
-    throw new Error(
+    throw new ShapeError(
       `loadStateDict: ${what} has shape ${formatShape(t.shape)} but its parameter has shape ${formatShape(param.shape)}`,
     );
   }

@@ -1,4 +1,5 @@
 /** More of PyTorch 1.13's schedulers: MultiplicativeLR, PolynomialLR, CosineAnnealingWarmRestarts, OneCycleLR. */
+import { OptionError } from '../tensor/errors.js';
 import { checkOptions, requireOption } from '../tensor/options.js';
 import { LRScheduler } from './lr-scheduler.js';
 import type { BaseHyper, Optimizer } from './optimizer.js';
@@ -76,9 +77,9 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
     requireOption('CosineAnnealingWarmRestarts', options, 'T0');
     const { T0, TMult = 1, etaMin = 0 } = options;
     if (!Number.isInteger(T0) || T0 <= 0)
-      throw new RangeError(`CosineAnnealingWarmRestarts: expected a positive integer T0, got ${T0}`);
+      throw new OptionError(`CosineAnnealingWarmRestarts: expected a positive integer T0, got ${T0}`);
     if (!Number.isInteger(TMult) || TMult < 1)
-      throw new RangeError(`CosineAnnealingWarmRestarts: expected an integer TMult >= 1, got ${TMult}`);
+      throw new OptionError(`CosineAnnealingWarmRestarts: expected an integer TMult >= 1, got ${TMult}`);
     [this.T0, this.TMult, this.etaMin, this.TI, this.TCur] = [T0, TMult, etaMin, T0, this.lastEpoch];
     this.initialStep();
   }
@@ -98,7 +99,7 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
       this.TCur += 1;
       if (this.TCur >= this.TI) [this.TCur, this.TI] = [this.TCur - this.TI, this.TI * this.TMult];
     } else if (epoch < 0) {
-      throw new RangeError(`CosineAnnealingWarmRestarts: expected a non-negative epoch, got ${epoch}`);
+      throw new OptionError(`CosineAnnealingWarmRestarts: expected a non-negative epoch, got ${epoch}`);
     } else if (epoch >= this.T0) {
       if (this.TMult === 1) this.TCur = epoch % this.T0;
       else {

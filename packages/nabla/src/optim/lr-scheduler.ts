@@ -4,7 +4,7 @@
  * `step(epoch)` uses the closed form where PyTorch has one. Construction performs the first
  * step (epoch 0), as in PyTorch.
  */
-import { OptionError } from '../tensor/errors.js';
+import { OptionError, StateError } from '../tensor/errors.js';
 import { checkOptions, requireOption } from '../tensor/options.js';
 import type { BaseHyper, Optimizer } from './optimizer.js';
 
@@ -59,7 +59,7 @@ export abstract class LRScheduler implements Scheduler {
     optimizer.paramGroups.forEach((g, i) => {
       if (lastEpoch === -1) g.initialLr ??= g.lr;
       else if (g.initialLr === undefined) {
-        throw new Error(
+        throw new StateError(
           `param 'initialLr' is not specified in paramGroups[${i}] when resuming an optimizer (lastEpoch=${lastEpoch})`,
         );
       }
@@ -133,7 +133,7 @@ export class StepLR extends LRScheduler {
     super(optimizer, options.lastEpoch);
     // A bare number (PyTorch's positional step_size) or a missing stepSize would silently never decay.
     if (!Number.isInteger(options.stepSize) || options.stepSize < 1) {
-      throw new RangeError(
+      throw new OptionError(
         `StepLR: options.stepSize must be a positive integer, got ${JSON.stringify(options.stepSize ?? options)}; use new StepLR(opt, { stepSize, gamma })`,
       );
     }
@@ -206,7 +206,7 @@ export class ConstantLR extends LRScheduler {
     this.factor = options.factor ?? 1 / 3;
     this.totalIters = options.totalIters ?? 5;
     if (this.factor > 1 || this.factor < 0)
-      throw new RangeError(`ConstantLR: factor expected to be between 0 and 1, got ${this.factor}`);
+      throw new OptionError(`ConstantLR: factor expected to be between 0 and 1, got ${this.factor}`);
     this.initialStep();
   }
 
@@ -242,9 +242,9 @@ export class LinearLR extends LRScheduler {
     this.endFactor = options.endFactor ?? 1;
     this.totalIters = options.totalIters ?? 5;
     if (this.startFactor > 1 || this.startFactor < 0)
-      throw new RangeError(`LinearLR: startFactor expected to be between 0 and 1, got ${this.startFactor}`);
+      throw new OptionError(`LinearLR: startFactor expected to be between 0 and 1, got ${this.startFactor}`);
     if (this.endFactor > 1 || this.endFactor < 0)
-      throw new RangeError(`LinearLR: endFactor expected to be between 0 and 1, got ${this.endFactor}`);
+      throw new OptionError(`LinearLR: endFactor expected to be between 0 and 1, got ${this.endFactor}`);
     this.initialStep();
   }
 
@@ -349,7 +349,7 @@ export class LambdaLR extends LRScheduler {
       ? options.lrLambda
       : new Array<(e: number) => number>(n).fill(options.lrLambda);
     if (fns.length !== n)
-      throw new Error(`LambdaLR: expected ${n} lrLambdas (one per parameter group), but got ${fns.length}`);
+      throw new OptionError(`LambdaLR: expected ${n} lrLambdas (one per parameter group), but got ${fns.length}`);
     this.lrLambdas = fns;
     this.initialStep();
   }

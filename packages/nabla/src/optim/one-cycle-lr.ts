@@ -1,4 +1,5 @@
 /** OneCycleLR: PyTorch 1.13's 1cycle policy (lr up then down, momentum the other way), stepped per batch. */
+import { OptionError, StateError } from '../tensor/errors.js';
 import { checkOptions, requireOption } from '../tensor/options.js';
 import { LRScheduler } from './lr-scheduler.js';
 import type { BaseHyper, Optimizer } from './optimizer.js';
@@ -35,7 +36,7 @@ interface Anchors {
 
 const perGroup = (v: number | readonly number[], n: number, name: string): number[] => {
   if (typeof v === 'number') return Array<number>(n).fill(v);
-  if (v.length !== n) throw new Error(`OneCycleLR: expected ${n} values for ${name}, got ${v.length}`);
+  if (v.length !== n) throw new OptionError(`OneCycleLR: expected ${n} values for ${name}, got ${v.length}`);
   return [...v];
 };
 
@@ -87,17 +88,17 @@ export class OneCycleLR extends LRScheduler {
         ? options.epochs * options.stepsPerEpoch
         : NaN);
     if (!Number.isInteger(total) || total <= 0)
-      throw new RangeError(
+      throw new OptionError(
         `OneCycleLR: give a positive integer totalSteps, or epochs and stepsPerEpoch (got ${total})`,
       );
     if (!(pctStart >= 0 && pctStart <= 1))
-      throw new RangeError(`OneCycleLR: expected pctStart in [0, 1], got ${pctStart}`);
+      throw new OptionError(`OneCycleLR: expected pctStart in [0, 1], got ${pctStart}`);
     const maxLrs = perGroup(options.maxLr, n, 'maxLr');
     const base = perGroup(options.baseMomentum ?? 0.85, n, 'baseMomentum');
     const top = perGroup(options.maxMomentum ?? 0.95, n, 'maxMomentum');
     const useBeta1 = 'betas' in optimizer.defaults;
     if (cycleMomentum && !useBeta1 && !('momentum' in optimizer.defaults)) {
-      throw new Error('OneCycleLR: optimizer must support momentum or betas with cycleMomentum enabled');
+      throw new OptionError('OneCycleLR: optimizer must support momentum or betas with cycleMomentum enabled');
     }
     if (lastEpoch === -1) {
       optimizer.paramGroups.forEach((g, i) => {
@@ -139,7 +140,7 @@ export class OneCycleLR extends LRScheduler {
   protected getLr(): number[] {
     const step = this.lastEpoch;
     if (step > this.totalSteps) {
-      throw new Error(`OneCycleLR: tried to step ${step} times, but totalSteps is ${this.totalSteps}`);
+      throw new StateError(`OneCycleLR: tried to step ${step} times, but totalSteps is ${this.totalSteps}`);
     }
     return this.optimizer.paramGroups.map((g, i) => {
       const a = this.anchors[i];

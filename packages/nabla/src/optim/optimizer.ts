@@ -1,3 +1,4 @@
+import { DTypeError, OptionError, ShapeError, StateError } from '../tensor/errors.js';
 import { checkOptions, unknownOption } from '../tensor/options.js';
 import { enableGrad, noGrad } from '../autograd/grad-mode.js';
 import { zeroGradInPlace } from '../autograd/graph.js';
@@ -62,13 +63,13 @@ export abstract class Optimizer<H extends BaseHyper, S extends ParamState = Para
     readonly defaults: Readonly<Partial<H>>,
   ) {
     if (params instanceof Tensor) {
-      throw new TypeError(
+      throw new OptionError(
         'optimizer: params should be an array of tensors or of parameter groups, but got a single Tensor; wrap it in an array',
       );
     }
     const list = [...params];
     if (list.length === 0)
-      throw new Error(
+      throw new OptionError(
         "optimizer got an empty parameter list (model.parameters() found none). A module's parameters are its fields holding an nn.Parameter or an nn.Module; a plain Tensor field is not one (wrap it: new nn.Parameter(t)), and layers kept in a plain array are not found (use nn.ModuleList)",
       );
     const groups =
@@ -99,25 +100,26 @@ export abstract class Optimizer<H extends BaseHyper, S extends ParamState = Para
     const params = [...group.params];
     params.forEach((p, i) => {
       if (!(p instanceof Tensor))
-        throw new TypeError(`optimizer can only optimize Tensors, but params[${i}] is ${typeof p}`);
+        throw new OptionError(`optimizer can only optimize Tensors, but params[${i}] is ${typeof p}`);
       if (!p.isLeaf && !p.retainsGrad)
-        throw new Error(`can't optimize a non-leaf Tensor (params[${i}], shape ${formatShape(p.shape)})`);
+        throw new ShapeError(`can't optimize a non-leaf Tensor (params[${i}], shape ${formatShape(p.shape)})`);
       if (!isFloating(p.dtype))
-        throw new TypeError(
+        throw new DTypeError(
           `optimizer: params[${i}] has dtype ${p.dtype}; only float32/float64 tensors can be optimized`,
         );
     });
     if (new Set(params).size !== params.length)
-      throw new Error('optimizer: a parameter group contains the same parameter more than once');
+      throw new OptionError('optimizer: a parameter group contains the same parameter more than once');
     const merged = { ...this.defaults, ...group, params } as Record<string, unknown>;
     for (const [k, v] of Object.entries(merged)) {
       if (v === undefined)
-        throw new Error(`parameter group didn't specify a value of required optimization parameter ${k}`);
+        throw new OptionError(`parameter group didn't specify a value of required optimization parameter ${k}`);
     }
     if (typeof merged.lr !== 'number')
-      throw new Error("parameter group didn't specify a value of required optimization parameter lr");
+      throw new OptionError("parameter group didn't specify a value of required optimization parameter lr");
     const taken = new Set(this.paramGroups.flatMap((g) => g.params));
-    if (params.some((p) => taken.has(p))) throw new Error('some parameters appear in more than one parameter group');
+    if (params.some((p) => taken.has(p)))
+      throw new OptionError('some parameters appear in more than one parameter group');
     this.paramGroups.push(merged as unknown as ParamGroup<H>);
   }
 
@@ -148,7 +150,7 @@ export abstract class Optimizer<H extends BaseHyper, S extends ParamState = Para
         for (const p of group.params) {
           if (!p.grad) continue;
           if (!shapesEqual(p.grad.shape, p.shape)) {
-            throw new Error(
+            throw new ShapeError(
               `optimizer.step: a parameter of shape ${formatShape(p.shape)} has a gradient of shape ${formatShape(p.grad.shape)}`,
             );
           }
@@ -200,7 +202,9 @@ export abstract class Optimizer<H extends BaseHyper, S extends ParamState = Para
     for (const [key, entry] of Object.entries(saved.state)) {
       const p = byId.get(Number(key));
       if (!p)
-        throw new Error(`loadStateDict: the saved state has an entry for parameter ${key}, which no saved group lists`);
+        throw new StateError(
+          `loadStateDict: the saved state has an entry for parameter ${key}, which no saved group lists`,
+        );
       const st: Record<string, Tensor | number> = {};
       for (const [k, v] of Object.entries(entry))
         st[k] = typeof v === 'number' ? v : ownedCopy(v, p, `state[${key}].${k}`);
@@ -218,21 +222,21 @@ export abstract class Optimizer<H extends BaseHyper, S extends ParamState = Para
 /** Saved groups must match the optimizer's in number, sizes and hyper-parameter names/types. */
 function checkSavedGroups(saved: OptimizerStateDict['paramGroups'], own: readonly ParamGroup<BaseHyper>[]): void {
   if (saved.length !== own.length) {
-    throw new Error(
+    throw new StateError(
       `loadStateDict: the saved state has ${saved.length} parameter groups but this optimizer has ${own.length}`,
     );
   }
   saved.forEach((g, i) => {
     if (g.params.length !== own[i].params.length) {
-      throw new Error(
+      throw new StateError(
         `loadStateDict: saved parameter group ${i} has ${g.params.length} parameters but this optimizer's has ${own[i].params.length}`,
       );
     }
     for (const [k, v] of Object.entries(own[i])) {
       if (k === 'params' || k === 'initialLr') continue;
-      if (!(k in g)) throw new Error(`loadStateDict: saved parameter group ${i} lacks hyper-parameter '${k}'`);
+      if (!(k in g)) throw new StateError(`loadStateDict: saved parameter group ${i} lacks hyper-parameter '${k}'`);
       if (typeof g[k] !== typeof v)
-        throw new Error(
+        throw new StateError(
           `loadStateDict: hyper-parameter '${k}' of group ${i} is ${typeof g[k]} in the saved state but ${typeof v} here`,
         );
     }

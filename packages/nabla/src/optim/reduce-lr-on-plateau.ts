@@ -1,3 +1,4 @@
+import { OptionError } from '../tensor/errors.js';
 import { checkOptions } from '../tensor/options.js';
 import type { BaseHyper, Optimizer } from './optimizer.js';
 import { fieldsOf, type Scheduler, type SchedulerStateDict } from './lr-scheduler.js';
@@ -62,16 +63,16 @@ export class ReduceLROnPlateau implements Scheduler {
       minLr = 0,
       eps = 1e-8,
     } = options;
-    if (factor >= 1) throw new RangeError(`ReduceLROnPlateau: factor should be < 1.0, got ${factor}`);
+    if (factor >= 1) throw new OptionError(`ReduceLROnPlateau: factor should be < 1.0, got ${factor}`);
     if (mode !== 'min' && mode !== 'max')
-      throw new Error(`ReduceLROnPlateau: mode ${String(mode)} is unknown (expected 'min' or 'max')`);
+      throw new OptionError(`ReduceLROnPlateau: mode ${String(mode)} is unknown (expected 'min' or 'max')`);
     if (thresholdMode !== 'rel' && thresholdMode !== 'abs')
-      throw new Error(
+      throw new OptionError(
         `ReduceLROnPlateau: threshold mode ${String(thresholdMode)} is unknown (expected 'rel' or 'abs')`,
       );
     const groups = optimizer.paramGroups.length;
     if (typeof minLr !== 'number' && minLr.length !== groups)
-      throw new Error(`ReduceLROnPlateau: expected ${groups} minLrs (one per group), got ${minLr.length}`);
+      throw new OptionError(`ReduceLROnPlateau: expected ${groups} minLrs (one per group), got ${minLr.length}`);
     this.minLrs = typeof minLr === 'number' ? new Array<number>(groups).fill(minLr) : [...minLr];
     this.mode = mode;
     this.factor = factor;

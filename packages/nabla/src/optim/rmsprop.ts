@@ -1,3 +1,4 @@
+import { OptionError } from '../tensor/errors.js';
 import { checkOptions } from '../tensor/options.js';
 import type { FloatArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -65,11 +66,11 @@ export class RMSprop extends Optimizer<RMSpropHyper, RMSpropState> {
       centered = false,
       maximize = false,
     } = options;
-    if (!(lr >= 0)) throw new RangeError(`RMSprop: invalid learning rate: ${lr}`);
-    if (!(eps >= 0)) throw new RangeError(`RMSprop: invalid epsilon value: ${eps}`);
-    if (!(momentum >= 0)) throw new RangeError(`RMSprop: invalid momentum value: ${momentum}`);
-    if (!(weightDecay >= 0)) throw new RangeError(`RMSprop: invalid weightDecay value: ${weightDecay}`);
-    if (!(alpha >= 0)) throw new RangeError(`RMSprop: invalid alpha value: ${alpha}`);
+    if (!(lr >= 0)) throw new OptionError(`RMSprop: invalid learning rate: ${lr}`);
+    if (!(eps >= 0)) throw new OptionError(`RMSprop: invalid epsilon value: ${eps}`);
+    if (!(momentum >= 0)) throw new OptionError(`RMSprop: invalid momentum value: ${momentum}`);
+    if (!(weightDecay >= 0)) throw new OptionError(`RMSprop: invalid weightDecay value: ${weightDecay}`);
+    if (!(alpha >= 0)) throw new OptionError(`RMSprop: invalid alpha value: ${alpha}`);
     super(params, { lr, alpha, eps, weightDecay, momentum, centered, maximize });
   }
 

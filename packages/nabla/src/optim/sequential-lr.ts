@@ -1,12 +1,13 @@
+import { OptionError, StateError } from '../tensor/errors.js';
 import { checkOptions, requireOption } from '../tensor/options.js';
 import type { BaseHyper, Optimizer } from './optimizer.js';
 import { fieldsOf, type LRScheduler, type Scheduler, type SchedulerStateDict } from './lr-scheduler.js';
 
 function checkSameOptimizer(name: string, optimizer: Optimizer<BaseHyper>, schedulers: readonly LRScheduler[]): void {
-  if (schedulers.length === 0) throw new Error(`${name}: expects at least one scheduler`);
+  if (schedulers.length === 0) throw new OptionError(`${name}: expects at least one scheduler`);
   schedulers.forEach((s, i) => {
     if (s.optimizer !== optimizer) {
-      throw new Error(
+      throw new OptionError(
         `${name}: expects all schedulers to belong to the same optimizer, but the scheduler at index ${i} has a different one`,
       );
     }
@@ -20,7 +21,7 @@ function saveChildren(self: object, schedulers: readonly LRScheduler[]): Schedul
 function loadChildren(self: object, schedulers: readonly LRScheduler[], state: SchedulerStateDict): void {
   const { schedulers: saved, ...own } = state;
   if (!Array.isArray(saved) || saved.length !== schedulers.length) {
-    throw new Error(`loadStateDict: expected saved states for ${schedulers.length} schedulers`);
+    throw new StateError(`loadStateDict: expected saved states for ${schedulers.length} schedulers`);
   }
   Object.assign(self, structuredClone(own));
   schedulers.forEach((s, i) => s.loadStateDict(saved[i] as SchedulerStateDict));
@@ -74,7 +75,7 @@ export class SequentialLR extends SchedulerGroup {
     checkSameOptimizer('SequentialLR', optimizer, schedulers);
     super(optimizer, [...schedulers]);
     if (milestones.length !== schedulers.length - 1) {
-      throw new Error(
+      throw new OptionError(
         `SequentialLR: expects one more scheduler than milestones, but got ${schedulers.length} schedulers and ${milestones.length} milestones`,
       );
     }
@@ -105,7 +106,7 @@ export class SequentialLR extends SchedulerGroup {
  */
 export class ChainedScheduler extends SchedulerGroup {
   constructor(schedulers: readonly LRScheduler[]) {
-    if (schedulers.length === 0) throw new Error('ChainedScheduler: expects at least one scheduler');
+    if (schedulers.length === 0) throw new OptionError('ChainedScheduler: expects at least one scheduler');
     checkSameOptimizer('ChainedScheduler', schedulers[0].optimizer, schedulers);
     super(schedulers[0].optimizer, [...schedulers]);
     this.lastLr = this.optimizer.paramGroups.map((g) => g.lr);

@@ -1,3 +1,4 @@
+import { OptionError } from '../tensor/errors.js';
 import { checkOptions, type OptionKeys } from '../tensor/options.js';
 import type { FloatArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -55,11 +56,11 @@ export class SGD extends Optimizer<SGDHyper, SGDState> {
   constructor(params: ParamsInput<SGDHyper>, options: SGDOptions = {}) {
     checkOptions('SGD', options, SGD_KEYS);
     const { lr, momentum = 0, dampening = 0, weightDecay = 0, nesterov = false, maximize = false } = options;
-    if (lr !== undefined && lr < 0) throw new RangeError(`SGD: invalid learning rate: ${lr}`);
-    if (momentum < 0) throw new RangeError(`SGD: invalid momentum value: ${momentum}`);
-    if (weightDecay < 0) throw new RangeError(`SGD: invalid weightDecay value: ${weightDecay}`);
+    if (lr !== undefined && lr < 0) throw new OptionError(`SGD: invalid learning rate: ${lr}`);
+    if (momentum < 0) throw new OptionError(`SGD: invalid momentum value: ${momentum}`);
+    if (weightDecay < 0) throw new OptionError(`SGD: invalid weightDecay value: ${weightDecay}`);
     if (nesterov && (momentum <= 0 || dampening !== 0)) {
-      throw new Error(
+      throw new OptionError(
         `SGD: Nesterov momentum requires a momentum and zero dampening (got momentum=${momentum}, dampening=${dampening})`,
       );
     }

@@ -14,6 +14,7 @@
  * a class method did. `ops/methods.ts` loads every family; each family imports it, so importing
  * any op module (or the library's entry) gives tensors all their methods.
  */
+import { StateError } from './errors.js';
 import { Tensor } from './tensor.js';
 
 /** A method table: functions that take the tensor as `this`. */
@@ -32,7 +33,7 @@ export type GettersOf<T> = { readonly [K in keyof T]: T[K] extends (self: Tensor
 export function installMethods(table: MethodTable): void {
   for (const [name, fn] of Object.entries(table)) {
     if (Object.hasOwn(Tensor.prototype, name)) {
-      throw new Error(`installMethods: Tensor already has a member '${name}' (two op families declare it)`);
+      throw new StateError(`installMethods: Tensor already has a member '${name}' (two op families declare it)`);
     }
     Object.defineProperty(Tensor.prototype, name, { value: fn, writable: true, configurable: true, enumerable: false });
   }
@@ -42,7 +43,7 @@ export function installMethods(table: MethodTable): void {
 export function installGetters(table: GetterTable): void {
   for (const [name, fn] of Object.entries(table)) {
     if (Object.hasOwn(Tensor.prototype, name)) {
-      throw new Error(`installGetters: Tensor already has a member '${name}' (two op families declare it)`);
+      throw new StateError(`installGetters: Tensor already has a member '${name}' (two op families declare it)`);
     }
     Object.defineProperty(Tensor.prototype, name, {
       get(this: Tensor) {

@@ -18,7 +18,12 @@ export type OptionKeys<T> = { readonly [K in keyof Required<T>]: true };
  * owner, and the nearest valid key ("unknown option 'batch_size' for DataLoader; did you mean
  * 'batchSize'?"). `undefined` or `null` options pass (the caller's defaults apply).
  * @example
- * checkOptions('DataLoader', { batchSize: 32 }, { batchSize: true, shuffle: true }); // passes
+ * interface ScaleOptions { factor?: number; shift?: number }
+ * function scale(x: Tensor, options: ScaleOptions = {}): Tensor {
+ *   checkOptions('scale', options, { factor: true, shift: true }); // { factr: 2 } would throw
+ *   return x.mul(options.factor ?? 1).add(options.shift ?? 0);
+ * }
+ * scale(tensor([1]), { factor: 2 }).item(); // 2
  */
 export function checkOptions<T extends object>(
   owner: string,

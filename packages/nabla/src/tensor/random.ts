@@ -1,3 +1,4 @@
+import { OptionError } from './errors.js';
 /**
  * Seedable pseudo-random numbers (xoshiro128**, seeded through splitmix32), so training runs are
  * reproducible. nabla's streams differ from PyTorch's: fixtures pass weights explicitly.
@@ -30,7 +31,7 @@ export class Generator {
   }
 
   setState(state: readonly number[]): void {
-    if (state.length !== 5) throw new Error('Generator.setState: expected 5 numbers from getState()');
+    if (state.length !== 5) throw new OptionError('Generator.setState: expected 5 numbers from getState()');
     this.s.set(state.slice(0, 4));
     this.spare = Number.isNaN(state[4]) ? null : state[4];
   }

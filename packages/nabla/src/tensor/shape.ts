@@ -1,3 +1,4 @@
+import { IndexError, OptionError, ShapeError } from './errors.js';
 /** Shape arithmetic shared by tensors, ops and backends. */
 
 export type Shape = readonly number[];
@@ -38,7 +39,7 @@ export function broadcastShapes(a: Shape, b: Shape, op = 'broadcast'): number[] 
     const da = a[a.length - n + i] ?? 1;
     const db = b[b.length - n + i] ?? 1;
     if (da !== db && da !== 1 && db !== 1) {
-      throw new Error(
+      throw new ShapeError(
         `${op}: shapes ${formatShape(a)} and ${formatShape(b)} cannot be broadcast together ` +
           `(dimension ${i - n} is ${da} vs ${db})`,
       );
@@ -52,7 +53,7 @@ export function broadcastShapes(a: Shape, b: Shape, op = 'broadcast'): number[] 
 export function normalizeDim(dim: number, rank: number, op = 'dim'): number {
   const r = Math.max(rank, 1);
   if (!Number.isInteger(dim) || dim < -r || dim >= r) {
-    throw new RangeError(
+    throw new IndexError(
       `${op}: dimension out of range (expected to be in range of [${-r}, ${r - 1}], but got ${dim})`,
     );
   }
@@ -64,7 +65,7 @@ export function normalizeDims(dims: number | readonly number[] | undefined, rank
   if (dims === undefined) return Array.from({ length: rank }, (_, i) => i);
   const list = typeof dims === 'number' ? [dims] : dims;
   const out = [...new Set(list.map((d) => normalizeDim(d, rank, op)))].sort((x, y) => x - y);
-  if (out.length !== list.length) throw new Error(`${op}: dim appears multiple times in the list of dims`);
+  if (out.length !== list.length) throw new ShapeError(`${op}: dim appears multiple times in the list of dims`);
   return out;
 }
 
@@ -72,6 +73,6 @@ export function normalizeDims(dims: number | readonly number[] | undefined, rank
 export function checkShape(shape: Shape, op: string): void {
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0)
-      throw new Error(`${op}: invalid shape ${formatShape(shape)}: sizes must be non-negative integers`);
+      throw new OptionError(`${op}: invalid shape ${formatShape(shape)}: sizes must be non-negative integers`);
   }
 }

@@ -1,3 +1,4 @@
+import { DTypeError, ShapeError, StateError } from './errors.js';
 import type { GradFn } from '../autograd/graph.js';
 import { dtypeOf, isFloating, type DType, type TypedArray } from './dtype.js';
 import { formatTensor, type NestedArray } from './format.js';
@@ -55,7 +56,7 @@ export class Tensor {
   /** Wraps a contiguous typed array (no copy). */
   static fromData(data: TypedArray, shape: Shape): Tensor {
     if (data.length !== numel(shape)) {
-      throw new Error(`Tensor.fromData: ${data.length} elements cannot have shape ${formatShape(shape)}`);
+      throw new ShapeError(`Tensor.fromData: ${data.length} elements cannot have shape ${formatShape(shape)}`);
     }
     return new Tensor(new Storage(data), shape);
   }
@@ -68,10 +69,10 @@ export class Tensor {
 
   set requiresGrad(value: boolean) {
     if (value && !isFloating(this.dtype)) {
-      throw new Error(`only tensors of floating point dtype can require gradients (this one is ${this.dtype})`);
+      throw new DTypeError(`only tensors of floating point dtype can require gradients (this one is ${this.dtype})`);
     }
     if (!value && this._gradFn) {
-      throw new Error('requiresGrad can only be turned off on leaf tensors; use detach() instead');
+      throw new StateError('requiresGrad can only be turned off on leaf tensors; use detach() instead');
     }
     this._requiresGrad = value;
   }
@@ -169,7 +170,7 @@ export class Tensor {
   /** The value of a one-element tensor. */
   item(): number {
     if (this.numel() !== 1) {
-      throw new Error(
+      throw new ShapeError(
         `item(): a tensor with ${this.numel()} elements (shape ${formatShape(this.shape)}) cannot be converted to a number`,
       );
     }
@@ -202,9 +203,9 @@ export class Tensor {
    * p.data = p.data.to('float64'); // p.dtype === 'float64', still the same tensor object
    */
   set data(value: Tensor) {
-    if (this._gradFn) throw new Error('data: only a leaf tensor (no grad function) can have its data replaced');
+    if (this._gradFn) throw new StateError('data: only a leaf tensor (no grad function) can have its data replaced');
     if (this._requiresGrad && !isFloating(value.dtype)) {
-      throw new TypeError(`data: a tensor that requires grad needs floating point data, got ${value.dtype}`);
+      throw new DTypeError(`data: a tensor that requires grad needs floating point data, got ${value.dtype}`);
     }
     const v = value.detach();
     const self = this as unknown as {

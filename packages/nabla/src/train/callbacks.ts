@@ -1,3 +1,4 @@
+import { OptionError } from '../tensor/errors.js';
 import { checkOptions } from '../tensor/options.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import type { Module, StateDict } from '../nn/module.js';
@@ -161,7 +162,7 @@ export class EarlyStopping implements Callback {
     this.monitor ??= 'valLoss' in logs ? 'valLoss' : 'loss';
     const value = logs[this.monitor];
     if (value === undefined) {
-      throw new Error(
+      throw new OptionError(
         `EarlyStopping: monitored quantity '${this.monitor}' is not logged; available: ${Object.keys(logs).join(', ')}`,
       );
     }

@@ -1,3 +1,4 @@
+import { OptionError } from '../tensor/errors.js';
 import { checkOptions } from '../tensor/options.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { DataLoader } from '../data/dataloader.js';
@@ -32,7 +33,7 @@ export function asLoader(data: Data, batchSize: number): DataLoader {
 /** Splits a batch into model inputs and target (the last tensor). */
 export function splitBatch(batch: Tensor[]): { inputs: Tensor[]; target: Tensor } {
   if (batch.length < 2)
-    throw new Error(
+    throw new OptionError(
       `a training batch needs inputs and a target (the last tensor), but it has ${batch.length} tensor(s)`,
     );
   return { inputs: batch.slice(0, -1), target: batch[batch.length - 1] };
@@ -78,7 +79,7 @@ export function evaluate(model: Module, data: Data, options: EvaluateOptions = {
       count += n;
     }
   });
-  if (count === 0) throw new Error('evaluate: the data is empty');
+  if (count === 0) throw new OptionError('evaluate: the data is empty');
   return Object.fromEntries(Object.entries(totals).map(([k, v]) => [k, v / count]));
 }
 

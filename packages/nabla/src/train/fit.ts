@@ -1,3 +1,4 @@
+import { OptionError, ShapeError } from '../tensor/errors.js';
 import { checkOptions, requireOption, type OptionKeys } from '../tensor/options.js';
 import { DataLoader } from '../data/dataloader.js';
 import type { Dataset } from '../data/dataset.js';
@@ -106,11 +107,11 @@ function prepareData(data: Data, options: FitOptions, generator: Rng): { train: 
       validation: options.validationData ?? null,
     };
   }
-  if (options.validationData) throw new Error('fit: give validationData or valSplit, not both');
+  if (options.validationData) throw new OptionError('fit: give validationData or valSplit, not both');
   if (data instanceof DataLoader)
-    throw new Error('fit: valSplit needs tensors or a Dataset, not a DataLoader; pass validationData instead');
+    throw new OptionError('fit: valSplit needs tensors or a Dataset, not a DataLoader; pass validationData instead');
   if (!(options.valSplit > 0 && options.valSplit < 1))
-    throw new Error(`fit: valSplit must be in (0, 1), got ${options.valSplit}`);
+    throw new OptionError(`fit: valSplit must be in (0, 1), got ${options.valSplit}`);
   const [train, val] = randomSplit(asDataset(data), [1 - options.valSplit, options.valSplit], generator);
   return { train: loader(train), validation: new DataLoader(val, { batchSize: 256 }) };
 }
@@ -186,7 +187,7 @@ function* trainEpoch(
     const output = model.forward(...inputs); // 2. forward pass, recording the graph
     const loss = computeLoss(lossFn, output, target); // 3. a scalar to minimise
     if (loss.numel() !== 1)
-      throw new Error(
+      throw new ShapeError(
         `fit: the loss must be a scalar, but it has shape ${formatShape(loss.shape)}; use reduction 'mean' or 'sum'`,
       );
     loss.backward(); // 4. backpropagation: d loss / d parameter into every .grad
@@ -204,7 +205,7 @@ function* trainEpoch(
     yield undefined;
     if (ctx.stopRequested) break;
   }
-  if (s.samples === 0) throw new Error('fit: the training data produced no batches');
+  if (s.samples === 0) throw new OptionError('fit: the training data produced no batches');
   const logs: EpochLogs = { epoch: s.epoch, loss: totals.loss / s.samples };
   for (const [k, v] of Object.entries(totals)) logs[k] = v / s.samples;
   return logs;
@@ -228,7 +229,7 @@ function stepScheduler(options: FitOptions, logs: EpochLogs): void {
   }
   const value = logs[schedulerMonitor];
   if (value === undefined)
-    throw new Error(
+    throw new OptionError(
       `fit: schedulerMonitor '${schedulerMonitor}' is not logged; available: ${Object.keys(logs).join(', ')}`,
     );
   scheduler.step(value);
@@ -243,7 +244,7 @@ function* run(model: Module, data: Data, options: FitOptions): Generator<Pause, 
   const epochs = options.epochs ?? 1;
   const initialEpoch = options.initialEpoch ?? 0;
   if (!Number.isInteger(initialEpoch) || initialEpoch < 0)
-    throw new Error(`fit: initialEpoch must be a non-negative integer, got ${initialEpoch}`);
+    throw new OptionError(`fit: initialEpoch must be a non-negative integer, got ${initialEpoch}`);
   const generator = options.generator ?? defaultGenerator;
   const { train, validation } = prepareData(data, options, generator);
   const metrics = (options.metrics ?? []).map(resolveMetric);

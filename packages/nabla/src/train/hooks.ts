@@ -1,4 +1,5 @@
 /** Generic callbacks for `fit`: an epoch-end hook with throughput, and checkpoints that resume bit-exactly. */
+import { OptionError } from '../tensor/errors.js';
 import { checkOptions } from '../tensor/options.js';
 import type { OptimizerStateDict } from '../optim/optimizer.js';
 import { defaultGenerator } from '../tensor/random.js';
@@ -89,7 +90,7 @@ export class Checkpoint implements Callback {
     checkOptions('Checkpoint', options, { every: true });
     this.every = options.every ?? 1;
     if (!(Number.isInteger(this.every) && this.every >= 1))
-      throw new Error(`Checkpoint: every must be a positive integer, got ${options.every}`);
+      throw new OptionError(`Checkpoint: every must be a positive integer, got ${options.every}`);
   }
 
   onEpochEnd(epoch: number, _logs: EpochLogs, ctx: TrainingContext): void | Promise<void> {

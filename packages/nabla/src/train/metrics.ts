@@ -1,3 +1,4 @@
+import { OptionError, ShapeError } from '../tensor/errors.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { formatShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -10,7 +11,7 @@ export type MetricSpec = 'accuracy' | 'mse' | 'mae' | { name: string; fn: Metric
 
 function sameNumel(output: Tensor, target: Tensor, name: string): Tensor {
   if (output.numel() !== target.numel()) {
-    throw new Error(
+    throw new ShapeError(
       `${name}: output shape ${formatShape(output.shape)} and target shape ${formatShape(target.shape)} have different sizes`,
     );
   }
@@ -35,7 +36,7 @@ export function accuracy(output: Tensor, target: Tensor, threshold = 0.5): numbe
   return noGrad(() => {
     if (target.dtype === 'int32' && output.ndim === target.ndim + 1) {
       if (output.shape[0] !== target.shape[0] || output.shape.slice(2).join() !== target.shape.slice(1).join()) {
-        throw new Error(
+        throw new ShapeError(
           `accuracy: scores of shape ${formatShape(output.shape)} do not match class indices of shape ${formatShape(target.shape)} (expected [N, C, ...] and [N, ...])`,
         );
       }
@@ -75,6 +76,8 @@ export function resolveMetric(spec: MetricSpec): { name: string; fn: MetricFn } 
   if (typeof spec !== 'string') return spec;
   const fn = BUILT_IN[spec];
   if (!fn)
-    throw new Error(`unknown metric '${spec}'; expected one of ${Object.keys(BUILT_IN).join(', ')} or { name, fn }`);
+    throw new OptionError(
+      `unknown metric '${spec}'; expected one of ${Object.keys(BUILT_IN).join(', ')} or { name, fn }`,
+    );
   return { name: spec, fn };
 }

@@ -35,10 +35,14 @@ function forward(c: RandomCase, [x, w, b]: (Tensor | null)[]): Tensor {
       return conv2d(x!, w!, b, o as Conv2dOptions);
     case 'convTranspose2d':
       return convTranspose2d(x!, w!, b, o as ConvTranspose2dOptions);
-    case 'maxPool2d':
-      return maxPool2d(x!, o.kernelSize as [number, number], o as MaxPool2dOptions);
-    default:
-      return avgPool2d(x!, o.kernelSize as [number, number], o as AvgPool2dOptions);
+    case 'maxPool2d': {
+      const { kernelSize, ...pool } = o; // the kernel size is an argument, the rest options
+      return maxPool2d(x!, kernelSize as [number, number], pool as MaxPool2dOptions);
+    }
+    default: {
+      const { kernelSize, ...pool } = o;
+      return avgPool2d(x!, kernelSize as [number, number], pool as AvgPool2dOptions);
+    }
   }
 }
 

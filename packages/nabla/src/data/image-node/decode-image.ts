@@ -1,3 +1,4 @@
+import { FormatError } from '../../tensor/errors.js';
 import { readFileSync } from 'node:fs';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
@@ -30,7 +31,7 @@ function decodeJpeg(bytes: Uint8Array): RawImage {
   // tolerantDecoding off: a truncated file must fail, not come back half grey.
   const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, tolerantDecoding: false });
   if (img.data.length !== img.width * img.height * 3) {
-    throw new Error(`decoder returned ${img.data.length} bytes for ${img.width}x${img.height} RGB`);
+    throw new FormatError(`decoder returned ${img.data.length} bytes for ${img.width}x${img.height} RGB`);
   }
   return { width: img.width, height: img.height, channels: 3, data: img.data };
 }
@@ -45,7 +46,7 @@ export function decodeImage(bytes: Uint8Array, source = 'image'): RawImage {
   const format = imageFormat(bytes);
   if (format === null) {
     const head = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
-    throw new Error(`${source}: not a PNG or JPEG file (it starts with [${head}])`);
+    throw new FormatError(`${source}: not a PNG or JPEG file (it starts with [${head}])`);
   }
   try {
     return format === 'png' ? decodePng(bytes) : decodeJpeg(bytes);
@@ -55,7 +56,7 @@ export function decodeImage(bytes: Uint8Array, source = 'image'): RawImage {
       /.*read requests wait\w* on finished stream.*/,
       'the data ends early',
     );
-    throw new Error(`${source}: corrupt or truncated ${format.toUpperCase()} file: ${reason}`);
+    throw new FormatError(`${source}: corrupt or truncated ${format.toUpperCase()} file: ${reason}`, { cause: err });
   }
 }
 

@@ -1,3 +1,4 @@
+import { OptionError, ShapeError } from '../../tensor/errors.js';
 import { checkOptions } from '../../tensor/options.js';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
@@ -26,14 +27,14 @@ export interface ImageSample {
 
 function listClasses(root: string): string[] {
   if (!existsSync(root) || !statSync(root).isDirectory()) {
-    throw new Error(`ImageFolder: ${root} is not a folder`);
+    throw new OptionError(`ImageFolder: ${root} is not a folder`);
   }
   const classes = readdirSync(root, { withFileTypes: true })
     .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
     .map((e) => e.name)
     .sort();
   if (classes.length === 0)
-    throw new Error(`ImageFolder: ${root} has no class sub-folders (expected ROOT/<class>/<image>.png)`);
+    throw new OptionError(`ImageFolder: ${root} has no class sub-folders (expected ROOT/<class>/<image>.png)`);
   return classes;
 }
 
@@ -50,10 +51,10 @@ function listSamples(root: string, classes: readonly string[], extensions: reado
     for (const f of files) samples.push({ path: join(root, name, f), label });
   });
   if (samples.length === 0) {
-    throw new Error(`ImageFolder: no images (${[...exts].join(', ')}) in the class folders of ${root}`);
+    throw new OptionError(`ImageFolder: no images (${[...exts].join(', ')}) in the class folders of ${root}`);
   }
   if (empty.length > 0) {
-    throw new Error(
+    throw new OptionError(
       `ImageFolder: class folder(s) ${empty.join(', ')} in ${root} hold no images (${[...exts].join(', ')})`,
     );
   }
@@ -119,7 +120,7 @@ export class ImageFolder extends ByteImageDataset {
     for (let i = 1; i < samples.length; i++) {
       const img = loadPixels(samples[i].path, channels, size);
       if (img.h !== first.h || img.w !== first.w) {
-        throw new Error(
+        throw new ShapeError(
           `ImageFolder: images in ${root} have mixed sizes: ${samples[0].path} is ${first.w}x${first.h} (WxH) but ` +
             `${samples[i].path} is ${img.w}x${img.h}; pass { size } to resize them`,
         );

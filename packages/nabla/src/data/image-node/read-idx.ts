@@ -1,3 +1,4 @@
+import { FormatError } from '../../tensor/errors.js';
 import { checkOptions } from '../../tensor/options.js';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -31,7 +32,7 @@ export function readIdx(path: string): IdxArray {
     try {
       bytes = gunzipSync(bytes);
     } catch (err) {
-      throw new Error(`${path}: corrupt or truncated gzip data (${(err as Error).message})`);
+      throw new FormatError(`${path}: corrupt or truncated gzip data (${(err as Error).message})`, { cause: err });
     }
     if (cached && bytes.length >= CACHE_MIN_BYTES) writeCached(cached, bytes);
   }
@@ -85,7 +86,7 @@ function findIdx(root: string, name: string, hint: string): string {
     const path = join(root, candidate);
     if (existsSync(path)) return path;
   }
-  throw new Error(`MNIST-format file ${join(root, name)}(.gz) not found; ${hint}`);
+  throw new FormatError(`MNIST-format file ${join(root, name)}(.gz) not found; ${hint}`);
 }
 
 /** Options of `loadMnist` / `loadFashionMnist`. */

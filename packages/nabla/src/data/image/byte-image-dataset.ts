@@ -1,3 +1,4 @@
+import { IndexError, ShapeError } from '../../tensor/errors.js';
 import { getBackend } from '../../backend/index.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { Dataset } from '../dataset.js';
@@ -30,7 +31,7 @@ export class ByteImageDataset implements Dataset {
   ) {
     const per = imageShape[0] * imageShape[1] * imageShape[2];
     if (pixels.length !== per * labels.length) {
-      throw new Error(
+      throw new ShapeError(
         `ByteImageDataset: ${labels.length} labels need ${per * labels.length} bytes of [${imageShape.join(', ')}] images, got ${pixels.length}`,
       );
     }
@@ -44,7 +45,7 @@ export class ByteImageDataset implements Dataset {
 
   private checkIndex(index: number, op: string): void {
     if (!Number.isInteger(index) || index < 0 || index >= this.length) {
-      throw new RangeError(`${op}: index ${index} is out of range for ${this.length} images`);
+      throw new IndexError(`${op}: index ${index} is out of range for ${this.length} images`);
     }
   }
 

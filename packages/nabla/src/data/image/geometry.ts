@@ -1,3 +1,4 @@
+import { ShapeError } from '../../tensor/errors.js';
 import { getBackend } from '../../backend/index.js';
 import type { PlaneGeometry } from '../../backend/kernels.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -43,7 +44,7 @@ function remap(
 export function padView(v: ImageView, ltrb: readonly number[], mode: PaddingMode, fill: number): Tensor {
   const [l, t, r, b] = ltrb;
   if (mode === 'reflect' && (Math.max(l, r) >= v.width || Math.max(t, b) >= v.height)) {
-    throw new Error(
+    throw new ShapeError(
       `pad: reflect padding [${ltrb.join(', ')}] must be smaller than the image (${v.height}x${v.width})`,
     );
   }

@@ -1,3 +1,4 @@
+import { FormatError } from '../../tensor/errors.js';
 import { Tensor } from '../../tensor/tensor.js';
 
 /** Element types an IDX file can hold (type codes 0x08, 0x09, 0x0B, 0x0C, 0x0D, 0x0E). */
@@ -33,19 +34,19 @@ function readHeader(
   source: string,
 ): { type: { dtype: IdxDType; bytes: number }; shape: number[]; start: number } {
   if (isGzip(bytes)) {
-    throw new Error(
+    throw new FormatError(
       `${source}: the data is gzip-compressed; decompress it first (readIdx in 'nabla/node' or decodeIdx do this)`,
     );
   }
   if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0 || !(bytes[2] in TYPES)) {
-    throw new Error(
+    throw new FormatError(
       `${source}: not an IDX file: it starts with [${hex(bytes)}], expected 00 00 <type 08|09|0b|0c|0d|0e> <ndim>`,
     );
   }
   const ndim = bytes[3];
   const start = 4 + 4 * ndim;
   if (bytes.length < start) {
-    throw new Error(
+    throw new FormatError(
       `${source}: truncated IDX header: ${ndim} dimensions need ${start} header bytes, the file has ${bytes.length}`,
     );
   }
@@ -82,7 +83,7 @@ export function parseIdx(bytes: Uint8Array, source = 'IDX data'): IdxArray {
   const expected = start + count * type.bytes;
   if (bytes.length !== expected) {
     const what = bytes.length < expected ? 'truncated' : 'has trailing bytes';
-    throw new Error(
+    throw new FormatError(
       `${source}: ${what}: the header says ${type.dtype} of shape [${shape.join(', ')}] ` +
         `(${expected} bytes in all) but the file has ${bytes.length} bytes`,
     );
@@ -104,7 +105,7 @@ export async function decodeIdx(bytes: Uint8Array, source = 'IDX data'): Promise
     const stream = new Blob([bytes.slice()]).stream().pipeThrough(new DecompressionStream('gzip'));
     raw = new Uint8Array(await new Response(stream).arrayBuffer());
   } catch (err) {
-    throw new Error(`${source}: corrupt or truncated gzip data (${(err as Error).message})`);
+    throw new FormatError(`${source}: corrupt or truncated gzip data (${(err as Error).message})`, { cause: err });
   }
   return parseIdx(raw, source);
 }

@@ -1,3 +1,4 @@
+import { DTypeError, IndexError, ShapeError } from '../../tensor/errors.js';
 import { checkOptions } from '../../tensor/options.js';
 import type { IdxArray } from './idx.js';
 import { ByteImageDataset, type ImageTransform } from './byte-image-dataset.js';
@@ -39,15 +40,17 @@ export class MnistDataset extends ByteImageDataset {
     checkOptions('MnistDataset', options, { classes: true, transform: true, source: true });
     const source = options.source ?? 'MnistDataset';
     if (images.dtype !== 'uint8' || images.shape.length !== 3) {
-      throw new Error(
+      throw new DTypeError(
         `${source}: images must be uint8 of shape [N, H, W], got ${images.dtype} [${images.shape.join(', ')}]`,
       );
     }
     if (labels.dtype !== 'uint8' || labels.shape.length !== 1) {
-      throw new Error(`${source}: labels must be uint8 of shape [N], got ${labels.dtype} [${labels.shape.join(', ')}]`);
+      throw new DTypeError(
+        `${source}: labels must be uint8 of shape [N], got ${labels.dtype} [${labels.shape.join(', ')}]`,
+      );
     }
     if (labels.shape[0] !== images.shape[0]) {
-      throw new Error(`${source}: ${images.shape[0]} images but ${labels.shape[0]} labels`);
+      throw new ShapeError(`${source}: ${images.shape[0]} images but ${labels.shape[0]} labels`);
     }
     super(
       images.data as Uint8Array,
@@ -58,7 +61,7 @@ export class MnistDataset extends ByteImageDataset {
     this.classes = options.classes ?? Array.from({ length: 10 }, (_, i) => String(i));
     const bad = this.labels.findIndex((l) => l >= this.classes.length);
     if (bad >= 0)
-      throw new Error(
+      throw new IndexError(
         `${source}: label ${this.labels[bad]} at index ${bad} is not below the ${this.classes.length} classes`,
       );
   }

@@ -1,3 +1,4 @@
+import { DTypeError, OptionError, ShapeError } from '../../tensor/errors.js';
 import { allocate, type FloatArray } from '../../tensor/dtype.js';
 import { Tensor } from '../../tensor/tensor.js';
 
@@ -23,10 +24,12 @@ export interface ImageView {
 /** Checks `t` is a floating [C, H, W] or [N, C, H, W] tensor and reads its values. */
 export function viewImage(t: Tensor, op: string): ImageView {
   if (t.ndim !== 3 && t.ndim !== 4) {
-    throw new Error(`${op}: expected an image [C, H, W] or a batch [N, C, H, W], got shape [${t.shape.join(', ')}]`);
+    throw new ShapeError(
+      `${op}: expected an image [C, H, W] or a batch [N, C, H, W], got shape [${t.shape.join(', ')}]`,
+    );
   }
   if (t.dtype !== 'float32' && t.dtype !== 'float64') {
-    throw new Error(`${op}: expected a float32 or float64 image (use toTensor on bytes), got ${t.dtype}`);
+    throw new DTypeError(`${op}: expected a float32 or float64 image (use toTensor on bytes), got ${t.dtype}`);
   }
   const batched = t.ndim === 4;
   const [batch, channels, height, width] = batched ? t.shape : [1, ...t.shape];
@@ -56,7 +59,7 @@ export function makeImage(
 export function toTensor(image: RawImage): Tensor {
   const { width, height, channels, data } = image;
   if (data.length !== width * height * channels) {
-    throw new Error(
+    throw new OptionError(
       `toTensor: ${width}x${height}x${channels} image needs ${width * height * channels} bytes, got ${data.length}`,
     );
   }

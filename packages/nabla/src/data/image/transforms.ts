@@ -1,3 +1,4 @@
+import { OptionError, ShapeError } from '../../tensor/errors.js';
 import { checkOptions } from '../../tensor/options.js';
 import { getBackend } from '../../backend/index.js';
 import type { ChannelNorm } from '../../backend/kernels.js';
@@ -15,7 +16,7 @@ export type Size = number | readonly [number, number];
 function checkSize(size: Size, op: string): [number, number] {
   const [h, w] = typeof size === 'number' ? [size, size] : size;
   if (!Number.isInteger(h) || !Number.isInteger(w) || h <= 0 || w <= 0) {
-    throw new Error(`${op}: size must be positive integers, got ${JSON.stringify(size)}`);
+    throw new OptionError(`${op}: size must be positive integers, got ${JSON.stringify(size)}`);
   }
   return [h, w];
 }
@@ -42,13 +43,13 @@ export function compose(...transforms: Transform[]): Transform {
  */
 export function normalize(mean: readonly number[], std: readonly number[]): Transform {
   if (mean.length !== std.length)
-    throw new Error(`normalize: mean has ${mean.length} values but std has ${std.length}`);
-  if (std.some((s) => s === 0)) throw new Error(`normalize: std must not contain 0, got [${std.join(', ')}]`);
+    throw new ShapeError(`normalize: mean has ${mean.length} values but std has ${std.length}`);
+  if (std.some((s) => s === 0)) throw new OptionError(`normalize: std must not contain 0, got [${std.join(', ')}]`);
   const fn: Transform = (image) => {
     const v = viewImage(image, 'normalize');
     const norm = perChannel(mean, std, v.channels);
     if (!norm) {
-      throw new Error(
+      throw new ShapeError(
         `normalize: ${mean.length} means for an image with ${v.channels} channels (shape [${image.shape.join(', ')}])`,
       );
     }
@@ -144,7 +145,7 @@ function paddingLtrb(padding: number | readonly number[]): number[] {
   if (p.length === 1) return [p[0], p[0], p[0], p[0]];
   if (p.length === 2) return [p[0], p[1], p[0], p[1]];
   if (p.length === 4) return p;
-  throw new Error(`randomCrop: padding must have 1, 2 or 4 values, got [${p.join(', ')}]`);
+  throw new ShapeError(`randomCrop: padding must have 1, 2 or 4 values, got [${p.join(', ')}]`);
 }
 
 /**
@@ -177,7 +178,7 @@ export function randomCrop(size: Size, options: RandomCropOptions = {}): Transfo
     }
     if (pad.some((p) => p > 0)) v = viewImage(padView(v, pad, mode, fill), 'randomCrop');
     if (th > v.height || tw > v.width) {
-      throw new Error(`randomCrop: crop ${th}x${tw} is larger than the (padded) image ${v.height}x${v.width}`);
+      throw new ShapeError(`randomCrop: crop ${th}x${tw} is larger than the (padded) image ${v.height}x${v.width}`);
     }
     const tops = Array.from({ length: v.batch }, () => g.integer(0, v.height - th + 1));
     const lefts = Array.from({ length: v.batch }, () => g.integer(0, v.width - tw + 1));
@@ -192,7 +193,7 @@ export function randomCrop(size: Size, options: RandomCropOptions = {}): Transfo
  */
 export function randomHorizontalFlip(p = 0.5, options: { generator?: Generator } = {}): Transform {
   checkOptions('randomHorizontalFlip', options, { generator: true });
-  if (!(p >= 0 && p <= 1)) throw new Error(`randomHorizontalFlip: p must be in [0, 1], got ${p}`);
+  if (!(p >= 0 && p <= 1)) throw new OptionError(`randomHorizontalFlip: p must be in [0, 1], got ${p}`);
   return (image) => {
     const g = options.generator ?? defaultGenerator;
     const v = viewImage(image, 'randomHorizontalFlip');

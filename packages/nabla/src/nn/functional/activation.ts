@@ -3,6 +3,7 @@
  * gradients come from the primitives' rules. Branches that could overflow are fed a clamped
  * input: `where` sends a zero gradient to the branch it did not pick, and 0 · ∞ would be NaN.
  */
+import { OptionError, ShapeError } from '../../tensor/errors.js';
 import { checkOptions } from '../../tensor/options.js';
 import { formatShape } from '../../tensor/shape.js';
 import {
@@ -73,7 +74,7 @@ export function gelu(x: Tensor, options: { approximate?: GeluApproximate } = {})
   const { approximate = 'none' } = options;
   if (approximate === 'none') return mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
   if (approximate !== 'tanh')
-    throw new Error(`gelu: approximate must be 'none' or 'tanh', got '${String(approximate)}'`);
+    throw new OptionError(`gelu: approximate must be 'none' or 'tanh', got '${String(approximate)}'`);
   const cube = mul(mul(x, x), x);
   const inner = mul(add(x, mul(cube, 0.044715)), Math.sqrt(2 / Math.PI));
   return mul(mul(x, 0.5), add(tanhOp(inner), 1));
@@ -105,7 +106,7 @@ export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
  * hardtanh(tensor([-3, 0.5, 3])); // [-1, 0.5, 1]
  */
 export function hardtanh(x: Tensor, minVal = -1, maxVal = 1): Tensor {
-  if (minVal > maxVal) throw new Error(`hardtanh: minVal (${minVal}) must not exceed maxVal (${maxVal})`);
+  if (minVal > maxVal) throw new OptionError(`hardtanh: minVal (${minVal}) must not exceed maxVal (${maxVal})`);
   return where(le(x, minVal), minVal, where(ge(x, maxVal), maxVal, x));
 }
 
@@ -171,7 +172,7 @@ export function selu(x: Tensor): Tensor {
  * celu(tensor([-1]), 2); // [-0.7869]
  */
 export function celu(x: Tensor, alpha = 1): Tensor {
-  if (alpha === 0) throw new RangeError('celu: alpha must not be 0');
+  if (alpha === 0) throw new OptionError('celu: alpha must not be 0');
   return eluCore(x, alpha, alpha);
 }
 
@@ -229,7 +230,7 @@ export function softmin(x: Tensor, dim: number): Tensor {
 export function glu(x: Tensor, dim = -1): Tensor {
   const size = x.size(dim);
   if (size % 2 !== 0)
-    throw new Error(`glu: dimension ${dim} of shape ${formatShape(x.shape)} must have an even size, got ${size}`);
+    throw new ShapeError(`glu: dimension ${dim} of shape ${formatShape(x.shape)} must have an even size, got ${size}`);
   const [a, b] = x.chunk(2, dim);
   return a.mul(b.sigmoid());
 }
@@ -244,7 +245,7 @@ export function prelu(x: Tensor, weight: Tensor): Tensor {
   let w = weight;
   if (n !== 1) {
     if (x.ndim < 2 || x.shape[1] !== n) {
-      throw new Error(
+      throw new ShapeError(
         `prelu: weight of ${n} elements needs an input with ${n} channels in dim 1, got shape ${formatShape(x.shape)}`,
       );
     }

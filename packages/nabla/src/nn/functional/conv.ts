@@ -1,4 +1,5 @@
 /** `nn.functional` for image tensors: convolution, pooling, normalisation and channel dropout. */
+import { DTypeError, ShapeError } from '../../tensor/errors.js';
 import { noGrad } from '../../autograd/grad-mode.js';
 import { mul } from '../../ops/elementwise.js';
 import { allocate, isFloating } from '../../tensor/dtype.js';
@@ -32,11 +33,11 @@ export { interpolate, type InterpolateOptions } from '../../ops/upsample.js';
 export function dropout2d(x: Tensor, p = 0.5, training = true, generator: Generator = defaultGenerator): Tensor {
   checkDropoutProbability(p, 'dropout2d');
   if (x.ndim !== 3 && x.ndim !== 4)
-    throw new Error(
+    throw new ShapeError(
       `dropout2d: expected input of shape [N, C, H, W] (or unbatched [C, H, W]), got ${formatShape(x.shape)}`,
     );
   if (!training || p === 0) return x;
-  if (!isFloating(x.dtype)) throw new TypeError(`dropout2d: expected a floating point tensor, got ${x.dtype}`);
+  if (!isFloating(x.dtype)) throw new DTypeError(`dropout2d: expected a floating point tensor, got ${x.dtype}`);
   const maskShape = [...x.shape.slice(0, x.ndim - 2), 1, 1];
   const mask = noGrad(() => {
     const data = allocate(x.dtype, maskShape[0] * (x.ndim === 4 ? maskShape[1] : 1));

@@ -3,6 +3,7 @@
  * weights, `ignoreIndex` and label smoothing) or class-probability targets, inputs `[C]`,
  * `[N, C]` or `[N, C, d1, ...]`. Composed from logSoftmax, gather and elementwise ops.
  */
+import { DTypeError, IndexError, OptionError, ShapeError } from '../../tensor/errors.js';
 import { checkOptions } from '../../tensor/options.js';
 import { noGrad } from '../../autograd/grad-mode.js';
 import { add, mul, neg, where } from '../../ops/elementwise.js';
@@ -41,7 +42,7 @@ const classDim = (input: Tensor): number => (input.ndim === 1 ? 0 : 1);
 
 function checkWeight(weight: Tensor | null | undefined, classes: number, op: string): void {
   if (weight && (weight.ndim !== 1 || weight.shape[0] !== classes)) {
-    throw new Error(
+    throw new ShapeError(
       `${op}: weight must be 1-D with one entry per class (${classes}), got shape ${formatShape(weight.shape)}`,
     );
   }
@@ -49,15 +50,15 @@ function checkWeight(weight: Tensor | null | undefined, classes: number, op: str
 
 /** Checks class-index targets: int32, and the input's shape without its class dim. */
 function checkClassTarget(input: Tensor, target: Tensor, op: string): void {
-  if (input.ndim === 0) throw new Error(`${op}: input must have a class dimension, got a 0-d tensor`);
+  if (input.ndim === 0) throw new ShapeError(`${op}: input must have a class dimension, got a 0-d tensor`);
   if (target.dtype !== 'int32') {
-    throw new TypeError(
+    throw new DTypeError(
       `${op}: expected int32 class indices, got ${target.dtype} (target shape ${formatShape(target.shape)}, input shape ${formatShape(input.shape)}); pass probabilities with the input's shape, or convert labels with .int()`,
     );
   }
   const expected = input.shape.filter((_, i) => i !== classDim(input));
   if (!shapesEqual(expected, target.shape)) {
-    throw new Error(
+    throw new ShapeError(
       `${op}: input of shape ${formatShape(input.shape)} needs a target of shape ${formatShape(expected)}, got target shape ${formatShape(target.shape)}`,
     );
   }
@@ -79,7 +80,7 @@ function pickTargets(logp: Tensor, target: Tensor, weight: Tensor | null, ignore
       continue;
     }
     if (t < 0 || t >= classes) {
-      throw new RangeError(
+      throw new IndexError(
         `${op}: target class index ${t} (element ${i}) is out of range for ${classes} classes (expected 0..${classes - 1}, or ignoreIndex ${ignoreIndex})`,
       );
     }
@@ -185,19 +186,19 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   checkReduction(reduction, op);
   checkFloating(input, 'input', op);
   if (!(labelSmoothing >= 0 && labelSmoothing <= 1))
-    throw new RangeError(`${op}: labelSmoothing must be between 0.0 and 1.0, got ${labelSmoothing}`);
-  if (input.ndim === 0) throw new Error(`${op}: input must have a class dimension, got a 0-d tensor`);
+    throw new OptionError(`${op}: labelSmoothing must be between 0.0 and 1.0, got ${labelSmoothing}`);
+  if (input.ndim === 0) throw new ShapeError(`${op}: input must have a class dimension, got a 0-d tensor`);
   checkWeight(options.weight, input.shape[classDim(input)], op);
   const logp = logSoftmax(input, classDim(input));
   const weight = options.weight ? options.weight.to(logp.dtype) : null; // no silent float64 upcast
   if (shapesEqual(input.shape, target.shape)) {
     if (target.dtype !== 'float32' && target.dtype !== 'float64') {
-      throw new TypeError(
+      throw new DTypeError(
         `${op}: a target with the input's shape ${formatShape(input.shape)} holds class probabilities and must be floating point, got ${target.dtype}`,
       );
     }
     if (ignoreIndex >= 0)
-      throw new Error(`${op}: ignoreIndex is not supported for class-probability targets (got ${ignoreIndex})`);
+      throw new OptionError(`${op}: ignoreIndex is not supported for class-probability targets (got ${ignoreIndex})`);
     return probabilityTarget(logp, target, weight, reduction, labelSmoothing);
   }
   checkClassTarget(input, target, op);

@@ -1,3 +1,4 @@
+import { DTypeError, OptionError } from '../../tensor/errors.js';
 import { noGrad } from '../../autograd/grad-mode.js';
 import { mul } from '../../ops/elementwise.js';
 import { allocate, isFloating } from '../../tensor/dtype.js';
@@ -6,7 +7,7 @@ import { Tensor } from '../../tensor/tensor.js';
 
 /** Throws unless `p` is a probability (PyTorch's check and wording). */
 export function checkDropoutProbability(p: number, op = 'dropout'): void {
-  if (!(p >= 0 && p <= 1)) throw new RangeError(`${op}: dropout probability has to be between 0 and 1, but got ${p}`);
+  if (!(p >= 0 && p <= 1)) throw new OptionError(`${op}: dropout probability has to be between 0 and 1, but got ${p}`);
 }
 
 /**
@@ -21,7 +22,7 @@ export function checkDropoutProbability(p: number, op = 'dropout'): void {
 export function dropout(x: Tensor, p = 0.5, training = true, generator: Generator = defaultGenerator): Tensor {
   checkDropoutProbability(p);
   if (!training || p === 0) return x;
-  if (!isFloating(x.dtype)) throw new TypeError(`dropout: expected a floating point tensor, got ${x.dtype}`);
+  if (!isFloating(x.dtype)) throw new DTypeError(`dropout: expected a floating point tensor, got ${x.dtype}`);
   const mask = noGrad(() => {
     const data = allocate(x.dtype, x.numel());
     // p = 1 drops everything (PyTorch returns zeros rather than 0 · inf).

@@ -15,9 +15,9 @@ import { where } from '../../ops/elementwise.js';
  * embedding(tensor([[0, 2]], { dtype: 'int32' }), randn([5, 3])).shape; // [1, 2, 3]
  */
 export function embedding(input: Tensor, weight: Tensor, paddingIdx?: number): Tensor {
-  if (input.dtype !== 'int32') throw new TypeError(`embedding: indices must be an int32 tensor, got ${input.dtype}`);
+  if (input.dtype !== 'int32') throw new DTypeError(`embedding: indices must be an int32 tensor, got ${input.dtype}`);
   if (weight.ndim !== 2)
-    throw new Error(
+    throw new ShapeError(
       `embedding: weight must be 2-D [numEmbeddings, embeddingDim], got shape ${formatShape(weight.shape)}`,
     );
   const flat = reshape(input, [input.numel()]);
@@ -156,14 +156,14 @@ export function embeddingBag(
  * oneHot(tensor([0, 2], { dtype: 'int32' }), 3); // [[1, 0, 0], [0, 0, 1]]
  */
 export function oneHot(x: Tensor, numClasses = -1): Tensor {
-  if (x.dtype !== 'int32') throw new TypeError(`oneHot: expected int32 class indices, got ${x.dtype}`);
+  if (x.dtype !== 'int32') throw new DTypeError(`oneHot: expected int32 class indices, got ${x.dtype}`);
   const values = x.toTypedArray();
   let max = -1;
   for (const v of values) {
-    if (v < 0) throw new RangeError(`oneHot: class values must be non-negative, got ${v}`);
+    if (v < 0) throw new OptionError(`oneHot: class values must be non-negative, got ${v}`);
     max = Math.max(max, v);
   }
   const classes = numClasses === -1 ? max + 1 : numClasses;
-  if (max >= classes) throw new RangeError(`oneHot: class value ${max} is not smaller than numClasses ${classes}`);
+  if (max >= classes) throw new ShapeError(`oneHot: class value ${max} is not smaller than numClasses ${classes}`);
   return x.unsqueeze(-1).eq(arange(classes)).to('int32');
 }

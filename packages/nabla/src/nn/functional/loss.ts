@@ -2,6 +2,7 @@
  * Regression, binary classification and KL-divergence losses, with PyTorch 1.13's formulas and defaults,
  * composed from primitive ops (gradients come from their rules).
  */
+import { OptionError, ShapeError } from '../../tensor/errors.js';
 import { checkOptions } from '../../tensor/options.js';
 import { abs, add, clamp, exp, gt, le, log, lt, mul, neg, sub, where } from '../../ops/elementwise.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -44,7 +45,7 @@ export function smoothL1Loss(
 ): Tensor {
   checkOptions('smoothL1Loss', options, { reduction: true, beta: true });
   const { beta = 1, reduction = 'mean' } = options;
-  if (beta < 0) throw new RangeError(`smoothL1Loss: beta must be non-negative, got ${beta}`);
+  if (beta < 0) throw new OptionError(`smoothL1Loss: beta must be non-negative, got ${beta}`);
   checkSameShape(input, target, 'smoothL1Loss');
   checkFloating(input, 'input', 'smoothL1Loss');
   const d = sub(input, target);
@@ -74,7 +75,7 @@ function absWithNegativeSubgradient(input: Tensor, target: Tensor): Tensor {
 export function huberLoss(input: Tensor, target: Tensor, options: ReductionOptions & { delta?: number } = {}): Tensor {
   checkOptions('huberLoss', options, { reduction: true, delta: true });
   const { delta = 1, reduction = 'mean' } = options;
-  if (!(delta > 0)) throw new RangeError(`huberLoss: delta must be positive, got ${delta}`);
+  if (!(delta > 0)) throw new OptionError(`huberLoss: delta must be positive, got ${delta}`);
   checkSameShape(input, target, 'huberLoss');
   checkFloating(input, 'input', 'huberLoss');
   const d = sub(input, target);
@@ -101,7 +102,7 @@ function checkProbabilities(input: Tensor): void {
   const data = input.detach().toTypedArray();
   for (let i = 0; i < data.length; i++) {
     if (!(data[i] >= 0 && data[i] <= 1)) {
-      throw new RangeError(
+      throw new ShapeError(
         `binaryCrossEntropy: all elements of input should be between 0 and 1, but element ${i} is ${data[i]} (apply sigmoid first, or use binaryCrossEntropyWithLogits)`,
       );
     }
@@ -183,7 +184,7 @@ export function klDiv(input: Tensor, target: Tensor, options: KLDivOptions = {})
     case 'batchmean':
       return pointwise.sum().div(input.ndim === 0 ? 1 : input.shape[0]);
     default:
-      throw new Error(
+      throw new OptionError(
         `klDiv: '${String(reduction)}' is not a valid value for reduction (expected 'none', 'mean', 'batchmean' or 'sum')`,
       );
   }

@@ -1,4 +1,5 @@
 /** `F.pad`: constant, reflect, replicate and circular padding (and cropping), from cat, narrow and indexSelect. */
+import { ShapeError } from '../../tensor/errors.js';
 import { full } from '../../tensor/create.js';
 import { formatShape } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
@@ -10,11 +11,11 @@ export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';
 /** Source index of each output position along a dim of size n padded by (before, after). */
 function padIndex(n: number, before: number, after: number, mode: PadMode, dim: number): Tensor {
   if (mode === 'reflect' && (before >= n || after >= n)) {
-    throw new RangeError(
+    throw new ShapeError(
       `pad: reflect padding (${before}, ${after}) must be smaller than the size ${n} of dimension ${dim}`,
     );
   }
-  if (n === 0) throw new RangeError(`pad: cannot ${mode}-pad the empty dimension ${dim}`);
+  if (n === 0) throw new ShapeError(`pad: cannot ${mode}-pad the empty dimension ${dim}`);
   const idx = new Int32Array(n + before + after);
   for (let k = 0; k < idx.length; k++) {
     const j = k - before;
@@ -33,7 +34,7 @@ function padIndex(n: number, before: number, after: number, mode: PadMode, dim: 
  */
 export function pad(x: Tensor, amounts: readonly number[], mode: PadMode = 'constant', value = 0): Tensor {
   if (amounts.length % 2 !== 0 || amounts.length / 2 > x.ndim) {
-    throw new Error(
+    throw new ShapeError(
       `pad: padding ${formatShape(amounts)} must hold (before, after) pairs for at most ${x.ndim} dims (input shape ${formatShape(x.shape)})`,
     );
   }

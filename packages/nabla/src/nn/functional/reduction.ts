@@ -1,4 +1,5 @@
 /** The `reduction` option shared by every loss, and the shape checks the losses share. */
+import { DTypeError, OptionError, ShapeError } from '../../tensor/errors.js';
 import { formatShape, shapesEqual } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import '../../ops/methods.js'; // tensors get their op methods (see tensor/methods.ts)
@@ -20,7 +21,9 @@ export function reduce(loss: Tensor, reduction: Reduction, op: string): Tensor {
 
 export function checkReduction(reduction: string, op: string): asserts reduction is Reduction {
   if (reduction !== 'none' && reduction !== 'mean' && reduction !== 'sum') {
-    throw new Error(`${op}: '${reduction}' is not a valid value for reduction (expected 'none', 'mean' or 'sum')`);
+    throw new OptionError(
+      `${op}: '${reduction}' is not a valid value for reduction (expected 'none', 'mean' or 'sum')`,
+    );
   }
 }
 
@@ -30,7 +33,7 @@ export function checkReduction(reduction: string, op: string): asserts reduction
  */
 export function checkSameShape(input: Tensor, target: Tensor, op: string): void {
   if (!shapesEqual(input.shape, target.shape)) {
-    throw new Error(
+    throw new ShapeError(
       `${op}: target shape ${formatShape(target.shape)} differs from input shape ${formatShape(input.shape)}; they must be the same`,
     );
   }
@@ -38,6 +41,6 @@ export function checkSameShape(input: Tensor, target: Tensor, op: string): void 
 
 export function checkFloating(t: Tensor, what: string, op: string): void {
   if (t.dtype !== 'float32' && t.dtype !== 'float64') {
-    throw new TypeError(`${op}: expected a floating point ${what}, got ${t.dtype}`);
+    throw new DTypeError(`${op}: expected a floating point ${what}, got ${t.dtype}`);
   }
 }
