@@ -158,7 +158,11 @@ interface PfmResult {
   }[];
 }
 
-/** Every results/permuted-fashion-mnist*.json (methods may run in separate processes), cut to the tasks all finished. */
+/**
+ * Every results/permuted-fashion-mnist*.json (methods may run in separate processes, and finish
+ * different numbers of tasks): each learner keeps all its tasks; "common" columns use the tasks
+ * every learner finished.
+ */
 function permuted(): { table: string; svg: string } | null {
   const files = readdirSync(join(DIR, 'results'))
     .filter((f) => /^permuted-fashion-mnist.*\.json$/.test(f))
@@ -168,36 +172,27 @@ function permuted(): { table: string; svg: string } | null {
   for (const p of parts)
     if (p.images !== parts[0].images || p.lr !== parts[0].lr || p.seed !== parts[0].seed || p.probe !== parts[0].probe)
       throw new Error(`${files.join(', ')}: the runs differ in images, lr, seed or probe`);
-  const tasks = Math.min(...parts.map((p) => p.tasks));
+  const common = Math.min(...parts.map((p) => p.tasks));
   const order = ['bp', 'l2', 'snp', 'redo', 'cbp'];
   const r: PfmResult = {
     ...parts[0],
-    tasks,
-    learners: parts
-      .flatMap((p) =>
-        p.learners.map((l) => ({
-          ...l,
-          accuracy: l.accuracy.slice(0, tasks),
-          deadFraction: l.deadFraction.slice(0, tasks),
-          effectiveRank: l.effectiveRank.slice(0, tasks),
-          meanAbsWeight: l.meanAbsWeight.slice(0, tasks),
-        })),
-      )
-      .sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name)),
+    tasks: common,
+    learners: parts.flatMap((p) => p.learners).sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name)),
   };
   const lines = [
-    `${r.tasks} tasks of ${r.images} images, SGD step size ${r.lr}, seed ${r.seed}; diagnostics on ${r.probe} images of each task after it.`,
+    `Tasks of ${r.images} images, SGD step size ${r.lr}, seed ${r.seed}; diagnostics on ${r.probe} images of each task after it. Every method finished tasks 1–${common}.`,
     '',
-    '| method | accuracy, first 10 tasks | accuracy, best 10-task mean | accuracy, last 10 tasks | dead units, last task | effective rank, last task | mean \\|w\\|, last task | units replaced | time (all tasks run) | steps/s |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    `| method | tasks run | accuracy, tasks 1–10 | best 10-task mean | accuracy, tasks ${common - 9}–${common} | accuracy, its last 10 tasks | dead units, last task | effective rank, last task | mean \\|w\\|, last task | units replaced | time | steps/s |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   const window = (v: number[], k: number) => mean(v.slice(k, k + 10));
+  const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
   for (const l of r.learners) {
     const n = l.accuracy.length;
     let best = 0;
     for (let k = 0; k + 10 <= n; k++) best = Math.max(best, window(l.accuracy, k));
     lines.push(
-      `| ${l.name} | ${(100 * window(l.accuracy, 0)).toFixed(1)}% | ${(100 * best).toFixed(1)}% | ${(100 * mean(l.accuracy.slice(-10))).toFixed(1)}% | ${(100 * l.deadFraction[n - 1]).toFixed(1)}% | ${l.effectiveRank[n - 1].toFixed(1)} | ${l.meanAbsWeight[n - 1].toFixed(4)} | ${l.replaced} | ${l.seconds.toFixed(0)} s | ${l.stepsPerSecond.toFixed(0)} |`,
+      `| ${l.name} | ${n} | ${pct(window(l.accuracy, 0))} | ${pct(best)} | ${pct(window(l.accuracy, common - 10))} | ${pct(mean(l.accuracy.slice(-10)))} | ${pct(l.deadFraction[n - 1])} | ${l.effectiveRank[n - 1].toFixed(1)} | ${l.meanAbsWeight[n - 1].toFixed(4)} | ${l.replaced} | ${l.seconds.toFixed(0)} s | ${l.stepsPerSecond.toFixed(0)} |`,
     );
   }
   // Accuracy smoothed over 5 tasks, so the trend shows through the per-task noise.
