@@ -46,11 +46,11 @@ function panel(title: string, xLabel: string, yLabel: string, series: Series[], 
   for (let k = 0; k <= 4; k++) {
     const yv = y0 + ((y1 - y0) * k) / 4;
     out.push(
-      `<text x="${ox + left - 4}" y="${py(yv) + 4}" text-anchor="end" font-size="10">${yv.toPrecision(3)}</text>`,
+      `<text x="${ox + left - 4}" y="${(py(yv) + 4).toFixed(1)}" text-anchor="end" font-size="10">${yv.toPrecision(3)}</text>`,
     );
     const xv = x0 + ((x1 - x0) * k) / 4;
     out.push(
-      `<text x="${px(xv)}" y="${oy + h - bottom + 14}" text-anchor="middle" font-size="10">${Number(xv.toPrecision(3))}</text>`,
+      `<text x="${px(xv).toFixed(1)}" y="${oy + h - bottom + 14}" text-anchor="middle" font-size="10">${Number(xv.toPrecision(3))}</text>`,
     );
   }
   out.push(
