@@ -1,4 +1,5 @@
-import { FormatError } from '../tensor/errors.js';
+import { checkDType } from '../tensor/dtype.js';
+import { DTypeError, FormatError } from '../tensor/errors.js';
 import { checkOptions, type OptionKeys } from '../tensor/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { parseCsvRecords, type CsvRecord } from './csv-parse.js';
@@ -145,6 +146,10 @@ function checkRagged(rows: readonly CsvRecord[], width: number, first: string, s
  */
 export function parseCsv(text: string, options: CsvOptions = {}): CsvData {
   checkOptions('parseCsv', options, CSV_KEYS);
+  if (options.dtype !== undefined && options.dtype !== 'float32' && options.dtype !== 'float64') {
+    const dtype = checkDType(options.dtype, 'parseCsv'); // an unknown name gets the dtype error and its hint
+    throw new DTypeError(`parseCsv: dtype must be 'float32' or 'float64', got '${dtype}'`);
+  }
   const source = options.source ?? 'csv';
   const records = parseCsvRecords(text, options.delimiter ?? ',', source);
   if (records.length === 0) throw new FormatError(`${source}: no records found`);

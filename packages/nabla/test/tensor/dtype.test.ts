@@ -12,6 +12,8 @@ import {
   arange,
   empty,
   full,
+  nn,
+  parseCsv,
   ones,
   rand,
   randint,
@@ -139,5 +141,14 @@ describe('sizes and options in varargs creation', () => {
         e instanceof ShapeError && /^randn: sizes must be numbers; got an object at position 1/.test(e.message),
     );
     assert.throws(() => zeros(...(['2'] as unknown as number[])), /got string at position 0/);
+  });
+});
+
+describe('dtype options elsewhere', () => {
+  it('parseCsv and Module.to name an unknown dtype', () => {
+    assert.throws(() => parseCsv('a,b\n1,2\n', { dtype: 'double' as never }), dtypeError(/did you mean 'float64'/));
+    assert.throws(() => parseCsv('a,b\n1,2\n', { dtype: 'int32' as never }), dtypeError(/'float32' or 'float64'/));
+    assert.throws(() => new nn.Linear(2, 2).to('half' as DType), dtypeError(/^Module\.to: unknown dtype 'half'/));
+    assert.equal(parseCsv('a,b\n1,2\n', { dtype: 'float64' }).features.dtype, 'float64');
   });
 });
