@@ -2,8 +2,6 @@
  * A worker thread of `nabla serve`'s pool (worker-pool.ts): loads the model once, then answers
  * predict tasks, so decoding and inference never hold the event loop.
  */
-// First: the backend's threads, started while the model's modules load, inherit the lower priority.
-import './worker-priority.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openModel } from '../cli/use-commands.js';
 import { type PredictTask, runPredictTask, type TaskLimits } from './predict-task.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -124,4 +124,18 @@ test('an unexpected error is a 500 logged with its cause; the client sees only t
   assert.match(entry.err.stack, /TypeError: cannot read x of undefined/);
   assert.match(JSON.stringify(entry.err), /the root cause/);
   await app.close();
+});
+
+test('a model.json that does not fit its weights stops nabla serve at start, naming the field', async () => {
+  const broken = mkdtempSync(join(tmpdir(), 'nabla-serve-broken-'));
+  try {
+    cpSync(dir, broken, { recursive: true });
+    const file = join(broken, 'model.json');
+    const info = JSON.parse(readFileSync(file, 'utf8')) as { classes: string[] };
+    info.classes = ['only one'];
+    writeFileSync(file, JSON.stringify(info));
+    await assert.rejects(serveModel(broken, { port: 0, workers: 1, logger: false }), /classes/);
+  } finally {
+    rmSync(broken, { recursive: true, force: true });
+  }
 });
