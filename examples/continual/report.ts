@@ -71,8 +71,8 @@ function panel(title: string, xLabel: string, yLabel: string, series: Series[], 
   return out.join('\n');
 }
 
-function svg(panels: string[], columns: number, rows: number): string {
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${440 * columns}" height="${270 * rows}" font-family="sans-serif" font-size="12">\n<rect width="100%" height="100%" fill="white"/>\n${panels.join('\n')}\n</svg>\n`;
+function svg(title: string, panels: string[], columns: number, rows: number): string {
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${440 * columns}" height="${270 * rows}" font-family="sans-serif" font-size="12">\n<title>${title}</title>\n<rect width="100%" height="100%" fill="white"/>\n${panels.join('\n')}\n</svg>\n`;
 }
 
 function writeAtomic(path: string, text: string): void {
@@ -137,7 +137,10 @@ function regression(): { table: string; svg: string } | null {
         ),
       );
   }
-  return { table: lines.join('\n'), svg: svg(panels, Math.max(panels.length, 1), 1) };
+  return {
+    table: lines.join('\n'),
+    svg: svg('Slowly-changing regression: squared error per bin', panels, Math.max(panels.length, 1), 1),
+  };
 }
 
 interface PfmResult {
@@ -238,7 +241,15 @@ function permuted(): { table: string; svg: string } | null {
       270,
     ),
   ];
-  return { table: lines.join('\n'), svg: svg(panels, 2, 2) };
+  return {
+    table: lines.join('\n'),
+    svg: svg(
+      'Online permuted Fashion-MNIST: accuracy, dead units, effective rank and mean |weight| per task',
+      panels,
+      2,
+      2,
+    ),
+  };
 }
 
 function replaceBetween(text: string, marker: string, body: string): string {

@@ -173,10 +173,10 @@ export {
   type WasmInfo,
   type Window2d,
 } from './backend/index.js';
+export { ready, type ReadyInfo } from './backend/ready.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * from './data/index.js';
 export * from './train/index.js';
 export * from './continual/index.js';
 export * as io from './io/index.js';
-export { ready, type ReadyInfo } from './backend/ready.js';

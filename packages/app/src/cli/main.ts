@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** The `nabla` command line: train, eval, predict, info, serve. */
+/** The `nabla` command line: train, eval, predict, info, export, import, serve. */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { TrainConfig } from './checkpoint.js';
 import { BUILTIN_DATA, OPTIMIZERS, TRAIN_DEFAULTS } from './defaults.js';

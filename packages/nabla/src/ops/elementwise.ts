@@ -267,9 +267,9 @@ export function clamp(x: Tensor, min?: TensorLike | null, max?: TensorLike | nul
 /** Converts to `dtype`; float-to-float casts pass gradients through. */
 export function cast(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
+  checkDType(dtype, 'to');
   const out = allocate(dtype, x.numel());
   getBackend().cast(contiguousData(x), out);
-  checkDType(dtype, 'to');
   const y = Tensor.fromData(out, x.shape);
   if (!isFloating(dtype)) return traced(y, 'cast', [x]);
   return record(y, 'cast', [x], (dy) => [cast(dy, x.dtype)]);

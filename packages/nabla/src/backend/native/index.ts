@@ -10,7 +10,7 @@ import { jsBackend } from '../js/index.js';
 import { startWasm, wasmInfo } from '../wasm/index.js';
 import { cores } from '../wasm/threads-node.js';
 import { loadBlas, type Blas } from './blas.js';
-import { convBiasKernels, loadCKernels, withCKernels, type CKernels } from './c-kernels.js';
+import { convKernels, loadCKernels, withCKernels, type CKernels } from './c-kernels.js';
 import { makeNativeConv } from './conv.js';
 import { makeNativeAdd } from './elementwise.js';
 import { makeNativeMatmul } from './gemm.js';
@@ -33,7 +33,7 @@ export function makeNativeBackend(blas: Blas, wasm: Backend, c: CKernels | null 
     ...base,
     name: 'native',
     matmul: makeNativeMatmul(blas, base.matmul),
-    conv2d: makeNativeConv(blas, base, c ? convBiasKernels(c) : null),
+    conv2d: makeNativeConv(blas, base, c ? convKernels(c) : null),
     binary: { ...base.binary, add: makeNativeAdd(blas, base.binary.add) },
   };
 }
