@@ -17,6 +17,12 @@ events.addEventListener('epoch', (e) => {
   // The SVGs are rendered by nabla's own report code on the server.
   $('loss-chart').innerHTML = charts.loss;
   $('accuracy-chart').innerHTML = charts.accuracy;
+  // `nabla train --plasticity`: dead units, effective and stable rank, mean |w|.
+  $('plasticity-charts').innerHTML = charts.plasticity
+    ? Object.values(charts.plasticity)
+        .map((svg) => `<figure>${svg}</figure>`)
+        .join('')
+    : '';
   $('last-epoch').textContent =
     `epoch ${record.epoch}: loss ${fmt(record.loss)}, accuracy ${fmt(record.accuracy)}, ` +
     `validation loss ${fmt(record.valLoss)}, validation accuracy ${fmt(record.valAccuracy)}`;

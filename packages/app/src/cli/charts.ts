@@ -1,5 +1,6 @@
 /** Training curves as SVG, rendered by Vega in Node (no browser, no canvas). */
 import { parse, View, type Spec } from 'vega';
+import type { PlasticityRecord } from './plasticity.js';
 import type { EpochRecord } from './trainer.js';
 
 interface Point {
@@ -19,14 +20,34 @@ function points(history: readonly EpochRecord[], metric: 'loss' | 'accuracy'): P
   return out;
 }
 
+/** Options of `curveSpec`. */
+export interface CurveOptions {
+  legend?: 'top-right' | 'bottom-right';
+  width?: number;
+  height?: number;
+  /** The series, in legend order (default: train and validation). */
+  series?: readonly string[];
+  /** A fixed y range (default: the values' range). */
+  yDomain?: [number, number];
+}
+
+/** Line colours, one per series, in order (Vega's category10). */
+const PALETTE = [
+  '#1f77b4',
+  '#ff7f0e',
+  '#2ca02c',
+  '#d62728',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
+];
+
 /** A Vega line chart: one line per series, epochs on x. */
-export function curveSpec(
-  title: string,
-  values: Point[],
-  legend: 'top-right' | 'bottom-right' = 'top-right',
-  width = 420,
-  height = 240,
-): Spec {
+export function curveSpec(title: string, values: Point[], options: CurveOptions = {}): Spec {
+  const { legend = 'top-right', width = 420, height = 240, series = ['train', 'validation'], yDomain } = options;
   return {
     $schema: 'https://vega.github.io/schema/vega/v6.json',
     width,
@@ -47,12 +68,17 @@ export function curveSpec(
       {
         name: 'y',
         type: 'linear',
-        domain: { data: 'points', field: 'value' },
+        domain: yDomain ?? { data: 'points', field: 'value' },
         range: 'height',
         zero: false,
         nice: true,
       },
-      { name: 'color', type: 'ordinal', domain: ['train', 'validation'], range: ['#1f77b4', '#ff7f0e'] },
+      {
+        name: 'color',
+        type: 'ordinal',
+        domain: [...series],
+        range: series.map((_, i) => PALETTE[i % PALETTE.length]),
+      },
     ],
     axes: [
       { orient: 'bottom', scale: 'x', title: 'epoch', tickMinStep: 1, format: 'd' },
@@ -104,12 +130,80 @@ export async function renderSvg(spec: Spec): Promise<string> {
   }
 }
 
-/** Loss and accuracy curves of a training history, as two SVG documents. */
-export async function trainingCharts(history: readonly EpochRecord[]): Promise<{ loss: string; accuracy: string }> {
-  const [loss, accuracy] = await Promise.all([
+/** The training report's charts as SVG documents; `plasticity` only when the history has diagnostics. */
+export interface TrainingCharts {
+  loss: string;
+  accuracy: string;
+  plasticity?: PlasticityCharts;
+}
+
+/** One chart per diagnostic of `nabla train --plasticity`, a line per hidden layer (mean |w|: one line). */
+export interface PlasticityCharts {
+  deadUnits: string;
+  effectiveRank: string;
+  stableRank: string;
+  meanAbsWeight: string;
+}
+
+/** The series name of hidden layer `i` (counting from 1, as the report's table does). */
+export const hiddenLayerName = (i: number): string => `hidden ${i + 1}`;
+
+type Measured = EpochRecord & { plasticity: PlasticityRecord };
+
+/** One point per epoch and hidden layer of a per-layer diagnostic. */
+function layerPoints(measured: readonly Measured[], values: (p: PlasticityRecord) => number[], scale = 1): Point[] {
+  return measured.flatMap((r) =>
+    values(r.plasticity).map((v, i) => ({ epoch: r.epoch, value: v * scale, series: hiddenLayerName(i) })),
+  );
+}
+
+/** The diagnostics charts, or undefined when no epoch of `history` was measured. */
+async function plasticityCharts(history: readonly EpochRecord[]): Promise<PlasticityCharts | undefined> {
+  const measured = history.filter((r): r is Measured => r.plasticity !== undefined);
+  if (measured.length === 0) return undefined;
+  const layers = Math.max(...measured.map((r) => r.plasticity.effectiveRank.length));
+  const series = Array.from({ length: layers }, (_, i) => hiddenLayerName(i));
+  const dead = layerPoints(measured, (p) => p.deadFraction, 100);
+  const [deadUnits, effectiveRank, stableRank, meanAbsWeight] = await Promise.all([
+    // Zero dead units is the usual case: keep 0 at the bottom and a visible range above it.
+    renderSvg(
+      curveSpec('dead units (%)', dead, {
+        series,
+        yDomain: [0, Math.min(100, Math.max(1, ...dead.map((p) => p.value)))],
+      }),
+    ),
+    renderSvg(
+      curveSpec(
+        'effective rank',
+        layerPoints(measured, (p) => p.effectiveRank),
+        { series },
+      ),
+    ),
+    renderSvg(
+      curveSpec(
+        'stable rank',
+        layerPoints(measured, (p) => p.stableRank),
+        { series },
+      ),
+    ),
+    renderSvg(
+      curveSpec(
+        'mean |weight|',
+        measured.map((r) => ({ epoch: r.epoch, value: r.plasticity.meanAbsWeight, series: 'all layers' })),
+        { series: ['all layers'] },
+      ),
+    ),
+  ]);
+  return { deadUnits, effectiveRank, stableRank, meanAbsWeight };
+}
+
+/** Loss and accuracy curves of a training history, and the plasticity diagnostics when it has them. */
+export async function trainingCharts(history: readonly EpochRecord[]): Promise<TrainingCharts> {
+  const [loss, accuracy, plasticity] = await Promise.all([
     renderSvg(curveSpec('loss', points(history, 'loss'))),
     // Accuracy rises, loss falls: keep each legend out of the way of its curves.
-    renderSvg(curveSpec('accuracy', points(history, 'accuracy'), 'bottom-right')),
+    renderSvg(curveSpec('accuracy', points(history, 'accuracy'), { legend: 'bottom-right' })),
+    plasticityCharts(history),
   ]);
-  return { loss, accuracy };
+  return plasticity ? { loss, accuracy, plasticity } : { loss, accuracy };
 }

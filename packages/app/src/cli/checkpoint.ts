@@ -49,6 +49,8 @@ export interface TrainConfig {
   imageSize?: [number, number];
   /** Read image folders as RGB (default grey). */
   rgb?: boolean;
+  /** Measure plasticity diagnostics on a fixed probe after every epoch (`--plasticity`). */
+  plasticity?: boolean;
 }
 
 export const CHECKPOINT_DIR = 'checkpoint';

@@ -36,6 +36,7 @@ async function trainAction(opts: Record<string, unknown>, cmd: Command): Promise
     ? {
         ...(given('epochs') ? { epochs: opts.epochs as number } : {}),
         ...(given('out') ? { out: opts.out as string } : {}),
+        ...(given('plasticity') ? { plasticity: true } : {}),
       }
     : (Object.fromEntries(
         Object.entries(opts).filter(([k]) => !['dashboard', 'port', 'resume'].includes(k)),
@@ -104,6 +105,10 @@ function trainCommand(program: Command): void {
     .option('--limit <n>', 'train on only the first n samples of the data', number('int', 1))
     .option('--out <dir>', 'model directory to write (also holds checkpoint/ and report/)', d.out)
     .option('--resume <dir>', 'continue the run saved in this directory, with its options')
+    .option(
+      '--plasticity',
+      'after each epoch, measure dead units, effective and stable rank per hidden layer and mean |weight| on up to 256 validation samples; charted in the report',
+    )
     .option('--dashboard', 'serve a live training dashboard in the browser')
     .option('--port <n>', 'dashboard port', number('int', 0, 65535), 3001)
     .action(trainAction);

@@ -5,10 +5,14 @@ import { epochRecord, EpochMeans, type EpochRecord } from './trainer.js';
 
 const fmt = (v: number | null, d = 4) => (v === null ? '-' : v.toFixed(d));
 
-/** The per-epoch summary line printed to stdout. */
+/** The per-epoch summary line printed to stdout (with `--plasticity`: dead units and effective rank per hidden layer). */
 export function summaryLine(r: EpochRecord, epochs: number): string {
   const val = r.valLoss === null ? '' : `  val_loss ${fmt(r.valLoss)}  val_acc ${fmt(r.valAccuracy)}`;
-  return `epoch ${String(r.epoch).padStart(String(epochs).length)}/${epochs}  loss ${fmt(r.loss)}  acc ${fmt(r.accuracy)}${val}  ${Math.round(r.samplesPerSecond)} samples/s  ${r.seconds.toFixed(2)}s`;
+  const p = r.plasticity;
+  const diagnostics = p
+    ? `  dead ${p.deadFraction.map((v) => `${(v * 100).toFixed(1)}%`).join('/')}  eff_rank ${p.effectiveRank.map((v) => v.toFixed(1)).join('/')}`
+    : '';
+  return `epoch ${String(r.epoch).padStart(String(epochs).length)}/${epochs}  loss ${fmt(r.loss)}  acc ${fmt(r.accuracy)}${val}  ${Math.round(r.samplesPerSecond)} samples/s  ${r.seconds.toFixed(2)}s${diagnostics}`;
 }
 
 /**

@@ -15,6 +15,7 @@ import {
 } from './checkpoint.js';
 import { loadData, prepareTabular, type DataSource } from './data-source.js';
 import { buildModelChecked, parameterCount, resolveModelSpec } from './models.js';
+import { plasticityProbe, type PlasticityProbe } from './plasticity.js';
 import { ProgressBar } from './progress.js';
 import { writeReport } from './report.js';
 import {
@@ -97,6 +98,16 @@ interface Run {
   s: Setup;
   opt: StepOptimizer;
   state: TrainState;
+  /** The plasticity probe (`--plasticity`), or null. */
+  probe: PlasticityProbe | null;
+}
+
+/** The probe of a run with `--plasticity`: built after the weights are in place, so a model it cannot measure fails before training. */
+function probeOf(config: TrainConfig, s: Setup): PlasticityProbe | null {
+  if (config.plasticity === undefined || config.plasticity === false) return null;
+  if (config.plasticity !== true)
+    throw new Error(`--plasticity takes no value (it is on or off), got ${JSON.stringify(config.plasticity)}`);
+  return plasticityProbe(s.model, s.val, s.train, config.model);
 }
 
 function startFresh(given: Partial<TrainConfig>): Run {
@@ -107,6 +118,7 @@ function startFresh(given: Partial<TrainConfig>): Run {
     s,
     opt: makeOptimizer(config.optimizer, s.model.parameters(), config.lr),
     state: initialState(config.seed),
+    probe: probeOf(config, s),
   };
 }
 
@@ -118,6 +130,11 @@ function startResumed(given: Partial<TrainConfig>, resume: string, out: string, 
     throw new Error(
       `--epochs ${given.epochs}: this run has already trained ${done} epochs (--epochs is the epoch to reach, not how many more); give ${done} or more`,
     );
+  // Records without diagnostics followed by records with them would chart a run that was never measured whole.
+  if (given.plasticity && !ckpt.config.plasticity)
+    throw new Error(
+      `--plasticity: the run in '${resume}' was trained without it, and a resumed run keeps its options; start a new run with --plasticity`,
+    );
   // A resumed run keeps every option of the original, except how many epochs to reach.
   const config = { ...ckpt.config, epochs: given.epochs ?? ckpt.config.epochs, out };
   const s = setup(config);
@@ -125,12 +142,17 @@ function startResumed(given: Partial<TrainConfig>, resume: string, out: string, 
   const opt = makeOptimizer(config.optimizer, s.model.parameters(), config.lr);
   opt.loadStateDict(ckpt.optimizer);
   const state = { ...ckpt.state, stopped: false };
+  const probe = probeOf(config, s);
   print(`resuming ${config.out} after epoch ${state.epoch} of ${config.epochs}`);
-  return { config, s, opt, state };
+  return { config, s, opt, state, probe };
 }
 
 /** Evaluates on the held-out split, writes the model directory and the report. */
-async function finishRun({ config, s, state }: Run, out: string, print: (line: string) => void): Promise<TrainResult> {
+async function finishRun(
+  { config, s, state, probe }: Run,
+  out: string,
+  print: (line: string) => void,
+): Promise<TrainResult> {
   const t = s.test.length > 0 ? evaluate(s.model, s.test) : null;
   const metadata = {
     config,
@@ -149,6 +171,14 @@ async function finishRun({ config, s, state }: Run, out: string, print: (line: s
       ['optimizer', `${config.optimizer}, lr ${config.lr}, batch ${config.batchSize}, seed ${config.seed}`],
       ['epochs', String(state.epoch)],
       ['held-out test accuracy', t ? `${(t.accuracy * 100).toFixed(2)}%` : '–'],
+      ...(probe
+        ? [
+            [
+              'plasticity probe',
+              `${probe.samples} ${probe.from} samples, measured after each epoch; hidden layers of ${probe.monitor.layers.map((l) => l.units).join(', ')} units`,
+            ] as [string, string],
+          ]
+        : []),
     ],
     history: state.history,
   });
@@ -222,7 +252,7 @@ async function trainRun(
   print: (line: string) => void,
   extra: readonly Callback[],
 ): Promise<TrainResult> {
-  const { config, s, opt, state } = run;
+  const { config, s, opt, state, probe } = run;
   print(
     `data ${s.src.name}: ${s.train.length} train, ${s.val.length} validation, ${s.test.length} test samples, ${s.src.classes.length} classes`,
   );
@@ -236,7 +266,13 @@ async function trainRun(
     s.train,
     s.val,
     state,
-    { epochs: config.epochs, batchSize: config.batchSize, patience: config.patience, seed: config.seed },
+    {
+      epochs: config.epochs,
+      batchSize: config.batchSize,
+      patience: config.patience,
+      seed: config.seed,
+      measures: probe ? [probe.callback] : [],
+    },
     callbacks,
   );
   if (state.stopped) print(`early stop: validation loss did not improve for ${config.patience} epochs`);

@@ -24,6 +24,7 @@ import {
   type TrainingState,
 } from 'nabla';
 import { OPTIMIZERS } from './defaults.js';
+import { plasticityOf, type PlasticityRecord } from './plasticity.js';
 
 /** One epoch's numbers, as printed, plotted and saved in training.json (`epoch` counts from 1). */
 export interface EpochRecord {
@@ -34,6 +35,8 @@ export interface EpochRecord {
   valAccuracy: number | null;
   seconds: number;
   samplesPerSecond: number;
+  /** Dead units, ranks and mean |weight| on the probe (`--plasticity` only; absent otherwise). */
+  plasticity?: PlasticityRecord;
 }
 
 /** Everything needed to continue training exactly where it stopped (checkpoint.json's `state`). */
@@ -136,7 +139,7 @@ export function evaluate(
 
 /** The record of the epoch that just ended (its time and throughput as `fit` measured them). */
 export function epochRecord(epoch: number, logs: EpochLogs, ctx: TrainingContext): EpochRecord {
-  return {
+  const record: EpochRecord = {
     epoch: epoch + 1,
     loss: logs.loss,
     accuracy: logs.accuracy,
@@ -145,6 +148,9 @@ export function epochRecord(epoch: number, logs: EpochLogs, ctx: TrainingContext
     seconds: ctx.epochSeconds,
     samplesPerSecond: ctx.epochSamples / ctx.epochSeconds,
   };
+  const plasticity = plasticityOf(logs);
+  if (plasticity) record.plasticity = plasticity;
+  return record;
 }
 
 /** Loss and accuracy averaged over the batches of the current epoch so far (for live displays). */
@@ -171,6 +177,8 @@ export interface LoopOptions {
   /** Epochs without a better validation loss before stopping (0: never). */
   patience: number;
   seed: number;
+  /** Callbacks that add measurements to each epoch's logs before it is recorded (`--plasticity`). */
+  measures?: readonly Callback[];
 }
 
 /** A fresh state: the shuffle stream is derived from the seed; the global stream was seeded before model init. */
@@ -241,9 +249,9 @@ function historyOf(records: readonly EpochRecord[]): History {
  * library's `fitAsync`: cross-entropy, accuracy, validation each epoch, seeded shuffles and
  * `EarlyStopping` on the validation loss (the training loss without validation data), both
  * restored from `state` so a resumed run draws and decides exactly as an uninterrupted one.
- * `state` is kept up to date after every epoch, before `callbacks` (progress, checkpoint,
- * dashboard) run, in their order. A NaN or infinite loss or weight throws `NonFiniteError`
- * before the epoch is recorded or checkpointed.
+ * `state` is kept up to date after every epoch, after `options.measures` (the plasticity probe)
+ * and before `callbacks` (progress, checkpoint, dashboard) run, in their order. A NaN or
+ * infinite loss or weight throws `NonFiniteError` before the epoch is recorded or checkpointed.
  */
 export async function runEpochs(
   model: nn.Module,
@@ -286,6 +294,6 @@ export async function runEpochs(
     history: historyOf(state.history),
     batchSize: options.batchSize,
     validationData: val && val.length > 0 ? val : undefined,
-    callbacks: [finiteGuard(), earlyStopping, keeper, ...callbacks],
+    callbacks: [finiteGuard(), earlyStopping, ...(options.measures ?? []), keeper, ...callbacks],
   });
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fitAsync, manualSeed, nn, optim, randn } from 'nabla';
+import { fitAsync, manualSeed, nn, optim, randn, TensorDataset } from 'nabla';
+import { plasticityProbe } from '../../src/cli/plasticity.js';
 import type { EpochRecord } from '../../src/cli/trainer.js';
 import { startDashboard } from '../../src/server/dashboard.js';
 
@@ -88,6 +89,53 @@ test('the dashboard streams batch progress, epoch curves as SVG, and the end of 
       history.map((r) => r.epoch),
       [1, 2],
     );
+  } finally {
+    await dash.close();
+  }
+});
+
+test('with the plasticity probe among the callbacks, each epoch event carries the diagnostics and their charts', async () => {
+  const dash = await startDashboard(0);
+  try {
+    manualSeed(0);
+    const x = randn([32, 2]);
+    const y = x.select(1, 0).gt(0).to('int32');
+    const model = new nn.Sequential(new nn.Linear(2, 6), new nn.ReLU(), new nn.Linear(6, 2));
+    const probe = plasticityProbe(model, new TensorDataset(x, y), new TensorDataset(x, y), 'mlp:2-6-2', 16);
+    const train = () =>
+      fitAsync(model, [x, y], {
+        loss: nn.functional.crossEntropy,
+        optimizer: new optim.SGD(model.parameters(), { lr: 0.1 }),
+        epochs: 2,
+        batchSize: 8,
+        metrics: ['accuracy'],
+        // As in `nabla train`: the probe adds to the logs before the dashboard reads them.
+        callbacks: [probe.callback, dash.callback],
+      }).then(() => dash.finish());
+    const events = await readEvents(
+      `${dash.url}/events`,
+      (ev) => ev.some((e) => e.event === 'done'),
+      () => void train(),
+    );
+    const last = events.filter((e) => e.event === 'epoch').at(-1)!.data as {
+      record: EpochRecord;
+      charts: { plasticity?: Record<string, string> };
+    };
+    assert.equal(last.record.plasticity?.effectiveRank.length, 1);
+    assert.deepEqual(
+      last.record.plasticity?.effectiveRank,
+      [probe.monitor.measure().effectiveRank[0]],
+      'the last epoch measured the final weights',
+    );
+    assert.deepEqual(Object.keys(last.charts.plasticity ?? {}), [
+      'deadUnits',
+      'effectiveRank',
+      'stableRank',
+      'meanAbsWeight',
+    ]);
+    for (const svg of Object.values(last.charts.plasticity ?? {})) assert.match(svg, /^<svg/);
+    const page = await (await fetch(`${dash.url}/dashboard.js`)).text();
+    assert.match(page, /charts\.plasticity/);
   } finally {
     await dash.close();
   }
