@@ -267,6 +267,8 @@ describe('compiled pooling kernels', { skip }, () => {
       const { outH, outW } = w;
       const x = random(g.batch * g.channels * g.height * g.width).map((v) => Math.round(v * 8) / 8); // ties
       x[5] = Number.NaN;
+      x[g.width + 5] = Number.NaN; // a second NaN in the same window: the first one's index stays
+      for (const i of [0, 1, g.width, g.width + 1]) x[i] = Number.NEGATIVE_INFINITY; // an all -inf window
       const n = g.batch * g.channels * outH * outW;
       const [ref, got] = [new Float32Array(n), new Float32Array(n)];
       const [refIdx, gotIdx] = [new Int32Array(n), new Int32Array(n)];
