@@ -4,7 +4,12 @@ export interface MeasureOptions {
   repeats: number;
   /** Warm-up calls (3) ... */
   warmup?: number;
-  /** ... running for at least this long (500 ms), so JIT compilation and first-use allocations are past; torch_bench.py does the same. */
+  /**
+   * ... running for at least this long (1500 ms), so JIT compilation is past and the allocator is in
+   * its steady state: nabla's outputs are freed only when V8's GC finds them dead, so the C heap
+   * grows (fresh pages, faulted in on first touch) until it holds a GC cycle's worth of buffers;
+   * sgemm 1024 measured ~130 GFLOP/s in its first 1.3 s and ~180 after. torch_bench.py does the same.
+   */
   warmupMs?: number;
   minMs?: number;
   minCalls?: number;
@@ -27,7 +32,7 @@ export async function medianRates(
   o: MeasureOptions,
 ): Promise<Rates> {
   const warmStart = performance.now();
-  for (let i = 0; i < (o.warmup ?? 3) || performance.now() - warmStart < (o.warmupMs ?? 500); i++) await step();
+  for (let i = 0; i < (o.warmup ?? 3) || performance.now() - warmStart < (o.warmupMs ?? 1500); i++) await step();
   const wall: number[] = [];
   const cpu: number[] = [];
   for (let r = 0; r < o.repeats; r++) {

@@ -12,7 +12,7 @@ import torch
 import torch.nn as nn
 
 
-def median_rates(step, items, repeats, warmup=3, warmup_seconds=0.5, min_seconds=0.5):
+def median_rates(step, items, repeats, warmup=3, warmup_seconds=1.5, min_seconds=0.5):
     """Items per wall-clock and per process-CPU second of `step`: warm-up (at least `warmup` calls and
     `warmup_seconds`, as bench/measure.ts) excluded, medians over `repeats` runs."""
     warm_start, calls = time.perf_counter(), 0
