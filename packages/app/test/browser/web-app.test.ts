@@ -206,3 +206,35 @@ test('training dashboard streams the curves to the browser', { skip: missing ?? 
   assert.match(run.output(), /training finished; the dashboard stays at/);
   await page.close();
 });
+
+test('with --plasticity the dashboard also shows the diagnostics charts', {
+  skip: missing ?? false,
+  timeout: 60_000,
+}, async () => {
+  const run = await startNabla(
+    [
+      'train',
+      '--data',
+      'iris',
+      '--epochs',
+      '3',
+      '--out',
+      'dash-plasticity',
+      '--plasticity',
+      '--dashboard',
+      '--port',
+      '0',
+    ],
+    /dashboard:/,
+  );
+  const page = await browser!.newPage({ viewport: { width: 1000, height: 700 } });
+  await page.goto(run.url);
+  await page.waitForFunction(() => document.getElementById('status')?.textContent?.includes('finished'), null, {
+    timeout: 45_000,
+  });
+  // Dead units, effective rank, stable rank, mean |w|, below the loss and accuracy.
+  assert.equal(await page.locator('#plasticity-charts svg').count(), 4);
+  assert.match((await page.textContent('#plasticity-charts')) ?? '', /effective rank[\s\S]*hidden 1/);
+  await page.screenshot({ path: join(ARTIFACTS, 'dashboard-plasticity.png'), fullPage: true });
+  await page.close();
+});
