@@ -240,7 +240,7 @@ static window2d window_of(const int32_t *g) {
 static inline void unfold_row(float *restrict c, const float *restrict src, int64_t lo, int64_t hi, const window2d *w) {
   for (int64_t ow = 0; ow < lo; ow++) c[ow] = 0.0f;
   if (w->stride_w == 1)
-    memcpy(c + lo, src + lo, (size_t)(hi - lo) * sizeof(float));
+    for (int64_t ow = lo; ow < hi; ow++) c[ow] = src[ow];
   else
     for (int64_t ow = lo; ow < hi; ow++) c[ow] = src[ow * w->stride_w];
   for (int64_t ow = hi; ow < w->out_w; ow++) c[ow] = 0.0f;
@@ -291,8 +291,6 @@ KERNEL void nabla_col2im(const float *restrict cols, float *restrict x, const in
   }
 }
 
-/* Max pooling (js/pool.ts maxPool2d): the first maximum of each window (NaN wins), its flat index
- * within the plane; a dilated window entirely in the padding gives -inf. */
 /* Windows inside the plane (no padding or dilation, as in LeNet's and ResNet's 2x2/3x3 pools): the
  * plane's outputs as one flat loop whose window origins come from a table, each window element a
  * branch-free select, so random data costs no mispredicted branches (the general loop below spent
@@ -329,6 +327,8 @@ static inline __attribute__((always_inline)) void max_pool2d_inside(const float 
   }
 }
 
+/* Max pooling (js/pool.ts maxPool2d): the first maximum of each window (NaN wins), its flat index
+ * within the plane; a dilated window entirely in the padding gives -inf. */
 KERNEL void nabla_max_pool2d(const float *restrict x, float *restrict out, int32_t *restrict indices,
                              const int32_t *geometry) {
   const window2d w = window_of(geometry);

@@ -27,7 +27,7 @@ if (process.platform === 'win32') {
 
 const cc = process.env.CC || 'cc';
 // No -ffast-math and no contraction: the kernels must give the JavaScript reference's bits.
-const flags = ['-O3', '-std=c11', '-fPIC', '-shared', '-ffp-contract=off', '-fno-math-errno', '-Wall'];
+const flags = ['-O3', '-std=c11', '-fPIC', '-shared', '-ffp-contract=off', '-fno-math-errno', '-fno-tree-loop-distribute-patterns', '-Wall'];
 const hash = createHash('sha256')
   .update(readFileSync(source))
   .update(readFileSync(fileURLToPath(import.meta.url)))
