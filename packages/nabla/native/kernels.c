@@ -433,6 +433,168 @@ KERNEL void nabla_channels_to_batch(const float *restrict src, float *restrict d
   }
 }
 
+/* Direct convolution for short windows (channels*kH*kW below native/conv.ts's thinK: a first layer on
+ * 1-3 channels), groups 1. As im2col + GEMM, K = 9 or 25 leaves the BLAS packing more than it
+ * multiplies. With stride 1 each image is copied into a zero-padded plane of width Wp, and the
+ * output is computed on that width (the columns past outW are dropped): every window tap is then
+ * one flat loop over outH*Wp elements, out[l] += w * xp[l + tap offset], which vectorises without
+ * row ends. Taps are added in (channel, kernel row, kernel column) order from zero, then the bias;
+ * other strides take a row at a time. */
+typedef struct {
+  int64_t wp, hp, grid, plane; /* padded width and height, outH*Wp, one padded plane with slack */
+} padded_grid;
+
+static padded_grid grid_of(const window2d *w) {
+  padded_grid g;
+  g.wp = w->width + 2 * w->pad_w;
+  g.hp = w->height + 2 * w->pad_h;
+  g.grid = w->out_h * g.wp;
+  /* The last tap of the last grid column reads (kW-1)*dilationW past the padded plane. */
+  g.plane = g.hp * g.wp + (w->kernel_w - 1) * w->dilation_w;
+  return g;
+}
+
+/* Image n's channels into zero-padded planes (g->plane floats each). */
+static inline void pad_image(const float *restrict x, float *restrict xp, const window2d *w, const padded_grid *g) {
+  for (int64_t c = 0; c < w->channels; c++) {
+    float *restrict dst = xp + c * g->plane;
+    const float *src = x + c * w->height * w->width;
+    for (int64_t i = 0; i < g->plane; i++) dst[i] = 0.0f;
+    for (int64_t h = 0; h < w->height; h++)
+      for (int64_t j = 0; j < w->width; j++) dst[(h + w->pad_h) * g->wp + w->pad_w + j] = src[h * w->width + j];
+  }
+}
+
+static inline int64_t tap_offset(const window2d *w, const padded_grid *g, int64_t c, int64_t ki, int64_t kj) {
+  return c * g->plane + ki * w->dilation_h * g->wp + kj * w->dilation_w;
+}
+
+KERNEL void nabla_conv2d_thin_forward(const float *restrict x, const float *restrict weight, const float *restrict bias,
+                                      float *restrict out, const int32_t *geometry, int64_t co) {
+  const window2d w = window_of(geometry);
+  const int64_t L = w.out_h * w.out_w, plane = w.height * w.width;
+  const padded_grid g = grid_of(&w);
+  float *xp = w.stride_h == 1 && w.stride_w == 1 ? malloc((size_t)(w.channels * g.plane + g.grid) * sizeof(float)) : NULL;
+  if (xp) {
+    float *restrict acc = xp + w.channels * g.plane;
+    for (int64_t n = 0; n < w.batch; n++) {
+      pad_image(x + n * w.channels * plane, xp, &w, &g);
+      for (int64_t o = 0; o < co; o++) {
+        for (int64_t l = 0; l < g.grid; l++) acc[l] = 0.0f;
+        for (int64_t c = 0; c < w.channels; c++)
+          for (int64_t ki = 0; ki < w.kernel_h; ki++)
+            for (int64_t kj = 0; kj < w.kernel_w; kj++) {
+              const float wv = weight[((o * w.channels + c) * w.kernel_h + ki) * w.kernel_w + kj];
+              const float *restrict src = xp + tap_offset(&w, &g, c, ki, kj);
+              for (int64_t l = 0; l < g.grid; l++) acc[l] += wv * src[l];
+            }
+        float *restrict y = out + (n * co + o) * L;
+        const float b = bias ? bias[o] : 0.0f;
+        for (int64_t oh = 0; oh < w.out_h; oh++)
+          for (int64_t ow = 0; ow < w.out_w; ow++) y[oh * w.out_w + ow] = bias ? acc[oh * g.wp + ow] + b : acc[oh * g.wp + ow];
+      }
+    }
+    free(xp);
+    return;
+  }
+  for (int64_t n = 0; n < w.batch; n++) {
+    for (int64_t o = 0; o < co; o++) {
+      float *restrict y = out + (n * co + o) * L;
+      for (int64_t l = 0; l < L; l++) y[l] = 0.0f;
+      for (int64_t c = 0; c < w.channels; c++) {
+        const float *src_plane = x + (n * w.channels + c) * plane;
+        for (int64_t ki = 0; ki < w.kernel_h; ki++) {
+          for (int64_t kj = 0; kj < w.kernel_w; kj++) {
+            const float wv = weight[((o * w.channels + c) * w.kernel_h + ki) * w.kernel_w + kj];
+            int64_t lo, hi;
+            valid_columns(&w, kj, &lo, &hi);
+            for (int64_t oh = 0; oh < w.out_h; oh++) {
+              const int64_t ih = oh * w.stride_h - w.pad_h + ki * w.dilation_h;
+              if (ih < 0 || ih >= w.height) continue;
+              const float *src = src_plane + ih * w.width - w.pad_w + kj * w.dilation_w;
+              float *restrict row = y + oh * w.out_w;
+              for (int64_t ow = lo; ow < hi; ow++) row[ow] += wv * src[ow * w.stride_w];
+            }
+          }
+        }
+      }
+      if (bias) {
+        const float b = bias[o];
+        for (int64_t l = 0; l < L; l++) y[l] += b;
+      }
+    }
+  }
+}
+
+/* 16 interleaved float partial sums of a[i]*b[i] (a vector, without reassociating one sum). */
+static inline float dot16(const float *restrict a, const float *restrict b, int64_t n) {
+  float part[16] = {0};
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (int j = 0; j < 16; j++) part[j] += a[i + j] * b[i + j];
+  for (int j = 0; i < n; i++, j++) part[j] += a[i] * b[i];
+  float s = 0.0f;
+  for (int j = 0; j < 16; j++) s += part[j];
+  return s;
+}
+
+/* The weight gradient of nabla_conv2d_thin_forward: dw[o, c, ki, kj] = sum over images and output
+ * positions of dy times the input under that tap, one image's sum at a time added into dw. With
+ * stride 1, dy is laid on the padded grid (zeros past outW) and each tap is one dot product. */
+KERNEL void nabla_conv2d_thin_weight_grad(const float *restrict dy, const float *restrict x, float *restrict dw,
+                                          const int32_t *geometry, int64_t co) {
+  const window2d w = window_of(geometry);
+  const int64_t L = w.out_h * w.out_w, plane = w.height * w.width;
+  const int64_t taps = w.channels * w.kernel_h * w.kernel_w;
+  for (int64_t i = 0; i < co * taps; i++) dw[i] = 0.0f;
+  const padded_grid g = grid_of(&w);
+  float *xp = w.stride_h == 1 && w.stride_w == 1 ? malloc((size_t)(w.channels * g.plane + g.grid) * sizeof(float)) : NULL;
+  if (xp) {
+    float *restrict gp = xp + w.channels * g.plane;
+    for (int64_t l = 0; l < g.grid; l++) gp[l] = 0.0f;
+    for (int64_t n = 0; n < w.batch; n++) {
+      pad_image(x + n * w.channels * plane, xp, &w, &g);
+      for (int64_t o = 0; o < co; o++) {
+        const float *gy = dy + (n * co + o) * L;
+        for (int64_t oh = 0; oh < w.out_h; oh++)
+          for (int64_t ow = 0; ow < w.out_w; ow++) gp[oh * g.wp + ow] = gy[oh * w.out_w + ow];
+        for (int64_t c = 0; c < w.channels; c++)
+          for (int64_t ki = 0; ki < w.kernel_h; ki++)
+            for (int64_t kj = 0; kj < w.kernel_w; kj++)
+              dw[((o * w.channels + c) * w.kernel_h + ki) * w.kernel_w + kj] +=
+                  dot16(gp, xp + tap_offset(&w, &g, c, ki, kj), g.grid);
+      }
+    }
+    free(xp);
+    return;
+  }
+  for (int64_t n = 0; n < w.batch; n++) {
+    for (int64_t o = 0; o < co; o++) {
+      const float *gy = dy + (n * co + o) * L;
+      for (int64_t c = 0; c < w.channels; c++) {
+        const float *src_plane = x + (n * w.channels + c) * plane;
+        for (int64_t ki = 0; ki < w.kernel_h; ki++) {
+          for (int64_t kj = 0; kj < w.kernel_w; kj++) {
+            int64_t lo, hi;
+            valid_columns(&w, kj, &lo, &hi);
+            float part[16] = {0};
+            for (int64_t oh = 0; oh < w.out_h; oh++) {
+              const int64_t ih = oh * w.stride_h - w.pad_h + ki * w.dilation_h;
+              if (ih < 0 || ih >= w.height) continue;
+              const float *src = src_plane + ih * w.width - w.pad_w + kj * w.dilation_w;
+              const float *grow = gy + oh * w.out_w;
+              for (int64_t ow = lo, j = 0; ow < hi; ow++, j = (j + 1) & 15) part[j] += grow[ow] * src[ow * w.stride_w];
+            }
+            float s = 0.0f;
+            for (int j = 0; j < 16; j++) s += part[j];
+            dw[((o * w.channels + c) * w.kernel_h + ki) * w.kernel_w + kj] += s;
+          }
+        }
+      }
+    }
+  }
+}
+
 /* sum over the middle axis of x [outer, size, inner] in double, stored as float32 (js/reduce.ts
  * sum32: the bias gradient of every training step), each column adding its rows in order. */
 KERNEL void nabla_sum(const float *restrict x, float *restrict out, int64_t outer, int64_t size, int64_t inner,

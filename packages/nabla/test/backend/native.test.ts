@@ -265,10 +265,14 @@ const WINDOWS: ConvWindow[] = [
   window(1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1),
   window(0, 2, 5, 5, 3, 3, 3, 1, 1, 1, 1, 1, 1), // empty batch
   window(6, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 1, 1), // LeNet-5's second layer
+  window(4, 1, 28, 28, 6, 5, 5, 1, 1, 2, 2, 1, 1), // LeNet-5's first layer (a short window: direct convolution)
+  window(3, 3, 12, 13, 5, 3, 3, 2, 2, 1, 1, 1, 1), // short window, stride 2 both ways
+  window(2, 2, 9, 11, 3, 2, 3, 1, 3, 0, 2, 2, 2), // short window, dilated, column stride 3
 ];
 
 describe('native conv2d kernels against im2col + GEMM on the js backend', { skip }, () => {
-  // thin 0: every layer through the BLAS; the default hands short windows (ck < 64) to the WASM fused kernel.
+  // thin 0: every layer through the BLAS; the default runs short windows (ck < 64) as a direct convolution
+  // (nabla's compiled kernels in float32, the WASM fused kernel otherwise).
   for (const [label, chunk, thin] of [
     ['one chunk', 1 << 22, 0],
     ['a chunk per 1-2 images', 600, 0],

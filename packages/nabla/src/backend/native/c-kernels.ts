@@ -8,7 +8,7 @@
  */
 import type { FloatArray } from '../../tensor/dtype.js';
 import { adamScalars } from '../js/optim.js';
-import type { Backend, Window2d } from '../kernels.js';
+import type { Backend, ConvWindow, Window2d } from '../kernels.js';
 
 type Fn = (...args: unknown[]) => unknown;
 interface Lib {
@@ -54,6 +54,8 @@ const SIGNATURES = [
   'void nabla_sum(const float *x, float *out, int64_t outer, int64_t size, int64_t inner, double *acc)',
   'void nabla_max_pool2d(const float *x, float *out, int32_t *indices, const int32_t *geometry)',
   'void nabla_scatter_add(const float *src, const int32_t *index, float *out, int64_t outer, int64_t outSize, int64_t idxSize, int64_t inner)',
+  'void nabla_conv2d_thin_forward(const float *x, const float *weight, const float *bias, float *out, const int32_t *geometry, int64_t co)',
+  'void nabla_conv2d_thin_weight_grad(const float *dy, const float *x, float *dw, const int32_t *geometry, int64_t co)',
 ];
 
 /** Result of `loadCKernels`: the kernels, or why they are not there (one line). */
@@ -292,6 +294,10 @@ export interface ConvKernels {
     channels: number,
     L: number,
   ): void;
+  /** Direct convolution (groups 1) for a short window: `out = conv(x, weight) + bias`. */
+  thinForward(x: Float32Array, weight: Float32Array, bias: Float32Array | null, out: Float32Array, w: ConvWindow): void;
+  /** Its weight gradient: `dw = Σ dy ⊗ x` over images and positions (overwritten). */
+  thinWeightGrad(dy: Float32Array, x: Float32Array, dw: Float32Array, w: ConvWindow): void;
 }
 
 /** The convolution kernels of `c`. */
@@ -304,5 +310,8 @@ export function convKernels(c: CKernels): ConvKernels {
     im2colWide: (x, cols, w) => k.nabla_im2col_wide(x, cols, geometry(w)),
     channelsToBatch: (src, dst, bias, batch, channels, L) =>
       k.nabla_channels_to_batch(src, dst, bias, batch, channels, L),
+    thinForward: (x, weight, bias, out, w) =>
+      k.nabla_conv2d_thin_forward(x, weight, bias, out, geometry(w), w.outChannels),
+    thinWeightGrad: (dy, x, dw, w) => k.nabla_conv2d_thin_weight_grad(dy, x, dw, geometry(w), w.outChannels),
   };
 }

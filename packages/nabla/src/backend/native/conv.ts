@@ -34,8 +34,10 @@ function temp(like: FloatArray, size: number, slot: 'cols' | 'tmp'): FloatArray 
   return buf.subarray(0, size);
 }
 
-/** Unfolded window length below which forward and weight gradient stay on the base backend's fused kernel. */
+/** Unfolded window length below which forward and weight gradient run as a direct convolution (the compiled thin kernels, else the base backend's fused kernel). */
 let thinK = 64;
+
+const f32 = (...xs: (FloatArray | null)[]): boolean => xs.every((x) => x === null || x instanceof Float32Array);
 
 function isPointwise(w: ConvWindow): boolean {
   return (
@@ -63,9 +65,10 @@ function chunks(w: ConvWindow, fn: (first: number, count: number) => void): void
  * otherwise, and for the gradients, a chunk is unfolded by the base backend's window kernels
  * (the compiled im2col/col2im, else WASM SIMD; the chunk bounds the columns' memory) and one GEMM
  * per image multiplies in place. Layers whose unfolded window is short (ck < 64: a first layer on
- * 1-3 channels) keep the base backend's fused kernel for forward and weight gradient: GEMMs with
- * K = 9 or 25 spend their time packing (Fashion-MNIST's 1→32 3×3 layer, b128: 7.2 ms native vs
- * 3.3 ms WASM forward; fastest of 15 calls on the loaded 2-core machine, bench/native-conv.ts).
+ * 1-3 channels) run forward and weight gradient as a direct convolution (the compiled thin kernels,
+ * else the base backend's fused kernel): GEMMs with K = 9 or 25 spend their time packing
+ * (Fashion-MNIST's 1→32 3×3 layer, b128: 7.2 ms native vs 3.3 ms WASM forward; fastest of 15 calls
+ * on the loaded 2-core machine, bench/native-conv.ts).
  */
 export function makeNativeConv(
   blas: Blas,
@@ -88,6 +91,16 @@ export function makeNativeConv(
       if (!sameFloat(x, weight, bias, out)) return false;
       const co = w.outChannels;
       const ck = w.channels * w.kernelH * w.kernelW;
+      if (ck < thinK && compiled && f32(x, weight, bias, out)) {
+        compiled.thinForward(
+          x as Float32Array,
+          weight as Float32Array,
+          bias as Float32Array | null,
+          out as Float32Array,
+          w,
+        );
+        return true;
+      }
       if (ck < thinK && base.conv2d?.forward(x, weight, bias, out, w)) return true;
       const L = w.outH * w.outW;
       if (empty(w)) return true;
@@ -128,6 +141,11 @@ export function makeNativeConv(
       if (!sameFloat(dy, x, dw, db)) return false;
       const co = w.outChannels;
       const ck = w.channels * w.kernelH * w.kernelW;
+      if (ck < thinK && compiled && f32(dy, x, dw, db)) {
+        compiled.thinWeightGrad(dy as Float32Array, x as Float32Array, dw as Float32Array, w);
+        if (db) compiled.channelSums(dy as Float32Array, db as Float32Array, w.batch, w.outChannels, w.outH * w.outW);
+        return true;
+      }
       if (ck < thinK && base.conv2d?.weightGrad(dy, x, dw, db, w)) return true;
       const L = w.outH * w.outW;
       dw.fill(0);
@@ -196,7 +214,6 @@ export function makeNativeConv(
  * compiled im2col/col2im. Only for float32 with groups 1 and a non-empty window (the caller checks).
  */
 function wideConv(blas: Blas, k: ConvKernels) {
-  const f32 = (...xs: (FloatArray | null)[]): boolean => xs.every((x) => x === null || x instanceof Float32Array);
   const sub = (w: ConvWindow, count: number): ConvWindow => (count === w.batch ? w : { ...w, batch: count });
   return {
     forward(x: FloatArray, weight: FloatArray, bias: FloatArray | null, out: FloatArray, w: ConvWindow): boolean {
