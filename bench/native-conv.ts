@@ -126,6 +126,10 @@ for (const w of [
       `  wide   fwd ${T(() => compiled.forward(x, wt, b, y, w))} dW ${T(() => compiled.weightGrad(dy, x, dw, db, w))} dX ${T(() => compiled.inputGrad(dy, wt, dx, w))}`,
     );
     setNativeThinK(thin);
+    if (ck < thin)
+      console.log(
+        `  direct fwd ${T(() => compiled.forward(x, wt, b, y, w))} dW ${T(() => compiled.weightGrad(dy, x, dw, db, w))} (the compiled short-window kernels, as the native backend runs this layer)`,
+      );
   }
   if (perImage)
     console.log(

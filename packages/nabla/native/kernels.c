@@ -416,6 +416,17 @@ KERNEL void nabla_im2col_wide(const float *restrict x, float *restrict cols, con
   }
 }
 
+/* [batch, channels, L] -> [channels, batch * L]: a gradient dy in the layout of the wide GEMM. */
+KERNEL void nabla_batch_to_channels(const float *restrict src, float *restrict dst, int64_t batch, int64_t channels,
+                                    int64_t L) {
+  for (int64_t n = 0; n < batch; n++)
+    for (int64_t c = 0; c < channels; c++) {
+      const float *s = src + (n * channels + c) * L;
+      float *d = dst + (c * batch + n) * L;
+      for (int64_t l = 0; l < L; l++) d[l] = s[l];
+    }
+}
+
 /* [channels, batch * L] -> [batch, channels, L], adding bias[c] when given (the wide GEMM's output). */
 KERNEL void nabla_channels_to_batch(const float *restrict src, float *restrict dst, const float *restrict bias,
                                     int64_t batch, int64_t channels, int64_t L) {

@@ -51,6 +51,7 @@ const SIGNATURES = [
   'void nabla_col2im(const float *cols, float *x, const int32_t *geometry)',
   'void nabla_im2col_wide(const float *x, float *cols, const int32_t *geometry)',
   'void nabla_channels_to_batch(const float *src, float *dst, const float *bias, int64_t batch, int64_t channels, int64_t L)',
+  'void nabla_batch_to_channels(const float *src, float *dst, int64_t batch, int64_t channels, int64_t L)',
   'void nabla_sum(const float *x, float *out, int64_t outer, int64_t size, int64_t inner, double *acc)',
   'void nabla_max_pool2d(const float *x, float *out, int32_t *indices, const int32_t *geometry)',
   'void nabla_scatter_add(const float *src, const int32_t *index, float *out, int64_t outer, int64_t outSize, int64_t idxSize, int64_t inner)',
@@ -294,6 +295,8 @@ export interface ConvKernels {
     channels: number,
     L: number,
   ): void;
+  /** `[batch, channels, L]` → `[channels, batch·L]` (a gradient in the wide GEMM's layout). */
+  batchToChannels(src: Float32Array, dst: Float32Array, batch: number, channels: number, L: number): void;
   /** Direct convolution (groups 1) for a short window: `out = conv(x, weight) + bias`. */
   thinForward(x: Float32Array, weight: Float32Array, bias: Float32Array | null, out: Float32Array, w: ConvWindow): void;
   /** Its weight gradient: `dw = Σ dy ⊗ x` over images and positions (overwritten). */
@@ -310,6 +313,7 @@ export function convKernels(c: CKernels): ConvKernels {
     im2colWide: (x, cols, w) => k.nabla_im2col_wide(x, cols, geometry(w)),
     channelsToBatch: (src, dst, bias, batch, channels, L) =>
       k.nabla_channels_to_batch(src, dst, bias, batch, channels, L),
+    batchToChannels: (src, dst, batch, channels, L) => k.nabla_batch_to_channels(src, dst, batch, channels, L),
     thinForward: (x, weight, bias, out, w) =>
       k.nabla_conv2d_thin_forward(x, weight, bias, out, geometry(w), w.outChannels),
     thinWeightGrad: (dy, x, dw, w) => k.nabla_conv2d_thin_weight_grad(dy, x, dw, geometry(w), w.outChannels),
