@@ -1,5 +1,6 @@
 /** `nabla serve`: the image-recognition web page and its JSON API (Fastify). */
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -7,6 +8,7 @@ import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { openModel } from '../cli/use-commands.js';
 import { parameterCount } from '../cli/models.js';
+import { BodyBuffers, readBody } from './body.js';
 import { defaultWorkers, RETRY_AFTER_S, SERVE_DEFAULTS, type ServeLimits } from './limits.js';
 import type { PredictTask } from './predict-task.js';
 import { ReadQueue } from './read-queue.js';
@@ -91,7 +93,7 @@ async function uploadBytes(req: FastifyRequest): Promise<Uint8Array> {
       throw new HttpError(400, `malformed multipart/form-data upload: ${(e as Error).message}`);
     }
   }
-  if (Buffer.isBuffer(req.body)) return new Uint8Array(req.body);
+  if (Buffer.isBuffer(req.body)) return new Uint8Array(req.body.buffer, req.body.byteOffset, req.body.byteLength);
   throw new HttpError(
     415,
     'send the image as multipart/form-data (field "image") or as an image/png or image/jpeg body',
@@ -127,12 +129,15 @@ export async function buildApp(modelDir: string, options: ServeOptions = {}): Pr
   app.addHook('onClose', () => pool.close());
 
   await app.register(multipart, { limits: { fileSize: limits.maxBody, ...FORM_LIMITS } });
-  // Bodies stay bytes here: JSON is parsed on a worker, so a 5 MB body never holds the event loop.
+  // Bodies stay bytes here, read in place as they arrive (body.ts): JSON is parsed on a worker, so
+  // a 5 MB body never holds the event loop.
   app.removeContentTypeParser('application/json');
+  // Memory for large bodies, handed back by the workers: one per worker's task and its next.
+  const bodies = new BodyBuffers(limits.maxBody, 2 * limits.workers);
   app.addContentTypeParser(
     ['application/json', 'image/png', 'image/jpeg', 'application/octet-stream'],
-    { parseAs: 'buffer', bodyLimit: limits.maxBody },
-    (_req, body, done) => done(null, body),
+    (req: FastifyRequest, payload: IncomingMessage) =>
+      readBody(payload, req.headers['content-length'], limits.maxBody, bodies),
   );
   jsonErrors(app, limits.maxBody);
   for (const file of ['app.js', 'style.css']) serveStatic(app, file);
@@ -186,10 +191,11 @@ export async function buildApp(modelDir: string, options: ServeOptions = {}): Pr
     },
     async (req, reply) => {
       const task = await predictTask(req, m.pre.kind, limits.maxPixels);
-      // The bytes move to the worker instead of being copied when they own their memory.
+      // The bytes' memory moves to the worker instead of being copied when they start it (a body
+      // read by readBody); the worker hands it back with the reply.
       const bytes = task.kind === 'rows' ? task.body : task.bytes;
-      const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-      const reply_ = await pool.run(task, owned ? [bytes.buffer as ArrayBuffer] : []);
+      const reply_ = await pool.run(task, bodies.movable(bytes) ? [bytes.buffer as ArrayBuffer] : []);
+      if (reply_.memory) bodies.give(reply_.memory);
       if (reply_.status !== 200) {
         const err = new HttpError(reply_.status, reply_.error ?? 'the worker gave no reason');
         if (reply_.stack) err.stack = reply_.stack;

@@ -22,7 +22,12 @@ try {
       const status = typeof err.statusCode === 'number' ? err.statusCode : 500;
       reply = { id, status, error: err.message ?? String(e), stack: status >= 500 ? err.stack : undefined };
     }
-    port.postMessage(reply);
+    // The request's bytes are parsed or decoded by now: their memory goes back for the next body.
+    const bytes = task.kind === 'rows' ? task.body : task.bytes;
+    if (bytes.byteOffset === 0 && bytes.buffer instanceof ArrayBuffer) {
+      reply.memory = bytes.buffer;
+      port.postMessage(reply, [bytes.buffer]);
+    } else port.postMessage(reply);
   });
   port.postMessage({ ready: true } satisfies WorkerMessage);
 } catch (e) {

@@ -14,6 +14,8 @@ export interface TaskReply {
   error?: string;
   /** The stack of an unexpected (5xx) error, for the server log. */
   stack?: string;
+  /** The memory of the task's bytes, moved back for reuse once the worker is done with it. */
+  memory?: ArrayBuffer;
 }
 
 /** A worker's first message: whether it started (loaded the model). */

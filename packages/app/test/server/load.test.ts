@@ -17,10 +17,11 @@ import { saveModel } from 'nabla/node';
 // PNG decoded 615-700 MiB (pngjs holds the 128 MB of samples and more while decoding).
 const RSS_BOUND_MIB = { json: 600, refused: 400, decoded: 800 };
 const MODEL_LATENCY_MS = 200;
-// The bound is 200 ms for every poll. In the JSON trial this 2-core VM gives a few single
-// polls of 205-580 ms (the server's own event-loop delay peaks at 244-281 ms; nice 10 on the
-// workers did not change it): the cause is not isolated yet, so every poll is held to 1 s, which
-// still fails on any decode or parse on the event loop (seconds), and nine in ten to 200 ms.
+// The bound is 200 ms for every poll. In the JSON trial the slowest poll was 205-580 ms on
+// this 2-core VM while Fastify joined each 5 MB body in one copy at its end (fresh pages faulted
+// in: 20-35 ms a body, several ending together); read in place as it arrives (server/body.ts), it
+// is 111-213 ms over five runs. Every poll is held to 1 s, which still fails on any decode or parse
+// on the event loop (seconds), and nine in ten to 200 ms.
 const MAX_LATENCY_MS = 1000;
 const SLOW_POLL_SHARE = 0.1;
 const OVERSUBSCRIBED_LATENCY_MS = 5000;
