@@ -8,7 +8,7 @@ export interface MeasureOptions {
    * ... running for at least this long (1500 ms), so JIT compilation is past and the allocator is in
    * its steady state: nabla's outputs are freed only when V8's GC finds them dead, so the C heap
    * grows (fresh pages, faulted in on first touch) until it holds a GC cycle's worth of buffers;
-   * sgemm 1024 measured ~130 GFLOP/s in its first 1.3 s and ~180 after. torch_bench.py does the same.
+   * sgemm 1024 (1 thread) measured ~130 GFLOP/s over its first 100 calls and 177-181 after. torch_bench.py does the same.
    */
   warmupMs?: number;
   minMs?: number;

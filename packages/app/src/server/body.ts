@@ -2,11 +2,10 @@
  * Reads a request body into one buffer as it arrives. With a Content-Length the buffer is
  * allocated once at that size and each chunk is copied in on its own turn of the event loop, so a
  * 5 MB body never costs one long copy at its end (Fastify's `parseAs: 'buffer'` concatenates the
- * chunks when the body ends: 20-35 ms per 5 MB body on the 2-core VM, with its fresh pages faulted
- * in at once; several ending together held GET /api/model up to 400-700 ms under the load test).
+ * chunks when the body ends: 29-33 ms per 5 MB body in a --cpu-prof of the server on the 2-core
+ * VM; several ending together held GET /api/model 205-580 ms under the load test).
  * The buffer starts at offset 0 of its memory, so it can be transferred to a worker without a
- * copy; large ones come from `BodyBuffers`, which the workers hand back: fresh pages cost this VM
- * 20-35 ms per 5 MB, reused ones nothing.
+ * copy; large ones come from `BodyBuffers`, whose memory the workers hand back for the next body.
  */
 import type { Readable } from 'node:stream';
 

@@ -102,7 +102,8 @@ export async function loadCKernels(): Promise<CKernelsResult> {
   }
 }
 
-const f32 = (...xs: (FloatArray | null)[]): boolean => xs.every((x) => x === null || x instanceof Float32Array);
+/** True when every array given is float32 (nulls skipped): what the compiled kernels take. */
+export const f32 = (...xs: (FloatArray | null)[]): boolean => xs.every((x) => x === null || x instanceof Float32Array);
 
 const MAXIMIZE = 1;
 const DECAY = 2;

@@ -1,7 +1,7 @@
 import type { FloatArray } from '../../tensor/dtype.js';
 import type { ConvWindow, Kernels } from '../kernels.js';
 import type { Blas } from './blas.js';
-import type { ConvKernels } from './c-kernels.js';
+import { type ConvKernels, f32 } from './c-kernels.js';
 import { from, sameFloat } from './gemm.js';
 
 /** Unfolded elements per chunk of images: one GEMM covers a chunk, and its columns stay bounded (16 MiB in float32). */
@@ -36,8 +36,6 @@ function temp(like: FloatArray, size: number, slot: 'cols' | 'tmp'): FloatArray 
 
 /** Unfolded window length below which forward and weight gradient run as a direct convolution (the compiled thin kernels, else the base backend's fused kernel). */
 let thinK = 64;
-
-const f32 = (...xs: (FloatArray | null)[]): boolean => xs.every((x) => x === null || x instanceof Float32Array);
 
 function isPointwise(w: ConvWindow): boolean {
   return (
