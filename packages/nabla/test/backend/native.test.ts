@@ -165,6 +165,33 @@ describe('native GEMV', { skip }, () => {
   });
 });
 
+describe('native GEMM threading', { skip }, () => {
+  it('products below and at 2^24 multiply-adds are right and leave the BLAS thread count as it was', async () => {
+    const before = backendInfo().threads;
+    setBackend('native');
+    try {
+      await setNumThreads(2);
+      // 64x400x120 runs on one thread, 256x256x256 (exactly 2^24) on both.
+      for (const [m, k, n] of [
+        [64, 400, 120],
+        [256, 256, 256],
+      ]) {
+        const a = random(m * k);
+        const b = random(k * n);
+        const expected = new Float32Array(m * n);
+        const actual = new Float32Array(m * n);
+        jsBackend.matmul(a, b, expected, 1, m, k, n, false, false, 0, 0);
+        native?.matmul(a, b, actual, 1, m, k, n, false, false, 0, 0);
+        assertNear(actual, expected, 1e-4, `${m}x${k} @ ${k}x${n}`);
+        if (backendInfo().blas?.threads !== null) assert.equal(backendInfo().blas?.threads, 2);
+      }
+    } finally {
+      await setNumThreads(before);
+      setBackend(jsBackend);
+    }
+  });
+});
+
 describe('native bias add (GER)', { skip }, () => {
   it('adds a row to every row of a batch in place with the same bits as the js loop', () => {
     for (const f64 of [false, true]) {

@@ -152,6 +152,14 @@ function bind(lib: Lib, c: Candidate): Blas {
   // from ~4M elements (1024x4096: 126 vs 265) do threads pay. Below that the call runs on one
   // thread (setting the count down and back only changes a variable once the threads exist).
   const threadedGemvMin = 1 << 22;
+  // A GEMM below 2^24 multiply-adds runs on one thread too. In a training step the second thread
+  // sits between GEMMs yielding its core to V8's GC threads, and a small GEMM then waits for it:
+  // LeNet-5's 120x64x400 weight gradient took 0.93 ms on 2 threads against 0.06 on 1 (kernel profile,
+  // npm run bench -- --profile), and its whole step ran 25-37% faster with every GEMM below this on
+  // one thread (three paired runs of bench/nabla-runner.ts native --threads 2), the MLP's unchanged.
+  // In a tight loop of fresh products 2 threads break even at about this size (128x256x512: 117
+  // vs 120 GFLOP/s; 64x400x120: 143 vs 119) and pull ahead above it (768^3: 174 vs 271).
+  const threadedGemmMin = 1 << 24;
   let current = get ? null : 1;
   const threadCount = (): number => {
     if (current === null) {
@@ -168,6 +176,8 @@ function bind(lib: Lib, c: Candidate): Blas {
     config: str('openblas_get_config'),
     gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, out, ldc) {
       const f = out instanceof Float64Array ? dgemm : sgemm;
+      const threads = oneThread && m * n * k < threadedGemmMin ? threadCount() : 1;
+      if (threads > 1) set!(1);
       f(
         ROW_MAJOR,
         transA ? TRANS : NO_TRANS,
@@ -184,6 +194,7 @@ function bind(lib: Lib, c: Candidate): Blas {
         out,
         ldc,
       );
+      if (threads > 1) set!(threads);
     },
     gemv(trans, rows, cols, a, lda, x, y) {
       const f = y instanceof Float64Array ? dgemv : sgemv;
