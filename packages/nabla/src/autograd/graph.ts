@@ -1,6 +1,6 @@
 import { ShapeError, StateError } from '../tensor/errors.js';
 import { EXCLUSIVE_GRAD, type Tensor } from '../tensor/tensor.js';
-import { isDebugRecycling, isRecycled } from '../tensor/dtype.js';
+import { isDebugRecycling, isRecycled, type TypedArray } from '../tensor/dtype.js';
 import { isAnomalyEnabled, isGradEnabled } from './grad-mode.js';
 
 /** A backward rule: the output's gradient in, one gradient (or null) per input out. */
@@ -172,6 +172,13 @@ export function shareGrad(t: Tensor): void {
   t[EXCLUSIVE_GRAD] = false;
 }
 
+/** Whether two arrays share any byte (small arrays share a slab's buffer without overlapping: dtype.ts). */
+function overlaps(a: TypedArray, b: TypedArray): boolean {
+  return (
+    a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength
+  );
+}
+
 /**
  * Debug recycling: each gradient `fn`'s rule marked exclusive must share memory with nothing the
  * rule could still reach: the incoming gradient, the other gradients it returned, its inputs,
@@ -181,7 +188,7 @@ export function checkExclusive(fn: GradFn, out: Tensor, gradOutput: Tensor, grad
   grads.forEach((g, k) => {
     // The incoming gradient passed on as it is: the engine drops its mark (see propagate).
     if (!g?.[EXCLUSIVE_GRAD] || g === gradOutput) return;
-    const buffer = g.storage.data.buffer;
+    const mine = g.storage.data;
     const others: [string, Tensor | null][] = [
       ['the incoming gradient', gradOutput],
       ['its output', out],
@@ -190,7 +197,7 @@ export function checkExclusive(fn: GradFn, out: Tensor, gradOutput: Tensor, grad
       ...fn.saved.map((s, j): [string, Tensor] => [`saved tensor ${j}`, s.tensor]),
     ];
     for (const [what, t] of others) {
-      if (t && t.storage.data.buffer === buffer) {
+      if (t && overlaps(t.storage.data, mine)) {
         throw new StateError(
           `backward: '${fn.name}' marked the gradient for input ${k} exclusive (exclusiveGrad) but it shares memory with ${what}; ` +
             'an exclusive gradient must be a fresh buffer that nothing else references (debug recycling)',

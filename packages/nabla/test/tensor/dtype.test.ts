@@ -24,7 +24,7 @@ import {
   zerosLike,
   type DType,
 } from '../../src/index.js';
-import { checkDType, DTYPES } from '../../src/tensor/dtype.js';
+import { allocate, checkDType, DTYPES, isRecycled, recycle, setDebugRecycling } from '../../src/tensor/dtype.js';
 
 const dtypeError =
   (...patterns: RegExp[]) =>
@@ -150,5 +150,50 @@ describe('dtype options elsewhere', () => {
     assert.throws(() => parseCsv('a,b\n1,2\n', { dtype: 'int32' as never }), dtypeError(/'float32' or 'float64'/));
     assert.throws(() => new nn.Linear(2, 2).to('half' as DType), dtypeError(/^Module\.to: unknown dtype 'half'/));
     assert.equal(parseCsv('a,b\n1,2\n', { dtype: 'float64' }).features.dtype, 'float64');
+  });
+});
+
+describe('small arrays from shared slabs', () => {
+  it('come zeroed, the right length and type, and never share a byte, across a slab boundary too', () => {
+    // 65 bytes to 2 KiB come from 8 KiB slabs: 40 arrays of 1 KiB fill several.
+    const arrays = Array.from({ length: 40 }, (_, i) => allocate(i % 2 ? 'float32' : 'int32', 256));
+    arrays.push(allocate('float64', 100), allocate('bool', 1000));
+    for (const a of arrays) assert.ok(a.every((v) => v === 0));
+    assert.equal(arrays[0].length, 256);
+    assert.ok(arrays[1] instanceof Float32Array && arrays[0] instanceof Int32Array);
+    assert.ok(arrays[40] instanceof Float64Array && arrays[40].length === 100);
+    assert.ok(arrays[41] instanceof Uint8Array && arrays[41].length === 1000);
+    // Several share one buffer (pooled), and a write to one array shows in no other.
+    assert.ok(new Set(arrays.map((a) => a.buffer)).size < arrays.length);
+    arrays.forEach((a, i) => a.fill(i + 1));
+    arrays.forEach((a, i) =>
+      assert.ok(
+        a.every((v) => v === i + 1),
+        `array ${i} was overwritten`,
+      ),
+    );
+  });
+
+  it('leave arrays up to 64 bytes and above 2 KiB with a buffer of their own', () => {
+    for (const size of [16, 513, 4096]) {
+      const a = allocate('float32', size);
+      assert.equal(a.byteOffset, 0);
+      assert.equal(a.buffer.byteLength, size * 4);
+    }
+  });
+
+  it('debug recycling poisons only the handed-back array, not its slab neighbours', () => {
+    setDebugRecycling(true);
+    try {
+      const a = allocate('float32', 64) as Float32Array;
+      const b = allocate('float32', 64) as Float32Array;
+      assert.equal(a.buffer, b.buffer);
+      recycle(a);
+      assert.ok(isRecycled(a));
+      assert.ok(!isRecycled(b));
+      assert.ok(Number.isNaN(a[0]) && b.every((v) => v === 0));
+    } finally {
+      setDebugRecycling(false);
+    }
   });
 });
