@@ -480,32 +480,95 @@ static inline int64_t tap_offset(const window2d *w, const padded_grid *g, int64_
   return c * g->plane + ki * w->dilation_h * g->wp + kj * w->dilation_w;
 }
 
+/* Output channels per pass of the blocked forward loop, and positions per vector. */
+enum { THIN_CO = 8, THIN_VL = 16 };
+
+typedef float v16f __attribute__((vector_size(64)));
+
+/* An unaligned vector load (a macro: a function returning a 64-byte vector has a target-dependent ABI). */
+#define LOAD16(p) (__extension__({ \
+  v16f v_; \
+  memcpy(&v_, (p), sizeof v_); \
+  v_; \
+}))
+
+/* THIN_CO output channels' sums over VL grid positions from l on: each tap's input vector is loaded
+ * once for all of them (8 multiply-adds a load instead of one), and each sum still adds its taps
+ * in order from zero. */
+static inline __attribute__((always_inline)) void thin_block(const float *restrict xp, const int64_t *restrict off,
+                                                             const float *restrict w8, int64_t taps, int64_t l,
+                                                             float *restrict acc, int64_t stride) {
+  v16f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
+  for (int64_t t = 0; t < taps; t++) {
+    const v16f s = LOAD16(xp + off[t] + l);
+    const float *restrict wt = w8 + t * THIN_CO;
+    a0 += wt[0] * s;
+    a1 += wt[1] * s;
+    a2 += wt[2] * s;
+    a3 += wt[3] * s;
+    a4 += wt[4] * s;
+    a5 += wt[5] * s;
+    a6 += wt[6] * s;
+    a7 += wt[7] * s;
+  }
+  memcpy(acc + 0 * stride + l, &a0, sizeof a0);
+  memcpy(acc + 1 * stride + l, &a1, sizeof a1);
+  memcpy(acc + 2 * stride + l, &a2, sizeof a2);
+  memcpy(acc + 3 * stride + l, &a3, sizeof a3);
+  memcpy(acc + 4 * stride + l, &a4, sizeof a4);
+  memcpy(acc + 5 * stride + l, &a5, sizeof a5);
+  memcpy(acc + 6 * stride + l, &a6, sizeof a6);
+  memcpy(acc + 7 * stride + l, &a7, sizeof a7);
+}
+
 KERNEL void nabla_conv2d_thin_forward(const float *restrict x, const float *restrict weight, const float *restrict bias,
                                       float *restrict out, const int32_t *geometry, int64_t co) {
   const window2d w = window_of(geometry);
   const int64_t L = w.out_h * w.out_w, plane = w.height * w.width;
+  const int64_t taps = w.channels * w.kernel_h * w.kernel_w;
   const padded_grid g = grid_of(&w);
-  float *xp = w.stride_h == 1 && w.stride_w == 1 ? malloc((size_t)(w.channels * g.plane + g.grid) * sizeof(float)) : NULL;
-  if (xp) {
+  const int64_t blocks = (co + THIN_CO - 1) / THIN_CO;
+  /* Scratch: the tap offsets, the padded image, THIN_CO accumulator grids, and the weights as
+   * [block][tap][THIN_CO] (zero past co). */
+  int64_t *scratch = w.stride_h == 1 && w.stride_w == 1
+                         ? malloc((size_t)taps * sizeof(int64_t) +
+                                  (size_t)(w.channels * g.plane + THIN_CO * g.grid + blocks * taps * THIN_CO) * sizeof(float))
+                         : NULL;
+  if (scratch) {
+    int64_t *restrict off = scratch;
+    float *restrict xp = (float *)(off + taps);
     float *restrict acc = xp + w.channels * g.plane;
+    float *restrict w8 = acc + THIN_CO * g.grid;
+    for (int64_t c = 0, t = 0; c < w.channels; c++)
+      for (int64_t ki = 0; ki < w.kernel_h; ki++)
+        for (int64_t kj = 0; kj < w.kernel_w; kj++, t++) off[t] = tap_offset(&w, &g, c, ki, kj);
+    for (int64_t b = 0; b < blocks; b++)
+      for (int64_t t = 0; t < taps; t++)
+        for (int64_t j = 0; j < THIN_CO; j++)
+          w8[(b * taps + t) * THIN_CO + j] = b * THIN_CO + j < co ? weight[(b * THIN_CO + j) * taps + t] : 0.0f;
     for (int64_t n = 0; n < w.batch; n++) {
       pad_image(x + n * w.channels * plane, xp, &w, &g);
-      for (int64_t o = 0; o < co; o++) {
-        for (int64_t l = 0; l < g.grid; l++) acc[l] = 0.0f;
-        for (int64_t c = 0; c < w.channels; c++)
-          for (int64_t ki = 0; ki < w.kernel_h; ki++)
-            for (int64_t kj = 0; kj < w.kernel_w; kj++) {
-              const float wv = weight[((o * w.channels + c) * w.kernel_h + ki) * w.kernel_w + kj];
-              const float *restrict src = xp + tap_offset(&w, &g, c, ki, kj);
-              for (int64_t l = 0; l < g.grid; l++) acc[l] += wv * src[l];
-            }
-        float *restrict y = out + (n * co + o) * L;
-        const float b = bias ? bias[o] : 0.0f;
-        for (int64_t oh = 0; oh < w.out_h; oh++)
-          for (int64_t ow = 0; ow < w.out_w; ow++) y[oh * w.out_w + ow] = bias ? acc[oh * g.wp + ow] + b : acc[oh * g.wp + ow];
+      for (int64_t b = 0; b < blocks; b++) {
+        const float *restrict wb = w8 + b * taps * THIN_CO;
+        int64_t l = 0;
+        for (; l + THIN_VL <= g.grid; l += THIN_VL) thin_block(xp, off, wb, taps, l, acc, g.grid);
+        for (; l < g.grid; l++) /* the grid's last positions, one at a time in the same order */
+          for (int64_t j = 0; j < THIN_CO; j++) {
+            float s = 0.0f;
+            for (int64_t t = 0; t < taps; t++) s += wb[t * THIN_CO + j] * xp[off[t] + l];
+            acc[j * g.grid + l] = s;
+          }
+        for (int64_t j = 0; j < THIN_CO && b * THIN_CO + j < co; j++) {
+          const int64_t o = b * THIN_CO + j;
+          const float *restrict a = acc + j * g.grid;
+          float *restrict y = out + (n * co + o) * L;
+          const float bv = bias ? bias[o] : 0.0f;
+          for (int64_t oh = 0; oh < w.out_h; oh++)
+            for (int64_t ow = 0; ow < w.out_w; ow++) y[oh * w.out_w + ow] = bias ? a[oh * g.wp + ow] + bv : a[oh * g.wp + ow];
+        }
       }
     }
-    free(xp);
+    free(scratch);
     return;
   }
   for (int64_t n = 0; n < w.batch; n++) {
@@ -537,21 +600,55 @@ KERNEL void nabla_conv2d_thin_forward(const float *restrict x, const float *rest
   }
 }
 
-/* 16 interleaved float partial sums of a[i]*b[i] (a vector, without reassociating one sum). */
-static inline float dot16(const float *restrict a, const float *restrict b, int64_t n) {
-  float part[16] = {0};
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16)
-    for (int j = 0; j < 16; j++) part[j] += a[i + j] * b[i + j];
-  for (int j = 0; i < n; i++, j++) part[j] += a[i] * b[i];
-  float s = 0.0f;
-  for (int j = 0; j < 16; j++) s += part[j];
-  return s;
+/* Eight channels' dot products of gp_j with src over the grid at once: each input vector is loaded
+ * once for all eight. Every sum keeps 16 interleaved partial sums (a vector, without reassociating
+ * one sum): lane j takes positions j, j+16, ..., the tail goes into the first lanes, then the lanes
+ * are added in order. */
+static inline __attribute__((always_inline)) void thin_dots(const float *restrict gp, int64_t stride,
+                                                            const float *restrict src, int64_t grid, float *restrict s) {
+  v16f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
+  int64_t l = 0;
+  for (; l + THIN_VL <= grid; l += THIN_VL) {
+    const v16f x = LOAD16(src + l);
+    a0 += LOAD16(gp + 0 * stride + l) * x;
+    a1 += LOAD16(gp + 1 * stride + l) * x;
+    a2 += LOAD16(gp + 2 * stride + l) * x;
+    a3 += LOAD16(gp + 3 * stride + l) * x;
+    a4 += LOAD16(gp + 4 * stride + l) * x;
+    a5 += LOAD16(gp + 5 * stride + l) * x;
+    a6 += LOAD16(gp + 6 * stride + l) * x;
+    a7 += LOAD16(gp + 7 * stride + l) * x;
+  }
+  for (int j = 0; l < grid; l++, j++) {
+    const float x = src[l];
+    a0[j] += gp[0 * stride + l] * x;
+    a1[j] += gp[1 * stride + l] * x;
+    a2[j] += gp[2 * stride + l] * x;
+    a3[j] += gp[3 * stride + l] * x;
+    a4[j] += gp[4 * stride + l] * x;
+    a5[j] += gp[5 * stride + l] * x;
+    a6[j] += gp[6 * stride + l] * x;
+    a7[j] += gp[7 * stride + l] * x;
+  }
+  /* Each channel's lanes in order, the eight channels side by side (independent chains). */
+  float parts[THIN_CO][THIN_VL];
+  memcpy(parts[0], &a0, sizeof a0);
+  memcpy(parts[1], &a1, sizeof a1);
+  memcpy(parts[2], &a2, sizeof a2);
+  memcpy(parts[3], &a3, sizeof a3);
+  memcpy(parts[4], &a4, sizeof a4);
+  memcpy(parts[5], &a5, sizeof a5);
+  memcpy(parts[6], &a6, sizeof a6);
+  memcpy(parts[7], &a7, sizeof a7);
+  for (int j = 0; j < THIN_CO; j++) s[j] = 0.0f;
+  for (int v = 0; v < THIN_VL; v++)
+    for (int j = 0; j < THIN_CO; j++) s[j] += parts[j][v];
 }
 
 /* The weight gradient of nabla_conv2d_thin_forward: dw[o, c, ki, kj] = sum over images and output
  * positions of dy times the input under that tap, one image's sum at a time added into dw. With
- * stride 1, dy is laid on the padded grid (zeros past outW) and each tap is one dot product. */
+ * stride 1, dy is laid on the padded grid (zeros past outW) and each tap is one dot product,
+ * eight output channels at a time (thin_dots). */
 KERNEL void nabla_conv2d_thin_weight_grad(const float *restrict dy, const float *restrict x, float *restrict dw,
                                           const int32_t *geometry, int64_t co) {
   const window2d w = window_of(geometry);
@@ -559,22 +656,29 @@ KERNEL void nabla_conv2d_thin_weight_grad(const float *restrict dy, const float 
   const int64_t taps = w.channels * w.kernel_h * w.kernel_w;
   for (int64_t i = 0; i < co * taps; i++) dw[i] = 0.0f;
   const padded_grid g = grid_of(&w);
-  float *xp = w.stride_h == 1 && w.stride_w == 1 ? malloc((size_t)(w.channels * g.plane + g.grid) * sizeof(float)) : NULL;
+  const int64_t blocks = (co + THIN_CO - 1) / THIN_CO;
+  /* Scratch: the padded image, then dy of every channel (and zero rows up to the block) on the grid. */
+  float *xp = w.stride_h == 1 && w.stride_w == 1
+                  ? malloc((size_t)(w.channels * g.plane + blocks * THIN_CO * g.grid) * sizeof(float))
+                  : NULL;
   if (xp) {
     float *restrict gp = xp + w.channels * g.plane;
-    for (int64_t l = 0; l < g.grid; l++) gp[l] = 0.0f;
+    for (int64_t l = 0; l < blocks * THIN_CO * g.grid; l++) gp[l] = 0.0f;
     for (int64_t n = 0; n < w.batch; n++) {
       pad_image(x + n * w.channels * plane, xp, &w, &g);
       for (int64_t o = 0; o < co; o++) {
         const float *gy = dy + (n * co + o) * L;
         for (int64_t oh = 0; oh < w.out_h; oh++)
-          for (int64_t ow = 0; ow < w.out_w; ow++) gp[oh * g.wp + ow] = gy[oh * w.out_w + ow];
-        for (int64_t c = 0; c < w.channels; c++)
-          for (int64_t ki = 0; ki < w.kernel_h; ki++)
-            for (int64_t kj = 0; kj < w.kernel_w; kj++)
-              dw[((o * w.channels + c) * w.kernel_h + ki) * w.kernel_w + kj] +=
-                  dot16(gp, xp + tap_offset(&w, &g, c, ki, kj), g.grid);
+          for (int64_t ow = 0; ow < w.out_w; ow++) gp[o * g.grid + oh * g.wp + ow] = gy[oh * w.out_w + ow];
       }
+      for (int64_t b = 0; b < blocks; b++)
+        for (int64_t c = 0, t = 0; c < w.channels; c++)
+          for (int64_t ki = 0; ki < w.kernel_h; ki++)
+            for (int64_t kj = 0; kj < w.kernel_w; kj++, t++) {
+              float s[THIN_CO];
+              thin_dots(gp + b * THIN_CO * g.grid, g.grid, xp + tap_offset(&w, &g, c, ki, kj), g.grid, s);
+              for (int64_t j = 0; j < THIN_CO && b * THIN_CO + j < co; j++) dw[(b * THIN_CO + j) * taps + t] += s[j];
+            }
     }
     free(xp);
     return;

@@ -295,6 +295,8 @@ const WINDOWS: ConvWindow[] = [
   window(4, 1, 28, 28, 6, 5, 5, 1, 1, 2, 2, 1, 1), // LeNet-5's first layer (a short window: direct convolution)
   window(3, 3, 12, 13, 5, 3, 3, 2, 2, 1, 1, 1, 1), // short window, stride 2 both ways
   window(2, 2, 9, 11, 3, 2, 3, 1, 3, 0, 2, 2, 2), // short window, dilated, column stride 3
+  window(2, 1, 13, 13, 11, 3, 3, 1, 1, 1, 1, 1, 1), // short window, 11 output channels: a block of 8 and a part block
+  window(2, 2, 9, 9, 32, 3, 3, 1, 1, 0, 0, 1, 1), // short window, four blocks of 8 output channels
 ];
 
 describe('native conv2d kernels against im2col + GEMM on the js backend', { skip }, () => {
