@@ -731,3 +731,33 @@ KERNEL void nabla_sum(const float *restrict x, float *restrict out, int64_t oute
     for (int64_t i = 0; i < inner; i++) out[o * inner + i] = (float)acc[i];
   }
 }
+
+/* Dropout's keep mask (backend/random-kernels.ts bernoulliMask): out[i] = u < keep ? value : 0 with u
+ * the stream's next uint32 over 2^32 (xoshiro128**, as backend/js/random.ts nextUint32). For an
+ * integer x, x / 2^32 < keep holds exactly when x < ceil(keep * 2^32) (the scaling is exact), so the
+ * test is an integer compare, and the select a bit mask: a branch on random outcomes mispredicted
+ * every fourth draw at keep 0.75 and took half the time. */
+KERNEL void nabla_bernoulli_mask(uint32_t *restrict state, float *restrict out, int64_t n, double keep, float value) {
+  uint32_t s0 = state[0], s1 = state[1], s2 = state[2], s3 = state[3];
+  const double bound = ceil(keep * 4294967296.0);
+  const uint64_t limit = bound <= 0 ? 0 : bound >= 4294967296.0 ? UINT64_C(4294967296) : (uint64_t)bound;
+  uint32_t bits;
+  memcpy(&bits, &value, sizeof bits);
+  uint32_t *restrict o = (uint32_t *)out;
+  for (int64_t i = 0; i < n; i++) {
+    const uint32_t x = s1 * 5u;
+    const uint32_t result = ((x << 7) | (x >> 25)) * 9u;
+    const uint32_t t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = (s3 << 11) | (s3 >> 21);
+    o[i] = bits & -(uint32_t)((uint64_t)result < limit);
+  }
+  state[0] = s0;
+  state[1] = s1;
+  state[2] = s2;
+  state[3] = s3;
+}

@@ -93,20 +93,12 @@ const ALLOWED: Record<string, Allowance> = {
   'src/ops/sampling.ts': {
     storage: 1,
     loop: 4,
-    why: 'bernoulli, multinomial, normal: draws from the generator (kernel pending: generator streams in the kernel table)',
+    why: 'bernoulli (a per-element probability, checked as it draws), multinomial, normal (Box-Muller: libm and V8 differ in the last bit): draws from the generator; dropout masks are a kernel (backend/random-kernels.ts)',
   },
   'src/nn/init.ts': {
     storage: 1,
     loop: 1,
-    why: 'init: filling a parameter from the generator, not an op (kernel pending, as sampling)',
-  },
-  'src/nn/functional/dropout.ts': {
-    loop: 1,
-    why: 'dropout mask drawn from the generator (kernel pending, as sampling)',
-  },
-  'src/nn/functional/conv.ts': {
-    loop: 1,
-    why: 'dropout2d channel mask drawn from the generator (kernel pending, as sampling)',
+    why: 'init: filling a parameter from the generator once, not an op (normal draws stay in JS, as sampling)',
   },
 };
 

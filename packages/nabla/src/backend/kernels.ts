@@ -4,6 +4,7 @@ import type { OpKernels } from './op-kernels.js';
 import type { DataKernels } from './data-kernels.js';
 import type { OptimKernels } from './optim-kernels.js';
 import type { UnitKernels } from './unit-kernels.js';
+import type { RandomKernels } from './random-kernels.js';
 
 /**
  * The kernel table a backend implements. Every member is required, and op families are mapped
@@ -210,6 +211,8 @@ export interface Kernels {
   readonly ops: OpKernels;
   /** Per-unit statistics and slice edits of continual learning (see unit-kernels.ts). */
   readonly units: UnitKernels;
+  /** Draws from a Generator's stream (see random-kernels.ts): dropout masks. */
+  readonly random: RandomKernels;
 }
 
 /**
@@ -243,6 +246,7 @@ export type { AdadeltaStep, AdagradStep, AdamStep, OptimKernels, RmspropStep, Sg
 export type { ChannelNorm, DataKernels, PlaneGeometry } from './data-kernels.js';
 
 export type { MathOp, OpKernels, ScatterMode } from './op-kernels.js';
+export type { RandomKernels } from './random-kernels.js';
 export type { UnitKernels } from './unit-kernels.js';
 
 /** A backend: a name and its kernels. */

@@ -1,3 +1,4 @@
+import { nextUint32 } from '../backend/js/random.js';
 import { OptionError } from './errors.js';
 /**
  * Seedable pseudo-random numbers (xoshiro128**, seeded through splitmix32), so training runs are
@@ -38,16 +39,12 @@ export class Generator {
 
   /** A uniform 32-bit unsigned integer. */
   nextUint32(): number {
-    const s = this.s;
-    const result = Math.imul(rotl(Math.imul(s[1], 5), 7), 9) >>> 0;
-    const t = s[1] << 9;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 11);
-    return result;
+    return nextUint32(this.s);
+  }
+
+  /** @internal The live xoshiro128** state, for kernels that draw from this stream (backend/random-kernels.ts). */
+  stateWords(): Uint32Array {
+    return this.s;
   }
 
   /** Uniform in [0, 1) with 32 bits of randomness. */
@@ -74,10 +71,6 @@ export class Generator {
   integer(low: number, high: number): number {
     return low + Math.floor(this.random() * (high - low));
   }
-}
-
-function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
 
 /** The generator used when none is passed. */

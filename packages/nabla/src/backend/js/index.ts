@@ -7,6 +7,7 @@ import { matmul } from './matmul.js';
 import { channelAffine, channelGradSums, channelMoments } from './norm.js';
 import { ops } from './ops.js';
 import { optim } from './optim.js';
+import { random } from './random.js';
 import { avgPool2d, avgPool2dBackward, maxPool2d } from './pool.js';
 import { argReduce, logSoftmax, reduce, softmax } from './reduce.js';
 import { units } from './units.js';
@@ -40,4 +41,5 @@ export const jsBackend: Backend = {
   data,
   ops,
   units,
+  random,
 };

@@ -57,6 +57,7 @@ const SIGNATURES = [
   'void nabla_scatter_add(const float *src, const int32_t *index, float *out, int64_t outer, int64_t outSize, int64_t idxSize, int64_t inner)',
   'void nabla_conv2d_thin_forward(const float *x, const float *weight, const float *bias, float *out, const int32_t *geometry, int64_t co)',
   'void nabla_conv2d_thin_weight_grad(const float *dy, const float *x, float *dw, const int32_t *geometry, int64_t co)',
+  'void nabla_bernoulli_mask(uint32_t *state, float *out, int64_t n, double keep, float value)',
 ];
 
 /** Result of `loadCKernels`: the kernels, or why they are not there (one line). */
@@ -137,7 +138,7 @@ function geometry(w: Window2d): Int32Array {
 }
 
 /**
- * `base` with its optimizer steps, ReLU, float32 sums, im2col/col2im, max pooling and scatter-add on the compiled kernels for float32
+ * `base` with its optimizer steps, ReLU, float32 sums, im2col/col2im, max pooling, scatter-add and dropout masks on the compiled kernels for float32
  * arrays of at least MIN_ELEMENTS; everything else, and other dtypes, on `base`.
  */
 export function withCKernels(base: Backend, c: CKernels): Backend {
@@ -274,6 +275,14 @@ export function withCKernels(base: Backend, c: CKernels): Backend {
           fr(-h.lr),
           flags,
         );
+      },
+    },
+    random: {
+      ...base.random,
+      bernoulliMask: (state, out, keep, value) => {
+        if (out.length >= MIN_ELEMENTS && out instanceof Float32Array)
+          k.nabla_bernoulli_mask(state, out, out.length, keep, value);
+        else base.random.bernoulliMask(state, out, keep, value);
       },
     },
   };

@@ -2,7 +2,8 @@
 import { DTypeError, ShapeError } from '../../tensor/errors.js';
 import { noGrad } from '../../autograd/grad-mode.js';
 import { mul } from '../../ops/elementwise.js';
-import { allocate, isFloating } from '../../tensor/dtype.js';
+import { getBackend } from '../../backend/index.js';
+import { allocate, isFloating, type FloatArray } from '../../tensor/dtype.js';
 import { defaultGenerator, type Generator } from '../../tensor/random.js';
 import { formatShape } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
@@ -42,7 +43,7 @@ export function dropout2d(x: Tensor, p = 0.5, training = true, generator: Genera
   const mask = noGrad(() => {
     const data = allocate(x.dtype, maskShape[0] * (x.ndim === 4 ? maskShape[1] : 1));
     const scale = p === 1 ? 0 : 1 / (1 - p);
-    for (let i = 0; i < data.length; i++) data[i] = generator.random() < 1 - p ? scale : 0;
+    getBackend().random.bernoulliMask(generator.stateWords(), data as FloatArray, 1 - p, scale);
     return Tensor.fromData(data, maskShape);
   });
   return mul(x, mask);

@@ -1,7 +1,8 @@
 import { DTypeError, OptionError } from '../../tensor/errors.js';
 import { noGrad } from '../../autograd/grad-mode.js';
 import { mul } from '../../ops/elementwise.js';
-import { allocate, isFloating } from '../../tensor/dtype.js';
+import { getBackend } from '../../backend/index.js';
+import { allocateOverwritten, isFloating, type FloatArray } from '../../tensor/dtype.js';
 import { defaultGenerator, type Generator } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
 
@@ -24,10 +25,10 @@ export function dropout(x: Tensor, p = 0.5, training = true, generator: Generato
   if (!training || p === 0) return x;
   if (!isFloating(x.dtype)) throw new DTypeError(`dropout: expected a floating point tensor, got ${x.dtype}`);
   const mask = noGrad(() => {
-    const data = allocate(x.dtype, x.numel());
+    const data = allocateOverwritten(x.dtype, x.numel()); // the kernel writes every element
     // p = 1 drops everything (PyTorch returns zeros rather than 0 · inf).
     const scale = p === 1 ? 0 : 1 / (1 - p);
-    for (let i = 0; i < data.length; i++) data[i] = generator.random() < 1 - p ? scale : 0;
+    getBackend().random.bernoulliMask(generator.stateWords(), data as FloatArray, 1 - p, scale);
     return Tensor.fromData(data, x.shape);
   });
   return mul(x, mask);

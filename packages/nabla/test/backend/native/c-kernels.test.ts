@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { jsBackend } from '../../../src/backend/index.js';
+import { Generator } from '../../../src/tensor/random.js';
 import { convKernels, loadCKernels, withCKernels } from '../../../src/backend/native/c-kernels.js';
 import type { Window2d } from '../../../src/backend/kernels.js';
 
@@ -304,5 +305,36 @@ describe('compiled pooling kernels', { skip }, () => {
     jsBackend.scatterAdd(src, index, ref, outer, outSize, idxSize, inner);
     native.scatterAdd(src, index, got, outer, outSize, idxSize, inner);
     assertBits(got, ref, 'scatterAdd');
+  });
+});
+
+describe('compiled dropout masks', { skip }, () => {
+  const native = c ? withCKernels(jsBackend, c) : jsBackend;
+
+  it("draw the generator's stream: the reference's mask bits and the same state after", () => {
+    // keep · 2^32 an integer (0.5), not one (0.3, 1/3), the ends (0, 1) and just below 1.
+    for (const keep of [0, 0.3, 1 / 3, 0.5, 0.75, 1 - 2 ** -40, 1]) {
+      const value = keep === 0 ? 0 : 1 / keep;
+      const ref = new Generator(7);
+      const got = new Generator(7);
+      const expected = new Float32Array(N);
+      const actual = new Float32Array(N).fill(Number.NaN);
+      jsBackend.random.bernoulliMask(ref.stateWords(), expected, keep, value);
+      native.random.bernoulliMask(got.stateWords(), actual, keep, value);
+      assertBits(actual, expected, `keep ${keep}`);
+      assert.deepEqual([...got.stateWords()], [...ref.stateWords()], `state after, keep ${keep}`);
+      assert.equal(got.random(), ref.random());
+    }
+  });
+
+  it('match generator.random() draw by draw (the reference kernel)', () => {
+    const g = new Generator(3);
+    const draws = Array.from({ length: 100 }, () => g.random());
+    const mask = new Float32Array(100);
+    jsBackend.random.bernoulliMask(new Generator(3).stateWords(), mask, 0.6, 2.5);
+    assert.deepEqual(
+      [...mask],
+      draws.map((u) => (u < 0.6 ? 2.5 : 0)),
+    );
   });
 });
