@@ -528,17 +528,22 @@ KERNEL void nabla_conv2d_thin_forward(const float *restrict x, const float *rest
   const int64_t taps = w.channels * w.kernel_h * w.kernel_w;
   const padded_grid g = grid_of(&w);
   const int64_t blocks = (co + THIN_CO - 1) / THIN_CO;
-  /* Scratch: the tap offsets, the padded image, THIN_CO accumulator grids, and the weights as
-   * [block][tap][THIN_CO] (zero past co). */
-  int64_t *scratch = w.stride_h == 1 && w.stride_w == 1
-                         ? malloc((size_t)taps * sizeof(int64_t) +
-                                  (size_t)(w.channels * g.plane + THIN_CO * g.grid + blocks * taps * THIN_CO) * sizeof(float))
-                         : NULL;
+  /* The grid rounded up to whole vectors: the last vector runs past the grid into zeros (the
+   * padded image's slack) and its extra sums are dropped with the columns past outW. */
+  const int64_t grid = (g.grid + THIN_VL - 1) / THIN_VL * THIN_VL, slack = grid - g.grid;
+  /* Scratch: the tap offsets, the padded image (and its slack), THIN_CO accumulator grids, and the
+   * weights as [block][tap][THIN_CO] (zero past co). */
+  int64_t *scratch =
+      w.stride_h == 1 && w.stride_w == 1
+          ? malloc((size_t)taps * sizeof(int64_t) +
+                   (size_t)(w.channels * g.plane + slack + THIN_CO * grid + blocks * taps * THIN_CO) * sizeof(float))
+          : NULL;
   if (scratch) {
     int64_t *restrict off = scratch;
     float *restrict xp = (float *)(off + taps);
-    float *restrict acc = xp + w.channels * g.plane;
-    float *restrict w8 = acc + THIN_CO * g.grid;
+    float *restrict acc = xp + w.channels * g.plane + slack;
+    float *restrict w8 = acc + THIN_CO * grid;
+    for (int64_t i = 0; i < slack; i++) xp[w.channels * g.plane + i] = 0.0f;
     for (int64_t c = 0, t = 0; c < w.channels; c++)
       for (int64_t ki = 0; ki < w.kernel_h; ki++)
         for (int64_t kj = 0; kj < w.kernel_w; kj++, t++) off[t] = tap_offset(&w, &g, c, ki, kj);
@@ -550,17 +555,10 @@ KERNEL void nabla_conv2d_thin_forward(const float *restrict x, const float *rest
       pad_image(x + n * w.channels * plane, xp, &w, &g);
       for (int64_t b = 0; b < blocks; b++) {
         const float *restrict wb = w8 + b * taps * THIN_CO;
-        int64_t l = 0;
-        for (; l + THIN_VL <= g.grid; l += THIN_VL) thin_block(xp, off, wb, taps, l, acc, g.grid);
-        for (; l < g.grid; l++) /* the grid's last positions, one at a time in the same order */
-          for (int64_t j = 0; j < THIN_CO; j++) {
-            float s = 0.0f;
-            for (int64_t t = 0; t < taps; t++) s += wb[t * THIN_CO + j] * xp[off[t] + l];
-            acc[j * g.grid + l] = s;
-          }
+        for (int64_t l = 0; l < grid; l += THIN_VL) thin_block(xp, off, wb, taps, l, acc, grid);
         for (int64_t j = 0; j < THIN_CO && b * THIN_CO + j < co; j++) {
           const int64_t o = b * THIN_CO + j;
-          const float *restrict a = acc + j * g.grid;
+          const float *restrict a = acc + j * grid;
           float *restrict y = out + (n * co + o) * L;
           const float bv = bias ? bias[o] : 0.0f;
           for (int64_t oh = 0; oh < w.out_h; oh++)

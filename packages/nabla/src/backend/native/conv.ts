@@ -40,8 +40,30 @@ function temp(like: FloatArray, size: number, slot: 'cols' | 'tmp'): FloatArray 
   return buf.subarray(0, size);
 }
 
-/** Unfolded window length below which forward and weight gradient run as a direct convolution (the compiled thin kernels, else the base backend's fused kernel). */
+/** Unfolded window length below which forward and weight gradient run as a direct convolution (the compiled thin kernels, else the base backend's fused kernel); 0 turns every direct path off (tests). */
 let thinK = 64;
+
+/** Output channels up to which a stride-1 forward pass runs as a direct convolution whatever its window. */
+let directMaxOutChannels = 64;
+
+/** @internal Sets the output channels up to which stride-1 forward passes run direct (0: none); returns the old value. */
+export function setNativeDirectMaxOutChannels(n: number): number {
+  const old = directMaxOutChannels;
+  directMaxOutChannels = n;
+  return old;
+}
+
+/**
+ * Whether the forward pass runs on the compiled direct kernel although its window is long: stride
+ * 1 (the kernel's padded-grid path) and at most 64 output channels, where the direct kernel's eight
+ * channels per pass beat unfolding + GEMM (fastest of 20 calls, 1 thread: LeNet-5's 6→16 layer
+ * 0.33 vs 0.64 ms, the Fashion-MNIST CNN's 32→64 7.96 vs 8.60, 64→64 3×3 on 16×16 4.79 vs 5.43;
+ * also 128→128 on 8×8, 5.19 vs 6.66, left to the GEMM, which a second BLAS thread can share). The
+ * weight and input gradients stay GEMMs: the direct weight gradient measured 1.8x slower.
+ */
+function directForward(w: ConvWindow): boolean {
+  return thinK > 0 && w.strideH === 1 && w.strideW === 1 && w.outChannels <= directMaxOutChannels;
+}
 
 function isPointwise(w: ConvWindow): boolean {
   return (
@@ -72,7 +94,8 @@ function chunks(w: ConvWindow, fn: (first: number, count: number) => void): void
  * 1-3 channels) run forward and weight gradient as a direct convolution (the compiled thin kernels,
  * else the base backend's fused kernel): GEMMs with K = 9 or 25 spend their time packing
  * (Fashion-MNIST's 1→32 3×3 layer, b128: 7.2 ms native vs 3.3 ms WASM forward; fastest of 15 calls
- * on the loaded 2-core machine, bench/native-conv.ts).
+ * on the loaded 2-core machine, bench/native-conv.ts). With the compiled kernels, a stride-1 forward
+ * pass of up to 64 output channels is a direct convolution too, whatever its window (`directForward`).
  */
 export function makeNativeConv(
   blas: Blas,
@@ -95,7 +118,7 @@ export function makeNativeConv(
       if (!sameFloat(x, weight, bias, out)) return false;
       const co = w.outChannels;
       const ck = w.channels * w.kernelH * w.kernelW;
-      if (ck < thinK && compiled && f32(x, weight, bias, out)) {
+      if (compiled && f32(x, weight, bias, out) && (ck < thinK || directForward(w))) {
         compiled.thinForward(
           x as Float32Array,
           weight as Float32Array,
