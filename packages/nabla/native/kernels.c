@@ -731,7 +731,7 @@ KERNEL void nabla_sum(const float *restrict x, float *restrict out, int64_t oute
 }
 
 /* Dropout's keep mask (backend/random-kernels.ts bernoulliMask): out[i] = u < keep ? value : 0 with u
- * the stream's next uint32 over 2^32 (xoshiro128**, as backend/js/random.ts nextUint32). For an
+ * the stream's next uint32 over 2^32 (xoshiro128**, as tensor/random.ts nextUint32). For an
  * integer x, x / 2^32 < keep holds exactly when x < ceil(keep * 2^32) (the scaling is exact), so the
  * test is an integer compare, and the select a bit mask: a branch on random outcomes mispredicted
  * every fourth draw at keep 0.75 and took half the time. */

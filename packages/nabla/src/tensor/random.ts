@@ -1,4 +1,3 @@
-import { nextUint32 } from '../backend/js/random.js';
 import { OptionError } from './errors.js';
 /**
  * Seedable pseudo-random numbers (xoshiro128**, seeded through splitmix32), so training runs are
@@ -83,4 +82,21 @@ export const defaultGenerator = new Generator(0);
  */
 export function manualSeed(seed: number): Generator {
   return defaultGenerator.manualSeed(seed);
+}
+
+/** xoshiro128**'s next uint32 from `s` (advanced in place): the one definition the Generator and the random kernels share. */
+export function nextUint32(s: Uint32Array): number {
+  const result = Math.imul(rotl(Math.imul(s[1], 5), 7), 9) >>> 0;
+  const t = s[1] << 9;
+  s[2] ^= s[0];
+  s[3] ^= s[1];
+  s[1] ^= s[2];
+  s[0] ^= s[3];
+  s[2] ^= t;
+  s[3] = rotl(s[3], 11);
+  return result;
+}
+
+function rotl(x: number, k: number): number {
+  return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
