@@ -326,15 +326,20 @@ describe('compiled dropout masks', { skip }, () => {
       assert.equal(got.random(), ref.random());
     }
   });
+});
 
+describe('the reference dropout mask', () => {
   it('match generator.random() draw by draw (the reference kernel)', () => {
-    const g = new Generator(3);
-    const draws = Array.from({ length: 100 }, () => g.random());
-    const mask = new Float32Array(100);
-    jsBackend.random.bernoulliMask(new Generator(3).stateWords(), mask, 0.6, 2.5);
-    assert.deepEqual(
-      [...mask],
-      draws.map((u) => (u < 0.6 ? 2.5 : 0)),
-    );
+    for (const keep of [0, 0.3, 1 / 3, 0.5, 0.6, 1 - 2 ** -40, 1]) {
+      const g = new Generator(3);
+      const draws = Array.from({ length: 2000 }, () => g.random());
+      const mask = new Float32Array(2000);
+      jsBackend.random.bernoulliMask(new Generator(3).stateWords(), mask, keep, 2.5);
+      assert.deepEqual(
+        [...mask],
+        draws.map((u) => (u < keep ? 2.5 : 0)),
+        `keep ${keep}`,
+      );
+    }
   });
 });
