@@ -759,3 +759,73 @@ KERNEL void nabla_bernoulli_mask(uint32_t *restrict state, float *restrict out, 
   state[2] = s2;
   state[3] = s3;
 }
+
+/* Batch norm's per-channel statistics and affine pass (backend/js/norm.ts), in double as the
+ * reference: every channel's sums run in the reference's order, so the bits are its bits. The
+ * reference's sums are one dependent chain per channel; here NORM_LANES channels run side by side
+ * (independent chains, one vector of them), which is what makes them fast. */
+enum { NORM_LANES = 8 };
+
+/* Per-channel mean and biased variance of x [outer, channels, inner], two passes. */
+KERNEL void nabla_channel_moments(const float *restrict x, double *restrict mean, double *restrict variance,
+                                  int64_t outer, int64_t channels, int64_t inner) {
+  const double count = (double)(outer * inner);
+  for (int64_t c0 = 0; c0 < channels; c0 += NORM_LANES) {
+    const int64_t lanes = channels - c0 < NORM_LANES ? channels - c0 : NORM_LANES;
+    double sum[NORM_LANES] = {0}, sq[NORM_LANES] = {0}, mu[NORM_LANES] = {0};
+    for (int64_t o = 0; o < outer; o++)
+      for (int64_t i = 0; i < inner; i++)
+        for (int64_t k = 0; k < lanes; k++) sum[k] += (double)x[(o * channels + c0 + k) * inner + i];
+    for (int64_t k = 0; k < lanes; k++) mu[k] = sum[k] / count;
+    for (int64_t o = 0; o < outer; o++)
+      for (int64_t i = 0; i < inner; i++)
+        for (int64_t k = 0; k < lanes; k++) {
+          const double v = (double)x[(o * channels + c0 + k) * inner + i] - mu[k];
+          sq[k] += v * v;
+        }
+    for (int64_t k = 0; k < lanes; k++) {
+      mean[c0 + k] = mu[k];
+      variance[c0 + k] = sq[k] / count;
+    }
+  }
+}
+
+/* Per-channel sumDy = sum of dy and sumDyXc = sum of dy * (x - mean). */
+KERNEL void nabla_channel_grad_sums(const float *restrict dy, const float *restrict x, const double *restrict mean,
+                                    double *restrict sum_dy, double *restrict sum_dy_xc, int64_t outer,
+                                    int64_t channels, int64_t inner) {
+  for (int64_t c0 = 0; c0 < channels; c0 += NORM_LANES) {
+    const int64_t lanes = channels - c0 < NORM_LANES ? channels - c0 : NORM_LANES;
+    double s[NORM_LANES] = {0}, sx[NORM_LANES] = {0}, mu[NORM_LANES] = {0};
+    for (int64_t k = 0; k < lanes; k++) mu[k] = mean[c0 + k];
+    for (int64_t o = 0; o < outer; o++)
+      for (int64_t i = 0; i < inner; i++)
+        for (int64_t k = 0; k < lanes; k++) {
+          const int64_t at = (o * channels + c0 + k) * inner + i;
+          const double g = (double)dy[at];
+          s[k] += g;
+          sx[k] += g * ((double)x[at] - mu[k]);
+        }
+    for (int64_t k = 0; k < lanes; k++) {
+      sum_dy[c0 + k] = s[k];
+      sum_dy_xc[c0 + k] = sx[k];
+    }
+  }
+}
+
+/* out = a[c] * x + b[c] * y + d[c] (y null: a[c] * x + d[c]) over [outer, channels, inner], in double. */
+KERNEL void nabla_channel_affine(const float *restrict x, const float *restrict y, const double *restrict a,
+                                 const double *restrict b, const double *restrict d, float *restrict out,
+                                 int64_t outer, int64_t channels, int64_t inner) {
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t c = 0; c < channels; c++) {
+      const int64_t base = (o * channels + c) * inner;
+      const double ac = a[c], dc = d[c];
+      if (y) {
+        const double bc = b[c];
+        for (int64_t i = 0; i < inner; i++) out[base + i] = (float)(ac * (double)x[base + i] + bc * (double)y[base + i] + dc);
+      } else {
+        for (int64_t i = 0; i < inner; i++) out[base + i] = (float)(ac * (double)x[base + i] + dc);
+      }
+    }
+}

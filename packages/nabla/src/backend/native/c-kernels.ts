@@ -58,6 +58,9 @@ const SIGNATURES = [
   'void nabla_conv2d_thin_forward(const float *x, const float *weight, const float *bias, float *out, const int32_t *geometry, int64_t co)',
   'void nabla_conv2d_thin_weight_grad(const float *dy, const float *x, float *dw, const int32_t *geometry, int64_t co)',
   'void nabla_bernoulli_mask(uint32_t *state, float *out, int64_t n, double keep, float value)',
+  'void nabla_channel_moments(const float *x, double *mean, double *variance, int64_t outer, int64_t channels, int64_t inner)',
+  'void nabla_channel_grad_sums(const float *dy, const float *x, const double *mean, double *sumDy, double *sumDyXc, int64_t outer, int64_t channels, int64_t inner)',
+  'void nabla_channel_affine(const float *x, const float *y, const double *a, const double *b, const double *d, float *out, int64_t outer, int64_t channels, int64_t inner)',
 ];
 
 /** Result of `loadCKernels`: the kernels, or why they are not there (one line). */
@@ -138,7 +141,7 @@ function geometry(w: Window2d): Int32Array {
 }
 
 /**
- * `base` with its optimizer steps, ReLU, float32 sums, im2col/col2im, max pooling, scatter-add and dropout masks on the compiled kernels for float32
+ * `base` with its optimizer steps, ReLU, float32 sums, im2col/col2im, max pooling, scatter-add, batch norm's channel kernels and dropout masks on the compiled kernels for float32
  * arrays of at least MIN_ELEMENTS; everything else, and other dtypes, on `base`.
  */
 export function withCKernels(base: Backend, c: CKernels): Backend {
@@ -276,6 +279,21 @@ export function withCKernels(base: Backend, c: CKernels): Backend {
           flags,
         );
       },
+    },
+    channelMoments: (x, mean, variance, outer, channels, inner) => {
+      if (x.length >= MIN_ELEMENTS && x instanceof Float32Array)
+        k.nabla_channel_moments(x, mean, variance, outer, channels, inner);
+      else base.channelMoments(x, mean, variance, outer, channels, inner);
+    },
+    channelGradSums: (dy, x, mean, sumDy, sumDyXc, outer, channels, inner) => {
+      if (x.length >= MIN_ELEMENTS && f32(dy, x))
+        k.nabla_channel_grad_sums(dy, x, mean, sumDy, sumDyXc, outer, channels, inner);
+      else base.channelGradSums(dy, x, mean, sumDy, sumDyXc, outer, channels, inner);
+    },
+    channelAffine: (x, y, a, b, d, out, outer, channels, inner) => {
+      if (out.length >= MIN_ELEMENTS && f32(x, y, out))
+        k.nabla_channel_affine(x, y, a, b, d, out, outer, channels, inner);
+      else base.channelAffine(x, y, a, b, d, out, outer, channels, inner);
     },
     random: {
       ...base.random,

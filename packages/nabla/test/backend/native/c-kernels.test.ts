@@ -343,3 +343,53 @@ describe('the reference dropout mask', () => {
     }
   });
 });
+
+describe('compiled batch-norm channel kernels', { skip }, () => {
+  const native = c ? withCKernels(jsBackend, c) : jsBackend;
+  /** Bit patterns of float64 arrays equal. */
+  const sameDoubles = (actual: Float64Array, expected: Float64Array, what: string): void =>
+    assert.deepEqual([...new BigUint64Array(actual.buffer)], [...new BigUint64Array(expected.buffer)], what);
+
+  // Channel counts below, at and past the eight the kernels run side by side; inner of 1 as after Linear.
+  for (const [outer, channels, inner] of [
+    [7, 3, 331],
+    [5, 8, 197],
+    [4, 11, 129],
+    [4099, 5, 1],
+  ]) {
+    const what = `[${outer}, ${channels}, ${inner}]`;
+    it(`moments, gradient sums and the affine pass give the reference's bits on ${what}`, () => {
+      const n = outer * channels * inner;
+      const x = random(n, 3).map((v) => v + 0.25);
+      const dy = random(n);
+      const expectMean = new Float64Array(channels);
+      const expectVar = new Float64Array(channels);
+      const mean = new Float64Array(channels);
+      const variance = new Float64Array(channels);
+      jsBackend.channelMoments(x, expectMean, expectVar, outer, channels, inner);
+      native.channelMoments(x, mean, variance, outer, channels, inner);
+      sameDoubles(mean, expectMean, `mean ${what}`);
+      sameDoubles(variance, expectVar, `variance ${what}`);
+
+      const expectS = new Float64Array(channels);
+      const expectSx = new Float64Array(channels);
+      const s = new Float64Array(channels);
+      const sx = new Float64Array(channels);
+      jsBackend.channelGradSums(dy, x, expectMean, expectS, expectSx, outer, channels, inner);
+      native.channelGradSums(dy, x, expectMean, s, sx, outer, channels, inner);
+      sameDoubles(s, expectS, `sumDy ${what}`);
+      sameDoubles(sx, expectSx, `sumDyXc ${what}`);
+
+      const [a, b, d] = [1.7, -0.3, 0.05].map((k) =>
+        Float64Array.from({ length: channels }, (_, i) => (k * (i + 1)) / 3),
+      );
+      for (const y of [null, dy]) {
+        const expected = new Float32Array(n);
+        const actual = new Float32Array(n).fill(Number.NaN);
+        jsBackend.channelAffine(x, y, a, b, d, expected, outer, channels, inner);
+        native.channelAffine(x, y, a, b, d, actual, outer, channels, inner);
+        assertBits(actual, expected, `affine ${y ? 'with' : 'without'} y ${what}`);
+      }
+    });
+  }
+});
