@@ -44,14 +44,7 @@ function temp(like: FloatArray, size: number, slot: 'cols' | 'tmp'): FloatArray 
 let thinK = 64;
 
 /** Output channels up to which a stride-1 forward pass runs as a direct convolution whatever its window. */
-let directMaxOutChannels = 64;
-
-/** @internal Sets the output channels up to which stride-1 forward passes run direct (0: none); returns the old value. */
-export function setNativeDirectMaxOutChannels(n: number): number {
-  const old = directMaxOutChannels;
-  directMaxOutChannels = n;
-  return old;
-}
+const DIRECT_MAX_OUT_CHANNELS = 64;
 
 /**
  * Whether the forward pass runs on the compiled direct kernel although its window is long: stride
@@ -62,7 +55,7 @@ export function setNativeDirectMaxOutChannels(n: number): number {
  * weight and input gradients stay GEMMs: the direct weight gradient measured 1.8x slower.
  */
 function directForward(w: ConvWindow): boolean {
-  return thinK > 0 && w.strideH === 1 && w.strideW === 1 && w.outChannels <= directMaxOutChannels;
+  return thinK > 0 && w.strideH === 1 && w.strideW === 1 && w.outChannels <= DIRECT_MAX_OUT_CHANNELS;
 }
 
 function isPointwise(w: ConvWindow): boolean {
