@@ -15,6 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdatomic.h>
+
+#include "pool.h"
+
 #define RD(x) ((double)(float)(x))
 
 /* One copy per instruction set on x86-64 Linux (the loader picks at run time), so a build runs
@@ -35,7 +39,7 @@
 #define F_CENTERED 128
 
 /** The library's interface version: the loader refuses a build of another version. */
-int nabla_kernels_version(void) { return 1; }
+int nabla_kernels_version(void) { return 2; }
 
 /** The widest vectors the kernels use on this CPU (what target_clones' resolver picks): 512, 256 or 128 bits. */
 int nabla_kernels_vector_bits(void) {
@@ -48,7 +52,7 @@ int nabla_kernels_vector_bits(void) {
 }
 
 /* SGD with momentum, no decay, no Nesterov, not maximizing: the common case on its own loop. */
-KERNEL void nabla_sgd_momentum(float *restrict p, const float *restrict g, float *restrict b, int64_t n, double mom,
+KERNEL static void sgd_momentum_serial(float *restrict p, const float *restrict g, float *restrict b, int64_t n, double mom,
                                double damp, double neg_lr) {
   if (damp == 1) {
     for (int64_t i = 0; i < n; i++) {
@@ -82,7 +86,7 @@ KERNEL void nabla_sgd(float *restrict p, const float *restrict g, float *restric
 }
 
 /* Adam / AdamW (js/optim.ts `adam`); the scalars come rounded as adamScalars rounds them. */
-KERNEL void nabla_adam(float *restrict p, const float *restrict g, float *restrict m, float *restrict v,
+KERNEL static void adam_serial(float *restrict p, const float *restrict g, float *restrict m, float *restrict v,
                        float *restrict vmax, int64_t n, double b1, double b2, double one_minus_b1, double one_minus_b2,
                        double neg_step, double bc2_sqrt, double eps, double wd, double shrink, int flags) {
   const double sign = (flags & F_MAXIMIZE) ? -1.0 : 1.0;
@@ -104,7 +108,7 @@ KERNEL void nabla_adam(float *restrict p, const float *restrict g, float *restri
 }
 
 /* The common Adam: no weight decay, no amsgrad, not maximizing. */
-KERNEL void nabla_adam_plain(float *restrict p, const float *restrict g, float *restrict m, float *restrict v, int64_t n,
+KERNEL static void adam_plain_serial(float *restrict p, const float *restrict g, float *restrict m, float *restrict v, int64_t n,
                              double b1, double b2, double one_minus_b1, double one_minus_b2, double neg_step,
                              double bc2_sqrt, double eps) {
   for (int64_t i = 0; i < n; i++) {
@@ -176,7 +180,7 @@ KERNEL void nabla_adadelta(float *restrict p, const float *restrict g, float *re
 }
 
 /* ReLU: x < 0 (and -0) give +0, NaN stays (as the reference's x > 0 ? x : 0 with NaN kept). */
-KERNEL void nabla_relu(const float *restrict x, float *restrict out, int64_t n) {
+KERNEL static void relu_serial(const float *restrict x, float *restrict out, int64_t n) {
   for (int64_t i = 0; i < n; i++) {
     const float v = x[i];
     out[i] = (v > 0.0f || v != v) ? v : 0.0f;
@@ -184,7 +188,7 @@ KERNEL void nabla_relu(const float *restrict x, float *restrict out, int64_t n) 
 }
 
 /* ReLU's backward: y <= 0 gives +0, else dy (a NaN y passes dy). */
-KERNEL void nabla_relu_backward(const float *restrict y, const float *restrict dy, float *restrict out, int64_t n) {
+KERNEL static void relu_backward_serial(const float *restrict y, const float *restrict dy, float *restrict out, int64_t n) {
   for (int64_t i = 0; i < n; i++) out[i] = y[i] <= 0.0f ? 0.0f : dy[i];
 }
 
@@ -247,7 +251,7 @@ static inline void unfold_row(float *restrict c, const float *restrict src, int6
 }
 
 /* im2col (js/conv.ts): x [batch, channels, height, width] -> cols [batch, channels*kH*kW, outH*outW]. */
-KERNEL void nabla_im2col(const float *restrict x, float *restrict cols, const int32_t *geometry) {
+KERNEL static void im2col_serial(const float *restrict x, float *restrict cols, const int32_t *geometry) {
   const window2d w = window_of(geometry);
   float *c = cols;
   for (int64_t p = 0; p < w.batch * w.channels; p++) {
@@ -270,7 +274,7 @@ KERNEL void nabla_im2col(const float *restrict x, float *restrict cols, const in
 }
 
 /* col2im (js/conv.ts): the adjoint of im2col, overlapping windows added in the reference's order. */
-KERNEL void nabla_col2im(const float *restrict cols, float *restrict x, const int32_t *geometry) {
+KERNEL static void col2im_serial(const float *restrict cols, float *restrict x, const int32_t *geometry) {
   const window2d w = window_of(geometry);
   memset(x, 0, (size_t)(w.batch * w.channels * w.height * w.width) * sizeof(float));
   const float *c = cols;
@@ -329,7 +333,7 @@ static inline __attribute__((always_inline)) void max_pool2d_inside(const float 
 
 /* Max pooling (js/pool.ts maxPool2d): the first maximum of each window (NaN wins), its flat index
  * within the plane; a dilated window entirely in the padding gives -inf. */
-KERNEL void nabla_max_pool2d(const float *restrict x, float *restrict out, int32_t *restrict indices,
+KERNEL static void max_pool2d_serial(const float *restrict x, float *restrict out, int32_t *restrict indices,
                              const int32_t *geometry) {
   const window2d w = window_of(geometry);
   if (w.pad_h == 0 && w.pad_w == 0 && w.dilation_h == 1 && w.dilation_w == 1 &&
@@ -521,7 +525,7 @@ static inline __attribute__((always_inline)) void thin_block(const float *restri
   memcpy(acc + 7 * stride + l, &a7, sizeof a7);
 }
 
-KERNEL void nabla_conv2d_thin_forward(const float *restrict x, const float *restrict weight, const float *restrict bias,
+KERNEL static void thin_forward_serial(const float *restrict x, const float *restrict weight, const float *restrict bias,
                                       float *restrict out, const int32_t *geometry, int64_t co) {
   const window2d w = window_of(geometry);
   const int64_t L = w.out_h * w.out_w, plane = w.height * w.width;
@@ -647,7 +651,7 @@ static inline __attribute__((always_inline)) void thin_dots(const float *restric
  * positions of dy times the input under that tap, one image's sum at a time added into dw. With
  * stride 1, dy is laid on the padded grid (zeros past outW) and each tap is one dot product,
  * eight output channels at a time (thin_dots). */
-KERNEL void nabla_conv2d_thin_weight_grad(const float *restrict dy, const float *restrict x, float *restrict dw,
+KERNEL static void thin_weight_grad_serial(const float *restrict dy, const float *restrict x, float *restrict dw,
                                           const int32_t *geometry, int64_t co) {
   const window2d w = window_of(geometry);
   const int64_t L = w.out_h * w.out_w, plane = w.height * w.width;
@@ -828,4 +832,374 @@ KERNEL void nabla_channel_affine(const float *restrict x, const float *restrict 
         for (int64_t i = 0; i < inner; i++) out[base + i] = (float)(ac * (double)x[base + i] + dc);
       }
     }
+}
+
+/* ---- The kernels above over the thread pool ---------------------------------------------------
+ * Elementwise kernels split into ranges, image kernels into runs of images: each part computes
+ * what the serial kernel computes for it, so the results are the serial kernel's bits. The
+ * direct convolution's weight gradient sums one partial gradient per part, then adds the parts in
+ * order: its bits depend on the thread count (as PyTorch's do), not on timing. */
+
+/* Below these sizes a kernel runs whole on the calling thread: waking a worker costs more. */
+enum { PARALLEL_ELEMENTS = 1 << 16, PARALLEL_IMAGE_FLOATS = 1 << 15 };
+
+typedef void (*range_fn)(const void *args, int64_t lo, int64_t hi);
+typedef struct {
+  int64_t n, parts;
+  range_fn fn;
+  const void *args;
+} range_job;
+
+static void range_part(void *ctx, int64_t part) {
+  const range_job *j = ctx;
+  /* Boundaries on multiples of 16 floats (a 64-byte line), so no line is written by two threads. */
+  const int64_t lo = part == 0 ? 0 : (j->n * part / j->parts) / 16 * 16;
+  const int64_t hi = part == j->parts - 1 ? j->n : (j->n * (part + 1) / j->parts) / 16 * 16;
+  if (hi > lo) j->fn(j->args, lo, hi);
+}
+
+/* fn over [0, n), in one range per thread when n is large enough. */
+static void over_range(int64_t n, range_fn fn, const void *args) {
+  const int threads = nabla_threads();
+  if (threads == 1 || n < PARALLEL_ELEMENTS) {
+    fn(args, 0, n);
+    return;
+  }
+  range_job j = {n, threads, fn, args};
+  nabla_parallel(threads, range_part, &j);
+}
+
+typedef struct {
+  float *p, *b, *m, *v, *vmax;
+  const float *g;
+  double s[9];
+  int flags;
+} optim_args;
+
+static void sgd_momentum_range(const void *args, int64_t lo, int64_t hi) {
+  const optim_args *a = args;
+  sgd_momentum_serial(a->p + lo, a->g + lo, a->b + lo, hi - lo, a->s[0], a->s[1], a->s[2]);
+}
+
+void nabla_sgd_momentum(float *p, const float *g, float *b, int64_t n, double mom, double damp, double neg_lr) {
+  const optim_args a = {.p = p, .g = g, .b = b, .s = {mom, damp, neg_lr}};
+  over_range(n, sgd_momentum_range, &a);
+}
+
+static void adam_range(const void *args, int64_t lo, int64_t hi) {
+  const optim_args *a = args;
+  const double *s = a->s;
+  adam_serial(a->p + lo, a->g + lo, a->m + lo, a->v + lo, a->vmax ? a->vmax + lo : NULL, hi - lo, s[0], s[1], s[2],
+              s[3], s[4], s[5], s[6], s[7], s[8], a->flags);
+}
+
+void nabla_adam(float *p, const float *g, float *m, float *v, float *vmax, int64_t n, double b1, double b2,
+                double one_minus_b1, double one_minus_b2, double neg_step, double bc2_sqrt, double eps, double wd,
+                double shrink, int flags) {
+  const optim_args a = {.p = p,
+                        .g = g,
+                        .m = m,
+                        .v = v,
+                        .vmax = vmax,
+                        .s = {b1, b2, one_minus_b1, one_minus_b2, neg_step, bc2_sqrt, eps, wd, shrink},
+                        .flags = flags};
+  over_range(n, adam_range, &a);
+}
+
+static void adam_plain_range(const void *args, int64_t lo, int64_t hi) {
+  const optim_args *a = args;
+  const double *s = a->s;
+  adam_plain_serial(a->p + lo, a->g + lo, a->m + lo, a->v + lo, hi - lo, s[0], s[1], s[2], s[3], s[4], s[5], s[6]);
+}
+
+void nabla_adam_plain(float *p, const float *g, float *m, float *v, int64_t n, double b1, double b2,
+                      double one_minus_b1, double one_minus_b2, double neg_step, double bc2_sqrt, double eps) {
+  const optim_args a = {.p = p, .g = g, .m = m, .v = v, .s = {b1, b2, one_minus_b1, one_minus_b2, neg_step, bc2_sqrt, eps}};
+  over_range(n, adam_plain_range, &a);
+}
+
+typedef struct {
+  const float *x, *dy;
+  float *out;
+} unary_args;
+
+static void relu_range(const void *args, int64_t lo, int64_t hi) {
+  const unary_args *a = args;
+  relu_serial(a->x + lo, a->out + lo, hi - lo);
+}
+
+void nabla_relu(const float *x, float *out, int64_t n) {
+  const unary_args a = {.x = x, .out = out};
+  over_range(n, relu_range, &a);
+}
+
+static void relu_backward_range(const void *args, int64_t lo, int64_t hi) {
+  const unary_args *a = args;
+  relu_backward_serial(a->x + lo, a->dy + lo, a->out + lo, hi - lo);
+}
+
+void nabla_relu_backward(const float *y, const float *dy, float *out, int64_t n) {
+  const unary_args a = {.x = y, .dy = dy, .out = out};
+  over_range(n, relu_backward_range, &a);
+}
+
+/* Image kernels: part `part` of the batch gets the window with its own image count, and the
+ * arrays from its first image on. */
+typedef struct {
+  const int32_t *geometry;
+  int64_t parts, co;
+  const float *in, *in2, *weight, *bias;
+  float *out, *partials;
+  int32_t *indices;
+  void (*fn)(const void *job, const int32_t *g, int64_t first, int64_t part);
+} image_job;
+
+static void image_part(void *ctx, int64_t part) {
+  const image_job *j = ctx;
+  const int64_t batch = j->geometry[0];
+  const int64_t first = batch * part / j->parts, last = batch * (part + 1) / j->parts;
+  if (last <= first) return;
+  int32_t g[14];
+  memcpy(g, j->geometry, sizeof g);
+  g[0] = (int32_t)(last - first);
+  j->fn(j, g, first, part);
+}
+
+/* One part per thread when the images hold `floats` floats in all, else the whole batch here. */
+static int64_t image_parts(const int32_t *geometry, int64_t floats) {
+  const int threads = nabla_threads();
+  return threads == 1 || floats < PARALLEL_IMAGE_FLOATS ? 1 : threads < geometry[0] ? threads : geometry[0];
+}
+
+static void over_images(image_job *j, int64_t floats) {
+  j->parts = image_parts(j->geometry, floats);
+  if (j->parts == 1) {
+    j->fn(j, j->geometry, 0, 0);
+    return;
+  }
+  nabla_parallel(j->parts, image_part, j);
+}
+
+static int64_t image_floats(const window2d *w) { return w->channels * w->height * w->width; }
+static int64_t unfolded_floats(const window2d *w) { return w->channels * w->kernel_h * w->kernel_w * w->out_h * w->out_w; }
+
+static void im2col_images(const void *job, const int32_t *g, int64_t first, int64_t part) {
+  const image_job *j = job;
+  const window2d w = window_of(j->geometry);
+  im2col_serial(j->in + first * image_floats(&w), j->out + first * unfolded_floats(&w), g);
+}
+
+void nabla_im2col(const float *x, float *cols, const int32_t *geometry) {
+  const window2d w = window_of(geometry);
+  image_job j = {.geometry = geometry, .in = x, .out = cols, .fn = im2col_images};
+  over_images(&j, w.batch * unfolded_floats(&w));
+}
+
+static void col2im_images(const void *job, const int32_t *g, int64_t first, int64_t part) {
+  const image_job *j = job;
+  const window2d w = window_of(j->geometry);
+  col2im_serial(j->in + first * unfolded_floats(&w), j->out + first * image_floats(&w), g);
+}
+
+void nabla_col2im(const float *cols, float *x, const int32_t *geometry) {
+  const window2d w = window_of(geometry);
+  image_job j = {.geometry = geometry, .in = cols, .out = x, .fn = col2im_images};
+  over_images(&j, w.batch * unfolded_floats(&w));
+}
+
+static void max_pool2d_images(const void *job, const int32_t *g, int64_t first, int64_t part) {
+  const image_job *j = job;
+  const window2d w = window_of(j->geometry);
+  const int64_t pooled = w.channels * w.out_h * w.out_w;
+  max_pool2d_serial(j->in + first * image_floats(&w), j->out + first * pooled, j->indices + first * pooled, g);
+}
+
+void nabla_max_pool2d(const float *x, float *out, int32_t *indices, const int32_t *geometry) {
+  const window2d w = window_of(geometry);
+  image_job j = {.geometry = geometry, .in = x, .out = out, .indices = indices, .fn = max_pool2d_images};
+  over_images(&j, w.batch * image_floats(&w));
+}
+
+static void thin_forward_images(const void *job, const int32_t *g, int64_t first, int64_t part) {
+  const image_job *j = job;
+  const window2d w = window_of(j->geometry);
+  thin_forward_serial(j->in + first * image_floats(&w), j->weight, j->bias, j->out + first * j->co * w.out_h * w.out_w,
+                      g, j->co);
+}
+
+void nabla_conv2d_thin_forward(const float *x, const float *weight, const float *bias, float *out,
+                               const int32_t *geometry, int64_t co) {
+  const window2d w = window_of(geometry);
+  image_job j = {.geometry = geometry, .co = co, .in = x, .weight = weight, .bias = bias, .out = out,
+                 .fn = thin_forward_images};
+  over_images(&j, w.batch * co * w.out_h * w.out_w * w.channels * w.kernel_h * w.kernel_w / 16);
+}
+
+static void thin_weight_grad_images(const void *job, const int32_t *g, int64_t first, int64_t part) {
+  const image_job *j = job;
+  const window2d w = window_of(j->geometry);
+  const int64_t taps = w.channels * w.kernel_h * w.kernel_w;
+  float *dw = part == 0 ? j->out : j->partials + (part - 1) * j->co * taps;
+  thin_weight_grad_serial(j->in2 + first * j->co * w.out_h * w.out_w, j->in + first * image_floats(&w), dw, g, j->co);
+}
+
+void nabla_conv2d_thin_weight_grad(const float *dy, const float *x, float *dw, const int32_t *geometry, int64_t co) {
+  const window2d w = window_of(geometry);
+  const int64_t taps = w.channels * w.kernel_h * w.kernel_w, size = co * taps;
+  image_job j = {.geometry = geometry, .co = co, .in = x, .in2 = dy, .out = dw, .fn = thin_weight_grad_images};
+  const int64_t parts = image_parts(geometry, w.batch * co * w.out_h * w.out_w * taps / 16);
+  j.partials = parts > 1 ? malloc((size_t)((parts - 1) * size) * sizeof(float)) : NULL;
+  if (!j.partials) {
+    thin_weight_grad_serial(dy, x, dw, geometry, co);
+    return;
+  }
+  j.parts = parts;
+  nabla_parallel(parts, image_part, &j);
+  for (int64_t p = 1; p < parts; p++)
+    for (int64_t i = 0; i < size; i++) dw[i] += j.partials[(p - 1) * size + i];
+  free(j.partials);
+}
+
+/* ---- Convolutions as unfolding + GEMM, a chunk of images per part --------------------------------
+ * native/conv.ts's GEMM paths with each chunk (a few images, whose unfolded columns fit the L2
+ * cache) unfolded and multiplied on one thread, chunks spread over the pool: split finer, each
+ * chunk's GEMM was too small to share and its columns crossed between the cores' caches. */
+
+typedef struct {
+  window2d w;
+  const int32_t *geometry;
+  int64_t co, ck, L, chunk, parts;
+  const float *x, *dy, *weight, *bias;
+  float *out, *partials;
+  atomic_int failed; /* a chunk's scratch did not allocate */
+} conv_job;
+
+/* The chunk's images [*first, *first + *count) and its window. */
+static void chunk_of(const conv_job *j, int64_t part, int64_t *first, int64_t *count, int32_t g[14]) {
+  *first = part * j->chunk;
+  *count = j->w.batch - *first < j->chunk ? j->w.batch - *first : j->chunk;
+  memcpy(g, j->geometry, 14 * sizeof(int32_t));
+  g[0] = (int32_t)*count;
+}
+
+static void conv_forward_chunk(void *ctx, int64_t part) {
+  const conv_job *j = ctx;
+  int64_t first, count;
+  int32_t g[14];
+  chunk_of(j, part, &first, &count, g);
+  const int64_t n = count * j->L;
+  float *cols = malloc((size_t)((j->ck + j->co) * n) * sizeof(float));
+  if (!cols) {
+    atomic_store(&((conv_job *)ctx)->failed, 1);
+    return;
+  }
+  float *y = cols + j->ck * n;
+  nabla_im2col_wide(j->x + first * image_floats(&j->w), cols, g);
+  nabla_sgemm_here(0, 0, (int)j->co, (int)n, (int)j->ck, 1.0f, j->weight, (int)j->ck, cols, (int)n, 0.0f, y, (int)n);
+  nabla_channels_to_batch(y, j->out + first * j->co * j->L, j->bias, count, j->co, j->L);
+  free(cols);
+}
+
+static void conv_weight_grad_chunk(void *ctx, int64_t part) {
+  const conv_job *j = ctx;
+  int64_t first, count;
+  int32_t g[14];
+  chunk_of(j, part, &first, &count, g);
+  const int64_t n = count * j->L;
+  float *cols = malloc((size_t)((j->ck + j->co) * n) * sizeof(float));
+  if (!cols) {
+    atomic_store(&((conv_job *)ctx)->failed, 1);
+    return;
+  }
+  float *gy = cols + j->ck * n;
+  nabla_im2col_wide(j->x + first * image_floats(&j->w), cols, g);
+  nabla_batch_to_channels(j->dy + first * j->co * j->L, gy, count, j->co, j->L);
+  nabla_sgemm_here(0, 1, (int)j->co, (int)j->ck, (int)n, 1.0f, gy, (int)n, cols, (int)n, 0.0f,
+                   j->partials + part * j->co * j->ck, (int)j->ck);
+  free(cols);
+}
+
+static void conv_input_grad_chunk(void *ctx, int64_t part) {
+  const conv_job *j = ctx;
+  int64_t first, count;
+  int32_t g[14];
+  chunk_of(j, part, &first, &count, g);
+  const window2d *w = &j->w;
+  const int pointwise = w->kernel_h == 1 && w->kernel_w == 1 && w->stride_h == 1 && w->stride_w == 1 &&
+                        w->pad_h == 0 && w->pad_w == 0 && w->out_h == w->height && w->out_w == w->width;
+  float *images = j->out + first * image_floats(w);
+  float *dcols = pointwise ? images : malloc((size_t)(count * j->ck * j->L) * sizeof(float));
+  if (!dcols) {
+    atomic_store(&((conv_job *)ctx)->failed, 1);
+    return;
+  }
+  for (int64_t i = 0; i < count; i++)
+    nabla_sgemm_here(1, 0, (int)j->ck, (int)j->L, (int)j->co, 1.0f, j->weight, (int)j->ck,
+                     j->dy + (first + i) * j->co * j->L, (int)j->L, 0.0f, dcols + i * j->ck * j->L, (int)j->L);
+  if (!pointwise) {
+    col2im_serial(dcols, images, g);
+    free(dcols);
+  }
+}
+
+static void conv_job_init(conv_job *j, const int32_t *geometry, int64_t co, int64_t chunk) {
+  j->w = window_of(geometry);
+  j->geometry = geometry;
+  j->co = co;
+  j->chunk = chunk < 1 ? 1 : chunk;
+  j->ck = j->w.channels * j->w.kernel_h * j->w.kernel_w;
+  j->L = j->w.out_h * j->w.out_w;
+  j->parts = (j->w.batch + j->chunk - 1) / j->chunk;
+  atomic_init(&j->failed, 0);
+}
+
+/* The GEMM convolutions below return 0, or -1 when scratch memory did not allocate (the caller
+ * then runs its own path). */
+
+/** Forward convolution (groups 1), `chunk` images unfolded per GEMM: out = conv(x, weight) + bias. */
+int nabla_conv2d_gemm_forward(const float *x, const float *weight, const float *bias, float *out,
+                              const int32_t *geometry, int64_t co, int64_t chunk) {
+  conv_job j = {0};
+  conv_job_init(&j, geometry, co, chunk);
+  j.x = x;
+  j.weight = weight;
+  j.bias = bias;
+  j.out = out;
+  nabla_parallel(j.parts, conv_forward_chunk, &j);
+  return atomic_load(&j.failed) ? -1 : 0;
+}
+
+/** Its weight gradient, dw = Σ dy·colsᵀ: one partial per chunk, added in chunk order (the same
+ * sums whichever thread ran a chunk). */
+int nabla_conv2d_gemm_weight_grad(const float *dy, const float *x, float *dw, const int32_t *geometry, int64_t co,
+                                  int64_t chunk) {
+  conv_job j = {0};
+  conv_job_init(&j, geometry, co, chunk);
+  const int64_t size = co * j.ck;
+  j.x = x;
+  j.dy = dy;
+  j.partials = malloc((size_t)(j.parts * size) * sizeof(float));
+  if (!j.partials) return -1;
+  nabla_parallel(j.parts, conv_weight_grad_chunk, &j);
+  if (atomic_load(&j.failed)) {
+    free(j.partials);
+    return -1;
+  }
+  for (int64_t i = 0; i < size; i++) dw[i] = j.partials[i];
+  for (int64_t p = 1; p < j.parts; p++)
+    for (int64_t i = 0; i < size; i++) dw[i] += j.partials[p * size + i];
+  free(j.partials);
+  return 0;
+}
+
+/** Its input gradient: per image dcols = weightᵀ·dy, then col2im of the chunk into dx. */
+int nabla_conv2d_gemm_input_grad(const float *dy, const float *weight, float *dx, const int32_t *geometry, int64_t co,
+                                 int64_t chunk) {
+  conv_job j = {0};
+  conv_job_init(&j, geometry, co, chunk);
+  j.dy = dy;
+  j.weight = weight;
+  j.out = dx;
+  nabla_parallel(j.parts, conv_input_grad_chunk, &j);
+  return atomic_load(&j.failed) ? -1 : 0;
 }

@@ -28,7 +28,7 @@ export interface CKernels {
 }
 
 /** The interface version native/kernels.c reports (`nabla_kernels_version`). */
-const VERSION = 1;
+const VERSION = 2;
 
 /** Below this many elements the call (~1 µs through koffi) costs more than the JS loop it replaces. */
 const MIN_ELEMENTS = 2048;
@@ -36,6 +36,14 @@ const MIN_ELEMENTS = 2048;
 const SIGNATURES = [
   'int nabla_kernels_version()',
   'int nabla_kernels_vector_bits()',
+  'int nabla_set_threads(int threads)',
+  'int nabla_threads()',
+  'int nabla_set_blas(const char *path)',
+  'int nabla_has_blas()',
+  'int nabla_conv2d_gemm_forward(const float *x, const float *weight, const float *bias, float *out, const int32_t *geometry, int64_t co, int64_t chunk)',
+  'int nabla_conv2d_gemm_weight_grad(const float *dy, const float *x, float *dw, const int32_t *geometry, int64_t co, int64_t chunk)',
+  'int nabla_conv2d_gemm_input_grad(const float *dy, const float *weight, float *dx, const int32_t *geometry, int64_t co, int64_t chunk)',
+  'void nabla_sgemm(int transA, int transB, int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc)',
   'void nabla_sgd_momentum(float *p, const float *g, float *b, int64_t n, double mom, double damp, double negLr)',
   'void nabla_sgd(float *p, const float *g, float *b, int64_t n, double wd, double mom, double damp, double negLr, int flags)',
   'void nabla_adam(float *p, const float *g, float *m, float *v, float *vmax, int64_t n, double b1, double b2, double omb1, double omb2, double negStep, double bc2Sqrt, double eps, double wd, double shrink, int flags)',
@@ -329,6 +337,26 @@ export interface ConvKernels {
   thinForward(x: Float32Array, weight: Float32Array, bias: Float32Array | null, out: Float32Array, w: ConvWindow): void;
   /** Its weight gradient: `dw = Σ dy ⊗ x` over images and positions (overwritten). */
   thinWeightGrad(dy: Float32Array, x: Float32Array, dw: Float32Array, w: ConvWindow): void;
+  /**
+   * Unfolding + GEMM with chunks of `chunk` images spread over the thread pool, each unfolded and
+   * multiplied on one thread (native/kernels.c); null where the compiled kernels have no BLAS
+   * (pool.ts did not find it). Each returns false when its scratch memory did not allocate.
+   */
+  readonly gemm: {
+    /** `out = conv(x, weight) + bias`. */
+    forward(
+      x: Float32Array,
+      weight: Float32Array,
+      bias: Float32Array | null,
+      out: Float32Array,
+      w: ConvWindow,
+      chunk: number,
+    ): boolean;
+    /** `dw = Σ dy · colsᵀ` (overwritten). */
+    weightGrad(dy: Float32Array, x: Float32Array, dw: Float32Array, w: ConvWindow, chunk: number): boolean;
+    /** `dx = col2im(weightᵀ · dy)` (overwritten). */
+    inputGrad(dy: Float32Array, weight: Float32Array, dx: Float32Array, w: ConvWindow, chunk: number): boolean;
+  } | null;
 }
 
 /** The convolution kernels of `c`. */
@@ -345,5 +373,16 @@ export function convKernels(c: CKernels): ConvKernels {
     thinForward: (x, weight, bias, out, w) =>
       k.nabla_conv2d_thin_forward(x, weight, bias, out, geometry(w), w.outChannels),
     thinWeightGrad: (dy, x, dw, w) => k.nabla_conv2d_thin_weight_grad(dy, x, dw, geometry(w), w.outChannels),
+    gemm:
+      k.nabla_has_blas() === 1
+        ? {
+            forward: (x, weight, bias, out, w, chunk) =>
+              k.nabla_conv2d_gemm_forward(x, weight, bias, out, geometry(w), w.outChannels, chunk) === 0,
+            weightGrad: (dy, x, dw, w, chunk) =>
+              k.nabla_conv2d_gemm_weight_grad(dy, x, dw, geometry(w), w.outChannels, chunk) === 0,
+            inputGrad: (dy, weight, dx, w, chunk) =>
+              k.nabla_conv2d_gemm_input_grad(dy, weight, dx, geometry(w), w.outChannels, chunk) === 0,
+          }
+        : null,
   };
 }

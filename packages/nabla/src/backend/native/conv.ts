@@ -71,10 +71,15 @@ function isPointwise(w: ConvWindow): boolean {
   );
 }
 
+/** Images per chunk: as many as keep the chunk's unfolded columns within `chunkFloats`. */
+function chunkImages(w: ConvWindow): number {
+  const per = Math.max(1, w.channels * w.kernelH * w.kernelW * w.outH * w.outW);
+  return Math.max(1, Math.floor(chunkFloats / per));
+}
+
 /** Calls `fn(first, count)` over chunks of the batch sized so each chunk's columns fit `chunkFloats`. */
 function chunks(w: ConvWindow, fn: (first: number, count: number) => void): void {
-  const per = Math.max(1, w.channels * w.kernelH * w.kernelW * w.outH * w.outW);
-  const step = Math.max(1, Math.floor(chunkFloats / per));
+  const step = chunkImages(w);
   for (let first = 0; first < w.batch; first += step) fn(first, Math.min(step, w.batch - first));
 }
 
@@ -89,6 +94,8 @@ function chunks(w: ConvWindow, fn: (first: number, count: number) => void): void
  * (Fashion-MNIST's 1→32 3×3 layer, b128: 7.2 ms native vs 3.3 ms WASM forward; fastest of 15 calls
  * on the loaded 2-core machine, bench/native-conv.ts). With the compiled kernels, a stride-1 forward
  * pass of up to 64 output channels is a direct convolution too, whatever its window (`directForward`).
+ * Where the compiled kernels run the GEMMs (their thread pool found the BLAS, pool.ts), the unfolding
+ * + GEMM paths run there instead, a chunk of images per block of the pool (`compiled.gemm`).
  */
 export function makeNativeConv(
   blas: Blas,
@@ -124,6 +131,18 @@ export function makeNativeConv(
       if (ck < thinK && base.conv2d?.forward(x, weight, bias, out, w)) return true;
       const L = w.outH * w.outW;
       if (empty(w)) return true;
+      const gemm = compiled?.gemm;
+      if (gemm && ck > 0 && f32(x, weight, bias, out)) {
+        const ok = gemm.forward(
+          x as Float32Array,
+          weight as Float32Array,
+          bias as Float32Array | null,
+          out as Float32Array,
+          w,
+          chunkImages(w),
+        );
+        if (ok) return true;
+      }
       if (wide?.forward(x, weight, bias, out, w)) return true;
       if (ck === 0) out.fill(0);
       else {
@@ -180,6 +199,11 @@ export function makeNativeConv(
         }
       }
       if (empty(w) || ck === 0) return true;
+      const gemm = compiled?.gemm;
+      if (gemm && f32(dy, x, dw)) {
+        if (gemm.weightGrad(dy as Float32Array, x as Float32Array, dw as Float32Array, w, chunkImages(w))) return true;
+        dw.fill(0);
+      }
       if (wide?.weightGrad(dy, x, dw, w)) return true;
       chunks(w, (first, count) => {
         const cols = unfolded(x, w, first, count, ck, L);
@@ -196,6 +220,11 @@ export function makeNativeConv(
       if (empty(w) || ck === 0 || co === 0) {
         dx.fill(0);
         return true;
+      }
+      const gemm = compiled?.gemm;
+      if (gemm && f32(dy, weight, dx)) {
+        if (gemm.inputGrad(dy as Float32Array, weight as Float32Array, dx as Float32Array, w, chunkImages(w)))
+          return true;
       }
       const per = w.channels * w.height * w.width;
       chunks(w, (first, count) => {

@@ -15,6 +15,7 @@ import { makeNativeConv } from './conv.js';
 import { makeNativeAdd } from './elementwise.js';
 import { makeNativeMatmul } from './gemm.js';
 import { retainFreedMemory } from './malloc.js';
+import { pooledBlas } from './pool.js';
 
 /** Options of `initNative`. */
 export interface NativeOptions {
@@ -57,10 +58,14 @@ export async function initNative(options: NativeOptions = {}): Promise<Backend |
     () => jsBackend,
   );
   const c = await loadCKernels();
-  const backend = makeNativeBackend(blas, base, c.kernels);
+  // GEMMs on the compiled kernels' pool when it finds the BLAS (pool.ts), else on the BLAS's
+  // threads; NABLA_POOL=0 asks for the latter.
+  const pool = process.env.NABLA_POOL !== '0' && c.kernels ? pooledBlas(blas, c.kernels) : null;
+  const gemm = pool ?? blas;
+  const backend = makeNativeBackend(gemm, base, c.kernels);
   // Fresh output buffers would otherwise fault in new pages inside every large GEMM (malloc.ts).
   await retainFreedMemory();
-  registerNative({ backend, blas, kernels: c.kernels ?? { unavailable: c.reason } }, null);
+  registerNative({ backend, blas: gemm, kernels: c.kernels ?? { unavailable: c.reason } }, null);
   // One thread count for both: the WASM pool's (the machine's cores unless given).
   await setNumThreads(options.threads ?? wasmInfo()?.threads ?? cores());
   if (options.select !== false) setBackend(backend);
