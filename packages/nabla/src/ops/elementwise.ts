@@ -142,7 +142,8 @@ function binary(op: BinaryOp, rule: BinaryRule | null): (x: TensorLike, y: Tenso
     const a = cast(a0, computeType);
     const b = cast(b0, computeType);
     const shape = broadcastShapes(a.shape, b.shape, op);
-    const out = allocate(outType === 'bool' && !COMPARISONS.has(op) ? computeType : outType, numel(shape));
+    // Every binary kernel writes each element of its output.
+    const out = allocateOverwritten(outType === 'bool' && !COMPARISONS.has(op) ? computeType : outType, numel(shape));
     getBackend().binary[op](
       { data: a.storage.data, strides: broadcastStrides(a, shape), offset: a.offset },
       { data: b.storage.data, strides: broadcastStrides(b, shape), offset: b.offset },
@@ -157,8 +158,12 @@ function binary(op: BinaryOp, rule: BinaryRule | null): (x: TensorLike, y: Tenso
 }
 
 export const add = binary('add', (_a, _b, _y, dy) => [dy, dy]);
-export const sub = binary('sub', (_a, _b, _y, dy) => [dy, neg(dy)]);
-export const mul = binary('mul', (a, b, _y, dy) => [mul(dy, b), mul(dy, a)]);
+// Each operand's gradient only when it needs one (a dropout mask or a constant does not).
+export const sub = binary('sub', (_a, b, _y, dy) => [dy, b.requiresGrad ? neg(dy) : null]);
+export const mul = binary('mul', (a, b, _y, dy) => [
+  a.requiresGrad ? mul(dy, b) : null,
+  b.requiresGrad ? mul(dy, a) : null,
+]);
 // d(a/b) = da/b - a·db/b²
 export const div = binary('div', (_a, b, y, dy) => [div(dy, b), b.requiresGrad ? neg(div(mul(dy, y), b)) : null]);
 export const pow = binary('pow', (a, b, y, dy) => [
