@@ -8,7 +8,7 @@
  */
 import type { FloatArray } from '../../tensor/dtype.js';
 import { adamScalars } from '../js/optim.js';
-import type { Backend, ConvWindow, Window2d } from '../kernels.js';
+import type { Backend, BinaryOp, ConvWindow, Strided, Window2d } from '../kernels.js';
 
 type Fn = (...args: unknown[]) => unknown;
 interface Lib {
@@ -51,6 +51,7 @@ const SIGNATURES = [
   'void nabla_rmsprop(float *p, const float *g, float *sq, float *buf, float *ga, int64_t n, double alpha, double oma, double eps, double wd, double mom, double negLr, int flags)',
   'void nabla_adagrad(float *p, const float *g, float *sum, int64_t n, double negClr, double eps, double wd, int flags)',
   'void nabla_adadelta(float *p, const float *g, float *v, float *u, int64_t n, double rho, double omr, double eps, double wd, double negLr, int flags)',
+  'void nabla_binary(int op, const float *a, const float *b, float *out, int64_t n)',
   'void nabla_relu(const float *x, float *out, int64_t n)',
   'void nabla_relu_backward(const float *y, const float *dy, float *out, int64_t n)',
   'void nabla_add_channel_bias(float *out, const float *bias, int64_t planes, int64_t channels, int64_t plane)',
@@ -114,6 +115,30 @@ export async function loadCKernels(): Promise<CKernelsResult> {
   }
 }
 
+/** The compiled elementwise operations (`nabla_binary`'s op codes). */
+const BINARY_CODES = { add: 0, sub: 1, mul: 2, div: 3 } as const;
+
+/** Whether `s` is `shape` laid out densely (row-major, no broadcast axis). */
+function dense(s: Strided, shape: readonly number[]): boolean {
+  let expect = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    if (shape[d] !== 1 && s.strides[d] !== expect) return false;
+    expect *= shape[d];
+  }
+  return true;
+}
+
+/** Whether dense `x` (n elements) is exactly `out` or shares no byte with it: elementwise kernels may write as they read. */
+function sameOrApart(x: Strided, out: Float32Array, n: number): boolean {
+  if (x.data.buffer !== out.buffer) return true;
+  const start = x.data.byteOffset + x.offset * 4;
+  return start === out.byteOffset || start + n * 4 <= out.byteOffset || out.byteOffset + n * 4 <= start;
+}
+
+/** From `x`'s offset on, without a new view when the offset is 0. */
+const at = (x: Strided): Float32Array =>
+  (x.offset === 0 ? x.data : (x.data as Float32Array).subarray(x.offset)) as Float32Array;
+
 /** True when every array given is float32 (nulls skipped): what the compiled kernels take. */
 export const f32 = (...xs: (FloatArray | null)[]): boolean => xs.every((x) => x === null || x instanceof Float32Array);
 
@@ -157,8 +182,28 @@ export function withCKernels(base: Backend, c: CKernels): Backend {
   const o = base.optim;
   /** The float64 column accumulators of `sum`, kept between calls. */
   let acc = new Float64Array(1024);
+  /** `op` on the compiled kernels when both operands are dense float32 of the output's shape. */
+  const binary = (op: keyof typeof BINARY_CODES): Backend['binary'][BinaryOp] => {
+    const fallback = base.binary[op];
+    const code = BINARY_CODES[op];
+    return (a, b, out, shape) => {
+      if (
+        out.length >= MIN_ELEMENTS &&
+        out instanceof Float32Array &&
+        a.data instanceof Float32Array &&
+        b.data instanceof Float32Array &&
+        dense(a, shape) &&
+        dense(b, shape) &&
+        sameOrApart(a, out, out.length) &&
+        sameOrApart(b, out, out.length)
+      )
+        k.nabla_binary(code, at(a), at(b), out, out.length);
+      else fallback(a, b, out, shape);
+    };
+  };
   return {
     ...base,
+    binary: { ...base.binary, add: binary('add'), sub: binary('sub'), mul: binary('mul'), div: binary('div') },
     unary: {
       ...base.unary,
       relu: (x, out) => {

@@ -115,6 +115,32 @@ describe('compiled kernels', { skip }, () => {
     sameSteps('Adadelta', 4, (k, [p, g, v, u]) => k.adadelta(p, g, v, u, d));
   });
 
+  it('add, sub, mul and div of dense arrays give the reference’s bits, in place too', () => {
+    const a = random(N, 1e3);
+    const b = random(N);
+    // Subnormal, overflowing and signed-zero results, and ties that round to even.
+    a.set([1e-30, 3e38, -0, 0, 16777217, 1, Number.POSITIVE_INFINITY]);
+    b.set([1e-15, 3e38, 0, -0, 1, 3, 0]);
+    const dense = (data: Float32Array) => ({ data, strides: [1], offset: 0 });
+    for (const op of ['add', 'sub', 'mul', 'div'] as const) {
+      const ref = new Float32Array(N);
+      const got = new Float32Array(N);
+      jsBackend.binary[op](dense(a), dense(b), ref, [N]);
+      native.binary[op](dense(a), dense(b), got, [N]);
+      assertBits(got, ref, op);
+      const inPlace = a.slice();
+      native.binary[op](dense(inPlace), dense(b), inPlace, [N]);
+      assertBits(inPlace, ref, `${op} into its first operand`);
+      // Overlapping but not the same: the reference's element-by-element order decides.
+      const shifted = new Float32Array(N + 1);
+      shifted.set(a);
+      const refShifted = shifted.slice();
+      jsBackend.binary[op](dense(refShifted), dense(b), refShifted.subarray(1), [N]);
+      native.binary[op](dense(shifted), dense(b), shifted.subarray(1), [N]);
+      assertBits(shifted, refShifted, `${op} into an overlapping view`);
+    }
+  });
+
   it('ReLU and its backward keep NaN, turn -0 into +0', () => {
     const x = random(N);
     x.set([Number.NaN, -0, 0, -Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e-45, -1e-45]);
