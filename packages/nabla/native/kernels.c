@@ -771,10 +771,11 @@ KERNEL void nabla_bernoulli_mask(uint32_t *restrict state, float *restrict out, 
 enum { NORM_LANES = 8 };
 
 /* Per-channel mean and biased variance of x [outer, channels, inner], two passes. */
-KERNEL void nabla_channel_moments(const float *restrict x, double *restrict mean, double *restrict variance,
-                                  int64_t outer, int64_t channels, int64_t inner) {
+KERNEL static void channel_moments_serial(const float *restrict x, double *restrict mean, double *restrict variance,
+                                          int64_t outer, int64_t channels, int64_t inner, int64_t c_begin,
+                                          int64_t c_end) {
   const double count = (double)(outer * inner);
-  for (int64_t c0 = 0; c0 < channels; c0 += NORM_LANES) {
+  for (int64_t c0 = c_begin; c0 < c_end; c0 += NORM_LANES) {
     const int64_t lanes = channels - c0 < NORM_LANES ? channels - c0 : NORM_LANES;
     double sum[NORM_LANES] = {0}, sq[NORM_LANES] = {0}, mu[NORM_LANES] = {0};
     for (int64_t o = 0; o < outer; o++)
@@ -795,10 +796,11 @@ KERNEL void nabla_channel_moments(const float *restrict x, double *restrict mean
 }
 
 /* Per-channel sumDy = sum of dy and sumDyXc = sum of dy * (x - mean). */
-KERNEL void nabla_channel_grad_sums(const float *restrict dy, const float *restrict x, const double *restrict mean,
-                                    double *restrict sum_dy, double *restrict sum_dy_xc, int64_t outer,
-                                    int64_t channels, int64_t inner) {
-  for (int64_t c0 = 0; c0 < channels; c0 += NORM_LANES) {
+KERNEL static void channel_grad_sums_serial(const float *restrict dy, const float *restrict x,
+                                            const double *restrict mean, double *restrict sum_dy,
+                                            double *restrict sum_dy_xc, int64_t outer, int64_t channels,
+                                            int64_t inner, int64_t c_begin, int64_t c_end) {
+  for (int64_t c0 = c_begin; c0 < c_end; c0 += NORM_LANES) {
     const int64_t lanes = channels - c0 < NORM_LANES ? channels - c0 : NORM_LANES;
     double s[NORM_LANES] = {0}, sx[NORM_LANES] = {0}, mu[NORM_LANES] = {0};
     for (int64_t k = 0; k < lanes; k++) mu[k] = mean[c0 + k];
@@ -818,9 +820,9 @@ KERNEL void nabla_channel_grad_sums(const float *restrict dy, const float *restr
 }
 
 /* out = a[c] * x + b[c] * y + d[c] (y null: a[c] * x + d[c]) over [outer, channels, inner], in double. */
-KERNEL void nabla_channel_affine(const float *restrict x, const float *restrict y, const double *restrict a,
-                                 const double *restrict b, const double *restrict d, float *restrict out,
-                                 int64_t outer, int64_t channels, int64_t inner) {
+KERNEL static void channel_affine_serial(const float *restrict x, const float *restrict y, const double *restrict a,
+                                         const double *restrict b, const double *restrict d, float *restrict out,
+                                         int64_t outer, int64_t channels, int64_t inner) {
   for (int64_t o = 0; o < outer; o++)
     for (int64_t c = 0; c < channels; c++) {
       const int64_t base = (o * channels + c) * inner;
@@ -1237,4 +1239,71 @@ int nabla_conv2d_gemm_input_grad(const float *dy, const float *weight, float *dx
   j.out = dx;
   nabla_parallel(j.parts, conv_input_grad_chunk, &j);
   return atomic_load(&j.failed) ? -1 : 0;
+}
+
+/* Batch norm's channel kernels: the reductions in groups of NORM_LANES channels per part (each
+ * channel's sums stay in one part, in the serial order), the affine pass in runs of `outer`. */
+typedef struct {
+  const float *x, *y, *dy;
+  const double *a, *b, *d, *mean;
+  double *out1, *out2;
+  float *out;
+  int64_t outer, channels, inner, parts;
+} norm_job;
+
+static int64_t norm_parts(int64_t units, int64_t elements) {
+  const int threads = nabla_threads();
+  return threads == 1 || elements < PARALLEL_ELEMENTS ? 1 : threads < units ? threads : units;
+}
+
+/* Channels [*lo, *hi) of part `part`: whole groups of NORM_LANES. */
+static void channel_range(const norm_job *j, int64_t part, int64_t *lo, int64_t *hi) {
+  const int64_t groups = (j->channels + NORM_LANES - 1) / NORM_LANES;
+  *lo = groups * part / j->parts * NORM_LANES;
+  const int64_t h = groups * (part + 1) / j->parts * NORM_LANES;
+  *hi = h < j->channels ? h : j->channels;
+}
+
+static void moments_part(void *ctx, int64_t part) {
+  const norm_job *j = ctx;
+  int64_t lo, hi;
+  channel_range(j, part, &lo, &hi);
+  channel_moments_serial(j->x, j->out1, j->out2, j->outer, j->channels, j->inner, lo, hi);
+}
+
+void nabla_channel_moments(const float *x, double *mean, double *variance, int64_t outer, int64_t channels,
+                           int64_t inner) {
+  norm_job j = {.x = x, .out1 = mean, .out2 = variance, .outer = outer, .channels = channels, .inner = inner};
+  j.parts = norm_parts((channels + NORM_LANES - 1) / NORM_LANES, outer * channels * inner);
+  nabla_parallel(j.parts, moments_part, &j);
+}
+
+static void grad_sums_part(void *ctx, int64_t part) {
+  const norm_job *j = ctx;
+  int64_t lo, hi;
+  channel_range(j, part, &lo, &hi);
+  channel_grad_sums_serial(j->dy, j->x, j->mean, j->out1, j->out2, j->outer, j->channels, j->inner, lo, hi);
+}
+
+void nabla_channel_grad_sums(const float *dy, const float *x, const double *mean, double *sum_dy, double *sum_dy_xc,
+                             int64_t outer, int64_t channels, int64_t inner) {
+  norm_job j = {.dy = dy, .x = x, .mean = mean, .out1 = sum_dy, .out2 = sum_dy_xc, .outer = outer,
+                .channels = channels, .inner = inner};
+  j.parts = norm_parts((channels + NORM_LANES - 1) / NORM_LANES, outer * channels * inner);
+  nabla_parallel(j.parts, grad_sums_part, &j);
+}
+
+static void affine_part(void *ctx, int64_t part) {
+  const norm_job *j = ctx;
+  const int64_t lo = j->outer * part / j->parts, hi = j->outer * (part + 1) / j->parts, at = lo * j->channels * j->inner;
+  channel_affine_serial(j->x + at, j->y ? j->y + at : NULL, j->a, j->b, j->d, j->out + at, hi - lo, j->channels,
+                        j->inner);
+}
+
+void nabla_channel_affine(const float *x, const float *y, const double *a, const double *b, const double *d, float *out,
+                          int64_t outer, int64_t channels, int64_t inner) {
+  norm_job j = {.x = x, .y = y, .a = a, .b = b, .d = d, .out = out, .outer = outer, .channels = channels,
+                .inner = inner};
+  j.parts = norm_parts(outer, outer * channels * inner);
+  nabla_parallel(j.parts, affine_part, &j);
 }

@@ -173,6 +173,35 @@ describe('the compiled kernels’ thread pool', { skip }, () => {
     }
   });
 
+  it('runs batch norm’s channel kernels in groups of channels or runs of rows with one thread’s bits', () => {
+    // 21 channels: three groups of eight, the last one short.
+    const [outer, channels, inner] = [5, 21, 1000];
+    const x = random(outer * channels * inner);
+    const y = random(x.length);
+    const dy = random(x.length);
+    const a = Float64Array.from(random(channels));
+    const b = Float64Array.from(random(channels));
+    const d = Float64Array.from(random(channels));
+    const run = (t: number) => {
+      const mean = new Float64Array(channels);
+      const variance = new Float64Array(channels);
+      const sumDy = new Float64Array(channels);
+      const sumDyXc = new Float64Array(channels);
+      const out = new Float32Array(x.length);
+      at(t, () => {
+        native.channelMoments(x, mean, variance, outer, channels, inner);
+        native.channelGradSums(dy, x, mean, sumDy, sumDyXc, outer, channels, inner);
+        native.channelAffine(x, y, a, b, d, out, outer, channels, inner);
+      });
+      return [mean, variance, sumDy, sumDyXc, out].map((v) => new Float32Array(new Uint8Array(v.buffer).buffer));
+    };
+    const one = run(1);
+    for (const threads of [2, 3]) {
+      const many = run(threads);
+      one.forEach((v, i) => assertBits(many[i], v, `channel kernel output ${i} on ${threads} threads`));
+    }
+  });
+
   it('runs image kernels in runs of images that give one thread’s bits', () => {
     const w = windowOf({
       batch: 7,
