@@ -193,6 +193,26 @@ function slabOffset(bytes: number): number {
 const pooled = (bytes: number): boolean => bytes > V8_ON_HEAP_MAX_BYTES && bytes <= POOLED_MAX_BYTES;
 const rounded = (bytes: number): number => (bytes + 15) & ~15;
 
+// Arrays of at least `largeBytes` are handed to `onLarge` before anything writes them (the native
+// backend asks the kernel for huge pages there: native/memory.c).
+let largeBytes = Number.POSITIVE_INFINITY;
+let onLarge: (data: TypedArray) => void = () => {};
+
+/**
+ * @internal Calls `hook` with every fresh array of at least `bytes` bytes, before its first write;
+ * `null` stops it. Set by the native backend.
+ */
+export function setLargeArrayHook(bytes: number, hook: ((data: TypedArray) => void) | null): void {
+  largeBytes = hook ? bytes : Number.POSITIVE_INFINITY;
+  onLarge = hook ?? (() => {});
+}
+
+/** `data`, after the large-array hook has seen it when it is large. */
+function fresh<T extends TypedArray>(data: T): T {
+  if (data.byteLength >= largeBytes) onLarge(data);
+  return data;
+}
+
 /** Allocates zeroed storage of `size` elements for `dtype`. */
 export function allocate(dtype: DType, size: number): TypedArray {
   // One `new` per constructor: a table lookup made this call site megamorphic (~10% of small ops).
@@ -203,7 +223,7 @@ export function allocate(dtype: DType, size: number): TypedArray {
         return new Float32Array(slab, at, size);
       }
       const reused = size >= RECYCLE_MIN ? recycled.get(size)?.pop() : undefined;
-      if (!reused) return new Float32Array(size);
+      if (!reused) return fresh(new Float32Array(size));
       recycledBytes -= reused.byteLength;
       return reused.fill(0);
     }
@@ -212,19 +232,19 @@ export function allocate(dtype: DType, size: number): TypedArray {
         const at = slabOffset(rounded(size * 8)); // first: it may start a new slab
         return new Float64Array(slab, at, size);
       }
-      return new Float64Array(size);
+      return fresh(new Float64Array(size));
     case 'int32':
       if (pooled(size * 4)) {
         const at = slabOffset(rounded(size * 4)); // first: it may start a new slab
         return new Int32Array(slab, at, size);
       }
-      return new Int32Array(size);
+      return fresh(new Int32Array(size));
     case 'bool':
       if (pooled(size)) {
         const at = slabOffset(rounded(size)); // first: it may start a new slab
         return new Uint8Array(slab, at, size);
       }
-      return new Uint8Array(size);
+      return fresh(new Uint8Array(size));
     default:
       // An unchecked string from JavaScript or JSON; entry points check first with a better owner.
       return checkDType(dtype, 'allocate') as never;
@@ -244,7 +264,7 @@ const allocUnsafeSlow = (globalThis as { Buffer?: { allocUnsafeSlow?: (bytes: nu
 function unzeroedFloat32(size: number): Float32Array {
   if (!allocUnsafeSlow || size < 1024) return new Float32Array(size);
   const bytes = allocUnsafeSlow(size * 4);
-  return new Float32Array(bytes.buffer, bytes.byteOffset, size);
+  return fresh(new Float32Array(bytes.buffer, bytes.byteOffset, size));
 }
 
 /**

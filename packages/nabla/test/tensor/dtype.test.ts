@@ -24,7 +24,17 @@ import {
   zerosLike,
   type DType,
 } from '../../src/index.js';
-import { allocate, checkDType, DTYPES, isRecycled, recycle, setDebugRecycling } from '../../src/tensor/dtype.js';
+import {
+  allocate,
+  allocateOverwritten,
+  checkDType,
+  DTYPES,
+  isRecycled,
+  recycle,
+  setDebugRecycling,
+  setLargeArrayHook,
+  type TypedArray,
+} from '../../src/tensor/dtype.js';
 
 const dtypeError =
   (...patterns: RegExp[]) =>
@@ -195,5 +205,25 @@ describe('small arrays from shared slabs', () => {
     } finally {
       setDebugRecycling(false);
     }
+  });
+});
+
+describe('the large-array hook', () => {
+  it('sees each fresh array of at least its size once', () => {
+    const seen: TypedArray[] = [];
+    setLargeArrayHook(1 << 20, (data) => seen.push(data));
+    try {
+      const big = allocate('float32', 1 << 18); // 1 MiB
+      const bigInt = allocate('int32', 1 << 18);
+      const bigBytes = allocate('bool', 1 << 20);
+      const overwritten = allocateOverwritten('float32', (1 << 18) + 1);
+      allocate('float32', (1 << 18) - 1); // just below
+      allocate('float64', 100);
+      assert.deepEqual(seen, [big, bigInt, bigBytes, overwritten]);
+    } finally {
+      setLargeArrayHook(0, null);
+    }
+    allocate('float32', 1 << 18);
+    assert.equal(seen.length, 4, 'null stops the hook');
   });
 });

@@ -37,6 +37,7 @@ const SIGNATURES = [
   'int nabla_kernels_version()',
   'int nabla_kernels_vector_bits()',
   'int nabla_set_threads(int threads)',
+  'int nabla_advise_huge(void *p, int64_t bytes)',
   'int nabla_threads()',
   'int nabla_set_blas(const char *path)',
   'int nabla_has_blas()',

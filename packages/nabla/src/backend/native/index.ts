@@ -14,7 +14,7 @@ import { convKernels, loadCKernels, withCKernels, type CKernels } from './c-kern
 import { makeNativeConv } from './conv.js';
 import { makeNativeAdd } from './elementwise.js';
 import { makeNativeMatmul } from './gemm.js';
-import { retainFreedMemory } from './malloc.js';
+import { adviseHugePages, retainFreedMemory } from './malloc.js';
 import { pooledBlas } from './pool.js';
 
 /** Options of `initNative`. */
@@ -65,6 +65,7 @@ export async function initNative(options: NativeOptions = {}): Promise<Backend |
   const backend = makeNativeBackend(gemm, base, c.kernels);
   // Fresh output buffers would otherwise fault in new pages inside every large GEMM (malloc.ts).
   await retainFreedMemory();
+  if (c.kernels) adviseHugePages(c.kernels);
   registerNative({ backend, blas: gemm, kernels: c.kernels ?? { unavailable: c.reason } }, null);
   // One thread count for both: the WASM pool's (the machine's cores unless given).
   await setNumThreads(options.threads ?? wasmInfo()?.threads ?? cores());
