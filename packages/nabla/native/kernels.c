@@ -202,16 +202,21 @@ KERNEL void nabla_add_channel_bias(float *restrict out, const float *restrict bi
   }
 }
 
-/* Per-channel sums in double of dy [batch, channels, plane] (a convolution's bias gradient). */
-KERNEL void nabla_channel_sums(const float *restrict dy, float *restrict db, int64_t batch, int64_t channels,
-                               int64_t plane) {
-  for (int64_t c = 0; c < channels; c++) {
-    double s = 0;
+/* Per-channel sums in double of dy [batch, channels, plane] (a convolution's bias gradient), each
+ * channel's in the reference's order (images, then positions). Up to eight channels are summed
+ * side by side: one channel's chain of dependent additions ran at an addition's latency (LeNet-5's
+ * first layer, 301k elements: ~0.4 ms). */
+KERNEL static void channel_sums_serial(const float *restrict dy, float *restrict db, int64_t batch, int64_t channels,
+                                       int64_t plane, int64_t c_begin, int64_t c_end) {
+  for (int64_t c0 = c_begin; c0 < c_end; c0 += 8) {
+    const int64_t lanes = c_end - c0 < 8 ? c_end - c0 : 8;
+    double s[8] = {0};
     for (int64_t b = 0; b < batch; b++) {
-      const float *d = dy + (b * channels + c) * plane;
-      for (int64_t i = 0; i < plane; i++) s += (double)d[i];
+      const float *d = dy + (b * channels + c0) * plane;
+      for (int64_t i = 0; i < plane; i++)
+        for (int64_t k = 0; k < lanes; k++) s[k] += (double)d[k * plane + i];
     }
-    db[c] = (float)s;
+    for (int64_t k = 0; k < lanes; k++) db[c0 + k] = (float)s[k];
   }
 }
 
@@ -1306,4 +1311,24 @@ void nabla_channel_affine(const float *x, const float *y, const double *a, const
                 .inner = inner};
   j.parts = norm_parts(outer, outer * channels * inner);
   nabla_parallel(j.parts, affine_part, &j);
+}
+
+typedef struct {
+  const float *dy;
+  float *db;
+  int64_t batch, channels, plane, parts;
+} channel_sums_job;
+
+static void channel_sums_part(void *ctx, int64_t part) {
+  const channel_sums_job *j = ctx;
+  const int64_t groups = (j->channels + 7) / 8;
+  const int64_t lo = groups * part / j->parts * 8, hi = groups * (part + 1) / j->parts * 8;
+  channel_sums_serial(j->dy, j->db, j->batch, j->channels, j->plane, lo, hi < j->channels ? hi : j->channels);
+}
+
+/** The channel sums above, groups of eight channels spread over the pool. */
+void nabla_channel_sums(const float *dy, float *db, int64_t batch, int64_t channels, int64_t plane) {
+  channel_sums_job j = {dy, db, batch, channels, plane, 1};
+  j.parts = norm_parts((channels + 7) / 8, batch * channels * plane);
+  nabla_parallel(j.parts, channel_sums_part, &j);
 }

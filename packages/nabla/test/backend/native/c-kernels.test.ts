@@ -223,22 +223,27 @@ describe('compiled kernels', { skip }, () => {
 
   it('a convolution’s bias add and bias gradient (float64 channel sums)', () => {
     const bias = c ? convKernels(c) : null;
-    const [batch, channels, plane] = [3, 5, 700];
-    const out = random(batch * channels * plane);
-    const b = random(channels);
-    const ref = out.slice();
-    for (let p = 0; p < batch * channels; p++) for (let i = 0; i < plane; i++) ref[p * plane + i] += b[p % channels];
-    bias?.addChannelBias(out, b, batch * channels, channels, plane);
-    assertBits(out, ref, 'bias add');
-    const db = new Float32Array(channels);
-    const refDb = new Float32Array(channels);
-    for (let ch = 0; ch < channels; ch++) {
-      let s = 0;
-      for (let n = 0; n < batch; n++) for (let i = 0; i < plane; i++) s += out[(n * channels + ch) * plane + i];
-      refDb[ch] = s;
+    // Five channels (one short group of the eight summed side by side) and 19 (three groups).
+    for (const [batch, channels, plane] of [
+      [3, 5, 700],
+      [2, 19, 300],
+    ]) {
+      const out = random(batch * channels * plane);
+      const b = random(channels);
+      const ref = out.slice();
+      for (let p = 0; p < batch * channels; p++) for (let i = 0; i < plane; i++) ref[p * plane + i] += b[p % channels];
+      bias?.addChannelBias(out, b, batch * channels, channels, plane);
+      assertBits(out, ref, 'bias add');
+      const db = new Float32Array(channels);
+      const refDb = new Float32Array(channels);
+      for (let ch = 0; ch < channels; ch++) {
+        let s = 0;
+        for (let n = 0; n < batch; n++) for (let i = 0; i < plane; i++) s += out[(n * channels + ch) * plane + i];
+        refDb[ch] = s;
+      }
+      bias?.channelSums(out, db, batch, channels, plane);
+      assertBits(db, refDb, `bias gradient, ${channels} channels`);
     }
-    bias?.channelSums(out, db, batch, channels, plane);
-    assertBits(db, refDb, 'bias gradient');
   });
 
   it('float64 and small arrays stay on the kernels underneath', () => {

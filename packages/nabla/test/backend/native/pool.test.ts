@@ -173,7 +173,7 @@ describe('the compiled kernels’ thread pool', { skip }, () => {
     }
   });
 
-  it('runs batch norm’s channel kernels in groups of channels or runs of rows with one thread’s bits', () => {
+  it('runs channel sums and batch norm’s channel kernels in groups of channels or runs of rows with one thread’s bits', () => {
     // 21 channels: three groups of eight, the last one short.
     const [outer, channels, inner] = [5, 21, 1000];
     const x = random(outer * channels * inner);
@@ -188,12 +188,14 @@ describe('the compiled kernels’ thread pool', { skip }, () => {
       const sumDy = new Float64Array(channels);
       const sumDyXc = new Float64Array(channels);
       const out = new Float32Array(x.length);
+      const db = new Float32Array(channels);
       at(t, () => {
+        convKernels(c!).channelSums(dy, db, outer, channels, inner);
         native.channelMoments(x, mean, variance, outer, channels, inner);
         native.channelGradSums(dy, x, mean, sumDy, sumDyXc, outer, channels, inner);
         native.channelAffine(x, y, a, b, d, out, outer, channels, inner);
       });
-      return [mean, variance, sumDy, sumDyXc, out].map((v) => new Float32Array(new Uint8Array(v.buffer).buffer));
+      return [mean, variance, sumDy, sumDyXc, out, db].map((v) => new Float32Array(new Uint8Array(v.buffer).buffer));
     };
     const one = run(1);
     for (const threads of [2, 3]) {
