@@ -384,8 +384,8 @@ KERNEL static void max_pool2d_serial(const float *restrict x, float *restrict ou
 }
 
 /* out[o, index[o, j, i], i] += src[o, j, i] (js/indexing.ts scatterAdd), in the reference's order. */
-KERNEL void nabla_scatter_add(const float *restrict src, const int32_t *restrict index, float *restrict out,
-                              int64_t outer, int64_t out_size, int64_t idx_size, int64_t inner) {
+KERNEL static void scatter_add_serial(const float *restrict src, const int32_t *restrict index, float *restrict out,
+                                      int64_t outer, int64_t out_size, int64_t idx_size, int64_t inner) {
   for (int64_t o = 0; o < outer; o++) {
     for (int64_t j = 0; j < idx_size; j++) {
       const int64_t row = (o * idx_size + j) * inner;
@@ -1331,4 +1331,27 @@ void nabla_channel_sums(const float *dy, float *db, int64_t batch, int64_t chann
   channel_sums_job j = {dy, db, batch, channels, plane, 1};
   j.parts = norm_parts((channels + 7) / 8, batch * channels * plane);
   nabla_parallel(j.parts, channel_sums_part, &j);
+}
+
+typedef struct {
+  const float *src;
+  const int32_t *index;
+  float *out;
+  int64_t outer, out_size, idx_size, inner, parts;
+} scatter_job;
+
+static void scatter_add_part(void *ctx, int64_t part) {
+  const scatter_job *j = ctx;
+  const int64_t lo = j->outer * part / j->parts, hi = j->outer * (part + 1) / j->parts;
+  const int64_t in_at = lo * j->idx_size * j->inner;
+  scatter_add_serial(j->src + in_at, j->index + in_at, j->out + lo * j->out_size * j->inner, hi - lo, j->out_size,
+                     j->idx_size, j->inner);
+}
+
+/** Scatter-add in runs of `outer` (each writes only its own slice of out, in the serial order). */
+void nabla_scatter_add(const float *src, const int32_t *index, float *out, int64_t outer, int64_t out_size,
+                       int64_t idx_size, int64_t inner) {
+  scatter_job j = {src, index, out, outer, out_size, idx_size, inner, 1};
+  j.parts = norm_parts(outer, outer * idx_size * inner);
+  nabla_parallel(j.parts, scatter_add_part, &j);
 }

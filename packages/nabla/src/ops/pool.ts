@@ -8,7 +8,7 @@ import { checkOptions } from '../tensor/options.js';
 import { exclusiveGrad, record } from '../autograd/graph.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import { getBackend, type Window2d } from '../backend/index.js';
-import { allocate, isFloating, type FloatArray } from '../tensor/dtype.js';
+import { allocate, allocateOverwritten, isFloating, type FloatArray } from '../tensor/dtype.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { denseData, pair, type Pair } from './conv.js';
@@ -111,7 +111,7 @@ export function maxPool2dWithIndices(
     const w = poolWindow(x4, 'maxPool2d', kernelSize, options);
     const L = w.outH * w.outW;
     const planes = w.batch * w.channels;
-    const out = allocate(x4.dtype, planes * L) as FloatArray;
+    const out = allocateOverwritten(x4.dtype, planes * L) as FloatArray; // the kernel writes every element
     const idx = new Int32Array(planes * L);
     if (out.length > 0) getBackend().maxPool2d(denseData(x4), out, idx, w);
     const shape = [w.batch, w.channels, w.outH, w.outW];

@@ -204,6 +204,20 @@ describe('the compiled kernels’ thread pool', { skip }, () => {
     }
   });
 
+  it('scatter-adds in runs of the outer axis with one thread’s bits', () => {
+    const [outer, outSize, idxSize, inner] = [7, 60, 50, 200]; // 70,000 elements scattered
+    const src = random(outer * idxSize * inner);
+    const index = Int32Array.from({ length: src.length }, (_, i) => (i * 7919) % outSize);
+    const start = random(outer * outSize * inner);
+    const run = (t: number) => {
+      const out = start.slice();
+      at(t, () => native.scatterAdd(src, index, out, outer, outSize, idxSize, inner));
+      return out;
+    };
+    const one = run(1);
+    for (const threads of [2, 3]) assertBits(run(threads), one, `scatterAdd on ${threads} threads`);
+  });
+
   it('runs image kernels in runs of images that give one thread’s bits', () => {
     const w = windowOf({
       batch: 7,
