@@ -188,7 +188,7 @@ function notes(r: Report): string[] {
   ];
   if (blas.length)
     lines.push(
-      `nabla native: ${blas.join(', ')} for GEMMs; ${kernels.join(', ') || "nabla's compiled kernels"} for optimizer steps, ReLU, sums, pooling, im2col, direct convolutions, dropout masks; WASM kernels for the rest`,
+      `nabla native: ${blas.join(', ')} for GEMMs; ${kernels.join(', ') || "nabla's compiled kernels"} for optimizer steps, ReLU, elementwise arithmetic, sums, pooling, batch norm, im2col, direct convolutions, dropout masks, and one thread pool splitting GEMMs and kernels alike; WASM kernels for the rest`,
     );
   const torchRef = WORKLOADS.map((w) => `${w.key} ${best(r.runs, isTorch, w.key, w.higher)?.run ?? '-'}`).join(', ');
   lines.push(
