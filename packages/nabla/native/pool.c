@@ -56,8 +56,13 @@ static atomic_int sleepers;
 static pthread_mutex_t sleep_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 
-static int threads = 1;          /* the caller and threads-1 workers take part in a job */
+static atomic_int threads = 1;   /* the caller and threads-1 workers take part in a job */
 static int started = 0;          /* workers running (they are never stopped, only idle) */
+static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Held by the thread whose job the pool runs. The library is one per process, and each of Node's
+ * worker_threads that starts the native backend calls in on its own thread (a server's inference
+ * workers): a second caller, or a part that itself calls a parallel kernel, runs its parts alone. */
+static atomic_flag busy = ATOMIC_FLAG_INIT;
 static atomic_int active = 1;    /* workers with an index below active-1 take part */
 static pthread_t workers[MAX_THREADS];
 
@@ -108,24 +113,27 @@ static void *worker_main(void *arg) {
   return NULL;
 }
 
-int nabla_threads(void) { return threads; }
+int nabla_threads(void) { return atomic_load(&threads); }
 
 /** Sets the threads parallel loops use (the caller's included), starting workers as needed; returns the count in effect. */
 int nabla_set_threads(int n) {
   if (n < 1) n = 1;
   if (n > MAX_THREADS) n = MAX_THREADS;
+  pthread_mutex_lock(&start_lock);
   while (started < n - 1) {
     if (pthread_create(&workers[started], NULL, worker_main, (void *)(intptr_t)started) != 0) break;
     pthread_detach(workers[started]);
     started++;
   }
-  threads = started + 1 < n ? started + 1 : n;
-  atomic_store(&active, threads);
-  return threads;
+  const int count = started + 1 < n ? started + 1 : n;
+  atomic_store(&threads, count);
+  atomic_store(&active, count);
+  pthread_mutex_unlock(&start_lock);
+  return count;
 }
 
 void nabla_parallel(int64_t parts, nabla_task fn, void *ctx) {
-  if (threads == 1 || parts <= 1) {
+  if (atomic_load(&threads) == 1 || parts <= 1 || atomic_flag_test_and_set_explicit(&busy, memory_order_acquire)) {
     for (int64_t p = 0; p < parts; p++) fn(ctx, p);
     return;
   }
@@ -143,6 +151,7 @@ void nabla_parallel(int64_t parts, nabla_task fn, void *ctx) {
   }
   run_parts(gen);
   while (atomic_load_explicit(&job.done, memory_order_acquire) < parts) RELAX();
+  atomic_flag_clear_explicit(&busy, memory_order_release);
 }
 
 /* ---- GEMMs split over the pool ------------------------------------------------------------- */
@@ -207,7 +216,8 @@ static void gemm_part(void *ctx, int64_t part) {
 void nabla_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
                  int ldb, float beta, float *c, int ldc) {
   const int ta = trans_a ? TRANS : NO_TRANS, tb = trans_b ? TRANS : NO_TRANS;
-  if (threads == 1 || (int64_t)m * n * k < PARALLEL_GEMM_MACS) {
+  const int threads_now = atomic_load(&threads);
+  if (threads_now == 1 || (int64_t)m * n * k < PARALLEL_GEMM_MACS) {
     blas_sgemm(ROW_MAJOR, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     return;
   }
@@ -215,7 +225,7 @@ void nabla_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha, con
    * operand should be the smaller one. */
   const int by_rows = m > n;
   const int side = by_rows ? m : n;
-  int64_t parts = threads;
+  int64_t parts = threads_now;
   if (parts > side / 16) parts = side / 16 > 1 ? side / 16 : 1;
   gemm_job g = {trans_a, trans_b, m, n, k, lda, ldb, ldc, by_rows, alpha, beta, a, b, c, parts};
   nabla_parallel(parts, gemm_part, &g);

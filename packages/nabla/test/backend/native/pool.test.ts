@@ -107,6 +107,27 @@ describe('the compiled kernels’ thread pool', { skip }, () => {
   after(() => pooled?.setThreads(1));
   const native = c ? withCKernels(jsBackend, c) : jsBackend;
 
+  it('serves callers on several threads at once (worker_threads sharing the one library)', {
+    timeout: 60_000,
+  }, async () => {
+    // Each worker splits GEMMs and elementwise kernels over the pool at 2 threads while the other
+    // does the same; a second caller runs its parts alone instead of taking over the first's job.
+    const { Worker } = await import('node:worker_threads');
+    const run = () =>
+      new Promise((resolve, reject) => {
+        // Worker threads do not inherit tsx's loader: the worker registers it, then loads the caller.
+        const caller = JSON.stringify(new URL('./pool-caller.ts', import.meta.url).href);
+        const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${caller}); })`;
+        const w = new Worker(boot, { eval: true });
+        w.once('message', (m) => {
+          resolve(m);
+          void w.terminate();
+        });
+        w.once('error', reject);
+      });
+    assert.deepEqual(await Promise.all([run(), run(), run()]), [0, 0, 0]);
+  });
+
   it('splits a GEMM into blocks of rows or columns that equal one thread’s product', () => {
     // [m, n, k, transA, transB]: wide C (split by columns), tall C (by rows), both transposes.
     const shapes: [number, number, number, boolean, boolean][] = [
