@@ -51,8 +51,9 @@ const DIRECT_MAX_OUT_CHANNELS = 64;
  * 1 (the kernel's padded-grid path) and at most 64 output channels, where the direct kernel's eight
  * channels per pass beat unfolding + GEMM (fastest of 20 calls, 1 thread: LeNet-5's 6→16 layer
  * 0.33 vs 0.64 ms, the Fashion-MNIST CNN's 32→64 7.96 vs 8.60, 64→64 3×3 on 16×16 4.79 vs 5.43;
- * also 128→128 on 8×8, 5.19 vs 6.66, left to the GEMM, which a second BLAS thread can share). The
- * weight and input gradients stay GEMMs: the direct weight gradient measured 1.8x slower.
+ * also 128→128 on 8×8, 5.19 vs 6.66, left to the GEMM; the bound predates the thread pool, which
+ * now runs both paths on every thread, and was not measured again). The weight and input gradients
+ * stay GEMMs: the direct weight gradient measured 1.8x slower.
  */
 function directForward(w: ConvWindow): boolean {
   return thinK > 0 && w.strideH === 1 && w.strideW === 1 && w.outChannels <= DIRECT_MAX_OUT_CHANNELS;
