@@ -115,11 +115,25 @@ static void *worker_main(void *arg) {
 
 int nabla_threads(void) { return atomic_load(&threads); }
 
+/* Keeps this library mapped for the rest of the process once it has threads. Each of Node's
+ * worker_threads loads it through its own FFI handle and closes that handle when it exits: when
+ * the last one goes, dlclose would unmap the code and state that idle workers sleep in, and a later
+ * load maps a fresh copy over the old one's addresses (a broadcast then hung on the old sleepers'
+ * condition variable, about one run in three). A reference that is never closed, with NODELETE,
+ * pins it; returns 0 when it could not. */
+static int pin_library(void) {
+  Dl_info self;
+  if (!dladdr((void *)pin_library, &self) || !self.dli_fname) return 0;
+  return dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE) != NULL;
+}
+
 /** Sets the threads parallel loops use (the caller's included), starting workers as needed; returns the count in effect. */
 int nabla_set_threads(int n) {
   if (n < 1) n = 1;
   if (n > MAX_THREADS) n = MAX_THREADS;
   pthread_mutex_lock(&start_lock);
+  /* No worker without the pin: one running in unmapped code would crash the process. */
+  if (started == 0 && n > 1 && !pin_library()) n = 1;
   while (started < n - 1) {
     if (pthread_create(&workers[started], NULL, worker_main, (void *)(intptr_t)started) != 0) break;
     pthread_detach(workers[started]);

@@ -4,6 +4,7 @@
 // gradient) — and the convolutions as chunked unfolding + GEMM match a float64 convolution.
 // Skipped, with the reason, without the compiled kernels or a BLAS.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { after, describe, it } from 'node:test';
 import type { ConvWindow } from '../../../src/backend/kernels.js';
 import { loadBlas } from '../../../src/backend/native/blas.js';
@@ -126,6 +127,15 @@ describe('the compiled kernels’ thread pool', { skip }, () => {
         w.once('error', reject);
       });
     assert.deepEqual(await Promise.all([run(), run(), run()]), [0, 0, 0]);
+  });
+
+  it('keeps working when worker threads load the library again after the last one closed it', () => {
+    // Each worker's FFI handle is closed when it exits; before the library pinned itself, the next
+    // load mapped a fresh copy over the old one's sleeping workers and hung about one run in three.
+    const script = new URL('./pool-reload.ts', import.meta.url).pathname;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, `exit ${r.status} ${r.signal ?? ''}: ${r.stderr.slice(-500)}`);
+    assert.equal(r.stdout.trim(), 'wrong 0');
   });
 
   it('splits a GEMM into blocks of rows or columns that equal one thread’s product', () => {
