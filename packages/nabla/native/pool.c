@@ -157,7 +157,11 @@ void nabla_parallel(int64_t parts, nabla_task fn, void *ctx) {
   job.ctx = ctx;
   atomic_store_explicit(&job.done, 0, memory_order_relaxed);
   atomic_store_explicit(&job.ticket, (uint64_t)gen << 32, memory_order_release);
-  atomic_store_explicit(&generation, gen, memory_order_release);
+  /* Sequentially consistent, as the workers' count of sleepers and their re-read of the
+   * generation are: with a release store the load of `sleepers` below could pass it (x86 store
+   * buffer), read 0 while a worker counts itself and reads the old generation, and that worker
+   * would sleep through the job. */
+  atomic_store(&generation, gen);
   if (atomic_load(&sleepers) > 0) {
     pthread_mutex_lock(&sleep_lock);
     pthread_cond_broadcast(&wake);
