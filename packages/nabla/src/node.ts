@@ -15,11 +15,14 @@ export * from './data/image-node/index.js';
 import { initWasm } from './backend/index.js';
 import { initNative } from './backend/native/index.js';
 import { setStartup } from './backend/ready.js';
+import { widenHeapGrowth } from './backend/heap-growth-node.js';
 import { setHostThreads } from './backend/wasm/index.js';
 import { cores, spawnWorker } from './backend/wasm/threads-node.js';
 
 // WASM threads in Node are worker_threads; only this entry brings them (and every node: module) in.
 setHostThreads({ spawn: spawnWorker, cores: cores() });
+// Training churns through array buffers faster than V8's default heap growth allows for (see the module).
+widenHeapGrowth();
 
 // The Node entry selects the fastest backend on import: the platform BLAS through FFI for GEMM
 // work over WASM SIMD on worker threads for the rest ('native'), else WASM alone (every Node this
