@@ -139,9 +139,11 @@ describe('the compiled kernels’ thread pool', { skip }, () => {
   });
 
   it('splits a GEMM into blocks of rows or columns that equal one thread’s product', () => {
-    // [m, n, k, transA, transB]: wide C (split by columns), tall C (by rows), both transposes.
+    // [m, n, k, transA, transB]: wide C with few rows (split by columns), tall C or 64+ rows a
+    // thread (by rows), both transposes.
     const shapes: [number, number, number, boolean, boolean][] = [
       [64, 300, 50, false, false],
+      [192, 400, 40, true, false],
       [300, 40, 70, true, false],
       [200, 48, 30, false, false],
       [33, 257, 65, false, true],
