@@ -1,16 +1,16 @@
 /**
  * V8's heap growth for a Node process that trains (Node-only: `nabla/node` applies it on import).
  *
- * A training step allocates tens of MiB of typed arrays (activations, gradients) and little else
- * on the JS heap. V8 counts array-buffer memory allocated since the last full GC against the old
- * generation's limit, and sets that limit from the live JS heap times a growing factor that it
- * lowers toward 1.1 when the old generation grows slowly, as it does here. With a ~13 MB heap the
- * slack left is about 1 MB against the ~30 MB of array buffers that pile up between scavenges, so
- * incremental marking restarts as soon as a full GC ends: about 20 mark-compacts a second, their
- * marking threads taking 0.3–0.5 of a core from the kernels. A growing factor of 4, the largest V8
- * itself uses, leaves the slack that this churn needs (LeNet-5 training on 2 threads: 18.3–25.2k
- * samples/s, against 14.0–15.8k without). The JS heap may then grow to about 4× its live size
- * between full GCs (for a training process, tens of MB).
+ * V8 starts incremental marking once the old generation's limit, less the JS heap and the
+ * array-buffer memory allocated since the last full GC, leaves no more than the new space's
+ * capacity (`Heap::IncrementalMarkingLimitReached`). A training step allocates tens of MiB of typed
+ * arrays and little else on the JS heap: with the limit a full GC sets over a ~13 MB heap (traced:
+ * 12 MB of a 28 MB limit, with 16 MB of new space), the ~30 MB of array buffers that pile up
+ * between scavenges crossed it again at once, giving about 20 mark-compacts a second whose marking
+ * threads took 0.3–0.5 of a core from the kernels. A growing factor of 4, the largest V8 itself
+ * uses, leaves room for that churn (LeNet-5 training on 2 threads: 19.2–25.8k samples/s, against
+ * 14.3–17.9k with V8's own growth). The JS heap may then grow to about 4× its live size between
+ * full GCs (for a training process, tens of MB).
  */
 import { setFlagsFromString } from 'node:v8';
 
