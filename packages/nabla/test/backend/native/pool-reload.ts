@@ -11,7 +11,7 @@ let wrong = 0;
 for (let i = 0; i < 5; i++) {
   wrong += await new Promise<number>((resolve, reject) => {
     const w = new Worker(boot, { eval: true });
-    let posted = 0;
+    let posted = Number.NaN; // a worker that exits without reporting fails the count
     w.once('message', (m: number) => {
       posted = m;
     });
