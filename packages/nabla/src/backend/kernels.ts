@@ -1,5 +1,6 @@
 import type { FloatArray, TypedArray } from '../tensor/dtype.js';
 import type { Shape } from '../tensor/shape.js';
+import type { Storage } from '../tensor/storage.js';
 import type { OpKernels } from './op-kernels.js';
 import type { DataKernels } from './data-kernels.js';
 import type { OptimKernels } from './optim-kernels.js';
@@ -252,4 +253,11 @@ export type { UnitKernels } from './unit-kernels.js';
 /** A backend: a name and its kernels. */
 export interface Backend extends Kernels {
   readonly name: string;
+  /**
+   * Moves a long-lived storage (a parameter, its gradient, optimizer state) into memory the
+   * kernels update in place, if the backend has such memory (WASM: its shared linear memory,
+   * sparing the copies in and out of every step) and the storage suits it; does nothing
+   * otherwise, or when the storage is there already. Optimizers call it after each update.
+   */
+  readonly keepResident?: (storage: Storage) => void;
 }

@@ -5,6 +5,8 @@ import { zeroGradInPlace } from '../autograd/graph.js';
 import { isFloating } from '../tensor/dtype.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import type { Storage } from '../tensor/storage.js';
+import { getBackend } from '../backend/index.js';
 import type { NestedArray } from '../tensor/format.js';
 import { ownedCopy } from './dense.js';
 
@@ -57,6 +59,8 @@ export abstract class Optimizer<H extends BaseHyper, S extends ParamState = Para
   readonly paramGroups: ParamGroup<H>[] = [];
   /** Per-parameter state, keyed by the parameter tensor. */
   readonly state = new Map<Tensor, S>();
+  /** Each parameter's gradient storage at its last step (see keepResident). */
+  private readonly gradSeen = new WeakMap<Tensor, Storage>();
 
   constructor(
     params: ParamsInput<H>,
@@ -145,6 +149,7 @@ export abstract class Optimizer<H extends BaseHyper, S extends ParamState = Para
    */
   step<L>(closure?: () => L): L | undefined {
     const loss = closure ? enableGrad(closure) : undefined;
+    const keep = getBackend().keepResident;
     noGrad(() => {
       for (const group of this.paramGroups) {
         for (const p of group.params) {
@@ -161,10 +166,24 @@ export abstract class Optimizer<H extends BaseHyper, S extends ParamState = Para
           }
           const grad = p.grad.dtype === p.dtype ? p.grad : p.grad.to(p.dtype);
           this.updateParam(p, grad, st, group);
+          if (keep) this.keepResident(keep, p, st);
         }
       }
     });
     return loss;
+  }
+
+  /**
+   * Lets the backend keep the parameter, its optimizer state and its gradient in its own memory
+   * (`Backend.keepResident`), so the next steps update them in place. The gradient only once it
+   * has outlived a step: one that zeroGrad(true) replaces each step would be moved for nothing.
+   */
+  private keepResident(keep: (storage: Storage) => void, p: Tensor, st: S): void {
+    keep(p.storage);
+    for (const v of Object.values(st)) if (v instanceof Tensor) keep(v.storage);
+    const g = p.grad!.storage;
+    if (this.gradSeen.get(p) === g) keep(g);
+    else this.gradSeen.set(p, g);
   }
 
   /** The state (by parameter index) and hyper-parameters; tensors are copies. */

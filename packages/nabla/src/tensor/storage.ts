@@ -17,11 +17,28 @@ type OwnedBuffer = ArrayBufferLike & { [OWNER]?: Storage | null };
 /** Typed-array memory shared by a tensor and its views; `version` counts in-place writes. */
 export class Storage {
   version = 0;
-  constructor(public readonly data: TypedArray) {
+  /** The elements; replaced only by `relocate`. */
+  data: TypedArray;
+  constructor(data: TypedArray) {
+    this.data = data;
     if (data.length < TRACKED_MIN_LENGTH) return;
     const buffer = data.buffer as OwnedBuffer;
     const prev = buffer[OWNER];
     buffer[OWNER] = prev === undefined || prev === this ? this : null;
+  }
+
+  /**
+   * Moves the elements into `data` (same type and length, e.g. a block of a backend's own
+   * memory) and uses it from now on, as PyTorch's `share_memory_()` moves a storage: every tensor
+   * on this storage follows; a typed array taken from `data` before keeps the old memory.
+   */
+  relocate(data: TypedArray): void {
+    if (data.constructor !== this.data.constructor || data.length !== this.data.length)
+      throw new TypeError(
+        `Storage.relocate: needs a ${this.data.constructor.name} of ${this.data.length} elements, got a ${data.constructor.name} of ${data.length}`,
+      );
+    data.set(this.data as never);
+    this.data = data;
   }
 }
 

@@ -1,6 +1,6 @@
 import type { FloatArray } from '../../tensor/dtype.js';
 import type { ConvWindow, Kernels } from '../kernels.js';
-import { CONV_GRAD_CHUNKS, F, JOB_BASE, KIND, SCRATCH_BASE } from './layout.js';
+import { CONV_GRAD_CHUNKS, F, JOB_BASE, KIND } from './layout.js';
 import type { WasmContext } from './matmul.js';
 import { writeWindow } from './window.js';
 
@@ -50,7 +50,7 @@ export function makeConvKernels(ctx: WasmContext, areaBytes: (job: number) => nu
     job[F.cols] = f.cols;
     job[F.colsBytes] = f.colsBytes;
     job[F.dy] = f.dy;
-    job[F.scratch] = SCRATCH_BASE;
+    job[F.scratch] = ctx.heap.scratchBase;
     ctx.pool.run(threads);
   };
   let sums = new Float64Array(0);

@@ -11,6 +11,7 @@ import type { Backend } from '../kernels.js';
 import * as binaries from './binary.generated.js';
 import { makeActivationKernels, type ActivationExports } from './activation.js';
 import { makeOptimKernels, type OptimExports } from './optim.js';
+import { makeKeepResident } from './resident.js';
 import { binary, copy, scatterAdd, where } from './js-elementwise.js';
 import { WasmHeap } from './heap.js';
 import { checkWasmLayout, INITIAL_PAGES, JOB_BASE, MAX_PAGES } from './layout.js';
@@ -133,6 +134,7 @@ async function create(options: WasmOptions): Promise<WasmState> {
     scatterAdd,
     ...makeActivationKernels(heap, exports),
     optim: makeOptimKernels(heap, exports),
+    ...(heap.residentCapable ? { keepResident: makeKeepResident(heap) } : {}),
   };
   heap.setThreads(1);
   await resize(s, options.threads ?? threadsApi?.cores ?? 1);

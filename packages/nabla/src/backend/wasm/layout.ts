@@ -15,7 +15,7 @@ export const MAX_PAGES = 32768;
 /** Byte address of the job descriptor (i32 words) that the calling thread writes and every thread reads. */
 export const JOB_BASE = 1024;
 export const JOB_WORDS = 64;
-/** First byte of the per-thread scratch areas; everything below holds the job descriptor. */
+/** First byte of the heap's regions (operand cache, resident blocks, scratch, operands: heap.ts); below it, the job descriptor. */
 export const SCRATCH_BASE = 65536;
 
 /**

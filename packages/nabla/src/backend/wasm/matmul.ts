@@ -3,7 +3,7 @@ import { storageOf, TRACKED_MIN_LENGTH, type Storage } from '../../tensor/storag
 import { matmul as jsMatmul } from '../js/matmul.js';
 import type { Kernels } from '../kernels.js';
 import type { WasmHeap } from './heap.js';
-import { F, KIND, SCRATCH_BASE } from './layout.js';
+import { F, KIND } from './layout.js';
 import type { ThreadPool } from './pool.js';
 
 /** Below this many multiply-adds the copies into WASM memory cost more than the JS loop. */
@@ -96,22 +96,25 @@ export function makeMatmul(ctx: WasmContext): Kernels['matmul'] {
       return;
     }
     heap.reset();
-    const pa = heap.alloc(aLen);
-    const pbCached = batch * m <= CACHE_MAX_ROWS && bLen >= CACHE_MIN_FLOATS ? cached(b, bLen) : null;
-    const pb = pbCached ?? heap.alloc(bLen);
+    // Resident operands (parameters the optimizer keeps in WASM memory) are read where they are.
+    const paResident = heap.residentAddress(a);
+    const pa = paResident ?? heap.alloc(aLen);
+    const pbResident =
+      heap.residentAddress(b) ?? (batch * m <= CACHE_MAX_ROWS && bLen >= CACHE_MIN_FLOATS ? cached(b, bLen) : null);
+    const pb = pbResident ?? heap.alloc(bLen);
     const pc = heap.alloc(batch * m * n);
     const f32 = heap.f32;
-    f32.set(prefix(a, aLen), pa >> 2);
-    if (pbCached === null) f32.set(prefix(b, bLen), pb >> 2);
+    if (paResident === null) f32.set(prefix(a, aLen), pa >> 2);
+    if (pbResident === null) f32.set(prefix(b, bLen), pb >> 2);
     const rsA = transA ? 1 : k;
     const csA = transA ? m : 1;
     const rsB = transB ? 1 : n;
     const csB = transB ? k : 1;
     if (batch === 1 && macs < PARALLEL_MIN_MACS) {
       // Small single products (inference) skip the job descriptor and thread pool.
-      ctx.gemm(m, n, k, pa, rsA, csA, pb, rsB, csB, pc, n, SCRATCH_BASE);
+      ctx.gemm(m, n, k, pa, rsA, csA, pb, rsB, csB, pc, n, heap.scratchBase);
     } else {
-      writeJob(heap.job, m, n, k, pa, rsA, csA, pb, rsB, csB, pc, batch, aBatchStride, bBatchStride);
+      writeJob(heap.job, m, n, k, pa, rsA, csA, pb, rsB, csB, pc, batch, aBatchStride, bBatchStride, heap.scratchBase);
       ctx.pool.run(macs < PARALLEL_MIN_MACS ? 1 : ctx.threads);
     }
     out.set(heap.f32.subarray(pc >> 2, (pc >> 2) + batch * m * n));
@@ -133,6 +136,7 @@ function writeJob(
   batch: number,
   aBatchStride: number,
   bBatchStride: number,
+  scratch: number,
 ): void {
   job[F.kind] = KIND.gemm;
   job[F.m] = m;
@@ -146,7 +150,7 @@ function writeJob(
   job[F.csB] = csB;
   job[F.c] = pc;
   job[F.ldc] = n;
-  job[F.scratch] = SCRATCH_BASE;
+  job[F.scratch] = scratch;
   job[F.batch] = batch;
   job[F.aBatch] = aBatchStride;
   job[F.bBatch] = bBatchStride;

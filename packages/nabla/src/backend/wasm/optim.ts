@@ -115,8 +115,10 @@ const GRADIENT = 1;
 /**
  * Streams one step's arrays — the parameter, its gradient, then the optimizer's state; null where
  * an option is off — through the heap in chunks and calls `kernel` with each array's block address
- * (0 for null) and the chunk length. Every array but the gradient is written back. False when an
- * array is not float32 or they cannot fit the heap (the caller then runs the JS kernel).
+ * (0 for null) and the chunk length. Every array but the gradient is written back. Resident arrays
+ * (kept in WASM memory by the optimizer) are updated where they are, without copies; when all
+ * are, the kernel runs once over the whole length. False when an array is not float32 or they
+ * cannot fit the heap (the caller then runs the JS kernel).
  */
 function streamed(
   h: WasmHeap,
@@ -125,19 +127,28 @@ function streamed(
 ): boolean {
   if (!allF32(arrays)) return false;
   const n = arrays[0]!.length;
-  const chunk = Math.min(CHUNK, n);
-  if (!h.fits(arrays.length * (chunk + 16))) return false;
+  const resident = arrays.map((a) => (a ? h.residentAddress(a) : null));
+  const copied = arrays.map((a, k) => a !== null && resident[k] === null);
+  const chunk = copied.includes(true) ? Math.min(CHUNK, n) : n;
+  if (!h.fits(arrays.length * (Math.min(CHUNK, n) + 16))) return false;
   h.reset();
-  const ptrs = arrays.map((a) => (a ? h.alloc(chunk + 4) : 0));
+  const blocks = arrays.map((_, k) => (copied[k] ? h.alloc(chunk + 4) : 0));
+  const ptrs = arrays.map(() => 0);
   for (let at = 0; at < n; at += chunk) {
     const len = Math.min(chunk, n - at);
     const heap = h.f32;
     arrays.forEach((a, k) => {
-      if (a) heap.set(len === n ? a : a.subarray(at, at + len), ptrs[k] >> 2);
+      if (!a) return;
+      if (!copied[k]) {
+        ptrs[k] = resident[k]! + at * 4;
+        return;
+      }
+      ptrs[k] = blocks[k];
+      heap.set(len === n ? a : a.subarray(at, at + len), blocks[k] >> 2);
     });
     kernel(ptrs, len);
     arrays.forEach((a, k) => {
-      if (a && k !== GRADIENT) a.set(heap.subarray(ptrs[k] >> 2, (ptrs[k] >> 2) + len), at);
+      if (a && copied[k] && k !== GRADIENT) a.set(heap.subarray(blocks[k] >> 2, (blocks[k] >> 2) + len), at);
     });
   }
   return true;
