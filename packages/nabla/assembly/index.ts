@@ -8,14 +8,16 @@ import { col2imPlanes, im2colPlanes, maxPoolPlanes, Win } from './window';
 
 export { gemm, SCRATCH_BYTES };
 export { reluBackwardRange, reluRange } from './activation';
-export { adadeltaRange, adagradRange, adamRange, rmspropRange, sgdRange } from './optim';
+import { adadeltaRange, adagradRange, adamRange, rmspropRange, sgdRange } from './optim';
+export { adadeltaRange, adagradRange, adamRange, rmspropRange, sgdRange };
 
 // Job fields (word indices), job kinds and CONV_GRAD_CHUNKS come from src/backend/wasm/layout.ts
 // through the generated file; re-exported so the JS side can check the binary matches its layout.
 import {
   A, A_BATCH, B, B_BATCH, BATCH, BIAS, C, C_BATCH, CO, COLS, COLS_BYTES, CONV_GRAD_CHUNKS, CS_A, CS_B, DONE, DST, DY, IDX, K,
-  KIND, KIND_COL2IM, KIND_CONV_FORWARD, KIND_CONV_INPUT_GRAD, KIND_CONV_WEIGHT_GRAD, KIND_GEMM, KIND_IM2COL, LDC, M, N, NEXT,
-  RS_A, RS_B, SCRATCH, SLICES, SRC, THREADS, TOTAL, WIN, WT,
+  KIND, KIND_COL2IM, KIND_CONV_FORWARD, KIND_CONV_INPUT_GRAD, KIND_CONV_WEIGHT_GRAD, KIND_GEMM, KIND_IM2COL, KIND_OPTIM, LDC, M, N,
+  NEXT, OPT_ARG, OPT_FLAGS, OPT_KERNEL, OPT_N, OPT_PTR, OPTIMIZER_ADADELTA, OPTIMIZER_ADAGRAD, OPTIMIZER_ADAM, OPTIMIZER_RMSPROP,
+  OPTIMIZER_SGD, RS_A, RS_B, SCRATCH, SLICES, SRC, THREADS, TOTAL, WIN, WT,
 } from './layout.generated';
 export * from './layout.generated';
 
@@ -98,6 +100,49 @@ function convChunk(job: usize, c: i32, kind: i32, tid: i32, scratch: usize): voi
   }
 }
 
+/** Pointer `i` of an optimizer job, advanced by `off` bytes (0 stays 0: an array the step does not use). */
+// @ts-ignore: decorator
+@inline function optPtr(job: usize, i: i32, off: usize): usize {
+  const p = <usize>field(job, OPT_PTR + i);
+  return p == 0 ? 0 : p + off;
+}
+
+// @ts-ignore: decorator
+@inline function optArg(job: usize, i: i32): f32 {
+  return load<f32>(job + (<usize>(OPT_ARG + i) << 2));
+}
+
+/** Floats per optimizer chunk before the job is split: below it, waking a thread costs more than it saves. */
+const OPT_CHUNK_FLOATS = 16384;
+
+/**
+ * Chunk `c` of an optimizer job: a run of elements starting on a 64-byte line, so no two threads
+ * write one line; the last run's lanes past n fall in the arrays' padding (resident blocks).
+ */
+function optimChunk(job: usize, c: i32): void {
+  const n = field(job, OPT_N), total = field(job, TOTAL);
+  const step = ((n + total * 16 - 1) / (total * 16)) * 16;
+  const i0 = min(n, c * step), len = min(n, i0 + step) - i0;
+  if (len <= 0) return;
+  const off = <usize>i0 << 2, k = field(job, OPT_KERNEL), fl = field(job, OPT_FLAGS);
+  const p0 = optPtr(job, 0, off), p1 = optPtr(job, 1, off), p2 = optPtr(job, 2, off);
+  const p3 = optPtr(job, 3, off), p4 = optPtr(job, 4, off);
+  if (k == OPTIMIZER_SGD) sgdRange(p0, p1, p2, len, optArg(job, 0), optArg(job, 1), optArg(job, 2), optArg(job, 3), fl);
+  else if (k == OPTIMIZER_ADAM)
+    adamRange(
+      p0, p1, p2, p3, p4, len, optArg(job, 0), optArg(job, 1), optArg(job, 2), optArg(job, 3), optArg(job, 4),
+      optArg(job, 5), optArg(job, 6), optArg(job, 7), optArg(job, 8), fl,
+    );
+  else if (k == OPTIMIZER_RMSPROP)
+    rmspropRange(
+      p0, p1, p2, p3, p4, len, optArg(job, 0), optArg(job, 1), optArg(job, 2), optArg(job, 3), optArg(job, 4),
+      optArg(job, 5), fl,
+    );
+  else if (k == OPTIMIZER_ADAGRAD) adagradRange(p0, p1, p2, len, optArg(job, 0), optArg(job, 1), optArg(job, 2), fl);
+  else if (k == OPTIMIZER_ADADELTA)
+    adadeltaRange(p0, p1, p2, p3, len, optArg(job, 0), optArg(job, 1), optArg(job, 2), optArg(job, 3), optArg(job, 4), fl);
+}
+
 /** Chunk numbers fill the low 24 bits of the NEXT word; the high 8 bits tag the job they belong to. */
 const CHUNK_BITS = 24;
 const CHUNK_MASK = (1 << CHUNK_BITS) - 1;
@@ -115,6 +160,8 @@ export function planJob(job: usize, tag: i32): void {
     const slices = gemmSlices(job);
     store<i32>(job + (<usize>SLICES << 2), slices);
     total = field(job, BATCH) * slices;
+  } else if (kind == KIND_OPTIM) {
+    total = nt == 1 ? 1 : min(4 * nt, max(1, field(job, OPT_N) / OPT_CHUNK_FLOATS));
   } else if (kind >= KIND_CONV_FORWARD) {
     const batch = changetype<Win>(job + (<usize>WIN << 2)).batch;
     total = kind == KIND_CONV_WEIGHT_GRAD ? min(batch, CONV_GRAD_CHUNKS) : batch;
@@ -146,6 +193,7 @@ export function runJob(job: usize, tid: i32, tag: i32): void {
     if (atomic.cmpxchg<i32>(next, v, v + 1) != v) continue;
     const kind = field(job, KIND);
     if (kind == KIND_GEMM) gemmChunk(job, c, scratch);
+    else if (kind == KIND_OPTIM) optimChunk(job, c);
     else if (kind >= KIND_CONV_FORWARD) convChunk(job, c, kind, tid, scratch);
     else windowChunk(job, c, kind);
     atomic.add<i32>(job + (<usize>DONE << 2), 1);

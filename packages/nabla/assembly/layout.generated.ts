@@ -4,7 +4,7 @@
 export const INITIAL_PAGES: i32 = 64;
 export const MAX_PAGES: i32 = 32768;
 export const JOB_BASE: i32 = 1024;
-export const JOB_WORDS: i32 = 64;
+export const JOB_WORDS: i32 = 96;
 export const SCRATCH_BASE: i32 = 65536;
 export const CONV_GRAD_CHUNKS: i32 = 16;
 export const GEN: i32 = 0;
@@ -40,6 +40,11 @@ export const BIAS: i32 = 51;
 export const COLS: i32 = 52;
 export const COLS_BYTES: i32 = 53;
 export const DY: i32 = 54;
+export const OPT_KERNEL: i32 = 55;
+export const OPT_N: i32 = 56;
+export const OPT_PTR: i32 = 57;
+export const OPT_FLAGS: i32 = 62;
+export const OPT_ARG: i32 = 63;
 export const KIND_EXIT: i32 = -1;
 export const KIND_GEMM: i32 = 1;
 export const KIND_IM2COL: i32 = 2;
@@ -48,6 +53,7 @@ export const KIND_MAX_POOL2D: i32 = 4;
 export const KIND_CONV_FORWARD: i32 = 5;
 export const KIND_CONV_WEIGHT_GRAD: i32 = 6;
 export const KIND_CONV_INPUT_GRAD: i32 = 7;
+export const KIND_OPTIM: i32 = 8;
 export const OPTIM_MAXIMIZE: i32 = 1;
 export const OPTIM_DECAY: i32 = 2;
 export const OPTIM_BUF: i32 = 4;
@@ -56,6 +62,11 @@ export const OPTIM_NESTEROV: i32 = 16;
 export const OPTIM_DECOUPLED: i32 = 32;
 export const OPTIM_AMSGRAD: i32 = 64;
 export const OPTIM_CENTERED: i32 = 128;
+export const OPTIMIZER_SGD: i32 = 0;
+export const OPTIMIZER_ADAM: i32 = 1;
+export const OPTIMIZER_RMSPROP: i32 = 2;
+export const OPTIMIZER_ADAGRAD: i32 = 3;
+export const OPTIMIZER_ADADELTA: i32 = 4;
 
 /** A 2-D window, as written into the job words from WIN. */
 @unmanaged

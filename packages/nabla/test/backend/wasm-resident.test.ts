@@ -19,7 +19,8 @@ import { makeKeepResident, residentMin } from '../../src/backend/wasm/resident.j
 import { INITIAL_PAGES, MAX_PAGES } from '../../src/backend/wasm/layout.js';
 import { Storage } from '../../src/tensor/storage.js';
 
-const wasm = await initWasm();
+// Two threads, so that updates of long resident arrays run as a threaded job.
+const wasm = await initWasm({ threads: 2 });
 setBackend('js');
 
 const SCRATCH = 1 << 16;
@@ -141,6 +142,10 @@ describe('optimizers keep parameters, gradients and state resident on the wasm b
   const cases: [string, (p: Tensor[]) => optim.Optimizer<never>][] = [
     ['SGD momentum', (p) => new optim.SGD(p, { lr: 0.05, momentum: 0.9 }) as never],
     ['Adam', (p) => new optim.Adam(p, { lr: 1e-3 }) as never],
+    ['AdamW amsgrad', (p) => new optim.AdamW(p, { lr: 1e-3, amsgrad: true }) as never],
+    ['RMSprop centered momentum', (p) => new optim.RMSprop(p, { lr: 1e-3, centered: true, momentum: 0.5 }) as never],
+    ['Adagrad', (p) => new optim.Adagrad(p, { lr: 0.01, weightDecay: 0.1 }) as never],
+    ['Adadelta', (p) => new optim.Adadelta(p, { weightDecay: 0.1 }) as never],
   ];
   for (const [name, make] of cases) {
     it(`${name}: resident after two steps, and bit-identical to copying every step, after four`, () => {

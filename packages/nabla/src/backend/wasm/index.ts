@@ -133,7 +133,7 @@ async function create(options: WasmOptions): Promise<WasmState> {
     where,
     scatterAdd,
     ...makeActivationKernels(heap, exports),
-    optim: makeOptimKernels(heap, exports),
+    optim: makeOptimKernels(s, exports),
     ...(heap.residentCapable ? { keepResident: makeKeepResident(heap) } : {}),
   };
   heap.setThreads(1);

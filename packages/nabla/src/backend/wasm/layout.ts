@@ -14,7 +14,7 @@ export const MAX_PAGES = 32768;
 
 /** Byte address of the job descriptor (i32 words) that the calling thread writes and every thread reads. */
 export const JOB_BASE = 1024;
-export const JOB_WORDS = 64;
+export const JOB_WORDS = 96;
 /** First byte of the heap's regions (operand cache, resident blocks, scratch, operands: heap.ts); below it, the job descriptor. */
 export const SCRATCH_BASE = 65536;
 
@@ -90,6 +90,27 @@ export const F = {
   cols: AFTER_WIN + 6,
   colsBytes: AFTER_WIN + 7,
   dy: AFTER_WIN + 8,
+  /**
+   * Optimizer jobs: which step (OPTIMIZER), the length, the five array pointers in the order of
+   * that step's kernel (0 for an unused one), its flag bits, then its float32 scalars (bits).
+   */
+  optKernel: AFTER_WIN + 9,
+  optN: AFTER_WIN + 10,
+  optPtr: AFTER_WIN + 11,
+  optFlags: AFTER_WIN + 16,
+  optArg: AFTER_WIN + 17,
+} as const;
+
+/** Scalars an optimizer job carries at most (Adam's nine). */
+export const OPT_ARGS = 10;
+
+/** The optimizer steps an optimizer job runs (KIND.optim), by number. */
+export const OPTIMIZER = {
+  sgd: 0,
+  adam: 1,
+  rmsprop: 2,
+  adagrad: 3,
+  adadelta: 4,
 } as const;
 
 /** Job kinds understood by `runJob`; `exit` tells workers to stop. */
@@ -102,6 +123,7 @@ export const KIND = {
   convForward: 5,
   convWeightGrad: 6,
   convInputGrad: 7,
+  optim: 8,
 } as const;
 
 /** Flag bits of the optimizer kernels' `flags` argument (assembly/optim.ts). */
@@ -131,7 +153,9 @@ export function wasmConstants(): Record<string, number> {
   for (const [name, word] of Object.entries(F)) out[snake(name)] = word;
   for (const [name, kind] of Object.entries(KIND)) out[`KIND_${snake(name)}`] = kind;
   for (const [name, bit] of Object.entries(OPTIM_FLAG)) out[`OPTIM_${snake(name)}`] = bit;
-  if (Math.max(...Object.values(F)) >= JOB_WORDS) throw new Error('wasm layout: a job field lies past JOB_WORDS');
+  for (const [name, id] of Object.entries(OPTIMIZER)) out[`OPTIMIZER_${snake(name)}`] = id;
+  if (Math.max(...Object.values(F)) >= JOB_WORDS || F.optArg + OPT_ARGS > JOB_WORDS)
+    throw new Error('wasm layout: a job field lies past JOB_WORDS');
   if (JOB_BASE + JOB_WORDS * 4 > SCRATCH_BASE)
     throw new Error('wasm layout: the job descriptor overlaps the scratch area');
   return out;

@@ -9,7 +9,8 @@ import { optim as jsOptim, adamScalars } from '../js/optim.js';
 import type { OptimKernels } from '../optim-kernels.js';
 import type { FloatArray } from '../../tensor/dtype.js';
 import type { WasmHeap } from './heap.js';
-import { OPTIM_FLAG } from './layout.js';
+import { F, JOB_BASE, KIND, OPTIM_FLAG, OPTIMIZER } from './layout.js';
+import type { WasmContext } from './matmul.js';
 
 /** Floats per array per chunk: five arrays of 32 KiB stay within a core's L2. */
 const CHUNK = 8192;
@@ -156,8 +157,59 @@ function streamed(
 
 const f = Math.fround;
 
+/** Elements from which an update of resident arrays is split across threads. */
+const PARALLEL_MIN = 65536;
+
+type Step = keyof typeof OPTIMIZER;
+
+/**
+ * Each step's kernel on one run of the heap: block addresses in the order of `arrays` below, the
+ * run's length, the float32 scalars and the flag bits.
+ */
+function serialKernels(
+  x: OptimExports,
+): Record<Step, (q: number[], n: number, a: readonly number[], fl: number) => void> {
+  return {
+    sgd: (q, n, a, fl) => x.sgdRange(q[0], q[1], q[2], n, a[0], a[1], a[2], a[3], fl),
+    adam: (q, n, a, fl) =>
+      x.adamRange(q[0], q[1], q[2], q[3], q[4], n, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], fl),
+    rmsprop: (q, n, a, fl) => x.rmspropRange(q[0], q[1], q[2], q[3], q[4], n, a[0], a[1], a[2], a[3], a[4], a[5], fl),
+    adagrad: (q, n, a, fl) => x.adagradRange(q[0], q[1], q[2], n, a[0], a[1], a[2], fl),
+    adadelta: (q, n, a, fl) => x.adadeltaRange(q[0], q[1], q[2], q[3], n, a[0], a[1], a[2], a[3], a[4], fl),
+  };
+}
+
+/** What the optimizer kernels need from the running backend. */
+type OptimContext = Pick<WasmContext, 'heap' | 'pool' | 'threads'>;
+
 /** The optimizer kernels on the WASM heap, falling back to the JS ones for float64 or oversized operands. */
-export function makeOptimKernels(h: WasmHeap, x: OptimExports): OptimKernels {
+export function makeOptimKernels(ctx: OptimContext, x: OptimExports): OptimKernels {
+  const serial = serialKernels(x);
+  /**
+   * Runs `step` over `arrays` (the parameter, its gradient, then the state; null where unused).
+   * When every array is resident and long, the threads share it as one job; otherwise it streams
+   * on this thread. False when the JS kernel has to run instead.
+   */
+  const update = (step: Step, arrays: (FloatArray | null)[], args: readonly number[], flags: number): boolean => {
+    const h = ctx.heap;
+    const n = arrays[0]!.length;
+    if (ctx.threads > 1 && n >= PARALLEL_MIN && allF32(arrays)) {
+      const ptrs = arrays.map((a) => (a ? h.residentAddress(a) : 0));
+      if (ptrs.every((q) => q !== null)) {
+        const job = h.job;
+        job[F.kind] = KIND.optim;
+        job[F.optKernel] = OPTIMIZER[step];
+        job[F.optN] = n;
+        for (let i = 0; i < 5; i++) job[F.optPtr + i] = ptrs[i] ?? 0;
+        job[F.optFlags] = flags;
+        const at = (JOB_BASE >> 2) + F.optArg;
+        h.f32.set(args, at);
+        ctx.pool.run(ctx.threads);
+        return true;
+      }
+    }
+    return streamed(h, arrays, (q, len) => serial[step](q, len, args, flags));
+  };
   return {
     ...jsOptim,
     sgd(p, g, buf, first, hp) {
@@ -168,11 +220,8 @@ export function makeOptimKernels(h: WasmHeap, x: OptimExports): OptimKernels {
         (buf ? BUF : 0) |
         (first ? FIRST : 0) |
         (hp.nesterov ? NESTEROV : 0);
-      const args = [f(hp.weightDecay), f(hp.momentum), f(1 - hp.dampening), f(-hp.lr)] as const;
-      const arrays = [p, g, buf];
-      if (!streamed(h, arrays, (q, n) => x.sgdRange(q[0], q[1], q[2], n, ...args, flags))) {
-        jsOptim.sgd(p, g, buf, first, hp);
-      }
+      const args = [f(hp.weightDecay), f(hp.momentum), f(1 - hp.dampening), f(-hp.lr)];
+      if (!update('sgd', [p, g, buf], args, flags)) jsOptim.sgd(p, g, buf, first, hp);
     },
     adam(p, g, m, v, vMax, step, hp, decoupled) {
       if (p.length < optimWasmMin.other) return jsOptim.adam(p, g, m, v, vMax, step, hp, decoupled);
@@ -181,55 +230,27 @@ export function makeOptimKernels(h: WasmHeap, x: OptimExports): OptimKernels {
         (hp.maximize ? MAXIMIZE : 0) |
         (decoupled ? DECOUPLED : hp.weightDecay !== 0 ? DECAY : 0) |
         (vMax ? AMSGRAD : 0);
-      const arrays = [p, g, m, v, vMax];
-      const ok = streamed(h, arrays, (q, n) =>
-        x.adamRange(
-          q[0],
-          q[1],
-          q[2],
-          q[3],
-          q[4],
-          n,
-          s.b1,
-          s.b2,
-          s.oneMinusB1,
-          s.oneMinusB2,
-          s.negStep,
-          s.bc2Sqrt,
-          s.eps,
-          s.wd,
-          s.shrink,
-          flags,
-        ),
-      );
-      if (!ok) jsOptim.adam(p, g, m, v, vMax, step, hp, decoupled);
+      const args = [s.b1, s.b2, s.oneMinusB1, s.oneMinusB2, s.negStep, s.bc2Sqrt, s.eps, s.wd, s.shrink];
+      if (!update('adam', [p, g, m, v, vMax], args, flags)) jsOptim.adam(p, g, m, v, vMax, step, hp, decoupled);
     },
     rmsprop(p, g, sq, buf, gradAvg, hp) {
       if (p.length < optimWasmMin.other) return jsOptim.rmsprop(p, g, sq, buf, gradAvg, hp);
       const flags =
         (hp.maximize ? MAXIMIZE : 0) | (hp.weightDecay !== 0 ? DECAY : 0) | (buf ? BUF : 0) | (gradAvg ? CENTERED : 0);
-      const args = [f(hp.alpha), f(1 - hp.alpha), f(hp.eps), f(hp.weightDecay), f(hp.momentum), f(-hp.lr)] as const;
-      const arrays = [p, g, sq, buf, gradAvg];
-      const ok = streamed(h, arrays, (q, n) => x.rmspropRange(q[0], q[1], q[2], q[3], q[4], n, ...args, flags));
-      if (!ok) jsOptim.rmsprop(p, g, sq, buf, gradAvg, hp);
+      const args = [f(hp.alpha), f(1 - hp.alpha), f(hp.eps), f(hp.weightDecay), f(hp.momentum), f(-hp.lr)];
+      if (!update('rmsprop', [p, g, sq, buf, gradAvg], args, flags)) jsOptim.rmsprop(p, g, sq, buf, gradAvg, hp);
     },
     adagrad(p, g, sum, step, hp) {
       if (p.length < optimWasmMin.other) return jsOptim.adagrad(p, g, sum, step, hp);
       const flags = (hp.maximize ? MAXIMIZE : 0) | (hp.weightDecay !== 0 ? DECAY : 0);
-      const negClr = f(-(hp.lr / (1 + (step - 1) * hp.lrDecay)));
-      const arrays = [p, g, sum];
-      const ok = streamed(h, arrays, (q, n) =>
-        x.adagradRange(q[0], q[1], q[2], n, negClr, f(hp.eps), f(hp.weightDecay), flags),
-      );
-      if (!ok) jsOptim.adagrad(p, g, sum, step, hp);
+      const args = [f(-(hp.lr / (1 + (step - 1) * hp.lrDecay))), f(hp.eps), f(hp.weightDecay)];
+      if (!update('adagrad', [p, g, sum], args, flags)) jsOptim.adagrad(p, g, sum, step, hp);
     },
     adadelta(p, g, v, u, hp) {
       if (p.length < optimWasmMin.other) return jsOptim.adadelta(p, g, v, u, hp);
       const flags = (hp.maximize ? MAXIMIZE : 0) | (hp.weightDecay !== 0 ? DECAY : 0);
-      const args = [f(hp.rho), f(1 - hp.rho), f(hp.eps), f(hp.weightDecay), f(-hp.lr)] as const;
-      const arrays = [p, g, v, u];
-      const ok = streamed(h, arrays, (q, n) => x.adadeltaRange(q[0], q[1], q[2], q[3], n, ...args, flags));
-      if (!ok) jsOptim.adadelta(p, g, v, u, hp);
+      const args = [f(hp.rho), f(1 - hp.rho), f(hp.eps), f(hp.weightDecay), f(-hp.lr)];
+      if (!update('adadelta', [p, g, v, u], args, flags)) jsOptim.adadelta(p, g, v, u, hp);
     },
   };
 }
