@@ -192,6 +192,29 @@ describe('native GEMM threading', { skip }, () => {
   });
 });
 
+describe('native backend and resident memory', { skip }, () => {
+  it('keeps parameters in their own memory (the WASM backend under it would move them)', async () => {
+    const { nn, optim, randn } = await import('../../src/index.js');
+    setBackend(native!);
+    try {
+      assert.equal(native!.keepResident, undefined);
+      const lin = new nn.Linear(256, 64);
+      const opt = new optim.SGD(lin.parameters(), { lr: 0.1, momentum: 0.9 });
+      for (let s = 0; s < 3; s++) {
+        opt.zeroGrad();
+        lin
+          .forward(randn([4, 256]))
+          .sum()
+          .backward();
+        opt.step();
+      }
+      assert.ok(!(lin.weight.storage.data.buffer instanceof SharedArrayBuffer));
+    } finally {
+      setBackend(jsBackend);
+    }
+  });
+});
+
 describe('native bias add (GER)', { skip }, () => {
   it('adds a row to every row of a batch in place with the same bits as the js loop', () => {
     for (const f64 of [false, true]) {

@@ -36,6 +36,8 @@ export function makeNativeBackend(blas: Blas, wasm: Backend, c: CKernels | null 
     matmul: makeNativeMatmul(blas, base.matmul),
     conv2d: makeNativeConv(blas, base, c ? convKernels(c) : null),
     binary: { ...base.binary, add: makeNativeAdd(blas, base.binary.add) },
+    // Native kernels take the tensors' own memory: nothing to keep resident in WASM memory.
+    keepResident: undefined,
   };
 }
 
