@@ -8,6 +8,7 @@ import { col2imPlanes, im2colPlanes, maxPoolPlanes, Win } from './window';
 
 export { gemm, SCRATCH_BYTES };
 export { reluBackwardRange, reluRange } from './activation';
+export { fillRange } from './memory';
 import { adadeltaRange, adagradRange, adamRange, rmspropRange, sgdRange } from './optim';
 export { adadeltaRange, adagradRange, adamRange, rmspropRange, sgdRange };
 

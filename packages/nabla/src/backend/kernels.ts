@@ -89,6 +89,8 @@ export interface Kernels {
   };
   /** Copies a strided view of `shape` into another strided view (contiguous when dst strides are dense). */
   copy(src: Strided, dst: Strided, shape: Shape): void;
+  /** Sets `out[start..end)` to `value` (zeroGrad zeroes every gradient with it each step). */
+  fill(out: TypedArray, value: number, start: number, end: number): void;
   /** Converts element types (bool conversion is `x != 0`). */
   cast(x: TypedArray, out: TypedArray): void;
   /** Reduces the middle axis of a contiguous `[outer, size, inner]` array into `[outer, inner]`. */

@@ -80,7 +80,7 @@ function fill_<T extends Tensor>(self: T, value: number): T {
   // A dense float tensor is filled natively (zeroGrad zeros every gradient each step), without
   // inPlace's closures.
   if (isFloating(self.dtype) && self.isContiguous() && !(isGradEnabled() && self.requiresGrad)) {
-    self.storage.data.fill(value, self.offset, self.offset + self.numel());
+    getBackend().fill(self.storage.data, value, self.offset, self.offset + self.numel());
     self.storage.version++;
     return self;
   }

@@ -96,6 +96,34 @@ describe('wasm heap: resident blocks', () => {
   });
 });
 
+describe('wasm fill', () => {
+  it('fills arrays in WASM memory in the module and others in JS, with the same values', () => {
+    const st = new Storage(new Float32Array(5000).fill(3));
+    wasm.keepResident!(st);
+    const inHeap = st.data as Float32Array;
+    assert.ok(inHeap.buffer instanceof SharedArrayBuffer);
+    const plain = new Float32Array(5000).fill(3);
+    for (const [value, start, end] of [
+      [0, 0, 5000],
+      [-0, 7, 4001],
+      [1.1, 3, 4998],
+      [Number.NaN, 1, 2],
+      [0, 4999, 5000],
+    ] as const) {
+      wasm.fill(inHeap, value, start, end);
+      jsBackend.fill(plain, value, start, end);
+      assert.deepEqual(
+        new Uint32Array(inHeap.buffer, inHeap.byteOffset, 5000),
+        new Uint32Array(plain.buffer),
+        `fill ${value} [${start}, ${end})`,
+      );
+    }
+    const f64 = new Float64Array(4).fill(1);
+    wasm.fill(f64, 2, 1, 3);
+    assert.deepEqual(Array.from(f64), [1, 2, 2, 1]);
+  });
+});
+
 describe('Storage.relocate', () => {
   it('moves the values and every tensor on the storage follows', () => {
     const st = new Storage(new Float32Array([1, 2, 3]));

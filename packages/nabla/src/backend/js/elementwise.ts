@@ -229,6 +229,11 @@ export function where(cond: Strided, a: Strided, b: Strided, out: TypedArray, sh
   });
 }
 
+/** The reference fill: the engine's own (a memset for zero). */
+export function fill(out: TypedArray, value: number, start: number, end: number): void {
+  out.fill(value, start, end);
+}
+
 export function copy(src: Strided, dst: Strided, shape: Shape): void {
   const sd = src.data;
   const dd = dst.data;

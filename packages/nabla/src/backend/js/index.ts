@@ -1,7 +1,7 @@
 import type { Backend } from '../kernels.js';
 import { col2im, im2col } from './conv.js';
 import { data } from './data.js';
-import { binary, cast, copy, unary, where } from './elementwise.js';
+import { binary, cast, copy, fill, unary, where } from './elementwise.js';
 import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
 import { matmul } from './matmul.js';
 import { channelAffine, channelGradSums, channelMoments } from './norm.js';
@@ -19,6 +19,7 @@ export const jsBackend: Backend = {
   binary,
   where,
   copy,
+  fill,
   cast,
   reduce,
   argReduce,

@@ -139,8 +139,13 @@ export class WasmHeap {
    * and write it in place, padding included), else null.
    */
   residentAddress(x: Float32Array): number | null {
-    if (!this.buffers.has(x.buffer)) return null;
+    if (!this.holds(x)) return null;
     return this.residentFloats.get(x.byteOffset) === x.length ? x.byteOffset : null;
+  }
+
+  /** Whether `x` lies in this memory (any view of it, from before a growth too). */
+  holds(x: ArrayBufferView): boolean {
+    return this.buffers.has(x.buffer);
   }
 
   /** Bytes held by resident blocks, and the free space between them (for tests and diagnostics). */

@@ -11,7 +11,7 @@ import type { Backend } from '../kernels.js';
 import * as binaries from './binary.generated.js';
 import { makeActivationKernels, type ActivationExports } from './activation.js';
 import { makeOptimKernels, type OptimExports } from './optim.js';
-import { makeKeepResident } from './resident.js';
+import { makeFill, makeKeepResident } from './resident.js';
 import { binary, copy, scatterAdd, where } from './js-elementwise.js';
 import { WasmHeap } from './heap.js';
 import { checkWasmLayout, INITIAL_PAGES, JOB_BASE, MAX_PAGES } from './layout.js';
@@ -105,6 +105,7 @@ async function create(options: WasmOptions): Promise<WasmState> {
       gemm: WasmContext['gemm'];
       SCRATCH_BYTES: WebAssembly.Global;
       convAreaBytes(job: number): number;
+      fillRange(p: number, n: number, v: number): void;
     };
   const heap = new WasmHeap(memory, exports.SCRATCH_BYTES.value as number);
   const threadsApi = shared ? await threadSupport() : null;
@@ -134,6 +135,7 @@ async function create(options: WasmOptions): Promise<WasmState> {
     scatterAdd,
     ...makeActivationKernels(heap, exports),
     optim: makeOptimKernels(s, exports),
+    fill: makeFill(heap, exports.fillRange, jsBackend.fill),
     ...(heap.residentCapable ? { keepResident: makeKeepResident(heap) } : {}),
   };
   heap.setThreads(1);

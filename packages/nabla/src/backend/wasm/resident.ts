@@ -4,6 +4,8 @@
  * block is freed when its storage is garbage-collected (FinalizationRegistry, which runs between
  * macrotasks, so a block outlives its storage by at most one turn of the event loop).
  */
+import type { TypedArray } from '../../tensor/dtype.js';
+import type { Kernels } from '../kernels.js';
 import type { Storage } from '../../tensor/storage.js';
 import type { WasmHeap } from './heap.js';
 
@@ -29,5 +31,22 @@ export function makeKeepResident(heap: WasmHeap): (storage: Storage) => void {
     }
     storage.relocate(block);
     freed.register(storage, block.byteOffset);
+  };
+}
+
+/**
+ * `fill` for the WASM backend: float32 arrays in WASM memory (resident gradients, which zeroGrad
+ * zeroes each step) are filled by the module; the JS engine stores into a shared buffer one
+ * element at a time (~11x slower). Everything else keeps the engine's fill.
+ */
+export function makeFill(
+  heap: WasmHeap,
+  fillRange: (p: number, n: number, v: number) => void,
+  fallback: Kernels['fill'],
+): Kernels['fill'] {
+  return (out: TypedArray, value: number, start: number, end: number) => {
+    if (out instanceof Float32Array && heap.holds(out) && end > start)
+      fillRange(out.byteOffset + start * 4, end - start, value);
+    else fallback(out, value, start, end);
   };
 }
