@@ -189,6 +189,45 @@ function macroKernel(mc: i32, nc: i32, kc: i32, pa: usize, pb: usize, c: usize, 
   }
 }
 
+/** Floats of A packed whole by `packAll` (rows padded to a multiple of MR, every k). */
+export function packedAFloats(m: i32, k: i32): i32 {
+  return ((m + MR - 1) / MR) * MR * k;
+}
+
+/**
+ * Packs all of A once, for every thread's column slice of one product to share (`gemmPacked`):
+ * for each KC block at pc, the padded rows' MR strips, mPad x kc floats, at dst + 4 * pc * mPad.
+ */
+export function packAll(m: i32, k: i32, a: usize, rsA: i32, csA: i32, dst: usize): void {
+  const mPad = ((m + MR - 1) / MR) * MR;
+  for (let pc = 0; pc < k; pc += KC) packA(a, rsA, csA, 0, m, pc, min(KC, k - pc), dst + <usize>pc * mPad * 4);
+}
+
+/**
+ * As `gemm` (k > 0, no GEMV path), with A already packed whole by `packAll` at pa: a column slice
+ * of a threaded product packs only its own part of B.
+ */
+export function gemmPacked(
+  m: i32, n: i32, k: i32, pa: usize,
+  b: usize, rsB: i32, csB: i32, c: usize, ldc: i32, scratch: usize,
+): void {
+  const pb = scratch + <usize>MC * KC * 4;
+  const tmp = pb + <usize>KC * NC * 4;
+  const mPad = ((m + MR - 1) / MR) * MR;
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      packB(b, rsB, csB, pc, kc, jc, nc, pb);
+      const block = pa + <usize>pc * mPad * 4;
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        macroKernel(mc, nc, kc, block + <usize>ic * kc * 4, pb, c + (<usize>ic * ldc + <usize>jc) * 4, ldc, pc > 0, tmp);
+      }
+    }
+  }
+}
+
 /** C = A * B over the whole m x n x k problem, single-threaded, using `scratch` (SCRATCH_BYTES). */
 export function gemm(
   m: i32, n: i32, k: i32,

@@ -2,11 +2,11 @@
 // written by the JS side into shared memory. The calling thread plans the job (`planJob`), then
 // every participating thread calls `runJob(job, tid)` and takes chunks until none is left, so
 // the same code serves the calling thread and every worker.
-import { gemm, MR, NR, SCRATCH_BYTES } from './gemm';
+import { gemm, gemmPacked, MR, NR, packAll, packedAFloats, SCRATCH_BYTES } from './gemm';
 import { convForwardImage, convInputGradImage, convWeightGradImages, threadAreaBytes } from './conv';
 import { col2imPlanes, im2colPlanes, maxPoolPlanes, Win } from './window';
 
-export { gemm, SCRATCH_BYTES };
+export { gemm, packedAFloats, SCRATCH_BYTES };
 export { reluBackwardRange, reluRange } from './activation';
 export { fillRange } from './memory';
 import { adadeltaRange, adagradRange, adamRange, rmspropRange, sgdRange } from './optim';
@@ -17,7 +17,7 @@ export { adadeltaRange, adagradRange, adamRange, rmspropRange, sgdRange };
 import {
   A, A_BATCH, B, B_BATCH, BATCH, BIAS, C, C_BATCH, CO, COLS, COLS_BYTES, CONV_GRAD_CHUNKS, CS_A, CS_B, DONE, DST, DY, IDX, K,
   KIND, KIND_COL2IM, KIND_CONV_FORWARD, KIND_CONV_INPUT_GRAD, KIND_CONV_WEIGHT_GRAD, KIND_GEMM, KIND_IM2COL, KIND_OPTIM, LDC, M, N,
-  NEXT, OPT_ARG, OPT_FLAGS, OPT_KERNEL, OPT_N, OPT_PTR, OPTIMIZER_ADADELTA, OPTIMIZER_ADAGRAD, OPTIMIZER_ADAM, OPTIMIZER_RMSPROP,
+  NEXT, OPT_ARG, PACKED_A, OPT_FLAGS, OPT_KERNEL, OPT_N, OPT_PTR, OPTIMIZER_ADADELTA, OPTIMIZER_ADAGRAD, OPTIMIZER_ADAM, OPTIMIZER_RMSPROP,
   OPTIMIZER_SGD, RS_A, RS_B, SCRATCH, SLICES, SRC, THREADS, TOTAL, WIN, WT,
 } from './layout.generated';
 export * from './layout.generated';
@@ -37,12 +37,25 @@ function gemmSlice(job: usize, bi: i32, i0: i32, i1: i32, j0: i32, j1: i32, scra
   gemm(i1 - i0, j1 - j0, field(job, K), a, rsA, csA, b, rsB, csB, c, ldc, scratch);
 }
 
-/** Splits of one batch entry: two per thread when there are too few entries to go round. */
+/**
+ * Splits of one batch entry: two per thread when there are too few entries to go round; four per
+ * thread for column slices over a shared packed A (see sharesPackedA), which cost only their part
+ * of B, so that the last slice, which the other threads wait for, is short.
+ */
 function gemmSlices(job: usize): i32 {
   const nt = field(job, THREADS), m = field(job, M), n = field(job, N), batch = field(job, BATCH);
   if (nt == 1 || batch >= 2 * nt) return 1;
   const blocks = n >= m ? (n + NR - 1) / NR : (m + MR - 1) / MR;
-  return max(1, min(2 * nt, blocks));
+  return max(1, min((sharesPackedA(job) ? 4 : 2) * nt, blocks));
+}
+
+/**
+ * Whether a single product split by columns packs A once for all slices: the caller reserved
+ * PACKED_A (packedAFloats), there are enough rows for the packed path (no GEMV) and some k.
+ */
+function sharesPackedA(job: usize): bool {
+  const m = field(job, M), n = field(job, N);
+  return field(job, PACKED_A) != 0 && field(job, BATCH) == 1 && n >= m && m > 8 && field(job, K) > 0;
 }
 
 /** Chunk `c` of a GEMM job: a batch entry, or one of `slices` column (or row) blocks of one. */
@@ -53,7 +66,17 @@ function gemmChunk(job: usize, c: i32, scratch: usize): void {
     gemmSlice(job, bi, 0, m, 0, n, scratch);
   } else if (n >= m) {
     const step = ((n + slices * NR - 1) / (slices * NR)) * NR;
-    gemmSlice(job, bi, 0, m, min(n, s * step), min(n, (s + 1) * step), scratch);
+    const j0 = min(n, s * step), j1 = min(n, (s + 1) * step);
+    const pa = <usize>field(job, PACKED_A);
+    if (pa != 0 && j1 > j0) {
+      // A was packed whole by planJob (bi is 0: one product).
+      const csB = field(job, CS_B), ldc = field(job, LDC);
+      const b = <usize>field(job, B) + <usize>j0 * csB * 4;
+      const c = <usize>field(job, C) + <usize>j0 * 4;
+      gemmPacked(m, j1 - j0, field(job, K), pa, b, field(job, RS_B), csB, c, ldc, scratch);
+    } else {
+      gemmSlice(job, bi, 0, m, j0, j1, scratch);
+    }
   } else {
     const step = ((m + slices * MR - 1) / (slices * MR)) * MR;
     gemmSlice(job, bi, min(m, s * step), min(m, (s + 1) * step), 0, n, scratch);
@@ -161,6 +184,11 @@ export function planJob(job: usize, tag: i32): void {
     const slices = gemmSlices(job);
     store<i32>(job + (<usize>SLICES << 2), slices);
     total = field(job, BATCH) * slices;
+    if (slices > 1 && sharesPackedA(job)) {
+      packAll(field(job, M), field(job, K), <usize>field(job, A), field(job, RS_A), field(job, CS_A), <usize>field(job, PACKED_A));
+    } else {
+      store<i32>(job + (<usize>PACKED_A << 2), 0);
+    }
   } else if (kind == KIND_OPTIM) {
     total = nt == 1 ? 1 : min(4 * nt, max(1, field(job, OPT_N) / OPT_CHUNK_FLOATS));
   } else if (kind >= KIND_CONV_FORWARD) {

@@ -26,6 +26,7 @@ export const BATCH: i32 = 16;
 export const A_BATCH: i32 = 17;
 export const B_BATCH: i32 = 18;
 export const C_BATCH: i32 = 19;
+export const PACKED_A: i32 = 24;
 export const NEXT: i32 = 20;
 export const DONE: i32 = 21;
 export const TOTAL: i32 = 22;

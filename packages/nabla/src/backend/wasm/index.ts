@@ -103,6 +103,7 @@ async function create(options: WasmOptions): Promise<WasmState> {
       planJob(job: number, tag: number): void;
       runJob(job: number, tid: number, tag: number): void;
       gemm: WasmContext['gemm'];
+      packedAFloats: WasmContext['packedAFloats'];
       SCRATCH_BYTES: WebAssembly.Global;
       convAreaBytes(job: number): number;
       fillRange(p: number, n: number, v: number): void;
@@ -117,6 +118,7 @@ async function create(options: WasmOptions): Promise<WasmState> {
     pool,
     threads: 1,
     gemm: exports.gemm,
+    packedAFloats: exports.packedAFloats,
     info,
     module,
     spawn: threadsApi?.spawn ?? null,

@@ -69,6 +69,11 @@ export const F = {
   aBatch: 17,
   bBatch: 18,
   cBatch: 19,
+  /**
+   * Where a column-split product packs A once for all threads (0: each slice packs its own);
+   * planJob clears it when the product does not use it.
+   */
+  packedA: 24,
   /** Chunk scheduling (written by planJob): next chunk, chunks done, chunk count, GEMM slices. */
   next: 20,
   done: 21,

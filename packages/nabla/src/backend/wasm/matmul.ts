@@ -32,6 +32,8 @@ export interface WasmContext {
   threads: number;
   /** The module's single-threaded GEMM (see assembly/gemm.ts), for small products. */
   gemm: GemmFn;
+  /** Floats the module packs A into when the threads of one product share it (assembly/gemm.ts). */
+  packedAFloats: (m: number, k: number) => number;
 }
 
 type GemmFn = (
@@ -91,7 +93,10 @@ export function makeMatmul(ctx: WasmContext): Kernels['matmul'] {
     const heap = ctx.heap;
     const aLen = (batch - 1) * aBatchStride + m * k;
     const bLen = (batch - 1) * bBatchStride + k * n;
-    if (!heap.fits(aLen + bLen + batch * m * n)) {
+    const threads = macs < PARALLEL_MIN_MACS ? 1 : ctx.threads;
+    // A single product split by columns packs A once for every thread (planJob decides; assembly/index.ts).
+    const packedLen = batch === 1 && threads > 1 && n >= m ? ctx.packedAFloats(m, k) : 0;
+    if (!heap.fits(aLen + bLen + batch * m * n + packedLen)) {
       jsMatmul(a, b, out, batch, m, k, n, transA, transB, aBatchStride, bBatchStride);
       return;
     }
@@ -103,6 +108,7 @@ export function makeMatmul(ctx: WasmContext): Kernels['matmul'] {
       heap.residentAddress(b) ?? (batch * m <= CACHE_MAX_ROWS && bLen >= CACHE_MIN_FLOATS ? cached(b, bLen) : null);
     const pb = pbResident ?? heap.alloc(bLen);
     const pc = heap.alloc(batch * m * n);
+    const packed = packedLen > 0 ? heap.alloc(packedLen) : 0;
     const f32 = heap.f32;
     if (paResident === null) f32.set(prefix(a, aLen), pa >> 2);
     if (pbResident === null) f32.set(prefix(b, bLen), pb >> 2);
@@ -115,7 +121,8 @@ export function makeMatmul(ctx: WasmContext): Kernels['matmul'] {
       ctx.gemm(m, n, k, pa, rsA, csA, pb, rsB, csB, pc, n, heap.scratchBase);
     } else {
       writeJob(heap.job, m, n, k, pa, rsA, csA, pb, rsB, csB, pc, batch, aBatchStride, bBatchStride, heap.scratchBase);
-      ctx.pool.run(macs < PARALLEL_MIN_MACS ? 1 : ctx.threads);
+      heap.job[F.packedA] = packed;
+      ctx.pool.run(threads);
     }
     out.set(heap.f32.subarray(pc >> 2, (pc >> 2) + batch * m * n));
   };
