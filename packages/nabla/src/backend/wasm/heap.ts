@@ -81,9 +81,9 @@ export class WasmHeap {
   }
 
   /**
-   * A resident block for `floats` float32 values (its length rounded up to 4 floats, which the
-   * kernels may write as padding), or null past RESIDENT_MAX_BYTES or without shared memory. The
-   * view stays valid for good: a shared memory never detaches its buffer.
+   * A resident block for `floats` float32 values (the block rounded up to 64 bytes, so the SIMD
+   * kernels may write the lanes past `floats` as padding), or null past RESIDENT_MAX_BYTES or
+   * without shared memory. The view stays valid for good: a shared memory never detaches its buffer.
    */
   residentAlloc(floats: number): Float32Array | null {
     const bytes = align(Math.max(1, floats) * 4);
